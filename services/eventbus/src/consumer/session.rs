@@ -1,0 +1,227 @@
+//! One consumer connection at a time: declare, consume, dispatch deliveries
+//! to workers, and start over with backoff when the broker goes away.
+
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::StreamExt;
+use laissez_proto::events::v1::Envelope;
+use lapin::options::{
+    BasicCancelOptions, BasicConsumeOptions, BasicQosOptions, ConfirmSelectOptions,
+};
+use lapin::types::FieldTable;
+use lapin::{Channel, Connection};
+use prost::Message;
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+use super::ConsumerContext;
+use super::batch::process_batch;
+use super::delivery::Work;
+use crate::broker::{Backoff, LinkStatus, connect};
+use crate::error::Error;
+use crate::topology::declare_consumer;
+
+const INBOX_PRUNE_EVERY: Duration = Duration::from_secs(3600);
+
+pub(super) async fn run(
+    context: Arc<ConsumerContext>,
+    shutdown: CancellationToken,
+    status: LinkStatus,
+) {
+    let pruning = tokio::spawn(prune_inbox(Arc::clone(&context), shutdown.clone()));
+    let mut backoff = Backoff::new(&context.config);
+    while !shutdown.is_cancelled() {
+        match session(&context, &shutdown, &status, &mut backoff).await {
+            Ok(()) => break,
+            Err(error) => {
+                status.set(false);
+                tracing::warn!(consumer = %context.name, %error, "consumer lost the broker; reconnecting");
+                if !backoff.wait(&shutdown).await {
+                    break;
+                }
+            }
+        }
+    }
+    status.set(false);
+    pruning.abort();
+    tracing::info!(consumer = %context.name, "consumer stopped");
+}
+
+async fn session(
+    context: &Arc<ConsumerContext>,
+    shutdown: &CancellationToken,
+    status: &LinkStatus,
+    backoff: &mut Backoff,
+) -> Result<(), Error> {
+    let connection = connect(
+        &context.config,
+        &format!("laissez-consumer-{}", context.name),
+    )
+    .await?;
+    let outcome = consume(context, &connection, shutdown, status, backoff).await;
+    status.set(false);
+    // Closing returns unacked deliveries to the queue at once; bounded
+    // because a dead connection may never answer.
+    let _ = tokio::time::timeout(
+        Duration::from_secs(2),
+        connection.close(200, "consumer stopping".into()),
+    )
+    .await;
+    outcome
+}
+
+async fn consume(
+    context: &Arc<ConsumerContext>,
+    connection: &Connection,
+    shutdown: &CancellationToken,
+    status: &LinkStatus,
+    backoff: &mut Backoff,
+) -> Result<(), Error> {
+    let consume_channel = connection.create_channel().await?;
+    // Retries and dead letters are republished with confirms, on a channel
+    // of their own so confirm mode does not touch the consuming channel.
+    let publish_channel = connection.create_channel().await?;
+    publish_channel
+        .confirm_select(ConfirmSelectOptions::default())
+        .await?;
+    declare_consumer(
+        &consume_channel,
+        &context.config,
+        &context.name,
+        &context.binding_keys,
+    )
+    .await?;
+    consume_channel
+        .basic_qos(context.config.prefetch.max(1), BasicQosOptions::default())
+        .await?;
+    let mut deliveries = consume_channel
+        .basic_consume(
+            context.queues.main.as_str().into(),
+            "".into(),
+            BasicConsumeOptions::default(),
+            FieldTable::default(),
+        )
+        .await?;
+    status.set(true);
+    backoff.reset();
+    tracing::info!(consumer = %context.name, queue = %context.queues.main, "consumer connected");
+
+    let broker_failed = CancellationToken::new();
+    let (senders, mut workers) = start_workers(context, &publish_channel, shutdown, &broker_failed);
+    let outcome = loop {
+        tokio::select! {
+            biased;
+            () = shutdown.cancelled() => break Ok(()),
+            () = broker_failed.cancelled() => break Err(Error::Disconnected("acknowledgement failed")),
+            next = deliveries.next() => match next {
+                Some(Ok(delivery)) => {
+                    let envelope = Envelope::decode(delivery.data.as_slice());
+                    let worker = pick_worker(envelope.as_ref().ok(), senders.len());
+                    if senders[worker].send(Work { delivery, envelope }).await.is_err() {
+                        break Err(Error::Disconnected("consumer worker stopped"));
+                    }
+                }
+                Some(Err(error)) => break Err(error.into()),
+                None => break Err(Error::Disconnected("delivery stream ended")),
+            },
+        }
+    };
+    if outcome.is_ok() {
+        // Stop the broker from pushing more; unstarted deliveries are
+        // returned to the queue when the connection closes.
+        let _ = consume_channel
+            .basic_cancel(deliveries.tag(), BasicCancelOptions::default())
+            .await;
+    }
+    if outcome.is_err() {
+        // Readiness reflects the loss at once; workers stop taking queued
+        // deliveries, which the broker has already requeued.
+        status.set(false);
+        broker_failed.cancel();
+    }
+    drop(senders);
+    // Workers finish the delivery they are on, then return.
+    while workers.join_next().await.is_some() {}
+    outcome
+}
+
+/// Starts `consumer_concurrency` workers, each processing its deliveries in
+/// order. The JoinSet aborts them if the session is dropped.
+fn start_workers(
+    context: &Arc<ConsumerContext>,
+    publish_channel: &Channel,
+    shutdown: &CancellationToken,
+    broker_failed: &CancellationToken,
+) -> (Vec<mpsc::Sender<Work>>, JoinSet<()>) {
+    let worker_count = context.config.consumer_concurrency.max(1);
+    let capacity = usize::from(context.config.prefetch.max(1));
+    let batch_size = context.config.consumer_batch_size.max(1);
+    let mut senders = Vec::with_capacity(worker_count);
+    let mut workers = JoinSet::new();
+    for _ in 0..worker_count {
+        let (sender, mut receiver) = mpsc::channel::<Work>(capacity);
+        senders.push(sender);
+        let context = Arc::clone(context);
+        let publish_channel = publish_channel.clone();
+        let shutdown = shutdown.clone();
+        let broker_failed = broker_failed.clone();
+        workers.spawn(async move {
+            while let Some(first) = receiver.recv().await {
+                if shutdown.is_cancelled() || broker_failed.is_cancelled() {
+                    // Not started: left unacked, redelivered to the next consumer.
+                    continue;
+                }
+                // Whatever is already waiting joins the batch; nothing waits for more.
+                let mut batch = vec![first];
+                while batch.len() < batch_size {
+                    match receiver.try_recv() {
+                        Ok(work) => batch.push(work),
+                        Err(_) => break,
+                    }
+                }
+                if let Err(error) = process_batch(&context, &publish_channel, batch).await {
+                    tracing::warn!(consumer = %context.name, %error, "delivery not settled");
+                    broker_failed.cancel();
+                }
+            }
+        });
+    }
+    (senders, workers)
+}
+
+/// Deliveries of one aggregate always go to the same worker, so a consumer
+/// applies them in publication order even with several workers.
+fn pick_worker(envelope: Option<&Envelope>, worker_count: usize) -> usize {
+    let Some(envelope) = envelope else {
+        return 0;
+    };
+    let mut hasher = DefaultHasher::new();
+    envelope.aggregate_type.hash(&mut hasher);
+    envelope.aggregate_id.hash(&mut hasher);
+    usize::try_from(hasher.finish() % worker_count as u64).unwrap_or(0)
+}
+
+/// Inbox rows only need to outlive any plausible redelivery.
+async fn prune_inbox(context: Arc<ConsumerContext>, shutdown: CancellationToken) {
+    let retention_secs = context.config.inbox_retention_secs as f64;
+    loop {
+        let result = sqlx::query(
+            "DELETE FROM inbox WHERE consumer = $1 \
+             AND received_at < now() - make_interval(secs => $2)",
+        )
+        .bind(&context.name)
+        .bind(retention_secs)
+        .execute(&context.pool)
+        .await;
+        if let Err(error) = result {
+            tracing::debug!(consumer = %context.name, %error, "cannot prune the inbox");
+        }
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = tokio::time::sleep(INBOX_PRUNE_EVERY) => {}
+        }
+    }
+}
