@@ -1,0 +1,101 @@
+use super::{Currency, LocalizedText};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Amounts of one price in each currency it is published in, in minor units.
+pub type Amounts = BTreeMap<Currency, i64>;
+
+/// `fees.yaml`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeeSchedule {
+    #[serde(default)]
+    pub age_bands: Vec<AgeBand>,
+    #[serde(default)]
+    pub rows: Vec<FeeRow>,
+    #[serde(default)]
+    pub payment_methods: Vec<PaymentMethod>,
+    #[serde(default)]
+    pub delivery_options: Vec<DeliveryOption>,
+    #[serde(default)]
+    pub refund_policy: Option<LocalizedText>,
+}
+
+/// Age band: `min_age <= age < below_age` (either bound may be open).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgeBand {
+    pub code: String,
+    pub name: LocalizedText,
+    #[serde(default)]
+    pub min_age: Option<u32>,
+    #[serde(default)]
+    pub below_age: Option<u32>,
+}
+
+impl AgeBand {
+    pub fn contains(&self, age: u32) -> bool {
+        self.min_age.is_none_or(|min| age >= min) && self.below_age.is_none_or(|below| age < below)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Speed {
+    Normal,
+    Express,
+}
+
+/// One price. Empty `variants`, no `age_band`, no `speed` mean "any".
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FeeRow {
+    #[serde(rename = "type")]
+    pub application_type: String,
+    #[serde(default)]
+    pub variants: Vec<String>,
+    #[serde(default)]
+    pub age_band: Option<String>,
+    #[serde(default)]
+    pub speed: Option<Speed>,
+    pub amounts: Amounts,
+    #[serde(default)]
+    pub label: Option<LocalizedText>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentMethod {
+    pub code: String,
+    pub name: LocalizedText,
+    #[serde(default)]
+    pub surcharge: Surcharge,
+    /// A printed payment slip must be paid within this many days.
+    #[serde(default)]
+    pub slip_valid_days: Option<u32>,
+    #[serde(default)]
+    pub note: Option<LocalizedText>,
+}
+
+/// What a payment method adds to the fee.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Surcharge {
+    #[serde(default)]
+    pub fixed: Amounts,
+    /// Percentage of the fee in basis points (200 = 2 %), rounded half up.
+    #[serde(default)]
+    pub percent_basis_points: u32,
+    /// The bank adds its own inter-bank fee, not known in advance.
+    #[serde(default)]
+    pub plus_bank_fee: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeliveryOption {
+    pub code: String,
+    pub name: LocalizedText,
+    #[serde(default)]
+    pub fee: Amounts,
+}

@@ -1,0 +1,110 @@
+//! The catalog format: what an agency declares in `deploy/agencies/<code>/`.
+//!
+//! Every struct here is both the YAML shape (deserialised with unknown fields
+//! denied, so a typo is an error) and the JSON shape stored per version.
+
+mod agency;
+mod application;
+mod calendar;
+mod fees;
+mod money;
+mod templates;
+
+pub use agency::*;
+pub use application::*;
+pub use calendar::*;
+pub use fees::*;
+pub use money::*;
+pub use templates::*;
+
+use serde::{Deserialize, Serialize};
+
+/// The languages every catalog text must be given in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Language {
+    #[serde(rename = "zh-Hant")]
+    ZhHant,
+    #[serde(rename = "zh-Hans")]
+    ZhHans,
+    #[serde(rename = "en")]
+    En,
+}
+
+impl Language {
+    pub const ALL: [Language; 3] = [Language::ZhHant, Language::ZhHans, Language::En];
+
+    pub fn tag(self) -> &'static str {
+        match self {
+            Language::ZhHant => "zh-Hant",
+            Language::ZhHans => "zh-Hans",
+            Language::En => "en",
+        }
+    }
+
+    pub fn parse(tag: &str) -> Option<Language> {
+        Language::ALL
+            .into_iter()
+            .find(|language| language.tag().eq_ignore_ascii_case(tag))
+    }
+}
+
+/// A text in the three languages of the platform.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LocalizedText {
+    #[serde(rename = "zh-Hant", default)]
+    pub zh_hant: String,
+    #[serde(rename = "zh-Hans", default)]
+    pub zh_hans: String,
+    #[serde(default)]
+    pub en: String,
+}
+
+impl LocalizedText {
+    pub fn get(&self, language: Language) -> &str {
+        match language {
+            Language::ZhHant => &self.zh_hant,
+            Language::ZhHans => &self.zh_hans,
+            Language::En => &self.en,
+        }
+    }
+
+    /// Languages whose text is empty.
+    pub fn missing_languages(&self) -> Vec<Language> {
+        Language::ALL
+            .into_iter()
+            .filter(|language| self.get(*language).trim().is_empty())
+            .collect()
+    }
+}
+
+/// The whole catalog of one agency, as loaded from its folder and validated.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Catalog {
+    pub agency: Agency,
+    pub portals: Vec<Portal>,
+    #[serde(default)]
+    pub code_lists: std::collections::BTreeMap<String, Vec<CodeItem>>,
+    #[serde(default)]
+    pub centres: Vec<ServiceCentre>,
+    pub numbers: NumberFormats,
+    #[serde(default)]
+    pub announcements: Vec<Announcement>,
+    pub application_types: Vec<ApplicationType>,
+    pub fees: FeeSchedule,
+    pub calendar: Calendar,
+    /// Platform defaults merged with the agency's overrides.
+    pub templates: TemplateSet,
+}
+
+impl Catalog {
+    pub fn application_type(&self, code: &str) -> Option<&ApplicationType> {
+        self.application_types
+            .iter()
+            .find(|application_type| application_type.code == code)
+    }
+
+    pub fn centre(&self, code: &str) -> Option<&ServiceCentre> {
+        self.centres.iter().find(|centre| centre.code == code)
+    }
+}

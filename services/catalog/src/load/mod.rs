@@ -1,0 +1,272 @@
+//! Loading a catalog from files and validating it, reporting every error at once.
+//!
+//! An agency folder holds `agency.yaml`, `fees.yaml`, `calendar.yaml`,
+//! `types/<code>.yaml` (one per application type) and optionally
+//! `templates.yaml` (overrides of the platform's default message templates).
+
+mod checks;
+mod lines;
+mod validate;
+mod validate_fees;
+mod validate_templates;
+mod validate_types;
+
+use crate::format::{AgencyFile, ApplicationType, Calendar, Catalog, FeeSchedule, TemplateSet};
+use crate::templates::{DEFAULT_TEMPLATES_PATH, DEFAULT_TEMPLATES_YAML};
+pub use lines::LineIndex;
+use serde::de::DeserializeOwned;
+use std::collections::BTreeMap;
+use std::fmt;
+use std::path::Path;
+
+/// One problem in a catalog, located by file, line and field path.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct LoadError {
+    pub file: String,
+    pub line: Option<usize>,
+    pub field: String,
+    pub message: String,
+}
+
+impl fmt::Display for LoadError {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.line {
+            Some(line) => write!(
+                formatter,
+                "{}:{line}: {}: {}",
+                self.file, self.field, self.message
+            ),
+            None => write!(formatter, "{}: {}: {}", self.file, self.field, self.message),
+        }
+    }
+}
+
+/// All the problems found in a catalog.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("catalog has {} error(s):\n{}", .0.len(), display_list(.0))]
+pub struct LoadErrors(pub Vec<LoadError>);
+
+fn display_list(errors: &[LoadError]) -> String {
+    errors
+        .iter()
+        .map(|error| format!("  {error}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A catalog file: its path relative to the agency folder and its text.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub path: String,
+    pub text: String,
+    pub lines: LineIndex,
+}
+
+impl SourceFile {
+    pub fn new(path: impl Into<String>, text: impl Into<String>) -> SourceFile {
+        let text = text.into();
+        let lines = LineIndex::build(&text);
+        SourceFile {
+            path: path.into(),
+            text,
+            lines,
+        }
+    }
+}
+
+/// Loads the agency folder `dir`.
+pub fn load_dir(dir: &Path) -> Result<Catalog, LoadErrors> {
+    let files = read_dir_files(dir).map_err(|error| {
+        LoadErrors(vec![LoadError {
+            file: dir.display().to_string(),
+            line: None,
+            field: String::new(),
+            message: format!("cannot read folder: {error}"),
+        }])
+    })?;
+    load_files(&files)
+}
+
+/// The `(relative path, bytes)` pairs of an agency folder, as `load_files` takes them.
+pub fn read_dir_files(dir: &Path) -> std::io::Result<Vec<(String, Vec<u8>)>> {
+    let mut files = Vec::new();
+    collect(dir, dir, &mut files)?;
+    files.sort_by(|left, right| left.0.cmp(&right.0));
+    Ok(files)
+}
+
+fn collect(root: &Path, dir: &Path, files: &mut Vec<(String, Vec<u8>)>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect(root, &path, files)?;
+        } else if path
+            .extension()
+            .is_some_and(|extension| extension == "yaml" || extension == "yml")
+        {
+            let relative = path
+                .strip_prefix(root)
+                .unwrap_or(&path)
+                .to_string_lossy()
+                .replace('\\', "/");
+            files.push((relative, std::fs::read(&path)?));
+        }
+    }
+    Ok(())
+}
+
+/// Loads a catalog from in-memory files (the gRPC admin call receives files).
+pub fn load_files(files: &[(String, Vec<u8>)]) -> Result<Catalog, LoadErrors> {
+    let mut errors = Vec::new();
+    let mut sources = Vec::new();
+    for (path, bytes) in files {
+        let path = path.trim_start_matches("./").replace('\\', "/");
+        match std::str::from_utf8(bytes) {
+            Ok(text) => sources.push(SourceFile::new(path.clone(), text)),
+            Err(error) => errors.push(LoadError {
+                file: path.clone(),
+                line: None,
+                field: String::new(),
+                message: format!("not UTF-8: {error}"),
+            }),
+        }
+    }
+    let parts = parse_parts(&sources, &mut errors);
+    let catalog = validate::validate(&parts, &mut errors);
+    match catalog {
+        Some(catalog) if errors.is_empty() => Ok(catalog),
+        _ => Err(LoadErrors(errors)),
+    }
+}
+
+/// The files of a catalog, parsed but not yet cross-checked.
+pub(crate) struct Parts<'a> {
+    pub agency: Option<(&'a SourceFile, AgencyFile)>,
+    pub fees: Option<(&'a SourceFile, FeeSchedule)>,
+    pub calendar: Option<(&'a SourceFile, Calendar)>,
+    pub types: Vec<(&'a SourceFile, ApplicationType)>,
+    pub templates: Option<(&'a SourceFile, TemplateSet)>,
+    pub default_templates: Option<(SourceFile, TemplateSet)>,
+    /// Codes of type files that did not parse (their error is reported once;
+    /// references to them are not reported again).
+    pub unparsed_type_codes: Vec<String>,
+}
+
+fn parse_parts<'a>(sources: &'a [SourceFile], errors: &mut Vec<LoadError>) -> Parts<'a> {
+    let mut parts = Parts {
+        agency: None,
+        fees: None,
+        calendar: None,
+        types: Vec::new(),
+        templates: None,
+        default_templates: None,
+        unparsed_type_codes: Vec::new(),
+    };
+    let defaults = SourceFile::new(DEFAULT_TEMPLATES_PATH, DEFAULT_TEMPLATES_YAML);
+    parts.default_templates = parse::<TemplateSet>(&defaults, errors).map(|set| (defaults, set));
+    for source in sources {
+        let name = source.path.as_str();
+        match name {
+            "agency.yaml" => parts.agency = parse(source, errors).map(|value| (source, value)),
+            "fees.yaml" => parts.fees = parse(source, errors).map(|value| (source, value)),
+            "calendar.yaml" => parts.calendar = parse(source, errors).map(|value| (source, value)),
+            "templates.yaml" => parts.templates = parse(source, errors).map(|value| (source, value)),
+            _ if name.starts_with("types/") => {
+                match parse(source, errors) {
+                    Some(value) => parts.types.push((source, value)),
+                    None => parts.unparsed_type_codes.extend(code_of(&source.text)),
+                }
+            }
+            _ => errors.push(LoadError {
+                file: source.path.clone(),
+                line: None,
+                field: String::new(),
+                message: "unexpected file: a catalog has agency.yaml, fees.yaml, calendar.yaml, templates.yaml and types/*.yaml".into(),
+            }),
+        }
+    }
+    for (required, present) in [
+        ("agency.yaml", parts.agency.is_some()),
+        ("fees.yaml", parts.fees.is_some()),
+        ("calendar.yaml", parts.calendar.is_some()),
+    ] {
+        let exists = sources.iter().any(|source| source.path == required);
+        if !present && !exists {
+            errors.push(LoadError {
+                file: required.into(),
+                line: None,
+                field: String::new(),
+                message: "file is missing".into(),
+            });
+        }
+    }
+    if parts.types.is_empty()
+        && !sources
+            .iter()
+            .any(|source| source.path.starts_with("types/"))
+    {
+        errors.push(LoadError {
+            file: "types/".into(),
+            line: None,
+            field: String::new(),
+            message: "an agency needs at least one application type".into(),
+        });
+    }
+    parts
+}
+
+fn parse<T: DeserializeOwned>(source: &SourceFile, errors: &mut Vec<LoadError>) -> Option<T> {
+    let deserializer = serde_yaml::Deserializer::from_str(&source.text);
+    match serde_path_to_error::deserialize::<_, T>(deserializer) {
+        Ok(value) => Some(value),
+        Err(error) => {
+            let field = error.path().to_string();
+            let field = if field == "." { String::new() } else { field };
+            let inner = error.into_inner();
+            let line = inner
+                .location()
+                .map(|location| location.line())
+                .or_else(|| source.lines.line_of(&field));
+            let message = inner.to_string();
+            let message = match message.find(" at line ") {
+                Some(cut) => message[..cut].to_owned(),
+                None => message,
+            };
+            // serde_yaml prefixes the path of the enclosing value; the field already says it.
+            let message = match message.split_once(": ") {
+                Some((prefix, rest)) if !prefix.contains(' ') && field.starts_with(prefix) => {
+                    rest.to_owned()
+                }
+                _ => message,
+            };
+            errors.push(LoadError {
+                file: source.path.clone(),
+                line,
+                field,
+                message,
+            });
+            None
+        }
+    }
+}
+
+fn code_of(text: &str) -> Option<String> {
+    let value: serde_yaml::Value = serde_yaml::from_str(text).ok()?;
+    value.get("code")?.as_str().map(str::to_owned)
+}
+
+/// Loads every agency folder under `root` (e.g. `deploy/agencies`).
+pub fn load_all(root: &Path) -> BTreeMap<String, Result<Catalog, LoadErrors>> {
+    let mut result = BTreeMap::new();
+    let Ok(entries) = std::fs::read_dir(root) else {
+        return result;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            result.insert(name, load_dir(&path));
+        }
+    }
+    result
+}

@@ -1,0 +1,420 @@
+//! Cross-file validation and assembly of the [`Catalog`].
+
+use super::checks::Report;
+use super::{LoadError, Parts, SourceFile};
+use crate::format::{AgencyFile, Calendar, Catalog, FieldKind, FormField, OpeningHours};
+use crate::numbers;
+use std::collections::{BTreeMap, BTreeSet};
+
+pub(crate) fn validate(parts: &Parts<'_>, errors: &mut Vec<LoadError>) -> Option<Catalog> {
+    let mut report = Report { errors };
+    if let Some((source, agency)) = &parts.agency {
+        check_agency(&mut report, source, agency);
+    }
+    if let Some((source, calendar)) = &parts.calendar {
+        let centres: BTreeSet<&str> = parts
+            .agency
+            .as_ref()
+            .map(|(_, agency)| {
+                agency
+                    .centres
+                    .iter()
+                    .map(|centre| centre.code.as_str())
+                    .collect()
+            })
+            .unwrap_or_default();
+        check_calendar(&mut report, source, calendar, &centres);
+    }
+    super::validate_types::check_types(&mut report, parts);
+    super::validate_fees::check_fees(&mut report, parts);
+    let templates = super::validate_templates::merge_templates(&mut report, parts);
+
+    let (_, agency) = parts.agency.as_ref()?;
+    let (_, fees) = parts.fees.as_ref()?;
+    let (_, calendar) = parts.calendar.as_ref()?;
+    Some(Catalog {
+        agency: agency.agency.clone(),
+        portals: agency.portals.clone(),
+        code_lists: agency.code_lists.clone(),
+        centres: agency.centres.clone(),
+        numbers: agency.numbers.clone(),
+        announcements: agency.announcements.clone(),
+        application_types: parts
+            .types
+            .iter()
+            .map(|(_, application_type)| application_type.clone())
+            .collect(),
+        fees: fees.clone(),
+        calendar: calendar.clone(),
+        templates: templates?,
+    })
+}
+
+fn check_agency(report: &mut Report<'_>, source: &SourceFile, file: &AgencyFile) {
+    let agency = &file.agency;
+    let code_ok = !agency.code.is_empty()
+        && agency.code.chars().all(|character| {
+            character.is_ascii_lowercase() || character.is_ascii_digit() || character == '-'
+        });
+    if !code_ok {
+        report.at(
+            source,
+            "agency.code",
+            "agency code must be lower-case letters, digits and `-`",
+        );
+    }
+    report.text(source, "agency.name", &agency.name);
+    if agency.time_zone.parse::<chrono_tz::Tz>().is_err() {
+        report.at(
+            source,
+            "agency.time_zone",
+            format!("unknown time zone `{}`", agency.time_zone),
+        );
+    }
+    if agency.secondary_currency == Some(agency.currency) {
+        report.at(
+            source,
+            "agency.secondary_currency",
+            "secondary currency equals the main currency",
+        );
+    }
+    check_hours(
+        report,
+        source,
+        "agency.opening_hours",
+        &agency.opening_hours,
+    );
+
+    report.unique(
+        source,
+        "portals",
+        file.portals.iter().map(|portal| portal.code.as_str()),
+    );
+    for (index, portal) in file.portals.iter().enumerate() {
+        let path = format!("portals[{index}]");
+        report.text(source, &format!("{path}.name"), &portal.name);
+        let registration = &portal.registration;
+        let field_codes: BTreeSet<String> = registration
+            .fields
+            .iter()
+            .map(|field| field.code.clone())
+            .collect();
+        report.unique(
+            source,
+            &format!("{path}.registration.fields"),
+            registration.fields.iter().map(|field| field.code.as_str()),
+        );
+        for (field_index, field) in registration.fields.iter().enumerate() {
+            let field_path = format!("{path}.registration.fields[{field_index}]");
+            check_field(
+                report,
+                source,
+                &field_path,
+                field,
+                &file.code_lists,
+                &field_codes,
+            );
+        }
+        let managed_codes: BTreeSet<String> = portal
+            .managed_applicant_fields
+            .iter()
+            .map(|field| field.code.clone())
+            .collect();
+        report.unique(
+            source,
+            &format!("{path}.managed_applicant_fields"),
+            portal
+                .managed_applicant_fields
+                .iter()
+                .map(|field| field.code.as_str()),
+        );
+        for (field_index, field) in portal.managed_applicant_fields.iter().enumerate() {
+            let field_path = format!("{path}.managed_applicant_fields[{field_index}]");
+            check_field(
+                report,
+                source,
+                &field_path,
+                field,
+                &file.code_lists,
+                &managed_codes,
+            );
+        }
+        if registration.password.min_length == 0 {
+            report.at(
+                source,
+                format!("{path}.registration.password.min_length"),
+                "minimum password length must be at least 1",
+            );
+        }
+        if registration.match_person_records && registration.no_match_message.is_none() {
+            report.at(
+                source,
+                format!("{path}.registration.no_match_message"),
+                "registration matched against records needs a no-match message",
+            );
+        }
+        if let Some(message) = &registration.no_match_message {
+            report.text(
+                source,
+                &format!("{path}.registration.no_match_message"),
+                message,
+            );
+        }
+        if !field_codes.contains(&portal.login_with) {
+            report.at(
+                source,
+                format!("{path}.login_with"),
+                format!(
+                    "login field `{}` is not a registration field",
+                    portal.login_with
+                ),
+            );
+        }
+    }
+    for (list, items) in &file.code_lists {
+        report.unique(
+            source,
+            &format!("code_lists.{list}"),
+            items.iter().map(|item| item.code.as_str()),
+        );
+        for (index, item) in items.iter().enumerate() {
+            report.text(
+                source,
+                &format!("code_lists.{list}[{index}].name"),
+                &item.name,
+            );
+        }
+    }
+    report.unique(
+        source,
+        "centres",
+        file.centres.iter().map(|centre| centre.code.as_str()),
+    );
+    for (index, centre) in file.centres.iter().enumerate() {
+        let path = format!("centres[{index}]");
+        report.text(source, &format!("{path}.name"), &centre.name);
+        report.text(source, &format!("{path}.address"), &centre.address);
+        check_hours(
+            report,
+            source,
+            &format!("{path}.opening_hours"),
+            &centre.opening_hours,
+        );
+        if centre.slot_minutes == 0 {
+            report.at(
+                source,
+                format!("{path}.slot_minutes"),
+                "slot length must be positive",
+            );
+        }
+        if centre.slot_capacity == 0 {
+            report.at(
+                source,
+                format!("{path}.slot_capacity"),
+                "slot capacity must be positive",
+            );
+        }
+    }
+    if let Err(error) = numbers::validate_format(&file.numbers.receipt) {
+        report.at(source, "numbers.receipt", error.to_string());
+    }
+    if let Some(group) = &file.numbers.group
+        && let Err(error) = numbers::validate_format(group)
+    {
+        report.at(source, "numbers.group", error.to_string());
+    }
+    report.unique(
+        source,
+        "announcements",
+        file.announcements
+            .iter()
+            .map(|announcement| announcement.code.as_str()),
+    );
+    for (index, announcement) in file.announcements.iter().enumerate() {
+        report.text(
+            source,
+            &format!("announcements[{index}].title"),
+            &announcement.title,
+        );
+        report.text(
+            source,
+            &format!("announcements[{index}].body"),
+            &announcement.body,
+        );
+    }
+}
+
+fn check_hours(report: &mut Report<'_>, source: &SourceFile, path: &str, hours: &[OpeningHours]) {
+    for (index, window) in hours.iter().enumerate() {
+        if window.opens >= window.closes {
+            report.at(
+                source,
+                format!("{path}[{index}].closes"),
+                "closing time must be after opening time",
+            );
+        }
+        if window.days.is_empty() {
+            report.at(
+                source,
+                format!("{path}[{index}].days"),
+                "opening window has no days",
+            );
+        }
+    }
+}
+
+/// Checks one form field (registration or application form).
+pub(crate) fn check_field(
+    report: &mut Report<'_>,
+    source: &SourceFile,
+    path: &str,
+    field: &FormField,
+    code_lists: &BTreeMap<String, Vec<crate::format::CodeItem>>,
+    answer_fields: &BTreeSet<String>,
+) {
+    report.text(source, &format!("{path}.label"), &field.label);
+    match &field.kind {
+        FieldKind::Unknown(name) => report.at(
+            source,
+            format!("{path}.type"),
+            format!(
+                "unknown field type `{name}` (expected one of: {})",
+                FieldKind::NAMES.join(", ")
+            ),
+        ),
+        FieldKind::Choice => match &field.code_list {
+            None => report.at(
+                source,
+                format!("{path}.code_list"),
+                "a choice field needs a code list",
+            ),
+            Some(list) if !code_lists.contains_key(list) => report.at(
+                source,
+                format!("{path}.code_list"),
+                format!("unknown code list `{list}`"),
+            ),
+            Some(_) => {}
+        },
+        FieldKind::Declarations => {
+            if field.options.len() < 2 {
+                report.at(
+                    source,
+                    format!("{path}.options"),
+                    "declarations need at least two mutually exclusive statements",
+                );
+            }
+            report.unique(
+                source,
+                &format!("{path}.options"),
+                field.options.iter().map(|option| option.code.as_str()),
+            );
+            for (index, option) in field.options.iter().enumerate() {
+                report.text(
+                    source,
+                    &format!("{path}.options[{index}].label"),
+                    &option.label,
+                );
+            }
+        }
+        _ => {}
+    }
+    if field.code_list.is_some() && field.kind != FieldKind::Choice {
+        report.at(
+            source,
+            format!("{path}.code_list"),
+            "only choice fields take a code list",
+        );
+    }
+    if let Some(pattern) = &field.pattern
+        && let Err(error) = regex::Regex::new(pattern)
+    {
+        report.at(
+            source,
+            format!("{path}.pattern"),
+            format!("invalid pattern: {error}"),
+        );
+    }
+    if let (Some(min), Some(max)) = (field.min_length, field.max_length)
+        && min > max
+    {
+        report.at(
+            source,
+            format!("{path}.min_length"),
+            "min_length is above max_length",
+        );
+    }
+    if let Some(prefill) = &field.prefill_from
+        && !prefill.starts_with("record.")
+    {
+        report.at(
+            source,
+            format!("{path}.prefill_from"),
+            "prefill must name a record field, e.g. `record.school`",
+        );
+    }
+    for (name, rule) in [
+        ("required_when", &field.required_when),
+        ("visible_when", &field.visible_when),
+    ] {
+        if let Some(rule) = rule {
+            report.rule(source, &format!("{path}.{name}"), rule, answer_fields);
+        }
+    }
+    for (index, check) in field.checks.iter().enumerate() {
+        report.rule(
+            source,
+            &format!("{path}.checks[{index}].rule"),
+            &check.rule,
+            answer_fields,
+        );
+        report.text(
+            source,
+            &format!("{path}.checks[{index}].message"),
+            &check.message,
+        );
+    }
+}
+
+fn check_calendar(
+    report: &mut Report<'_>,
+    source: &SourceFile,
+    calendar: &Calendar,
+    centres: &BTreeSet<&str>,
+) {
+    let mut seen = BTreeSet::new();
+    for (index, holiday) in calendar.holidays.iter().enumerate() {
+        if !seen.insert(holiday.date) {
+            report.at(
+                source,
+                format!("holidays[{index}].date"),
+                format!("duplicate holiday {}", holiday.date),
+            );
+        }
+        report.text(source, &format!("holidays[{index}].name"), &holiday.name);
+    }
+    for (index, day) in calendar.extra_working_days.iter().enumerate() {
+        if seen.contains(&day.date) {
+            report.at(
+                source,
+                format!("extra_working_days[{index}].date"),
+                format!("{} is also a holiday", day.date),
+            );
+        }
+    }
+    for (index, closure) in calendar.closures.iter().enumerate() {
+        report.text(
+            source,
+            &format!("closures[{index}].reason"),
+            &closure.reason,
+        );
+        for (centre_index, centre) in closure.centres.iter().enumerate() {
+            if !centres.contains(centre.as_str()) {
+                report.at(
+                    source,
+                    format!("closures[{index}].centres[{centre_index}]"),
+                    format!("unknown centre `{centre}`"),
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,273 @@
+//! Message templates: `{{ variable }}` placeholders, rendered per event and language.
+
+use crate::format::{Language, MessageText, TemplateSet};
+use std::collections::BTreeMap;
+
+/// Variables every event offers to its templates (the agency name is always there).
+pub const EVENT_VARIABLES: &[(&str, &[&str])] = &[
+    (
+        "identity.account.registered",
+        &[
+            "agency_name",
+            "display_name",
+            "login_name",
+            "portal_name",
+            "activation_url",
+            "activation_channel",
+        ],
+    ),
+    (
+        "identity.account.activated",
+        &["agency_name", "display_name", "portal_name", "login_url"],
+    ),
+    (
+        "identity.password.reset_requested",
+        &[
+            "agency_name",
+            "display_name",
+            "reset_url",
+            "expires_in_minutes",
+            "purpose",
+        ],
+    ),
+    (
+        "identity.sms_code.requested",
+        &["agency_name", "code", "purpose", "expires_in_minutes"],
+    ),
+    (
+        "intake.case.submitted",
+        &[
+            "agency_name",
+            "applicant_name",
+            "receipt_number",
+            "group_number",
+            "application_type_name",
+            "submitted_at",
+            "express",
+        ],
+    ),
+    (
+        "intake.case.resubmitted",
+        &[
+            "agency_name",
+            "applicant_name",
+            "receipt_number",
+            "round",
+            "resubmitted_at",
+            "applicant_reply",
+        ],
+    ),
+    (
+        "intake.case.withdrawn",
+        &[
+            "agency_name",
+            "applicant_name",
+            "receipt_number",
+            "withdrawn_at",
+        ],
+    ),
+    (
+        "intake.appointment.booked",
+        &[
+            "agency_name",
+            "applicant_name",
+            "receipt_number",
+            "centre_name",
+            "centre_address",
+            "starts_at",
+        ],
+    ),
+    (
+        "review.case.decided",
+        &[
+            "agency_name",
+            "applicant_name",
+            "receipt_number",
+            "group_number",
+            "application_type_name",
+            "decision",
+            "comment",
+            "decided_at",
+        ],
+    ),
+    (
+        "payment.order.created",
+        &[
+            "agency_name",
+            "amount",
+            "method",
+            "expires_at",
+            "receipt_numbers",
+        ],
+    ),
+    (
+        "payment.order.paid",
+        &["agency_name", "amount", "paid_at", "receipt_numbers"],
+    ),
+    ("payment.order.expired", &["agency_name", "receipt_numbers"]),
+    (
+        "payment.order.refunded",
+        &["agency_name", "amount", "reason"],
+    ),
+    (
+        "render.document.rendered",
+        &["agency_name", "kind", "receipt_number", "download_url"],
+    ),
+];
+
+pub fn variables_of(event_type: &str) -> Option<&'static [&'static str]> {
+    EVENT_VARIABLES
+        .iter()
+        .find(|(name, _)| *name == event_type)
+        .map(|(_, variables)| *variables)
+}
+
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum Error {
+    #[error("unclosed `{{{{` at byte {0}")]
+    Unclosed(usize),
+    #[error("empty or invalid variable name `{0}`")]
+    BadName(String),
+    #[error("no value for variable `{0}`")]
+    MissingValue(String),
+    #[error("no template for event `{event}` in {language}")]
+    NoTemplate { event: String, language: String },
+}
+
+enum Piece<'a> {
+    Literal(&'a str),
+    Variable(&'a str),
+}
+
+fn parse(text: &str) -> Result<Vec<Piece<'_>>, Error> {
+    let mut pieces = Vec::new();
+    let mut rest = text;
+    let mut offset = 0;
+    while let Some(start) = rest.find("{{") {
+        pieces.push(Piece::Literal(&rest[..start]));
+        let after = &rest[start + 2..];
+        let end = after.find("}}").ok_or(Error::Unclosed(offset + start))?;
+        let name = after[..end].trim();
+        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            return Err(Error::BadName(name.to_owned()));
+        }
+        pieces.push(Piece::Variable(name));
+        let consumed = start + 2 + end + 2;
+        offset += consumed;
+        rest = &rest[consumed..];
+    }
+    pieces.push(Piece::Literal(rest));
+    Ok(pieces)
+}
+
+/// Variable names a template uses.
+pub fn variables_used(text: &str) -> Result<Vec<String>, Error> {
+    Ok(parse(text)?
+        .into_iter()
+        .filter_map(|piece| match piece {
+            Piece::Variable(name) => Some(name.to_owned()),
+            Piece::Literal(_) => None,
+        })
+        .collect())
+}
+
+/// Renders `text`; with `escape_html`, values are HTML-escaped (for HTML bodies).
+pub fn render(
+    text: &str,
+    values: &BTreeMap<String, String>,
+    escape_html: bool,
+) -> Result<String, Error> {
+    let mut output = String::with_capacity(text.len());
+    for piece in parse(text)? {
+        match piece {
+            Piece::Literal(literal) => output.push_str(literal),
+            Piece::Variable(name) => {
+                let value = values
+                    .get(name)
+                    .ok_or_else(|| Error::MissingValue(name.to_owned()))?;
+                if escape_html {
+                    output.push_str(&html_escape(value));
+                } else {
+                    output.push_str(value);
+                }
+            }
+        }
+    }
+    Ok(output)
+}
+
+fn html_escape(value: &str) -> String {
+    let mut escaped = String::with_capacity(value.len());
+    for character in value.chars() {
+        match character {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            other => escaped.push(other),
+        }
+    }
+    escaped
+}
+
+/// A message rendered for one event and language; absent parts stay `None`.
+pub fn render_message(
+    templates: &TemplateSet,
+    event_type: &str,
+    language: Language,
+    values: &BTreeMap<String, String>,
+) -> Result<MessageText, Error> {
+    let template = templates
+        .templates
+        .get(event_type)
+        .and_then(|languages| languages.get(&language))
+        .ok_or_else(|| Error::NoTemplate {
+            event: event_type.to_owned(),
+            language: language.tag().to_owned(),
+        })?;
+    let render_part = |part: &Option<String>, html: bool| -> Result<Option<String>, Error> {
+        part.as_deref()
+            .map(|text| render(text, values, html))
+            .transpose()
+    };
+    Ok(MessageText {
+        email_subject: render_part(&template.email_subject, false)?,
+        email_text: render_part(&template.email_text, false)?,
+        email_html: render_part(&template.email_html, true)?,
+        sms: render_part(&template.sms, false)?,
+        in_app: render_part(&template.in_app, false)?,
+    })
+}
+
+/// The platform's default templates, embedded in the crate.
+pub const DEFAULT_TEMPLATES_PATH: &str = "defaults/templates.yaml";
+pub const DEFAULT_TEMPLATES_YAML: &str = include_str!("../defaults/templates.yaml");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn renders_and_escapes() {
+        let mut values = BTreeMap::new();
+        values.insert("name".to_owned(), "<陳**>".to_owned());
+        assert_eq!(
+            render("Hi {{ name }}!", &values, false).as_deref(),
+            Ok("Hi <陳**>!")
+        );
+        assert_eq!(
+            render("<b>{{name}}</b>", &values, true).as_deref(),
+            Ok("<b>&lt;陳**&gt;</b>")
+        );
+        assert_eq!(
+            render("{{ other }}", &values, false),
+            Err(Error::MissingValue("other".into()))
+        );
+        assert_eq!(
+            variables_used("a {{ x }} b {{y}}"),
+            Ok(vec!["x".to_owned(), "y".to_owned()])
+        );
+        assert!(matches!(variables_used("a {{ x"), Err(Error::Unclosed(_))));
+    }
+}

@@ -1,0 +1,210 @@
+//! Broken catalogs: every error reported at once, with file, line and field.
+
+mod common;
+
+use common::files;
+use laissez_catalog::{LoadError, load_files};
+
+fn replace(files: &mut [(String, Vec<u8>)], path: &str, from: &str, to: &str) {
+    let file = files
+        .iter_mut()
+        .find(|(name, _)| name == path)
+        .expect("file exists");
+    let text = String::from_utf8(file.1.clone()).expect("utf-8");
+    assert!(text.contains(from), "{path} does not contain {from}");
+    file.1 = text.replacen(from, to, 1).into_bytes();
+}
+
+fn line_of(files: &[(String, Vec<u8>)], path: &str, needle: &str) -> usize {
+    let (_, bytes) = files.iter().find(|(name, _)| name == path).expect("file");
+    let text = String::from_utf8_lossy(bytes);
+    text.lines()
+        .position(|line| line.contains(needle))
+        .expect("needle present")
+        + 1
+}
+
+fn find<'a>(errors: &'a [LoadError], file: &str, field: &str) -> &'a LoadError {
+    errors
+        .iter()
+        .find(|error| error.file == file && error.field == field)
+        .unwrap_or_else(|| {
+            panic!(
+                "no error for {file} {field}; got:\n{}",
+                errors
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            )
+        })
+}
+
+#[test]
+fn the_demo_agencies_load_without_errors() {
+    for code in ["fj-exit-entry", "mo-csm", "tw-nia", "hk-cts", "mo-cts"] {
+        common::load(code);
+    }
+}
+
+#[test]
+fn every_error_is_reported_at_once_with_its_place() {
+    let mut files = files("hk-cts");
+    let permit = "types/home_return_permit.yaml";
+    // 1. Unknown field type.
+    replace(
+        &mut files,
+        permit,
+        "{code: reduced_mobility, type: yes_no,",
+        "{code: reduced_mobility, type: yes_or_no,",
+    );
+    // 2. A rule that does not compile.
+    replace(
+        &mut files,
+        permit,
+        "rule: \"answers.nationality_class != 'non_chinese' ||",
+        "rule: \"answers.nationality_class != 'non_chinese' || ((",
+    );
+    // 3. A document rule naming a field that does not exist.
+    replace(
+        &mut files,
+        permit,
+        "when: \"answers.reason == 'renewal' || answers.reason == 'damaged'\"",
+        "when: \"answers.purpose == 'renewal'\"",
+    );
+    // 4. A fee referring to an unknown type, and an unreachable fee row.
+    replace(
+        &mut files,
+        "fees.yaml",
+        "  - {type: temporary_permit, variants: [border_same_day]",
+        "  - {type: passport, amounts: {HKD: 100}}\n  - {type: temporary_permit, variants: [border_same_day]",
+    );
+    replace(
+        &mut files,
+        "fees.yaml",
+        "  - {type: temporary_permit, variants: [service_centre], speed: normal",
+        "  - {type: temporary_permit, variants: [no_such_channel], speed: normal, amounts: {HKD: 1}}\n  - {type: temporary_permit, variants: [service_centre], speed: normal",
+    );
+    // 5. Duplicate codes: a centre and a document.
+    replace(
+        &mut files,
+        "agency.yaml",
+        "  - code: kowloon-east",
+        "  - code: hk-island",
+    );
+    replace(
+        &mut files,
+        permit,
+        "  - code: foreign_travel_document",
+        "  - code: current_permit",
+    );
+    // 6. A template with a missing variable.
+    files.push((
+        "templates.yaml".into(),
+        "templates:\n  intake.case.submitted:\n    en:\n      sms: \"Receipt {{ receipt_no }}\"\n"
+            .as_bytes()
+            .to_vec(),
+    ));
+
+    let errors = load_files(&files).expect_err("broken catalog").0;
+
+    let kind = find(&errors, permit, "form[0].fields[5].type");
+    assert!(
+        kind.message.contains("unknown field type `yes_or_no`"),
+        "{kind}"
+    );
+    assert_eq!(kind.line, Some(line_of(&files, permit, "type: yes_or_no")));
+
+    let rule = find(&errors, permit, "eligibility[0].rule");
+    assert!(rule.message.starts_with("rule does not compile"), "{rule}");
+    assert_eq!(rule.line, Some(line_of(&files, permit, "|| ((")));
+
+    let field = find(&errors, permit, "documents[6].when");
+    assert!(
+        field
+            .message
+            .contains("unknown form field `answers.purpose`"),
+        "{field}"
+    );
+
+    let fee = errors
+        .iter()
+        .find(|error| {
+            error.file == "fees.yaml"
+                && error
+                    .message
+                    .contains("unknown application type `passport`")
+        })
+        .expect("unknown type error");
+    assert_eq!(
+        fee.line,
+        Some(line_of(&files, "fees.yaml", "{type: passport"))
+    );
+    let unreachable = errors
+        .iter()
+        .find(|error| error.message.contains("`no_such_channel` is not a value"))
+        .unwrap_or_else(|| panic!("no unreachable row error in {errors:#?}"));
+    assert_eq!(
+        unreachable.line,
+        Some(line_of(&files, "fees.yaml", "no_such_channel"))
+    );
+
+    let centre = find(&errors, "agency.yaml", "centres[1].code");
+    assert!(
+        centre.message.contains("duplicate code `hk-island`"),
+        "{centre}"
+    );
+    let (_, agency) = files
+        .iter()
+        .find(|(name, _)| name == "agency.yaml")
+        .expect("agency.yaml");
+    let second = String::from_utf8_lossy(agency)
+        .lines()
+        .enumerate()
+        .filter(|(_, line)| line.contains("  - code: hk-island"))
+        .nth(1)
+        .map(|(index, _)| index + 1);
+    assert_eq!(centre.line, second);
+    let document = errors
+        .iter()
+        .find(|error| {
+            error.file == permit && error.message.contains("duplicate code `current_permit`")
+        })
+        .expect("duplicate document");
+    assert!(document.field.starts_with("documents["));
+
+    let template = find(
+        &errors,
+        "templates.yaml",
+        "templates.intake.case.submitted.en.sms",
+    );
+    assert!(
+        template.message.contains("unknown variable `receipt_no`"),
+        "{template}"
+    );
+    assert_eq!(template.line, Some(4));
+
+    assert!(errors.len() >= 8, "{errors:?}");
+}
+
+#[test]
+fn a_yaml_syntax_or_shape_error_names_the_line() {
+    let mut files = files("tw-nia");
+    replace(
+        &mut files,
+        "fees.yaml",
+        "  - {type: permit_extension, amounts: {TWD: 300}",
+        "  - {type: permit_extension, amount: {TWD: 300}",
+    );
+    let errors = load_files(&files).expect_err("broken").0;
+    let error = errors
+        .iter()
+        .find(|error| error.file == "fees.yaml")
+        .expect("fees error");
+    assert!(error.message.contains("unknown field `amount`"), "{error}");
+    assert_eq!(
+        error.line,
+        Some(line_of(&files, "fees.yaml", "amount: {TWD: 300}"))
+    );
+    assert_eq!(error.field, "rows[1].amount");
+}
