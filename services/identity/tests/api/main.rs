@@ -1,0 +1,11 @@
+//! The identity service over gRPC, against real PostgreSQL and Redis.
+
+mod helpers;
+
+mod account;
+mod applicants;
+mod enumeration;
+mod login;
+mod registration;
+mod staff;
+mod tokens;
