@@ -1,0 +1,9 @@
+//! Types and rules of a case, without I/O.
+
+pub mod applicant;
+pub mod application;
+pub mod numbering;
+pub mod state;
+
+pub use applicant::Applicant;
+pub use state::{Event, IllegalTransition, State};

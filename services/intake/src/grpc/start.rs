@@ -1,0 +1,255 @@
+//! Starting an application, saving its draft, and importing the agency's
+//! permit records the start is checked against.
+
+use laissez_kit::{Caller, FieldError, Role, ServiceError};
+use laissez_proto::intake::v1 as proto;
+use serde_json::{Map, Value};
+
+use super::{Intake, applicant_scope, case_id, view};
+use crate::domain::Applicant;
+use crate::domain::application::{self, Answers};
+use crate::store::{cases, records};
+use crate::time::agency_today;
+
+const MAX_ANSWERS_BYTES: usize = 256 * 1024;
+const MAX_IMPORT_RECORDS: usize = 20_000;
+
+pub async fn start_application(
+    intake: &Intake,
+    caller: &Caller,
+    request: proto::StartApplicationRequest,
+) -> Result<proto::Case, ServiceError> {
+    let scope = applicant_scope(caller)?;
+    let applicant = Applicant::parse(request.applicant, &caller.account_id)?;
+    let (version, catalog) = intake.catalogs.current(&intake.pool, &scope.agency).await?;
+    let Some(application_type) = catalog
+        .application_type(&request.application_type)
+        .filter(|kind| kind.portal == caller.portal)
+    else {
+        return Err(ServiceError::invalid(
+            "application_type",
+            "unknown",
+            "the agency offers no such application type on this portal",
+        ));
+    };
+    let permit_number = request.permit_number.trim();
+    let record = match &application_type.record_lookup {
+        Some(_) if !permit_number.is_empty() && permit_number.len() <= 64 => {
+            records::permit_record(&intake.pool, &scope.agency, permit_number).await?
+        }
+        _ => None,
+    };
+    let start = application::start(
+        application_type,
+        &applicant,
+        &request.notice_version,
+        request.notice_accepted,
+        permit_number,
+        record,
+        agency_today(&catalog),
+    )?;
+    let mut transaction = intake.pool.begin().await?;
+    let id = cases::insert(
+        &mut transaction,
+        cases::NewCase {
+            agency: &scope.agency,
+            account_id: &caller.account_id,
+            application_type: &application_type.code,
+            applicant: &applicant,
+            answers: &start.answers,
+            read_only_fields: &start.read_only_fields,
+            record: start.record.as_ref(),
+            catalog_version: version,
+            notice_version: &application_type.notice.version,
+        },
+    )
+    .await?;
+    let case = cases::find(&mut *transaction, &scope, id)
+        .await?
+        .ok_or(ServiceError::NotFound("case"))?;
+    transaction.commit().await?;
+    view::detail(&intake.pool, &case).await
+}
+
+fn parse_answers(json: &str) -> Result<Answers, ServiceError> {
+    if json.len() > MAX_ANSWERS_BYTES {
+        return Err(ServiceError::invalid(
+            "answers_json",
+            "too_large",
+            format!("answers are limited to {MAX_ANSWERS_BYTES} bytes"),
+        ));
+    }
+    if json.trim().is_empty() {
+        return Ok(Answers::new());
+    }
+    match serde_json::from_str::<Value>(json) {
+        Ok(Value::Object(answers)) => Ok(answers),
+        _ => Err(ServiceError::invalid(
+            "answers_json",
+            "not_an_object",
+            "answers must be a JSON object of field code to value",
+        )),
+    }
+}
+
+pub async fn save_draft(
+    intake: &Intake,
+    caller: &Caller,
+    request: proto::SaveDraftRequest,
+) -> Result<proto::Case, ServiceError> {
+    let scope = applicant_scope(caller)?;
+    let id = case_id(&request.case_id)?;
+    let incoming = parse_answers(&request.answers_json)?;
+    let mut transaction = intake.pool.begin().await?;
+    let mut case = cases::lock(&mut transaction, &scope, id)
+        .await?
+        .ok_or(ServiceError::NotFound("case"))?;
+    if !case.state.answers_editable() {
+        return Err(ServiceError::FailedPrecondition(format!(
+            "the answers of a case that is {} cannot be changed",
+            case.state.as_str().replace('_', " ")
+        )));
+    }
+    let catalog = intake
+        .catalogs
+        .get(&intake.pool, &case.agency, case.catalog_version)
+        .await?;
+    let application_type = catalog
+        .application_type(&case.application_type)
+        .ok_or(ServiceError::NotFound("application type"))?;
+    if request.express && !application_type.processing.offers_express() {
+        return Err(ServiceError::invalid(
+            "express",
+            "not_offered",
+            "this type has no express processing",
+        ));
+    }
+    let answers = application::merge_answers(
+        application_type,
+        &case.answers,
+        &case.read_only_fields,
+        incoming,
+    )?;
+    cases::save_answers(&mut transaction, id, &answers, request.express).await?;
+    transaction.commit().await?;
+    case.answers = answers;
+    case.express = request.express;
+    view::detail(&intake.pool, &case).await
+}
+
+/// Permit number, holder's document number, fields.
+type ImportedRecord = (String, String, Map<String, Value>);
+
+/// Record values are text, except `true` / `false` which rules compare as
+/// booleans (`record.entry_inspected == true`).
+fn typed(value: &str) -> Value {
+    match value.trim() {
+        "true" => Value::Bool(true),
+        "false" => Value::Bool(false),
+        _ => Value::String(value.to_owned()),
+    }
+}
+
+/// Records from the request and from its CSV file, checked before any is stored.
+fn collect_records(
+    request: proto::ImportPermitRecordsRequest,
+) -> Result<Vec<ImportedRecord>, ServiceError> {
+    let mut collected = Vec::new();
+    for record in request.records {
+        let fields = record
+            .fields
+            .into_iter()
+            .map(|(key, value)| (key, typed(&value)))
+            .collect();
+        collected.push((record.permit_number, record.holder_document_number, fields));
+    }
+    if !request.csv.is_empty() {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .from_reader(request.csv.as_slice());
+        let headers = reader
+            .headers()
+            .map_err(|error| ServiceError::invalid("csv", "unreadable", error.to_string()))?
+            .clone();
+        if headers.iter().next() != Some("permit_number") {
+            return Err(ServiceError::invalid(
+                "csv",
+                "header",
+                "the first column must be permit_number",
+            ));
+        }
+        for (line, row) in reader.records().enumerate() {
+            let row = row.map_err(|error| {
+                ServiceError::invalid(
+                    format!("csv.row[{}]", line + 2),
+                    "unreadable",
+                    error.to_string(),
+                )
+            })?;
+            let mut permit_number = String::new();
+            let mut holder = String::new();
+            let mut fields = Map::new();
+            for (name, value) in headers.iter().zip(row.iter()) {
+                match name {
+                    "permit_number" => permit_number = value.to_owned(),
+                    "holder_document_number" => holder = value.to_owned(),
+                    _ => {
+                        fields.insert(name.to_owned(), typed(value));
+                    }
+                }
+            }
+            collected.push((permit_number, holder, fields));
+        }
+    }
+    let mut errors = Vec::new();
+    for (index, (permit_number, _, _)) in collected.iter().enumerate() {
+        let number = permit_number.trim();
+        if number.is_empty() || number.len() > 64 || number.chars().any(char::is_control) {
+            errors.push(FieldError::new(
+                format!("records[{index}].permit_number"),
+                "invalid",
+                "a permit number of 1 to 64 printable characters is required",
+            ));
+        }
+    }
+    if collected.len() > MAX_IMPORT_RECORDS {
+        errors.push(FieldError::new(
+            "records",
+            "too_many",
+            format!("at most {MAX_IMPORT_RECORDS} records per import"),
+        ));
+    }
+    if errors.is_empty() {
+        Ok(collected)
+    } else {
+        Err(ServiceError::InvalidArgument(errors))
+    }
+}
+
+pub async fn import_permit_records(
+    intake: &Intake,
+    caller: &Caller,
+    request: proto::ImportPermitRecordsRequest,
+) -> Result<proto::ImportPermitRecordsResponse, ServiceError> {
+    if !caller.has_role(Role::AgencyAdmin) {
+        return Err(ServiceError::PermissionDenied(
+            "only the agency's administrators import permit records".into(),
+        ));
+    }
+    let records = collect_records(request)?;
+    let mut transaction = intake.pool.begin().await?;
+    for (permit_number, holder, fields) in &records {
+        records::upsert_permit_record(
+            &mut transaction,
+            &caller.agency,
+            permit_number.trim(),
+            holder.trim(),
+            fields,
+        )
+        .await?;
+    }
+    transaction.commit().await?;
+    Ok(proto::ImportPermitRecordsResponse {
+        imported: u32::try_from(records.len()).unwrap_or(u32::MAX),
+    })
+}

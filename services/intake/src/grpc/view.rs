@@ -1,0 +1,104 @@
+//! Cases as the contract shows them.
+
+use laissez_kit::ServiceError;
+use laissez_proto::events::v1::CaseParty;
+use laissez_proto::intake::v1 as proto;
+use sqlx::PgPool;
+
+use crate::store::cases::{self, CaseRow};
+use crate::store::documents::{self, DocumentRow};
+use crate::store::rounds;
+use crate::time::timestamp;
+
+/// The case without its documents, returns and history (lists).
+pub fn summary(case: &CaseRow) -> proto::Case {
+    proto::Case {
+        case_id: case.id.to_string(),
+        application_type: case.application_type.clone(),
+        state: case.state.to_proto().into(),
+        applicant_id: case.applicant.applicant_id.clone(),
+        applicant_masked_name: case.applicant.masked_name(),
+        receipt_number: case.receipt_number.clone().unwrap_or_default(),
+        group_number: case.group_number.clone().unwrap_or_default(),
+        answers_json: serde_json::Value::Object(case.answers.clone()).to_string(),
+        documents: Vec::new(),
+        returns: Vec::new(),
+        catalog_version: case.catalog_version,
+        notice_version: case.notice_version.clone(),
+        created_at: Some(timestamp(case.created_at)),
+        submitted_at: case.submitted_at.map(timestamp),
+        read_only_fields: read_only_fields(case),
+        express: case.express,
+        history: Vec::new(),
+        applicant: Some(case.applicant.to_proto()),
+    }
+}
+
+/// While returned for supplement every answer is read-only.
+fn read_only_fields(case: &CaseRow) -> Vec<String> {
+    if case.state.answers_editable() {
+        case.read_only_fields.clone()
+    } else {
+        case.answers.keys().cloned().collect()
+    }
+}
+
+pub fn document(row: &DocumentRow) -> proto::Document {
+    proto::Document {
+        document_id: row.id.to_string(),
+        requirement: row.requirement.clone(),
+        file_name: row.file_name.clone(),
+        media_type: row.media_type.clone(),
+        size_bytes: row.size_bytes,
+        sha256: row.sha256.clone(),
+        uploaded_at: Some(timestamp(row.uploaded_at)),
+    }
+}
+
+/// The whole case: documents, return rounds and state history.
+pub async fn detail(pool: &PgPool, case: &CaseRow) -> Result<proto::Case, ServiceError> {
+    let mut view = summary(case);
+    view.documents = documents::live(pool, case.id)
+        .await?
+        .iter()
+        .map(document)
+        .collect();
+    view.returns = rounds::list(pool, case.id)
+        .await?
+        .into_iter()
+        .map(|round| proto::ReturnRound {
+            round: round.round,
+            kind: round.kind,
+            reviewer_comment: round.reviewer_comment,
+            applicant_reply: round.applicant_reply,
+            returned_at: Some(timestamp(round.returned_at)),
+            resubmitted_at: round.resubmitted_at.map(timestamp),
+        })
+        .collect();
+    view.history = cases::history(pool, case.id)
+        .await?
+        .into_iter()
+        .map(|change| proto::StateChange {
+            from: change
+                .from
+                .map_or(proto::CaseState::Unspecified, |state| state.to_proto())
+                .into(),
+            to: change.to.to_proto().into(),
+            actor: change.actor,
+            at: Some(timestamp(change.at)),
+            reason: change.reason,
+        })
+        .collect();
+    Ok(view)
+}
+
+pub fn party(case: &CaseRow) -> CaseParty {
+    CaseParty {
+        account_id: case.account_id.clone(),
+        applicant_id: case.applicant.applicant_id.clone(),
+        applicant_masked_name: case.applicant.masked_name(),
+        language: case.applicant.language,
+        email: case.applicant.contact_email.clone(),
+        mobile: case.applicant.contact_mobile.clone(),
+    }
+}

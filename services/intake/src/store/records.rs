@@ -1,0 +1,53 @@
+//! The agency's permit records, imported over gRPC or from CSV, that
+//! applications referring to an existing permit are checked against.
+
+use serde_json::{Map, Value};
+use sqlx::types::Json;
+use sqlx::{PgConnection, PgExecutor, Row};
+
+/// An agency's record of a permit.
+pub async fn permit_record<'e>(
+    executor: impl PgExecutor<'e>,
+    agency: &str,
+    permit_number: &str,
+) -> Result<Option<crate::domain::application::PermitRecord>, sqlx::Error> {
+    let row = sqlx::query(
+        "SELECT holder_document_number, fields FROM permit_records
+         WHERE agency = $1 AND permit_number = $2",
+    )
+    .bind(agency)
+    .bind(permit_number)
+    .fetch_optional(executor)
+    .await?;
+    row.map(|row| {
+        let Json(fields): Json<Map<String, Value>> = row.try_get("fields")?;
+        Ok(crate::domain::application::PermitRecord {
+            holder_document_number: row.try_get("holder_document_number")?,
+            fields,
+        })
+    })
+    .transpose()
+}
+
+pub async fn upsert_permit_record(
+    connection: &mut PgConnection,
+    agency: &str,
+    permit_number: &str,
+    holder_document_number: &str,
+    fields: &Map<String, Value>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO permit_records (agency, permit_number, holder_document_number, fields)
+         VALUES ($1, $2, $3, $4)
+         ON CONFLICT (agency, permit_number) DO UPDATE
+         SET holder_document_number = EXCLUDED.holder_document_number,
+             fields = EXCLUDED.fields, imported_at = now()",
+    )
+    .bind(agency)
+    .bind(permit_number)
+    .bind(holder_document_number)
+    .bind(Json(fields))
+    .execute(connection)
+    .await?;
+    Ok(())
+}

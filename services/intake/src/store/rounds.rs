@@ -1,0 +1,112 @@
+//! What a case went through: immutable snapshots of each submission round,
+//! and the returns (correction / supplement) with comment and reply.
+
+use chrono::{DateTime, Utc};
+use serde_json::{Map, Value};
+use sqlx::types::Json;
+use sqlx::{PgConnection, PgExecutor, Row};
+use uuid::Uuid;
+
+use super::documents::DocumentRow;
+
+/// Stores what was submitted in `round` (0 is the first submission).
+pub async fn snapshot(
+    connection: &mut PgConnection,
+    case_id: Uuid,
+    round: u32,
+    answers: &Map<String, Value>,
+    documents: &[DocumentRow],
+    catalog_version: u32,
+    notice_version: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO case_snapshots (case_id, round, answers, documents, catalog_version,
+             notice_version)
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(case_id)
+    .bind(i32::try_from(round).unwrap_or(i32::MAX))
+    .bind(Json(answers))
+    .bind(Json(documents))
+    .bind(i32::try_from(catalog_version).unwrap_or(i32::MAX))
+    .bind(notice_version)
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone)]
+pub struct ReturnRow {
+    pub round: u32,
+    pub kind: String,
+    pub reviewer_comment: String,
+    pub applicant_reply: String,
+    pub returned_at: DateTime<Utc>,
+    pub resubmitted_at: Option<DateTime<Utc>>,
+}
+
+pub async fn list<'e>(
+    executor: impl PgExecutor<'e>,
+    case_id: Uuid,
+) -> Result<Vec<ReturnRow>, sqlx::Error> {
+    let rows = sqlx::query(
+        "SELECT round, kind, reviewer_comment, applicant_reply, returned_at, resubmitted_at
+         FROM case_returns WHERE case_id = $1 ORDER BY round",
+    )
+    .bind(case_id)
+    .fetch_all(executor)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let round: i32 = row.try_get("round")?;
+            Ok(ReturnRow {
+                round: u32::try_from(round).unwrap_or_default(),
+                kind: row.try_get("kind")?,
+                reviewer_comment: row.try_get("reviewer_comment")?,
+                applicant_reply: row.try_get("applicant_reply")?,
+                returned_at: row.try_get("returned_at")?,
+                resubmitted_at: row.try_get("resubmitted_at")?,
+            })
+        })
+        .collect()
+}
+
+/// Opens the next return round; returns its number (1, 2, ...).
+pub async fn open(
+    connection: &mut PgConnection,
+    case_id: Uuid,
+    kind: &str,
+    comment: &str,
+    returned_at: DateTime<Utc>,
+) -> Result<u32, sqlx::Error> {
+    let round: i32 = sqlx::query_scalar(
+        "INSERT INTO case_returns (case_id, round, kind, reviewer_comment, returned_at)
+         SELECT $1, COALESCE(max(round), 0) + 1, $2, $3, $4 FROM case_returns WHERE case_id = $1
+         RETURNING round",
+    )
+    .bind(case_id)
+    .bind(kind)
+    .bind(comment)
+    .bind(returned_at)
+    .fetch_one(connection)
+    .await?;
+    Ok(u32::try_from(round).unwrap_or_default())
+}
+
+/// Closes the open round with the applicant's reply; returns its number.
+pub async fn close(
+    connection: &mut PgConnection,
+    case_id: Uuid,
+    reply: &str,
+) -> Result<Option<u32>, sqlx::Error> {
+    let round: Option<i32> = sqlx::query_scalar(
+        "UPDATE case_returns SET applicant_reply = $2, resubmitted_at = now()
+         WHERE case_id = $1 AND resubmitted_at IS NULL
+         RETURNING round",
+    )
+    .bind(case_id)
+    .bind(reply)
+    .fetch_optional(connection)
+    .await?;
+    Ok(round.and_then(|round| u32::try_from(round).ok()))
+}

@@ -1,0 +1,67 @@
+//! Intake started in-process for tests and benchmarks (feature `testing`):
+//! its own database, its own exchange and its own blob folder, the demo
+//! agencies published, tokens signed by test keys.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use laissez_kit::auth::testing::TestKeys;
+use laissez_kit::config::ConnectionUrl;
+use laissez_kit::db::TestDatabase;
+use tokio_util::sync::CancellationToken;
+
+use crate::config::Config;
+use crate::startup::Application;
+
+pub struct TestIntake {
+    pub grpc_addr: SocketAddr,
+    pub keys: TestKeys,
+    pub database: TestDatabase,
+    pub blobs: tempfile::TempDir,
+    shutdown: CancellationToken,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+}
+
+impl TestIntake {
+    /// Starts intake on port 0 against a fresh database named after `name`,
+    /// with a pool of `max_connections`.
+    pub async fn start(name: &str, max_connections: u32) -> anyhow::Result<Self> {
+        let database = TestDatabase::create(&format!("laissez_intake_{name}")).await?;
+        let blobs = tempfile::tempdir()?;
+        let keys = TestKeys::new();
+        let mut config = Config::default();
+        config.common.grpc.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+        config.common.admin.listen = SocketAddr::from(([127, 0, 0, 1], 0));
+        config.common.database.url = ConnectionUrl::new(database.url.clone());
+        config.common.database.max_connections = max_connections;
+        config.common.blob.root = blobs.path().to_path_buf();
+        config.events.exchange = format!("test.intake.{}", uuid::Uuid::new_v4().simple());
+        config.catalog.dir = demo_agencies();
+        let shutdown = CancellationToken::new();
+        let application =
+            Application::build_with_keys(config, shutdown.clone(), Some(keys.keys.clone())).await?;
+        let grpc_addr = application.grpc_addr();
+        let task = tokio::spawn(application.run_until_stopped());
+        Ok(Self {
+            grpc_addr,
+            keys,
+            database,
+            blobs,
+            shutdown,
+            task,
+        })
+    }
+
+    /// Stops the service and drops its database.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        self.shutdown.cancel();
+        self.task.await??;
+        self.database.drop_database().await;
+        Ok(())
+    }
+}
+
+/// The demo agencies shipped in `deploy/agencies`.
+pub fn demo_agencies() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../deploy/agencies")
+}

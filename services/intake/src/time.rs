@@ -1,0 +1,26 @@
+//! Time at the boundary: UTC in storage, the agency's calendar date for
+//! rules and numbers.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use laissez_catalog::Catalog;
+
+pub fn timestamp(at: DateTime<Utc>) -> prost_types::Timestamp {
+    prost_types::Timestamp {
+        seconds: at.timestamp(),
+        nanos: i32::try_from(at.timestamp_subsec_nanos()).unwrap_or(0),
+    }
+}
+
+pub fn from_timestamp(at: &prost_types::Timestamp) -> Option<DateTime<Utc>> {
+    DateTime::from_timestamp(at.seconds, u32::try_from(at.nanos).ok()?)
+}
+
+/// Today's date in the agency's time zone (UTC if the zone is unknown; the
+/// catalog loader has checked it).
+pub fn agency_today(catalog: &Catalog) -> NaiveDate {
+    let now = Utc::now();
+    match catalog.agency.time_zone.parse::<chrono_tz::Tz>() {
+        Ok(zone) => now.with_timezone(&zone).date_naive(),
+        Err(_) => now.date_naive(),
+    }
+}
