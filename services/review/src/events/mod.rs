@@ -1,0 +1,3 @@
+//! What review consumes (intake's case events) and publishes (decisions).
+
+pub mod intake;

@@ -1,0 +1,422 @@
+//! The gRPC surface: authentication and roles, protocol ↔ domain.
+//! Every query is scoped to the caller's agency from the verified token, so
+//! another agency's case is indistinguishable from a missing one. Roles are
+//! read from the token on every call; nothing is cached.
+
+use laissez_kit::Role;
+use laissez_kit::auth::{Caller, caller};
+use laissez_kit::error::ServiceError;
+use laissez_proto::events::v1::Decision;
+use laissez_proto::review::v1::review_service_server::ReviewService;
+use laissez_proto::review::v1::*;
+use sqlx::PgPool;
+use tonic::{Request, Response, Status};
+use uuid::Uuid;
+
+use crate::settings::Settings;
+use crate::store::cases::{self, Claimed};
+use crate::store::{audit, decisions};
+use crate::time::timestamp;
+
+const REVIEWERS: &[Role] = &[Role::Reviewer, Role::SeniorReviewer];
+const SUPERVISORS: &[Role] = &[Role::SeniorReviewer, Role::AgencyAdmin];
+const STAFF: &[Role] = &[
+    Role::Reviewer,
+    Role::SeniorReviewer,
+    Role::AgencyAdmin,
+    Role::PlatformOperator,
+];
+const PRIORITY_DECIDERS: &[Role] = &[Role::Reviewer, Role::SeniorReviewer, Role::AgencyAdmin];
+
+pub struct Review {
+    pool: PgPool,
+    settings: Settings,
+}
+
+impl Review {
+    pub fn new(pool: PgPool, settings: Settings) -> Self {
+        Self { pool, settings }
+    }
+}
+
+fn case_id(text: &str) -> Result<Uuid, Status> {
+    // A malformed id is a case that does not exist, like another agency's.
+    Uuid::parse_str(text).map_err(|_| Status::not_found("case not found"))
+}
+
+fn staff<T>(request: &Request<T>, roles: &[Role]) -> Result<Caller, Status> {
+    let caller = caller(request)?;
+    caller.require_any_role(roles)?;
+    if caller.agency.is_empty() {
+        return Err(Status::permission_denied("the caller acts for no agency"));
+    }
+    Ok(caller.clone())
+}
+
+fn claim(claimed: Claimed) -> Claim {
+    Claim {
+        case_id: claimed.case_id.to_string(),
+        reviewer: claimed.reviewer,
+        lease_expires_at: Some(timestamp(claimed.lease_expires_at)),
+        lane: claimed.lane.to_proto() as i32,
+    }
+}
+
+fn decided(decided: decisions::Decided) -> DecideResponse {
+    DecideResponse {
+        case_id: decided.case_id.to_string(),
+        decision: decided.decision as i32,
+        awaiting_sign_off: decided.awaiting_sign_off,
+    }
+}
+
+fn decision(value: i32) -> Decision {
+    Decision::try_from(value).unwrap_or(Decision::Unspecified)
+}
+
+fn entry(entry: audit::Entry) -> AuditEntry {
+    AuditEntry {
+        sequence: u64::try_from(entry.sequence).unwrap_or_default(),
+        actor: entry.actor,
+        action: entry.action,
+        case_id: entry.case_id.map(|id| id.to_string()).unwrap_or_default(),
+        detail_json: entry.detail_json,
+        reason: entry.reason,
+        at: Some(timestamp(entry.at)),
+        hash: entry.hash,
+        previous_hash: entry.previous_hash,
+    }
+}
+
+#[tonic::async_trait]
+impl ReviewService for Review {
+    async fn get_queue_summary(
+        &self,
+        request: Request<GetQueueSummaryRequest>,
+    ) -> Result<Response<GetQueueSummaryResponse>, Status> {
+        let caller = staff(&request, STAFF)?;
+        let rows = cases::summary(&self.pool, Some(&caller.agency))
+            .await
+            .map_err(ServiceError::from)?;
+        let queues = rows
+            .into_iter()
+            .map(|(_, depth)| QueueSummary {
+                application_type: depth.application_type,
+                lane: depth.lane.to_proto() as i32,
+                depth: u64::try_from(depth.depth).unwrap_or_default(),
+                oldest_submitted_at: depth.oldest_submitted_at.map(timestamp),
+            })
+            .collect();
+        Ok(Response::new(GetQueueSummaryResponse { queues }))
+    }
+
+    async fn claim_next(
+        &self,
+        request: Request<ClaimNextRequest>,
+    ) -> Result<Response<Claim>, Status> {
+        let caller = staff(&request, REVIEWERS)?;
+        let application_type = request.get_ref().application_type.as_str();
+        let claimed = cases::claim_next(
+            &self.pool,
+            &caller.agency,
+            (!application_type.is_empty()).then_some(application_type),
+            &caller.account_id,
+            self.settings.lease,
+        )
+        .await?;
+        match claimed {
+            Some(claimed) => Ok(Response::new(claim(claimed))),
+            None => Err(Status::not_found("no case is waiting")),
+        }
+    }
+
+    async fn release_claim(
+        &self,
+        request: Request<ReleaseClaimRequest>,
+    ) -> Result<Response<ReleaseClaimResponse>, Status> {
+        let caller = staff(
+            &request,
+            &[Role::Reviewer, Role::SeniorReviewer, Role::AgencyAdmin],
+        )?;
+        let id = case_id(&request.get_ref().case_id)?;
+        let supervisor = SUPERVISORS.iter().any(|role| caller.has_role(*role));
+        cases::release(
+            &self.pool,
+            &caller.agency,
+            id,
+            &caller.account_id,
+            supervisor,
+        )
+        .await?;
+        Ok(Response::new(ReleaseClaimResponse {}))
+    }
+
+    async fn reassign(&self, request: Request<ReassignRequest>) -> Result<Response<Claim>, Status> {
+        let caller = staff(&request, SUPERVISORS)?;
+        let message = request.get_ref();
+        let id = case_id(&message.case_id)?;
+        if message.reviewer.is_empty() {
+            return Err(ServiceError::invalid("reviewer", "required", "name the reviewer").into());
+        }
+        let claimed = cases::reassign(
+            &self.pool,
+            &caller.agency,
+            id,
+            &message.reviewer,
+            &caller.account_id,
+            self.settings.assignment_lease,
+        )
+        .await?;
+        Ok(Response::new(claim(claimed)))
+    }
+
+    async fn bulk_assign(
+        &self,
+        request: Request<BulkAssignRequest>,
+    ) -> Result<Response<BulkAssignResponse>, Status> {
+        let caller = staff(&request, SUPERVISORS)?;
+        let message = request.get_ref();
+        if message.reviewer.is_empty() {
+            return Err(ServiceError::invalid("reviewer", "required", "name the reviewer").into());
+        }
+        if message.case_ids.is_empty() || message.case_ids.len() > 500 {
+            return Err(
+                ServiceError::invalid("case_ids", "count", "between 1 and 500 cases").into(),
+            );
+        }
+        let ids = message
+            .case_ids
+            .iter()
+            .map(|id| case_id(id))
+            .collect::<Result<Vec<_>, _>>()?;
+        let claims = cases::bulk_assign(
+            &self.pool,
+            &caller.agency,
+            &ids,
+            &message.reviewer,
+            &caller.account_id,
+            self.settings.assignment_lease,
+        )
+        .await?;
+        Ok(Response::new(BulkAssignResponse {
+            claims: claims.into_iter().map(claim).collect(),
+        }))
+    }
+
+    async fn get_review_case(
+        &self,
+        request: Request<GetReviewCaseRequest>,
+    ) -> Result<Response<ReviewCase>, Status> {
+        let caller = staff(&request, STAFF)?;
+        let id = case_id(&request.get_ref().case_id)?;
+        let case = cases::find(&self.pool, &caller.agency, id).await?;
+        let history = audit::list(&self.pool, &caller.agency, Some(id), 0, 1_000)
+            .await
+            .map_err(ServiceError::from)?
+            .into_iter()
+            .map(|entry| HistoryEntry {
+                action: entry.action,
+                actor: entry.actor,
+                at: Some(timestamp(entry.at)),
+                detail: if entry.reason.is_empty() {
+                    entry.detail_json
+                } else {
+                    format!("{} {}", entry.detail_json, entry.reason)
+                },
+            })
+            .collect();
+        let due_at = case
+            .due_on
+            .and_then(|day| day.and_hms_opt(23, 59, 59))
+            .map(|at| timestamp(at.and_utc()));
+        Ok(Response::new(ReviewCase {
+            case_id: case.case_id.to_string(),
+            receipt_number: case.receipt_number,
+            group_number: case.group_number,
+            application_type: case.application_type,
+            snapshot_json: case.snapshot.to_string(),
+            history,
+            due_at,
+            lane: crate::domain::Lane::parse(&case.lane).to_proto() as i32,
+            state: case.state,
+        }))
+    }
+
+    async fn decide(
+        &self,
+        request: Request<DecideRequest>,
+    ) -> Result<Response<DecideResponse>, Status> {
+        let caller = staff(&request, REVIEWERS)?;
+        let message = request.get_ref();
+        let id = case_id(&message.case_id)?;
+        let result = decisions::decide(
+            &self.pool,
+            &self.settings,
+            &caller.agency,
+            id,
+            decision(message.decision),
+            &message.comment,
+            &caller.account_id,
+        )
+        .await?;
+        Ok(Response::new(decided(result)))
+    }
+
+    async fn decide_group(
+        &self,
+        request: Request<DecideGroupRequest>,
+    ) -> Result<Response<DecideGroupResponse>, Status> {
+        let caller = staff(&request, REVIEWERS)?;
+        let message = request.get_ref();
+        let results = decisions::decide_group(
+            &self.pool,
+            &self.settings,
+            &caller.agency,
+            &message.group_number,
+            decision(message.decision),
+            &message.comment,
+            &caller.account_id,
+        )
+        .await?;
+        Ok(Response::new(DecideGroupResponse {
+            decisions: results.into_iter().map(decided).collect(),
+        }))
+    }
+
+    async fn sign_off(
+        &self,
+        request: Request<SignOffRequest>,
+    ) -> Result<Response<DecideResponse>, Status> {
+        let caller = staff(&request, &[Role::SeniorReviewer])?;
+        let message = request.get_ref();
+        let id = case_id(&message.case_id)?;
+        let result = decisions::sign_off(
+            &self.pool,
+            &self.settings,
+            &caller.agency,
+            id,
+            message.approve,
+            &message.comment,
+            &caller.account_id,
+        )
+        .await?;
+        Ok(Response::new(decided(result)))
+    }
+
+    async fn request_priority(
+        &self,
+        request: Request<RequestPriorityRequest>,
+    ) -> Result<Response<RequestPriorityResponse>, Status> {
+        let caller = caller(&request)?.clone();
+        if caller.agency.is_empty() {
+            return Err(Status::permission_denied("the caller acts for no agency"));
+        }
+        let applicant = if caller.has_role(Role::Applicant) {
+            Some(caller.account_id.as_str())
+        } else {
+            caller.require_any_role(PRIORITY_DECIDERS)?;
+            None
+        };
+        let message = request.get_ref();
+        let id = case_id(&message.case_id)?;
+        let (lane, status) = decisions::request_priority(
+            &self.pool,
+            &caller.agency,
+            id,
+            &message.reason,
+            &message.evidence_document_ids,
+            &caller.account_id,
+            applicant,
+        )
+        .await?;
+        Ok(Response::new(RequestPriorityResponse {
+            lane: lane.to_proto() as i32,
+            status,
+        }))
+    }
+
+    async fn resolve_priority(
+        &self,
+        request: Request<ResolvePriorityRequest>,
+    ) -> Result<Response<RequestPriorityResponse>, Status> {
+        let caller = staff(&request, PRIORITY_DECIDERS)?;
+        let message = request.get_ref();
+        let id = case_id(&message.case_id)?;
+        let (lane, status) = decisions::resolve_priority(
+            &self.pool,
+            &self.settings,
+            &caller.agency,
+            id,
+            message.accept,
+            &message.comment,
+            &caller.account_id,
+        )
+        .await?;
+        Ok(Response::new(RequestPriorityResponse {
+            lane: lane.to_proto() as i32,
+            status,
+        }))
+    }
+
+    async fn list_audit(
+        &self,
+        request: Request<ListAuditRequest>,
+    ) -> Result<Response<ListAuditResponse>, Status> {
+        let caller = staff(
+            &request,
+            &[
+                Role::SeniorReviewer,
+                Role::AgencyAdmin,
+                Role::PlatformOperator,
+            ],
+        )?;
+        let message = request.get_ref();
+        let case = if message.case_id.is_empty() {
+            None
+        } else {
+            Some(case_id(&message.case_id)?)
+        };
+        let limit = i64::from(if message.limit == 0 {
+            100
+        } else {
+            message.limit.min(1_000)
+        });
+        let entries = audit::list(
+            &self.pool,
+            &caller.agency,
+            case,
+            i64::try_from(message.after_sequence).unwrap_or(i64::MAX),
+            limit,
+        )
+        .await
+        .map_err(ServiceError::from)?;
+        Ok(Response::new(ListAuditResponse {
+            entries: entries.into_iter().map(entry).collect(),
+        }))
+    }
+
+    async fn verify_audit_chain(
+        &self,
+        request: Request<VerifyAuditChainRequest>,
+    ) -> Result<Response<VerifyAuditChainResponse>, Status> {
+        let caller = staff(
+            &request,
+            &[
+                Role::SeniorReviewer,
+                Role::AgencyAdmin,
+                Role::PlatformOperator,
+            ],
+        )?;
+        let verification = audit::verify(&self.pool, &caller.agency)
+            .await
+            .map_err(ServiceError::from)?;
+        Ok(Response::new(VerifyAuditChainResponse {
+            intact: verification.first_bad_sequence.is_none(),
+            entries_checked: verification.entries_checked,
+            first_bad_sequence: verification
+                .first_bad_sequence
+                .and_then(|sequence| u64::try_from(sequence).ok())
+                .unwrap_or_default(),
+        }))
+    }
+}

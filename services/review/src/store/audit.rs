@@ -1,0 +1,169 @@
+//! Appending to, reading and verifying the per-agency audit hash chain.
+
+use chrono::{DateTime, SubsecRound, Utc};
+use sqlx::{PgConnection, PgPool, Row};
+use uuid::Uuid;
+
+use crate::domain::audit::{AuditRecord, GENESIS, hash};
+
+/// One action to record: who did what to which case, and why.
+pub struct Action<'a> {
+    pub agency: &'a str,
+    pub actor: &'a str,
+    pub action: &'a str,
+    pub case_id: Option<Uuid>,
+    pub detail: serde_json::Value,
+    pub reason: &'a str,
+}
+
+#[derive(Debug, Clone)]
+pub struct Entry {
+    pub sequence: i64,
+    pub actor: String,
+    pub action: String,
+    pub case_id: Option<Uuid>,
+    pub detail_json: String,
+    pub reason: String,
+    pub at: DateTime<Utc>,
+    pub previous_hash: String,
+    pub hash: String,
+}
+
+/// Appends `action` in the caller's transaction. The agency's chain is
+/// extended under a transaction-scoped advisory lock, so entries are
+/// numbered without gaps; call it last in the transaction to hold the lock
+/// briefly.
+pub async fn append(connection: &mut PgConnection, action: Action<'_>) -> Result<i64, sqlx::Error> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('review-audit:' || $1, 0))")
+        .bind(action.agency)
+        .execute(&mut *connection)
+        .await?;
+    let last: Option<(i64, String)> = sqlx::query_as(
+        "SELECT sequence, hash FROM audit_log WHERE agency = $1 ORDER BY sequence DESC LIMIT 1",
+    )
+    .bind(action.agency)
+    .fetch_optional(&mut *connection)
+    .await?;
+    let (sequence, previous_hash) = match last {
+        Some((sequence, hash)) => (sequence + 1, hash),
+        None => (1, GENESIS.to_owned()),
+    };
+    let at = Utc::now().trunc_subsecs(6);
+    let detail_json = action.detail.to_string();
+    let record = AuditRecord {
+        agency: action.agency,
+        sequence,
+        actor: action.actor,
+        action: action.action,
+        case_id: action.case_id,
+        detail_json: &detail_json,
+        reason: action.reason,
+        at,
+        previous_hash: &previous_hash,
+    };
+    let entry_hash = hash(&record);
+    sqlx::query(
+        "INSERT INTO audit_log (agency, sequence, actor, action, case_id, detail_json, reason, at, previous_hash, hash) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(action.agency)
+    .bind(sequence)
+    .bind(action.actor)
+    .bind(action.action)
+    .bind(action.case_id)
+    .bind(&detail_json)
+    .bind(action.reason)
+    .bind(at)
+    .bind(&previous_hash)
+    .bind(&entry_hash)
+    .execute(&mut *connection)
+    .await?;
+    Ok(sequence)
+}
+
+fn entry_of(row: &sqlx::postgres::PgRow) -> Result<Entry, sqlx::Error> {
+    Ok(Entry {
+        sequence: row.try_get("sequence")?,
+        actor: row.try_get("actor")?,
+        action: row.try_get("action")?,
+        case_id: row.try_get("case_id")?,
+        detail_json: row.try_get("detail_json")?,
+        reason: row.try_get("reason")?,
+        at: row.try_get("at")?,
+        previous_hash: row.try_get("previous_hash")?,
+        hash: row.try_get("hash")?,
+    })
+}
+
+const COLUMNS: &str =
+    "sequence, actor, action, case_id, detail_json, reason, at, previous_hash, hash";
+
+pub async fn list(
+    pool: &PgPool,
+    agency: &str,
+    case_id: Option<Uuid>,
+    after_sequence: i64,
+    limit: i64,
+) -> Result<Vec<Entry>, sqlx::Error> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM audit_log WHERE agency = $1 AND ($2::uuid IS NULL OR case_id = $2) \
+         AND sequence > $3 ORDER BY sequence LIMIT $4"
+    )))
+    .bind(agency)
+    .bind(case_id)
+    .bind(after_sequence)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(entry_of).collect()
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verification {
+    pub entries_checked: u64,
+    /// The first entry that does not chain: altered, inserted, or after a gap.
+    pub first_bad_sequence: Option<i64>,
+}
+
+/// Walks the agency's chain from the start in pages and recomputes every hash.
+pub async fn verify(pool: &PgPool, agency: &str) -> Result<Verification, sqlx::Error> {
+    const PAGE: i64 = 5_000;
+    let mut previous_hash = GENESIS.to_owned();
+    let mut expected_sequence = 1_i64;
+    let mut checked = 0_u64;
+    loop {
+        let page = list(pool, agency, None, expected_sequence - 1, PAGE).await?;
+        let page_len = page.len();
+        for entry in page {
+            checked += 1;
+            let recomputed = hash(&AuditRecord {
+                agency,
+                sequence: entry.sequence,
+                actor: &entry.actor,
+                action: &entry.action,
+                case_id: entry.case_id,
+                detail_json: &entry.detail_json,
+                reason: &entry.reason,
+                at: entry.at,
+                previous_hash: &entry.previous_hash,
+            });
+            if entry.sequence != expected_sequence
+                || entry.previous_hash != previous_hash
+                || entry.hash != recomputed
+            {
+                return Ok(Verification {
+                    entries_checked: checked,
+                    first_bad_sequence: Some(expected_sequence.min(entry.sequence)),
+                });
+            }
+            previous_hash = entry.hash;
+            expected_sequence += 1;
+        }
+        if i64::try_from(page_len).unwrap_or(0) < PAGE {
+            return Ok(Verification {
+                entries_checked: checked,
+                first_bad_sequence: None,
+            });
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! The review service over gRPC, each test with its own database, exchange
+//! and service instance.
+
+mod audit;
+mod consumer;
+mod decisions;
+mod isolation;
+mod queue;
+mod sla;
+mod support;
