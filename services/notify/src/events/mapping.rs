@@ -1,0 +1,373 @@
+//! Event → notification: who is told, in which language, over which
+//! channels, with which template variables. Adding an event is a template in
+//! the catalog, an entry in [`NOTIFIED_EVENTS`] and an arm in [`map_event`].
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use laissez_catalog::format::Language;
+use laissez_eventbus::{EnvelopeExt, HandlerError};
+use laissez_proto::events::v1::{
+    AccountActivated, AccountRegistered, AppointmentBooked, CaseDecided, CaseParty,
+    CaseResubmitted, CaseSubmitted, CaseWithdrawn, Decision, Envelope, EventMessage,
+    PasswordResetRequested, SmsCodeRequested,
+};
+use sqlx::PgConnection;
+
+use crate::catalogs::AgencyView;
+use crate::config::LinksConfig;
+use crate::domain::{ChannelPlan, Notification, decision_label, format_time, language_from_proto};
+use crate::store::facts::{self, AccountContact};
+
+/// Every event type the service turns into messages (its queue bindings).
+pub const NOTIFIED_EVENTS: &[&str] = &[
+    AccountRegistered::EVENT_TYPE,
+    AccountActivated::EVENT_TYPE,
+    PasswordResetRequested::EVENT_TYPE,
+    SmsCodeRequested::EVENT_TYPE,
+    CaseSubmitted::EVENT_TYPE,
+    CaseResubmitted::EVENT_TYPE,
+    CaseWithdrawn::EVENT_TYPE,
+    AppointmentBooked::EVENT_TYPE,
+    CaseDecided::EVENT_TYPE,
+];
+
+/// What a mapping reads besides the event.
+pub struct MappingContext<'a> {
+    pub agency: AgencyView<'a>,
+    pub links: &'a LinksConfig,
+}
+
+/// The notification an event asks for; `None` when it tells no one
+/// (an unknown event type, or a fact notify only records).
+pub async fn map_event(
+    envelope: &Envelope,
+    context: &MappingContext<'_>,
+    connection: &mut PgConnection,
+) -> Result<Option<Notification>, HandlerError> {
+    let agency = context.agency;
+    let occurred_at = timestamp(envelope.occurred_at.as_ref()).unwrap_or_else(Utc::now);
+    let notification = match envelope.event_type.as_str() {
+        AccountRegistered::EVENT_TYPE => {
+            let event: AccountRegistered = envelope.decode()?;
+            let language = language_from_proto(event.language);
+            facts::upsert_contact(connection, agency.code(), &contact_of(&event, language)).await?;
+            if event.already_registered {
+                // No template tells an owner about a repeated registration yet.
+                return Ok(None);
+            }
+            let language = language.unwrap_or_else(|| agency.default_language());
+            let by_sms = event.activation_channel == "sms";
+            let display_name = non_empty(&event.display_name, &event.login_name);
+            let mut values = base_values(agency, language);
+            values.insert("display_name".into(), display_name);
+            values.insert("login_name".into(), event.login_name.clone());
+            values.insert(
+                "portal_name".into(),
+                agency.portal_name(&event.portal, language),
+            );
+            values.insert("activation_url".into(), event.activation_url.clone());
+            values.insert(
+                "activation_channel".into(),
+                channel_name(by_sms, language).into(),
+            );
+            Notification {
+                account_id: event.account_id,
+                case_id: String::new(),
+                email: event.email,
+                mobile: event.mobile,
+                language,
+                channels: ChannelPlan {
+                    email: !by_sms,
+                    sms: by_sms,
+                    in_app: false,
+                },
+                values,
+            }
+        }
+        AccountActivated::EVENT_TYPE => {
+            let event: AccountActivated = envelope.decode()?;
+            let contact = facts::contact(connection, agency.code(), &event.account_id)
+                .await?
+                .unwrap_or_default();
+            let language =
+                Language::parse(&contact.language).unwrap_or_else(|| agency.default_language());
+            let mut values = base_values(agency, language);
+            values.insert("display_name".into(), contact.display_name.clone());
+            values.insert(
+                "portal_name".into(),
+                agency.portal_name(&event.portal, language),
+            );
+            values.insert("login_url".into(), login_url(context.links));
+            Notification {
+                account_id: event.account_id,
+                case_id: String::new(),
+                email: contact.email,
+                mobile: contact.mobile,
+                language,
+                channels: ChannelPlan::EMAIL_AND_IN_APP,
+                values,
+            }
+        }
+        PasswordResetRequested::EVENT_TYPE => {
+            let event: PasswordResetRequested = envelope.decode()?;
+            let contact = facts::contact(connection, agency.code(), &event.account_id)
+                .await?
+                .unwrap_or_default();
+            let language = language_from_proto(event.language)
+                .or_else(|| Language::parse(&contact.language))
+                .unwrap_or_else(|| agency.default_language());
+            let fallback_name = event.email.split('@').next().unwrap_or_default().to_owned();
+            let mut values = base_values(agency, language);
+            values.insert(
+                "display_name".into(),
+                non_empty(&contact.display_name, &fallback_name),
+            );
+            values.insert("reset_url".into(), event.reset_url.clone());
+            values.insert("purpose".into(), purpose_label(&event.purpose, language));
+            values.insert(
+                "expires_in_minutes".into(),
+                event.expires_in_minutes.to_string(),
+            );
+            Notification {
+                account_id: event.account_id,
+                case_id: String::new(),
+                email: event.email,
+                mobile: String::new(),
+                language,
+                // A reset link belongs in the mailbox only, never in a shared inbox.
+                channels: ChannelPlan::EMAIL_ONLY,
+                values,
+            }
+        }
+        SmsCodeRequested::EVENT_TYPE => {
+            let event: SmsCodeRequested = envelope.decode()?;
+            let language =
+                language_from_proto(event.language).unwrap_or_else(|| agency.default_language());
+            let mut values = base_values(agency, language);
+            values.insert("code".into(), event.code.clone());
+            values.insert("purpose".into(), purpose_label(&event.purpose, language));
+            values.insert(
+                "expires_in_minutes".into(),
+                event.expires_in_minutes.to_string(),
+            );
+            Notification {
+                account_id: event.account_id,
+                case_id: String::new(),
+                email: String::new(),
+                mobile: event.mobile,
+                language,
+                channels: ChannelPlan::SMS_ONLY,
+                values,
+            }
+        }
+        CaseSubmitted::EVENT_TYPE => {
+            let event: CaseSubmitted = envelope.decode()?;
+            let party = event.party.clone().unwrap_or_default();
+            facts::upsert_case(
+                connection,
+                agency.code(),
+                &event.case_id,
+                &party.applicant_masked_name,
+                &event.receipt_number,
+            )
+            .await?;
+            let language = party_language(&party, agency);
+            let submitted_at = timestamp(event.submitted_at.as_ref()).unwrap_or(occurred_at);
+            let mut values = case_values(agency, language, &party, &event.receipt_number);
+            values.insert("group_number".into(), event.group_number.clone());
+            values.insert(
+                "application_type_name".into(),
+                agency.application_type_name(&event.application_type, language),
+            );
+            values.insert(
+                "submitted_at".into(),
+                format_time(submitted_at, agency.time_zone()),
+            );
+            values.insert("express".into(), yes_no(event.express, language).into());
+            case_notification(party, event.case_id, language, values)
+        }
+        CaseResubmitted::EVENT_TYPE => {
+            let event: CaseResubmitted = envelope.decode()?;
+            let party = event.party.clone().unwrap_or_default();
+            let language = party_language(&party, agency);
+            let at = timestamp(event.resubmitted_at.as_ref()).unwrap_or(occurred_at);
+            let mut values = case_values(agency, language, &party, &event.receipt_number);
+            values.insert("round".into(), event.round.to_string());
+            values.insert("resubmitted_at".into(), format_time(at, agency.time_zone()));
+            values.insert("applicant_reply".into(), event.applicant_reply.clone());
+            case_notification(party, event.case_id, language, values)
+        }
+        CaseWithdrawn::EVENT_TYPE => {
+            let event: CaseWithdrawn = envelope.decode()?;
+            let party = event.party.clone().unwrap_or_default();
+            let language = party_language(&party, agency);
+            let at = timestamp(event.withdrawn_at.as_ref()).unwrap_or(occurred_at);
+            let mut values = case_values(agency, language, &party, &event.receipt_number);
+            values.insert("withdrawn_at".into(), format_time(at, agency.time_zone()));
+            case_notification(party, event.case_id, language, values)
+        }
+        AppointmentBooked::EVENT_TYPE => {
+            let event: AppointmentBooked = envelope.decode()?;
+            let party = event.party.clone().unwrap_or_default();
+            let language = party_language(&party, agency);
+            let case = facts::case(connection, agency.code(), &event.case_id)
+                .await?
+                .unwrap_or_default();
+            let starts_at = timestamp(event.starts_at.as_ref()).unwrap_or(occurred_at);
+            let (centre_name, centre_address) = agency.centre(&event.centre, language);
+            let mut values = case_values(agency, language, &party, &case.receipt_number);
+            values.insert("centre_name".into(), centre_name);
+            values.insert("centre_address".into(), centre_address);
+            values.insert(
+                "starts_at".into(),
+                format_time(starts_at, agency.time_zone()),
+            );
+            case_notification(party, event.case_id, language, values)
+        }
+        CaseDecided::EVENT_TYPE => {
+            let event: CaseDecided = envelope.decode()?;
+            let case = facts::case(connection, agency.code(), &event.case_id)
+                .await?
+                .unwrap_or_default();
+            let language =
+                language_from_proto(event.language).unwrap_or_else(|| agency.default_language());
+            let decided_at = timestamp(event.decided_at.as_ref()).unwrap_or(occurred_at);
+            let decision = Decision::try_from(event.decision).unwrap_or(Decision::Unspecified);
+            let mut values = base_values(agency, language);
+            values.insert("applicant_name".into(), case.applicant_name.clone());
+            values.insert("receipt_number".into(), event.receipt_number.clone());
+            values.insert("group_number".into(), event.group_number.clone());
+            values.insert(
+                "application_type_name".into(),
+                agency.application_type_name(&event.application_type, language),
+            );
+            values.insert("decision".into(), decision_label(decision, language).into());
+            values.insert("comment".into(), event.comment.clone());
+            values.insert(
+                "decided_at".into(),
+                format_time(decided_at, agency.time_zone()),
+            );
+            Notification {
+                account_id: event.account_id,
+                case_id: event.case_id,
+                email: event.email,
+                mobile: event.mobile,
+                language,
+                channels: ChannelPlan::EMAIL_AND_IN_APP,
+                values,
+            }
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(notification))
+}
+
+fn contact_of(event: &AccountRegistered, language: Option<Language>) -> AccountContact {
+    AccountContact {
+        account_id: event.account_id.clone(),
+        display_name: non_empty(&event.display_name, &event.login_name),
+        email: event.email.clone(),
+        mobile: event.mobile.clone(),
+        language: language
+            .map(|language| language.tag().to_owned())
+            .unwrap_or_default(),
+        portal: event.portal.clone(),
+    }
+}
+
+fn base_values(agency: AgencyView<'_>, language: Language) -> BTreeMap<String, String> {
+    let mut values = BTreeMap::new();
+    values.insert("agency_name".to_owned(), agency.name(language).to_owned());
+    values
+}
+
+fn case_values(
+    agency: AgencyView<'_>,
+    language: Language,
+    party: &CaseParty,
+    receipt_number: &str,
+) -> BTreeMap<String, String> {
+    let mut values = base_values(agency, language);
+    values.insert("applicant_name".into(), party.applicant_masked_name.clone());
+    values.insert("receipt_number".into(), receipt_number.to_owned());
+    values
+}
+
+fn case_notification(
+    party: CaseParty,
+    case_id: String,
+    language: Language,
+    values: BTreeMap<String, String>,
+) -> Notification {
+    Notification {
+        account_id: party.account_id,
+        case_id,
+        email: party.email,
+        mobile: party.mobile,
+        language,
+        channels: ChannelPlan::EMAIL_AND_IN_APP,
+        values,
+    }
+}
+
+fn party_language(party: &CaseParty, agency: AgencyView<'_>) -> Language {
+    language_from_proto(party.language).unwrap_or_else(|| agency.default_language())
+}
+
+fn timestamp(value: Option<&prost_types::Timestamp>) -> Option<DateTime<Utc>> {
+    let value = value?;
+    DateTime::from_timestamp(value.seconds, u32::try_from(value.nanos).unwrap_or(0))
+}
+
+fn non_empty(value: &str, fallback: &str) -> String {
+    if value.trim().is_empty() {
+        fallback.to_owned()
+    } else {
+        value.to_owned()
+    }
+}
+
+fn login_url(links: &LinksConfig) -> String {
+    format!("{}/login", links.portal_base_url.trim_end_matches('/'))
+}
+
+fn channel_name(by_sms: bool, language: Language) -> &'static str {
+    match (by_sms, language) {
+        (true, Language::ZhHant) => "簡訊",
+        (true, Language::ZhHans) => "短信",
+        (true, Language::En) => "SMS",
+        (false, Language::ZhHant) => "電子郵件",
+        (false, Language::ZhHans) => "电子邮件",
+        (false, Language::En) => "email",
+    }
+}
+
+/// Known purposes of codes and links in the reader's language; others as given.
+fn purpose_label(purpose: &str, language: Language) -> String {
+    let label = match (purpose, language) {
+        ("reset", Language::ZhHant) => "重設密碼",
+        ("reset", Language::ZhHans) => "重置密码",
+        ("reset", Language::En) => "password reset",
+        ("staff_invitation", Language::ZhHant) => "設定職員帳號密碼",
+        ("staff_invitation", Language::ZhHans) => "设置职员账号密码",
+        ("staff_invitation", Language::En) => "staff account set-up",
+        ("registration", Language::ZhHant) => "註冊",
+        ("registration", Language::ZhHans) => "注册",
+        ("registration", Language::En) => "registration",
+        ("login", Language::ZhHant) => "登入",
+        ("login", Language::ZhHans) => "登录",
+        ("login", Language::En) => "login",
+        (other, _) => other,
+    };
+    label.to_owned()
+}
+
+fn yes_no(value: bool, language: Language) -> &'static str {
+    match (value, language) {
+        (true, Language::En) => "yes",
+        (false, Language::En) => "no",
+        (true, _) => "是",
+        (false, _) => "否",
+    }
+}

@@ -1,0 +1,111 @@
+//! Every mapped event fills every variable its templates may use, so a
+//! catalog that loads can always be rendered.
+
+use laissez_catalog::templates::variables_of;
+use laissez_kit::db::{self, TestDatabase};
+use laissez_notify::catalogs::AgencyCatalogs;
+use laissez_notify::config::{EmailConfig, LinksConfig};
+use laissez_notify::events::mapping::{MappingContext, NOTIFIED_EVENTS, map_event};
+use laissez_proto::events::v1::{
+    AccountActivated, AccountRegistered, AppointmentBooked, CaseDecided, CaseResubmitted,
+    CaseSubmitted, CaseWithdrawn, PasswordResetRequested, SmsCodeRequested,
+};
+
+use crate::support::{AGENCY, agencies_dir, envelope};
+
+#[tokio::test]
+async fn every_mapped_event_fills_every_template_variable() {
+    let database = TestDatabase::create("laissez_notify_mapping")
+        .await
+        .expect("database");
+    db::migrate(&database.pool, "notify", &laissez_notify::store::MIGRATOR)
+        .await
+        .expect("migrate");
+    let catalogs =
+        AgencyCatalogs::load(&agencies_dir(), &EmailConfig::default()).expect("catalogs");
+    let agency = catalogs.agency(AGENCY).expect("agency");
+    let links = LinksConfig::default();
+    let context = MappingContext {
+        agency,
+        links: &links,
+    };
+
+    let envelopes = vec![
+        envelope(
+            AGENCY,
+            "a",
+            &AccountRegistered {
+                account_id: "a".into(),
+                email: "a@example.org".into(),
+                ..Default::default()
+            },
+        ),
+        envelope(
+            AGENCY,
+            "a",
+            &AccountActivated {
+                account_id: "a".into(),
+                ..Default::default()
+            },
+        ),
+        envelope(
+            AGENCY,
+            "a",
+            &PasswordResetRequested {
+                account_id: "a".into(),
+                ..Default::default()
+            },
+        ),
+        envelope(AGENCY, "a", &SmsCodeRequested::default()),
+        envelope(
+            AGENCY,
+            "c",
+            &CaseSubmitted {
+                case_id: "c".into(),
+                ..Default::default()
+            },
+        ),
+        envelope(AGENCY, "c", &CaseResubmitted::default()),
+        envelope(AGENCY, "c", &CaseWithdrawn::default()),
+        envelope(
+            AGENCY,
+            "c",
+            &AppointmentBooked {
+                centre: "consular-hall".into(),
+                ..Default::default()
+            },
+        ),
+        envelope(AGENCY, "c", &CaseDecided::default()),
+    ];
+    assert_eq!(
+        envelopes.len(),
+        NOTIFIED_EVENTS.len(),
+        "a sample per notified event"
+    );
+
+    let mut connection = database.pool.acquire().await.expect("connection");
+    for event in &envelopes {
+        assert!(NOTIFIED_EVENTS.contains(&event.event_type.as_str()));
+        let notification = map_event(event, &context, &mut connection)
+            .await
+            .expect("maps")
+            .unwrap_or_else(|| panic!("{} maps to nothing", event.event_type));
+        let variables = variables_of(&event.event_type).expect("the catalog knows the event");
+        for variable in variables {
+            assert!(
+                notification.values.contains_key(*variable),
+                "{} does not fill `{variable}`",
+                event.event_type
+            );
+        }
+        agency
+            .render(
+                &event.event_type,
+                notification.language,
+                &notification.values,
+            )
+            .unwrap_or_else(|error| panic!("{} does not render: {error}", event.event_type));
+    }
+    drop(connection);
+    database.drop_database().await;
+}
