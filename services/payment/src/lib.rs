@@ -1,0 +1,4 @@
+//! The payment service.
+
+pub mod config;
+pub mod startup;

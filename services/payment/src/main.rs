@@ -1,0 +1,11 @@
+use laissez_payment::config::Config;
+use laissez_payment::startup::Application;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let Some(runtime) = laissez_kit::app::start::<Config>("payment")? else {
+        return Ok(());
+    };
+    let application = Application::build(runtime.config, runtime.shutdown).await?;
+    application.run_until_stopped().await
+}

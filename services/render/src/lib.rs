@@ -1,0 +1,4 @@
+//! The render service.
+
+pub mod config;
+pub mod startup;
