@@ -26,9 +26,20 @@ impl TestIntake {
     /// Starts intake on port 0 against a fresh database named after `name`,
     /// with a pool of `max_connections`.
     pub async fn start(name: &str, max_connections: u32) -> anyhow::Result<Self> {
+        Self::start_with(name, max_connections, TestKeys::new(), |_| {}).await
+    }
+
+    /// As [`TestIntake::start`], verifying tokens signed by `keys` (shared
+    /// with another in-process service), with `tweak` applied to the
+    /// configuration last (e.g. to share an event exchange).
+    pub async fn start_with(
+        name: &str,
+        max_connections: u32,
+        keys: TestKeys,
+        tweak: impl FnOnce(&mut Config),
+    ) -> anyhow::Result<Self> {
         let database = TestDatabase::create(&format!("laissez_intake_{name}")).await?;
         let blobs = tempfile::tempdir()?;
-        let keys = TestKeys::new();
         let mut config = Config::default();
         config.common.grpc.listen = SocketAddr::from(([127, 0, 0, 1], 0));
         config.common.admin.listen = SocketAddr::from(([127, 0, 0, 1], 0));
@@ -37,6 +48,7 @@ impl TestIntake {
         config.common.blob.root = blobs.path().to_path_buf();
         config.events.exchange = format!("test.intake.{}", uuid::Uuid::new_v4().simple());
         config.catalog.dir = demo_agencies();
+        tweak(&mut config);
         let shutdown = CancellationToken::new();
         let application =
             Application::build_with_keys(config, shutdown.clone(), Some(keys.keys.clone())).await?;

@@ -62,14 +62,18 @@ impl Default for QueueConfig {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ServicesConfig {
-    /// Intake's gRPC address (the reviewers' case view, not wired yet).
+    /// Intake's gRPC address: the reviewers' case view reads the submitted
+    /// case (answers, documents, returns) from it with the reviewer's token.
     pub intake: String,
+    /// How long a call to intake may take before the case view gives up.
+    pub intake_timeout_ms: u64,
 }
 
 impl Default for ServicesConfig {
     fn default() -> Self {
         Self {
             intake: "http://127.0.0.1:50062".to_owned(),
+            intake_timeout_ms: 5_000,
         }
     }
 }

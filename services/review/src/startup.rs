@@ -10,15 +10,28 @@ use laissez_kit::auth::KeySet;
 use laissez_kit::db;
 use laissez_kit::health::DependencyCheck;
 use laissez_kit::server::{BoundHost, ServiceHost};
+use laissez_proto::intake::v1::intake_service_client::IntakeServiceClient;
 use laissez_proto::review::v1::review_service_server::ReviewServiceServer;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
+use tonic::transport::{Channel, Endpoint};
 
 use crate::catalogs::Catalogs;
-use crate::config::Config;
+use crate::config::{Config, ServicesConfig};
 use crate::events::intake::{self, IntakeCases};
 use crate::grpc::Review;
 use crate::settings::Settings;
+
+/// A lazily connected client of intake: review starts (and serves queues)
+/// while intake is down; only the case view needs it.
+fn intake_client(services: &ServicesConfig) -> anyhow::Result<IntakeServiceClient<Channel>> {
+    let endpoint = Endpoint::from_shared(services.intake.clone())
+        .map_err(|error| anyhow::anyhow!("services.intake {:?}: {error}", services.intake))?
+        .connect_timeout(Duration::from_secs(2))
+        .timeout(Duration::from_millis(services.intake_timeout_ms.max(1)))
+        .tcp_nodelay(true);
+    Ok(IntakeServiceClient::new(endpoint.connect_lazy()))
+}
 
 pub struct Application {
     host: BoundHost,
@@ -57,12 +70,15 @@ impl Application {
             Duration::from_secs(config.queue.maintenance_interval_seconds.max(1)),
             shutdown.clone(),
         );
-        let broker = relay.status();
+        // Ready only when both ends of the broker link are up: an intake
+        // event published while the consumer is down is still queued, but a
+        // review that cannot consume builds no queues.
+        let (relay_link, consumer_link) = (relay.status(), consumer.status());
         let mut host = ServiceHost::new("review", &config.common)
             .depends_on(DependencyCheck::postgres(pool.clone()))
             .depends_on(DependencyCheck::new("rabbitmq", move || {
-                let broker = broker.clone();
-                async move { broker.is_connected() }
+                let connected = relay_link.is_connected() && consumer_link.is_connected();
+                async move { connected }
             }))
             .with_shutdown(shutdown);
         if let Some(keys) = keys {
@@ -70,8 +86,9 @@ impl Application {
         }
         let mut host = host.bind().await?;
         let max_message_bytes = host.max_message_bytes();
+        let intake = intake_client(&config.services)?;
         host.add_service(
-            ReviewServiceServer::new(Review::new(pool.clone(), settings.clone()))
+            ReviewServiceServer::new(Review::new(pool.clone(), settings.clone(), intake))
                 .max_decoding_message_size(max_message_bytes)
                 .max_encoding_message_size(max_message_bytes),
         );

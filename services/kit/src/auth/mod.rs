@@ -124,6 +124,9 @@ pub fn caller<T>(request: &tonic::Request<T>) -> Result<&Caller, tonic::Status> 
 pub mod testing {
     use super::*;
 
+    /// Clones share the key pair, so two in-process services can verify the
+    /// same tokens.
+    #[derive(Clone)]
     pub struct TestKeys {
         pub signer: TokenSigner,
         pub keys: KeySet,

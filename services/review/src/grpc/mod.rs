@@ -7,10 +7,13 @@ use laissez_kit::Role;
 use laissez_kit::auth::{Caller, caller};
 use laissez_kit::error::ServiceError;
 use laissez_proto::events::v1::Decision;
+use laissez_proto::intake::v1::GetCaseRequest;
+use laissez_proto::intake::v1::intake_service_client::IntakeServiceClient;
 use laissez_proto::review::v1::review_service_server::ReviewService;
 use laissez_proto::review::v1::*;
 use sqlx::PgPool;
-use tonic::{Request, Response, Status};
+use tonic::transport::Channel;
+use tonic::{Code, Request, Response, Status};
 use uuid::Uuid;
 
 use crate::settings::Settings;
@@ -31,11 +34,54 @@ const PRIORITY_DECIDERS: &[Role] = &[Role::Reviewer, Role::SeniorReviewer, Role:
 pub struct Review {
     pool: PgPool,
     settings: Settings,
+    intake: IntakeServiceClient<Channel>,
 }
 
 impl Review {
-    pub fn new(pool: PgPool, settings: Settings) -> Self {
-        Self { pool, settings }
+    pub fn new(pool: PgPool, settings: Settings, intake: IntakeServiceClient<Channel>) -> Self {
+        Self {
+            pool,
+            settings,
+            intake,
+        }
+    }
+
+    /// Reads the case from intake as the reviewer: the call carries the
+    /// reviewer's own token, so intake applies its own agency scope too.
+    /// `Err` is a refusal to pass on; `Ok(Err(reason))` means intake could
+    /// not answer and the view goes out without it.
+    async fn submission<T>(
+        &self,
+        request: &Request<T>,
+        case_id: Uuid,
+    ) -> Result<Result<laissez_proto::intake::v1::Case, String>, Status> {
+        let mut call = Request::new(GetCaseRequest {
+            case_id: case_id.to_string(),
+        });
+        if let Some(authorization) = request.metadata().get("authorization") {
+            call.metadata_mut()
+                .insert("authorization", authorization.clone());
+        }
+        laissez_kit::telemetry::inject_into_metadata(call.metadata_mut());
+        match self.intake.clone().get_case(call).await {
+            Ok(case) => Ok(Ok(case.into_inner())),
+            Err(status)
+                if matches!(
+                    status.code(),
+                    Code::PermissionDenied | Code::Unauthenticated
+                ) =>
+            {
+                Err(status)
+            }
+            Err(status) => {
+                tracing::warn!(%case_id, code = ?status.code(), message = status.message(), "intake did not return the case");
+                Ok(Err(if status.code() == Code::NotFound {
+                    "intake holds no such case".to_owned()
+                } else {
+                    "the submitted application and its documents cannot be read from intake right now; try again shortly".to_owned()
+                }))
+            }
+        }
     }
 }
 
@@ -210,6 +256,10 @@ impl ReviewService for Review {
         let caller = staff(&request, STAFF)?;
         let id = case_id(&request.get_ref().case_id)?;
         let case = cases::find(&self.pool, &caller.agency, id).await?;
+        let (submission, submission_error) = match self.submission(&request, id).await? {
+            Ok(case) => (Some(case), String::new()),
+            Err(reason) => (None, reason),
+        };
         let history = audit::list(&self.pool, &caller.agency, Some(id), 0, 1_000)
             .await
             .map_err(ServiceError::from)?
@@ -239,6 +289,8 @@ impl ReviewService for Review {
             due_at,
             lane: crate::domain::Lane::parse(&case.lane).to_proto() as i32,
             state: case.state,
+            submission,
+            submission_error,
         }))
     }
 

@@ -2,6 +2,7 @@
 //! and service instance.
 
 mod audit;
+mod case_view;
 mod consumer;
 mod decisions;
 mod isolation;

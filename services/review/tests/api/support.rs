@@ -26,6 +26,7 @@ pub const HRP: &str = "home_return_permit";
 
 pub struct TestApp {
     pub client: ReviewServiceClient<Channel>,
+    pub admin_addr: std::net::SocketAddr,
     pub keys: TestKeys,
     pub pool: PgPool,
     pub settings: Settings,
@@ -43,10 +44,19 @@ pub async fn start(name: &str) -> TestApp {
 }
 
 pub async fn start_with(name: &str, tweak: impl FnOnce(&mut Config)) -> TestApp {
+    start_with_keys(name, TestKeys::new(), tweak).await
+}
+
+/// As [`start_with`], verifying tokens signed by `keys` (shared with another
+/// in-process service).
+pub async fn start_with_keys(
+    name: &str,
+    keys: TestKeys,
+    tweak: impl FnOnce(&mut Config),
+) -> TestApp {
     let database = TestDatabase::create(&format!("laissez_review_{name}"))
         .await
         .unwrap();
-    let keys = TestKeys::new();
     let mut config = Config::default();
     config.common.grpc.listen = "127.0.0.1:0".parse().unwrap();
     config.common.admin.listen = "127.0.0.1:0".parse().unwrap();
@@ -54,6 +64,10 @@ pub async fn start_with(name: &str, tweak: impl FnOnce(&mut Config)) -> TestApp 
     config.common.database.max_connections = 20;
     config.events.exchange = format!("test.review.{}", uuid::Uuid::new_v4().simple());
     config.catalog.dir = agencies_dir();
+    // Nothing listens on the discard port: the case view must not reach a
+    // development stack's intake that happens to run on this machine.
+    config.services.intake = "http://127.0.0.1:9".into();
+    config.services.intake_timeout_ms = 2_000;
     tweak(&mut config);
     let shutdown = CancellationToken::new();
     let application =
@@ -62,6 +76,7 @@ pub async fn start_with(name: &str, tweak: impl FnOnce(&mut Config)) -> TestApp 
             .unwrap();
     let pool = application.pool();
     let settings = application.settings();
+    let admin_addr = application.admin_addr();
     let channel =
         tonic::transport::Endpoint::from_shared(format!("http://{}", application.grpc_addr()))
             .unwrap()
@@ -70,15 +85,19 @@ pub async fn start_with(name: &str, tweak: impl FnOnce(&mut Config)) -> TestApp 
             .await
             .unwrap();
     let task = tokio::spawn(application.run_until_stopped());
-    TestApp {
+    let app = TestApp {
         client: ReviewServiceClient::new(channel),
+        admin_addr,
         keys,
         pool,
         settings,
         database,
         shutdown,
         task,
-    }
+    };
+    // Events published before the consumer's queue exists would be lost.
+    app.ready().await;
+    app
 }
 
 /// Who calls.
@@ -113,6 +132,19 @@ impl TestApp {
         self.shutdown.cancel();
         let _ = tokio::time::timeout(Duration::from_secs(15), self.task).await;
         self.database.drop_database().await;
+    }
+
+    /// Waits until `/readyz` answers 200 (database and broker links up).
+    pub async fn ready(&self) {
+        let url = format!("http://{}/readyz", self.admin_addr);
+        for _ in 0..150 {
+            let ready = reqwest::get(&url).await;
+            if ready.is_ok_and(|response| response.status() == 200) {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("review never became ready");
     }
 
     pub fn request<T>(&self, who: &As, message: T) -> Request<T> {
