@@ -2,15 +2,20 @@
 //! publisher confirms and marks them published only after the broker
 //! confirmed them.
 //!
-//! Ordering: one relay publishes at a time (a transaction-scoped advisory
-//! lock taken per batch), in outbox `position` order, on a single channel.
-//! `position` grows with the aggregate sequence (see the migration), so
-//! events of one aggregate reach each queue in order. Other replicas are
-//! hot standbys that take the next batch when the holder stops; a relay
-//! crash cannot leave a stale lock because the lock dies with its
-//! transaction. A batch of a few hundred rows is confirmed in milliseconds,
-//! so one active publisher is rarely the bottleneck; per-aggregate locking
-//! would add parallelism at the cost of much harder SQL.
+//! Ordering: one relay publishes at a time. The active relay holds a
+//! session-level advisory lock on a connection of its own (outside the
+//! pool); other replicas are hot standbys that try to take the lock at every
+//! poll and become active when the holder stops or its connection dies (the
+//! lock dies with it). The active relay publishes in outbox `position` order
+//! on a single channel; `position` grows with the aggregate sequence (see the
+//! migration), so events of one aggregate reach each queue in order.
+//!
+//! Pipelining: up to [`PIPELINE_DEPTH`] batches are on the wire at once. The
+//! next batch is read and published while the broker confirms the earlier
+//! ones; a batch is marked published when all of its confirms are in, oldest
+//! batch first. A batch read excludes the rows still in flight, so a row
+//! committed late with a lower `position` is simply in a later batch, after
+//! everything that committed before it.
 //!
 //! Failure handling: a broker error rolls the batch back (rows stay
 //! unpublished), drops the connection and reconnects with backoff; a commit
@@ -18,15 +23,16 @@
 //! consumers' inbox absorbs. At-least-once on the wire, exactly once in
 //! effect.
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
 use lapin::types::{AMQPValue, FieldTable, LongString};
-use lapin::{BasicProperties, Channel, Connection};
-use sqlx::PgPool;
+use lapin::{BasicProperties, Channel, Connection, PublisherConfirm};
 use sqlx::postgres::PgListener;
+use sqlx::{Connection as _, PgConnection, PgPool};
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -175,71 +181,183 @@ async fn publish_until_broker_fails(
 ) -> Result<(), Error> {
     let poll_interval = Duration::from_millis(config.relay_poll_interval_ms.max(10));
     while !shutdown.is_cancelled() {
-        let published = match publish_batch(pool, config, channel).await {
-            Ok(published) => published,
-            Err(Error::Database(error)) => {
-                tracing::warn!(%error, "outbox relay cannot read the outbox");
-                0
+        let leadership = match Leadership::try_acquire(pool).await {
+            Ok(leadership) => leadership,
+            Err(error) => {
+                tracing::warn!(%error, "outbox relay cannot reach the database");
+                None
             }
-            Err(error) => return Err(error),
         };
-        housekeeping.run_if_due(pool, config).await;
-        // An idle relay would otherwise only notice a dead connection at its
-        // next publish, and readiness would report a broker that is gone.
+        match leadership {
+            Some(mut leader) => {
+                let outcome = publish_while_leading(
+                    &mut leader,
+                    config,
+                    channel,
+                    shutdown,
+                    wake,
+                    housekeeping,
+                    pool,
+                )
+                .await;
+                leader.resign().await;
+                match outcome {
+                    Ok(()) => {}
+                    Err(Error::Database(error)) => {
+                        tracing::warn!(%error, "outbox relay lost its database connection");
+                    }
+                    Err(error) => return Err(error),
+                }
+            }
+            None => housekeeping.run_if_due(pool, config).await,
+        }
         if !channel.status().connected() {
             return Err(Error::Disconnected("relay channel closed"));
         }
-        if published < u64::from(config.relay_batch_size) {
-            tokio::select! {
-                () = shutdown.cancelled() => break,
-                () = wake.notified() => {}
-                () = tokio::time::sleep(poll_interval) => {}
-            }
+        // A standby (or a relay whose database went away) retries later.
+        tokio::select! {
+            () = shutdown.cancelled() => break,
+            () = tokio::time::sleep(poll_interval) => {}
         }
     }
     Ok(())
 }
 
-type OutboxRow = (Uuid, String, String, Vec<u8>, String, String, DateTime<Utc>);
+/// The active relay's lock, held by a connection that is not in the pool (its
+/// session settings must not leak to other users, and the lock must live
+/// exactly as long as this connection).
+struct Leadership {
+    connection: PgConnection,
+}
 
-/// Publishes the oldest unpublished rows; returns how many went out.
-async fn publish_batch(
-    pool: &PgPool,
+impl Leadership {
+    async fn try_acquire(pool: &PgPool) -> Result<Option<Self>, sqlx::Error> {
+        let mut connection = PgConnection::connect_with(&pool.connect_options()).await?;
+        let acquired: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+            .bind(RELAY_LOCK_KEY)
+            .fetch_one(&mut connection)
+            .await?;
+        if !acquired {
+            let _ = connection.close().await;
+            return Ok(None);
+        }
+        // Losing a "published" mark in a crash only means the rows go out
+        // again, which the consumers' inbox absorbs; so marks need not wait
+        // for their WAL flush.
+        sqlx::query("SET synchronous_commit = off")
+            .execute(&mut connection)
+            .await?;
+        Ok(Some(Self { connection }))
+    }
+
+    /// Closing the connection releases the lock.
+    async fn resign(self) {
+        let _ = tokio::time::timeout(Duration::from_secs(2), self.connection.close()).await;
+    }
+}
+
+/// How many published batches may await their confirms at once.
+pub const PIPELINE_DEPTH: usize = 4;
+
+struct InFlight {
+    ids: Vec<Uuid>,
+    confirms: Vec<PublisherConfirm>,
+}
+
+/// The active relay's loop: keep up to [`PIPELINE_DEPTH`] batches in flight,
+/// mark the oldest once confirmed. Returns Ok on shutdown (after the batches
+/// in flight are confirmed and marked), a database error to give up the lock
+/// and a broker error to reconnect.
+async fn publish_while_leading(
+    leader: &mut Leadership,
     config: &EventBusConfig,
     channel: &Channel,
-) -> Result<u64, Error> {
-    let mut transaction = pool.begin().await?;
-    let is_active_relay: bool = sqlx::query_scalar("SELECT pg_try_advisory_xact_lock($1)")
-        .bind(RELAY_LOCK_KEY)
-        .fetch_one(&mut *transaction)
-        .await?;
-    if !is_active_relay {
-        return Ok(0);
+    shutdown: &CancellationToken,
+    wake: &Notify,
+    housekeeping: &mut Housekeeping,
+    pool: &PgPool,
+) -> Result<(), Error> {
+    let poll_interval = Duration::from_millis(config.relay_poll_interval_ms.max(10));
+    let batch_size = config.relay_batch_size.max(1);
+    let mut in_flight: VecDeque<InFlight> = VecDeque::with_capacity(PIPELINE_DEPTH);
+    loop {
+        housekeeping.run_if_due(pool, config).await;
+        let stopping = shutdown.is_cancelled();
+        let mut caught_up = false;
+        while !stopping && in_flight.len() < PIPELINE_DEPTH {
+            let excluded: Vec<Uuid> = in_flight
+                .iter()
+                .flat_map(|batch| batch.ids.iter().copied())
+                .collect();
+            let rows = read_batch(&mut leader.connection, batch_size, &excluded).await?;
+            if rows.is_empty() {
+                caught_up = true;
+                break;
+            }
+            let full = rows.len() >= batch_size as usize;
+            in_flight.push_back(publish(config, channel, &rows).await?);
+            if !full {
+                caught_up = true;
+                break;
+            }
+        }
+        match in_flight.pop_front() {
+            Some(batch) => {
+                let published = confirm_and_mark(&mut leader.connection, batch).await?;
+                metrics::counter!("laissez_eventbus_relay_published_total").increment(published);
+                tracing::debug!(published, "outbox batch published");
+            }
+            None if stopping => return Ok(()),
+            None => {
+                // An idle relay would otherwise only notice a dead connection
+                // at its next publish, and readiness would report a broker
+                // that is gone.
+                if !channel.status().connected() {
+                    return Err(Error::Disconnected("relay channel closed"));
+                }
+                if caught_up {
+                    tokio::select! {
+                        () = shutdown.cancelled() => {}
+                        () = wake.notified() => {}
+                        () = tokio::time::sleep(poll_interval) => {}
+                    }
+                }
+            }
+        }
     }
-    // Losing this transaction's commit in a crash only means the batch is
-    // published again, which the consumers' inbox absorbs; so it need not
-    // wait for its WAL flush.
-    sqlx::query("SET LOCAL synchronous_commit = off")
-        .execute(&mut *transaction)
-        .await?;
-    // No row locks: the advisory lock already makes this the only relay in
-    // a batch, and locking every row would double the writes per event.
-    let rows: Vec<OutboxRow> = sqlx::query_as(
+}
+
+type OutboxRow = (Uuid, String, String, Vec<u8>, String, String, DateTime<Utc>);
+
+/// The oldest unpublished rows that are not in flight. No row locks: the
+/// advisory lock already makes this the only relay.
+async fn read_batch(
+    connection: &mut PgConnection,
+    batch_size: u32,
+    excluded: &[Uuid],
+) -> Result<Vec<OutboxRow>, Error> {
+    Ok(sqlx::query_as(
         "SELECT id, event_type, agency, payload, traceparent, tracestate, created_at \
-         FROM outbox WHERE published_at IS NULL \
+         FROM outbox WHERE published_at IS NULL AND NOT (id = ANY($2)) \
          ORDER BY position LIMIT $1",
     )
-    .bind(i64::from(config.relay_batch_size.max(1)))
-    .fetch_all(&mut *transaction)
-    .await?;
-    if rows.is_empty() {
-        return Ok(0);
-    }
+    .bind(i64::from(batch_size))
+    .bind(excluded)
+    .fetch_all(connection)
+    .await?)
+}
 
-    // Publish the whole batch, then wait for the confirms: one round trip
-    // per batch instead of per event.
-    let mut confirms = Vec::with_capacity(rows.len());
-    for (event_id, event_type, agency, payload, traceparent, tracestate, created_at) in &rows {
+/// Hands a batch to the broker without waiting for its confirms.
+async fn publish(
+    config: &EventBusConfig,
+    channel: &Channel,
+    rows: &[OutboxRow],
+) -> Result<InFlight, Error> {
+    let mut batch = InFlight {
+        ids: Vec::with_capacity(rows.len()),
+        confirms: Vec::with_capacity(rows.len()),
+    };
+    for (event_id, event_type, agency, payload, traceparent, tracestate, created_at) in rows {
         let trace = TraceContext {
             traceparent: traceparent.clone(),
             tracestate: tracestate.clone(),
@@ -254,28 +372,29 @@ async fn publish_batch(
                 properties,
             )
             .await?;
-        confirms.push((*event_id, confirm));
+        batch.ids.push(*event_id);
+        batch.confirms.push(confirm);
     }
-    let mut published_ids = Vec::with_capacity(confirms.len());
-    for (event_id, confirm) in confirms {
+    Ok(batch)
+}
+
+/// Waits for every confirm of `batch`, then marks its rows published.
+async fn confirm_and_mark(connection: &mut PgConnection, batch: InFlight) -> Result<u64, Error> {
+    for (event_id, confirm) in batch.ids.iter().zip(batch.confirms) {
         let confirmation = tokio::time::timeout(CONFIRM_TIMEOUT, confirm)
             .await
             .map_err(|_| Error::BrokerTimeout(CONFIRM_TIMEOUT))??;
         if !confirmation.is_ack() {
-            return Err(Error::PublishNotConfirmed { event_id });
+            return Err(Error::PublishNotConfirmed {
+                event_id: *event_id,
+            });
         }
-        published_ids.push(event_id);
     }
-
     sqlx::query("UPDATE outbox SET published_at = now() WHERE id = ANY($1)")
-        .bind(&published_ids)
-        .execute(&mut *transaction)
+        .bind(&batch.ids)
+        .execute(connection)
         .await?;
-    transaction.commit().await?;
-    let published = published_ids.len() as u64;
-    metrics::counter!("laissez_eventbus_relay_published_total").increment(published);
-    tracing::debug!(published, "outbox batch published");
-    Ok(published)
+    Ok(batch.ids.len() as u64)
 }
 
 /// AMQP properties of an event: persistent, the event id as message id (for

@@ -9,3 +9,4 @@ mod crash;
 mod outage;
 mod outbox;
 mod poison;
+mod standby;
