@@ -5,7 +5,7 @@
 //!
 //!     cargo run -p laissez-eventbus --example bench_backbone
 //!
-//! `BENCH_EVENTS` (default 5000) sets the event count; add `--release` for
+//! `BENCH_EVENTS` (default 20000) sets the event count; add `--release` for
 //! optimised figures. Prints figures only; asserts nothing about time.
 //!
 //! - outbox→inbox: N events already committed in the outbox; timed from
@@ -34,7 +34,7 @@ use sqlx::postgres::PgPoolOptions;
 use sqlx::{AssertSqlSafe, PgConnection, PgPool};
 use tokio_util::sync::CancellationToken;
 
-const ROUNDS: usize = 3;
+const ROUNDS: usize = 5;
 
 type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -70,7 +70,7 @@ fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
 
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
-    let events: usize = env_or("BENCH_EVENTS", 5_000);
+    let events: usize = env_or("BENCH_EVENTS", 20_000);
     let admin_url = std::env::var("LAISSEZ_TEST_DATABASE_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".to_owned());
     let amqp_url = std::env::var("LAISSEZ_TEST_AMQP_URL")

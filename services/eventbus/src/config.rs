@@ -24,10 +24,13 @@ pub struct EventBusConfig {
     /// Delay before each retry after a transient handler error, in
     /// milliseconds; the last value repeats until `delivery_limit`.
     pub retry_backoff_ms: Vec<u64>,
-    /// Unacknowledged deliveries the broker may push to one consumer.
+    /// Unacknowledged deliveries the broker may push to one consumer. A
+    /// deep window keeps the workers' batches full while earlier ones commit.
     pub prefetch: u16,
     /// Deliveries of one consumer processed at the same time. Deliveries of
     /// one aggregate always go to the same worker, so their order holds.
+    /// More workers than database cores mostly add contention; batches
+    /// (below) are the cheaper way to absorb a burst.
     pub consumer_concurrency: usize,
     /// Deliveries already waiting for one worker that are applied in one
     /// transaction (one commit). 1 gives every event its own transaction.
@@ -54,9 +57,9 @@ impl Default for EventBusConfig {
             exchange: "laissez.events".to_owned(),
             delivery_limit: 5,
             retry_backoff_ms: vec![1_000, 5_000, 30_000],
-            prefetch: 64,
-            consumer_concurrency: 8,
-            consumer_batch_size: 16,
+            prefetch: 512,
+            consumer_concurrency: 4,
+            consumer_batch_size: 64,
             relay_batch_size: 256,
             relay_poll_interval_ms: 1_000,
             outbox_retention_secs: 7 * 24 * 3600,

@@ -6,15 +6,15 @@
 //! alone, so one failing event never takes the others down with it and gets
 //! its own retry or dead-letter decision.
 
+use std::collections::HashSet;
+
 use laissez_proto::events::v1::Envelope;
 use lapin::Channel;
 use tracing::Instrument;
 use uuid::Uuid;
 
 use super::ConsumerContext;
-use super::delivery::{
-    Applied, Work, consume_span, process, record_in_inbox, settle_applied, settle_failure,
-};
+use super::delivery::{Applied, Work, consume_span, process, settle_applied, settle_failure};
 use crate::envelope::EnvelopeExt;
 use crate::error::{Error, HandlerError};
 
@@ -122,32 +122,59 @@ async fn apply_together(
     ready: &[Ready],
 ) -> Result<Vec<Applied>, BatchFailure> {
     let mut transaction = context.pool.begin().await?;
+    let mut fresh = record_batch_in_inbox(context, &mut transaction, ready).await?;
     let mut outcomes = Vec::with_capacity(ready.len());
     for (index, event) in ready.iter().enumerate() {
+        // `remove`: a second copy of one event in the same batch is a duplicate.
+        if !fresh.remove(&event.event_id) {
+            outcomes.push(Applied::Duplicate);
+            continue;
+        }
         let span = consume_span(
             context,
             &event.work_delivery,
             &event.envelope,
             event.event_id,
         );
-        let outcome = async {
-            if !record_in_inbox(context, &mut transaction, &event.envelope, event.event_id).await? {
-                return Ok::<_, HandlerError>(Applied::Duplicate);
-            }
-            context
-                .handler
-                .handle(&event.envelope, &mut transaction)
-                .await?;
-            Ok(Applied::Committed)
-        }
-        .instrument(span)
-        .await
-        .map_err(|error| BatchFailure {
-            failed_at: Some(index),
-            error,
-        })?;
-        outcomes.push(outcome);
+        context
+            .handler
+            .handle(&event.envelope, &mut transaction)
+            .instrument(span)
+            .await
+            .map_err(|error| BatchFailure {
+                failed_at: Some(index),
+                error,
+            })?;
+        outcomes.push(Applied::Committed);
     }
     transaction.commit().await?;
     Ok(outcomes)
+}
+
+/// One statement for the whole batch's inbox rows; returns the ids that were
+/// not there yet. Rows go in in id order, so two batches that share an id
+/// (a redelivery) lock in the same order and never deadlock.
+async fn record_batch_in_inbox(
+    context: &ConsumerContext,
+    transaction: &mut sqlx::PgConnection,
+    ready: &[Ready],
+) -> Result<HashSet<Uuid>, sqlx::Error> {
+    let ids: Vec<Uuid> = ready.iter().map(|event| event.event_id).collect();
+    let types: Vec<&str> = ready
+        .iter()
+        .map(|event| event.envelope.event_type.as_str())
+        .collect();
+    let inserted: Vec<Uuid> = sqlx::query_scalar(
+        "INSERT INTO inbox (consumer, event_id, event_type) \
+         SELECT $1, event_id, event_type FROM unnest($2::uuid[], $3::text[]) AS batch (event_id, event_type) \
+         ORDER BY event_id \
+         ON CONFLICT (consumer, event_id) DO NOTHING \
+         RETURNING event_id",
+    )
+    .bind(&context.name)
+    .bind(&ids)
+    .bind(&types)
+    .fetch_all(&mut *transaction)
+    .await?;
+    Ok(inserted.into_iter().collect())
 }

@@ -156,7 +156,7 @@ pub(super) fn consume_span(
 }
 
 /// Inserts the inbox row; false when the event was already applied.
-pub(super) async fn record_in_inbox(
+async fn record_in_inbox(
     context: &ConsumerContext,
     transaction: &mut sqlx::PgConnection,
     envelope: &Envelope,
