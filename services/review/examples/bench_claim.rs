@@ -3,7 +3,8 @@
 //! tokens, from concurrent reviewers. Prints p50/p99 and rates.
 //!
 //! `cargo run --release -p laissez-review --example bench_claim`
-//! (env: BENCH_CASES, BENCH_CLAIMS, BENCH_CONCURRENCY).
+//! (env: BENCH_CASES, BENCH_CLAIMS, BENCH_CONCURRENCY, BENCH_RATE: claims/s
+//! offered in total, open loop; unset = closed loop).
 
 use std::time::{Duration, Instant};
 
@@ -48,6 +49,9 @@ async fn main() -> anyhow::Result<()> {
     let cases = env_number("BENCH_CASES", 1_000_000);
     let claims = env_number("BENCH_CLAIMS", 10_000);
     let concurrency = env_number("BENCH_CONCURRENCY", 16);
+    // Claims per second offered by all reviewers together; 0 = as fast as
+    // each reviewer can (closed loop, which measures saturation).
+    let rate = env_number("BENCH_RATE", 0) as f64;
 
     let database = TestDatabase::create("laissez_review_bench").await?;
     let keys = TestKeys::new();
@@ -84,7 +88,15 @@ async fn main() -> anyhow::Result<()> {
     .bind(i64::try_from(cases)?)
     .execute(&pool)
     .await?;
-    sqlx::query("ANALYZE review_case").execute(&pool).await?;
+    // Measure the steady state, not the bulk load's aftermath: vacuum now
+    // (autovacuum would otherwise visit the million fresh rows mid-run) and
+    // flush the load's dirty pages before the clock starts.
+    sqlx::query("VACUUM ANALYZE review_case")
+        .execute(&pool)
+        .await?;
+    if let Err(error) = sqlx::query("CHECKPOINT").execute(&pool).await {
+        println!("(no CHECKPOINT before measuring: {error})");
+    }
     println!(
         "seeded {cases} queued cases across 5 agencies in {:.1?}",
         seeding.elapsed()
@@ -94,6 +106,32 @@ async fn main() -> anyhow::Result<()> {
         .connect()
         .await?;
     let client = ReviewServiceClient::new(channel);
+
+    // Warm-up, not measured: every reviewer claims a few cases at once, so
+    // the pool's connections are open and the queue heads are cached before
+    // the clock starts.
+    let mut warm_up = Vec::new();
+    for worker in 0..concurrency {
+        let agency = AGENCIES[worker % AGENCIES.len()];
+        let token = keys.token(
+            &format!("warm-up-{worker}"),
+            agency,
+            "staff",
+            &[Role::Reviewer],
+        );
+        let mut client = client.clone();
+        warm_up.push(tokio::spawn(async move {
+            for _ in 0..5 {
+                client
+                    .claim_next(with_token(ClaimNextRequest::default(), &token)?)
+                    .await?;
+            }
+            anyhow::Ok(())
+        }));
+    }
+    for task in warm_up {
+        task.await??;
+    }
 
     // Claims: `concurrency` reviewers spread over the agencies.
     let per_worker = claims / concurrency;
@@ -108,12 +146,22 @@ async fn main() -> anyhow::Result<()> {
             &[Role::Reviewer],
         );
         let mut client = client.clone();
+        // Open loop: each reviewer claims on a fixed schedule, and latency
+        // counts from the scheduled moment, so a late start counts too.
+        let mut schedule = (rate > 0.0).then(|| {
+            let period = Duration::from_secs_f64(concurrency as f64 / rate);
+            let offset = period.mul_f64(worker as f64 / concurrency as f64);
+            tokio::time::interval_at(tokio::time::Instant::now() + offset, period)
+        });
         workers.push(tokio::spawn(async move {
             let mut latencies = Vec::with_capacity(per_worker);
             let mut claimed = Vec::with_capacity(per_worker);
             for _ in 0..per_worker {
                 let request = with_token(ClaimNextRequest::default(), &token)?;
-                let begun = Instant::now();
+                let begun = match schedule.as_mut() {
+                    Some(schedule) => schedule.tick().await.into_std(),
+                    None => Instant::now(),
+                };
                 let claim = client.claim_next(request).await?.into_inner();
                 latencies.push(begun.elapsed());
                 claimed.push(claim.case_id);
@@ -130,8 +178,13 @@ async fn main() -> anyhow::Result<()> {
     }
     let elapsed = started.elapsed();
     latencies.sort();
+    let load = if rate > 0.0 {
+        format!("offered {rate:.0}/s")
+    } else {
+        "closed loop".to_owned()
+    };
     println!(
-        "ClaimNext: {} claims, {concurrency} concurrent reviewers: p50 {:.2?}, p99 {:.2?}, {:.0} claims/s",
+        "ClaimNext: {} claims, {concurrency} concurrent reviewers, {load}: p50 {:.2?}, p99 {:.2?}, {:.0} claims/s",
         latencies.len(),
         percentile(&latencies, 0.50),
         percentile(&latencies, 0.99),

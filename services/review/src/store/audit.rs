@@ -29,25 +29,13 @@ pub struct Entry {
     pub hash: String,
 }
 
-/// Appends `action` in the caller's transaction. The agency's chain is
-/// extended under a transaction-scoped advisory lock, so entries are
-/// numbered without gaps; call it last in the transaction to hold the lock
-/// briefly.
+/// Appends `action` in the caller's transaction. The agency's chain head
+/// is locked and read in one statement and moved by the statement that
+/// inserts the entry, so entries are numbered without gaps; call it last in
+/// the transaction to hold the head's lock briefly.
 pub async fn append(connection: &mut PgConnection, action: Action<'_>) -> Result<i64, sqlx::Error> {
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended('review-audit:' || $1, 0))")
-        .bind(action.agency)
-        .execute(&mut *connection)
-        .await?;
-    let last: Option<(i64, String)> = sqlx::query_as(
-        "SELECT sequence, hash FROM audit_log WHERE agency = $1 ORDER BY sequence DESC LIMIT 1",
-    )
-    .bind(action.agency)
-    .fetch_optional(&mut *connection)
-    .await?;
-    let (sequence, previous_hash) = match last {
-        Some((sequence, hash)) => (sequence + 1, hash),
-        None => (1, GENESIS.to_owned()),
-    };
+    let (last_sequence, previous_hash) = lock_head(connection, action.agency).await?;
+    let sequence = last_sequence + 1;
     let at = Utc::now().trunc_subsecs(6);
     let detail_json = action.detail.to_string();
     let record = AuditRecord {
@@ -63,8 +51,10 @@ pub async fn append(connection: &mut PgConnection, action: Action<'_>) -> Result
     };
     let entry_hash = hash(&record);
     sqlx::query(
-        "INSERT INTO audit_log (agency, sequence, actor, action, case_id, detail_json, reason, at, previous_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        "WITH entry AS (\
+           INSERT INTO audit_log (agency, sequence, actor, action, case_id, detail_json, reason, at, previous_hash, hash) \
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)) \
+         UPDATE audit_head SET sequence = $2, hash = $10 WHERE agency = $1",
     )
     .bind(action.agency)
     .bind(sequence)
@@ -79,6 +69,34 @@ pub async fn append(connection: &mut PgConnection, action: Action<'_>) -> Result
     .execute(&mut *connection)
     .await?;
     Ok(sequence)
+}
+
+/// Locks the agency's chain head until the transaction ends and returns its
+/// sequence and hash; starts the chain (at the genesis hash) the first time.
+/// Under READ COMMITTED, `FOR UPDATE` returns the head as the previous holder
+/// committed it.
+async fn lock_head(
+    connection: &mut PgConnection,
+    agency: &str,
+) -> Result<(i64, String), sqlx::Error> {
+    loop {
+        let head: Option<(i64, String)> =
+            sqlx::query_as("SELECT sequence, hash FROM audit_head WHERE agency = $1 FOR UPDATE")
+                .bind(agency)
+                .fetch_optional(&mut *connection)
+                .await?;
+        if let Some(head) = head {
+            return Ok(head);
+        }
+        sqlx::query(
+            "INSERT INTO audit_head (agency, sequence, hash) VALUES ($1, 0, $2) \
+             ON CONFLICT (agency) DO NOTHING",
+        )
+        .bind(agency)
+        .bind(GENESIS)
+        .execute(&mut *connection)
+        .await?;
+    }
 }
 
 fn entry_of(row: &sqlx::postgres::PgRow) -> Result<Entry, sqlx::Error> {
@@ -160,9 +178,21 @@ pub async fn verify(pool: &PgPool, agency: &str) -> Result<Verification, sqlx::E
             expected_sequence += 1;
         }
         if i64::try_from(page_len).unwrap_or(0) < PAGE {
+            // The log must end where the head says: entries removed from
+            // the end leave the head ahead of the log.
+            let head: Option<(i64, String)> =
+                sqlx::query_as("SELECT sequence, hash FROM audit_head WHERE agency = $1")
+                    .bind(agency)
+                    .fetch_optional(pool)
+                    .await?;
+            let last_sequence = expected_sequence - 1;
+            let ends_at_head = match head {
+                Some((sequence, hash)) => sequence == last_sequence && hash == previous_hash,
+                None => last_sequence == 0,
+            };
             return Ok(Verification {
                 entries_checked: checked,
-                first_bad_sequence: None,
+                first_bad_sequence: (!ends_at_head).then_some(expected_sequence),
             });
         }
     }

@@ -112,17 +112,14 @@ fn lease_seconds(lease: chrono::Duration) -> f64 {
     lease.as_seconds_f64()
 }
 
-/// Puts the agency's lapsed leases back in the queue (their reviewer went away).
-async fn expire_leases(connection: &mut PgConnection, agency: &str) -> Result<(), ServiceError> {
-    let expired: Vec<(Uuid, Option<String>)> = sqlx::query_as(
-        "UPDATE review_case SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL, updated_at = now() \
-         WHERE agency = $1 AND state = 'leased' AND lease_expires_at < now() \
-         RETURNING case_id, lease_owner",
-    )
-    .bind(agency)
-    .fetch_all(&mut *connection)
-    .await?;
-    for (case_id, _) in &expired {
+/// Audits the leases that lapsed (their reviewer went away) as they go back
+/// to the queue.
+async fn audit_expired(
+    connection: &mut PgConnection,
+    agency: &str,
+    expired: &[Uuid],
+) -> Result<(), ServiceError> {
+    for case_id in expired {
         audit::append(
             connection,
             Action {
@@ -139,7 +136,10 @@ async fn expire_leases(connection: &mut PgConnection, agency: &str) -> Result<()
     Ok(())
 }
 
-/// Leases the head of the agency's queue (optionally of one type) to `reviewer`.
+/// Leases the head of the agency's queue (optionally of one type) to
+/// `reviewer`. One statement puts the agency's lapsed leases back in the
+/// queue and leases the head; both see the same snapshot, so a case whose
+/// lease just lapsed is claimable from the next call.
 pub async fn claim_next(
     pool: &PgPool,
     agency: &str,
@@ -148,7 +148,6 @@ pub async fn claim_next(
     lease: chrono::Duration,
 ) -> Result<Option<Claimed>, ServiceError> {
     let mut transaction = pool.begin().await?;
-    expire_leases(&mut transaction, agency).await?;
     let head = match application_type {
         None => {
             "SELECT case_id FROM review_case WHERE agency = $1 AND state = 'queued' \
@@ -159,19 +158,47 @@ pub async fn claim_next(
              ORDER BY queue_key, case_id LIMIT 1 FOR UPDATE SKIP LOCKED"
         }
     };
-    let claimed: Option<(Uuid, DateTime<Utc>, String)> =
-        sqlx::query_as(sqlx::AssertSqlSafe(format!(
-            "UPDATE review_case SET state = 'leased', lease_owner = $2, \
-           lease_expires_at = now() + make_interval(secs => $3), updated_at = now() \
-         WHERE case_id = ({head}) AND state = 'queued' \
-         RETURNING case_id, lease_expires_at, lane"
-        )))
-        .bind(agency)
-        .bind(reviewer)
-        .bind(lease_seconds(lease))
-        .bind(application_type.unwrap_or_default())
-        .fetch_optional(&mut *transaction)
-        .await?;
+    let statement = format!(
+        "WITH expired AS (\
+           UPDATE review_case SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL, updated_at = now() \
+           WHERE agency = $1 AND state = 'leased' AND lease_expires_at < now() \
+           RETURNING case_id), \
+         claimed AS (\
+           UPDATE review_case SET state = 'leased', lease_owner = $2, \
+             lease_expires_at = now() + make_interval(secs => $3), updated_at = now() \
+           WHERE case_id = ({head}) AND state = 'queued' \
+           RETURNING case_id, lease_expires_at, lane) \
+         SELECT false, case_id, NULL::timestamptz, NULL::text FROM expired \
+         UNION ALL SELECT true, case_id, lease_expires_at, lane FROM claimed"
+    );
+    let mut claimed = None;
+    // A second pass only when leases lapsed and nothing else was queued:
+    // the cases just put back are visible to the next statement.
+    for _ in 0..2 {
+        // (claimed?, case, lease end, lane): the lapsed leases, then the claim.
+        let rows: Vec<(bool, Uuid, Option<DateTime<Utc>>, Option<String>)> =
+            sqlx::query_as(sqlx::AssertSqlSafe(statement.as_str()))
+                .bind(agency)
+                .bind(reviewer)
+                .bind(lease_seconds(lease))
+                .bind(application_type.unwrap_or_default())
+                .fetch_all(&mut *transaction)
+                .await?;
+        let expired: Vec<Uuid> = rows
+            .iter()
+            .filter(|(claimed, ..)| !claimed)
+            .map(|(_, case_id, ..)| *case_id)
+            .collect();
+        audit_expired(&mut transaction, agency, &expired).await?;
+        claimed = rows
+            .into_iter()
+            .find_map(|(claimed, case_id, expires, lane)| {
+                claimed.then_some((case_id, expires?, lane.unwrap_or_default()))
+            });
+        if claimed.is_some() || expired.is_empty() {
+            break;
+        }
+    }
     let Some((case_id, lease_expires_at, lane)) = claimed else {
         transaction.commit().await?;
         return Ok(None);

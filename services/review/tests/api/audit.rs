@@ -109,3 +109,36 @@ async fn an_altered_audit_row_is_detected_and_named() {
     assert_eq!(verify(&app, HK).await.first_bad_sequence, 4);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn removing_the_newest_entries_is_detected() {
+    let app = start("audit_tail").await;
+    let reviewer = As::reviewer("r1", HK);
+    for _ in 0..2 {
+        app.submit(&NewCase::new(HK, Utc::now())).await;
+        app.client
+            .clone()
+            .claim_next(app.request(&reviewer, ClaimNextRequest::default()))
+            .await
+            .unwrap();
+    }
+    let intact = verify(&app, HK).await;
+    assert!(intact.intact);
+    let entries = intact.entries_checked;
+    // What an intruder covering their tracks would do: drop the last entry.
+    sqlx::query(
+        "DELETE FROM audit_log WHERE agency = $1 \
+         AND sequence = (SELECT max(sequence) FROM audit_log WHERE agency = $1)",
+    )
+    .bind(HK)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let broken = verify(&app, HK).await;
+    assert!(!broken.intact);
+    assert_eq!(broken.first_bad_sequence, entries);
+    // The chain goes on from the head, not from the truncated log.
+    app.submit(&NewCase::new(HK, Utc::now())).await;
+    assert!(!verify(&app, HK).await.intact);
+    app.stop().await;
+}
