@@ -1,12 +1,16 @@
 //! Argon2id hashing off the async runtime. At most one hash per core runs at
 //! a time (each takes 19 MiB), and unknown accounts are checked against a
 //! dummy hash so they take as long as known ones.
+//!
+//! Verification reuses its 19 MiB of working memory: one buffer per permit,
+//! kept in a pool. Allocating it afresh per call made the allocator map and
+//! fault in the pages each time on whichever blocking thread ran the call,
+//! which cost about as much kernel time as the hash itself.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
-use argon2::{
-    Algorithm, Argon2, Params, PasswordHash, PasswordHasher as _, PasswordVerifier as _, Version,
-};
+use argon2::password_hash::phc::Output;
+use argon2::{Algorithm, Argon2, Block, Params, PasswordHash, PasswordHasher as _, Version};
 use laissez_kit::ServiceError;
 use tokio::sync::Semaphore;
 
@@ -25,6 +29,9 @@ pub enum Error {
 pub struct PasswordHasher {
     params: Params,
     permits: Arc<Semaphore>,
+    /// Argon2 working memory for verifications, at most one per permit.
+    memory: Arc<Mutex<Vec<Vec<Block>>>>,
+    permits_total: usize,
     dummy_hash: Arc<str>,
 }
 
@@ -46,6 +53,8 @@ impl PasswordHasher {
         Ok(Self {
             params,
             permits: Arc::new(Semaphore::new(cores)),
+            memory: Arc::new(Mutex::new(Vec::with_capacity(cores))),
+            permits_total: cores,
             dummy_hash: dummy_hash.into(),
         })
     }
@@ -78,16 +87,32 @@ impl PasswordHasher {
             .map(str::to_owned)
             .unwrap_or_else(|| self.dummy_hash.to_string());
         let password = Password::new(password);
+        let hasher = self.clone();
         let matched =
-            tokio::task::spawn_blocking(move || verify_with(&hash, password.expose().as_bytes()))
+            tokio::task::spawn_blocking(move || hasher.verify_blocking(password.expose(), &hash))
                 .await
                 .map_err(ServiceError::internal)?;
         Ok(known && matched)
     }
 
-    /// One verification on the calling thread (benchmarks).
+    /// One verification on the calling thread, with working memory from the
+    /// pool (the async `verify` runs this; benchmarks call it directly).
     pub fn verify_blocking(&self, password: &str, stored: &str) -> bool {
-        verify_with(stored, password.as_bytes())
+        let mut memory = self
+            .memory
+            .lock()
+            .ok()
+            .and_then(|mut pool| pool.pop())
+            .unwrap_or_default();
+        let matched = verify_with(stored, password.as_bytes(), &mut memory);
+        // Kept for the next call up to one buffer per permit; a surplus
+        // (callers of this method beyond the permits) is freed.
+        if let Ok(mut pool) = self.memory.lock()
+            && pool.len() < self.permits_total
+        {
+            pool.push(memory);
+        }
+        matched
     }
 }
 
@@ -98,11 +123,41 @@ fn hash_with(params: &Params, password: &[u8]) -> Result<String, Error> {
         .map_err(|error| Error::Hash(error.to_string()))
 }
 
-fn verify_with(stored: &str, password: &[u8]) -> bool {
-    match PasswordHash::new(stored) {
-        Ok(parsed) => Argon2::default().verify_password(password, &parsed).is_ok(),
-        Err(_) => false,
+/// Recomputes the hash of `password` with the stored hash's algorithm,
+/// version, parameters and salt in `memory` (grown as needed) and compares
+/// the outputs in constant time.
+fn verify_with(stored: &str, password: &[u8], memory: &mut Vec<Block>) -> bool {
+    let Ok(parsed) = PasswordHash::new(stored) else {
+        return false;
+    };
+    let (Some(salt), Some(expected)) = (&parsed.salt, &parsed.hash) else {
+        return false;
+    };
+    let Ok(algorithm) = Algorithm::new(parsed.algorithm.as_str()) else {
+        return false;
+    };
+    let version = match parsed.version {
+        Some(version) => match Version::try_from(u32::from(version)) {
+            Ok(version) => version,
+            Err(_) => return false,
+        },
+        None => Version::default(),
+    };
+    let Ok(params) = Params::try_from(&parsed) else {
+        return false;
+    };
+    let blocks = params.block_count();
+    if memory.len() < blocks {
+        memory.resize(blocks, Block::default());
     }
+    let mut computed = vec![0u8; expected.len()];
+    let hashed = Argon2::new(algorithm, version, params).hash_password_into_with_memory(
+        password,
+        salt.as_ref(),
+        &mut computed,
+        &mut memory[..blocks],
+    );
+    hashed.is_ok() && Output::new(&computed).is_ok_and(|computed| &computed == expected)
 }
 
 #[cfg(test)]
@@ -121,6 +176,40 @@ mod tests {
         assert!(!hasher.verify("wrong", Some(&hash)).await.unwrap());
         assert!(!hasher.verify("Tr4velling!", None).await.unwrap());
         assert!(!hasher.verify("x", Some("not a hash")).await.unwrap());
+    }
+
+    /// The pooled working memory serves hashes made with other parameters
+    /// (stored before a parameter change), larger or smaller, and agrees
+    /// with the argon2 crate's own verifier.
+    #[test]
+    fn pooled_memory_verifies_hashes_of_any_parameters() {
+        use argon2::PasswordVerifier as _;
+        let hasher = PasswordHasher::new(Argon2Settings::default()).unwrap();
+        let small = hash_with(&Params::new(1024, 1, 1, None).unwrap(), b"pw-small").unwrap();
+        let large = hash_with(&Params::new(32 * 1024, 2, 2, None).unwrap(), b"pw-large").unwrap();
+        let current = hash_with(&hasher.params, b"pw-now").unwrap();
+        for _ in 0..2 {
+            for (hash, password) in [
+                (&large, "pw-large"),
+                (&small, "pw-small"),
+                (&current, "pw-now"),
+            ] {
+                assert!(hasher.verify_blocking(password, hash), "{hash}");
+                assert!(!hasher.verify_blocking("pw-other", hash), "{hash}");
+                let parsed = PasswordHash::new(hash).unwrap();
+                assert!(
+                    Argon2::default()
+                        .verify_password(password.as_bytes(), &parsed)
+                        .is_ok()
+                );
+            }
+        }
+        // A hash cut short or with its output altered never matches.
+        assert!(!hasher.verify_blocking("pw-now", &current[..current.len() - 4]));
+        let mut altered = current.clone();
+        altered.pop();
+        altered.push(if current.ends_with('A') { 'B' } else { 'A' });
+        assert!(!hasher.verify_blocking("pw-now", &altered));
     }
 }
 
