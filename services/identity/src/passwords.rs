@@ -137,7 +137,7 @@ fn verify_with(stored: &str, password: &[u8], memory: &mut Vec<Block>) -> bool {
         return false;
     };
     let version = match parsed.version {
-        Some(version) => match Version::try_from(u32::from(version)) {
+        Some(version) => match Version::try_from(version) {
             Ok(version) => version,
             Err(_) => return false,
         },

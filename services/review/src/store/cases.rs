@@ -136,6 +136,9 @@ async fn audit_expired(
     Ok(())
 }
 
+/// (claimed?, case, lease end, lane): the lapsed leases put back, then the claim.
+type ClaimRow = (bool, Uuid, Option<DateTime<Utc>>, Option<String>);
+
 /// Leases the head of the agency's queue (optionally of one type) to
 /// `reviewer`. One statement puts the agency's lapsed leases back in the
 /// queue and leases the head; both see the same snapshot, so a case whose
@@ -175,15 +178,13 @@ pub async fn claim_next(
     // A second pass only when leases lapsed and nothing else was queued:
     // the cases just put back are visible to the next statement.
     for _ in 0..2 {
-        // (claimed?, case, lease end, lane): the lapsed leases, then the claim.
-        let rows: Vec<(bool, Uuid, Option<DateTime<Utc>>, Option<String>)> =
-            sqlx::query_as(sqlx::AssertSqlSafe(statement.as_str()))
-                .bind(agency)
-                .bind(reviewer)
-                .bind(lease_seconds(lease))
-                .bind(application_type.unwrap_or_default())
-                .fetch_all(&mut *transaction)
-                .await?;
+        let rows: Vec<ClaimRow> = sqlx::query_as(sqlx::AssertSqlSafe(statement.as_str()))
+            .bind(agency)
+            .bind(reviewer)
+            .bind(lease_seconds(lease))
+            .bind(application_type.unwrap_or_default())
+            .fetch_all(&mut *transaction)
+            .await?;
         let expired: Vec<Uuid> = rows
             .iter()
             .filter(|(claimed, ..)| !claimed)
