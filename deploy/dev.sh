@@ -266,14 +266,113 @@ ensure_redis() {
 }
 
 ensure_rabbitmq() {
-    local host port
+    local host port limit
     read -r host port < <(url_host_port "$DEV_AMQP_URL")
-    port_open "$host" "$port" && return 0
+    if port_open "$host" "$port"; then
+        if amqp_answers "$host" "$port"; then
+            is_local_host "$host" || return 0
+            # Quorum queues keep files open; a broker started with the usual
+            # 1024 descriptors runs out during a test run and then hangs.
+            limit="$(rabbitmq_open_files_limit)"
+            if [[ -n "$limit" ]] && ((limit < 8192)) && can_manage_rabbitmq; then
+                restart_local_rabbitmq "its open-files limit is $limit"
+            fi
+            return 0
+        fi
+        is_local_host "$host" || die "RabbitMQ at $host:$port accepts connections but does not answer AMQP"
+        can_manage_rabbitmq || die "RabbitMQ at $host:$port accepts connections but does not answer AMQP; restart it"
+        restart_local_rabbitmq "it accepts connections but does not answer AMQP"
+        return 0
+    fi
     is_local_host "$host" || die "RabbitMQ at $host:$port does not answer (LAISSEZ_DEV_AMQP_URL)"
     [[ -x /usr/sbin/rabbitmq-server ]] || command -v rabbitmq-server >/dev/null || apt_install rabbitmq-server
+    start_local_rabbitmq
+    wait_for_amqp "$host" "$port"
+}
+
+# amqp_answers HOST PORT: whether the broker answers the AMQP protocol header
+# with a frame. A wedged broker still accepts TCP connections but says nothing.
+amqp_answers() {
+    local reply
+    reply="$(timeout 5 bash -c 'exec 3<>"/dev/tcp/$0/$1" && printf "AMQP\x00\x00\x09\x01" >&3 && head -c 1 <&3 | od -An -tx1' "$1" "$2" 2>/dev/null)" || return 1
+    [[ "${reply// /}" == 01 ]]
+}
+
+wait_for_amqp() {
+    local waited=0
+    until amqp_answers "$1" "$2"; do
+        ((waited < DEPS_TIMEOUT)) || die "RabbitMQ at $1:$2 did not answer AMQP within ${DEPS_TIMEOUT}s"
+        sleep 1
+        waited=$((waited + 1))
+    done
+}
+
+rabbitmq_pid() { pgrep -u rabbitmq -f beam.smp 2>/dev/null | head -n 1; }
+
+rabbitmq_open_files_limit() {
+    local pid
+    pid="$(rabbitmq_pid)"
+    [[ -n "$pid" && -r "/proc/$pid/limits" ]] || return 0
+    awk '/^Max open files/ { print $4 }' "/proc/$pid/limits"
+}
+
+# Only a broker of this machine that we may restart (root, or sudo).
+can_manage_rabbitmq() {
+    [[ -n "$(rabbitmq_pid)" ]] || return 1
+    ((EUID == 0)) || command -v sudo >/dev/null
+}
+
+start_local_rabbitmq() {
     info "starting RabbitMQ (takes a few seconds)"
-    as_root env PATH="/usr/sbin:$PATH" rabbitmq-server -detached
-    wait_for_port RabbitMQ "$host" "$port" "$DEPS_TIMEOUT"
+    # As many descriptors as the system allows (quorum queues need more than
+    # 1024). The init script keeps that limit for the broker; `su`, which
+    # rabbitmq-server uses when started by root, would reset it.
+    if [[ -x /etc/init.d/rabbitmq-server ]]; then
+        as_root bash -c 'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec /etc/init.d/rabbitmq-server start' >/dev/null ||
+            die "could not start RabbitMQ (see /var/log/rabbitmq/)"
+    else
+        as_root env PATH="/usr/sbin:$PATH" bash -c \
+            'ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec rabbitmq-server -detached'
+    fi
+}
+
+restart_local_rabbitmq() {
+    local host port waited=0
+    read -r host port < <(url_host_port "$DEV_AMQP_URL")
+    info "restarting RabbitMQ: $1"
+    as_root env PATH="/usr/sbin:$PATH" timeout 30 rabbitmqctl shutdown >/dev/null 2>&1 || true
+    while [[ -n "$(rabbitmq_pid)" ]] && ((waited < 10)); do
+        sleep 1
+        waited=$((waited + 1))
+    done
+    # A wedged broker ignores shutdown.
+    [[ -z "$(rabbitmq_pid)" ]] || as_root pkill -9 -u rabbitmq -f beam.smp || true
+    sleep 1
+    start_local_rabbitmq
+    wait_for_amqp "$host" "$port"
+}
+
+# Exchanges and queues that earlier test runs left behind (a failed or killed
+# test does not clean up). Each quorum queue holds files and processes in the
+# broker, so they must not pile up from run to run. Names: the tests' and
+# benchmarks' prefixes only; do not run two test suites against one broker.
+purge_test_topology() {
+    local host port
+    read -r host port < <(url_host_port "$DEV_AMQP_URL")
+    is_local_host "$host" && can_manage_rabbitmq || return 0
+    local erl='Prefixes = [<<"test.">>, <<"bench.">>, <<"laissez.bench">>],
+        Match = fun(N) -> lists:any(fun(P) -> binary:part(N, 0, min(byte_size(P), byte_size(N))) =:= P end, Prefixes) end,
+        Queues = [Q || Q <- rabbit_amqqueue:list(), Match(element(4, amqqueue:get_name(Q)))],
+        [catch rabbit_amqqueue:delete(Q, false, false, <<"laissez-dev">>) || Q <- Queues],
+        Exchanges = [element(2, X) || X <- rabbit_exchange:list(), Match(element(4, element(2, X)))],
+        [catch rabbit_exchange:delete(X, false, <<"laissez-dev">>) || X <- Exchanges],
+        {length(Queues), length(Exchanges)}.'
+    local removed
+    removed="$(as_root env PATH="/usr/sbin:$PATH" timeout 120 rabbitmqctl eval "$erl" 2>/dev/null | tail -n 1)" || {
+        info "could not remove earlier test queues (rabbitmqctl eval failed); continuing"
+        return 0
+    }
+    info "removed earlier test queues and exchanges: $removed"
 }
 
 # mail_python: prints a python interpreter that can import aiosmtpd. Debian's
@@ -608,6 +707,7 @@ cmd_logs() {
 
 cmd_test() {
     ensure_infrastructure
+    purge_test_topology
     # Where the tests find the infrastructure (each test creates its own
     # database, exchange and queues from these). Not DATABASE_URL: sqlx's
     # macros would read that at compile time.

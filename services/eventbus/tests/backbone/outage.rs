@@ -16,7 +16,7 @@ use laissez_eventbus::testing::FaultProxy;
 use laissez_eventbus::{Consumer, EventBusConfig, Outbox, Relay};
 use tokio_util::sync::CancellationToken;
 
-use crate::support::{RecordProbe, TestBed, eventually, probe};
+use crate::support::{RecordProbe, TestBed, assert_aggregates_applied_in_order, eventually, probe};
 
 const EVENTS: usize = 1_000;
 const AGGREGATES: usize = 20;
@@ -132,22 +132,4 @@ async fn thousand_events_survive_a_broker_outage_exactly_once() {
     consumer.join().await;
     drop(proxy);
     bed.cleanup(&["outage"]).await;
-}
-
-/// Every aggregate's events were applied in sequence order.
-async fn assert_aggregates_applied_in_order(bed: &TestBed) {
-    let rows: Vec<(String, i64)> =
-        sqlx::query_as("SELECT aggregate_id, aggregate_sequence FROM applied ORDER BY position")
-            .fetch_all(&bed.pool)
-            .await
-            .expect("read effects");
-    let mut last = std::collections::HashMap::<String, i64>::new();
-    for (aggregate_id, sequence) in rows {
-        let previous = last.insert(aggregate_id.clone(), sequence).unwrap_or(0);
-        assert_eq!(
-            sequence,
-            previous + 1,
-            "{aggregate_id}: sequence {sequence} applied after {previous}"
-        );
-    }
 }

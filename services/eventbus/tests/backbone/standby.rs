@@ -6,7 +6,9 @@ use std::time::Duration;
 use laissez_eventbus::{Consumer, Relay};
 use tokio_util::sync::CancellationToken;
 
-use crate::support::{RecordProbe, TestBed, enqueue_probe, eventually, probe};
+use crate::support::{
+    RecordProbe, TestBed, assert_aggregates_applied_in_order, enqueue_probe, eventually, probe,
+};
 
 const AGGREGATES: usize = 10;
 const PER_ROUND: usize = 200;
@@ -85,16 +87,7 @@ async fn a_standby_relay_takes_over_when_the_active_one_stops() {
             .await
             .expect("count unpublished");
     assert_eq!(unpublished, 0);
-    let rows: Vec<(String, i64)> =
-        sqlx::query_as("SELECT aggregate_id, aggregate_sequence FROM applied ORDER BY position")
-            .fetch_all(&bed.pool)
-            .await
-            .expect("read effects");
-    let mut last = std::collections::HashMap::<String, i64>::new();
-    for (aggregate_id, sequence) in rows {
-        let previous = last.insert(aggregate_id.clone(), sequence).unwrap_or(0);
-        assert_eq!(sequence, previous + 1, "{aggregate_id} out of order");
-    }
+    assert_aggregates_applied_in_order(&bed).await;
 
     stop_c.cancel();
     relay_c.join().await;

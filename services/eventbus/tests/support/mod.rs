@@ -232,3 +232,21 @@ pub async fn enqueue_probe(
     .expect("enqueue");
     transaction.commit().await.expect("commit");
 }
+
+/// Every aggregate's events were applied in sequence order.
+pub async fn assert_aggregates_applied_in_order(bed: &TestBed) {
+    let rows: Vec<(String, i64)> =
+        sqlx::query_as("SELECT aggregate_id, aggregate_sequence FROM applied ORDER BY position")
+            .fetch_all(&bed.pool)
+            .await
+            .expect("read effects");
+    let mut last = std::collections::HashMap::<String, i64>::new();
+    for (aggregate_id, sequence) in rows {
+        let previous = last.insert(aggregate_id.clone(), sequence).unwrap_or(0);
+        assert_eq!(
+            sequence,
+            previous + 1,
+            "{aggregate_id}: sequence {sequence} applied after {previous}"
+        );
+    }
+}
