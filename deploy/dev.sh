@@ -307,7 +307,9 @@ wait_for_amqp() {
     done
 }
 
-rabbitmq_pid() { pgrep -u rabbitmq -f beam.smp 2>/dev/null | head -n 1; }
+# The broker's Erlang VM (not a CLI tool's, which runs beam.smp too).
+RABBITMQ_SERVER_PATTERN='beam.smp.*-s rabbit boot'
+rabbitmq_pid() { pgrep -u rabbitmq -f "$RABBITMQ_SERVER_PATTERN" 2>/dev/null | head -n 1 || true; }
 
 rabbitmq_open_files_limit() {
     local pid
@@ -346,7 +348,7 @@ restart_local_rabbitmq() {
         waited=$((waited + 1))
     done
     # A wedged broker ignores shutdown.
-    [[ -z "$(rabbitmq_pid)" ]] || as_root pkill -9 -u rabbitmq -f beam.smp || true
+    [[ -z "$(rabbitmq_pid)" ]] || as_root pkill -9 -u rabbitmq -f "$RABBITMQ_SERVER_PATTERN" || true
     sleep 1
     start_local_rabbitmq
     wait_for_amqp "$host" "$port"
