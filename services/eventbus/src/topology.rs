@@ -181,6 +181,21 @@ pub async fn delete_exchanges(channel: &Channel, config: &EventBusConfig) -> Res
     Ok(())
 }
 
+/// Deletes `consumers`' queues and the exchanges of `config` over a
+/// connection of its own: tests and benchmarks that named their own topology
+/// remove it when they stop, so the broker does not collect their quorum
+/// queues.
+pub async fn remove(config: &EventBusConfig, consumers: &[&str]) -> Result<(), Error> {
+    let connection = crate::broker::connect(config, "laissez-topology-cleanup").await?;
+    let channel = connection.create_channel().await?;
+    for consumer in consumers {
+        delete_consumer(&channel, config, consumer).await?;
+    }
+    delete_exchanges(&channel, config).await?;
+    let _ = connection.close(200, "topology removed".into()).await;
+    Ok(())
+}
+
 fn text(value: &str) -> AMQPValue {
     AMQPValue::LongString(LongString::from(value.to_owned()))
 }

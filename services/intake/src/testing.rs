@@ -18,6 +18,7 @@ pub struct TestIntake {
     pub keys: TestKeys,
     pub database: TestDatabase,
     pub blobs: tempfile::TempDir,
+    events: laissez_eventbus::EventBusConfig,
     shutdown: CancellationToken,
     task: tokio::task::JoinHandle<anyhow::Result<()>>,
 }
@@ -49,6 +50,7 @@ impl TestIntake {
         config.events.exchange = format!("test.intake.{}", uuid::Uuid::new_v4().simple());
         config.catalog.dir = demo_agencies();
         tweak(&mut config);
+        let events = config.events.clone();
         let shutdown = CancellationToken::new();
         let application =
             Application::build_with_keys(config, shutdown.clone(), Some(keys.keys.clone())).await?;
@@ -59,16 +61,22 @@ impl TestIntake {
             keys,
             database,
             blobs,
+            events,
             shutdown,
             task,
         })
     }
 
-    /// Stops the service and drops its database.
+    /// Stops the service, drops its database and removes its consumer's
+    /// queues and its exchanges from the broker (best effort: an exchange
+    /// shared with another test service may already be gone).
     pub async fn stop(self) -> anyhow::Result<()> {
         self.shutdown.cancel();
         self.task.await??;
         self.database.drop_database().await;
+        let _ =
+            laissez_eventbus::topology::remove(&self.events, &[crate::events::decisions::CONSUMER])
+                .await;
         Ok(())
     }
 }

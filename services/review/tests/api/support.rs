@@ -26,6 +26,7 @@ pub const HRP: &str = "home_return_permit";
 
 pub struct TestApp {
     pub client: ReviewServiceClient<Channel>,
+    events: laissez_eventbus::EventBusConfig,
     pub admin_addr: std::net::SocketAddr,
     pub keys: TestKeys,
     pub pool: PgPool,
@@ -69,6 +70,7 @@ pub async fn start_with_keys(
     config.services.intake = "http://127.0.0.1:9".into();
     config.services.intake_timeout_ms = 2_000;
     tweak(&mut config);
+    let events = config.events.clone();
     let shutdown = CancellationToken::new();
     let application =
         Application::build_with_keys(config, shutdown.clone(), Some(keys.keys.clone()))
@@ -87,6 +89,7 @@ pub async fn start_with_keys(
     let task = tokio::spawn(application.run_until_stopped());
     let app = TestApp {
         client: ReviewServiceClient::new(channel),
+        events,
         admin_addr,
         keys,
         pool,
@@ -132,6 +135,12 @@ impl TestApp {
         self.shutdown.cancel();
         let _ = tokio::time::timeout(Duration::from_secs(15), self.task).await;
         self.database.drop_database().await;
+        // Best effort: an exchange shared with another test service may be gone.
+        let _ = laissez_eventbus::topology::remove(
+            &self.events,
+            &[laissez_review::events::intake::CONSUMER],
+        )
+        .await;
     }
 
     /// Waits until `/readyz` answers 200 (database and broker links up).
