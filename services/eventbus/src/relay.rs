@@ -180,8 +180,10 @@ async fn publish_until_broker_fails(
     housekeeping: &mut Housekeeping,
 ) -> Result<(), Error> {
     let poll_interval = Duration::from_millis(config.relay_poll_interval_ms.max(10));
+    // A standby keeps its connection between attempts at the lock.
+    let mut standby = None;
     while !shutdown.is_cancelled() {
-        let leadership = match Leadership::try_acquire(pool).await {
+        let leadership = match Leadership::try_acquire(pool, &mut standby).await {
             Ok(leadership) => leadership,
             Err(error) => {
                 tracing::warn!(%error, "outbox relay cannot reach the database");
@@ -231,14 +233,23 @@ struct Leadership {
 }
 
 impl Leadership {
-    async fn try_acquire(pool: &PgPool) -> Result<Option<Self>, sqlx::Error> {
-        let mut connection = PgConnection::connect_with(&pool.connect_options()).await?;
+    /// Tries the lock on `standby`'s connection (opened when there is none);
+    /// without the lock, the connection goes back to `standby` for the next
+    /// try, and a failed one is dropped.
+    async fn try_acquire(
+        pool: &PgPool,
+        standby: &mut Option<PgConnection>,
+    ) -> Result<Option<Self>, sqlx::Error> {
+        let mut connection = match standby.take() {
+            Some(connection) => connection,
+            None => PgConnection::connect_with(&pool.connect_options()).await?,
+        };
         let acquired: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
             .bind(RELAY_LOCK_KEY)
             .fetch_one(&mut connection)
             .await?;
         if !acquired {
-            let _ = connection.close().await;
+            *standby = Some(connection);
             return Ok(None);
         }
         // Losing a "published" mark in a crash only means the rows go out
