@@ -80,9 +80,8 @@ impl Application {
         let mut host = ServiceHost::new("identity", &config.common)
             .depends_on(DependencyCheck::postgres(pool))
             .depends_on(DependencyCheck::redis(redis))
-            .depends_on(DependencyCheck::new("rabbitmq", move || {
-                let broker = broker.clone();
-                async move { broker.is_connected() }
+            .depends_on(DependencyCheck::flag("rabbitmq", move || {
+                broker.is_connected()
             }))
             .public_methods(PUBLIC_METHODS)
             .with_keys(keys.key_set())

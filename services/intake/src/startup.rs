@@ -58,9 +58,8 @@ impl Application {
         let broker = relay.status();
         let mut host = ServiceHost::new("intake", &config.common)
             .depends_on(DependencyCheck::postgres(pool.clone()))
-            .depends_on(DependencyCheck::new("rabbitmq", move || {
-                let broker = broker.clone();
-                async move { broker.is_connected() }
+            .depends_on(DependencyCheck::flag("rabbitmq", move || {
+                broker.is_connected()
             }))
             .public_methods(CatalogAdmin::public_methods())
             .with_shutdown(shutdown);

@@ -31,6 +31,15 @@ impl DependencyCheck {
         }
     }
 
+    /// A state the process already knows, such as the event bus's broker
+    /// links: healthy while `connected` says so.
+    pub fn flag<F>(name: &'static str, connected: F) -> Self
+    where
+        F: Fn() -> bool + Send + Sync + 'static,
+    {
+        Self::new(name, move || std::future::ready(connected()))
+    }
+
     /// `SELECT 1` on the pool.
     pub fn postgres(pool: PgPool) -> Self {
         Self::new("postgres", move || {

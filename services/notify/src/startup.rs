@@ -77,9 +77,8 @@ impl Application {
         let links = [relay.status(), consumer.status()];
         let mut host = ServiceHost::new("notify", &config.common)
             .depends_on(DependencyCheck::postgres(pool.clone()))
-            .depends_on(DependencyCheck::new("rabbitmq", move || {
-                let links: [LinkStatus; 2] = links.clone();
-                async move { links.iter().all(LinkStatus::is_connected) }
+            .depends_on(DependencyCheck::flag("rabbitmq", move || {
+                links.iter().all(LinkStatus::is_connected)
             }))
             .with_shutdown(shutdown);
         if let Some(keys) = overrides.keys {

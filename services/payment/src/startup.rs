@@ -24,9 +24,8 @@ impl Application {
         let broker = relay.status();
         let host = ServiceHost::new("payment", &config.common)
             .depends_on(DependencyCheck::postgres(pool))
-            .depends_on(DependencyCheck::new("rabbitmq", move || {
-                let broker = broker.clone();
-                async move { broker.is_connected() }
+            .depends_on(DependencyCheck::flag("rabbitmq", move || {
+                broker.is_connected()
             }))
             .with_shutdown(shutdown)
             .bind()

@@ -76,9 +76,8 @@ impl Application {
         let (relay_link, consumer_link) = (relay.status(), consumer.status());
         let mut host = ServiceHost::new("review", &config.common)
             .depends_on(DependencyCheck::postgres(pool.clone()))
-            .depends_on(DependencyCheck::new("rabbitmq", move || {
-                let connected = relay_link.is_connected() && consumer_link.is_connected();
-                async move { connected }
+            .depends_on(DependencyCheck::flag("rabbitmq", move || {
+                relay_link.is_connected() && consumer_link.is_connected()
             }))
             .with_shutdown(shutdown);
         if let Some(keys) = keys {

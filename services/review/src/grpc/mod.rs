@@ -29,6 +29,12 @@ const STAFF: &[Role] = &[
     Role::AgencyAdmin,
     Role::PlatformOperator,
 ];
+/// Who may read and verify the audit trail.
+const AUDITORS: &[Role] = &[
+    Role::SeniorReviewer,
+    Role::AgencyAdmin,
+    Role::PlatformOperator,
+];
 const PRIORITY_DECIDERS: &[Role] = &[Role::Reviewer, Role::SeniorReviewer, Role::AgencyAdmin];
 
 pub struct Review {
@@ -414,14 +420,7 @@ impl ReviewService for Review {
         &self,
         request: Request<ListAuditRequest>,
     ) -> Result<Response<ListAuditResponse>, Status> {
-        let caller = staff(
-            &request,
-            &[
-                Role::SeniorReviewer,
-                Role::AgencyAdmin,
-                Role::PlatformOperator,
-            ],
-        )?;
+        let caller = staff(&request, AUDITORS)?;
         let message = request.get_ref();
         let case = if message.case_id.is_empty() {
             None
@@ -451,14 +450,7 @@ impl ReviewService for Review {
         &self,
         request: Request<VerifyAuditChainRequest>,
     ) -> Result<Response<VerifyAuditChainResponse>, Status> {
-        let caller = staff(
-            &request,
-            &[
-                Role::SeniorReviewer,
-                Role::AgencyAdmin,
-                Role::PlatformOperator,
-            ],
-        )?;
+        let caller = staff(&request, AUDITORS)?;
         let verification = audit::verify(&self.pool, &caller.agency)
             .await
             .map_err(ServiceError::from)?;
