@@ -25,6 +25,8 @@ use crate::error::Error;
 use crate::topology::declare_consumer;
 
 const INBOX_PRUNE_EVERY: Duration = Duration::from_secs(3600);
+/// How long workers may take to let go after the broker connection failed.
+const WORKER_DRAIN_AFTER_FAILURE: Duration = Duration::from_secs(10);
 
 pub(super) async fn run(
     context: Arc<ConsumerContext>,
@@ -143,8 +145,21 @@ async fn consume(
         broker_failed.cancel();
     }
     drop(senders);
-    // Workers finish the delivery they are on, then return.
-    while workers.join_next().await.is_some() {}
+    // Workers finish the delivery they are on, then return. After a broker
+    // failure a worker may be waiting on the dead connection (an ack, a
+    // confirm): it is given up after a bound so the consumer can reconnect.
+    // Its deliveries go back to the queue with the connection, and the
+    // inbox drops whatever of them it had already applied.
+    let drained = async { while workers.join_next().await.is_some() {} };
+    if outcome.is_ok() {
+        drained.await;
+    } else if tokio::time::timeout(WORKER_DRAIN_AFTER_FAILURE, drained)
+        .await
+        .is_err()
+    {
+        tracing::warn!(consumer = %context.name, "a worker hung on the lost connection; abandoning it");
+        workers.shutdown().await;
+    }
     outcome
 }
 
