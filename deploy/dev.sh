@@ -469,6 +469,12 @@ service_env() {
         echo "LAISSEZ_DATABASE__URL=$DEV_POSTGRES_URL/$(database_name "$service")"
     fi
     case "$service" in
+        identity)
+            # Automated runs against the local stack (browser journeys): every
+            # captcha's answer is this text. Identity refuses it in production.
+            [[ -n "${LAISSEZ_DEV_CAPTCHA_ANSWER:-}" ]] &&
+                echo "LAISSEZ_IDENTITY__DEV_CAPTCHA_ANSWER=$LAISSEZ_DEV_CAPTCHA_ANSWER"
+            ;;
         intake)
             echo "LAISSEZ_BLOB__ROOT=$BLOB_DIR/intake"
             echo "LAISSEZ_CATALOG__DIR=$ROOT/deploy/agencies"

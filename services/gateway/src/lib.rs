@@ -1,6 +1,9 @@
-//! The HTTP edge: the web portal and the JSON API under `/api/v1`. It holds
-//! no durable state and calls the services with the caller's internal token.
+//! The HTTP edge: the JSON API under `/api/v1` (and, later, the portal).
+//! It holds no durable state and calls the services with the caller's
+//! internal token. `core` is what both faces share; `api` is the JSON API.
 
+pub mod api;
 pub mod config;
-pub mod routes;
+pub mod core;
+pub mod http;
 pub mod startup;

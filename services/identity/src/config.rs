@@ -5,7 +5,7 @@
 use std::path::PathBuf;
 
 use laissez_kit::app::ServiceConfig;
-use laissez_kit::config::{CommonConfig, Secret};
+use laissez_kit::config::{CommonConfig, Environment, Secret};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -31,6 +31,31 @@ impl Default for Config {
 impl ServiceConfig for Config {
     fn common(&self) -> &CommonConfig {
         &self.common
+    }
+}
+
+impl Config {
+    /// Refuses settings that must never reach production, and values out of range.
+    pub fn validate(&self) -> anyhow::Result<()> {
+        let settings = &self.identity;
+        anyhow::ensure!(
+            (1..=laissez_kit::auth::token::MAX_LIFETIME_SECONDS)
+                .contains(&settings.internal_token_seconds),
+            "identity.internal_token_seconds must be between 1 and {}",
+            laissez_kit::auth::token::MAX_LIFETIME_SECONDS
+        );
+        if let Some(answer) = &settings.dev_captcha_answer {
+            anyhow::ensure!(
+                self.common.environment != Environment::Production,
+                "identity.dev_captcha_answer is a development setting and is refused when environment is production"
+            );
+            let length = answer.chars().count();
+            anyhow::ensure!(
+                (4..=16).contains(&length) && answer.chars().all(|c| c.is_ascii_alphanumeric()),
+                "identity.dev_captcha_answer must be 4 to 16 ASCII letters or digits"
+            );
+        }
+        Ok(())
     }
 }
 
@@ -77,6 +102,11 @@ pub struct IdentitySettings {
     pub uniform_response_ms: u64,
     /// A platform operator created at start-up when no operator exists.
     pub bootstrap_operator: Option<BootstrapOperator>,
+    /// Development only: every captcha is drawn with this answer, so that
+    /// automated tests (and the browser journeys) can sign in. Captchas stay
+    /// single-use and bound to their pre-login session. Refused at start-up
+    /// when `environment` is production.
+    pub dev_captcha_answer: Option<String>,
 }
 
 impl Default for IdentitySettings {
@@ -98,6 +128,7 @@ impl Default for IdentitySettings {
             throttle: ThrottleSettings::default(),
             uniform_response_ms: 250,
             bootstrap_operator: None,
+            dev_captcha_answer: None,
         }
     }
 }
@@ -178,4 +209,48 @@ pub struct BootstrapOperator {
     pub login_name: String,
     pub email: String,
     pub password: Secret,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_dev_captcha(environment: Environment, answer: &str) -> Config {
+        let mut config = Config::default();
+        config.common.environment = environment;
+        config.identity.dev_captcha_answer = Some(answer.to_owned());
+        config
+    }
+
+    #[test]
+    fn dev_captcha_is_refused_in_production() {
+        let error = with_dev_captcha(Environment::Production, "TEST42")
+            .validate()
+            .unwrap_err();
+        assert!(error.to_string().contains("dev_captcha_answer"), "{error}");
+        assert!(
+            with_dev_captcha(Environment::Development, "TEST42")
+                .validate()
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn defaults_validate_in_production() {
+        let mut config = Config::default();
+        config.common.environment = Environment::Production;
+        assert!(config.validate().is_ok());
+    }
+
+    #[test]
+    fn dev_captcha_answer_must_be_plain_and_short() {
+        for bad in ["", "abc", "has space", "x".repeat(17).as_str()] {
+            assert!(
+                with_dev_captcha(Environment::Development, bad)
+                    .validate()
+                    .is_err(),
+                "{bad:?}"
+            );
+        }
+    }
 }

@@ -41,13 +41,11 @@ impl Application {
         directory: AgencyDirectory,
         shutdown: CancellationToken,
     ) -> anyhow::Result<Self> {
+        config.validate()?;
         let settings = &config.identity;
-        anyhow::ensure!(
-            (1..=laissez_kit::auth::token::MAX_LIFETIME_SECONDS)
-                .contains(&settings.internal_token_seconds),
-            "identity.internal_token_seconds must be between 1 and {}",
-            laissez_kit::auth::token::MAX_LIFETIME_SECONDS
-        );
+        if settings.dev_captcha_answer.is_some() {
+            tracing::warn!("development captcha: every captcha has the configured fixed answer");
+        }
         let pool = db::connect(&config.common.database).await?;
         db::migrate(&pool, "eventbus", &laissez_eventbus::MIGRATOR).await?;
         db::migrate(&pool, "identity", &crate::store::MIGRATOR).await?;

@@ -34,6 +34,9 @@ pub struct CaptchaStore {
     keys: Keys,
     captcha_seconds: u64,
     pre_session_seconds: u64,
+    /// Development only (refused in production by the configuration): the
+    /// answer of every captcha, instead of a random one.
+    fixed_answer: Option<String>,
 }
 
 /// Draws the answer as a PNG (CPU work: call from a blocking thread).
@@ -73,7 +76,14 @@ impl CaptchaStore {
             keys,
             captcha_seconds,
             pre_session_seconds,
+            fixed_answer: None,
         }
+    }
+
+    /// Every captcha gets `answer` (development setting `dev_captcha_answer`).
+    pub fn with_fixed_answer(mut self, answer: Option<String>) -> Self {
+        self.fixed_answer = answer;
+        self
     }
 
     fn pre_key(&self, pre_session: &str) -> String {
@@ -102,7 +112,7 @@ impl CaptchaStore {
         };
         let pre_key = self.pre_key(&pre_session);
 
-        let answer = random_answer();
+        let answer = self.fixed_answer.clone().unwrap_or_else(random_answer);
         let drawn = answer.clone();
         let png = tokio::task::spawn_blocking(move || render_png(&drawn)).await??;
         let captcha_id = random_id();

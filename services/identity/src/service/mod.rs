@@ -92,7 +92,8 @@ impl Identity {
                 prefix.clone(),
                 settings.captcha_seconds,
                 settings.pre_session_seconds,
-            ),
+            )
+            .with_fixed_answer(settings.dev_captcha_answer.clone()),
             sms: SmsCodes::new(redis.clone(), prefix.clone(), settings.sms.clone()),
             throttle: Throttle::new(redis, prefix, settings.throttle.clone()),
             pool,

@@ -319,3 +319,69 @@ async fn at_most_100_failures_per_account_per_hour_and_per_source_cap() {
     assert_eq!(source.code(), Code::ResourceExhausted);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_development_captcha_answer_signs_in_once_per_captcha() {
+    let mut app = TestApp::spawn_with(|config| {
+        config.identity.dev_captcha_answer = Some("DEV123".into());
+    })
+    .await;
+    app.student("dev.captcha", 12).await;
+    let issued = app
+        .client
+        .create_captcha(CreateCaptchaRequest {
+            agency: NIA.into(),
+            portal: STUDENTS.into(),
+            pre_session: String::new(),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    // Still drawn, as a browser test would see it.
+    assert_eq!(&issued.png[..8], b"\x89PNG\r\n\x1a\n");
+    let fixed = (
+        issued.pre_session.clone(),
+        issued.captcha_id.clone(),
+        "dev123".to_owned(),
+    );
+    app.client
+        .login(login_request("dev.captcha", PASSWORD, fixed.clone()))
+        .await
+        .unwrap();
+    // Single-use as ever.
+    let replayed = app
+        .client
+        .login(login_request("dev.captcha", PASSWORD, fixed))
+        .await
+        .unwrap_err();
+    assert_eq!(violations(&replayed), ["captcha_answer:expired"]);
+    // Any other answer is wrong.
+    let other = app.captcha(NIA, STUDENTS, "").await;
+    let wrong = app
+        .client
+        .login(login_request(
+            "dev.captcha",
+            PASSWORD,
+            (other.0, other.1, "ABCDEF".into()),
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(violations(&wrong), ["captcha_answer:wrong"]);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn identity_refuses_to_start_in_production_with_the_development_captcha() {
+    let mut config = test_config("postgres://postgres@127.0.0.1:5432/laissez_never_created");
+    config.common.environment = laissez_kit::config::Environment::Production;
+    config.identity.dev_captcha_answer = Some("DEV123".into());
+    let refused = laissez_identity::startup::Application::build(
+        config,
+        tokio_util::sync::CancellationToken::new(),
+    )
+    .await;
+    let Err(error) = refused else {
+        panic!("identity started in production with a fixed captcha answer");
+    };
+    assert!(error.to_string().contains("dev_captcha_answer"), "{error}");
+}

@@ -1,0 +1,26 @@
+//! The whole HTTP surface: the JSON API under `/api/v1` (the portal joins
+//! here), behind the edge middleware every request passes through.
+
+use axum::Router;
+use axum::response::{IntoResponse, Response};
+
+use crate::api::{self, Api};
+use crate::core::Core;
+use crate::core::edge::{self, Edge};
+use crate::core::problem::ApiError;
+
+pub fn router(core: Core, edge_state: Edge) -> anyhow::Result<Router> {
+    let api = api::router(Api::new(core)?)?;
+    Ok(api
+        .fallback(not_found)
+        .layer(axum::middleware::from_fn_with_state(
+            edge_state,
+            edge::client_and_rate_limit,
+        ))
+        .layer(axum::middleware::from_fn(edge::observe))
+        .layer(axum::middleware::from_fn(edge::security_headers)))
+}
+
+async fn not_found() -> Response {
+    ApiError::NotFound.into_response()
+}

@@ -1,0 +1,13 @@
+//! The JSON API against real services started in this process, each test
+//! with its own databases, Redis prefixes and event exchange.
+
+mod support;
+
+mod authorization;
+mod bad_inputs;
+mod dev_captcha;
+mod idempotency;
+mod journey;
+mod openapi;
+mod security;
+mod sessions;
