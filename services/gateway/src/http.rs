@@ -1,5 +1,5 @@
-//! The whole HTTP surface: the JSON API under `/api/v1` (the portal joins
-//! here), behind the edge middleware every request passes through.
+//! The whole HTTP surface: the JSON API under `/api/v1` and the portal under
+//! `/portal`, behind the edge middleware every request passes through.
 
 use axum::Router;
 use axum::response::{IntoResponse, Response};
@@ -8,10 +8,12 @@ use crate::api::{self, Api};
 use crate::core::Core;
 use crate::core::edge::{self, Edge};
 use crate::core::problem::ApiError;
+use crate::portal;
 
 pub fn router(core: Core, edge_state: Edge) -> anyhow::Result<Router> {
-    let api = api::router(Api::new(core)?)?;
+    let api = api::router(Api::new(core.clone())?)?;
     Ok(api
+        .merge(portal::router(core))
         .fallback(not_found)
         .layer(axum::middleware::from_fn_with_state(
             edge_state,

@@ -86,6 +86,12 @@ impl CookiePolicy {
         .ok()
     }
 
+    /// `Set-Cookie` for a preference the portal remembers for a year (the
+    /// language); same attributes as the others.
+    pub fn set_preference(&self, name: &str, value: &str) -> Option<HeaderValue> {
+        self.set(name, value, 365 * 24 * 3600)
+    }
+
     fn set(&self, name: &str, value: &str, max_age_seconds: i64) -> Option<HeaderValue> {
         if !value.bytes().all(is_cookie_octet) {
             return None;

@@ -1,0 +1,63 @@
+//! The applicants' web portal: server-rendered HTML under
+//! `/portal/{agency}/{portal}/`, in Traditional Chinese, Simplified Chinese
+//! and English. It uses the same core as the JSON API: the services behind
+//! it, sessions in the HttpOnly cookie, CSRF tokens bound to the session
+//! (or, before sign-in, to the anonymous binding cookie), rate limits and
+//! the security headers of every answer.
+//!
+//! Pages so far: sign-in (with the agency's captcha and "another image"),
+//! sign-out (optionally everywhere) and the dashboard (notice board, a tab
+//! per application type, the sections of each).
+
+pub mod i18n;
+mod pages;
+pub mod site;
+pub mod view;
+
+use axum::Router;
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+use crate::core::Core;
+use crate::core::edge::body_limit;
+
+const CSS: &str = include_str!("portal.css");
+
+/// The `/portal` router.
+pub fn router(core: Core) -> Router {
+    let limit = core.max_body_bytes;
+    Router::new()
+        .route("/portal/static/portal.css", get(stylesheet))
+        .route("/portal/{agency}/{portal}", get(pages::to_dashboard))
+        .route("/portal/{agency}/{portal}/", get(pages::dashboard))
+        .route(
+            "/portal/{agency}/{portal}/login",
+            get(pages::login_form).post(pages::login),
+        )
+        .route(
+            "/portal/{agency}/{portal}/logout",
+            axum::routing::post(pages::logout),
+        )
+        .route("/portal", get(pages::not_found))
+        .route("/portal/{*rest}", axum::routing::any(pages::not_found))
+        .layer(axum::middleware::from_fn_with_state(limit, body_limit))
+        .with_state(core)
+}
+
+async fn stylesheet() -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/css; charset=utf-8"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=3600"),
+            ),
+        ],
+        CSS,
+    )
+        .into_response()
+}

@@ -1,0 +1,124 @@
+//! Which agency and portal a path names, read from the agency's current
+//! catalog (intake's public `GetCurrentCatalog`): their names in each
+//! language and how its applicants sign in.
+
+use laissez_proto::intake::v1::GetCurrentCatalogRequest;
+
+use super::i18n::Text;
+use crate::core::Core;
+
+/// An agency's portal as its pages need it.
+#[derive(Debug, Clone)]
+pub struct Site {
+    pub agency: String,
+    pub portal: String,
+    pub agency_name: Text,
+    pub portal_name: Text,
+    /// The sign-in form asks for a captcha.
+    pub captcha: bool,
+    /// `login_name` or `document_number`: what the account field is.
+    pub login_with: String,
+}
+
+impl Site {
+    pub fn base_path(&self) -> String {
+        format!("/portal/{}/{}/", self.agency, self.portal)
+    }
+}
+
+/// Why a portal's pages cannot be shown.
+#[derive(Debug)]
+pub enum Lookup {
+    /// No such agency, or no such (applicant) portal of it.
+    NotFound,
+    /// The catalog could not be read.
+    Unavailable,
+}
+
+fn plausible_code(code: &str) -> bool {
+    !code.is_empty()
+        && code.len() <= 64
+        && code
+            .bytes()
+            .all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'-')
+}
+
+pub async fn find(core: &Core, agency: &str, portal: &str) -> Result<Site, Lookup> {
+    if !plausible_code(agency) || !plausible_code(portal) {
+        return Err(Lookup::NotFound);
+    }
+    let answer = core
+        .upstreams
+        .catalog_admin()
+        .get_current_catalog(core.upstreams.request(
+            GetCurrentCatalogRequest {
+                agency: agency.to_owned(),
+            },
+            None,
+        ))
+        .await;
+    let catalog = match answer {
+        Ok(answer) => answer.into_inner(),
+        Err(status)
+            if matches!(
+                status.code(),
+                tonic::Code::NotFound | tonic::Code::InvalidArgument
+            ) =>
+        {
+            return Err(Lookup::NotFound);
+        }
+        Err(status) => {
+            tracing::warn!(code = ?status.code(), "the catalog could not be read");
+            return Err(Lookup::Unavailable);
+        }
+    };
+    let catalog: serde_json::Value =
+        serde_json::from_str(&catalog.catalog_json).map_err(|_| Lookup::Unavailable)?;
+    site_of(&catalog, portal).ok_or(Lookup::NotFound)
+}
+
+/// The applicant portal `portal` of a catalog (staff portals have no
+/// pages here).
+fn site_of(catalog: &serde_json::Value, portal: &str) -> Option<Site> {
+    let found = catalog["portals"]
+        .as_array()?
+        .iter()
+        .find(|candidate| candidate["code"] == portal)?;
+    if found["staff"].as_bool() == Some(true) {
+        return None;
+    }
+    Some(Site {
+        agency: catalog["agency"]["code"].as_str()?.to_owned(),
+        portal: portal.to_owned(),
+        agency_name: Text::from_json(&catalog["agency"]["name"]),
+        portal_name: Text::from_json(&found["name"]),
+        captcha: found["captcha"].as_bool().unwrap_or(false),
+        login_with: found["login_with"]
+            .as_str()
+            .unwrap_or("login_name")
+            .to_owned(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_portal_is_found_in_its_agency_catalog() {
+        let catalog = serde_json::json!({
+            "agency": {"code": "tw-nia", "name": {"zh-Hant": "內政部移民署", "en": "NIA"}},
+            "portals": [
+                {"code": "students", "name": {"en": "Students"}, "captcha": true, "login_with": "login_name"},
+                {"code": "staff", "staff": true, "name": {"en": "Staff"}}
+            ]
+        });
+        let site = site_of(&catalog, "students").unwrap();
+        assert!(site.captcha);
+        assert_eq!(site.agency_name.get(super::super::i18n::Lang::En), "NIA");
+        assert_eq!(site.base_path(), "/portal/tw-nia/students/");
+        assert!(site_of(&catalog, "staff").is_none());
+        assert!(site_of(&catalog, "missing").is_none());
+        assert!(!plausible_code("../x"));
+    }
+}

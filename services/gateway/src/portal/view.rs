@@ -1,0 +1,142 @@
+//! The portal's pages, rendered with maud (which escapes everything it
+//! interpolates). No inline scripts or styles: the CSP stays strict.
+
+use axum::http::Uri;
+use maud::{DOCTYPE, Markup, html};
+
+use super::i18n::{Lang, switch_link};
+use super::site::Site;
+
+/// What the layout needs besides the page's own content.
+pub struct Frame<'a> {
+    pub lang: Lang,
+    pub uri: &'a Uri,
+    pub site: Option<&'a Site>,
+    pub title: &'a str,
+}
+
+/// The page around `content`: language, skip link, header with the
+/// agency's and portal's names, the language switcher, `main`, footer.
+pub fn layout(frame: &Frame<'_>, header_extra: Markup, content: Markup) -> String {
+    let lang = frame.lang;
+    let messages = lang.messages();
+    let agency_name = frame.site.map(|site| site.agency_name.get(lang));
+    let portal_name = frame.site.map(|site| site.portal_name.get(lang));
+    let full_title = match portal_name {
+        Some(portal) => format!("{} - {}", frame.title, portal),
+        None => frame.title.to_owned(),
+    };
+    html! {
+        (DOCTYPE)
+        html lang=(lang.tag()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (full_title) }
+                link rel="stylesheet" href="/portal/static/portal.css";
+            }
+            body {
+                a.skip-link href="#main" { (messages.skip_to_content) }
+                header.site-header {
+                    div.site-names {
+                        @if let Some(agency) = agency_name {
+                            p.agency-name { (agency) }
+                        }
+                        @if let Some(portal) = portal_name {
+                            p.portal-name { (portal) }
+                        }
+                    }
+                    nav.language aria-label=(messages.language) {
+                        ul {
+                            @for other in Lang::ALL {
+                                li {
+                                    @if other == lang {
+                                        a href=(switch_link(frame.uri, other)) lang=(other.tag())
+                                            hreflang=(other.tag()) aria-current="true" { (other.own_name()) }
+                                    } @else {
+                                        a href=(switch_link(frame.uri, other)) lang=(other.tag())
+                                            hreflang=(other.tag()) { (other.own_name()) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                    (header_extra)
+                }
+                main #main tabindex="-1" {
+                    h1 { (frame.title) }
+                    (content)
+                }
+                footer.site-footer {
+                    p { (messages.footer) }
+                }
+            }
+        }
+    }
+    .into_string()
+}
+
+/// A page that only says something (not found, unavailable, refused).
+pub fn message_page(frame: &Frame<'_>, body: &str) -> String {
+    layout(frame, html! {}, html! { p { (body) } })
+}
+
+/// One error of a form: the field it concerns (for the link and
+/// `aria-describedby`) and the message.
+#[derive(Debug, Clone)]
+pub struct FormError {
+    pub field: &'static str,
+    pub message: &'static str,
+}
+
+/// The summary at the top of a form: focusable, announced, each error a
+/// link to its field.
+pub fn error_summary(lang: Lang, errors: &[FormError]) -> Markup {
+    html! {
+        @if !errors.is_empty() {
+            div.error-summary role="alert" aria-labelledby="error-summary-title" tabindex="-1" {
+                h2 #error-summary-title { (lang.messages().error_summary) }
+                ul {
+                    @for error in errors {
+                        li { a href=(format!("#{}", error.field)) { (error.message) } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// A labelled input with its error message (if any) tied to it.
+pub fn field(
+    id: &'static str,
+    label: &str,
+    kind: &str,
+    value: &str,
+    autocomplete: &str,
+    errors: &[FormError],
+    help: Option<&str>,
+) -> Markup {
+    let error = errors.iter().find(|error| error.field == id);
+    let mut described = Vec::new();
+    if help.is_some() {
+        described.push(format!("{id}-help"));
+    }
+    if error.is_some() {
+        described.push(format!("{id}-error"));
+    }
+    let described = described.join(" ");
+    html! {
+        div.field.field-error[error.is_some()] {
+            label for=(id) { (label) }
+            @if let Some(help) = help {
+                p.help id=(format!("{id}-help")) { (help) }
+            }
+            @if let Some(error) = error {
+                p.error-message id=(format!("{id}-error")) { (error.message) }
+            }
+            input id=(id) name=(id) type=(kind) value=(value) autocomplete=(autocomplete)
+                aria-describedby=[(!described.is_empty()).then_some(described.as_str())]
+                aria-invalid=[error.map(|_| "true")];
+        }
+    }
+}
