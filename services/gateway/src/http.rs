@@ -2,6 +2,7 @@
 //! `/portal`, behind the edge middleware every request passes through.
 
 use axum::Router;
+use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Response};
 
 use crate::api::{self, Api};
@@ -12,9 +13,13 @@ use crate::portal;
 
 pub fn router(core: Core, edge_state: Edge) -> anyhow::Result<Router> {
     let api = api::router(Api::new(core.clone())?)?;
+    let fallback_core = core.clone();
     Ok(api
         .merge(portal::router(core))
-        .fallback(not_found)
+        .fallback(move |uri: Uri, headers: HeaderMap| {
+            let core = fallback_core.clone();
+            async move { not_found(&core, &uri, &headers) }
+        })
         .layer(axum::middleware::from_fn_with_state(
             edge_state,
             edge::client_and_rate_limit,
@@ -23,6 +28,11 @@ pub fn router(core: Core, edge_state: Edge) -> anyhow::Result<Router> {
         .layer(axum::middleware::from_fn(edge::security_headers)))
 }
 
-async fn not_found() -> Response {
-    ApiError::NotFound.into_response()
+/// Portal paths get the portal's localized page; anything else a problem.
+fn not_found(core: &Core, uri: &Uri, headers: &HeaderMap) -> Response {
+    if portal::owns(uri.path()) {
+        portal::not_found_page(core, uri, headers)
+    } else {
+        ApiError::NotFound.into_response()
+    }
 }

@@ -39,11 +39,17 @@ pub fn router(core: Core) -> Router {
             "/portal/{agency}/{portal}/logout",
             axum::routing::post(pages::logout),
         )
-        .route("/portal", get(pages::not_found))
-        .route("/portal/{*rest}", axum::routing::any(pages::not_found))
         .layer(axum::middleware::from_fn_with_state(limit, body_limit))
         .with_state(core)
 }
+
+/// Whether a path that no route matched is the portal's (and so gets its
+/// localized 404 page rather than the API's problem document).
+pub fn owns(path: &str) -> bool {
+    path == "/portal" || path.starts_with("/portal/")
+}
+
+pub use pages::not_found_page;
 
 async fn stylesheet() -> Response {
     (

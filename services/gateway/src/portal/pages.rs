@@ -109,8 +109,8 @@ fn forbidden(core: &Core, language: Language, uri: &Uri, site: Option<&Site>) ->
 }
 
 /// Any path under `/portal` that names no page.
-pub async fn not_found(State(core): State<Core>, uri: Uri, headers: HeaderMap) -> Response {
-    lookup_failed(&core, Language::of(&uri, &headers), &uri, Lookup::NotFound)
+pub fn not_found_page(core: &Core, uri: &Uri, headers: &HeaderMap) -> Response {
+    lookup_failed(core, Language::of(uri, headers), uri, Lookup::NotFound)
 }
 
 /// `/portal/{agency}/{portal}` → the same with the slash.
