@@ -9,5 +9,6 @@ mod dev_captcha;
 mod idempotency;
 mod journey;
 mod openapi;
+mod portal;
 mod security;
 mod sessions;
