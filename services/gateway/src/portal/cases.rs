@@ -255,7 +255,8 @@ fn render_case(
             section.returned aria-labelledby="return-title" {
                 h2 #return-title { (i18n::state_name(lang, case.state)) }
                 @if let Some(last) = case.returns.last() {
-                    p { strong { (messages.reviewer_comment) "：" } (last.reviewer_comment) }
+                    h3 { (messages.reviewer_comment) }
+                    blockquote.comment { (last.reviewer_comment) }
                 }
                 p { @if state == CaseState::ReturnedForCorrection {
                     (messages.returned_correction)
