@@ -6,9 +6,11 @@
 //! the security headers of every answer.
 //!
 //! Pages so far: sign-in (with the agency's captcha and "another image"),
-//! sign-out (optionally everywhere) and the dashboard (notice board, a tab
-//! per application type, the sections of each).
+//! sign-out (optionally everywhere), the dashboard (notice board, a tab
+//! per application type, the sections of each), the progress query, a
+//! case's page, withdrawal and resubmission after a return.
 
+mod cases;
 pub mod i18n;
 mod pages;
 pub mod site;
@@ -38,6 +40,19 @@ pub fn router(core: Core) -> Router {
         .route(
             "/portal/{agency}/{portal}/logout",
             axum::routing::post(pages::logout),
+        )
+        .route("/portal/{agency}/{portal}/cases", get(cases::case_list))
+        .route(
+            "/portal/{agency}/{portal}/cases/{case_id}",
+            get(cases::case_page),
+        )
+        .route(
+            "/portal/{agency}/{portal}/cases/{case_id}/withdraw",
+            get(cases::withdraw_page).post(cases::withdraw),
+        )
+        .route(
+            "/portal/{agency}/{portal}/cases/{case_id}/resubmit",
+            axum::routing::post(cases::resubmit),
         )
         .layer(axum::middleware::from_fn_with_state(limit, body_limit))
         .with_state(core)

@@ -23,20 +23,20 @@ use crate::core::{Caller, Core};
 
 /// The language of a request and whether `?lang=` chose it.
 #[derive(Clone, Copy)]
-struct Language {
-    lang: Lang,
+pub(super) struct Language {
+    pub(super) lang: Lang,
     chosen: bool,
 }
 
 impl Language {
-    fn of(uri: &Uri, headers: &HeaderMap) -> Self {
+    pub(super) fn of(uri: &Uri, headers: &HeaderMap) -> Self {
         let (lang, chosen) = i18n::negotiate(uri, headers);
         Self { lang, chosen }
     }
 }
 
 /// An HTML answer; when `?lang=` chose the language, the cookie keeps it.
-fn page(core: &Core, language: Language, status: StatusCode, body: String) -> Response {
+pub(super) fn page(core: &Core, language: Language, status: StatusCode, body: String) -> Response {
     let mut response = (status, Html(body)).into_response();
     if language.chosen
         && let Some(value) = core
@@ -48,7 +48,7 @@ fn page(core: &Core, language: Language, status: StatusCode, body: String) -> Re
     response
 }
 
-fn message(
+pub(super) fn message(
     core: &Core,
     language: Language,
     uri: &Uri,
@@ -66,7 +66,12 @@ fn message(
     page(core, language, status, view::message_page(&frame, body))
 }
 
-fn lookup_failed(core: &Core, language: Language, uri: &Uri, lookup: Lookup) -> Response {
+pub(super) fn lookup_failed(
+    core: &Core,
+    language: Language,
+    uri: &Uri,
+    lookup: Lookup,
+) -> Response {
     let messages = language.lang.messages();
     match lookup {
         Lookup::NotFound => message(
@@ -82,7 +87,12 @@ fn lookup_failed(core: &Core, language: Language, uri: &Uri, lookup: Lookup) -> 
     }
 }
 
-fn unavailable(core: &Core, language: Language, uri: &Uri, site: Option<&Site>) -> Response {
+pub(super) fn unavailable(
+    core: &Core,
+    language: Language,
+    uri: &Uri,
+    site: Option<&Site>,
+) -> Response {
     let messages = language.lang.messages();
     message(
         core,
@@ -95,7 +105,12 @@ fn unavailable(core: &Core, language: Language, uri: &Uri, site: Option<&Site>) 
     )
 }
 
-fn forbidden(core: &Core, language: Language, uri: &Uri, site: Option<&Site>) -> Response {
+pub(super) fn forbidden(
+    core: &Core,
+    language: Language,
+    uri: &Uri,
+    site: Option<&Site>,
+) -> Response {
     let messages = language.lang.messages();
     message(
         core,
@@ -123,13 +138,13 @@ pub async fn to_dashboard(uri: Uri) -> Response {
 }
 
 /// `?lang=…` of the request again, for redirects that keep the choice.
-fn lang_suffix(uri: &Uri) -> String {
+pub(super) fn lang_suffix(uri: &Uri) -> String {
     i18n::from_query(uri)
         .map(|lang| format!("?lang={}", lang.tag()))
         .unwrap_or_default()
 }
 
-fn to_login(site: &Site, uri: &Uri) -> Response {
+pub(super) fn to_login(site: &Site, uri: &Uri) -> Response {
     Redirect::to(&format!("{}login{}", site.base_path(), lang_suffix(uri))).into_response()
 }
 
@@ -547,7 +562,7 @@ pub async fn logout(
 // -------------------------------------------------------------- dashboard
 
 /// The signed-in applicant of this portal, if the cookie names one.
-async fn applicant_of(core: &Core, site: &Site, headers: &HeaderMap) -> Option<Caller> {
+pub(super) async fn applicant_of(core: &Core, site: &Site, headers: &HeaderMap) -> Option<Caller> {
     let credentials = core.credentials(headers);
     let Credentials::Cookie(token) = &credentials else {
         return None;
@@ -596,17 +611,7 @@ pub async fn dashboard(
     };
     let lang = language.lang;
     let messages = lang.messages();
-    let logout_action = format!("{}logout{}", site.base_path(), lang_suffix(&uri));
-    let header_extra = html! {
-        form.sign-out method="post" action=(logout_action) {
-            input type="hidden" name=(CSRF_FORM_FIELD) value=(core.csrf_token(caller.session_token()));
-            div.checkbox {
-                input #everywhere type="checkbox" name="everywhere" value="1";
-                label for="everywhere" { (messages.sign_out_everywhere) }
-            }
-            button.secondary type="submit" { (messages.sign_out) }
-        }
-    };
+    let header_extra = signed_in_header(&core, &site, &uri, &caller, lang);
     let frame = Frame {
         lang,
         uri: &uri,
@@ -617,11 +622,45 @@ pub async fn dashboard(
         &core,
         language,
         StatusCode::OK,
-        view::layout(&frame, header_extra, dashboard_content(lang, &dashboard)),
+        view::layout(
+            &frame,
+            header_extra,
+            dashboard_content(lang, &site, &dashboard),
+        ),
     )
 }
 
-fn dashboard_content(lang: Lang, dashboard: &Dashboard) -> Markup {
+/// The header of a signed-in page: where to go, and the sign-out form.
+pub(super) fn signed_in_header(
+    core: &Core,
+    site: &Site,
+    uri: &Uri,
+    caller: &Caller,
+    lang: Lang,
+) -> Markup {
+    let messages = lang.messages();
+    let base = site.base_path();
+    let suffix = lang_suffix(uri);
+    let logout_action = format!("{base}logout{suffix}");
+    html! {
+        nav.account aria-label=(messages.my_applications) {
+            ul {
+                li { a href=(format!("{base}{suffix}")) { (messages.dashboard) } }
+                li { a href=(format!("{base}cases{suffix}")) { (messages.all_cases) } }
+            }
+        }
+        form.sign-out method="post" action=(logout_action) {
+            input type="hidden" name=(CSRF_FORM_FIELD) value=(core.csrf_token(caller.session_token()));
+            div.checkbox {
+                input #everywhere type="checkbox" name="everywhere" value="1";
+                label for="everywhere" { (messages.sign_out_everywhere) }
+            }
+            button.secondary type="submit" { (messages.sign_out) }
+        }
+    }
+}
+
+fn dashboard_content(lang: Lang, site: &Site, dashboard: &Dashboard) -> Markup {
     let messages = lang.messages();
     html! {
         section.notice-board aria-labelledby="notice-board-title" {
@@ -686,9 +725,11 @@ fn dashboard_content(lang: Lang, dashboard: &Dashboard) -> Markup {
                                         tbody {
                                             @for case in &section.cases {
                                                 tr {
-                                                    td { @if case.receipt_number.is_empty() {
-                                                        (messages.not_yet_numbered)
-                                                    } @else { (case.receipt_number) } }
+                                                    td { a href=(format!("{}cases/{}", site.base_path(), case.case_id)) {
+                                                        @if case.receipt_number.is_empty() {
+                                                            (messages.not_yet_numbered)
+                                                        } @else { (case.receipt_number) }
+                                                    } }
                                                     td { (case.applicant_masked_name) }
                                                     td { (i18n::state_name(lang, case.state)) }
                                                 }

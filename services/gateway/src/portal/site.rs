@@ -18,11 +18,53 @@ pub struct Site {
     pub captcha: bool,
     /// `login_name` or `document_number`: what the account field is.
     pub login_with: String,
+    /// The agency's whole current catalog, for names and labels.
+    pub catalog: std::sync::Arc<serde_json::Value>,
 }
 
 impl Site {
     pub fn base_path(&self) -> String {
         format!("/portal/{}/{}/", self.agency, self.portal)
+    }
+
+    fn application_type(&self, code: &str) -> Option<&serde_json::Value> {
+        self.catalog["application_types"]
+            .as_array()?
+            .iter()
+            .find(|candidate| candidate["code"] == code)
+    }
+
+    /// An application type's name, or its code when the catalog lacks it.
+    pub fn type_name(&self, code: &str) -> Text {
+        self.application_type(code)
+            .map(|found| Text::from_json(&found["name"]))
+            .filter(|name| !name.zh_hant.is_empty() || !name.en.is_empty())
+            .unwrap_or_else(|| Text::same(code))
+    }
+
+    /// A form field's label in an application type, if the catalog has it.
+    pub fn field_label(&self, code: &str, field: &str) -> Option<Text> {
+        self.application_type(code)?["form"]
+            .as_array()?
+            .iter()
+            .filter_map(|section| section["fields"].as_array())
+            .flatten()
+            .find(|candidate| candidate["code"] == field)
+            .map(|found| Text::from_json(&found["label"]))
+    }
+
+    /// A document requirement's name, if the catalog has it (the form's
+    /// photo field counts as one).
+    pub fn document_name(&self, code: &str, requirement: &str) -> Option<Text> {
+        self.application_type(code)?["documents"]
+            .as_array()
+            .and_then(|documents| {
+                documents
+                    .iter()
+                    .find(|candidate| candidate["code"] == requirement)
+                    .map(|found| Text::from_json(&found["name"]))
+            })
+            .or_else(|| self.field_label(code, requirement))
     }
 }
 
@@ -74,12 +116,12 @@ pub async fn find(core: &Core, agency: &str, portal: &str) -> Result<Site, Looku
     };
     let catalog: serde_json::Value =
         serde_json::from_str(&catalog.catalog_json).map_err(|_| Lookup::Unavailable)?;
-    site_of(&catalog, portal).ok_or(Lookup::NotFound)
+    site_of(catalog, portal).ok_or(Lookup::NotFound)
 }
 
 /// The applicant portal `portal` of a catalog (staff portals have no
 /// pages here).
-fn site_of(catalog: &serde_json::Value, portal: &str) -> Option<Site> {
+fn site_of(catalog: serde_json::Value, portal: &str) -> Option<Site> {
     let found = catalog["portals"]
         .as_array()?
         .iter()
@@ -87,16 +129,20 @@ fn site_of(catalog: &serde_json::Value, portal: &str) -> Option<Site> {
     if found["staff"].as_bool() == Some(true) {
         return None;
     }
+    let captcha = found["captcha"].as_bool().unwrap_or(false);
+    let login_with = found["login_with"]
+        .as_str()
+        .unwrap_or("login_name")
+        .to_owned();
+    let portal_name = Text::from_json(&found["name"]);
     Some(Site {
         agency: catalog["agency"]["code"].as_str()?.to_owned(),
         portal: portal.to_owned(),
         agency_name: Text::from_json(&catalog["agency"]["name"]),
-        portal_name: Text::from_json(&found["name"]),
-        captcha: found["captcha"].as_bool().unwrap_or(false),
-        login_with: found["login_with"]
-            .as_str()
-            .unwrap_or("login_name")
-            .to_owned(),
+        portal_name,
+        captcha,
+        login_with,
+        catalog: std::sync::Arc::new(catalog),
     })
 }
 
@@ -113,12 +159,12 @@ mod tests {
                 {"code": "staff", "staff": true, "name": {"en": "Staff"}}
             ]
         });
-        let site = site_of(&catalog, "students").unwrap();
+        let site = site_of(catalog.clone(), "students").unwrap();
         assert!(site.captcha);
         assert_eq!(site.agency_name.get(super::super::i18n::Lang::En), "NIA");
         assert_eq!(site.base_path(), "/portal/tw-nia/students/");
-        assert!(site_of(&catalog, "staff").is_none());
-        assert!(site_of(&catalog, "missing").is_none());
+        assert!(site_of(catalog.clone(), "staff").is_none());
+        assert!(site_of(catalog, "missing").is_none());
         assert!(!plausible_code("../x"));
     }
 }

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use crate::support::*;
 
 /// Polls `probe` until it returns Some (a bounded wait for events to flow).
-async fn eventually<T, F, Fut>(what: &str, mut probe: F) -> T
+pub(crate) async fn eventually<T, F, Fut>(what: &str, mut probe: F) -> T
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = Option<T>>,
@@ -27,7 +27,13 @@ where
     }
 }
 
-async fn post_with_key(stack: &Stack, path: &str, token: &str, key: &str, body: &Value) -> Answer {
+pub(crate) async fn post_with_key(
+    stack: &Stack,
+    path: &str,
+    token: &str,
+    key: &str,
+    body: &Value,
+) -> Answer {
     stack
         .send(
             stack

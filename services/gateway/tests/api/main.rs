@@ -10,5 +10,6 @@ mod idempotency;
 mod journey;
 mod openapi;
 mod portal;
+mod portal_cases;
 mod security;
 mod sessions;

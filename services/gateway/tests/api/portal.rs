@@ -9,7 +9,7 @@ use crate::support::*;
 const TW_BASE: &str = "/portal/tw-nia/mainland-students/";
 
 /// `name=value` of every cookie an answer sets, and the whole header.
-fn set_cookies(answer: &Answer) -> Vec<(String, String, String)> {
+pub(crate) fn set_cookies(answer: &Answer) -> Vec<(String, String, String)> {
     answer
         .headers
         .get_all("set-cookie")
@@ -23,7 +23,7 @@ fn set_cookies(answer: &Answer) -> Vec<(String, String, String)> {
         .collect()
 }
 
-fn set_cookie(answer: &Answer, name: &str) -> Option<(String, String)> {
+pub(crate) fn set_cookie(answer: &Answer, name: &str) -> Option<(String, String)> {
     set_cookies(answer)
         .into_iter()
         .find(|(cookie, _, _)| cookie == name)
@@ -31,7 +31,7 @@ fn set_cookie(answer: &Answer, name: &str) -> Option<(String, String)> {
 }
 
 /// The value of a hidden (or any) input of a page.
-fn input_value(html: &str, name: &str) -> String {
+pub(crate) fn input_value(html: &str, name: &str) -> String {
     let marker = format!("name=\"{name}\"");
     let input = html
         .find(&marker)
@@ -42,13 +42,18 @@ fn input_value(html: &str, name: &str) -> String {
 }
 
 /// The error summary of a page, if it has one.
-fn error_summary(html: &str) -> Option<String> {
+pub(crate) fn error_summary(html: &str) -> Option<String> {
     let start = html.find("<div class=\"error-summary\"")?;
     let end = html[start..].find("</div>")? + start;
     Some(html[start..end].to_owned())
 }
 
-async fn page(stack: &Stack, path: &str, cookie: Option<&str>, accept: Option<&str>) -> Answer {
+pub(crate) async fn page(
+    stack: &Stack,
+    path: &str,
+    cookie: Option<&str>,
+    accept: Option<&str>,
+) -> Answer {
     let mut request = stack.http.get(stack.url(path));
     if let Some(cookie) = cookie {
         request = request.header(COOKIE, cookie);
@@ -59,7 +64,12 @@ async fn page(stack: &Stack, path: &str, cookie: Option<&str>, accept: Option<&s
     stack.send(request).await
 }
 
-async fn form(stack: &Stack, path: &str, cookie: &str, fields: &[(&str, &str)]) -> Answer {
+pub(crate) async fn form(
+    stack: &Stack,
+    path: &str,
+    cookie: &str,
+    fields: &[(&str, &str)],
+) -> Answer {
     let mut request = stack.http.post(stack.url(path)).form(fields);
     if !cookie.is_empty() {
         request = request.header(COOKIE, cookie);
