@@ -13,6 +13,10 @@
 //! ```
 //!
 //! `BENCH_USERS` (default 200) and `BENCH_SECONDS` per phase (default 10).
+//! By default each user sends its next request as soon as the last is
+//! answered (as wrk and oha do). `BENCH_THINK_MS` makes each user pause that
+//! long between pages, as people do: 200 users thinking 1,000 ms offer
+//! about 200 pages per second.
 
 #[path = "../tests/api/support.rs"]
 mod support;
@@ -23,6 +27,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
+use laissez_identity::domain::login_name::LoginName;
 use laissez_identity::domain::password::Password;
 use laissez_identity::store::accounts::{self, AccountStatus, NewAccount};
 use support::{FJ, FJ_PORTAL, PASSWORD, Services, Stack, taiwan_id};
@@ -62,6 +67,7 @@ async fn phase(
     stack: &Stack,
     users: &Arc<Vec<User>>,
     seconds: u64,
+    think: Duration,
     path_of: fn(&User) -> String,
 ) -> Phase {
     let stop = Arc::new(AtomicBool::new(false));
@@ -73,6 +79,11 @@ async fn phase(
         tasks.push(tokio::spawn(async move {
             let user = &users[index];
             let mut latencies = Vec::new();
+            // Users start spread over one think time, not all at once.
+            if !think.is_zero() {
+                let offset = think.as_secs_f64() * index as f64 / users.len() as f64;
+                tokio::time::sleep(Duration::from_secs_f64(offset)).await;
+            }
             while !stop.load(Ordering::Relaxed) {
                 let sent = Instant::now();
                 let response = http
@@ -90,6 +101,7 @@ async fn phase(
                     String::from_utf8_lossy(&body)
                 );
                 latencies.push(sent.elapsed());
+                tokio::time::sleep(think).await;
             }
             latencies
         }));
@@ -129,13 +141,14 @@ async fn user(stack: &Stack, hash: &str) -> User {
     .into_iter()
     .map(|(key, value)| (key.to_owned(), value.to_owned()))
     .collect();
+    let login_name = LoginName::normalise_attempt(&document);
     let mut connection = stack.identity.pool().acquire().await.expect("a connection");
     accounts::insert_if_absent(
         &mut connection,
         NewAccount {
             agency: FJ,
             portal: FJ_PORTAL,
-            login_name: &document,
+            login_name: &login_name,
             password_hash: hash,
             status: AccountStatus::Active,
             staff: false,
@@ -162,9 +175,12 @@ async fn user(stack: &Stack, hash: &str) -> User {
 async fn main() -> anyhow::Result<()> {
     let users = env_or("BENCH_USERS", 200).max(1);
     let seconds = env_or("BENCH_SECONDS", 10).max(1) as u64;
+    let think = Duration::from_millis(env_or("BENCH_THINK_MS", 0) as u64);
     let cores = std::thread::available_parallelism().map_or(2, usize::from);
     println!(
-        "portal benchmark: {cores} cores, {users} concurrent signed-in users, {seconds} s per phase"
+        "portal benchmark: {cores} cores, {users} concurrent signed-in users, {seconds} s per phase, \
+         {} ms between a user's pages",
+        think.as_millis()
     );
     // The per-address limits would refuse one machine playing 200 users;
     // they stay on (and cost their Redis call) with room for the load.
@@ -191,12 +207,12 @@ async fn main() -> anyhow::Result<()> {
     let case_page = |user: &User| user.case_path.clone();
     let stylesheet = |_: &User| "/portal/static/portal.css".to_owned();
     // Warm-up (connections, statement caches), not counted.
-    phase(&stack, &users, 2, dashboard).await;
-    phase(&stack, &users, 2, case_page).await;
+    phase(&stack, &users, 2, think, dashboard).await;
+    phase(&stack, &users, 2, think, case_page).await;
 
-    let baseline = phase(&stack, &users, seconds, stylesheet).await;
-    let dashboard = phase(&stack, &users, seconds, dashboard).await;
-    let case_page = phase(&stack, &users, seconds, case_page).await;
+    let baseline = phase(&stack, &users, seconds, think, stylesheet).await;
+    let dashboard = phase(&stack, &users, seconds, think, dashboard).await;
+    let case_page = phase(&stack, &users, seconds, think, case_page).await;
     for (name, figures) in [
         ("baseline: static stylesheet", &baseline),
         ("dashboard page", &dashboard),
