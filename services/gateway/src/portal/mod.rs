@@ -8,8 +8,11 @@
 //! Pages so far: sign-in (with the agency's captcha and "another image"),
 //! sign-out (optionally everywhere), the dashboard (notice board, a tab
 //! per application type, the sections of each), the progress query, a
-//! case's page, withdrawal and resubmission after a return.
+//! case's page, withdrawal and resubmission after a return, the account
+//! page (profile, password change, sessions), and the forgotten-password
+//! request and reset.
 
+mod account;
 mod cases;
 pub mod i18n;
 mod pages;
@@ -53,6 +56,26 @@ pub fn router(core: Core) -> Router {
         .route(
             "/portal/{agency}/{portal}/cases/{case_id}/resubmit",
             axum::routing::post(cases::resubmit),
+        )
+        .route(
+            "/portal/{agency}/{portal}/account",
+            get(account::account_page),
+        )
+        .route(
+            "/portal/{agency}/{portal}/account/password",
+            axum::routing::post(account::change_password),
+        )
+        .route(
+            "/portal/{agency}/{portal}/account/sessions/{session_id}/revoke",
+            axum::routing::post(account::revoke_session),
+        )
+        .route(
+            "/portal/{agency}/{portal}/forgot-password",
+            get(account::forgot_form).post(account::forgot),
+        )
+        .route(
+            "/portal/{agency}/{portal}/reset-password",
+            get(account::reset_form).post(account::reset),
         )
         .layer(axum::middleware::from_fn_with_state(limit, body_limit))
         .with_state(core)

@@ -247,6 +247,11 @@ fn render_login(core: &Core, status: StatusCode, login: LoginPage<'_>) -> Respon
                 }
             }
         }
+        p.forgot-password {
+            a href=(format!("{}forgot-password{}", login.site.base_path(), lang_suffix(login.uri))) {
+                (super::account::texts(lang).forgot_password)
+            }
+        }
     };
     let frame = Frame {
         lang,
@@ -647,6 +652,7 @@ pub(super) fn signed_in_header(
             ul {
                 li { a href=(format!("{base}{suffix}")) { (messages.dashboard) } }
                 li { a href=(format!("{base}cases{suffix}")) { (messages.all_cases) } }
+                li { a href=(format!("{base}account{suffix}")) { (super::account::texts(lang).account) } }
             }
         }
         form.sign-out method="post" action=(logout_action) {

@@ -53,6 +53,19 @@ impl Site {
             .map(|found| Text::from_json(&found["label"]))
     }
 
+    /// A registration (profile) field's label on this portal, if the
+    /// catalog has it.
+    pub fn registration_label(&self, field: &str) -> Option<Text> {
+        self.catalog["portals"]
+            .as_array()?
+            .iter()
+            .find(|candidate| candidate["code"] == self.portal.as_str())?["registration"]["fields"]
+            .as_array()?
+            .iter()
+            .find(|candidate| candidate["code"] == field)
+            .map(|found| Text::from_json(&found["label"]))
+    }
+
     /// A document requirement's name, if the catalog has it (the form's
     /// photo field counts as one).
     pub fn document_name(&self, code: &str, requirement: &str) -> Option<Text> {
