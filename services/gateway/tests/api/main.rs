@@ -10,6 +10,7 @@ mod idempotency;
 mod journey;
 mod openapi;
 mod portal;
+mod portal_account;
 mod portal_cases;
 mod security;
 mod sessions;
