@@ -2,6 +2,8 @@
 //! account's sessions; and, before sign-in, asking for a password reset
 //! and choosing a new password from the emailed link.
 
+use std::collections::HashMap;
+
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
@@ -9,12 +11,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use laissez_proto::identity::v1::{
     ChangePasswordRequest, GetProfileRequest, ListSessionsRequest, Profile,
     RequestPasswordResetRequest, ResetPasswordRequest, RevokeSessionRequest, Session,
+    UpdateProfileRequest,
 };
 use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::cases::{Visit, enter, layout, when};
-use super::i18n::Lang;
+use super::i18n::{Lang, Text};
 use super::pages::{Language, forbidden, lang_suffix, lookup_failed, page, to_login, unavailable};
 use super::site::{self, Site};
 use super::view::{self, FormError, Frame};
@@ -61,6 +64,13 @@ pub struct Texts {
     pub err_new_password_similar: &'static str,
     pub err_new_password_unchanged: &'static str,
     pub err_confirmation_differs: &'static str,
+    pub edit_profile: &'static str,
+    pub save_profile: &'static str,
+    pub profile_saved: &'static str,
+    pub choose: &'static str,
+    pub err_field_required: &'static str,
+    pub err_field_invalid: &'static str,
+    pub err_field_read_only: &'static str,
 }
 
 const ZH_HANT: Texts = Texts {
@@ -100,6 +110,13 @@ const ZH_HANT: Texts = Texts {
     err_new_password_similar: "新密碼不可與帳號或電子郵件相似",
     err_new_password_unchanged: "新密碼不可與目前密碼相同",
     err_confirmation_differs: "兩次輸入的新密碼不一致",
+    edit_profile: "修改個人資料",
+    save_profile: "儲存",
+    profile_saved: "個人資料已儲存。",
+    choose: "請選擇",
+    err_field_required: "必須填寫",
+    err_field_invalid: "格式不正確",
+    err_field_read_only: "不可修改",
 };
 
 const ZH_HANS: Texts = Texts {
@@ -139,6 +156,13 @@ const ZH_HANS: Texts = Texts {
     err_new_password_similar: "新密码不能与账号或邮箱相似",
     err_new_password_unchanged: "新密码不能与当前密码相同",
     err_confirmation_differs: "两次输入的新密码不一致",
+    edit_profile: "修改个人资料",
+    save_profile: "保存",
+    profile_saved: "个人资料已保存。",
+    choose: "请选择",
+    err_field_required: "必须填写",
+    err_field_invalid: "格式不正确",
+    err_field_read_only: "不可修改",
 };
 
 const EN: Texts = Texts {
@@ -178,6 +202,13 @@ const EN: Texts = Texts {
     err_new_password_similar: "The new password must not resemble the account or email",
     err_new_password_unchanged: "The new password must differ from the current one",
     err_confirmation_differs: "The two new passwords differ",
+    edit_profile: "Edit the profile",
+    save_profile: "Save",
+    profile_saved: "The profile was saved.",
+    choose: "Choose",
+    err_field_required: "is required",
+    err_field_invalid: "is not valid",
+    err_field_read_only: "cannot be changed",
 };
 
 pub fn texts(lang: Lang) -> &'static Texts {
@@ -300,12 +331,118 @@ fn profile_label(site: &Site, lang: Lang, code: &str) -> String {
         .unwrap_or_else(|| code.to_owned())
 }
 
+/// A profile field's error: the field's code and what is wrong.
+pub struct FieldProblem {
+    code: String,
+    message: String,
+}
+
+/// The profile form as typed (after a refusal) and what was wrong, or
+/// the saved note.
+#[derive(Default)]
+pub struct ProfileEdit {
+    typed: Option<HashMap<String, String>>,
+    problems: Vec<FieldProblem>,
+    saved: bool,
+}
+
+fn profile_input_id(code: &str) -> String {
+    format!("profile-{code}")
+}
+
+/// The summary of the profile's errors (same look as the others').
+fn profile_summary(lang: Lang, problems: &[FieldProblem]) -> Markup {
+    html! {
+        @if !problems.is_empty() {
+            div.error-summary role="alert" aria-labelledby="profile-error-summary-title" tabindex="-1" {
+                h2 #profile-error-summary-title { (lang.messages().error_summary) }
+                ul {
+                    @for problem in problems {
+                        li { a href=(format!("#{}", profile_input_id(&problem.code))) { (problem.message) } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// One editable profile field, by the catalog's kind.
+fn profile_input(
+    site: &Site,
+    lang: Lang,
+    field: &serde_json::Value,
+    value: &str,
+    problems: &[FieldProblem],
+) -> Markup {
+    let code = field["code"].as_str().unwrap_or_default();
+    let id = profile_input_id(code);
+    let label = profile_label(site, lang, code);
+    let help = Text::from_json(&field["help"]);
+    let help = help.get(lang);
+    let problem = problems.iter().find(|problem| problem.code == code);
+    let mut described = Vec::new();
+    if !help.is_empty() {
+        described.push(format!("{id}-help"));
+    }
+    if problem.is_some() {
+        described.push(format!("{id}-error"));
+    }
+    let described = described.join(" ");
+    let described = (!described.is_empty()).then_some(described.as_str());
+    let invalid = problem.map(|_| "true");
+    let kind = field["type"].as_str().unwrap_or("text");
+    html! {
+        div.field.field-error[problem.is_some()] {
+            label for=(id) { (label) }
+            @if !help.is_empty() {
+                p.help id=(format!("{id}-help")) { (help) }
+            }
+            @if let Some(problem) = problem {
+                p.error-message id=(format!("{id}-error")) { (problem.message) }
+            }
+            @if kind == "choice" {
+                select id=(id) name=(code) aria-describedby=[described] aria-invalid=[invalid] {
+                    option value="" { (texts(lang).choose) }
+                    @for (option, name) in site.code_list(field["code_list"].as_str().unwrap_or_default()) {
+                        option value=(option) selected[option == value] { (name.get(lang)) }
+                    }
+                }
+            } @else {
+                @let input_type = match kind {
+                    "date" => "date",
+                    "email" => "email",
+                    "phone" => "tel",
+                    _ => "text",
+                };
+                input id=(id) name=(code) type=(input_type) value=(value)
+                    aria-describedby=[described] aria-invalid=[invalid];
+            }
+        }
+    }
+}
+
+/// A profile value as shown: a code list's name in the language, else
+/// the value.
+fn shown_value(site: &Site, lang: Lang, code: &str, value: &str) -> String {
+    site.registration_fields()
+        .into_iter()
+        .find(|field| field["code"] == code)
+        .and_then(|field| field["code_list"].as_str())
+        .and_then(|list| {
+            site.code_list(list)
+                .into_iter()
+                .find(|(entry, _)| entry == value)
+        })
+        .map_or_else(|| value.to_owned(), |(_, name)| name.get(lang).to_owned())
+}
+
 async fn render_account(
     core: &Core,
     visit: &Visit,
     uri: &Uri,
     status: StatusCode,
     errors: &[FormError],
+    edit: &ProfileEdit,
 ) -> Response {
     let (profile, sessions) = match profile_and_sessions(core, visit).await {
         Ok(found) => found,
@@ -316,12 +453,23 @@ async fn render_account(
     let base = visit.site.base_path();
     let suffix = lang_suffix(uri);
     let token = core.csrf_token(visit.caller.session_token());
-    let mut fields: Vec<(&String, &String)> = profile
-        .fields
-        .iter()
-        .filter(|(code, _)| !code.contains("password") && code.as_str() != "sms_code")
+    // The registration's fields in the catalog's order; not the account
+    // (login) itself, the password, the SMS code or the consents.
+    let shown = |code: &str| {
+        !matches!(
+            code,
+            "login_name" | "password" | "password_confirmation" | "sms_code"
+        ) && code != visit.site.login_with
+    };
+    let fields: Vec<(&str, &String)> = visit
+        .site
+        .registration_fields()
+        .into_iter()
+        .filter_map(|field| field["code"].as_str())
+        .filter(|code| shown(code))
+        .filter_map(|code| profile.fields.get(code).map(|value| (code, value)))
         .collect();
-    fields.sort();
+    let editable = visit.site.editable_profile_fields();
     let content = html! {
         (view::error_summary(lang, errors))
         section aria-labelledby="profile-title" {
@@ -332,8 +480,29 @@ async fn render_account(
                 dl.summary {
                     @for (code, value) in &fields {
                         dt { (profile_label(&visit.site, lang, code)) }
-                        dd { (value) }
+                        dd { (shown_value(&visit.site, lang, code, value)) }
                     }
+                }
+            }
+        }
+        @if !editable.is_empty() {
+            section aria-labelledby="edit-profile-title" {
+                h2 #edit-profile-title { (texts.edit_profile) }
+                @if edit.saved {
+                    div.outcome role="status" { p { (texts.profile_saved) } }
+                }
+                (profile_summary(lang, &edit.problems))
+                form method="post" action=(format!("{base}account/profile{suffix}")) novalidate {
+                    input type="hidden" name=(CSRF_FORM_FIELD) value=(token);
+                    @for field in &editable {
+                        @let code = field["code"].as_str().unwrap_or_default();
+                        @let value = edit.typed.as_ref().map_or_else(
+                            || profile.fields.get(code).cloned().unwrap_or_default(),
+                            |typed| typed.get(code).cloned().unwrap_or_default(),
+                        );
+                        (profile_input(&visit.site, lang, field, &value, &edit.problems))
+                    }
+                    div.actions { button.primary type="submit" { (texts.save_profile) } }
                 }
             }
         }
@@ -397,7 +566,15 @@ pub async fn account_page(
         Ok(visit) => visit,
         Err(response) => return response,
     };
-    render_account(&core, &visit, &uri, StatusCode::OK, &[]).await
+    render_account(
+        &core,
+        &visit,
+        &uri,
+        StatusCode::OK,
+        &[],
+        &ProfileEdit::default(),
+    )
+    .await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -446,6 +623,7 @@ pub async fn change_password(
             &account_uri,
             StatusCode::UNPROCESSABLE_ENTITY,
             &errors,
+            &ProfileEdit::default(),
         )
         .await;
     }
@@ -471,6 +649,7 @@ pub async fn change_password(
                 &account_uri,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &errors,
+                &ProfileEdit::default(),
             )
             .await;
         }
@@ -499,6 +678,112 @@ pub async fn change_password(
         .headers_mut()
         .append(header::SET_COOKIE, core.cookies.clear_session());
     response
+}
+
+/// Saves the profile's editable fields (identity checks them like at
+/// registration); the account page again, with the saved note or the
+/// errors and the typed values.
+pub async fn update_profile(
+    State(core): State<Core>,
+    Path((agency, portal)): Path<(String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+    Form(mut form): Form<HashMap<String, String>>,
+) -> Response {
+    let visit = match enter(&core, &agency, &portal, &uri, &headers).await {
+        Ok(visit) => visit,
+        Err(response) => return response,
+    };
+    let token = form.remove(CSRF_FORM_FIELD).unwrap_or_default();
+    if core
+        .signed_in(&Method::POST, &headers, Some(&token))
+        .await
+        .is_err()
+    {
+        return forbidden(&core, visit.language, &uri, Some(&visit.site));
+    }
+    let account_uri: Uri = format!("{}account{}", visit.site.base_path(), lang_suffix(&uri))
+        .parse()
+        .unwrap_or(uri.clone());
+    let lang = visit.language.lang;
+    let editable: Vec<String> = visit
+        .site
+        .editable_profile_fields()
+        .into_iter()
+        .filter_map(|field| field["code"].as_str().map(str::to_owned))
+        .collect();
+    let fields: HashMap<String, String> = form
+        .into_iter()
+        .filter(|(code, _)| editable.contains(code))
+        .map(|(code, value)| (code, value.trim().to_owned()))
+        .collect();
+    let current = match core
+        .upstreams
+        .identity()
+        .get_profile(
+            core.upstreams
+                .request(GetProfileRequest {}, Some(visit.caller.token())),
+        )
+        .await
+    {
+        Ok(profile) => profile.into_inner(),
+        Err(status) => return identity_refused(&core, &visit, &uri, &status),
+    };
+    let answer = core
+        .upstreams
+        .identity()
+        .update_profile(core.upstreams.request(
+            UpdateProfileRequest {
+                fields: fields.clone(),
+                language: current.language,
+            },
+            Some(visit.caller.token()),
+        ))
+        .await;
+    let edit = match answer {
+        Ok(_) => ProfileEdit {
+            saved: true,
+            ..ProfileEdit::default()
+        },
+        Err(status) if status.code() == tonic::Code::InvalidArgument => {
+            let texts = texts(lang);
+            let problem = laissez_kit::Problem::from_status(&status);
+            let problems = problem
+                .errors
+                .iter()
+                .map(|error| {
+                    let code = error
+                        .field
+                        .strip_prefix("fields.")
+                        .unwrap_or(&error.field)
+                        .to_owned();
+                    let what = match error.code.as_str() {
+                        "required" => texts.err_field_required,
+                        "read_only" => texts.err_field_read_only,
+                        _ => texts.err_field_invalid,
+                    };
+                    let label = profile_label(&visit.site, lang, &code);
+                    let message = match lang {
+                        Lang::En => format!("{label} {what}"),
+                        _ => format!("{label}{what}"),
+                    };
+                    FieldProblem { code, message }
+                })
+                .collect();
+            ProfileEdit {
+                typed: Some(fields),
+                problems,
+                saved: false,
+            }
+        }
+        Err(status) => return identity_refused(&core, &visit, &uri, &status),
+    };
+    let status = if edit.saved {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render_account(&core, &visit, &account_uri, status, &[], &edit).await
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -62,6 +62,10 @@ pub fn router(core: Core) -> Router {
             get(account::account_page),
         )
         .route(
+            "/portal/{agency}/{portal}/account/profile",
+            axum::routing::post(account::update_profile),
+        )
+        .route(
             "/portal/{agency}/{portal}/account/password",
             axum::routing::post(account::change_password),
         )

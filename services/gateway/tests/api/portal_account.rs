@@ -71,6 +71,54 @@ async fn the_account_page_shows_the_profile_changes_the_password_and_revokes_ses
     assert!(html.contains(&format!("href=\"{account}?lang=en\"")));
     switcher_stays(&stack, &account, Some(&cookie)).await;
 
+    assert!(!main.contains(&document), "not the account itself: {main}");
+
+    // Editing the profile: per-field errors keep what was typed.
+    let save = format!("{account}/profile?lang=en");
+    let refused = form(&stack, &save, &cookie, &[("csrf_token", "nope")]).await;
+    assert_eq!(refused.status, 403);
+    let wrong = form(
+        &stack,
+        &save,
+        &cookie,
+        &[
+            ("csrf_token", &input_value(&html, "csrf_token")),
+            ("chinese_surname", ""),
+            ("validity_period", "someday"),
+            ("chinese_given_name", "小明"),
+        ],
+    )
+    .await;
+    assert_eq!(wrong.status, 422, "{}", wrong.text());
+    let summary = error_summary(&wrong.text()).expect("an error summary");
+    assert!(
+        summary.contains("href=\"#profile-chinese_surname\""),
+        "{summary}"
+    );
+    assert!(
+        summary.contains("href=\"#profile-validity_period\""),
+        "{summary}"
+    );
+    assert!(wrong.text().contains("value=\"someday\""));
+    let saved = form(
+        &stack,
+        &save,
+        &cookie,
+        &[
+            ("csrf_token", &input_value(&html, "csrf_token")),
+            ("chinese_given_name", "小明"),
+            ("household_place", "taipei"),
+        ],
+    )
+    .await;
+    assert_eq!(saved.status, 200, "{}", saved.text());
+    let main = main_of(&saved.text());
+    assert!(main.contains("The profile was saved."), "{main}");
+    assert!(
+        main.contains("<dd>小明</dd>") && main.contains("<dd>Taipei</dd>"),
+        "{main}"
+    );
+
     // Ending the other session.
     let token = input_value(&html, "csrf_token");
     let start = main.find("/account/sessions/").unwrap();
