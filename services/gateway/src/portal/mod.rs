@@ -9,10 +9,11 @@
 //! sign-out (optionally everywhere), the dashboard (notice board, a tab
 //! per application type, the sections of each), the progress query, a
 //! case's page, withdrawal and resubmission after a return, the account
-//! page (profile, password change, sessions), and the forgotten-password
+//! page (profile, password change, sessions), managed applicants, and the forgotten-password
 //! request and reset.
 
 mod account;
+mod applicants;
 mod cases;
 pub mod i18n;
 mod pages;
@@ -72,6 +73,22 @@ pub fn router(core: Core) -> Router {
         .route(
             "/portal/{agency}/{portal}/account/sessions/{session_id}/revoke",
             axum::routing::post(account::revoke_session),
+        )
+        .route(
+            "/portal/{agency}/{portal}/applicants",
+            get(applicants::list),
+        )
+        .route(
+            "/portal/{agency}/{portal}/applicants/new",
+            get(applicants::new_form).post(applicants::create),
+        )
+        .route(
+            "/portal/{agency}/{portal}/applicants/{applicant_id}/edit",
+            get(applicants::edit_form).post(applicants::update),
+        )
+        .route(
+            "/portal/{agency}/{portal}/applicants/{applicant_id}/remove",
+            get(applicants::remove_page).post(applicants::remove),
         )
         .route(
             "/portal/{agency}/{portal}/forgot-password",

@@ -652,6 +652,7 @@ pub(super) fn signed_in_header(
             ul {
                 li { a href=(format!("{base}{suffix}")) { (messages.dashboard) } }
                 li { a href=(format!("{base}cases{suffix}")) { (messages.all_cases) } }
+                li { a href=(format!("{base}applicants{suffix}")) { (super::applicants::texts(lang).applicants) } }
                 li { a href=(format!("{base}account{suffix}")) { (super::account::texts(lang).account) } }
             }
         }
