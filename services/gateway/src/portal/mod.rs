@@ -9,7 +9,8 @@
 //! sign-out (optionally everywhere), the dashboard (notice board, a tab
 //! per application type, the sections of each), the progress query, a
 //! case's page, withdrawal and resubmission after a return, the account
-//! page (profile, password change, sessions), managed applicants, and the forgotten-password
+//! page (profile, password change, sessions), managed applicants, registration and
+//! activation, and the forgotten-password
 //! request and reset.
 
 mod account;
@@ -17,12 +18,14 @@ mod applicants;
 mod cases;
 pub mod i18n;
 mod pages;
+mod registration;
 pub mod site;
 pub mod view;
 
 use axum::Router;
+use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 
 use crate::core::Core;
@@ -35,6 +38,8 @@ pub fn router(core: Core) -> Router {
     let limit = core.max_body_bytes;
     Router::new()
         .route("/portal/static/portal.css", get(stylesheet))
+        .route("/activate", get(emailed_link))
+        .route("/reset-password", get(emailed_link))
         .route("/portal/{agency}/{portal}", get(pages::to_dashboard))
         .route("/portal/{agency}/{portal}/", get(pages::dashboard))
         .route(
@@ -91,6 +96,14 @@ pub fn router(core: Core) -> Router {
             get(applicants::remove_page).post(applicants::remove),
         )
         .route(
+            "/portal/{agency}/{portal}/register",
+            get(registration::register_form).post(registration::register),
+        )
+        .route(
+            "/portal/{agency}/{portal}/activate",
+            get(registration::activate_form).post(registration::activate),
+        )
+        .route(
             "/portal/{agency}/{portal}/forgot-password",
             get(account::forgot_form).post(account::forgot),
         )
@@ -109,6 +122,30 @@ pub fn owns(path: &str) -> bool {
 }
 
 pub use pages::not_found_page;
+
+/// Identity's emailed links (`{public_base_url}/activate?agency=…&portal=…&token=…`
+/// and the same for `/reset-password`) to the portal's own page.
+async fn emailed_link(
+    State(core): State<Core>,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+    Query(query): Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    let get = |name: &str| query.get(name).map(String::as_str).unwrap_or_default();
+    let (agency, portal, token) = (get("agency"), get("portal"), get("token"));
+    if !site::plausible_code(agency)
+        || !site::plausible_code(portal)
+        || token.is_empty()
+        || token.len() > 256
+        || !token
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_')
+    {
+        return not_found_page(&core, &uri, &headers);
+    }
+    let page = uri.path().trim_start_matches('/');
+    Redirect::to(&format!("/portal/{agency}/{portal}/{page}?token={token}")).into_response()
+}
 
 async fn stylesheet() -> Response {
     (

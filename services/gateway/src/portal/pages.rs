@@ -252,6 +252,13 @@ fn render_login(core: &Core, status: StatusCode, login: LoginPage<'_>) -> Respon
                 (super::account::texts(lang).forgot_password)
             }
         }
+        @if !login.site.registration_fields().is_empty() {
+            p.register {
+                a href=(format!("{}register{}", login.site.base_path(), lang_suffix(login.uri))) {
+                    (super::registration::texts(lang).register_link)
+                }
+            }
+        }
     };
     let frame = Frame {
         lang,

@@ -148,7 +148,7 @@ pub enum Lookup {
     Unavailable,
 }
 
-fn plausible_code(code: &str) -> bool {
+pub(super) fn plausible_code(code: &str) -> bool {
     !code.is_empty()
         && code.len() <= 64
         && code
