@@ -13,5 +13,6 @@ mod portal;
 mod portal_account;
 mod portal_applicants;
 mod portal_cases;
+mod portal_registration;
 mod security;
 mod sessions;

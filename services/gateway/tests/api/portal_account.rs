@@ -281,6 +281,11 @@ async fn a_forgotten_password_is_reset_from_the_emailed_link() {
         .expect("a reset link was sent");
     let reset_token = event.reset_url.split("token=").nth(1).unwrap().to_owned();
     let reset = format!("{base}reset-password?token={reset_token}");
+    // The emailed link leads to the portal's reset page.
+    let link = event.reset_url.split_once("/reset-password").unwrap().1;
+    let redirected = page(&stack, &format!("/reset-password{link}"), None, None).await;
+    assert_eq!(redirected.status, 303);
+    assert_eq!(redirected.header("location"), Some(reset.as_str()));
     switcher_stays(&stack, &reset, None).await;
     let (cookie, html) = anonymous_page(&stack, &reset).await;
     let csrf = input_value(&html, "csrf_token");
