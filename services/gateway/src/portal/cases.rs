@@ -33,15 +33,15 @@ const PAGE_SIZE: u32 = 10;
 const MAX_REPLY_CHARS: usize = 2000;
 
 /// A signed-in page's applicant, portal and language.
-struct Visit {
-    language: Language,
-    site: Site,
-    caller: Caller,
+pub(super) struct Visit {
+    pub(super) language: Language,
+    pub(super) site: Site,
+    pub(super) caller: Caller,
 }
 
 /// The portal and its signed-in applicant, or the answer to give instead
 /// (404, unavailable, or the sign-in).
-async fn enter(
+pub(super) async fn enter(
     core: &Core,
     agency: &str,
     portal: &str,
@@ -116,7 +116,7 @@ fn returned(state: CaseState) -> bool {
 }
 
 /// A timestamp as `YYYY-MM-DD HH:MM UTC`.
-fn when(at: Option<&prost_types::Timestamp>) -> Option<String> {
+pub(super) fn when(at: Option<&prost_types::Timestamp>) -> Option<String> {
     let at = at?;
     let at = chrono::DateTime::from_timestamp(at.seconds, 0)?;
     Some(at.format("%Y-%m-%d %H:%M UTC").to_string())
@@ -160,7 +160,7 @@ fn answer_text(value: &serde_json::Value) -> String {
     }
 }
 
-fn layout(
+pub(super) fn layout(
     core: &Core,
     visit: &Visit,
     uri: &Uri,

@@ -8,17 +8,24 @@
 //! Pages so far: sign-in (with the agency's captcha and "another image"),
 //! sign-out (optionally everywhere), the dashboard (notice board, a tab
 //! per application type, the sections of each), the progress query, a
-//! case's page, withdrawal and resubmission after a return.
+//! case's page, withdrawal and resubmission after a return, the account
+//! page (profile, password change, sessions), managed applicants, registration and
+//! activation, and the forgotten-password
+//! request and reset.
 
+mod account;
+mod applicants;
 mod cases;
 pub mod i18n;
 mod pages;
+mod registration;
 pub mod site;
 pub mod view;
 
 use axum::Router;
+use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 
 use crate::core::Core;
@@ -31,6 +38,8 @@ pub fn router(core: Core) -> Router {
     let limit = core.max_body_bytes;
     Router::new()
         .route("/portal/static/portal.css", get(stylesheet))
+        .route("/activate", get(emailed_link))
+        .route("/reset-password", get(emailed_link))
         .route("/portal/{agency}/{portal}", get(pages::to_dashboard))
         .route("/portal/{agency}/{portal}/", get(pages::dashboard))
         .route(
@@ -54,6 +63,54 @@ pub fn router(core: Core) -> Router {
             "/portal/{agency}/{portal}/cases/{case_id}/resubmit",
             axum::routing::post(cases::resubmit),
         )
+        .route(
+            "/portal/{agency}/{portal}/account",
+            get(account::account_page),
+        )
+        .route(
+            "/portal/{agency}/{portal}/account/profile",
+            axum::routing::post(account::update_profile),
+        )
+        .route(
+            "/portal/{agency}/{portal}/account/password",
+            axum::routing::post(account::change_password),
+        )
+        .route(
+            "/portal/{agency}/{portal}/account/sessions/{session_id}/revoke",
+            axum::routing::post(account::revoke_session),
+        )
+        .route(
+            "/portal/{agency}/{portal}/applicants",
+            get(applicants::list),
+        )
+        .route(
+            "/portal/{agency}/{portal}/applicants/new",
+            get(applicants::new_form).post(applicants::create),
+        )
+        .route(
+            "/portal/{agency}/{portal}/applicants/{applicant_id}/edit",
+            get(applicants::edit_form).post(applicants::update),
+        )
+        .route(
+            "/portal/{agency}/{portal}/applicants/{applicant_id}/remove",
+            get(applicants::remove_page).post(applicants::remove),
+        )
+        .route(
+            "/portal/{agency}/{portal}/register",
+            get(registration::register_form).post(registration::register),
+        )
+        .route(
+            "/portal/{agency}/{portal}/activate",
+            get(registration::activate_form).post(registration::activate),
+        )
+        .route(
+            "/portal/{agency}/{portal}/forgot-password",
+            get(account::forgot_form).post(account::forgot),
+        )
+        .route(
+            "/portal/{agency}/{portal}/reset-password",
+            get(account::reset_form).post(account::reset),
+        )
         .layer(axum::middleware::from_fn_with_state(limit, body_limit))
         .with_state(core)
 }
@@ -65,6 +122,30 @@ pub fn owns(path: &str) -> bool {
 }
 
 pub use pages::not_found_page;
+
+/// Identity's emailed links (`{public_base_url}/activate?agency=…&portal=…&token=…`
+/// and the same for `/reset-password`) to the portal's own page.
+async fn emailed_link(
+    State(core): State<Core>,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+    Query(query): Query<std::collections::HashMap<String, String>>,
+) -> Response {
+    let get = |name: &str| query.get(name).map(String::as_str).unwrap_or_default();
+    let (agency, portal, token) = (get("agency"), get("portal"), get("token"));
+    if !site::plausible_code(agency)
+        || !site::plausible_code(portal)
+        || token.is_empty()
+        || token.len() > 256
+        || !token
+            .bytes()
+            .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_')
+    {
+        return not_found_page(&core, &uri, &headers);
+    }
+    let page = uri.path().trim_start_matches('/');
+    Redirect::to(&format!("/portal/{agency}/{portal}/{page}?token={token}")).into_response()
+}
 
 async fn stylesheet() -> Response {
     (

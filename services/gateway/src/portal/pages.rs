@@ -247,6 +247,18 @@ fn render_login(core: &Core, status: StatusCode, login: LoginPage<'_>) -> Respon
                 }
             }
         }
+        p.forgot-password {
+            a href=(format!("{}forgot-password{}", login.site.base_path(), lang_suffix(login.uri))) {
+                (super::account::texts(lang).forgot_password)
+            }
+        }
+        @if !login.site.registration_fields().is_empty() {
+            p.register {
+                a href=(format!("{}register{}", login.site.base_path(), lang_suffix(login.uri))) {
+                    (super::registration::texts(lang).register_link)
+                }
+            }
+        }
     };
     let frame = Frame {
         lang,
@@ -647,6 +659,8 @@ pub(super) fn signed_in_header(
             ul {
                 li { a href=(format!("{base}{suffix}")) { (messages.dashboard) } }
                 li { a href=(format!("{base}cases{suffix}")) { (messages.all_cases) } }
+                li { a href=(format!("{base}applicants{suffix}")) { (super::applicants::texts(lang).applicants) } }
+                li { a href=(format!("{base}account{suffix}")) { (super::account::texts(lang).account) } }
             }
         }
         form.sign-out method="post" action=(logout_action) {

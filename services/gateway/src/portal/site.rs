@@ -53,6 +53,77 @@ impl Site {
             .map(|found| Text::from_json(&found["label"]))
     }
 
+    fn own_portal(&self) -> Option<&serde_json::Value> {
+        self.catalog["portals"]
+            .as_array()?
+            .iter()
+            .find(|candidate| candidate["code"] == self.portal.as_str())
+    }
+
+    /// The registration (profile) fields of this portal, as the catalog
+    /// has them.
+    pub fn registration_fields(&self) -> Vec<&serde_json::Value> {
+        self.own_portal()
+            .and_then(|portal| portal["registration"]["fields"].as_array())
+            .map(|fields| fields.iter().collect())
+            .unwrap_or_default()
+    }
+
+    /// The registration's fields an account may change later: not the
+    /// login, the password or the SMS code, and not the identity document
+    /// matched against the agency's records.
+    pub fn editable_profile_fields(&self) -> Vec<&serde_json::Value> {
+        let Some(portal) = self.own_portal() else {
+            return Vec::new();
+        };
+        let matched = portal["registration"]["match_person_records"].as_bool() == Some(true);
+        let match_field = self
+            .registration_fields()
+            .into_iter()
+            .find(|field| field["type"] == "identity_document_number")
+            .and_then(|field| field["code"].as_str());
+        self.registration_fields()
+            .into_iter()
+            .filter(|field| {
+                let code = field["code"].as_str().unwrap_or_default();
+                !code.is_empty()
+                    && !matches!(
+                        code,
+                        "login_name" | "password" | "password_confirmation" | "sms_code"
+                    )
+                    && code != self.login_with
+                    && (!matched || Some(code) != match_field)
+            })
+            .collect()
+    }
+
+    /// A registration (profile) field's label on this portal, if the
+    /// catalog has it.
+    pub fn registration_label(&self, field: &str) -> Option<Text> {
+        self.registration_fields()
+            .into_iter()
+            .find(|candidate| candidate["code"] == field)
+            .map(|found| Text::from_json(&found["label"]))
+    }
+
+    /// The entries (code, name) of one of the agency's code lists.
+    pub fn code_list(&self, name: &str) -> Vec<(String, Text)> {
+        self.catalog["code_lists"][name]
+            .as_array()
+            .map(|entries| {
+                entries
+                    .iter()
+                    .filter_map(|entry| {
+                        Some((
+                            entry["code"].as_str()?.to_owned(),
+                            Text::from_json(&entry["name"]),
+                        ))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// A document requirement's name, if the catalog has it (the form's
     /// photo field counts as one).
     pub fn document_name(&self, code: &str, requirement: &str) -> Option<Text> {
@@ -77,7 +148,7 @@ pub enum Lookup {
     Unavailable,
 }
 
-fn plausible_code(code: &str) -> bool {
+pub(super) fn plausible_code(code: &str) -> bool {
     !code.is_empty()
         && code.len() <= 64
         && code

@@ -1,0 +1,1226 @@
+//! The account's own pages: the profile, changing the password, the
+//! account's sessions; and, before sign-in, asking for a password reset
+//! and choosing a new password from the emailed link.
+
+use std::collections::HashMap;
+
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use laissez_proto::identity::v1::{
+    ChangePasswordRequest, GetProfileRequest, ListSessionsRequest, Profile,
+    RequestPasswordResetRequest, ResetPasswordRequest, RevokeSessionRequest, Session,
+    UpdateProfileRequest,
+};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::cases::{Visit, enter, layout, when};
+use super::i18n::{Lang, Text};
+use super::pages::{Language, forbidden, lang_suffix, lookup_failed, page, to_login, unavailable};
+use super::site::{self, Site};
+use super::view::{self, FormError, Frame};
+use crate::core::Core;
+use crate::core::credentials::cookie;
+use crate::core::csrf::{CSRF_FORM_FIELD, new_anonymous_binding};
+
+/// The texts of these pages, one struct per language (a missing
+/// translation does not compile).
+pub struct Texts {
+    pub account: &'static str,
+    pub profile: &'static str,
+    pub profile_empty: &'static str,
+    pub change_password: &'static str,
+    pub current_password: &'static str,
+    pub new_password: &'static str,
+    pub new_password_confirmation: &'static str,
+    pub password_change_ends_sessions: &'static str,
+    pub password_changed_title: &'static str,
+    pub password_changed_body: &'static str,
+    pub sign_in_again: &'static str,
+    pub sessions: &'static str,
+    pub session_started: &'static str,
+    pub session_last_seen: &'static str,
+    pub session_address: &'static str,
+    pub session_browser: &'static str,
+    pub this_session: &'static str,
+    pub revoke: &'static str,
+    pub forgot_password: &'static str,
+    pub forgot_intro: &'static str,
+    pub send_reset_link: &'static str,
+    pub reset_sent_title: &'static str,
+    pub reset_sent_body: &'static str,
+    pub reset_title: &'static str,
+    pub set_password: &'static str,
+    pub reset_link_invalid: &'static str,
+    pub back_to_sign_in: &'static str,
+    pub err_current_password_wrong: &'static str,
+    pub err_current_password_required: &'static str,
+    pub err_new_password_required: &'static str,
+    pub err_new_password_rules: &'static str,
+    pub err_new_password_short: &'static str,
+    pub err_new_password_common: &'static str,
+    pub err_new_password_similar: &'static str,
+    pub err_new_password_unchanged: &'static str,
+    pub err_confirmation_differs: &'static str,
+    pub edit_profile: &'static str,
+    pub save_profile: &'static str,
+    pub profile_saved: &'static str,
+    pub choose: &'static str,
+    pub err_field_required: &'static str,
+    pub err_field_invalid: &'static str,
+    pub err_field_read_only: &'static str,
+}
+
+const ZH_HANT: Texts = Texts {
+    account: "帳號資料",
+    profile: "個人資料",
+    profile_empty: "沒有可顯示的資料。",
+    change_password: "變更密碼",
+    current_password: "目前密碼",
+    new_password: "新密碼",
+    new_password_confirmation: "再次輸入新密碼",
+    password_change_ends_sessions: "變更密碼後，此帳號所有的登入（包括目前這一個）都會結束，須以新密碼重新登入。",
+    password_changed_title: "密碼已變更",
+    password_changed_body: "密碼已變更。此帳號所有的登入都已結束，請以新密碼重新登入。",
+    sign_in_again: "重新登入",
+    sessions: "登入紀錄",
+    session_started: "登入時間",
+    session_last_seen: "最後使用",
+    session_address: "IP 位址",
+    session_browser: "瀏覽器",
+    this_session: "目前這個登入",
+    revoke: "結束此登入",
+    forgot_password: "忘記密碼",
+    forgot_intro: "請輸入帳號。若帳號存在且有電子郵件，我們會寄出重設密碼的連結。",
+    send_reset_link: "寄送重設連結",
+    reset_sent_title: "請查收電子郵件",
+    reset_sent_body: "若此帳號存在且已登記電子郵件，重設密碼的連結已寄出。請依郵件中的連結設定新密碼。",
+    reset_title: "設定新密碼",
+    set_password: "設定密碼",
+    reset_link_invalid: "此重設連結無效或已過期，請重新申請。",
+    back_to_sign_in: "回到登入",
+    err_current_password_wrong: "目前密碼不正確",
+    err_current_password_required: "請輸入目前密碼",
+    err_new_password_required: "請輸入新密碼",
+    err_new_password_rules: "新密碼不符合密碼規則",
+    err_new_password_short: "新密碼太短",
+    err_new_password_common: "新密碼太常見，請換一個",
+    err_new_password_similar: "新密碼不可與帳號或電子郵件相似",
+    err_new_password_unchanged: "新密碼不可與目前密碼相同",
+    err_confirmation_differs: "兩次輸入的新密碼不一致",
+    edit_profile: "修改個人資料",
+    save_profile: "儲存",
+    profile_saved: "個人資料已儲存。",
+    choose: "請選擇",
+    err_field_required: "必須填寫",
+    err_field_invalid: "格式不正確",
+    err_field_read_only: "不可修改",
+};
+
+const ZH_HANS: Texts = Texts {
+    account: "账号资料",
+    profile: "个人资料",
+    profile_empty: "没有可显示的资料。",
+    change_password: "修改密码",
+    current_password: "当前密码",
+    new_password: "新密码",
+    new_password_confirmation: "再次输入新密码",
+    password_change_ends_sessions: "修改密码后，此账号所有的登录（包括当前这一个）都会结束，须以新密码重新登录。",
+    password_changed_title: "密码已修改",
+    password_changed_body: "密码已修改。此账号所有的登录都已结束，请以新密码重新登录。",
+    sign_in_again: "重新登录",
+    sessions: "登录记录",
+    session_started: "登录时间",
+    session_last_seen: "最后使用",
+    session_address: "IP 地址",
+    session_browser: "浏览器",
+    this_session: "当前这个登录",
+    revoke: "结束此登录",
+    forgot_password: "忘记密码",
+    forgot_intro: "请输入账号。若账号存在且有电子邮箱，我们会发送重置密码的链接。",
+    send_reset_link: "发送重置链接",
+    reset_sent_title: "请查收电子邮件",
+    reset_sent_body: "若此账号存在且已登记电子邮箱，重置密码的链接已发出。请按邮件中的链接设置新密码。",
+    reset_title: "设置新密码",
+    set_password: "设置密码",
+    reset_link_invalid: "此重置链接无效或已过期，请重新申请。",
+    back_to_sign_in: "返回登录",
+    err_current_password_wrong: "当前密码不正确",
+    err_current_password_required: "请输入当前密码",
+    err_new_password_required: "请输入新密码",
+    err_new_password_rules: "新密码不符合密码规则",
+    err_new_password_short: "新密码太短",
+    err_new_password_common: "新密码太常见，请换一个",
+    err_new_password_similar: "新密码不能与账号或邮箱相似",
+    err_new_password_unchanged: "新密码不能与当前密码相同",
+    err_confirmation_differs: "两次输入的新密码不一致",
+    edit_profile: "修改个人资料",
+    save_profile: "保存",
+    profile_saved: "个人资料已保存。",
+    choose: "请选择",
+    err_field_required: "必须填写",
+    err_field_invalid: "格式不正确",
+    err_field_read_only: "不可修改",
+};
+
+const EN: Texts = Texts {
+    account: "My account",
+    profile: "Profile",
+    profile_empty: "Nothing to show.",
+    change_password: "Change password",
+    current_password: "Current password",
+    new_password: "New password",
+    new_password_confirmation: "New password again",
+    password_change_ends_sessions: "Changing the password ends every session of this account, this one included: you will sign in again with the new password.",
+    password_changed_title: "Password changed",
+    password_changed_body: "The password was changed. Every session of this account has ended; please sign in again with the new password.",
+    sign_in_again: "Sign in again",
+    sessions: "Sessions",
+    session_started: "Signed in",
+    session_last_seen: "Last used",
+    session_address: "IP address",
+    session_browser: "Browser",
+    this_session: "This session",
+    revoke: "End this session",
+    forgot_password: "Forgot password",
+    forgot_intro: "Enter your account. If it exists and has an email address, we send it a link to reset the password.",
+    send_reset_link: "Send the reset link",
+    reset_sent_title: "Check your email",
+    reset_sent_body: "If this account exists and has an email address, a link to reset the password has been sent to it. Follow the link to choose a new password.",
+    reset_title: "Choose a new password",
+    set_password: "Set the password",
+    reset_link_invalid: "This reset link is invalid or has expired; please ask for a new one.",
+    back_to_sign_in: "Back to sign-in",
+    err_current_password_wrong: "The current password is wrong",
+    err_current_password_required: "Enter the current password",
+    err_new_password_required: "Enter a new password",
+    err_new_password_rules: "The new password does not meet the password rules",
+    err_new_password_short: "The new password is too short",
+    err_new_password_common: "The new password is too common; choose another",
+    err_new_password_similar: "The new password must not resemble the account or email",
+    err_new_password_unchanged: "The new password must differ from the current one",
+    err_confirmation_differs: "The two new passwords differ",
+    edit_profile: "Edit the profile",
+    save_profile: "Save",
+    profile_saved: "The profile was saved.",
+    choose: "Choose",
+    err_field_required: "is required",
+    err_field_invalid: "is not valid",
+    err_field_read_only: "cannot be changed",
+};
+
+pub fn texts(lang: Lang) -> &'static Texts {
+    match lang {
+        Lang::ZhHant => &ZH_HANT,
+        Lang::ZhHans => &ZH_HANS,
+        Lang::En => &EN,
+    }
+}
+
+fn action_of(uri: &Uri) -> String {
+    uri.path_and_query()
+        .map_or_else(|| uri.path().to_owned(), |pq| pq.as_str().to_owned())
+}
+
+/// Identity's refusal of a new password, per field.
+fn password_errors(status: &tonic::Status, lang: Lang) -> Vec<FormError> {
+    let texts = texts(lang);
+    let problem = laissez_kit::Problem::from_status(status);
+    let mut errors: Vec<FormError> = Vec::new();
+    for error in &problem.errors {
+        let found = match (error.field.as_str(), error.code.as_str()) {
+            ("current_password", "wrong") => ("current_password", texts.err_current_password_wrong),
+            ("current_password", _) => ("current_password", texts.err_current_password_required),
+            (_, "confirmation_differs") => {
+                ("new_password_confirmation", texts.err_confirmation_differs)
+            }
+            (_, "required") => ("new_password", texts.err_new_password_required),
+            (_, "too_short") => ("new_password", texts.err_new_password_short),
+            (_, "too_common") => ("new_password", texts.err_new_password_common),
+            (_, "similar_to_account") => ("new_password", texts.err_new_password_similar),
+            (_, "unchanged") => ("new_password", texts.err_new_password_unchanged),
+            _ => ("new_password", texts.err_new_password_rules),
+        };
+        if !errors.iter().any(|known| known.field == found.0) {
+            errors.push(FormError {
+                field: found.0,
+                message: found.1,
+            });
+        }
+    }
+    if errors.is_empty() {
+        errors.push(FormError {
+            field: "new_password",
+            message: texts.err_new_password_rules,
+        });
+    }
+    errors
+}
+
+/// Empty fields the applicant must fill before identity is asked.
+fn missing_passwords(
+    lang: Lang,
+    current: Option<&str>,
+    new: &str,
+    confirmation: &str,
+) -> Vec<FormError> {
+    let texts = texts(lang);
+    let mut errors = Vec::new();
+    if current.is_some_and(str::is_empty) {
+        errors.push(FormError {
+            field: "current_password",
+            message: texts.err_current_password_required,
+        });
+    }
+    if new.is_empty() {
+        errors.push(FormError {
+            field: "new_password",
+            message: texts.err_new_password_required,
+        });
+    } else if new != confirmation {
+        errors.push(FormError {
+            field: "new_password_confirmation",
+            message: texts.err_confirmation_differs,
+        });
+    }
+    errors
+}
+
+// --------------------------------------------------------------- account
+
+async fn profile_and_sessions(
+    core: &Core,
+    visit: &Visit,
+) -> Result<(Profile, Vec<Session>), tonic::Status> {
+    let profile = core
+        .upstreams
+        .identity()
+        .get_profile(
+            core.upstreams
+                .request(GetProfileRequest {}, Some(visit.caller.token())),
+        )
+        .await?
+        .into_inner();
+    let sessions = core
+        .upstreams
+        .identity()
+        .list_sessions(
+            core.upstreams
+                .request(ListSessionsRequest {}, Some(visit.caller.token())),
+        )
+        .await?
+        .into_inner()
+        .sessions;
+    Ok((profile, sessions))
+}
+
+fn identity_refused(core: &Core, visit: &Visit, uri: &Uri, status: &tonic::Status) -> Response {
+    if status.code() == tonic::Code::Unauthenticated {
+        return to_login(&visit.site, uri);
+    }
+    tracing::warn!(code = ?status.code(), "identity did not answer the portal");
+    unavailable(core, visit.language, uri, Some(&visit.site))
+}
+
+fn profile_label(site: &Site, lang: Lang, code: &str) -> String {
+    site.registration_label(code)
+        .map(|label| label.get(lang).to_owned())
+        .filter(|label| !label.is_empty())
+        .unwrap_or_else(|| code.to_owned())
+}
+
+/// A profile field's error: the field's code and what is wrong.
+pub struct FieldProblem {
+    code: String,
+    message: String,
+}
+
+/// The profile form as typed (after a refusal) and what was wrong, or
+/// the saved note.
+#[derive(Default)]
+pub struct ProfileEdit {
+    typed: Option<HashMap<String, String>>,
+    problems: Vec<FieldProblem>,
+    saved: bool,
+}
+
+fn profile_input_id(code: &str) -> String {
+    format!("profile-{code}")
+}
+
+/// The summary of the profile's errors (same look as the others').
+fn profile_summary(lang: Lang, problems: &[FieldProblem]) -> Markup {
+    html! {
+        @if !problems.is_empty() {
+            div.error-summary role="alert" aria-labelledby="profile-error-summary-title" tabindex="-1" {
+                h2 #profile-error-summary-title { (lang.messages().error_summary) }
+                ul {
+                    @for problem in problems {
+                        li { a href=(format!("#{}", profile_input_id(&problem.code))) { (problem.message) } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// One editable profile field, by the catalog's kind.
+fn profile_input(
+    site: &Site,
+    lang: Lang,
+    field: &serde_json::Value,
+    value: &str,
+    problems: &[FieldProblem],
+) -> Markup {
+    let code = field["code"].as_str().unwrap_or_default();
+    let id = profile_input_id(code);
+    let label = profile_label(site, lang, code);
+    let help = Text::from_json(&field["help"]);
+    let help = help.get(lang);
+    let problem = problems.iter().find(|problem| problem.code == code);
+    let mut described = Vec::new();
+    if !help.is_empty() {
+        described.push(format!("{id}-help"));
+    }
+    if problem.is_some() {
+        described.push(format!("{id}-error"));
+    }
+    let described = described.join(" ");
+    let described = (!described.is_empty()).then_some(described.as_str());
+    let invalid = problem.map(|_| "true");
+    let kind = field["type"].as_str().unwrap_or("text");
+    html! {
+        div.field.field-error[problem.is_some()] {
+            label for=(id) { (label) }
+            @if !help.is_empty() {
+                p.help id=(format!("{id}-help")) { (help) }
+            }
+            @if let Some(problem) = problem {
+                p.error-message id=(format!("{id}-error")) { (problem.message) }
+            }
+            @if kind == "choice" {
+                select id=(id) name=(code) aria-describedby=[described] aria-invalid=[invalid] {
+                    option value="" { (texts(lang).choose) }
+                    @for (option, name) in site.code_list(field["code_list"].as_str().unwrap_or_default()) {
+                        option value=(option) selected[option == value] { (name.get(lang)) }
+                    }
+                }
+            } @else {
+                @let input_type = match kind {
+                    "date" => "date",
+                    "email" => "email",
+                    "phone" => "tel",
+                    _ => "text",
+                };
+                input id=(id) name=(code) type=(input_type) value=(value)
+                    aria-describedby=[described] aria-invalid=[invalid];
+            }
+        }
+    }
+}
+
+/// A profile value as shown: a code list's name in the language, else
+/// the value.
+fn shown_value(site: &Site, lang: Lang, code: &str, value: &str) -> String {
+    site.registration_fields()
+        .into_iter()
+        .find(|field| field["code"] == code)
+        .and_then(|field| field["code_list"].as_str())
+        .and_then(|list| {
+            site.code_list(list)
+                .into_iter()
+                .find(|(entry, _)| entry == value)
+        })
+        .map_or_else(|| value.to_owned(), |(_, name)| name.get(lang).to_owned())
+}
+
+async fn render_account(
+    core: &Core,
+    visit: &Visit,
+    uri: &Uri,
+    status: StatusCode,
+    errors: &[FormError],
+    edit: &ProfileEdit,
+) -> Response {
+    let (profile, sessions) = match profile_and_sessions(core, visit).await {
+        Ok(found) => found,
+        Err(status) => return identity_refused(core, visit, uri, &status),
+    };
+    let lang = visit.language.lang;
+    let texts = texts(lang);
+    let base = visit.site.base_path();
+    let suffix = lang_suffix(uri);
+    let token = core.csrf_token(visit.caller.session_token());
+    // The registration's fields in the catalog's order; not the account
+    // (login) itself, the password, the SMS code or the consents.
+    let shown = |code: &str| {
+        !matches!(
+            code,
+            "login_name" | "password" | "password_confirmation" | "sms_code"
+        ) && code != visit.site.login_with
+    };
+    let fields: Vec<(&str, &String)> = visit
+        .site
+        .registration_fields()
+        .into_iter()
+        .filter_map(|field| field["code"].as_str())
+        .filter(|code| shown(code))
+        .filter_map(|code| profile.fields.get(code).map(|value| (code, value)))
+        .collect();
+    let editable = visit.site.editable_profile_fields();
+    let content = html! {
+        (view::error_summary(lang, errors))
+        section aria-labelledby="profile-title" {
+            h2 #profile-title { (texts.profile) }
+            @if fields.is_empty() {
+                p { (texts.profile_empty) }
+            } @else {
+                dl.summary {
+                    @for (code, value) in &fields {
+                        dt { (profile_label(&visit.site, lang, code)) }
+                        dd { (shown_value(&visit.site, lang, code, value)) }
+                    }
+                }
+            }
+        }
+        @if !editable.is_empty() {
+            section aria-labelledby="edit-profile-title" {
+                h2 #edit-profile-title { (texts.edit_profile) }
+                @if edit.saved {
+                    div.outcome role="status" { p { (texts.profile_saved) } }
+                }
+                (profile_summary(lang, &edit.problems))
+                form method="post" action=(format!("{base}account/profile{suffix}")) novalidate {
+                    input type="hidden" name=(CSRF_FORM_FIELD) value=(token);
+                    @for field in &editable {
+                        @let code = field["code"].as_str().unwrap_or_default();
+                        @let value = edit.typed.as_ref().map_or_else(
+                            || profile.fields.get(code).cloned().unwrap_or_default(),
+                            |typed| typed.get(code).cloned().unwrap_or_default(),
+                        );
+                        (profile_input(&visit.site, lang, field, &value, &edit.problems))
+                    }
+                    div.actions { button.primary type="submit" { (texts.save_profile) } }
+                }
+            }
+        }
+        section aria-labelledby="password-title" {
+            h2 #password-title { (texts.change_password) }
+            p.help { (texts.password_change_ends_sessions) }
+            form method="post" action=(format!("{base}account/password{suffix}")) novalidate {
+                input type="hidden" name=(CSRF_FORM_FIELD) value=(token);
+                (view::field("current_password", texts.current_password, "password", "", "current-password", errors, None))
+                (view::field("new_password", texts.new_password, "password", "", "new-password", errors, None))
+                (view::field("new_password_confirmation", texts.new_password_confirmation, "password", "", "new-password", errors, None))
+                div.actions { button.primary type="submit" { (texts.change_password) } }
+            }
+        }
+        section aria-labelledby="sessions-title" {
+            h2 #sessions-title { (texts.sessions) }
+            div.table-wrap {
+                table {
+                    thead { tr {
+                        th scope="col" { (texts.session_started) }
+                        th scope="col" { (texts.session_last_seen) }
+                        th scope="col" { (texts.session_address) }
+                        th scope="col" { (texts.session_browser) }
+                        th scope="col" { span.visually-hidden { (texts.revoke) } }
+                    } }
+                    tbody {
+                        @for session in &sessions {
+                            tr {
+                                td { (when(session.created_at.as_ref()).unwrap_or_default()) }
+                                td { (when(session.last_seen_at.as_ref()).unwrap_or_default()) }
+                                td { (session.source_ip) }
+                                td { (session.user_agent) }
+                                td {
+                                    @if session.current {
+                                        (texts.this_session)
+                                    } @else {
+                                        form method="post" action=(format!("{base}account/sessions/{}/revoke{suffix}", session.session_id)) {
+                                            input type="hidden" name=(CSRF_FORM_FIELD) value=(token);
+                                            button.secondary type="submit" { (texts.revoke) }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    };
+    layout(core, visit, uri, status, texts.account, content)
+}
+
+/// The account page: profile, password change, sessions.
+pub async fn account_page(
+    State(core): State<Core>,
+    Path((agency, portal)): Path<(String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let visit = match enter(&core, &agency, &portal, &uri, &headers).await {
+        Ok(visit) => visit,
+        Err(response) => return response,
+    };
+    render_account(
+        &core,
+        &visit,
+        &uri,
+        StatusCode::OK,
+        &[],
+        &ProfileEdit::default(),
+    )
+    .await
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ChangePasswordForm {
+    csrf_token: String,
+    current_password: String,
+    new_password: String,
+    new_password_confirmation: String,
+}
+
+/// Changes the password; identity then ends every session of the
+/// account, so the answer clears the cookie and offers the sign-in.
+pub async fn change_password(
+    State(core): State<Core>,
+    Path((agency, portal)): Path<(String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+    Form(form): Form<ChangePasswordForm>,
+) -> Response {
+    let visit = match enter(&core, &agency, &portal, &uri, &headers).await {
+        Ok(visit) => visit,
+        Err(response) => return response,
+    };
+    let account_uri: Uri = format!("{}account{}", visit.site.base_path(), lang_suffix(&uri))
+        .parse()
+        .unwrap_or(uri.clone());
+    if core
+        .signed_in(&Method::POST, &headers, Some(&form.csrf_token))
+        .await
+        .is_err()
+    {
+        return forbidden(&core, visit.language, &uri, Some(&visit.site));
+    }
+    let lang = visit.language.lang;
+    let errors = missing_passwords(
+        lang,
+        Some(&form.current_password),
+        &form.new_password,
+        &form.new_password_confirmation,
+    );
+    if !errors.is_empty() {
+        return render_account(
+            &core,
+            &visit,
+            &account_uri,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &errors,
+            &ProfileEdit::default(),
+        )
+        .await;
+    }
+    let answer = core
+        .upstreams
+        .identity()
+        .change_password(core.upstreams.request(
+            ChangePasswordRequest {
+                current_password: form.current_password.clone(),
+                new_password: form.new_password.clone(),
+                new_password_confirmation: form.new_password_confirmation.clone(),
+            },
+            Some(visit.caller.token()),
+        ))
+        .await;
+    match answer {
+        Ok(_) => {}
+        Err(status) if status.code() == tonic::Code::InvalidArgument => {
+            let errors = password_errors(&status, lang);
+            return render_account(
+                &core,
+                &visit,
+                &account_uri,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &errors,
+                &ProfileEdit::default(),
+            )
+            .await;
+        }
+        Err(status) => return identity_refused(&core, &visit, &uri, &status),
+    }
+    core.forget_session(&visit.caller, true);
+    let texts = texts(lang);
+    let login = format!("{}login{}", visit.site.base_path(), lang_suffix(&uri));
+    let frame = Frame {
+        lang,
+        uri: &account_uri,
+        site: Some(&visit.site),
+        title: texts.password_changed_title,
+    };
+    let content = html! {
+        div.outcome role="status" { p { (texts.password_changed_body) } }
+        p { a.button.primary href=(login) { (texts.sign_in_again) } }
+    };
+    let mut response = page(
+        &core,
+        visit.language,
+        StatusCode::OK,
+        view::layout(&frame, html! {}, content),
+    );
+    response
+        .headers_mut()
+        .append(header::SET_COOKIE, core.cookies.clear_session());
+    response
+}
+
+/// Saves the profile's editable fields (identity checks them like at
+/// registration); the account page again, with the saved note or the
+/// errors and the typed values.
+pub async fn update_profile(
+    State(core): State<Core>,
+    Path((agency, portal)): Path<(String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+    Form(mut form): Form<HashMap<String, String>>,
+) -> Response {
+    let visit = match enter(&core, &agency, &portal, &uri, &headers).await {
+        Ok(visit) => visit,
+        Err(response) => return response,
+    };
+    let token = form.remove(CSRF_FORM_FIELD).unwrap_or_default();
+    if core
+        .signed_in(&Method::POST, &headers, Some(&token))
+        .await
+        .is_err()
+    {
+        return forbidden(&core, visit.language, &uri, Some(&visit.site));
+    }
+    let account_uri: Uri = format!("{}account{}", visit.site.base_path(), lang_suffix(&uri))
+        .parse()
+        .unwrap_or(uri.clone());
+    let lang = visit.language.lang;
+    let editable: Vec<String> = visit
+        .site
+        .editable_profile_fields()
+        .into_iter()
+        .filter_map(|field| field["code"].as_str().map(str::to_owned))
+        .collect();
+    let fields: HashMap<String, String> = form
+        .into_iter()
+        .filter(|(code, _)| editable.contains(code))
+        .map(|(code, value)| (code, value.trim().to_owned()))
+        .collect();
+    let current = match core
+        .upstreams
+        .identity()
+        .get_profile(
+            core.upstreams
+                .request(GetProfileRequest {}, Some(visit.caller.token())),
+        )
+        .await
+    {
+        Ok(profile) => profile.into_inner(),
+        Err(status) => return identity_refused(&core, &visit, &uri, &status),
+    };
+    let answer = core
+        .upstreams
+        .identity()
+        .update_profile(core.upstreams.request(
+            UpdateProfileRequest {
+                fields: fields.clone(),
+                language: current.language,
+            },
+            Some(visit.caller.token()),
+        ))
+        .await;
+    let edit = match answer {
+        Ok(_) => ProfileEdit {
+            saved: true,
+            ..ProfileEdit::default()
+        },
+        Err(status) if status.code() == tonic::Code::InvalidArgument => {
+            let texts = texts(lang);
+            let problem = laissez_kit::Problem::from_status(&status);
+            let problems = problem
+                .errors
+                .iter()
+                .map(|error| {
+                    let code = error
+                        .field
+                        .strip_prefix("fields.")
+                        .unwrap_or(&error.field)
+                        .to_owned();
+                    let what = match error.code.as_str() {
+                        "required" => texts.err_field_required,
+                        "read_only" => texts.err_field_read_only,
+                        _ => texts.err_field_invalid,
+                    };
+                    let label = profile_label(&visit.site, lang, &code);
+                    let message = match lang {
+                        Lang::En => format!("{label} {what}"),
+                        _ => format!("{label}{what}"),
+                    };
+                    FieldProblem { code, message }
+                })
+                .collect();
+            ProfileEdit {
+                typed: Some(fields),
+                problems,
+                saved: false,
+            }
+        }
+        Err(status) => return identity_refused(&core, &visit, &uri, &status),
+    };
+    let status = if edit.saved {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render_account(&core, &visit, &account_uri, status, &[], &edit).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RevokeForm {
+    csrf_token: String,
+}
+
+/// Ends one of the account's sessions, then back to the account page.
+pub async fn revoke_session(
+    State(core): State<Core>,
+    Path((agency, portal, session_id)): Path<(String, String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+    Form(form): Form<RevokeForm>,
+) -> Response {
+    let visit = match enter(&core, &agency, &portal, &uri, &headers).await {
+        Ok(visit) => visit,
+        Err(response) => return response,
+    };
+    if core
+        .signed_in(&Method::POST, &headers, Some(&form.csrf_token))
+        .await
+        .is_err()
+    {
+        return forbidden(&core, visit.language, &uri, Some(&visit.site));
+    }
+    let answer = core
+        .upstreams
+        .identity()
+        .revoke_session(core.upstreams.request(
+            RevokeSessionRequest { session_id },
+            Some(visit.caller.token()),
+        ))
+        .await;
+    match answer {
+        Ok(_) => {}
+        Err(status)
+            if matches!(
+                status.code(),
+                tonic::Code::NotFound
+                    | tonic::Code::InvalidArgument
+                    | tonic::Code::PermissionDenied
+            ) =>
+        {
+            return lookup_failed(&core, visit.language, &uri, site::Lookup::NotFound);
+        }
+        Err(status) => return identity_refused(&core, &visit, &uri, &status),
+    }
+    Redirect::to(&format!(
+        "{}account{}",
+        visit.site.base_path(),
+        lang_suffix(&uri)
+    ))
+    .into_response()
+}
+
+// ------------------------------------------------------ forgot and reset
+
+/// The portal of a pre-login page and the browser's anonymous binding
+/// (with the cookie to set when it has none).
+async fn anonymous(
+    core: &Core,
+    agency: &str,
+    portal: &str,
+    uri: &Uri,
+    headers: &HeaderMap,
+) -> Result<(Language, Site, String, Option<header::HeaderValue>), Response> {
+    let language = Language::of(uri, headers);
+    let site = match site::find(core, agency, portal).await {
+        Ok(site) => site,
+        Err(lookup) => return Err(lookup_failed(core, language, uri, lookup)),
+    };
+    let (binding, set) = match cookie(headers, core.cookies.anonymous_cookie_name()) {
+        Some(binding) if !binding.is_empty() && binding.len() <= 128 => (binding, None),
+        _ => {
+            let binding = new_anonymous_binding();
+            let set = core.cookies.set_anonymous(&binding);
+            (binding, set)
+        }
+    };
+    Ok((language, site, binding, set))
+}
+
+fn with_cookie(mut response: Response, set: Option<header::HeaderValue>) -> Response {
+    if let Some(set) = set {
+        response.headers_mut().append(header::SET_COOKIE, set);
+    }
+    response
+}
+
+fn checked_binding(core: &Core, headers: &HeaderMap, token: &str) -> bool {
+    let binding = cookie(headers, core.cookies.anonymous_cookie_name()).unwrap_or_default();
+    core.csrf
+        .check(&Method::POST, headers, &binding, Some(token))
+        .is_ok()
+}
+
+fn anonymous_page(
+    core: &Core,
+    language: Language,
+    site: &Site,
+    uri: &Uri,
+    status: StatusCode,
+    title: &str,
+    content: Markup,
+) -> Response {
+    let frame = Frame {
+        lang: language.lang,
+        uri,
+        site: Some(site),
+        title,
+    };
+    page(
+        core,
+        language,
+        status,
+        view::layout(&frame, html! {}, content),
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn render_forgot(
+    core: &Core,
+    language: Language,
+    site: &Site,
+    uri: &Uri,
+    status: StatusCode,
+    binding: &str,
+    login_name: &str,
+    errors: &[FormError],
+) -> Response {
+    let lang = language.lang;
+    let messages = lang.messages();
+    let texts = texts(lang);
+    let account_label = if site.login_with == "document_number" {
+        messages.document_number
+    } else {
+        messages.login_name
+    };
+    let content = html! {
+        (view::error_summary(lang, errors))
+        p { (texts.forgot_intro) }
+        form method="post" action=(action_of(uri)) novalidate {
+            input type="hidden" name=(CSRF_FORM_FIELD) value=(core.csrf_token(binding));
+            (view::field("login_name", account_label, "text", login_name, "username", errors, None))
+            div.actions { button.primary type="submit" { (texts.send_reset_link) } }
+        }
+        p { a href=(format!("{}login{}", site.base_path(), lang_suffix(uri))) { (texts.back_to_sign_in) } }
+    };
+    anonymous_page(
+        core,
+        language,
+        site,
+        uri,
+        status,
+        texts.forgot_password,
+        content,
+    )
+}
+
+/// The "forgot password" form.
+pub async fn forgot_form(
+    State(core): State<Core>,
+    Path((agency, portal)): Path<(String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let (language, site, binding, set) =
+        match anonymous(&core, &agency, &portal, &uri, &headers).await {
+            Ok(found) => found,
+            Err(response) => return response,
+        };
+    with_cookie(
+        render_forgot(
+            &core,
+            language,
+            &site,
+            &uri,
+            StatusCode::OK,
+            &binding,
+            "",
+            &[],
+        ),
+        set,
+    )
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ForgotForm {
+    csrf_token: String,
+    login_name: String,
+}
+
+/// Asks identity for a reset link. The answer is the same whether or not
+/// the account exists (identity answers alike, in the same time).
+pub async fn forgot(
+    State(core): State<Core>,
+    Path((agency, portal)): Path<(String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+    Form(form): Form<ForgotForm>,
+) -> Response {
+    let (language, site, binding, set) =
+        match anonymous(&core, &agency, &portal, &uri, &headers).await {
+            Ok(found) => found,
+            Err(response) => return response,
+        };
+    if !checked_binding(&core, &headers, &form.csrf_token) {
+        return forbidden(&core, language, &uri, Some(&site));
+    }
+    let lang = language.lang;
+    if form.login_name.trim().is_empty() {
+        let errors = [FormError {
+            field: "login_name",
+            message: lang.messages().err_account_required,
+        }];
+        return with_cookie(
+            render_forgot(
+                &core,
+                language,
+                &site,
+                &uri,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &binding,
+                "",
+                &errors,
+            ),
+            set,
+        );
+    }
+    let answer = core
+        .upstreams
+        .identity()
+        .request_password_reset(core.upstreams.request(
+            RequestPasswordResetRequest {
+                agency: site.agency.clone(),
+                portal: site.portal.clone(),
+                login_name: form.login_name.trim().to_owned(),
+                email: String::new(),
+            },
+            None,
+        ))
+        .await;
+    match answer {
+        Ok(_) => {}
+        // A refused name reads like any other: nothing tells whether it exists.
+        Err(status) if status.code() == tonic::Code::InvalidArgument => {}
+        Err(status) => {
+            tracing::warn!(code = ?status.code(), "identity did not take the reset request");
+            return unavailable(&core, language, &uri, Some(&site));
+        }
+    }
+    let texts = texts(lang);
+    let content = html! {
+        div.outcome role="status" { p { (texts.reset_sent_body) } }
+        p { a href=(format!("{}login{}", site.base_path(), lang_suffix(&uri))) { (texts.back_to_sign_in) } }
+    };
+    with_cookie(
+        anonymous_page(
+            &core,
+            language,
+            &site,
+            &uri,
+            StatusCode::OK,
+            texts.reset_sent_title,
+            content,
+        ),
+        set,
+    )
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ResetQuery {
+    token: String,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn render_reset(
+    core: &Core,
+    language: Language,
+    site: &Site,
+    uri: &Uri,
+    status: StatusCode,
+    binding: &str,
+    token: &str,
+    errors: &[FormError],
+) -> Response {
+    let lang = language.lang;
+    let texts = texts(lang);
+    let content = html! {
+        (view::error_summary(lang, errors))
+        form method="post" action=(format!("{}reset-password{}", site.base_path(), lang_suffix(uri))) novalidate {
+            input type="hidden" name=(CSRF_FORM_FIELD) value=(core.csrf_token(binding));
+            input type="hidden" name="token" value=(token);
+            (view::field("new_password", texts.new_password, "password", "", "new-password", errors, None))
+            (view::field("new_password_confirmation", texts.new_password_confirmation, "password", "", "new-password", errors, None))
+            div.actions { button.primary type="submit" { (texts.set_password) } }
+        }
+    };
+    anonymous_page(
+        core,
+        language,
+        site,
+        uri,
+        status,
+        texts.reset_title,
+        content,
+    )
+}
+
+fn reset_link_invalid(core: &Core, language: Language, site: &Site, uri: &Uri) -> Response {
+    let texts = texts(language.lang);
+    let content = html! {
+        p { (texts.reset_link_invalid) }
+        p { a href=(format!("{}forgot-password{}", site.base_path(), lang_suffix(uri))) { (texts.forgot_password) } }
+    };
+    anonymous_page(
+        core,
+        language,
+        site,
+        uri,
+        StatusCode::GONE,
+        texts.reset_title,
+        content,
+    )
+}
+
+/// The page of the emailed link: the new password, twice.
+pub async fn reset_form(
+    State(core): State<Core>,
+    Path((agency, portal)): Path<(String, String)>,
+    Query(query): Query<ResetQuery>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let (language, site, binding, set) =
+        match anonymous(&core, &agency, &portal, &uri, &headers).await {
+            Ok(found) => found,
+            Err(response) => return response,
+        };
+    if query.token.is_empty() || query.token.len() > 256 {
+        return with_cookie(reset_link_invalid(&core, language, &site, &uri), set);
+    }
+    with_cookie(
+        render_reset(
+            &core,
+            language,
+            &site,
+            &uri,
+            StatusCode::OK,
+            &binding,
+            &query.token,
+            &[],
+        ),
+        set,
+    )
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ResetForm {
+    csrf_token: String,
+    token: String,
+    new_password: String,
+    new_password_confirmation: String,
+}
+
+/// Sets the new password from the emailed link; success goes to the
+/// sign-in.
+pub async fn reset(
+    State(core): State<Core>,
+    Path((agency, portal)): Path<(String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+    Form(form): Form<ResetForm>,
+) -> Response {
+    let (language, site, binding, set) =
+        match anonymous(&core, &agency, &portal, &uri, &headers).await {
+            Ok(found) => found,
+            Err(response) => return response,
+        };
+    if !checked_binding(&core, &headers, &form.csrf_token) {
+        return forbidden(&core, language, &uri, Some(&site));
+    }
+    let lang = language.lang;
+    let again = |errors: &[FormError]| {
+        with_cookie(
+            render_reset(
+                &core,
+                language,
+                &site,
+                &uri,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &binding,
+                &form.token,
+                errors,
+            ),
+            set.clone(),
+        )
+    };
+    let errors = missing_passwords(
+        lang,
+        None,
+        &form.new_password,
+        &form.new_password_confirmation,
+    );
+    if !errors.is_empty() {
+        return again(&errors);
+    }
+    let answer = core
+        .upstreams
+        .identity()
+        .reset_password(core.upstreams.request(
+            ResetPasswordRequest {
+                token: form.token.clone(),
+                new_password: form.new_password.clone(),
+                new_password_confirmation: form.new_password_confirmation.clone(),
+            },
+            None,
+        ))
+        .await;
+    match answer {
+        Ok(_) => {
+            Redirect::to(&format!("{}login{}", site.base_path(), lang_suffix(&uri))).into_response()
+        }
+        Err(status) if status.code() == tonic::Code::InvalidArgument => {
+            again(&password_errors(&status, lang))
+        }
+        Err(status) if status.code() == tonic::Code::FailedPrecondition => {
+            with_cookie(reset_link_invalid(&core, language, &site, &uri), set)
+        }
+        Err(status) => {
+            tracing::warn!(code = ?status.code(), "identity did not reset the password");
+            unavailable(&core, language, &uri, Some(&site))
+        }
+    }
+}

@@ -1,0 +1,824 @@
+//! Registration, generated from the portal's registration fields in the
+//! agency's catalog (with the SMS code's "send code" button where the
+//! portal asks for one), and activation from the emailed link.
+
+use std::collections::HashMap;
+
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::response::Response;
+use laissez_proto::common::v1::Language as ProtoLanguage;
+use laissez_proto::identity::v1::{ActivateRequest, RegisterRequest, RequestSmsCodeRequest};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::i18n::{Lang, Text};
+use super::pages::{Language, forbidden, lang_suffix, lookup_failed, page, unavailable};
+use super::site::{self, Site};
+use super::view::{self, Frame};
+use crate::core::Core;
+use crate::core::client_ip::ClientIp;
+use crate::core::credentials::cookie;
+use crate::core::csrf::{CSRF_FORM_FIELD, new_anonymous_binding};
+
+pub struct Texts {
+    pub register: &'static str,
+    pub register_link: &'static str,
+    pub password_confirmation: &'static str,
+    pub send_code: &'static str,
+    pub code_sent: &'static str,
+    pub registered_title: &'static str,
+    pub registered_email: &'static str,
+    pub registered_ready: &'static str,
+    pub to_sign_in: &'static str,
+    pub activate_title: &'static str,
+    pub activate_button: &'static str,
+    pub activated: &'static str,
+    pub activation_invalid: &'static str,
+    pub choose: &'static str,
+    pub err_required: &'static str,
+    pub err_invalid: &'static str,
+    pub err_taken: &'static str,
+    pub err_password: &'static str,
+    pub err_confirmation: &'static str,
+    pub err_consent: &'static str,
+    pub err_code: &'static str,
+}
+
+const ZH_HANT: Texts = Texts {
+    register: "註冊帳號",
+    register_link: "還沒有帳號？註冊",
+    password_confirmation: "再次輸入密碼",
+    send_code: "發送驗證碼",
+    code_sent: "若手機號碼可接收簡訊，驗證碼已發送。",
+    registered_title: "註冊完成",
+    registered_email: "註冊已受理。請依電子郵件中的連結啟用帳號後再登入。",
+    registered_ready: "註冊已受理，請登入。",
+    to_sign_in: "前往登入",
+    activate_title: "啟用帳號",
+    activate_button: "啟用帳號",
+    activated: "帳號已啟用，請登入。",
+    activation_invalid: "此啟用連結無效或已過期。",
+    choose: "請選擇",
+    err_required: "必須填寫",
+    err_invalid: "不正確",
+    err_taken: "已被使用",
+    err_password: "密碼不符合密碼規則",
+    err_confirmation: "兩次輸入的密碼不一致",
+    err_consent: "須同意",
+    err_code: "驗證碼不正確或已過期",
+};
+
+const ZH_HANS: Texts = Texts {
+    register: "注册账号",
+    register_link: "还没有账号？注册",
+    password_confirmation: "再次输入密码",
+    send_code: "发送验证码",
+    code_sent: "若手机号码可接收短信，验证码已发送。",
+    registered_title: "注册完成",
+    registered_email: "注册已受理。请按电子邮件中的链接激活账号后再登录。",
+    registered_ready: "注册已受理，请登录。",
+    to_sign_in: "前往登录",
+    activate_title: "激活账号",
+    activate_button: "激活账号",
+    activated: "账号已激活，请登录。",
+    activation_invalid: "此激活链接无效或已过期。",
+    choose: "请选择",
+    err_required: "必须填写",
+    err_invalid: "不正确",
+    err_taken: "已被使用",
+    err_password: "密码不符合密码规则",
+    err_confirmation: "两次输入的密码不一致",
+    err_consent: "须同意",
+    err_code: "验证码不正确或已过期",
+};
+
+const EN: Texts = Texts {
+    register: "Register",
+    register_link: "No account yet? Register",
+    password_confirmation: "Password again",
+    send_code: "Send the code",
+    code_sent: "If the number can receive text messages, a code has been sent.",
+    registered_title: "Registered",
+    registered_email: "The registration was received. Activate the account with the link in the email, then sign in.",
+    registered_ready: "The registration was received; please sign in.",
+    to_sign_in: "Go to sign-in",
+    activate_title: "Activate the account",
+    activate_button: "Activate the account",
+    activated: "The account is active; please sign in.",
+    activation_invalid: "This activation link is invalid or has expired.",
+    choose: "Choose",
+    err_required: "is required",
+    err_invalid: "is not valid",
+    err_taken: "is already in use",
+    err_password: "The password does not meet the password rules",
+    err_confirmation: "The two passwords differ",
+    err_consent: "must be accepted",
+    err_code: "The code is wrong or has expired",
+};
+
+pub fn texts(lang: Lang) -> &'static Texts {
+    match lang {
+        Lang::ZhHant => &ZH_HANT,
+        Lang::ZhHans => &ZH_HANS,
+        Lang::En => &EN,
+    }
+}
+
+fn proto_language(lang: Lang) -> i32 {
+    match lang {
+        Lang::ZhHant => ProtoLanguage::ZhHant as i32,
+        Lang::ZhHans => ProtoLanguage::ZhHans as i32,
+        Lang::En => ProtoLanguage::En as i32,
+    }
+}
+
+struct Problem {
+    field: String,
+    message: String,
+}
+
+fn summary(lang: Lang, problems: &[Problem]) -> Markup {
+    html! {
+        @if !problems.is_empty() {
+            div.error-summary role="alert" aria-labelledby="error-summary-title" tabindex="-1" {
+                h2 #error-summary-title { (lang.messages().error_summary) }
+                ul {
+                    @for problem in problems {
+                        li { a href=(format!("#{}", problem.field)) { (problem.message) } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The portal's registration policy from the catalog.
+fn policy(site: &Site) -> serde_json::Value {
+    site.catalog["portals"]
+        .as_array()
+        .and_then(|portals| {
+            portals
+                .iter()
+                .find(|portal| portal["code"] == site.portal.as_str())
+        })
+        .map(|portal| portal["registration"].clone())
+        .unwrap_or_default()
+}
+
+fn consents(site: &Site) -> Vec<(String, Text)> {
+    policy(site)["consents"]
+        .as_array()
+        .map(|consents| {
+            consents
+                .iter()
+                .filter_map(|consent| {
+                    Some((
+                        consent["code"].as_str()?.to_owned(),
+                        Text::from_json(&consent["label"]),
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn label(site: &Site, lang: Lang, code: &str) -> String {
+    let found = site
+        .registration_label(code)
+        .map(|label| label.get(lang).to_owned())
+        .filter(|label| !label.is_empty())
+        .or_else(|| {
+            consents(site)
+                .into_iter()
+                .find(|(consent, _)| consent == code)
+                .map(|(_, label)| label.get(lang).to_owned())
+        });
+    match (found, code) {
+        (Some(found), _) => found,
+        (None, "password_confirmation") => texts(lang).password_confirmation.to_owned(),
+        (None, "login_name") => lang.messages().login_name.to_owned(),
+        (None, "password") => lang.messages().password.to_owned(),
+        (None, other) => other.to_owned(),
+    }
+}
+
+/// The phone field the SMS code goes to, where the portal uses one.
+fn mobile_field(site: &Site) -> Option<String> {
+    if policy(site)["activation"] != "sms" {
+        return None;
+    }
+    site.registration_fields()
+        .into_iter()
+        .find(|field| field["type"] == "phone")
+        .and_then(|field| field["code"].as_str().map(str::to_owned))
+}
+
+struct RegisterPage<'a> {
+    language: Language,
+    site: &'a Site,
+    uri: &'a Uri,
+    binding: &'a str,
+    typed: &'a HashMap<String, String>,
+    problems: &'a [Problem],
+    note: Option<&'a str>,
+}
+
+fn input(
+    id: &str,
+    label: &str,
+    kind: &str,
+    value: &str,
+    autocomplete: &str,
+    problems: &[Problem],
+) -> Markup {
+    let problem = problems.iter().find(|problem| problem.field == id);
+    html! {
+        div.field.field-error[problem.is_some()] {
+            label for=(id) { (label) }
+            @if let Some(problem) = problem {
+                p.error-message id=(format!("{id}-error")) { (problem.message) }
+            }
+            input id=(id) name=(id) type=(kind) value=(value) autocomplete=(autocomplete)
+                aria-describedby=[problem.map(|_| format!("{id}-error"))]
+                aria-invalid=[problem.map(|_| "true")];
+        }
+    }
+}
+
+fn render(core: &Core, status: StatusCode, form: RegisterPage<'_>) -> Response {
+    let lang = form.language.lang;
+    let texts = texts(lang);
+    let site = form.site;
+    let problems = form.problems;
+    let value = |code: &str| form.typed.get(code).cloned().unwrap_or_default();
+    let mobile = mobile_field(site);
+    let action = format!("{}register{}", site.base_path(), lang_suffix(form.uri));
+    let content = html! {
+        (summary(lang, problems))
+        @if let Some(note) = form.note {
+            div.outcome role="status" { p { (note) } }
+        }
+        form method="post" action=(action) novalidate {
+            input type="hidden" name=(CSRF_FORM_FIELD) value=(core.csrf_token(form.binding));
+            @for field in site.registration_fields() {
+                @let code = field["code"].as_str().unwrap_or_default();
+                @let kind = field["type"].as_str().unwrap_or("text");
+                @if code == "password" {
+                    (input("password", &label(site, lang, code), "password", "", "new-password", problems))
+                    (input("password_confirmation", texts.password_confirmation, "password", "", "new-password", problems))
+                } @else if kind == "choice" {
+                    @let problem = problems.iter().find(|problem| problem.field == code);
+                    div.field.field-error[problem.is_some()] {
+                        label for=(code) { (label(site, lang, code)) }
+                        @if let Some(problem) = problem {
+                            p.error-message id=(format!("{code}-error")) { (problem.message) }
+                        }
+                        select id=(code) name=(code)
+                            aria-describedby=[problem.map(|_| format!("{code}-error"))]
+                            aria-invalid=[problem.map(|_| "true")] {
+                            option value="" { (texts.choose) }
+                            @for (option, name) in site.code_list(field["code_list"].as_str().unwrap_or_default()) {
+                                option value=(option) selected[option == value(code)] { (name.get(lang)) }
+                            }
+                        }
+                    }
+                } @else {
+                    @let input_type = match kind { "date" => "date", "email" => "email", "phone" => "tel", _ => "text" };
+                    @let autocomplete = match code { "login_name" => "username", "sms_code" => "one-time-code", _ => "off" };
+                    (input(code, &label(site, lang, code), input_type, &value(code), autocomplete, problems))
+                    @if mobile.as_deref() == Some(code) {
+                        div.actions {
+                            button.secondary type="submit" name="send_code" value="1" { (texts.send_code) }
+                        }
+                    }
+                }
+            }
+            @for (code, consent) in consents(site) {
+                @let problem = problems.iter().find(|problem| problem.field == code);
+                div.field.checkbox.field-error[problem.is_some()] {
+                    @if let Some(problem) = problem {
+                        p.error-message id=(format!("{code}-error")) { (problem.message) }
+                    }
+                    input id=(code) type="checkbox" name=(code) value="true" checked[value(&code) == "true"]
+                        aria-describedby=[problem.map(|_| format!("{code}-error"))]
+                        aria-invalid=[problem.map(|_| "true")];
+                    label for=(code) { (consent.get(lang)) }
+                }
+            }
+            div.actions { button.primary type="submit" { (texts.register) } }
+        }
+        p { a href=(format!("{}login{}", site.base_path(), lang_suffix(form.uri))) { (lang.messages().sign_in) } }
+    };
+    let frame = Frame {
+        lang,
+        uri: form.uri,
+        site: Some(site),
+        title: texts.register,
+    };
+    page(
+        core,
+        form.language,
+        status,
+        view::layout(&frame, html! {}, content),
+    )
+}
+
+type Entered = (Language, Site, String, Option<HeaderValue>);
+
+async fn anonymous(
+    core: &Core,
+    agency: &str,
+    portal: &str,
+    uri: &Uri,
+    headers: &HeaderMap,
+) -> Result<Entered, Response> {
+    let language = Language::of(uri, headers);
+    let site = match site::find(core, agency, portal).await {
+        Ok(site) => site,
+        Err(lookup) => return Err(lookup_failed(core, language, uri, lookup)),
+    };
+    let (binding, set) = match cookie(headers, core.cookies.anonymous_cookie_name()) {
+        Some(binding) if !binding.is_empty() && binding.len() <= 128 => (binding, None),
+        _ => {
+            let binding = new_anonymous_binding();
+            let set = core.cookies.set_anonymous(&binding);
+            (binding, set)
+        }
+    };
+    Ok((language, site, binding, set))
+}
+
+fn with_cookie(mut response: Response, set: Option<HeaderValue>) -> Response {
+    if let Some(set) = set {
+        response.headers_mut().append(header::SET_COOKIE, set);
+    }
+    response
+}
+
+/// Portals without a registration policy have no registration page.
+fn registers(site: &Site) -> bool {
+    !site.registration_fields().is_empty()
+}
+
+/// The registration form.
+pub async fn register_form(
+    State(core): State<Core>,
+    Path((agency, portal)): Path<(String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let (language, site, binding, set) =
+        match anonymous(&core, &agency, &portal, &uri, &headers).await {
+            Ok(found) => found,
+            Err(response) => return response,
+        };
+    if !registers(&site) {
+        return lookup_failed(&core, language, &uri, site::Lookup::NotFound);
+    }
+    let typed = HashMap::new();
+    with_cookie(
+        render(
+            &core,
+            StatusCode::OK,
+            RegisterPage {
+                language,
+                site: &site,
+                uri: &uri,
+                binding: &binding,
+                typed: &typed,
+                problems: &[],
+                note: None,
+            },
+        ),
+        set,
+    )
+}
+
+fn problems_of(site: &Site, lang: Lang, status: &tonic::Status) -> Vec<Problem> {
+    let texts = texts(lang);
+    let first = site
+        .registration_fields()
+        .into_iter()
+        .find_map(|field| field["code"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| "login_name".to_owned());
+    if status.code() != tonic::Code::InvalidArgument {
+        // A refusal of the whole registration (e.g. no such person in the
+        // agency's records) reads as identity worded it, in this language.
+        return vec![Problem {
+            field: first,
+            message: status.message().to_owned(),
+        }];
+    }
+    let problem = laissez_kit::Problem::from_status(status);
+    let consent_codes: Vec<String> = consents(site).into_iter().map(|(code, _)| code).collect();
+    let mut problems: Vec<Problem> = Vec::new();
+    for error in &problem.errors {
+        let field = error.field.strip_prefix("fields.").unwrap_or(&error.field);
+        let field = if field == "fields" || field.is_empty() {
+            first.as_str()
+        } else {
+            field
+        };
+        let message = match (field, error.code.as_str()) {
+            ("password_confirmation", _) | (_, "confirmation_differs") => {
+                texts.err_confirmation.to_owned()
+            }
+            ("password", "required") => format!(
+                "{}{}{}",
+                label(site, lang, "password"),
+                if lang == Lang::En { " " } else { "" },
+                texts.err_required
+            ),
+            ("password", _) => texts.err_password.to_owned(),
+            ("sms_code", code) if code != "required" => texts.err_code.to_owned(),
+            (code, _) if consent_codes.iter().any(|consent| consent == code) => format!(
+                "{}{}{}",
+                label(site, lang, code),
+                if lang == Lang::En { " " } else { "" },
+                texts.err_consent
+            ),
+            (code, kind) => {
+                let what = match kind {
+                    "required" => texts.err_required,
+                    "taken" | "already_registered" | "duplicate" => texts.err_taken,
+                    _ => texts.err_invalid,
+                };
+                format!(
+                    "{}{}{}",
+                    label(site, lang, code),
+                    if lang == Lang::En { " " } else { "" },
+                    what
+                )
+            }
+        };
+        let field = if error.code == "confirmation_differs" {
+            "password_confirmation"
+        } else {
+            field
+        };
+        if !problems.iter().any(|known| known.field == field) {
+            problems.push(Problem {
+                field: field.to_owned(),
+                message,
+            });
+        }
+    }
+    if problems.is_empty() {
+        problems.push(Problem {
+            field: first,
+            message: texts.err_invalid.to_owned(),
+        });
+    }
+    problems
+}
+
+/// Registers, or (the "send code" button) sends the SMS code and shows
+/// the form again with what was typed (never the passwords).
+pub async fn register(
+    State(core): State<Core>,
+    Path((agency, portal)): Path<(String, String)>,
+    uri: Uri,
+    client: Option<axum::Extension<ClientIp>>,
+    headers: HeaderMap,
+    Form(mut form): Form<HashMap<String, String>>,
+) -> Response {
+    let (language, site, binding, set) =
+        match anonymous(&core, &agency, &portal, &uri, &headers).await {
+            Ok(found) => found,
+            Err(response) => return response,
+        };
+    if !registers(&site) {
+        return lookup_failed(&core, language, &uri, site::Lookup::NotFound);
+    }
+    let token = form.remove(CSRF_FORM_FIELD).unwrap_or_default();
+    let checked_binding =
+        cookie(&headers, core.cookies.anonymous_cookie_name()).unwrap_or_default();
+    if core
+        .csrf
+        .check(&Method::POST, &headers, &checked_binding, Some(&token))
+        .is_err()
+    {
+        return forbidden(&core, language, &uri, Some(&site));
+    }
+    let lang = language.lang;
+    let texts = texts(lang);
+    let password = form.remove("password").unwrap_or_default();
+    let confirmation = form.remove("password_confirmation").unwrap_or_default();
+    let send_code = form.remove("send_code").is_some();
+    let known: Vec<String> = site
+        .registration_fields()
+        .into_iter()
+        .filter_map(|field| field["code"].as_str().map(str::to_owned))
+        .chain(consents(&site).into_iter().map(|(code, _)| code))
+        .collect();
+    let typed: HashMap<String, String> = form
+        .into_iter()
+        .filter(|(code, _)| known.contains(code))
+        .map(|(code, value)| (code, value.trim().to_owned()))
+        .collect();
+    let again = |status: StatusCode, problems: &[Problem], note: Option<&str>| {
+        with_cookie(
+            render(
+                &core,
+                status,
+                RegisterPage {
+                    language,
+                    site: &site,
+                    uri: &uri,
+                    binding: &binding,
+                    typed: &typed,
+                    problems,
+                    note,
+                },
+            ),
+            set.clone(),
+        )
+    };
+    if send_code {
+        let Some(mobile_code) = mobile_field(&site) else {
+            return again(StatusCode::OK, &[], None);
+        };
+        let mobile = typed.get(&mobile_code).cloned().unwrap_or_default();
+        if mobile.is_empty() {
+            let problems = [Problem {
+                message: format!(
+                    "{}{}{}",
+                    label(&site, lang, &mobile_code),
+                    if lang == Lang::En { " " } else { "" },
+                    texts.err_required
+                ),
+                field: mobile_code,
+            }];
+            return again(StatusCode::UNPROCESSABLE_ENTITY, &problems, None);
+        }
+        let answer = core
+            .upstreams
+            .identity()
+            .request_sms_code(
+                core.upstreams.request(
+                    RequestSmsCodeRequest {
+                        agency: site.agency.clone(),
+                        portal: site.portal.clone(),
+                        mobile,
+                        purpose: "registration".to_owned(),
+                        source_ip: client
+                            .map(|axum::Extension(ClientIp(ip))| ip.to_string())
+                            .unwrap_or_default(),
+                        language: proto_language(lang),
+                    },
+                    None,
+                ),
+            )
+            .await;
+        return match answer {
+            Ok(_) => again(StatusCode::OK, &[], Some(texts.code_sent)),
+            Err(status) if status.code() == tonic::Code::InvalidArgument => {
+                let problems = problems_of(&site, lang, &status)
+                    .into_iter()
+                    .map(|problem| Problem {
+                        field: if problem.field == "mobile" {
+                            mobile_code.clone()
+                        } else {
+                            problem.field
+                        },
+                        message: problem.message,
+                    })
+                    .collect::<Vec<_>>();
+                again(StatusCode::UNPROCESSABLE_ENTITY, &problems, None)
+            }
+            Err(status) if status.code() == tonic::Code::ResourceExhausted => {
+                let problems = [Problem {
+                    field: mobile_code,
+                    message: lang.messages().err_too_many.to_owned(),
+                }];
+                again(StatusCode::TOO_MANY_REQUESTS, &problems, None)
+            }
+            Err(status) => {
+                tracing::warn!(code = ?status.code(), "identity did not send the SMS code");
+                unavailable(&core, language, &uri, Some(&site))
+            }
+        };
+    }
+    let login_field = if site.login_with == "login_name" {
+        "login_name"
+    } else {
+        site.login_with.as_str()
+    };
+    let login_name = typed.get(login_field).cloned().unwrap_or_default();
+    let answer = core
+        .upstreams
+        .identity()
+        .register(
+            core.upstreams.request(
+                RegisterRequest {
+                    agency: site.agency.clone(),
+                    portal: site.portal.clone(),
+                    login_name,
+                    password,
+                    password_confirmation: confirmation,
+                    fields: typed
+                        .iter()
+                        .filter(|(code, _)| code.as_str() != "login_name")
+                        .map(|(code, value)| (code.clone(), value.clone()))
+                        .collect(),
+                    language: proto_language(lang),
+                },
+                None,
+            ),
+        )
+        .await;
+    match answer {
+        Ok(_) => {
+            let body = if policy(&site)["activation"] == "email" {
+                texts.registered_email
+            } else {
+                texts.registered_ready
+            };
+            let content = html! {
+                div.outcome role="status" { p { (body) } }
+                p { a.button.primary href=(format!("{}login{}", site.base_path(), lang_suffix(&uri))) { (texts.to_sign_in) } }
+            };
+            let frame = Frame {
+                lang,
+                uri: &uri,
+                site: Some(&site),
+                title: texts.registered_title,
+            };
+            with_cookie(
+                page(
+                    &core,
+                    language,
+                    StatusCode::OK,
+                    view::layout(&frame, html! {}, content),
+                ),
+                set,
+            )
+        }
+        Err(status)
+            if matches!(
+                status.code(),
+                tonic::Code::InvalidArgument
+                    | tonic::Code::FailedPrecondition
+                    | tonic::Code::AlreadyExists
+            ) =>
+        {
+            again(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &problems_of(&site, lang, &status),
+                None,
+            )
+        }
+        Err(status) if status.code() == tonic::Code::ResourceExhausted => {
+            let problems = [Problem {
+                field: "login_name".to_owned(),
+                message: lang.messages().err_too_many.to_owned(),
+            }];
+            again(StatusCode::TOO_MANY_REQUESTS, &problems, None)
+        }
+        Err(status) => {
+            tracing::warn!(code = ?status.code(), "identity did not register");
+            unavailable(&core, language, &uri, Some(&site))
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ActivateQuery {
+    token: String,
+}
+
+fn activation_page(
+    core: &Core,
+    language: Language,
+    site: &Site,
+    uri: &Uri,
+    status: StatusCode,
+    content: Markup,
+) -> Response {
+    let frame = Frame {
+        lang: language.lang,
+        uri,
+        site: Some(site),
+        title: texts(language.lang).activate_title,
+    };
+    page(
+        core,
+        language,
+        status,
+        view::layout(&frame, html! {}, content),
+    )
+}
+
+/// The emailed link's page: one button (a link alone never activates,
+/// so mail scanners following it change nothing).
+pub async fn activate_form(
+    State(core): State<Core>,
+    Path((agency, portal)): Path<(String, String)>,
+    Query(query): Query<ActivateQuery>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let (language, site, binding, set) =
+        match anonymous(&core, &agency, &portal, &uri, &headers).await {
+            Ok(found) => found,
+            Err(response) => return response,
+        };
+    let texts = texts(language.lang);
+    let content = if query.token.is_empty() || query.token.len() > 256 {
+        html! { p { (texts.activation_invalid) } }
+    } else {
+        html! {
+            form method="post" action=(format!("{}activate{}", site.base_path(), lang_suffix(&uri))) {
+                input type="hidden" name=(CSRF_FORM_FIELD) value=(core.csrf_token(&binding));
+                input type="hidden" name="token" value=(query.token);
+                div.actions { button.primary type="submit" { (texts.activate_button) } }
+            }
+        }
+    };
+    with_cookie(
+        activation_page(&core, language, &site, &uri, StatusCode::OK, content),
+        set,
+    )
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ActivateForm {
+    csrf_token: String,
+    token: String,
+}
+
+/// Activates the account of the emailed link.
+pub async fn activate(
+    State(core): State<Core>,
+    Path((agency, portal)): Path<(String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+    Form(form): Form<ActivateForm>,
+) -> Response {
+    let (language, site, _, _) = match anonymous(&core, &agency, &portal, &uri, &headers).await {
+        Ok(found) => found,
+        Err(response) => return response,
+    };
+    let binding = cookie(&headers, core.cookies.anonymous_cookie_name()).unwrap_or_default();
+    if core
+        .csrf
+        .check(&Method::POST, &headers, &binding, Some(&form.csrf_token))
+        .is_err()
+    {
+        return forbidden(&core, language, &uri, Some(&site));
+    }
+    let texts = texts(language.lang);
+    let answer = core
+        .upstreams
+        .identity()
+        .activate(core.upstreams.request(
+            ActivateRequest {
+                agency: site.agency.clone(),
+                portal: site.portal.clone(),
+                token: form.token,
+                login_name: String::new(),
+                sms_code: String::new(),
+            },
+            None,
+        ))
+        .await;
+    let login = format!("{}login{}", site.base_path(), lang_suffix(&uri));
+    match answer {
+        Ok(_) => activation_page(
+            &core,
+            language,
+            &site,
+            &uri,
+            StatusCode::OK,
+            html! {
+                div.outcome role="status" { p { (texts.activated) } }
+                p { a.button.primary href=(login) { (texts.to_sign_in) } }
+            },
+        ),
+        Err(status)
+            if matches!(
+                status.code(),
+                tonic::Code::FailedPrecondition
+                    | tonic::Code::InvalidArgument
+                    | tonic::Code::NotFound
+            ) =>
+        {
+            activation_page(
+                &core,
+                language,
+                &site,
+                &uri,
+                StatusCode::GONE,
+                html! { p { (texts.activation_invalid) } },
+            )
+        }
+        Err(status) => {
+            tracing::warn!(code = ?status.code(), "identity did not activate");
+            unavailable(&core, language, &uri, Some(&site))
+        }
+    }
+}
