@@ -3,6 +3,7 @@
 //! body limits, security headers and problem documents. Handlers of either
 //! face call [`Core`] for who is calling and to call the services.
 
+pub mod catalogs;
 pub mod client_ip;
 pub mod credentials;
 pub mod csrf;
@@ -31,6 +32,8 @@ use upstream::Upstreams;
 #[derive(Clone)]
 pub struct Core {
     pub upstreams: Upstreams,
+    /// Agencies' current catalogs, kept for [`catalogs::CATALOG_REUSE`].
+    pub catalogs: catalogs::CatalogCache,
     pub sessions: SessionExchanger,
     pub cookies: CookiePolicy,
     pub csrf: CsrfGuard,
@@ -71,6 +74,7 @@ impl Core {
                 Duration::from_millis(settings.session.cache_ms),
                 settings.session.cache_entries,
             ),
+            catalogs: catalogs::CatalogCache::new(upstreams.clone(), catalogs::CATALOG_REUSE),
             upstreams,
             cookies: CookiePolicy::new(settings.session.secure_cookies),
             csrf: CsrfGuard::new(

@@ -2,7 +2,9 @@
 //! catalog (intake's public `GetCurrentCatalog`): their names in each
 //! language and how its applicants sign in.
 
-use laissez_proto::intake::v1::GetCurrentCatalogRequest;
+use std::sync::Arc;
+
+use crate::core::catalogs::CatalogError;
 
 use super::i18n::Text;
 use crate::core::Core;
@@ -160,39 +162,20 @@ pub async fn find(core: &Core, agency: &str, portal: &str) -> Result<Site, Looku
     if !plausible_code(agency) || !plausible_code(portal) {
         return Err(Lookup::NotFound);
     }
-    let answer = core
-        .upstreams
-        .catalog_admin()
-        .get_current_catalog(core.upstreams.request(
-            GetCurrentCatalogRequest {
-                agency: agency.to_owned(),
-            },
-            None,
-        ))
-        .await;
-    let catalog = match answer {
-        Ok(answer) => answer.into_inner(),
-        Err(status)
-            if matches!(
-                status.code(),
-                tonic::Code::NotFound | tonic::Code::InvalidArgument
-            ) =>
-        {
-            return Err(Lookup::NotFound);
-        }
-        Err(status) => {
-            tracing::warn!(code = ?status.code(), "the catalog could not be read");
-            return Err(Lookup::Unavailable);
-        }
-    };
-    let catalog: serde_json::Value =
-        serde_json::from_str(&catalog.catalog_json).map_err(|_| Lookup::Unavailable)?;
+    let catalog = core
+        .catalogs
+        .current(agency)
+        .await
+        .map_err(|error| match error {
+            CatalogError::NotFound => Lookup::NotFound,
+            CatalogError::Unavailable => Lookup::Unavailable,
+        })?;
     site_of(catalog, portal).ok_or(Lookup::NotFound)
 }
 
 /// The applicant portal `portal` of a catalog (staff portals have no
 /// pages here).
-fn site_of(catalog: serde_json::Value, portal: &str) -> Option<Site> {
+fn site_of(catalog: Arc<serde_json::Value>, portal: &str) -> Option<Site> {
     let found = catalog["portals"]
         .as_array()?
         .iter()
@@ -213,7 +196,7 @@ fn site_of(catalog: serde_json::Value, portal: &str) -> Option<Site> {
         portal_name,
         captcha,
         login_with,
-        catalog: std::sync::Arc::new(catalog),
+        catalog,
     })
 }
 
@@ -223,13 +206,13 @@ mod tests {
 
     #[test]
     fn a_portal_is_found_in_its_agency_catalog() {
-        let catalog = serde_json::json!({
+        let catalog = Arc::new(serde_json::json!({
             "agency": {"code": "tw-nia", "name": {"zh-Hant": "內政部移民署", "en": "NIA"}},
             "portals": [
                 {"code": "students", "name": {"en": "Students"}, "captcha": true, "login_with": "login_name"},
                 {"code": "staff", "staff": true, "name": {"en": "Staff"}}
             ]
-        });
+        }));
         let site = site_of(catalog.clone(), "students").unwrap();
         assert!(site.captcha);
         assert_eq!(site.agency_name.get(super::super::i18n::Lang::En), "NIA");
