@@ -20,6 +20,7 @@ pub mod i18n;
 mod pages;
 mod registration;
 pub mod site;
+mod staff;
 pub mod view;
 
 use axum::Router;
