@@ -19,6 +19,7 @@ mod cases;
 pub mod i18n;
 mod pages;
 mod registration;
+mod review;
 pub mod site;
 mod staff;
 pub mod view;
@@ -50,6 +51,19 @@ pub fn router(core: Core) -> Router {
         .route(
             "/portal/{agency}/{portal}/logout",
             axum::routing::post(pages::logout),
+        )
+        .route("/portal/{agency}/{portal}/review", get(review::queue_page))
+        .route(
+            "/portal/{agency}/{portal}/review/claim",
+            axum::routing::post(review::claim),
+        )
+        .route(
+            "/portal/{agency}/{portal}/review/cases/{case_id}",
+            get(review::case_page),
+        )
+        .route(
+            "/portal/{agency}/{portal}/review/cases/{case_id}/decision",
+            axum::routing::post(review::decide),
         )
         .route("/portal/{agency}/{portal}/cases", get(cases::case_list))
         .route(
