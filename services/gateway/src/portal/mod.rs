@@ -11,7 +11,9 @@
 //! case's page, withdrawal and resubmission after a return, the account
 //! page (profile, password change, sessions), managed applicants, registration and
 //! activation, and the forgotten-password
-//! request and reset.
+//! request and reset; on the agency's staff portal, the staff sign-in
+//! (with the authenticator's code), the review queues with "claim next",
+//! and a claimed case with its decision form and audit history.
 
 mod account;
 mod applicants;
