@@ -122,7 +122,7 @@ pub(super) fn when(at: Option<&prost_types::Timestamp>) -> Option<String> {
     Some(at.format("%Y-%m-%d %H:%M UTC").to_string())
 }
 
-fn size(bytes: u64) -> String {
+pub(super) fn size(bytes: u64) -> String {
     match bytes {
         0..1024 => format!("{bytes} B"),
         1024..1_048_576 => format!("{:.1} KB", bytes as f64 / 1024.0),
@@ -142,7 +142,7 @@ fn case_path(site: &Site, case_id: &str) -> String {
     format!("{}cases/{}", site.base_path(), case_id)
 }
 
-fn kind_name(lang: Lang, kind: &str) -> String {
+pub(super) fn kind_name(lang: Lang, kind: &str) -> String {
     let messages = lang.messages();
     match kind {
         "correction" => messages.kind_correction.to_owned(),
@@ -152,7 +152,7 @@ fn kind_name(lang: Lang, kind: &str) -> String {
 }
 
 /// An answer as the applicant gave it: text as it is, anything else as JSON.
-fn answer_text(value: &serde_json::Value) -> String {
+pub(super) fn answer_text(value: &serde_json::Value) -> String {
     match value {
         serde_json::Value::String(text) => text.clone(),
         serde_json::Value::Null => String::new(),

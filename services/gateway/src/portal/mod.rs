@@ -11,7 +11,9 @@
 //! case's page, withdrawal and resubmission after a return, the account
 //! page (profile, password change, sessions), managed applicants, registration and
 //! activation, and the forgotten-password
-//! request and reset.
+//! request and reset; on the agency's staff portal, the staff sign-in
+//! (with the authenticator's code), the review queues with "claim next",
+//! and a claimed case with its decision form and audit history.
 
 mod account;
 mod applicants;
@@ -19,7 +21,9 @@ mod cases;
 pub mod i18n;
 mod pages;
 mod registration;
+mod review;
 pub mod site;
+mod staff;
 pub mod view;
 
 use axum::Router;
@@ -49,6 +53,19 @@ pub fn router(core: Core) -> Router {
         .route(
             "/portal/{agency}/{portal}/logout",
             axum::routing::post(pages::logout),
+        )
+        .route("/portal/{agency}/{portal}/review", get(review::queue_page))
+        .route(
+            "/portal/{agency}/{portal}/review/claim",
+            axum::routing::post(review::claim),
+        )
+        .route(
+            "/portal/{agency}/{portal}/review/cases/{case_id}",
+            get(review::case_page),
+        )
+        .route(
+            "/portal/{agency}/{portal}/review/cases/{case_id}/decision",
+            axum::routing::post(review::decide),
         )
         .route("/portal/{agency}/{portal}/cases", get(cases::case_list))
         .route(

@@ -159,6 +159,8 @@ pub struct LoginForm {
     pre_session: String,
     captcha_id: String,
     captcha_answer: String,
+    /// The authenticator's code (staff portals only).
+    totp_code: String,
     /// Set by the "another image" button: only a new captcha is wanted.
     refresh: Option<String>,
 }
@@ -211,6 +213,8 @@ struct LoginPage<'a> {
     errors: Vec<FormError>,
     captcha: Option<Captcha>,
     csrf_token: String,
+    /// The agency's staff portal: the form asks for the authenticator's code.
+    staff: bool,
 }
 
 fn render_login(core: &Core, status: StatusCode, login: LoginPage<'_>) -> Response {
@@ -240,6 +244,10 @@ fn render_login(core: &Core, status: StatusCode, login: LoginPage<'_>) -> Respon
                 }
                 (view::field("captcha_answer", messages.captcha, "text", "", "off", errors, Some(messages.captcha_help)))
             }
+            @if login.staff {
+                @let staff_texts = super::staff::sign_in_texts(lang);
+                (view::field("totp_code", staff_texts.totp_code, "text", "", "one-time-code", errors, Some(staff_texts.totp_help)))
+            }
             div.actions {
                 button.primary type="submit" { (messages.sign_in) }
                 @if login.captcha.is_some() {
@@ -247,9 +255,11 @@ fn render_login(core: &Core, status: StatusCode, login: LoginPage<'_>) -> Respon
                 }
             }
         }
-        p.forgot-password {
-            a href=(format!("{}forgot-password{}", login.site.base_path(), lang_suffix(login.uri))) {
-                (super::account::texts(lang).forgot_password)
+        @if !login.staff {
+            p.forgot-password {
+                a href=(format!("{}forgot-password{}", login.site.base_path(), lang_suffix(login.uri))) {
+                    (super::account::texts(lang).forgot_password)
+                }
             }
         }
         @if !login.site.registration_fields().is_empty() {
@@ -282,8 +292,8 @@ pub async fn login_form(
     headers: HeaderMap,
 ) -> Response {
     let language = Language::of(&uri, &headers);
-    let site = match site::find(&core, &agency, &portal).await {
-        Ok(site) => site,
+    let (site, staff) = match super::staff::find_any(&core, &agency, &portal).await {
+        Ok(found) => found,
         Err(lookup) => return lookup_failed(&core, language, &uri, lookup),
     };
     let (binding, set_binding) = anonymous_binding(&core, &headers);
@@ -306,6 +316,7 @@ pub async fn login_form(
             errors: Vec::new(),
             captcha,
             csrf_token: core.csrf_token(&binding),
+            staff,
         },
     );
     if let Some(set_binding) = set_binding {
@@ -387,8 +398,8 @@ pub async fn login(
     let language = Language::of(&uri, &headers);
     let lang = language.lang;
     let messages = lang.messages();
-    let site = match site::find(&core, &agency, &portal).await {
-        Ok(site) => site,
+    let (site, staff) = match super::staff::find_any(&core, &agency, &portal).await {
+        Ok(found) => found,
         Err(lookup) => return lookup_failed(&core, language, &uri, lookup),
     };
     let binding = cookie(&headers, core.cookies.anonymous_cookie_name()).unwrap_or_default();
@@ -419,6 +430,7 @@ pub async fn login(
                 errors,
                 captcha,
                 csrf_token: core.csrf_token(&binding),
+                staff,
             },
         )
     };
@@ -454,6 +466,12 @@ pub async fn login(
             message: messages.err_captcha_required,
         });
     }
+    if staff && form.totp_code.trim().is_empty() {
+        errors.push(FormError {
+            field: "totp_code",
+            message: super::staff::sign_in_texts(lang).err_totp_required,
+        });
+    }
     if !errors.is_empty() {
         return again(StatusCode::UNPROCESSABLE_ENTITY, errors).await;
     }
@@ -477,7 +495,7 @@ pub async fn login(
                 captcha_id: form.captcha_id.clone(),
                 captcha_answer: form.captcha_answer.trim().to_owned(),
                 source_ip: source_ip.map(|ip| ip.to_string()).unwrap_or_default(),
-                totp_code: String::new(),
+                totp_code: form.totp_code.trim().to_owned(),
                 user_agent,
             },
             None,
@@ -503,8 +521,14 @@ pub async fn login(
     let Some(set_session) = core.cookies.set_session(&signed_in.session_token, max_age) else {
         return unavailable(&core, language, &uri, Some(&site));
     };
-    let mut response =
-        Redirect::to(&format!("{}{}", site.base_path(), lang_suffix(&uri))).into_response();
+    // Staff land on the review queue, applicants on their dashboard.
+    let landing = if staff { "review" } else { "" };
+    let mut response = Redirect::to(&format!(
+        "{}{landing}{}",
+        site.base_path(),
+        lang_suffix(&uri)
+    ))
+    .into_response();
     response
         .headers_mut()
         .append(header::SET_COOKIE, set_session);
@@ -530,8 +554,8 @@ pub async fn logout(
     Form(form): Form<LogoutForm>,
 ) -> Response {
     let language = Language::of(&uri, &headers);
-    let site = match site::find(&core, &agency, &portal).await {
-        Ok(site) => site,
+    let site = match super::staff::find_any(&core, &agency, &portal).await {
+        Ok((site, _)) => site,
         Err(lookup) => return lookup_failed(&core, language, &uri, lookup),
     };
     if !core.credentials(&headers).is_cookie() {

@@ -14,5 +14,6 @@ mod portal_account;
 mod portal_applicants;
 mod portal_cases;
 mod portal_registration;
+mod portal_review;
 mod security;
 mod sessions;

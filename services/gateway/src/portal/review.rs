@@ -1,0 +1,948 @@
+//! The reviewer's pages on the agency's staff portal: the queues with a
+//! "claim next" per lane, and a claimed case with its answers, documents
+//! (previews from the API's download route), the decision form and the
+//! case's audit history.
+//!
+//! Only a signed-in reviewer (or senior reviewer) of this agency's staff
+//! portal gets them; anyone else signed in is refused, a visitor goes to
+//! the sign-in, and the review pages of an applicant portal do not exist.
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Redirect, Response};
+use laissez_kit::Role;
+use laissez_proto::events::v1::Decision;
+use laissez_proto::review::v1::review_service_client::ReviewServiceClient;
+use laissez_proto::review::v1::{
+    AuditEntry, ClaimNextRequest, DecideRequest, GetQueueSummaryRequest, GetReviewCaseRequest,
+    Lane, ListAuditRequest, ReviewCase,
+};
+use maud::{Markup, html};
+use serde::Deserialize;
+use tonic::transport::Channel;
+
+use super::cases::{answer_text, kind_name, size, when};
+use super::i18n::{self, Lang};
+use super::pages::{Language, forbidden, lang_suffix, lookup_failed, page, to_login, unavailable};
+use super::site::{Lookup, Site};
+use super::staff::{STAFF_PORTAL, find_staff};
+use super::view::{self, FormError, Frame};
+use crate::core::credentials::Credentials;
+use crate::core::csrf::CSRF_FORM_FIELD;
+use crate::core::problem::ApiError;
+use crate::core::upstream::Upstream;
+use crate::core::{Caller, Core};
+
+/// The longest comment the form passes on.
+const MAX_COMMENT_CHARS: usize = 2000;
+/// Audit entries shown for a case.
+const AUDIT_LIMIT: u32 = 200;
+
+/// The reviewer pages' own texts.
+pub struct Texts {
+    pub queue_title: &'static str,
+    pub queue_intro: &'static str,
+    pub no_queues: &'static str,
+    pub application_type: &'static str,
+    pub lane: &'static str,
+    pub lane_normal: &'static str,
+    pub lane_priority: &'static str,
+    pub depth: &'static str,
+    pub oldest: &'static str,
+    pub claim_next: &'static str,
+    pub nothing_to_claim_title: &'static str,
+    pub nothing_to_claim_body: &'static str,
+    pub case_title: &'static str,
+    pub review_state: &'static str,
+    pub due_at: &'static str,
+    pub submission_missing: &'static str,
+    pub preview: &'static str,
+    pub decision_title: &'static str,
+    pub decision: &'static str,
+    pub approve: &'static str,
+    pub return_correction: &'static str,
+    pub return_supplement: &'static str,
+    pub reject: &'static str,
+    pub comment: &'static str,
+    pub comment_help: &'static str,
+    pub decide: &'static str,
+    pub err_decision: &'static str,
+    pub err_comment_required: &'static str,
+    pub err_comment_too_long: &'static str,
+    pub err_decision_refused: &'static str,
+    pub audit_title: &'static str,
+    pub audit_restricted: &'static str,
+    pub actor: &'static str,
+    pub action: &'static str,
+    pub detail: &'static str,
+    pub back_to_queue: &'static str,
+    pub minutes: &'static str,
+    pub hours: &'static str,
+    pub days: &'static str,
+}
+
+static ZH_HANT: Texts = Texts {
+    queue_title: "審查佇列",
+    queue_intro: "各申請類別與通道的待審案件數及最久的案件等候時間。",
+    no_queues: "目前沒有待審案件。",
+    application_type: "申請類別",
+    lane: "通道",
+    lane_normal: "一般",
+    lane_priority: "優先",
+    depth: "待審案件",
+    oldest: "最久等候",
+    claim_next: "領取下一件",
+    nothing_to_claim_title: "沒有可領取的案件",
+    nothing_to_claim_body: "此佇列目前沒有可領取的案件。",
+    case_title: "審查案件",
+    review_state: "審查狀態",
+    due_at: "審查期限",
+    submission_missing: "暫時無法讀取申請內容，請稍後再試。",
+    preview: "預覽",
+    decision_title: "審查決定",
+    decision: "決定",
+    approve: "核准",
+    return_correction: "退回補正",
+    return_supplement: "退回補件",
+    reject: "不予許可",
+    comment: "說明",
+    comment_help: "核准以外的決定都須說明理由，申請人會看到這段說明。",
+    decide: "送出決定",
+    err_decision: "請選擇決定",
+    err_comment_required: "請填寫說明",
+    err_comment_too_long: "說明不可超過 2000 字",
+    err_decision_refused: "此案件目前無法作出這個決定",
+    audit_title: "稽核紀錄",
+    audit_restricted: "稽核紀錄僅供資深審查人員查閱；以下為案件的審查歷程。",
+    actor: "執行者",
+    action: "動作",
+    detail: "內容",
+    back_to_queue: "回審查佇列",
+    minutes: "分鐘",
+    hours: "小時",
+    days: "天",
+};
+
+static ZH_HANS: Texts = Texts {
+    queue_title: "审查队列",
+    queue_intro: "各申请类别与通道的待审案件数及最久的案件等候时间。",
+    no_queues: "目前没有待审案件。",
+    application_type: "申请类别",
+    lane: "通道",
+    lane_normal: "一般",
+    lane_priority: "优先",
+    depth: "待审案件",
+    oldest: "最久等候",
+    claim_next: "领取下一件",
+    nothing_to_claim_title: "没有可领取的案件",
+    nothing_to_claim_body: "此队列目前没有可领取的案件。",
+    case_title: "审查案件",
+    review_state: "审查状态",
+    due_at: "审查期限",
+    submission_missing: "暂时无法读取申请内容，请稍后再试。",
+    preview: "预览",
+    decision_title: "审查决定",
+    decision: "决定",
+    approve: "核准",
+    return_correction: "退回补正",
+    return_supplement: "退回补件",
+    reject: "不予许可",
+    comment: "说明",
+    comment_help: "核准以外的决定都须说明理由，申请人会看到这段说明。",
+    decide: "提交决定",
+    err_decision: "请选择决定",
+    err_comment_required: "请填写说明",
+    err_comment_too_long: "说明不可超过 2000 字",
+    err_decision_refused: "此案件目前无法作出这个决定",
+    audit_title: "审计记录",
+    audit_restricted: "审计记录仅供资深审查人员查阅；以下为案件的审查历程。",
+    actor: "执行者",
+    action: "动作",
+    detail: "内容",
+    back_to_queue: "返回审查队列",
+    minutes: "分钟",
+    hours: "小时",
+    days: "天",
+};
+
+static EN: Texts = Texts {
+    queue_title: "Review queues",
+    queue_intro: "Cases waiting per application type and lane, and how long the oldest has waited.",
+    no_queues: "No cases are waiting for review.",
+    application_type: "Application type",
+    lane: "Lane",
+    lane_normal: "Normal",
+    lane_priority: "Priority",
+    depth: "Waiting",
+    oldest: "Oldest waiting",
+    claim_next: "Claim next",
+    nothing_to_claim_title: "Nothing to claim",
+    nothing_to_claim_body: "This queue has no case to claim right now.",
+    case_title: "Review case",
+    review_state: "Review state",
+    due_at: "Due",
+    submission_missing: "The application could not be read just now; try again later.",
+    preview: "Preview",
+    decision_title: "Decision",
+    decision: "Decision",
+    approve: "Approve",
+    return_correction: "Return for correction",
+    return_supplement: "Return for supplement",
+    reject: "Reject",
+    comment: "Comment",
+    comment_help: "Every decision but approval needs a reason; the applicant sees it.",
+    decide: "Record the decision",
+    err_decision: "Choose a decision",
+    err_comment_required: "Enter a comment",
+    err_comment_too_long: "The comment may be at most 2000 characters",
+    err_decision_refused: "This case cannot take that decision now",
+    audit_title: "Audit history",
+    audit_restricted: "The audit history is for senior reviewers; this is the case's review history.",
+    actor: "Actor",
+    action: "Action",
+    detail: "Detail",
+    back_to_queue: "Back to the queues",
+    minutes: "min",
+    hours: "h",
+    days: "d",
+};
+
+pub fn texts(lang: Lang) -> &'static Texts {
+    match lang {
+        Lang::ZhHant => &ZH_HANT,
+        Lang::ZhHans => &ZH_HANS,
+        Lang::En => &EN,
+    }
+}
+
+/// The decisions the form offers, by their form value.
+const DECISIONS: [(&str, Decision); 4] = [
+    ("approved", Decision::Approved),
+    ("returned_for_correction", Decision::ReturnedForCorrection),
+    ("returned_for_supplement", Decision::ReturnedForSupplement),
+    ("not_approved", Decision::NotApproved),
+];
+
+fn decision_label(texts: &Texts, decision: Decision) -> &'static str {
+    match decision {
+        Decision::Approved => texts.approve,
+        Decision::ReturnedForCorrection => texts.return_correction,
+        Decision::ReturnedForSupplement => texts.return_supplement,
+        _ => texts.reject,
+    }
+}
+
+fn review_client(core: &Core) -> ReviewServiceClient<Channel> {
+    ReviewServiceClient::new(core.upstreams.channel(Upstream::Review))
+}
+
+fn is_reviewer(caller: &Caller) -> bool {
+    caller
+        .signed_in
+        .roles
+        .iter()
+        .any(|role| matches!(role, Role::Reviewer | Role::SeniorReviewer))
+}
+
+/// A reviewer's visit to the staff portal.
+struct Desk {
+    language: Language,
+    site: Site,
+    caller: Caller,
+}
+
+/// The staff portal of `agency`, or the 404 (an applicant portal has no
+/// review pages).
+async fn staff_site(
+    core: &Core,
+    language: Language,
+    agency: &str,
+    portal: &str,
+    uri: &Uri,
+) -> Result<Site, Response> {
+    if portal != STAFF_PORTAL {
+        return Err(lookup_failed(core, language, uri, Lookup::NotFound));
+    }
+    find_staff(core, agency)
+        .await
+        .map_err(|lookup| lookup_failed(core, language, uri, lookup))
+}
+
+/// The caller is a reviewer of this very staff portal, or the refusal.
+#[allow(clippy::result_large_err)]
+fn admit(
+    core: &Core,
+    language: Language,
+    uri: &Uri,
+    site: Site,
+    caller: Caller,
+) -> Result<Desk, Response> {
+    if caller.signed_in.agency != site.agency
+        || caller.signed_in.portal != site.portal
+        || !is_reviewer(&caller)
+    {
+        return Err(forbidden(core, language, uri, Some(&site)));
+    }
+    Ok(Desk {
+        language,
+        site,
+        caller,
+    })
+}
+
+/// A GET of a review page: the signed-in reviewer, the sign-in for a
+/// visitor, the refusal for anyone else.
+async fn enter(
+    core: &Core,
+    agency: &str,
+    portal: &str,
+    uri: &Uri,
+    headers: &HeaderMap,
+) -> Result<Desk, Response> {
+    let language = Language::of(uri, headers);
+    let site = staff_site(core, language, agency, portal, uri).await?;
+    let credentials = core.credentials(headers);
+    let Credentials::Cookie(token) = &credentials else {
+        return Err(to_login(&site, uri));
+    };
+    let Ok(signed_in) = core.sessions.exchange(token).await else {
+        return Err(to_login(&site, uri));
+    };
+    let caller = Caller {
+        credentials,
+        signed_in,
+    };
+    admit(core, language, uri, site, caller)
+}
+
+/// A POST of a review page: as [`enter`], with the session's CSRF token.
+async fn enter_post(
+    core: &Core,
+    agency: &str,
+    portal: &str,
+    uri: &Uri,
+    headers: &HeaderMap,
+    csrf_token: &str,
+) -> Result<Desk, Response> {
+    let language = Language::of(uri, headers);
+    let site = staff_site(core, language, agency, portal, uri).await?;
+    if !core.credentials(headers).is_cookie() {
+        return Err(to_login(&site, uri));
+    }
+    let caller = match core
+        .signed_in(&Method::POST, headers, Some(csrf_token))
+        .await
+    {
+        Ok(caller) => caller,
+        Err(ApiError::Forbidden(_)) => return Err(forbidden(core, language, uri, Some(&site))),
+        Err(_) => return Err(to_login(&site, uri)),
+    };
+    admit(core, language, uri, site, caller)
+}
+
+/// The answer to a review refusal.
+fn refused(core: &Core, desk: &Desk, uri: &Uri, status: &tonic::Status) -> Response {
+    match status.code() {
+        tonic::Code::NotFound | tonic::Code::InvalidArgument => {
+            lookup_failed(core, desk.language, uri, Lookup::NotFound)
+        }
+        tonic::Code::PermissionDenied => forbidden(core, desk.language, uri, Some(&desk.site)),
+        tonic::Code::Unauthenticated => to_login(&desk.site, uri),
+        code => {
+            tracing::warn!(?code, "review did not answer the portal");
+            unavailable(core, desk.language, uri, Some(&desk.site))
+        }
+    }
+}
+
+/// The header of a reviewer's page: the queues, and the sign-out form.
+fn staff_header(core: &Core, desk: &Desk, uri: &Uri) -> Markup {
+    let lang = desk.language.lang;
+    let messages = lang.messages();
+    let base = desk.site.base_path();
+    let suffix = lang_suffix(uri);
+    html! {
+        nav.account aria-label=(texts(lang).queue_title) {
+            ul { li { a href=(format!("{base}review{suffix}")) { (texts(lang).queue_title) } } }
+        }
+        form.sign-out method="post" action=(format!("{base}logout{suffix}")) {
+            input type="hidden" name=(CSRF_FORM_FIELD) value=(core.csrf_token(desk.caller.session_token()));
+            div.checkbox {
+                input #everywhere type="checkbox" name="everywhere" value="1";
+                label for="everywhere" { (messages.sign_out_everywhere) }
+            }
+            button.secondary type="submit" { (messages.sign_out) }
+        }
+    }
+}
+
+fn layout(
+    core: &Core,
+    desk: &Desk,
+    uri: &Uri,
+    status: StatusCode,
+    title: &str,
+    content: Markup,
+) -> Response {
+    let frame = Frame {
+        lang: desk.language.lang,
+        uri,
+        site: Some(&desk.site),
+        title,
+    };
+    let header = staff_header(core, desk, uri);
+    page(
+        core,
+        desk.language,
+        status,
+        view::layout(&frame, header, content),
+    )
+}
+
+/// How long ago `at` was, roughly: minutes, hours or days.
+fn age(lang: Lang, at: Option<&prost_types::Timestamp>) -> String {
+    let Some(at) = at else {
+        return String::new();
+    };
+    let texts = texts(lang);
+    let seconds = (chrono::Utc::now().timestamp() - at.seconds).max(0);
+    let (count, unit) = match seconds {
+        0..3600 => (seconds / 60, texts.minutes),
+        3600..172_800 => (seconds / 3600, texts.hours),
+        _ => (seconds / 86_400, texts.days),
+    };
+    if lang == Lang::En {
+        format!("{count} {unit}")
+    } else {
+        format!("{count}{unit}")
+    }
+}
+
+fn lane_name(texts: &Texts, lane: i32) -> &'static str {
+    if lane == Lane::Priority as i32 {
+        texts.lane_priority
+    } else {
+        texts.lane_normal
+    }
+}
+
+// ------------------------------------------------------------------ queue
+
+/// `GET /portal/{agency}/staff/review`: the queues by lane.
+pub async fn queue_page(
+    State(core): State<Core>,
+    Path((agency, portal)): Path<(String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let desk = match enter(&core, &agency, &portal, &uri, &headers).await {
+        Ok(desk) => desk,
+        Err(answer) => return answer,
+    };
+    let answer = review_client(&core)
+        .get_queue_summary(
+            core.upstreams
+                .request(GetQueueSummaryRequest {}, Some(desk.caller.token())),
+        )
+        .await;
+    let queues = match answer {
+        Ok(answer) => answer.into_inner().queues,
+        Err(status) => return refused(&core, &desk, &uri, &status),
+    };
+    let lang = desk.language.lang;
+    let texts = texts(lang);
+    let action = format!("{}review/claim{}", desk.site.base_path(), lang_suffix(&uri));
+    let csrf_token = core.csrf_token(desk.caller.session_token());
+    let content = html! {
+        p { (texts.queue_intro) }
+        @if queues.is_empty() {
+            p { (texts.no_queues) }
+        } @else {
+            div.table-wrap { table {
+                thead { tr {
+                    th scope="col" { (texts.application_type) }
+                    th scope="col" { (texts.lane) }
+                    th scope="col" { (texts.depth) }
+                    th scope="col" { (texts.oldest) }
+                    th scope="col" { (texts.claim_next) }
+                } }
+                tbody { @for queue in &queues { tr.queue {
+                    td { (desk.site.type_name(&queue.application_type).get(lang)) }
+                    td { (lane_name(texts, queue.lane)) }
+                    td.depth { (queue.depth) }
+                    td { (age(lang, queue.oldest_submitted_at.as_ref())) }
+                    td {
+                        form method="post" action=(action) {
+                            input type="hidden" name=(CSRF_FORM_FIELD) value=(csrf_token);
+                            input type="hidden" name="application_type" value=(queue.application_type);
+                            button.primary type="submit" { (texts.claim_next) }
+                        }
+                    }
+                } } }
+            } }
+        }
+    };
+    layout(
+        &core,
+        &desk,
+        &uri,
+        StatusCode::OK,
+        texts.queue_title,
+        content,
+    )
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ClaimForm {
+    csrf_token: String,
+    application_type: String,
+}
+
+/// `POST /portal/{agency}/staff/review/claim`: claims the next case of a
+/// queue and opens it.
+pub async fn claim(
+    State(core): State<Core>,
+    Path((agency, portal)): Path<(String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+    Form(form): Form<ClaimForm>,
+) -> Response {
+    let desk = match enter_post(&core, &agency, &portal, &uri, &headers, &form.csrf_token).await {
+        Ok(desk) => desk,
+        Err(answer) => return answer,
+    };
+    let answer = review_client(&core)
+        .claim_next(core.upstreams.request(
+            ClaimNextRequest {
+                application_type: form.application_type.trim().to_owned(),
+            },
+            Some(desk.caller.token()),
+        ))
+        .await;
+    match answer {
+        Ok(claim) => Redirect::to(&format!(
+            "{}review/cases/{}{}",
+            desk.site.base_path(),
+            claim.into_inner().case_id,
+            lang_suffix(&uri)
+        ))
+        .into_response(),
+        Err(status)
+            if matches!(
+                status.code(),
+                tonic::Code::NotFound | tonic::Code::FailedPrecondition
+            ) =>
+        {
+            let texts = texts(desk.language.lang);
+            let content = html! {
+                p { (texts.nothing_to_claim_body) }
+                p { a href=(format!("{}review{}", desk.site.base_path(), lang_suffix(&uri))) { (texts.back_to_queue) } }
+            };
+            layout(
+                &core,
+                &desk,
+                &uri,
+                StatusCode::CONFLICT,
+                texts.nothing_to_claim_title,
+                content,
+            )
+        }
+        Err(status) => refused(&core, &desk, &uri, &status),
+    }
+}
+
+// ------------------------------------------------------------------- case
+
+async fn get_review_case(
+    core: &Core,
+    desk: &Desk,
+    case_id: &str,
+) -> Result<ReviewCase, tonic::Status> {
+    Ok(review_client(core)
+        .get_review_case(core.upstreams.request(
+            GetReviewCaseRequest {
+                case_id: case_id.to_owned(),
+            },
+            Some(desk.caller.token()),
+        ))
+        .await?
+        .into_inner())
+}
+
+/// The case's audit entries, or `None` when the reviewer may not read the
+/// audit (senior reviewers may).
+async fn audit_of(
+    core: &Core,
+    desk: &Desk,
+    case_id: &str,
+) -> Result<Option<Vec<AuditEntry>>, tonic::Status> {
+    let answer = review_client(core)
+        .list_audit(core.upstreams.request(
+            ListAuditRequest {
+                case_id: case_id.to_owned(),
+                limit: AUDIT_LIMIT,
+                after_sequence: 0,
+            },
+            Some(desk.caller.token()),
+        ))
+        .await;
+    match answer {
+        Ok(answer) => Ok(Some(answer.into_inner().entries)),
+        Err(status) if status.code() == tonic::Code::PermissionDenied => Ok(None),
+        Err(status) => Err(status),
+    }
+}
+
+/// `GET /portal/{agency}/staff/review/cases/{case_id}`.
+pub async fn case_page(
+    State(core): State<Core>,
+    Path((agency, portal, case_id)): Path<(String, String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let desk = match enter(&core, &agency, &portal, &uri, &headers).await {
+        Ok(desk) => desk,
+        Err(answer) => return answer,
+    };
+    show_case(&core, &desk, &uri, &case_id, StatusCode::OK, &[], "", "").await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn show_case(
+    core: &Core,
+    desk: &Desk,
+    uri: &Uri,
+    case_id: &str,
+    status: StatusCode,
+    errors: &[FormError],
+    decision: &str,
+    comment: &str,
+) -> Response {
+    let case = match get_review_case(core, desk, case_id).await {
+        Ok(case) => case,
+        Err(status) => return refused(core, desk, uri, &status),
+    };
+    let audit = match audit_of(core, desk, case_id).await {
+        Ok(audit) => audit,
+        Err(status) => return refused(core, desk, uri, &status),
+    };
+    let content = case_content(
+        core,
+        desk,
+        uri,
+        &case,
+        audit.as_deref(),
+        errors,
+        decision,
+        comment,
+    );
+    layout(
+        core,
+        desk,
+        uri,
+        status,
+        texts(desk.language.lang).case_title,
+        content,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn case_content(
+    core: &Core,
+    desk: &Desk,
+    uri: &Uri,
+    case: &ReviewCase,
+    audit: Option<&[AuditEntry]>,
+    errors: &[FormError],
+    decision: &str,
+    comment: &str,
+) -> Markup {
+    let lang = desk.language.lang;
+    let messages = lang.messages();
+    let texts = texts(lang);
+    let site = &desk.site;
+    let suffix = lang_suffix(uri);
+    let submission = case.submission.as_ref();
+    let answers: Vec<(String, String)> = submission
+        .and_then(|submission| {
+            serde_json::from_str::<serde_json::Value>(&submission.answers_json).ok()
+        })
+        .and_then(|value| value.as_object().cloned())
+        .unwrap_or_default()
+        .iter()
+        .map(|(field, value)| {
+            let label = site
+                .field_label(&case.application_type, field)
+                .map_or_else(|| field.clone(), |label| label.get(lang).to_owned());
+            (label, answer_text(value))
+        })
+        .collect();
+    let decision_action = format!(
+        "{}review/cases/{}/decision{suffix}",
+        site.base_path(),
+        case.case_id
+    );
+    let decision_error = errors.iter().find(|error| error.field == "decision");
+    let comment_error = errors.iter().find(|error| error.field == "comment");
+    html! {
+        (view::error_summary(lang, errors))
+        section aria-labelledby="summary-title" {
+            h2 #summary-title { (messages.case_summary) }
+            dl.summary {
+                dt { (messages.receipt_number) } dd { (case.receipt_number) }
+                dt { (messages.group_number) } dd {
+                    @if case.group_number.is_empty() { (messages.no_group) } @else { (case.group_number) }
+                }
+                dt { (messages.application_type) } dd { (site.type_name(&case.application_type).get(lang)) }
+                dt { (texts.lane) } dd { (lane_name(texts, case.lane)) }
+                dt { (texts.review_state) } dd.review-state { (case.state) }
+                @if let Some(submission) = submission {
+                    dt { (messages.state) } dd.state { (i18n::state_name(lang, submission.state)) }
+                    dt { (messages.applicant) } dd { (submission.applicant_masked_name) }
+                    dt { (messages.submitted_at) } dd { (when(submission.submitted_at.as_ref()).unwrap_or_default()) }
+                }
+                dt { (texts.due_at) } dd { (when(case.due_at.as_ref()).unwrap_or_default()) }
+            }
+        }
+        @if submission.is_none() {
+            p.notice role="status" { (texts.submission_missing) }
+        }
+        section aria-labelledby="answers-title" {
+            h2 #answers-title { (messages.answers) }
+            @if answers.is_empty() {
+                p { (messages.no_answers) }
+            } @else {
+                dl.answers { @for (label, value) in &answers { dt { (label) } dd { (value) } } }
+            }
+        }
+        section aria-labelledby="documents-title" {
+            h2 #documents-title { (messages.documents) }
+            @let documents = submission.map(|submission| submission.documents.as_slice()).unwrap_or_default();
+            @if documents.is_empty() {
+                p { (messages.no_documents) }
+            } @else {
+                ul.documents { @for document in documents {
+                    @let href = format!("/api/v1/cases/{}/documents/{}", case.case_id, document.document_id);
+                    @let preview = format!("{href}?disposition=inline");
+                    @let name = site.document_name(&case.application_type, &document.requirement)
+                        .map_or_else(|| document.requirement.clone(), |name| name.get(lang).to_owned());
+                    li.document {
+                        p {
+                            strong { (name) } " · " (document.file_name) " · "
+                            (size(document.size_bytes)) " · " (document.media_type)
+                        }
+                        @if document.media_type.starts_with("image/") {
+                            a href=(preview) { img.thumbnail src=(preview) alt=(format!("{name}: {}", document.file_name)) width="160"; }
+                        }
+                        p {
+                            a href=(preview) { (texts.preview) " " (document.file_name) }
+                            " · "
+                            a href=(href) download=(document.file_name) { (messages.download) }
+                        }
+                    }
+                } }
+            }
+        }
+        @if let Some(submission) = submission && !submission.returns.is_empty() {
+            section aria-labelledby="returns-title" {
+                h2 #returns-title { (messages.returns) }
+                div.table-wrap { table {
+                    thead { tr {
+                        th scope="col" { (messages.return_round) }
+                        th scope="col" { (messages.return_kind) }
+                        th scope="col" { (messages.reviewer_comment) }
+                        th scope="col" { (messages.applicant_reply) }
+                    } }
+                    tbody { @for round in &submission.returns { tr {
+                        td { (round.round) }
+                        td { (kind_name(lang, &round.kind)) }
+                        td.comment { (round.reviewer_comment) }
+                        td.reply { @if round.applicant_reply.is_empty() { (messages.no_reply) } @else { (round.applicant_reply) } }
+                    } } }
+                } }
+            }
+        }
+        section aria-labelledby="decision-title" {
+            h2 #decision-title { (texts.decision_title) }
+            form method="post" action=(decision_action) novalidate {
+                input type="hidden" name=(CSRF_FORM_FIELD) value=(core.csrf_token(desk.caller.session_token()));
+                fieldset.field.field-error[decision_error.is_some()] #decision
+                    aria-describedby=[decision_error.map(|_| "decision-error")] {
+                    legend { (texts.decision) }
+                    @if let Some(error) = decision_error {
+                        p.error-message #decision-error { (error.message) }
+                    }
+                    @for (value, kind) in DECISIONS {
+                        div.radio {
+                            input id=(format!("decision-{value}")) type="radio" name="decision" value=(value)
+                                checked[decision == value];
+                            label for=(format!("decision-{value}")) { (decision_label(texts, kind)) }
+                        }
+                    }
+                }
+                div.field.field-error[comment_error.is_some()] {
+                    label for="comment" { (texts.comment) }
+                    p.help #comment-help { (texts.comment_help) }
+                    @if let Some(error) = comment_error {
+                        p.error-message #comment-error { (error.message) }
+                    }
+                    textarea #comment name="comment" rows="4"
+                        aria-describedby=(if comment_error.is_some() { "comment-help comment-error" } else { "comment-help" })
+                        aria-invalid=[comment_error.map(|_| "true")] { (comment) }
+                }
+                div.actions { button.primary type="submit" { (texts.decide) } }
+            }
+        }
+        section aria-labelledby="audit-title" {
+            h2 #audit-title { (texts.audit_title) }
+            @match audit {
+                Some(entries) => {
+                    div.table-wrap { table.audit {
+                        thead { tr {
+                            th scope="col" { (messages.time) }
+                            th scope="col" { (texts.actor) }
+                            th scope="col" { (texts.action) }
+                            th scope="col" { (texts.detail) }
+                        } }
+                        tbody { @for entry in entries { tr {
+                            td { (when(entry.at.as_ref()).unwrap_or_default()) }
+                            td { (entry.actor) }
+                            td.action { (entry.action) }
+                            td.detail { (entry.detail_json) @if !entry.reason.is_empty() { " " (entry.reason) } }
+                        } } }
+                    } }
+                }
+                None => {
+                    p { (texts.audit_restricted) }
+                    div.table-wrap { table.audit {
+                        thead { tr {
+                            th scope="col" { (messages.time) }
+                            th scope="col" { (texts.actor) }
+                            th scope="col" { (texts.action) }
+                            th scope="col" { (texts.detail) }
+                        } }
+                        tbody { @for entry in &case.history { tr {
+                            td { (when(entry.at.as_ref()).unwrap_or_default()) }
+                            td { (entry.actor) }
+                            td.action { (entry.action) }
+                            td.detail { (entry.detail) }
+                        } } }
+                    } }
+                }
+            }
+        }
+        p { a href=(format!("{}review{suffix}", site.base_path())) { (texts.back_to_queue) } }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DecisionForm {
+    csrf_token: String,
+    decision: String,
+    comment: String,
+}
+
+/// `POST /portal/{agency}/staff/review/cases/{case_id}/decision`: records
+/// the decision and shows the case again (303), or the form with its
+/// errors.
+pub async fn decide(
+    State(core): State<Core>,
+    Path((agency, portal, case_id)): Path<(String, String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+    Form(form): Form<DecisionForm>,
+) -> Response {
+    let desk = match enter_post(&core, &agency, &portal, &uri, &headers, &form.csrf_token).await {
+        Ok(desk) => desk,
+        Err(answer) => return answer,
+    };
+    let texts = texts(desk.language.lang);
+    let comment = form.comment.trim();
+    let decision = DECISIONS
+        .iter()
+        .find(|(value, _)| *value == form.decision)
+        .map(|(_, decision)| *decision);
+    let mut errors = Vec::new();
+    match decision {
+        None => errors.push(FormError {
+            field: "decision",
+            message: texts.err_decision,
+        }),
+        Some(decision) if decision != Decision::Approved && comment.is_empty() => {
+            errors.push(FormError {
+                field: "comment",
+                message: texts.err_comment_required,
+            });
+        }
+        Some(_) => {}
+    }
+    if comment.chars().count() > MAX_COMMENT_CHARS {
+        errors.push(FormError {
+            field: "comment",
+            message: texts.err_comment_too_long,
+        });
+    }
+    let again = async |status: StatusCode, errors: Vec<FormError>| {
+        show_case(
+            &core,
+            &desk,
+            &uri,
+            &case_id,
+            status,
+            &errors,
+            &form.decision,
+            &form.comment,
+        )
+        .await
+    };
+    let Some(decision) = decision.filter(|_| errors.is_empty()) else {
+        return again(StatusCode::UNPROCESSABLE_ENTITY, errors).await;
+    };
+    let answer = review_client(&core)
+        .decide(core.upstreams.request(
+            DecideRequest {
+                case_id: case_id.clone(),
+                decision: decision as i32,
+                comment: comment.to_owned(),
+            },
+            Some(desk.caller.token()),
+        ))
+        .await;
+    match answer {
+        Ok(_) => Redirect::to(&format!(
+            "{}review/cases/{case_id}{}",
+            desk.site.base_path(),
+            lang_suffix(&uri)
+        ))
+        .into_response(),
+        Err(status)
+            if matches!(
+                status.code(),
+                tonic::Code::FailedPrecondition
+                    | tonic::Code::InvalidArgument
+                    | tonic::Code::Aborted
+            ) =>
+        {
+            let field_comment = laissez_kit::Problem::from_status(&status)
+                .errors
+                .iter()
+                .any(|error| error.field == "comment");
+            let error = if field_comment {
+                FormError {
+                    field: "comment",
+                    message: texts.err_comment_required,
+                }
+            } else {
+                FormError {
+                    field: "decision",
+                    message: texts.err_decision_refused,
+                }
+            };
+            again(StatusCode::UNPROCESSABLE_ENTITY, vec![error]).await
+        }
+        Err(status) => refused(&core, &desk, &uri, &status),
+    }
+}

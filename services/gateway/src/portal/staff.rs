@@ -1,0 +1,136 @@
+//! The agency's staff portal (`staff`): identity gives every agency one,
+//! whether or not its catalog lists it. Its sign-in asks for the captcha
+//! and the authenticator's code; its pages are the reviewer's.
+
+use laissez_proto::intake::v1::GetCurrentCatalogRequest;
+
+use super::i18n::Text;
+use super::site::{self, Lookup, Site};
+use crate::core::Core;
+
+/// Identity's staff portal code in every agency.
+pub const STAFF_PORTAL: &str = "staff";
+
+/// An applicant portal (`staff == false`) or the agency's staff portal.
+pub async fn find_any(core: &Core, agency: &str, portal: &str) -> Result<(Site, bool), Lookup> {
+    if portal != STAFF_PORTAL {
+        return site::find(core, agency, portal)
+            .await
+            .map(|site| (site, false));
+    }
+    find_staff(core, agency).await.map(|site| (site, true))
+}
+
+/// The agency's staff portal.
+pub async fn find_staff(core: &Core, agency: &str) -> Result<Site, Lookup> {
+    if !site::plausible_code(agency) {
+        return Err(Lookup::NotFound);
+    }
+    let answer = core
+        .upstreams
+        .catalog_admin()
+        .get_current_catalog(core.upstreams.request(
+            GetCurrentCatalogRequest {
+                agency: agency.to_owned(),
+            },
+            None,
+        ))
+        .await;
+    let catalog = match answer {
+        Ok(answer) => answer.into_inner(),
+        Err(status)
+            if matches!(
+                status.code(),
+                tonic::Code::NotFound | tonic::Code::InvalidArgument
+            ) =>
+        {
+            return Err(Lookup::NotFound);
+        }
+        Err(status) => {
+            tracing::warn!(code = ?status.code(), "the catalog could not be read");
+            return Err(Lookup::Unavailable);
+        }
+    };
+    let catalog: serde_json::Value =
+        serde_json::from_str(&catalog.catalog_json).map_err(|_| Lookup::Unavailable)?;
+    staff_site(catalog).ok_or(Lookup::NotFound)
+}
+
+fn staff_site(catalog: serde_json::Value) -> Option<Site> {
+    let listed = catalog["portals"].as_array().and_then(|portals| {
+        portals
+            .iter()
+            .find(|candidate| candidate["code"] == STAFF_PORTAL)
+    });
+    // A catalog portal of that code that is not a staff portal is not ours.
+    if listed.is_some_and(|found| found["staff"].as_bool() != Some(true)) {
+        return None;
+    }
+    let portal_name = listed
+        .map(|found| Text::from_json(&found["name"]))
+        .filter(|name| !name.zh_hant.is_empty() || !name.en.is_empty())
+        .unwrap_or_else(|| Text {
+            zh_hant: "審查人員入口".to_owned(),
+            zh_hans: "审查人员入口".to_owned(),
+            en: "Staff portal".to_owned(),
+        });
+    Some(Site {
+        agency: catalog["agency"]["code"].as_str()?.to_owned(),
+        portal: STAFF_PORTAL.to_owned(),
+        agency_name: Text::from_json(&catalog["agency"]["name"]),
+        portal_name,
+        // Identity asks staff for the captcha as well as the second factor.
+        captcha: true,
+        login_with: "login_name".to_owned(),
+        catalog: std::sync::Arc::new(catalog),
+    })
+}
+
+/// The staff sign-in's own texts.
+pub struct SignInTexts {
+    pub totp_code: &'static str,
+    pub totp_help: &'static str,
+    pub err_totp_required: &'static str,
+}
+
+pub fn sign_in_texts(lang: super::i18n::Lang) -> &'static SignInTexts {
+    use super::i18n::Lang;
+    match lang {
+        Lang::ZhHant => &SignInTexts {
+            totp_code: "驗證碼（身分驗證器）",
+            totp_help: "請輸入身分驗證器 App 顯示的 6 位數字。",
+            err_totp_required: "請輸入身分驗證器的驗證碼",
+        },
+        Lang::ZhHans => &SignInTexts {
+            totp_code: "验证码（身份验证器）",
+            totp_help: "请输入身份验证器 App 显示的 6 位数字。",
+            err_totp_required: "请输入身份验证器的验证码",
+        },
+        Lang::En => &SignInTexts {
+            totp_code: "Authenticator code",
+            totp_help: "The 6 digits your authenticator app shows.",
+            err_totp_required: "Enter the code from your authenticator",
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_agency_has_a_staff_portal_unless_its_catalog_says_otherwise() {
+        let catalog = serde_json::json!({
+            "agency": {"code": "fj", "name": {"en": "FJ"}},
+            "portals": [{"code": "nia-app", "name": {"en": "App"}}]
+        });
+        let site = staff_site(catalog).unwrap();
+        assert!(site.captcha);
+        assert_eq!(site.base_path(), "/portal/fj/staff/");
+        let odd = serde_json::json!({
+            "agency": {"code": "fj", "name": {"en": "FJ"}},
+            "portals": [{"code": "staff", "name": {"en": "Not staff"}}]
+        });
+        assert!(staff_site(odd).is_none());
+    }
+}
