@@ -158,18 +158,25 @@ pub(super) fn plausible_code(code: &str) -> bool {
             .all(|byte| byte.is_ascii_lowercase() || byte.is_ascii_digit() || byte == b'-')
 }
 
-pub async fn find(core: &Core, agency: &str, portal: &str) -> Result<Site, Lookup> {
-    if !plausible_code(agency) || !plausible_code(portal) {
-        return Err(Lookup::NotFound);
-    }
-    let catalog = core
-        .catalogs
+/// The agency's current catalog (kept a few seconds by the core).
+pub(super) async fn current_catalog(
+    core: &Core,
+    agency: &str,
+) -> Result<Arc<serde_json::Value>, Lookup> {
+    core.catalogs
         .current(agency)
         .await
         .map_err(|error| match error {
             CatalogError::NotFound => Lookup::NotFound,
             CatalogError::Unavailable => Lookup::Unavailable,
-        })?;
+        })
+}
+
+pub async fn find(core: &Core, agency: &str, portal: &str) -> Result<Site, Lookup> {
+    if !plausible_code(agency) || !plausible_code(portal) {
+        return Err(Lookup::NotFound);
+    }
+    let catalog = current_catalog(core, agency).await?;
     site_of(catalog, portal).ok_or(Lookup::NotFound)
 }
 

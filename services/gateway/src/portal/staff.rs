@@ -2,7 +2,7 @@
 //! whether or not its catalog lists it. Its sign-in asks for the captcha
 //! and the authenticator's code; its pages are the reviewer's.
 
-use laissez_proto::intake::v1::GetCurrentCatalogRequest;
+use std::sync::Arc;
 
 use super::i18n::Text;
 use super::site::{self, Lookup, Site};
@@ -26,37 +26,11 @@ pub async fn find_staff(core: &Core, agency: &str) -> Result<Site, Lookup> {
     if !site::plausible_code(agency) {
         return Err(Lookup::NotFound);
     }
-    let answer = core
-        .upstreams
-        .catalog_admin()
-        .get_current_catalog(core.upstreams.request(
-            GetCurrentCatalogRequest {
-                agency: agency.to_owned(),
-            },
-            None,
-        ))
-        .await;
-    let catalog = match answer {
-        Ok(answer) => answer.into_inner(),
-        Err(status)
-            if matches!(
-                status.code(),
-                tonic::Code::NotFound | tonic::Code::InvalidArgument
-            ) =>
-        {
-            return Err(Lookup::NotFound);
-        }
-        Err(status) => {
-            tracing::warn!(code = ?status.code(), "the catalog could not be read");
-            return Err(Lookup::Unavailable);
-        }
-    };
-    let catalog: serde_json::Value =
-        serde_json::from_str(&catalog.catalog_json).map_err(|_| Lookup::Unavailable)?;
+    let catalog = site::current_catalog(core, agency).await?;
     staff_site(catalog).ok_or(Lookup::NotFound)
 }
 
-fn staff_site(catalog: serde_json::Value) -> Option<Site> {
+fn staff_site(catalog: Arc<serde_json::Value>) -> Option<Site> {
     let listed = catalog["portals"].as_array().and_then(|portals| {
         portals
             .iter()
@@ -82,7 +56,7 @@ fn staff_site(catalog: serde_json::Value) -> Option<Site> {
         // Identity asks staff for the captcha as well as the second factor.
         captcha: true,
         login_with: "login_name".to_owned(),
-        catalog: std::sync::Arc::new(catalog),
+        catalog,
     })
 }
 
@@ -120,17 +94,17 @@ mod tests {
 
     #[test]
     fn every_agency_has_a_staff_portal_unless_its_catalog_says_otherwise() {
-        let catalog = serde_json::json!({
+        let catalog = Arc::new(serde_json::json!({
             "agency": {"code": "fj", "name": {"en": "FJ"}},
             "portals": [{"code": "nia-app", "name": {"en": "App"}}]
-        });
+        }));
         let site = staff_site(catalog).unwrap();
         assert!(site.captcha);
         assert_eq!(site.base_path(), "/portal/fj/staff/");
-        let odd = serde_json::json!({
+        let odd = Arc::new(serde_json::json!({
             "agency": {"code": "fj", "name": {"en": "FJ"}},
             "portals": [{"code": "staff", "name": {"en": "Not staff"}}]
-        });
+        }));
         assert!(staff_site(odd).is_none());
     }
 }
