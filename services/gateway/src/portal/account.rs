@@ -18,12 +18,15 @@ use serde::Deserialize;
 
 use super::cases::{Visit, enter, layout, when};
 use super::i18n::{Lang, Text};
-use super::pages::{Language, forbidden, lang_suffix, lookup_failed, page, to_login, unavailable};
+use super::pages::{
+    Language, anonymous, forbidden, lang_suffix, lookup_failed, page, to_login, unavailable,
+    with_cookie,
+};
 use super::site::{self, Site};
 use super::view::{self, FormError, Frame};
 use crate::core::Core;
 use crate::core::credentials::cookie;
-use crate::core::csrf::{CSRF_FORM_FIELD, new_anonymous_binding};
+use crate::core::csrf::CSRF_FORM_FIELD;
 
 /// The texts of these pages, one struct per language (a missing
 /// translation does not compile).
@@ -842,38 +845,6 @@ pub async fn revoke_session(
 }
 
 // ------------------------------------------------------ forgot and reset
-
-/// The portal of a pre-login page and the browser's anonymous binding
-/// (with the cookie to set when it has none).
-async fn anonymous(
-    core: &Core,
-    agency: &str,
-    portal: &str,
-    uri: &Uri,
-    headers: &HeaderMap,
-) -> Result<(Language, Site, String, Option<header::HeaderValue>), Response> {
-    let language = Language::of(uri, headers);
-    let site = match site::find(core, agency, portal).await {
-        Ok(site) => site,
-        Err(lookup) => return Err(lookup_failed(core, language, uri, lookup)),
-    };
-    let (binding, set) = match cookie(headers, core.cookies.anonymous_cookie_name()) {
-        Some(binding) if !binding.is_empty() && binding.len() <= 128 => (binding, None),
-        _ => {
-            let binding = new_anonymous_binding();
-            let set = core.cookies.set_anonymous(&binding);
-            (binding, set)
-        }
-    };
-    Ok((language, site, binding, set))
-}
-
-fn with_cookie(mut response: Response, set: Option<header::HeaderValue>) -> Response {
-    if let Some(set) = set {
-        response.headers_mut().append(header::SET_COOKIE, set);
-    }
-    response
-}
 
 fn checked_binding(core: &Core, headers: &HeaderMap, token: &str) -> bool {
     let binding = cookie(headers, core.cookies.anonymous_cookie_name()).unwrap_or_default();

@@ -205,6 +205,36 @@ fn anonymous_binding(core: &Core, headers: &HeaderMap) -> (String, Option<Header
     }
 }
 
+/// A pre-login page's language, portal and the browser's anonymous binding
+/// (with the cookie to set when it has none yet).
+pub(super) type Anonymous = (Language, Site, String, Option<HeaderValue>);
+
+/// The portal of a pre-login page and the browser's anonymous binding, or
+/// the page that says the portal cannot be shown.
+pub(super) async fn anonymous(
+    core: &Core,
+    agency: &str,
+    portal: &str,
+    uri: &Uri,
+    headers: &HeaderMap,
+) -> Result<Anonymous, Response> {
+    let language = Language::of(uri, headers);
+    let site = match site::find(core, agency, portal).await {
+        Ok(site) => site,
+        Err(lookup) => return Err(lookup_failed(core, language, uri, lookup)),
+    };
+    let (binding, set) = anonymous_binding(core, headers);
+    Ok((language, site, binding, set))
+}
+
+/// `response` with the anonymous binding's cookie, when one is to be set.
+pub(super) fn with_cookie(mut response: Response, set: Option<HeaderValue>) -> Response {
+    if let Some(set) = set {
+        response.headers_mut().append(header::SET_COOKIE, set);
+    }
+    response
+}
+
 struct LoginPage<'a> {
     site: &'a Site,
     uri: &'a Uri,

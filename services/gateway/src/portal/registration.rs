@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::Response;
 use laissez_proto::common::v1::Language as ProtoLanguage;
 use laissez_proto::identity::v1::{ActivateRequest, RegisterRequest, RequestSmsCodeRequest};
@@ -14,13 +14,15 @@ use maud::{Markup, html};
 use serde::Deserialize;
 
 use super::i18n::{Lang, Text};
-use super::pages::{Language, forbidden, lang_suffix, lookup_failed, page, unavailable};
+use super::pages::{
+    Language, anonymous, forbidden, lang_suffix, lookup_failed, page, unavailable, with_cookie,
+};
 use super::site::{self, Site};
 use super::view::{self, Frame};
 use crate::core::Core;
 use crate::core::client_ip::ClientIp;
 use crate::core::credentials::cookie;
-use crate::core::csrf::{CSRF_FORM_FIELD, new_anonymous_binding};
+use crate::core::csrf::CSRF_FORM_FIELD;
 
 pub struct Texts {
     pub register: &'static str,
@@ -323,38 +325,6 @@ fn render(core: &Core, status: StatusCode, form: RegisterPage<'_>) -> Response {
         status,
         view::layout(&frame, html! {}, content),
     )
-}
-
-type Entered = (Language, Site, String, Option<HeaderValue>);
-
-async fn anonymous(
-    core: &Core,
-    agency: &str,
-    portal: &str,
-    uri: &Uri,
-    headers: &HeaderMap,
-) -> Result<Entered, Response> {
-    let language = Language::of(uri, headers);
-    let site = match site::find(core, agency, portal).await {
-        Ok(site) => site,
-        Err(lookup) => return Err(lookup_failed(core, language, uri, lookup)),
-    };
-    let (binding, set) = match cookie(headers, core.cookies.anonymous_cookie_name()) {
-        Some(binding) if !binding.is_empty() && binding.len() <= 128 => (binding, None),
-        _ => {
-            let binding = new_anonymous_binding();
-            let set = core.cookies.set_anonymous(&binding);
-            (binding, set)
-        }
-    };
-    Ok((language, site, binding, set))
-}
-
-fn with_cookie(mut response: Response, set: Option<HeaderValue>) -> Response {
-    if let Some(set) = set {
-        response.headers_mut().append(header::SET_COOKIE, set);
-    }
-    response
 }
 
 /// Portals without a registration policy have no registration page.
