@@ -12,7 +12,8 @@ use axum::response::Response;
 use chrono::{NaiveDate, NaiveTime};
 use laissez_proto::common::v1::PageRequest;
 use laissez_proto::intake::v1::{
-    Case, CaseState, GetCaseRequest, ListCasesRequest, ResubmitRequest, WithdrawRequest,
+    Case, CaseState, GetCaseRequest, ListCasesRequest, ResubmitRequest, ReturnRound,
+    WithdrawRequest,
 };
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -141,8 +142,34 @@ fn receipt(lang: Lang, case: &Case) -> String {
 fn case_path(site: &Site, case_id: &str) -> String {
     format!("{}cases/{}", site.base_path(), case_id)
 }
+/// The return rounds of a case: the reviewer's comment and the applicant's
+/// reply each time, with when it was returned if `times`.
+pub(super) fn return_rounds(lang: Lang, rounds: &[ReturnRound], times: bool) -> Markup {
+    let messages = lang.messages();
+    html! {
+        section aria-labelledby="returns-title" {
+            h2 #returns-title { (messages.returns) }
+            div.table-wrap { table {
+                thead { tr {
+                    th scope="col" { (messages.return_round) }
+                    th scope="col" { (messages.return_kind) }
+                    th scope="col" { (messages.reviewer_comment) }
+                    th scope="col" { (messages.applicant_reply) }
+                    @if times { th scope="col" { (messages.time) } }
+                } }
+                tbody { @for round in rounds { tr {
+                    td { (round.round) }
+                    td { (kind_name(lang, &round.kind)) }
+                    td.comment { (round.reviewer_comment) }
+                    td.reply { @if round.applicant_reply.is_empty() { (messages.no_reply) } @else { (round.applicant_reply) } }
+                    @if times { td { (when(round.returned_at.as_ref()).unwrap_or_default()) } }
+                } } }
+            } }
+        }
+    }
+}
 
-pub(super) fn kind_name(lang: Lang, kind: &str) -> String {
+fn kind_name(lang: Lang, kind: &str) -> String {
     let messages = lang.messages();
     match kind {
         "correction" => messages.kind_correction.to_owned(),
@@ -315,25 +342,7 @@ fn render_case(
             }
         }
         @if !case.returns.is_empty() {
-            section aria-labelledby="returns-title" {
-                h2 #returns-title { (messages.returns) }
-                div.table-wrap { table {
-                    thead { tr {
-                        th scope="col" { (messages.return_round) }
-                        th scope="col" { (messages.return_kind) }
-                        th scope="col" { (messages.reviewer_comment) }
-                        th scope="col" { (messages.applicant_reply) }
-                        th scope="col" { (messages.time) }
-                    } }
-                    tbody { @for round in &case.returns { tr {
-                        td { (round.round) }
-                        td { (kind_name(lang, &round.kind)) }
-                        td.comment { (round.reviewer_comment) }
-                        td.reply { @if round.applicant_reply.is_empty() { (messages.no_reply) } @else { (round.applicant_reply) } }
-                        td { (when(round.returned_at.as_ref()).unwrap_or_default()) }
-                    } } }
-                } }
-            }
+            (return_rounds(lang, &case.returns, true))
         }
         section aria-labelledby="history-title" {
             h2 #history-title { (messages.history) }

@@ -22,7 +22,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use tonic::transport::Channel;
 
-use super::cases::{answer_text, kind_name, size, when};
+use super::cases::{answer_text, return_rounds, size, when};
 use super::i18n::{self, Lang};
 use super::pages::{Language, forbidden, lang_suffix, lookup_failed, page, to_login, unavailable};
 use super::site::{Lookup, Site};
@@ -746,23 +746,7 @@ fn case_content(
             }
         }
         @if let Some(submission) = submission && !submission.returns.is_empty() {
-            section aria-labelledby="returns-title" {
-                h2 #returns-title { (messages.returns) }
-                div.table-wrap { table {
-                    thead { tr {
-                        th scope="col" { (messages.return_round) }
-                        th scope="col" { (messages.return_kind) }
-                        th scope="col" { (messages.reviewer_comment) }
-                        th scope="col" { (messages.applicant_reply) }
-                    } }
-                    tbody { @for round in &submission.returns { tr {
-                        td { (round.round) }
-                        td { (kind_name(lang, &round.kind)) }
-                        td.comment { (round.reviewer_comment) }
-                        td.reply { @if round.applicant_reply.is_empty() { (messages.no_reply) } @else { (round.applicant_reply) } }
-                    } } }
-                } }
-            }
+            (return_rounds(lang, &submission.returns, false))
         }
         section aria-labelledby="decision-title" {
             h2 #decision-title { (texts.decision_title) }
