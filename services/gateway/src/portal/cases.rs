@@ -64,6 +64,35 @@ pub(super) async fn enter(
     })
 }
 
+/// A signed-in form sent about one case: the visit (after the CSRF check
+/// of the form's token) and the case, or the page that refuses it.
+async fn enter_case_form(
+    core: &Core,
+    agency: &str,
+    portal: &str,
+    case_id: &str,
+    uri: &Uri,
+    headers: &HeaderMap,
+    csrf_token: &str,
+) -> Result<(Visit, Case), Response> {
+    let visit = enter(core, agency, portal, uri, headers).await?;
+    if core
+        .check_csrf(
+            &visit.caller.credentials,
+            &Method::POST,
+            headers,
+            Some(csrf_token),
+        )
+        .is_err()
+    {
+        return Err(forbidden(core, visit.language, uri, Some(&visit.site)));
+    }
+    match get_case(core, &visit.caller, case_id).await {
+        Ok(case) => Ok((visit, case)),
+        Err(status) => Err(refused(core, &visit, uri, &status)),
+    }
+}
+
 /// The answer to an intake refusal: a missing (or someone else's) case is
 /// the plain 404 page, a lost session the sign-in, the rest unavailable.
 fn refused(core: &Core, visit: &Visit, uri: &Uri, status: &tonic::Status) -> Response {
@@ -768,24 +797,19 @@ pub async fn withdraw(
     headers: HeaderMap,
     Form(form): Form<WithdrawForm>,
 ) -> Response {
-    let visit = match enter(&core, &agency, &portal, &uri, &headers).await {
-        Ok(visit) => visit,
-        Err(answer) => return answer,
-    };
-    if core
-        .check_csrf(
-            &visit.caller.credentials,
-            &Method::POST,
-            &headers,
-            Some(&form.csrf_token),
-        )
-        .is_err()
+    let (visit, case) = match enter_case_form(
+        &core,
+        &agency,
+        &portal,
+        &case_id,
+        &uri,
+        &headers,
+        &form.csrf_token,
+    )
+    .await
     {
-        return forbidden(&core, visit.language, &uri, Some(&visit.site));
-    }
-    let case = match get_case(&core, &visit.caller, &case_id).await {
-        Ok(case) => case,
-        Err(status) => return refused(&core, &visit, &uri, &status),
+        Ok(entered) => entered,
+        Err(answer) => return answer,
     };
     let messages = visit.language.lang.messages();
     if form.confirm.is_none() {
@@ -852,24 +876,19 @@ pub async fn resubmit(
     headers: HeaderMap,
     Form(form): Form<ResubmitForm>,
 ) -> Response {
-    let visit = match enter(&core, &agency, &portal, &uri, &headers).await {
-        Ok(visit) => visit,
-        Err(answer) => return answer,
-    };
-    if core
-        .check_csrf(
-            &visit.caller.credentials,
-            &Method::POST,
-            &headers,
-            Some(&form.csrf_token),
-        )
-        .is_err()
+    let (visit, case) = match enter_case_form(
+        &core,
+        &agency,
+        &portal,
+        &case_id,
+        &uri,
+        &headers,
+        &form.csrf_token,
+    )
+    .await
     {
-        return forbidden(&core, visit.language, &uri, Some(&visit.site));
-    }
-    let case = match get_case(&core, &visit.caller, &case_id).await {
-        Ok(case) => case,
-        Err(status) => return refused(&core, &visit, &uri, &status),
+        Ok(entered) => entered,
+        Err(answer) => return answer,
     };
     let lang = visit.language.lang;
     let messages = lang.messages();
