@@ -125,6 +125,16 @@ impl Core {
             })
     }
 
+    /// Whether a pre-login form (no session yet) carries the token bound to
+    /// the browser's anonymous cookie and comes from this site.
+    pub fn anonymous_form_allowed(&self, headers: &HeaderMap, form_token: &str) -> bool {
+        let binding =
+            credentials::cookie(headers, self.cookies.anonymous_cookie_name()).unwrap_or_default();
+        self.csrf
+            .check(&Method::POST, headers, &binding, Some(form_token))
+            .is_ok()
+    }
+
     /// The CSRF token for forms and scripts of a cookie session.
     pub fn csrf_token(&self, session_token: &str) -> String {
         self.csrf.token(session_token)

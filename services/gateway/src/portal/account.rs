@@ -25,7 +25,6 @@ use super::pages::{
 use super::site::{self, Site};
 use super::view::{self, FormError, Frame};
 use crate::core::Core;
-use crate::core::credentials::cookie;
 use crate::core::csrf::CSRF_FORM_FIELD;
 
 /// The texts of these pages, one struct per language (a missing
@@ -846,13 +845,6 @@ pub async fn revoke_session(
 
 // ------------------------------------------------------ forgot and reset
 
-fn checked_binding(core: &Core, headers: &HeaderMap, token: &str) -> bool {
-    let binding = cookie(headers, core.cookies.anonymous_cookie_name()).unwrap_or_default();
-    core.csrf
-        .check(&Method::POST, headers, &binding, Some(token))
-        .is_ok()
-}
-
 fn anonymous_page(
     core: &Core,
     language: Language,
@@ -964,7 +956,7 @@ pub async fn forgot(
             Ok(found) => found,
             Err(response) => return response,
         };
-    if !checked_binding(&core, &headers, &form.csrf_token) {
+    if !core.anonymous_form_allowed(&headers, &form.csrf_token) {
         return forbidden(&core, language, &uri, Some(&site));
     }
     let lang = language.lang;
@@ -1139,7 +1131,7 @@ pub async fn reset(
             Ok(found) => found,
             Err(response) => return response,
         };
-    if !checked_binding(&core, &headers, &form.csrf_token) {
+    if !core.anonymous_form_allowed(&headers, &form.csrf_token) {
         return forbidden(&core, language, &uri, Some(&site));
     }
     let lang = language.lang;

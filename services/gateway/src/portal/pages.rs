@@ -432,14 +432,10 @@ pub async fn login(
         Ok(found) => found,
         Err(lookup) => return lookup_failed(&core, language, &uri, lookup),
     };
-    let binding = cookie(&headers, core.cookies.anonymous_cookie_name()).unwrap_or_default();
-    if core
-        .csrf
-        .check(&Method::POST, &headers, &binding, Some(&form.csrf_token))
-        .is_err()
-    {
+    if !core.anonymous_form_allowed(&headers, &form.csrf_token) {
         return forbidden(&core, language, &uri, Some(&site));
     }
+    let binding = cookie(&headers, core.cookies.anonymous_cookie_name()).unwrap_or_default();
     let again = async |status: StatusCode, errors: Vec<FormError>| {
         let captcha = if site.captcha {
             match new_captcha(&core, &site, &form.pre_session).await {

@@ -463,13 +463,7 @@ pub async fn register(
         return lookup_failed(&core, language, &uri, site::Lookup::NotFound);
     }
     let token = form.remove(CSRF_FORM_FIELD).unwrap_or_default();
-    let checked_binding =
-        cookie(&headers, core.cookies.anonymous_cookie_name()).unwrap_or_default();
-    if core
-        .csrf
-        .check(&Method::POST, &headers, &checked_binding, Some(&token))
-        .is_err()
-    {
+    if !core.anonymous_form_allowed(&headers, &token) {
         return forbidden(&core, language, &uri, Some(&site));
     }
     let lang = language.lang;
