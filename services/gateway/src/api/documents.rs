@@ -131,38 +131,26 @@ async fn serve_upload(api: &Api, route: &Route, request: Request) -> Result<Resp
         }
     };
 
-    let (broken_tx, broken_rx) = oneshot::channel::<Broken>();
     let digest = Arc::new(Mutex::new(None::<String>));
-    let chunks = upload_chunks(body.into_data_stream(), limit, broken_tx, digest.clone());
-    let header_chunk = UploadDocumentChunk {
-        part: Some(Part::Header(header_message)),
-    };
-    let stream = futures::stream::iter([header_chunk]).chain(chunks);
-    let mut intake = api.core.upstreams.intake();
-    let call = intake.upload_document(
-        api.core
-            .upstreams
-            .streaming_request(stream, Some(caller.token())),
-    );
-    let outcome = tokio::select! {
-        answer = call => Ok(answer),
-        Ok(broken) = broken_rx => Err(broken),
-    };
-    let document = match outcome {
-        Ok(Ok(document)) => document.into_inner(),
-        Ok(Err(status)) => {
+    let sent = send_upload(
+        &api.core,
+        caller.token(),
+        header_message,
+        body.into_data_stream(),
+        limit,
+        digest.clone(),
+    )
+    .await;
+    let document = match sent {
+        Ok(document) => document,
+        Err(failure) => {
             if let Some(reservation) = reservation {
                 reservation.release().await;
             }
-            return Err(ApiError::Upstream(status));
-        }
-        Err(broken) => {
-            if let Some(reservation) = reservation {
-                reservation.release().await;
-            }
-            return Err(match broken {
-                Broken::TooLarge => ApiError::PayloadTooLarge { limit },
-                Broken::Unreadable => {
+            return Err(match failure {
+                UploadFailure::Refused(status) => ApiError::Upstream(status),
+                UploadFailure::TooLarge => ApiError::PayloadTooLarge { limit },
+                UploadFailure::BrokeOff => {
                     ApiError::invalid("body", "unreadable", "the upload broke off before its end")
                 }
             });
@@ -191,6 +179,49 @@ async fn serve_upload(api: &Api, route: &Route, request: Request) -> Result<Resp
     Ok((StatusCode::CREATED, [(header::CONTENT_TYPE, JSON)], answer).into_response())
 }
 
+/// Why an upload sent to intake produced no document.
+#[derive(Debug)]
+pub(crate) enum UploadFailure {
+    /// Intake refused it (the status says why, with its field errors).
+    Refused(tonic::Status),
+    /// The content went past the limit.
+    TooLarge,
+    /// The content broke off before its end.
+    BrokeOff,
+}
+
+/// Streams `body` to intake as one upload under `header`, in chunks of
+/// [`CHUNK_BYTES`], never holding it whole; `digest` gets the content's
+/// SHA-256 once the body has ended. A body that breaks off or grows past
+/// `limit` never reaches intake as a complete file (the call is dropped).
+pub(crate) async fn send_upload<S, E>(
+    core: &crate::core::Core,
+    token: &str,
+    header: UploadHeader,
+    body: S,
+    limit: usize,
+    digest: Arc<Mutex<Option<String>>>,
+) -> Result<laissez_proto::intake::v1::Document, UploadFailure>
+where
+    S: Stream<Item = Result<Bytes, E>> + Send + Unpin + 'static,
+{
+    let (broken_tx, broken_rx) = oneshot::channel::<Broken>();
+    let chunks = upload_chunks(body, limit, broken_tx, digest);
+    let header_chunk = UploadDocumentChunk {
+        part: Some(Part::Header(header)),
+    };
+    let stream = futures::stream::iter([header_chunk]).chain(chunks);
+    let mut intake = core.upstreams.intake();
+    let call = intake.upload_document(core.upstreams.streaming_request(stream, Some(token)));
+    tokio::select! {
+        answer = call => answer.map(tonic::Response::into_inner).map_err(UploadFailure::Refused),
+        Ok(broken) = broken_rx => Err(match broken {
+            Broken::TooLarge => UploadFailure::TooLarge,
+            Broken::Unreadable => UploadFailure::BrokeOff,
+        }),
+    }
+}
+
 fn route_name(route: &Route) -> String {
     format!("{} {}", route.spec.method, route.spec.path)
 }
@@ -198,14 +229,17 @@ fn route_name(route: &Route) -> String {
 /// The body as data chunks of at most [`CHUNK_BYTES`], hashed on the way.
 /// On a read error or past `limit` it reports why and then never yields
 /// again (ending the stream would tell intake the file is complete).
-fn upload_chunks(
-    body: axum::body::BodyDataStream,
+fn upload_chunks<S, E>(
+    body: S,
     limit: usize,
     broken: oneshot::Sender<Broken>,
     digest: Arc<Mutex<Option<String>>>,
-) -> impl Stream<Item = UploadDocumentChunk> + Send + 'static {
-    struct Feed {
-        body: axum::body::BodyDataStream,
+) -> impl Stream<Item = UploadDocumentChunk> + Send + 'static
+where
+    S: Stream<Item = Result<Bytes, E>> + Send + Unpin + 'static,
+{
+    struct Feed<S> {
+        body: S,
         pending: Bytes,
         seen: usize,
         limit: usize,

@@ -66,7 +66,7 @@ pub(super) async fn enter(
 
 /// A signed-in form sent about one case: the visit (after the CSRF check
 /// of the form's token) and the case, or the page that refuses it.
-async fn enter_case_form(
+pub(super) async fn enter_case_form(
     core: &Core,
     agency: &str,
     portal: &str,
@@ -95,7 +95,7 @@ async fn enter_case_form(
 
 /// The answer to an intake refusal: a missing (or someone else's) case is
 /// the plain 404 page, a lost session the sign-in, the rest unavailable.
-fn refused(core: &Core, visit: &Visit, uri: &Uri, status: &tonic::Status) -> Response {
+pub(super) fn refused(core: &Core, visit: &Visit, uri: &Uri, status: &tonic::Status) -> Response {
     match status.code() {
         tonic::Code::NotFound | tonic::Code::InvalidArgument | tonic::Code::PermissionDenied => {
             lookup_failed(core, visit.language, uri, Lookup::NotFound)
@@ -108,7 +108,11 @@ fn refused(core: &Core, visit: &Visit, uri: &Uri, status: &tonic::Status) -> Res
     }
 }
 
-async fn get_case(core: &Core, caller: &Caller, case_id: &str) -> Result<Case, tonic::Status> {
+pub(super) async fn get_case(
+    core: &Core,
+    caller: &Caller,
+    case_id: &str,
+) -> Result<Case, tonic::Status> {
     Ok(core
         .upstreams
         .intake()
@@ -122,7 +126,7 @@ async fn get_case(core: &Core, caller: &Caller, case_id: &str) -> Result<Case, t
         .into_inner())
 }
 
-fn state_of(case: &Case) -> CaseState {
+pub(super) fn state_of(case: &Case) -> CaseState {
     CaseState::try_from(case.state).unwrap_or(CaseState::Unspecified)
 }
 
@@ -138,7 +142,7 @@ fn withdrawable(state: CaseState) -> bool {
     )
 }
 
-fn returned(state: CaseState) -> bool {
+pub(super) fn returned(state: CaseState) -> bool {
     matches!(
         state,
         CaseState::ReturnedForCorrection | CaseState::ReturnedForSupplement
@@ -160,7 +164,7 @@ pub(super) fn size(bytes: u64) -> String {
     }
 }
 
-fn receipt(lang: Lang, case: &Case) -> String {
+pub(super) fn receipt(lang: Lang, case: &Case) -> String {
     if case.receipt_number.is_empty() {
         lang.messages().not_yet_numbered.to_owned()
     } else {
@@ -168,7 +172,7 @@ fn receipt(lang: Lang, case: &Case) -> String {
     }
 }
 
-fn case_path(site: &Site, case_id: &str) -> String {
+pub(super) fn case_path(site: &Site, case_id: &str) -> String {
     format!("{}cases/{}", site.base_path(), case_id)
 }
 /// The return rounds of a case: the reviewer's comment and the applicant's
@@ -207,15 +211,6 @@ fn kind_name(lang: Lang, kind: &str) -> String {
     }
 }
 
-/// An answer as the applicant gave it: text as it is, anything else as JSON.
-pub(super) fn answer_text(value: &serde_json::Value) -> String {
-    match value {
-        serde_json::Value::String(text) => text.clone(),
-        serde_json::Value::Null => String::new(),
-        other => other.to_string(),
-    }
-}
-
 pub(super) fn layout(
     core: &Core,
     visit: &Visit,
@@ -238,6 +233,39 @@ pub(super) fn layout(
         status,
         view::layout(&frame, header, content),
     )
+}
+
+/// The reply to a return and the button that sends the case back.
+pub(super) fn resubmit_form(
+    core: &Core,
+    visit: &Visit,
+    case: &Case,
+    uri: &Uri,
+    errors: &[FormError],
+    reply: &str,
+) -> Markup {
+    let messages = visit.language.lang.messages();
+    let action = format!(
+        "{}/resubmit{}",
+        case_path(&visit.site, &case.case_id),
+        lang_suffix(uri)
+    );
+    let error = errors.iter().find(|error| error.field == "reply");
+    html! {
+        form #resubmit-form method="post" action=(action) novalidate {
+            input type="hidden" name=(CSRF_FORM_FIELD) value=(core.csrf_token(visit.caller.session_token()));
+            div.field.field-error[error.is_some()] {
+                label for="reply" { (messages.reply) }
+                @if let Some(error) = error {
+                    p.error-message #reply-error { (error.message) }
+                }
+                textarea #reply name="reply" rows="4"
+                    aria-describedby=[error.map(|_| "reply-error")]
+                    aria-invalid=[error.map(|_| "true")] { (reply) }
+            }
+            div.actions { button.primary #resubmit type="submit" { (messages.resubmit) } }
+        }
+    }
 }
 
 // ------------------------------------------------------------ case page
@@ -273,19 +301,12 @@ fn render_case(
     let site = &visit.site;
     let state = state_of(case);
     let suffix = lang_suffix(uri);
-    let answers: Vec<(String, String)> =
-        serde_json::from_str::<serde_json::Value>(&case.answers_json)
-            .ok()
-            .and_then(|value| value.as_object().cloned())
-            .unwrap_or_default()
-            .iter()
-            .map(|(field, value)| {
-                let label = site
-                    .field_label(&case.application_type, field)
-                    .map_or_else(|| field.clone(), |label| label.get(lang).to_owned());
-                (label, answer_text(value))
-            })
-            .collect();
+    let answers = super::apply::spec::labelled_answers(
+        site,
+        &case.application_type,
+        &case.answers_json,
+        lang,
+    );
     let base = case_path(site, &case.case_id);
     let content = html! {
         (view::error_summary(lang, errors))
@@ -303,8 +324,14 @@ fn render_case(
                     (when(case.submitted_at.as_ref()).unwrap_or_else(|| messages.not_submitted.to_owned()))
                 }
             }
-            @if withdrawable(state) {
-                p { a.button.secondary href=(format!("{base}/withdraw{suffix}")) { (messages.withdraw) } }
+            p.actions {
+                @if state == CaseState::Draft {
+                    a.button.primary #continue href=(format!("{base}/form{suffix}")) { (super::apply::texts(lang).continue_application) }
+                    " "
+                }
+                @if withdrawable(state) {
+                    a.button.secondary href=(format!("{base}/withdraw{suffix}")) { (messages.withdraw) }
+                }
             }
         }
         @if returned(state) {
@@ -319,20 +346,15 @@ fn render_case(
                 } @else {
                     (messages.returned_supplement)
                 } }
-                form method="post" action=(format!("{base}/resubmit{suffix}")) novalidate {
-                    input type="hidden" name=(CSRF_FORM_FIELD) value=(core.csrf_token(visit.caller.session_token()));
-                    @let error = errors.iter().find(|error| error.field == "reply");
-                    div.field.field-error[error.is_some()] {
-                        label for="reply" { (messages.reply) }
-                        @if let Some(error) = error {
-                            p.error-message #reply-error { (error.message) }
-                        }
-                        textarea #reply name="reply" rows="4"
-                            aria-describedby=[error.map(|_| "reply-error")]
-                            aria-invalid=[error.map(|_| "true")] { (reply) }
+                @let words = super::apply::texts(lang);
+                p.actions {
+                    @if state == CaseState::ReturnedForCorrection {
+                        a.button.secondary #edit-answers href=(format!("{base}/form{suffix}")) { (words.edit_answers) }
+                        " "
                     }
-                    div.actions { button.primary type="submit" { (messages.resubmit) } }
+                    a.button.secondary #add-documents href=(format!("{base}/documents{suffix}")) { (words.add_documents) }
                 }
+                (resubmit_form(core, visit, case, uri, errors, reply))
             }
         }
         section aria-labelledby="answers-title" {

@@ -5,7 +5,8 @@
 //! (or, before sign-in, to the anonymous binding cookie), rate limits and
 //! the security headers of every answer.
 //!
-//! Pages so far: sign-in (with the agency's captcha and "another image"),
+//! Pages so far: the application wizard (types, notice and start, form,
+//! documents with uploads, check, submission and receipt), sign-in (with the agency's captcha and "another image"),
 //! sign-out (optionally everywhere), the dashboard (notice board, a tab
 //! per application type, the sections of each), the progress query, a
 //! case's page, withdrawal and resubmission after a return, the account
@@ -17,6 +18,7 @@
 
 mod account;
 mod applicants;
+mod apply;
 mod cases;
 pub mod i18n;
 mod pages;
@@ -27,6 +29,7 @@ mod staff;
 pub mod view;
 
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::extract::{Query, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -36,12 +39,30 @@ use crate::core::Core;
 use crate::core::edge::body_limit;
 
 const CSS: &str = include_str!("portal.css");
+const UPLOAD_JS: &str = include_str!("upload.js");
+
+/// Room for the multipart framing and the CSRF token around an uploaded file.
+const UPLOAD_FORM_OVERHEAD: usize = 64 * 1024;
 
 /// The `/portal` router.
 pub fn router(core: Core) -> Router {
     let limit = core.max_body_bytes;
+    // A file and the form around it: the file's own limit is enforced as
+    // it streams (and by intake per requirement); this bounds the rest.
+    let upload_limit = core.max_upload_bytes + UPLOAD_FORM_OVERHEAD;
+    let uploads = Router::new()
+        .route(
+            "/portal/{agency}/{portal}/cases/{case_id}/documents/{requirement}",
+            axum::routing::post(apply::upload),
+        )
+        .layer(axum::middleware::from_fn_with_state(
+            upload_limit,
+            body_limit,
+        ))
+        .layer(DefaultBodyLimit::max(upload_limit));
     Router::new()
         .route("/portal/static/portal.css", get(stylesheet))
+        .route("/portal/static/upload.js", get(upload_script))
         .route("/activate", get(emailed_link))
         .route("/reset-password", get(emailed_link))
         .route("/portal/{agency}/{portal}", get(pages::to_dashboard))
@@ -128,7 +149,37 @@ pub fn router(core: Core) -> Router {
             "/portal/{agency}/{portal}/reset-password",
             get(account::reset_form).post(account::reset),
         )
+        .route("/portal/{agency}/{portal}/apply", get(apply::types_page))
+        .route(
+            "/portal/{agency}/{portal}/apply/{application_type}",
+            get(apply::start_page).post(apply::start),
+        )
+        .route(
+            "/portal/{agency}/{portal}/cases/{case_id}/form",
+            get(apply::form_page).post(apply::save_form),
+        )
+        .route(
+            "/portal/{agency}/{portal}/cases/{case_id}/documents",
+            get(apply::documents_page),
+        )
+        .route(
+            "/portal/{agency}/{portal}/cases/{case_id}/documents/{document_id}/delete",
+            axum::routing::post(apply::delete_document),
+        )
+        .route(
+            "/portal/{agency}/{portal}/cases/{case_id}/check",
+            get(apply::check_page),
+        )
+        .route(
+            "/portal/{agency}/{portal}/cases/{case_id}/submit",
+            axum::routing::post(apply::submit),
+        )
+        .route(
+            "/portal/{agency}/{portal}/cases/{case_id}/receipt",
+            get(apply::receipt_page),
+        )
         .layer(axum::middleware::from_fn_with_state(limit, body_limit))
+        .merge(uploads)
         .with_state(core)
 }
 
@@ -162,6 +213,23 @@ async fn emailed_link(
     }
     let page = uri.path().trim_start_matches('/');
     Redirect::to(&format!("/portal/{agency}/{portal}/{page}?token={token}")).into_response()
+}
+
+async fn upload_script() -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/javascript; charset=utf-8"),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=3600"),
+            ),
+        ],
+        UPLOAD_JS,
+    )
+        .into_response()
 }
 
 async fn stylesheet() -> Response {

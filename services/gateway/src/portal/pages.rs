@@ -708,6 +708,7 @@ pub(super) fn signed_in_header(
         nav.account aria-label=(messages.my_applications) {
             ul {
                 li { a href=(format!("{base}{suffix}")) { (messages.dashboard) } }
+                li { a #nav-apply href=(format!("{base}apply{suffix}")) { (super::apply::texts(lang).apply) } }
                 li { a href=(format!("{base}cases{suffix}")) { (messages.all_cases) } }
                 li { a href=(format!("{base}applicants{suffix}")) { (super::applicants::texts(lang).applicants) } }
                 li { a href=(format!("{base}account{suffix}")) { (super::account::texts(lang).account) } }

@@ -22,7 +22,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use tonic::transport::Channel;
 
-use super::cases::{answer_text, return_rounds, size, when};
+use super::cases::{return_rounds, size, when};
 use super::i18n::{self, Lang};
 use super::pages::{Language, forbidden, lang_suffix, lookup_failed, page, to_login, unavailable};
 use super::site::{Lookup, Site};
@@ -665,20 +665,16 @@ fn case_content(
     let site = &desk.site;
     let suffix = lang_suffix(uri);
     let submission = case.submission.as_ref();
-    let answers: Vec<(String, String)> = submission
-        .and_then(|submission| {
-            serde_json::from_str::<serde_json::Value>(&submission.answers_json).ok()
+    let answers = submission
+        .map(|submission| {
+            super::apply::spec::labelled_answers(
+                site,
+                &case.application_type,
+                &submission.answers_json,
+                lang,
+            )
         })
-        .and_then(|value| value.as_object().cloned())
-        .unwrap_or_default()
-        .iter()
-        .map(|(field, value)| {
-            let label = site
-                .field_label(&case.application_type, field)
-                .map_or_else(|| field.clone(), |label| label.get(lang).to_owned());
-            (label, answer_text(value))
-        })
-        .collect();
+        .unwrap_or_default();
     let decision_action = format!(
         "{}review/cases/{}/decision{suffix}",
         site.base_path(),

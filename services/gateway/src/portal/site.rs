@@ -29,7 +29,21 @@ impl Site {
         format!("/portal/{}/{}/", self.agency, self.portal)
     }
 
-    fn application_type(&self, code: &str) -> Option<&serde_json::Value> {
+    /// The application types applicants of this portal may file.
+    pub fn portal_types(&self) -> Vec<&serde_json::Value> {
+        self.catalog["application_types"]
+            .as_array()
+            .map(|types| {
+                types
+                    .iter()
+                    .filter(|candidate| candidate["portal"] == self.portal.as_str())
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// An application type of the catalog, by its code.
+    pub fn application_type(&self, code: &str) -> Option<&serde_json::Value> {
         self.catalog["application_types"]
             .as_array()?
             .iter()

@@ -12,6 +12,7 @@ mod openapi;
 mod portal;
 mod portal_account;
 mod portal_applicants;
+mod portal_apply;
 mod portal_cases;
 mod portal_registration;
 mod portal_review;

@@ -67,7 +67,7 @@ async fn a_case_page_shows_its_case_to_its_applicant_only_and_withdraws_twice_co
         "<dd class=\"state\">Draft</dd>",
         "Not submitted yet",
         "Planned port of entry",
-        "xiamen_wutong",
+        "Xiamen Wutong Passenger Terminal",
         "Permit photo",
         "Taiwan ID card (front)",
         "photo.png",

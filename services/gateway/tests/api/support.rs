@@ -564,6 +564,11 @@ impl Stack {
     /// A Taiwan mainland student: the agency's record, registration,
     /// activation from the emailed link, and a captcha-checked sign-in.
     pub async fn tw_student(&self) -> String {
+        self.tw_student_with_id().await.1
+    }
+
+    /// As [`Stack::tw_student`], with the student's mainland ID number.
+    pub async fn tw_student_with_id(&self) -> (String, String) {
         let sequence = self.next_sequence();
         let id_number = mainland_id(sequence);
         let login = format!("student{sequence}");
@@ -632,7 +637,8 @@ impl Stack {
         )
         .await
         .ok();
-        self.login(TW, TW_PORTAL, &login, PASSWORD, true).await
+        let session = self.login(TW, TW_PORTAL, &login, PASSWORD, true).await;
+        (id_number, session)
     }
 
     /// The platform operator, signed in with a second factor.

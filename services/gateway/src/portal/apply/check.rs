@@ -1,0 +1,245 @@
+//! The check page (everything the application says, with links back to
+//! change it), submission, and the receipt. A case returned for
+//! correction or supplement ends here too, with the reply and resubmission
+//! form instead of the submit button.
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::Response;
+use laissez_proto::intake::v1::{Case, CaseState, SubmitRequest};
+use maud::html;
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::spec::{Fault, Place, TypeSpec, display_answer, field_code, is_upload};
+use super::{case_page_path, fault_summary, see_other, step_path, texts, type_of};
+use crate::core::Core;
+use crate::core::csrf::CSRF_FORM_FIELD;
+use crate::portal::cases::{
+    Visit, enter, enter_case_form, get_case, layout, receipt, refused, resubmit_form, returned,
+    size, state_of,
+};
+use crate::portal::i18n::Text;
+
+/// `GET …/cases/{case_id}/check`.
+pub async fn check_page(
+    State(core): State<Core>,
+    Path((agency, portal, case_id)): Path<(String, String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let visit = match enter(&core, &agency, &portal, &uri, &headers).await {
+        Ok(visit) => visit,
+        Err(answer) => return answer,
+    };
+    let case = match get_case(&core, &visit.caller, &case_id).await {
+        Ok(case) => case,
+        Err(status) => return refused(&core, &visit, &uri, &status),
+    };
+    let state = state_of(&case);
+    if state != CaseState::Draft && !returned(state) {
+        return see_other(&case_page_path(&visit, &case.case_id, &uri));
+    }
+    let kind = match type_of(&core, &visit, &uri, &case.application_type) {
+        Ok(kind) => kind,
+        Err(answer) => return answer,
+    };
+    render(&core, &visit, &uri, StatusCode::OK, &case, &kind, &[])
+}
+
+fn render(
+    core: &Core,
+    visit: &Visit,
+    uri: &Uri,
+    status: StatusCode,
+    case: &Case,
+    kind: &TypeSpec<'_>,
+    faults: &[Fault],
+) -> Response {
+    let lang = visit.language.lang;
+    let words = texts(lang);
+    let messages = lang.messages();
+    let answers = serde_json::from_str::<Value>(&case.answers_json).unwrap_or(Value::Null);
+    let form_path = step_path(visit, &case.case_id, "form", uri);
+    let documents_path = step_path(visit, &case.case_id, "documents", uri);
+    let state = state_of(case);
+    let answers_editable = super::answers_editable(state);
+    let content = html! {
+        (fault_summary(lang, faults, |fault| match &fault.place {
+            Place::Field(code) => Some(format!("{form_path}#f-{code}")),
+            Place::Upload(code) => Some(format!("{documents_path}#upload-{code}")),
+            _ => None,
+        }))
+        p { @if returned(state) { (words.check_returned) } @else { (words.check_intro) } }
+        h2 { (kind.name().get(lang)) }
+        @for (title, fields) in kind.sections() {
+            @let shown: Vec<_> = fields.into_iter().filter(|field| !is_upload(field)).collect();
+            @if !shown.is_empty() {
+                section.check-section {
+                    h3 { (title.get(lang)) }
+                    dl.answers {
+                        @for field in shown {
+                            @let value = &answers[field_code(field)];
+                            dt { (Text::from_json(&field["label"]).get(lang)) }
+                            dd { (display_answer(&visit.site, Some(field), value, lang)) }
+                        }
+                    }
+                }
+            }
+        }
+        @if answers_editable {
+            p { a #change-answers href=(form_path) { (words.change_answers) } }
+        }
+        section aria-labelledby="documents-title" {
+            h2 #documents-title { (messages.documents) }
+            @if case.documents.is_empty() {
+                p { (words.nothing_uploaded) }
+            } @else {
+                ul.documents {
+                    @for document in &case.documents {
+                        li {
+                            (kind.uploads().iter().find(|upload| upload.code == document.requirement)
+                                .map_or_else(|| document.requirement.clone(), |upload| upload.name.get(lang).to_owned()))
+                            ": " (document.file_name) " (" (size(document.size_bytes)) ")"
+                        }
+                    }
+                }
+            }
+            p { a #change-documents href=(documents_path) { (words.change_documents) } }
+        }
+        @if returned(state) {
+            (resubmit_form(core, visit, case, uri, &[], ""))
+        } @else {
+            form #submit method="post" action=(step_path(visit, &case.case_id, "submit", uri)) {
+                input type="hidden" name=(CSRF_FORM_FIELD) value=(core.csrf_token(visit.caller.session_token()));
+                div.actions { button.primary #submit-application type="submit" { (words.submit) } }
+            }
+        }
+    };
+    layout(core, visit, uri, status, words.check_title, content)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct SubmitForm {
+    csrf_token: String,
+}
+
+/// `POST …/cases/{case_id}/submit`: intake numbers the case and snapshots
+/// it, or says everything that is missing.
+pub async fn submit(
+    State(core): State<Core>,
+    Path((agency, portal, case_id)): Path<(String, String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+    Form(form): Form<SubmitForm>,
+) -> Response {
+    let (visit, case) = match enter_case_form(
+        &core,
+        &agency,
+        &portal,
+        &case_id,
+        &uri,
+        &headers,
+        &form.csrf_token,
+    )
+    .await
+    {
+        Ok(entered) => entered,
+        Err(answer) => return answer,
+    };
+    if state_of(&case) != CaseState::Draft {
+        return see_other(&case_page_path(&visit, &case.case_id, &uri));
+    }
+    let kind = match type_of(&core, &visit, &uri, &case.application_type) {
+        Ok(kind) => kind,
+        Err(answer) => return answer,
+    };
+    let submitted = core
+        .upstreams
+        .intake()
+        .submit(core.upstreams.request(
+            SubmitRequest {
+                case_ids: vec![case.case_id.clone()],
+            },
+            Some(visit.caller.token()),
+        ))
+        .await;
+    match submitted {
+        Ok(_) => see_other(&step_path(&visit, &case.case_id, "receipt", &uri)),
+        Err(status) if status.code() == tonic::Code::InvalidArgument => {
+            let problem = laissez_kit::Problem::from_status(&status);
+            let lang = visit.language.lang;
+            let faults = super::spec::faults(&visit.site, &kind, &problem.errors, lang);
+            let check_uri: Uri = step_path(&visit, &case.case_id, "check", &uri)
+                .parse()
+                .unwrap_or_else(|_| uri.clone());
+            render(
+                &core,
+                &visit,
+                &check_uri,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &case,
+                &kind,
+                &faults,
+            )
+        }
+        Err(status) if status.code() == tonic::Code::FailedPrecondition => {
+            see_other(&case_page_path(&visit, &case.case_id, &uri))
+        }
+        Err(status) => refused(&core, &visit, &uri, &status),
+    }
+}
+
+/// `GET …/cases/{case_id}/receipt`: the receipt and group numbers.
+pub async fn receipt_page(
+    State(core): State<Core>,
+    Path((agency, portal, case_id)): Path<(String, String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let visit = match enter(&core, &agency, &portal, &uri, &headers).await {
+        Ok(visit) => visit,
+        Err(answer) => return answer,
+    };
+    let case = match get_case(&core, &visit.caller, &case_id).await {
+        Ok(case) => case,
+        Err(status) => return refused(&core, &visit, &uri, &status),
+    };
+    if case.receipt_number.is_empty() {
+        return see_other(&case_page_path(&visit, &case.case_id, &uri));
+    }
+    let lang = visit.language.lang;
+    let words = texts(lang);
+    let messages = lang.messages();
+    let suffix = super::lang_suffix(&uri);
+    let content = html! {
+        div.outcome role="status" {
+            dl.summary {
+                dt { (messages.receipt_number) }
+                dd #receipt-number { (receipt(lang, &case)) }
+                dt { (messages.group_number) }
+                dd #group-number { (case.group_number) }
+                dt { (messages.application_type) }
+                dd { (visit.site.type_name(&case.application_type).get(lang)) }
+                dt { (messages.applicant) }
+                dd { (case.applicant_masked_name) }
+            }
+            p { (words.receipt_body) }
+        }
+        p {
+            a.button.primary #view-case href=(case_page_path(&visit, &case.case_id, &uri)) { (words.view_case) }
+            " "
+            a.button.secondary href=(format!("{}{suffix}", visit.site.base_path())) { (words.to_dashboard) }
+        }
+    };
+    layout(
+        &core,
+        &visit,
+        &uri,
+        StatusCode::OK,
+        words.receipt_title,
+        content,
+    )
+}
