@@ -192,7 +192,7 @@ fn upload_section(
         super::lang_suffix(uri)
     );
     html! {
-        section.upload id=(format!("upload-{code}")) aria-labelledby=(format!("upload-{code}-title")) {
+        section.upload id=(format!("requirement-{code}")) aria-labelledby=(format!("upload-{code}-title")) {
             h3 id=(format!("upload-{code}-title")) {
                 (name)
                 @if has { " " span.badge { (words.uploaded) } }
@@ -202,7 +202,7 @@ fn upload_section(
                 @if let Some(max) = upload.max_bytes { " · " (words.largest_file) ": " (size(max)) }
                 @if let Some(note) = &upload.note { br; (note.get(lang)) }
             }
-            form.upload id=(format!("upload-{code}-form")) method="post" action=(action)
+            form.upload id=(format!("upload-{code}")) method="post" action=(action)
                 enctype="multipart/form-data" novalidate {
                 input type="hidden" name=(CSRF_FORM_FIELD) value=(csrf);
                 div.field.field-error[fault.is_some()] {
