@@ -16,14 +16,19 @@
 //! and a claimed case with its decision form and audit history.
 
 mod account;
+mod admin;
+mod admin_announcements;
+mod admin_catalog;
 mod applicants;
 mod cases;
 pub mod i18n;
 mod pages;
+mod problems;
 mod registration;
 mod review;
 pub mod site;
 mod staff;
+mod staff_desk;
 pub mod view;
 
 use axum::Router;
@@ -66,6 +71,35 @@ pub fn router(core: Core) -> Router {
         .route(
             "/portal/{agency}/{portal}/review/cases/{case_id}/decision",
             axum::routing::post(review::decide),
+        )
+        .route("/portal/{agency}/{portal}/admin", get(admin::home))
+        .route(
+            "/portal/{agency}/{portal}/admin/catalog",
+            get(admin_catalog::catalog_page),
+        )
+        .route(
+            "/portal/{agency}/{portal}/admin/catalog/validate",
+            axum::routing::post(admin_catalog::validate),
+        )
+        .route(
+            "/portal/{agency}/{portal}/admin/catalog/publish",
+            axum::routing::post(admin_catalog::publish),
+        )
+        .route(
+            "/portal/{agency}/{portal}/admin/announcements",
+            get(admin_announcements::list),
+        )
+        .route(
+            "/portal/{agency}/{portal}/admin/announcements/new",
+            get(admin_announcements::new_form).post(admin_announcements::create),
+        )
+        .route(
+            "/portal/{agency}/{portal}/admin/announcements/{announcement_id}/edit",
+            get(admin_announcements::edit_form).post(admin_announcements::update),
+        )
+        .route(
+            "/portal/{agency}/{portal}/admin/announcements/{announcement_id}/delete",
+            get(admin_announcements::delete_page).post(admin_announcements::delete),
         )
         .route("/portal/{agency}/{portal}/cases", get(cases::case_list))
         .route(

@@ -11,6 +11,7 @@ mod journey;
 mod openapi;
 mod portal;
 mod portal_account;
+mod portal_admin;
 mod portal_applicants;
 mod portal_cases;
 mod portal_registration;
