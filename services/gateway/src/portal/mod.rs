@@ -22,6 +22,7 @@ mod admin_catalog;
 mod applicants;
 mod cases;
 pub mod i18n;
+mod messages;
 mod pages;
 mod problems;
 mod registration;
@@ -100,6 +101,15 @@ pub fn router(core: Core) -> Router {
         .route(
             "/portal/{agency}/{portal}/admin/announcements/{announcement_id}/delete",
             get(admin_announcements::delete_page).post(admin_announcements::delete),
+        )
+        .route("/portal/{agency}/{portal}/messages", get(messages::list))
+        .route(
+            "/portal/{agency}/{portal}/messages/read-all",
+            axum::routing::post(messages::read_all),
+        )
+        .route(
+            "/portal/{agency}/{portal}/messages/{message_id}",
+            get(messages::message_page),
         )
         .route("/portal/{agency}/{portal}/cases", get(cases::case_list))
         .route(

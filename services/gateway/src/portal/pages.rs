@@ -673,7 +673,8 @@ pub async fn dashboard(
     };
     let lang = language.lang;
     let messages = lang.messages();
-    let header_extra = signed_in_header(&core, &site, &uri, &caller, lang);
+    let unread = super::messages::unread_count(&core, &caller).await;
+    let header_extra = signed_in_header(&core, &site, &uri, &caller, lang, unread);
     let frame = Frame {
         lang,
         uri: &uri,
@@ -699,6 +700,7 @@ pub(super) fn signed_in_header(
     uri: &Uri,
     caller: &Caller,
     lang: Lang,
+    unread: Option<u64>,
 ) -> Markup {
     let messages = lang.messages();
     let base = site.base_path();
@@ -711,6 +713,7 @@ pub(super) fn signed_in_header(
                 li { a href=(format!("{base}cases{suffix}")) { (messages.all_cases) } }
                 li { a href=(format!("{base}applicants{suffix}")) { (super::applicants::texts(lang).applicants) } }
                 li { a href=(format!("{base}account{suffix}")) { (super::account::texts(lang).account) } }
+                li { (super::messages::header_link(lang, &format!("{base}messages{suffix}"), unread)) }
             }
         }
         form.sign-out method="post" action=(logout_action) {

@@ -14,6 +14,7 @@ mod portal_account;
 mod portal_admin;
 mod portal_applicants;
 mod portal_cases;
+mod portal_messages;
 mod portal_registration;
 mod portal_review;
 mod security;
