@@ -27,6 +27,7 @@ mod pages;
 mod problems;
 mod registration;
 mod review;
+mod review_actions;
 pub mod site;
 mod staff;
 mod staff_desk;
@@ -110,6 +111,26 @@ pub fn router(core: Core) -> Router {
         .route(
             "/portal/{agency}/{portal}/messages/{message_id}",
             get(messages::message_page),
+        )
+        .route(
+            "/portal/{agency}/{portal}/review/cases/{case_id}/release",
+            axum::routing::post(review_actions::release),
+        )
+        .route(
+            "/portal/{agency}/{portal}/review/cases/{case_id}/reassign",
+            axum::routing::post(review_actions::reassign),
+        )
+        .route(
+            "/portal/{agency}/{portal}/review/cases/{case_id}/priority",
+            axum::routing::post(review_actions::request_priority),
+        )
+        .route(
+            "/portal/{agency}/{portal}/review/cases/{case_id}/priority/resolve",
+            axum::routing::post(review_actions::resolve_priority),
+        )
+        .route(
+            "/portal/{agency}/{portal}/review/cases/{case_id}/sign-off",
+            axum::routing::post(review_actions::sign_off),
         )
         .route("/portal/{agency}/{portal}/cases", get(cases::case_list))
         .route(
