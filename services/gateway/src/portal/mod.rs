@@ -31,6 +31,7 @@ mod review_actions;
 pub mod site;
 mod staff;
 mod staff_desk;
+mod staff_totp;
 pub mod view;
 
 use axum::Router;
@@ -131,6 +132,15 @@ pub fn router(core: Core) -> Router {
         .route(
             "/portal/{agency}/{portal}/review/cases/{case_id}/sign-off",
             axum::routing::post(review_actions::sign_off),
+        )
+        .route("/portal/{agency}/{portal}/totp", get(staff_totp::totp_page))
+        .route(
+            "/portal/{agency}/{portal}/totp/begin",
+            axum::routing::post(staff_totp::begin),
+        )
+        .route(
+            "/portal/{agency}/{portal}/totp/confirm",
+            axum::routing::post(staff_totp::confirm),
         )
         .route("/portal/{agency}/{portal}/cases", get(cases::case_list))
         .route(

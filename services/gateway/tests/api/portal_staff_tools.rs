@@ -1,12 +1,13 @@
-//! The reviewer's case actions on the staff portal, against real
-//! services: requesting and accepting priority, releasing a claim,
-//! reassigning (senior reviewers), and sign-off refused while nothing
-//! awaits it.
+//! The reviewer's case actions and the staff authenticator enrolment on
+//! the staff portal, against real services: requesting and accepting
+//! priority, releasing a claim, reassigning (senior reviewers), sign-off
+//! refused while nothing awaits it, and a new staff member signing in
+//! without a code and enrolling an authenticator.
 
 use serde_json::json;
 
 use crate::journey::{eventually, post_with_key};
-use crate::portal::{error_summary, form, input_value, page};
+use crate::portal::{error_summary, form, input_value, page, set_cookie};
 use crate::support::*;
 
 const STAFF_BASE: &str = "/portal/fj-exit-entry/staff/";
@@ -306,5 +307,187 @@ async fn reviewers_request_priority_release_and_reassign_a_case() {
     )
     .await;
     assert_eq!(elsewhere.status, 403, "{}", elsewhere.text());
+    stack.stop().await;
+}
+
+/// A staff account invited by the operator, its password set from the
+/// invitation, no authenticator yet.
+async fn invited_staff(stack: &Stack, operator: &str, login: &str) {
+    let created = stack
+        .post(
+            "/api/v1/admin/staff",
+            Some(operator),
+            json!({
+                "agency": FJ,
+                "login_name": login,
+                "email": format!("{login}@agency.example"),
+                "display_name": login,
+                "roles": ["reviewer"],
+            }),
+        )
+        .await
+        .ok();
+    let account_id = created["account_id"].as_str().unwrap().to_owned();
+    let invitation = stack
+        .identity_events::<laissez_proto::events::v1::PasswordResetRequested>()
+        .await
+        .into_iter()
+        .rev()
+        .find(|event| event.account_id == account_id)
+        .expect("an invitation");
+    let token = invitation.reset_url.split("token=").nth(1).unwrap();
+    stack
+        .post(
+            "/api/v1/password-resets",
+            None,
+            json!({
+                "token": token,
+                "new_password": STAFF_PASSWORD,
+                "new_password_confirmation": STAFF_PASSWORD,
+            }),
+        )
+        .await
+        .ok();
+}
+
+async fn totp_secret(stack: &Stack, login: &str) -> Vec<u8> {
+    sqlx::query_scalar("SELECT totp_secret FROM accounts WHERE agency = $1 AND login_name = $2")
+        .bind(FJ)
+        .bind(login)
+        .fetch_one(stack.identity.pool())
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_new_staff_member_signs_in_without_a_code_and_enrols_an_authenticator() {
+    let stack = Stack::start(Services::INTAKE).await;
+    let operator = stack.operator().await;
+    let login = "fj.newcomer";
+    invited_staff(&stack, &operator, login).await;
+
+    // The sign-in form, without a code: the session may only enrol.
+    let shown = page(&stack, &format!("{STAFF_BASE}login?lang=en"), None, None).await;
+    let html = shown.text();
+    let (binding, _) = set_cookie(&shown, "__Host-laissez-anon").expect("a binding");
+    let anonymous = format!("__Host-laissez-anon={binding}");
+    let signed_in = form(
+        &stack,
+        &format!("{STAFF_BASE}login?lang=en"),
+        &anonymous,
+        &[
+            ("csrf_token", input_value(&html, "csrf_token").as_str()),
+            ("pre_session", input_value(&html, "pre_session").as_str()),
+            ("captcha_id", input_value(&html, "captcha_id").as_str()),
+            ("login_name", login),
+            ("password", STAFF_PASSWORD),
+            ("captcha_answer", CAPTCHA),
+            ("totp_code", ""),
+        ],
+    )
+    .await;
+    assert_eq!(signed_in.status, 303, "{}", signed_in.text());
+    assert_eq!(
+        signed_in.header("location"),
+        Some(format!("{STAFF_BASE}totp?lang=en").as_str())
+    );
+    let (session, _) = set_cookie(&signed_in, "__Host-laissez-session").expect("a session");
+    let cookie = cookie_of(&session);
+    // Nothing else opens yet.
+    let queue = page(&stack, &format!("{STAFF_BASE}review"), Some(&cookie), None).await;
+    assert_eq!(queue.status, 303, "{}", queue.text());
+
+    let totp = format!("{STAFF_BASE}totp?lang=en");
+    let start = page(&stack, &totp, Some(&cookie), None).await;
+    assert_eq!(start.status, 200, "{}", start.text());
+    let start_html = main_of(&start.text());
+    assert!(
+        start_html.contains("Set up your authenticator"),
+        "{start_html}"
+    );
+    let token = input_value(&start_html, "csrf_token");
+    let begin = format!("{STAFF_BASE}totp/begin?lang=en");
+    let forged = form(&stack, &begin, &cookie, &[("csrf_token", "forged")]).await;
+    assert_eq!(forged.status, 403, "{}", forged.text());
+    let begun = form(&stack, &begin, &cookie, &[("csrf_token", token.as_str())]).await;
+    assert_eq!(begun.status, 200, "{}", begun.text());
+    let begun_html = main_of(&begun.text());
+    assert!(begun_html.contains("otpauth://totp/"), "{begun_html}");
+    assert!(begun_html.contains("<label for=\"code\">Code</label>"));
+
+    let confirm = format!("{STAFF_BASE}totp/confirm?lang=en");
+    let empty = form(
+        &stack,
+        &confirm,
+        &cookie,
+        &[("csrf_token", token.as_str()), ("code", "")],
+    )
+    .await;
+    assert_eq!(empty.status, 422, "{}", empty.text());
+    assert!(
+        error_summary(&empty.text())
+            .unwrap()
+            .contains("href=\"#code\"")
+    );
+    let secret = totp_secret(&stack, login).await;
+    let step = chrono::Utc::now().timestamp().div_euclid(30);
+    let right = laissez_identity::totp::code_at_step(&secret, step, 6);
+    let wrong = if right == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    let refused = form(
+        &stack,
+        &confirm,
+        &cookie,
+        &[("csrf_token", token.as_str()), ("code", wrong)],
+    )
+    .await;
+    assert_eq!(refused.status, 422, "{}", refused.text());
+    assert!(
+        error_summary(&refused.text())
+            .unwrap()
+            .contains("The code is wrong")
+    );
+    let forged = form(
+        &stack,
+        &confirm,
+        &cookie,
+        &[("csrf_token", "forged"), ("code", right.as_str())],
+    )
+    .await;
+    assert_eq!(forged.status, 403, "{}", forged.text());
+    let confirmed = form(
+        &stack,
+        &confirm,
+        &cookie,
+        &[("csrf_token", token.as_str()), ("code", right.as_str())],
+    )
+    .await;
+    assert_eq!(confirmed.status, 303, "{}", confirmed.text());
+    assert_eq!(
+        confirmed.header("location"),
+        Some(format!("{STAFF_BASE}review?lang=en").as_str())
+    );
+    // The session now has its second factor (review itself does not run
+    // in this stack: the queue is past the sign-in, unavailable).
+    let done = page(&stack, &totp, Some(&cookie), None).await;
+    assert!(done.text().contains("Your authenticator is set up"));
+    let queue = page(&stack, &format!("{STAFF_BASE}review"), Some(&cookie), None).await;
+    assert_eq!(queue.status, 503, "{}", queue.text());
+
+    // An applicant's session is not a staff member's.
+    let (_, applicant) = stack.fj_applicant().await;
+    let theirs = page(&stack, &totp, Some(&cookie_of(&applicant)), None).await;
+    assert_eq!(theirs.status, 403, "{}", theirs.text());
+    let none = page(
+        &stack,
+        &format!("/portal/{FJ}/{FJ_PORTAL}/totp"),
+        Some(&cookie_of(&applicant)),
+        None,
+    )
+    .await;
+    assert_eq!(none.status, 404, "{}", none.text());
     stack.stop().await;
 }
