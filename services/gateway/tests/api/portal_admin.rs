@@ -409,6 +409,15 @@ async fn only_this_agencys_administrators_reach_the_admin_pages() {
     )
     .await;
     assert_eq!(elsewhere.status, 403, "{}", elsewhere.text());
+    // …and the review pages are not an administrator's.
+    let queues = page(
+        &stack,
+        "/portal/fj-exit-entry/staff/review",
+        Some(&people.admin),
+        None,
+    )
+    .await;
+    assert_eq!(queues.status, 403, "{}", queues.text());
     stack.stop().await;
 }
 
