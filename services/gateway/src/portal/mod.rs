@@ -11,9 +11,11 @@
 //! case's page, withdrawal and resubmission after a return, the account
 //! page (profile, password change, sessions), managed applicants, registration and
 //! activation, and the forgotten-password
-//! request and reset; on the agency's staff portal, the staff sign-in
-//! (with the authenticator's code), the review queues with "claim next",
-//! and a claimed case with its decision form and audit history.
+//! request and reset, the message centre; on the agency's staff portal,
+//! the staff sign-in (with the authenticator's code) and the
+//! authenticator's enrolment, the review queues with "claim next", a
+//! claimed case with its decision form, case actions and audit history,
+//! and the agency administrator's catalog and announcement pages.
 
 mod account;
 mod admin;
