@@ -35,6 +35,8 @@ const PAGE_SIZE: u32 = 10;
 const SEARCH_PAGE_SIZE: u32 = 100;
 /// Pages searched for one message (the newest 2,000 messages).
 const SEARCH_PAGES: usize = 20;
+/// How long a page waits for the header's unread count.
+const UNREAD_COUNT_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(500);
 
 pub struct Texts {
     pub messages: &'static str,
@@ -137,17 +139,25 @@ fn notify_client(core: &Core) -> NotifyServiceClient<Channel> {
 }
 
 /// The caller's unread messages, for the header; `None` when notify does
-/// not answer (the header then shows the link without a count).
+/// not answer within [`UNREAD_COUNT_TIMEOUT`] (the header then shows the
+/// link without a count, and the page is not held up by notify).
 pub(super) async fn unread_count(core: &Core, caller: &Caller) -> Option<u64> {
-    notify_client(core)
-        .get_unread_count(
-            core.upstreams
-                .request(GetUnreadCountRequest {}, Some(caller.token())),
-        )
-        .await
-        .map(|answer| answer.into_inner().unread)
-        .inspect_err(|status| tracing::debug!(code = ?status.code(), "no unread count"))
-        .ok()
+    let mut client = notify_client(core);
+    let call = client.get_unread_count(
+        core.upstreams
+            .request(GetUnreadCountRequest {}, Some(caller.token())),
+    );
+    match tokio::time::timeout(UNREAD_COUNT_TIMEOUT, call).await {
+        Ok(Ok(answer)) => Some(answer.into_inner().unread),
+        Ok(Err(status)) => {
+            tracing::debug!(code = ?status.code(), "no unread count");
+            None
+        }
+        Err(_) => {
+            tracing::debug!("notify was too slow for the unread count");
+            None
+        }
+    }
 }
 
 /// The header's link to the message centre, with the unread count.
