@@ -38,6 +38,8 @@ pub(super) struct Visit {
     pub(super) language: Language,
     pub(super) site: Site,
     pub(super) caller: Caller,
+    /// Unread messages, for the header (`None` when notify did not say).
+    pub(super) unread: Option<u64>,
 }
 
 /// The portal and its signed-in applicant, or the answer to give instead
@@ -57,10 +59,12 @@ pub(super) async fn enter(
     let Some(caller) = applicant_of(core, &site, headers).await else {
         return Err(to_login(&site, uri));
     };
+    let unread = super::messages::unread_count(core, &caller).await;
     Ok(Visit {
         language,
         site,
         caller,
+        unread,
     })
 }
 
@@ -226,7 +230,7 @@ pub(super) fn layout(
         site: Some(&visit.site),
         title,
     };
-    let header = signed_in_header(core, &visit.site, uri, &visit.caller, lang);
+    let header = signed_in_header(core, &visit.site, uri, &visit.caller, lang, visit.unread);
     page(
         core,
         visit.language,

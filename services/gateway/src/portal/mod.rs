@@ -12,20 +12,30 @@
 //! case's page, withdrawal and resubmission after a return, the account
 //! page (profile, password change, sessions), managed applicants, registration and
 //! activation, and the forgotten-password
-//! request and reset; on the agency's staff portal, the staff sign-in
-//! (with the authenticator's code), the review queues with "claim next",
-//! and a claimed case with its decision form and audit history.
+//! request and reset, the message centre; on the agency's staff portal,
+//! the staff sign-in (with the authenticator's code) and the
+//! authenticator's enrolment, the review queues with "claim next", a
+//! claimed case with its decision form, case actions and audit history,
+//! and the agency administrator's catalog and announcement pages.
 
 mod account;
+mod admin;
+mod admin_announcements;
+mod admin_catalog;
 mod applicants;
 mod apply;
 mod cases;
 pub mod i18n;
+mod messages;
 mod pages;
+mod problems;
 mod registration;
 mod review;
+mod review_actions;
 pub mod site;
 mod staff;
+mod staff_desk;
+mod staff_totp;
 pub mod view;
 
 use axum::Router;
@@ -87,6 +97,73 @@ pub fn router(core: Core) -> Router {
         .route(
             "/portal/{agency}/{portal}/review/cases/{case_id}/decision",
             axum::routing::post(review::decide),
+        )
+        .route("/portal/{agency}/{portal}/admin", get(admin::home))
+        .route(
+            "/portal/{agency}/{portal}/admin/catalog",
+            get(admin_catalog::catalog_page),
+        )
+        .route(
+            "/portal/{agency}/{portal}/admin/catalog/validate",
+            axum::routing::post(admin_catalog::validate),
+        )
+        .route(
+            "/portal/{agency}/{portal}/admin/catalog/publish",
+            axum::routing::post(admin_catalog::publish),
+        )
+        .route(
+            "/portal/{agency}/{portal}/admin/announcements",
+            get(admin_announcements::list),
+        )
+        .route(
+            "/portal/{agency}/{portal}/admin/announcements/new",
+            get(admin_announcements::new_form).post(admin_announcements::create),
+        )
+        .route(
+            "/portal/{agency}/{portal}/admin/announcements/{announcement_id}/edit",
+            get(admin_announcements::edit_form).post(admin_announcements::update),
+        )
+        .route(
+            "/portal/{agency}/{portal}/admin/announcements/{announcement_id}/delete",
+            get(admin_announcements::delete_page).post(admin_announcements::delete),
+        )
+        .route("/portal/{agency}/{portal}/messages", get(messages::list))
+        .route(
+            "/portal/{agency}/{portal}/messages/read-all",
+            axum::routing::post(messages::read_all),
+        )
+        .route(
+            "/portal/{agency}/{portal}/messages/{message_id}",
+            get(messages::message_page),
+        )
+        .route(
+            "/portal/{agency}/{portal}/review/cases/{case_id}/release",
+            axum::routing::post(review_actions::release),
+        )
+        .route(
+            "/portal/{agency}/{portal}/review/cases/{case_id}/reassign",
+            axum::routing::post(review_actions::reassign),
+        )
+        .route(
+            "/portal/{agency}/{portal}/review/cases/{case_id}/priority",
+            axum::routing::post(review_actions::request_priority),
+        )
+        .route(
+            "/portal/{agency}/{portal}/review/cases/{case_id}/priority/resolve",
+            axum::routing::post(review_actions::resolve_priority),
+        )
+        .route(
+            "/portal/{agency}/{portal}/review/cases/{case_id}/sign-off",
+            axum::routing::post(review_actions::sign_off),
+        )
+        .route("/portal/{agency}/{portal}/totp", get(staff_totp::totp_page))
+        .route(
+            "/portal/{agency}/{portal}/totp/begin",
+            axum::routing::post(staff_totp::begin),
+        )
+        .route(
+            "/portal/{agency}/{portal}/totp/confirm",
+            axum::routing::post(staff_totp::confirm),
         )
         .route("/portal/{agency}/{portal}/cases", get(cases::case_list))
         .route(

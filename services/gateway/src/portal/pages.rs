@@ -492,12 +492,10 @@ pub async fn login(
             message: messages.err_captcha_required,
         });
     }
-    if staff && form.totp_code.trim().is_empty() {
-        errors.push(FormError {
-            field: "totp_code",
-            message: super::staff::sign_in_texts(lang).err_totp_required,
-        });
-    }
+    // Staff without an authenticator yet sign in without a code (identity
+    // then lets the session only enrol one); for everyone else identity
+    // refuses an empty code, and the form asks for it.
+    let totp_missing = staff && form.totp_code.trim().is_empty();
     if !errors.is_empty() {
         return again(StatusCode::UNPROCESSABLE_ENTITY, errors).await;
     }
@@ -538,7 +536,15 @@ pub async fn login(
                 | tonic::Code::DeadlineExceeded => StatusCode::SERVICE_UNAVAILABLE,
                 _ => StatusCode::UNPROCESSABLE_ENTITY,
             };
-            return again(status_code, login_errors(&status, lang)).await;
+            let errors = if totp_missing && status.code() == tonic::Code::Unauthenticated {
+                vec![FormError {
+                    field: "totp_code",
+                    message: super::staff::sign_in_texts(lang).err_totp_required,
+                }]
+            } else {
+                login_errors(&status, lang)
+            };
+            return again(status_code, errors).await;
         }
     };
     let max_age = signed_in
@@ -547,8 +553,13 @@ pub async fn login(
     let Some(set_session) = core.cookies.set_session(&signed_in.session_token, max_age) else {
         return unavailable(&core, language, &uri, Some(&site));
     };
-    // Staff land on the review queue, applicants on their dashboard.
-    let landing = if staff { "review" } else { "" };
+    // Staff land on their first page (the authenticator's enrolment, the
+    // review queue, the administration), applicants on their dashboard.
+    let landing = if staff {
+        super::staff_totp::landing(&core, &signed_in.session_token).await
+    } else {
+        ""
+    };
     let mut response = Redirect::to(&format!(
         "{}{landing}{}",
         site.base_path(),
@@ -673,7 +684,8 @@ pub async fn dashboard(
     };
     let lang = language.lang;
     let messages = lang.messages();
-    let header_extra = signed_in_header(&core, &site, &uri, &caller, lang);
+    let unread = super::messages::unread_count(&core, &caller).await;
+    let header_extra = signed_in_header(&core, &site, &uri, &caller, lang, unread);
     let frame = Frame {
         lang,
         uri: &uri,
@@ -699,6 +711,7 @@ pub(super) fn signed_in_header(
     uri: &Uri,
     caller: &Caller,
     lang: Lang,
+    unread: Option<u64>,
 ) -> Markup {
     let messages = lang.messages();
     let base = site.base_path();
@@ -712,6 +725,7 @@ pub(super) fn signed_in_header(
                 li { a href=(format!("{base}cases{suffix}")) { (messages.all_cases) } }
                 li { a href=(format!("{base}applicants{suffix}")) { (super::applicants::texts(lang).applicants) } }
                 li { a href=(format!("{base}account{suffix}")) { (super::account::texts(lang).account) } }
+                li { (super::messages::header_link(lang, &format!("{base}messages{suffix}"), unread)) }
             }
         }
         form.sign-out method="post" action=(logout_action) {

@@ -744,6 +744,7 @@ fn case_content(
         @if let Some(submission) = submission && !submission.returns.is_empty() {
             (return_rounds(lang, &submission.returns, false))
         }
+        (super::review_actions::section(core, &site.base_path(), &suffix, &desk.caller, lang, case))
         section aria-labelledby="decision-title" {
             h2 #decision-title { (texts.decision_title) }
             form method="post" action=(decision_action) novalidate {

@@ -1,0 +1,96 @@
+//! The agency administrator's pages on the staff portal
+//! (`/portal/{agency}/staff/admin…`): the agency's catalog versions with
+//! validating and publishing a new one (`admin_catalog`), and the notice
+//! board's announcements (`admin_announcements`). Only a signed-in agency
+//! administrator of this agency's staff portal gets them.
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::Response;
+use laissez_kit::Role;
+use maud::html;
+
+use super::i18n::Lang;
+use super::staff_desk::{enter, layout};
+use crate::core::Core;
+
+/// Who the administrator's pages are for.
+pub(super) const ADMINS: &[Role] = &[Role::AgencyAdmin];
+
+/// The texts the administrator's pages share.
+pub struct Texts {
+    pub staff_pages: &'static str,
+    pub admin_title: &'static str,
+    pub admin_intro: &'static str,
+    pub catalog_title: &'static str,
+    pub catalog_summary: &'static str,
+    pub announcements_title: &'static str,
+    pub announcements_summary: &'static str,
+}
+
+static ZH_HANT: Texts = Texts {
+    staff_pages: "工作頁面",
+    admin_title: "機關管理",
+    admin_intro: "管理本機關的申請目錄與公告。",
+    catalog_title: "申請目錄",
+    catalog_summary: "已發布的版本、檢查並發布新版本。",
+    announcements_title: "公告管理",
+    announcements_summary: "首頁公告的新增、修改與刪除。",
+};
+
+static ZH_HANS: Texts = Texts {
+    staff_pages: "工作页面",
+    admin_title: "机关管理",
+    admin_intro: "管理本机关的申请目录与公告。",
+    catalog_title: "申请目录",
+    catalog_summary: "已发布的版本、检查并发布新版本。",
+    announcements_title: "公告管理",
+    announcements_summary: "首页公告的新增、修改与删除。",
+};
+
+static EN: Texts = Texts {
+    staff_pages: "Staff pages",
+    admin_title: "Agency administration",
+    admin_intro: "Manage the agency's catalog and announcements.",
+    catalog_title: "Catalog",
+    catalog_summary: "Published versions; validate and publish a new one.",
+    announcements_title: "Announcements",
+    announcements_summary: "Add, change and remove the notice board's announcements.",
+};
+
+pub fn texts(lang: Lang) -> &'static Texts {
+    match lang {
+        Lang::ZhHant => &ZH_HANT,
+        Lang::ZhHans => &ZH_HANS,
+        Lang::En => &EN,
+    }
+}
+
+/// `GET /portal/{agency}/staff/admin`: where the administrator's pages are.
+pub async fn home(
+    State(core): State<Core>,
+    Path((agency, portal)): Path<(String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let desk = match enter(&core, &agency, &portal, &uri, &headers, ADMINS).await {
+        Ok(desk) => desk,
+        Err(answer) => return answer,
+    };
+    let texts = texts(desk.lang());
+    let content = html! {
+        p { (texts.admin_intro) }
+        ul.admin-pages {
+            li { a href=(desk.link(&uri, "admin/catalog")) { (texts.catalog_title) } " · " (texts.catalog_summary) }
+            li { a href=(desk.link(&uri, "admin/announcements")) { (texts.announcements_title) } " · " (texts.announcements_summary) }
+        }
+    };
+    layout(
+        &core,
+        &desk,
+        &uri,
+        StatusCode::OK,
+        texts.admin_title,
+        content,
+    )
+}

@@ -1,0 +1,684 @@
+//! The agency's catalog on the administrator's pages: the published
+//! versions (the newest is the one in use), validating uploaded files
+//! (intake `ValidateCatalog`, every error with its file, line and field),
+//! and publishing them as the next version (intake `PublishCatalog`) after
+//! an explicit confirmation.
+//!
+//! The upload is `multipart/form-data` from one `input type=file multiple`:
+//! browsers send file names without folders, so an application type's
+//! file (`types/…` in the catalog's folder) is recognised as any YAML file
+//! that is not one of the top-level files. The confirmation page carries
+//! the validated files back (base64 in hidden fields), since a browser
+//! cannot send a chosen file twice; intake checks them again on publish.
+
+use axum::extract::{Multipart, Path, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Redirect, Response};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+use laissez_proto::intake::v1::{
+    CatalogError, CatalogFile, CatalogVersion, ListCatalogVersionsRequest, PublishCatalogRequest,
+    ValidateCatalogRequest,
+};
+use maud::{Markup, html};
+
+use super::admin::{ADMINS, texts as admin_texts};
+use super::cases::{size, when};
+use super::i18n::Lang;
+use super::problems::{self, Problem};
+use super::staff_desk::{Desk, enter, enter_post, layout, refused};
+use crate::core::Core;
+use crate::core::csrf::CSRF_FORM_FIELD;
+
+/// The files of a catalog that sit at the top of its folder.
+const TOP_LEVEL_FILES: [&str; 4] = [
+    "agency.yaml",
+    "fees.yaml",
+    "calendar.yaml",
+    "templates.yaml",
+];
+/// Characters of the fingerprint shown in the list.
+const FINGERPRINT_CHARS: usize = 12;
+
+pub struct Texts {
+    pub versions_title: &'static str,
+    pub no_versions: &'static str,
+    pub version: &'static str,
+    pub published_at: &'static str,
+    pub published_by: &'static str,
+    pub fingerprint: &'static str,
+    pub in_use: &'static str,
+    pub current_badge: &'static str,
+    pub published_notice: &'static str,
+    pub upload_title: &'static str,
+    pub upload_intro: &'static str,
+    pub files: &'static str,
+    pub files_help: &'static str,
+    pub validate: &'static str,
+    pub err_no_files: &'static str,
+    pub err_unreadable: &'static str,
+    pub err_other_agency: &'static str,
+    pub invalid_title: &'static str,
+    pub invalid_intro: &'static str,
+    pub file: &'static str,
+    pub line: &'static str,
+    pub field: &'static str,
+    pub error: &'static str,
+    pub valid_title: &'static str,
+    pub valid_intro: &'static str,
+    pub file_size: &'static str,
+    pub confirm: &'static str,
+    pub err_confirm: &'static str,
+    pub publish: &'static str,
+    pub back: &'static str,
+}
+
+static ZH_HANT: Texts = Texts {
+    versions_title: "已發布的版本",
+    no_versions: "尚未發布任何版本。",
+    version: "版本",
+    published_at: "發布時間",
+    published_by: "發布者",
+    fingerprint: "指紋（SHA-256）",
+    in_use: "使用中",
+    current_badge: "使用中",
+    published_notice: "已發布第 {version} 版，現為使用中的申請目錄。",
+    upload_title: "檢查新版本",
+    upload_intro: "上傳申請目錄的檔案以檢查內容；確認前不會發布。",
+    files: "申請目錄檔案",
+    files_help: "請一次選取全部檔案：agency.yaml、fees.yaml、calendar.yaml、templates.yaml（如有）及各申請類別的檔案（types 資料夾）。",
+    validate: "檢查",
+    err_no_files: "請選取申請目錄的檔案",
+    err_unreadable: "無法讀取上傳的檔案，請重新上傳",
+    err_other_agency: "這些檔案屬於其他機關的申請目錄",
+    invalid_title: "申請目錄有錯誤",
+    invalid_intro: "未發布任何內容。請修正以下錯誤後重新上傳。",
+    file: "檔案",
+    line: "行",
+    field: "欄位",
+    error: "錯誤",
+    valid_title: "申請目錄檢查無誤",
+    valid_intro: "這些檔案構成有效的申請目錄。發布後成為下一個版本並立即使用；已送出的案件仍依其送出時的版本辦理。",
+    file_size: "大小",
+    confirm: "我已確認此申請目錄，並要發布為下一個版本",
+    err_confirm: "請勾選確認後再發布",
+    publish: "發布此版本",
+    back: "回申請目錄",
+};
+
+static ZH_HANS: Texts = Texts {
+    versions_title: "已发布的版本",
+    no_versions: "尚未发布任何版本。",
+    version: "版本",
+    published_at: "发布时间",
+    published_by: "发布者",
+    fingerprint: "指纹（SHA-256）",
+    in_use: "使用中",
+    current_badge: "使用中",
+    published_notice: "已发布第 {version} 版，现为使用中的申请目录。",
+    upload_title: "检查新版本",
+    upload_intro: "上传申请目录的文件以检查内容；确认前不会发布。",
+    files: "申请目录文件",
+    files_help: "请一次选择全部文件：agency.yaml、fees.yaml、calendar.yaml、templates.yaml（如有）及各申请类别的文件（types 文件夹）。",
+    validate: "检查",
+    err_no_files: "请选择申请目录的文件",
+    err_unreadable: "无法读取上传的文件，请重新上传",
+    err_other_agency: "这些文件属于其他机关的申请目录",
+    invalid_title: "申请目录有错误",
+    invalid_intro: "未发布任何内容。请修正以下错误后重新上传。",
+    file: "文件",
+    line: "行",
+    field: "字段",
+    error: "错误",
+    valid_title: "申请目录检查无误",
+    valid_intro: "这些文件构成有效的申请目录。发布后成为下一个版本并立即使用；已提交的案件仍按其提交时的版本办理。",
+    file_size: "大小",
+    confirm: "我已确认此申请目录，并要发布为下一个版本",
+    err_confirm: "请勾选确认后再发布",
+    publish: "发布此版本",
+    back: "返回申请目录",
+};
+
+static EN: Texts = Texts {
+    versions_title: "Published versions",
+    no_versions: "No version has been published yet.",
+    version: "Version",
+    published_at: "Published",
+    published_by: "Published by",
+    fingerprint: "Fingerprint (SHA-256)",
+    in_use: "In use",
+    current_badge: "In use",
+    published_notice: "Version {version} is published and is now the catalog in use.",
+    upload_title: "Validate a new version",
+    upload_intro: "Upload the catalog's files to check them; nothing is published before you confirm.",
+    files: "Catalog files",
+    files_help: "Select every file at once: agency.yaml, fees.yaml, calendar.yaml, templates.yaml (if there is one) and each application type's file (the types folder).",
+    validate: "Validate",
+    err_no_files: "Choose the catalog's files",
+    err_unreadable: "The upload could not be read; upload the files again",
+    err_other_agency: "These files are another agency's catalog",
+    invalid_title: "The catalog has errors",
+    invalid_intro: "Nothing was published. Correct these errors and upload the files again.",
+    file: "File",
+    line: "Line",
+    field: "Field",
+    error: "Error",
+    valid_title: "The catalog is valid",
+    valid_intro: "These files make a valid catalog. Publishing makes them the next version, in use at once; cases keep the version they were submitted under.",
+    file_size: "Size",
+    confirm: "I have checked this catalog and want to publish it as the next version",
+    err_confirm: "Confirm that you want to publish this catalog",
+    publish: "Publish this version",
+    back: "Back to the catalog",
+};
+
+pub fn texts(lang: Lang) -> &'static Texts {
+    match lang {
+        Lang::ZhHant => &ZH_HANT,
+        Lang::ZhHans => &ZH_HANS,
+        Lang::En => &EN,
+    }
+}
+
+/// Where an uploaded file sits in the catalog's folder.
+fn catalog_path(file_name: &str) -> String {
+    let normalized = file_name.replace('\\', "/");
+    let name = normalized
+        .rsplit('/')
+        .find(|part| !part.is_empty())
+        .unwrap_or_default();
+    if TOP_LEVEL_FILES.contains(&name) {
+        name.to_owned()
+    } else if name.ends_with(".yaml") || name.ends_with(".yml") {
+        format!("types/{name}")
+    } else {
+        // Intake names it as a file a catalog does not have.
+        name.to_owned()
+    }
+}
+
+/// What an upload form sent.
+#[derive(Default)]
+struct Upload {
+    csrf_token: String,
+    confirm: bool,
+    files: Vec<CatalogFile>,
+    /// The body could not be read whole (cut off, malformed, bad base64).
+    unreadable: bool,
+}
+
+/// Reads the form: the token, the confirmation, the chosen files (`files`)
+/// and the files a confirmation page carries (`file_path`/`file_content`).
+async fn read_upload(mut multipart: Multipart) -> Upload {
+    let mut upload = Upload::default();
+    let mut kept_paths = Vec::new();
+    let mut kept_contents = Vec::new();
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => break,
+            Err(_) => {
+                upload.unreadable = true;
+                break;
+            }
+        };
+        let name = field.name().unwrap_or_default().to_owned();
+        let file_name = field.file_name().unwrap_or_default().to_owned();
+        let Ok(bytes) = field.bytes().await else {
+            upload.unreadable = true;
+            break;
+        };
+        let text = || String::from_utf8_lossy(&bytes).into_owned();
+        match name.as_str() {
+            CSRF_FORM_FIELD => upload.csrf_token = text(),
+            "confirm" => upload.confirm = !bytes.is_empty(),
+            // A file input left empty still sends a part without a name.
+            "files" if file_name.is_empty() && bytes.is_empty() => {}
+            "files" => upload.files.push(CatalogFile {
+                path: catalog_path(&file_name),
+                content: bytes.to_vec(),
+            }),
+            "file_path" => kept_paths.push(text()),
+            "file_content" => match STANDARD.decode(bytes.as_ref()) {
+                Ok(content) => kept_contents.push(content),
+                Err(_) => upload.unreadable = true,
+            },
+            _ => {}
+        }
+    }
+    if kept_paths.len() != kept_contents.len() {
+        upload.unreadable = true;
+    }
+    upload.files.extend(
+        kept_paths
+            .into_iter()
+            .zip(kept_contents)
+            .map(|(path, content)| CatalogFile { path, content }),
+    );
+    upload
+}
+
+fn catalog_error_text(error: &CatalogError) -> String {
+    let mut place = error.file.clone();
+    if error.line > 0 {
+        place = format!("{place}:{}", error.line);
+    }
+    if !error.field.is_empty() {
+        place = format!("{place} {}", error.field);
+    }
+    format!("{place}: {}", error.message)
+}
+
+/// Intake's refusal of the files themselves (too many, too large, a bad
+/// path; on publish, a catalog error) as catalog errors.
+fn refused_files(status: &tonic::Status) -> Vec<CatalogError> {
+    laissez_kit::Problem::from_status(status)
+        .errors
+        .into_iter()
+        .map(|error| {
+            // A catalog error's field reads `file:line:field` or `file:field`.
+            let mut parts = error.field.splitn(3, ':');
+            let first = parts.next().unwrap_or_default().to_owned();
+            match (parts.next(), parts.next()) {
+                (Some(line), Some(field)) if line.parse::<u32>().is_ok() => CatalogError {
+                    file: first,
+                    line: line.parse().unwrap_or(0),
+                    field: field.to_owned(),
+                    message: error.message,
+                },
+                (Some(field), None) => CatalogError {
+                    file: first,
+                    line: 0,
+                    field: field.to_owned(),
+                    message: error.message,
+                },
+                _ => CatalogError {
+                    file: String::new(),
+                    line: 0,
+                    field: error.field,
+                    message: error.message,
+                },
+            }
+        })
+        .collect()
+}
+
+fn upload_form(core: &Core, desk: &Desk, uri: &Uri, problems: &[Problem]) -> Markup {
+    let texts = texts(desk.lang());
+    let problem = problems.iter().find(|problem| problem.field == "files");
+    let described = if problem.is_some() {
+        "files-help files-error"
+    } else {
+        "files-help"
+    };
+    html! {
+        section aria-labelledby="upload-title" {
+            h2 #upload-title { (texts.upload_title) }
+            p { (texts.upload_intro) }
+            form method="post" action=(desk.link(uri, "admin/catalog/validate"))
+                enctype="multipart/form-data" novalidate {
+                input type="hidden" name=(CSRF_FORM_FIELD) value=(desk.csrf_token(core));
+                div.field.field-error[problem.is_some()] {
+                    label for="files" { (texts.files) }
+                    p.help #files-help { (texts.files_help) }
+                    @if let Some(problem) = problem {
+                        p.error-message #files-error { (problem.message) }
+                    }
+                    input #files type="file" name="files" multiple accept=".yaml,.yml"
+                        aria-describedby=(described) aria-invalid=[problem.map(|_| "true")];
+                }
+                div.actions { button.primary type="submit" { (texts.validate) } }
+            }
+        }
+    }
+}
+
+fn versions_table(lang: Lang, versions: &[CatalogVersion]) -> Markup {
+    let texts = texts(lang);
+    let current = versions.iter().map(|version| version.version).max();
+    html! {
+        section aria-labelledby="versions-title" {
+            h2 #versions-title { (texts.versions_title) }
+            @if versions.is_empty() {
+                p { (texts.no_versions) }
+            } @else {
+                div.table-wrap { table.versions {
+                    thead { tr {
+                        th scope="col" { (texts.version) }
+                        th scope="col" { (texts.published_at) }
+                        th scope="col" { (texts.published_by) }
+                        th scope="col" { (texts.fingerprint) }
+                        th scope="col" { (texts.in_use) }
+                    } }
+                    tbody { @for version in versions { tr.current[Some(version.version) == current] {
+                        td.version { (version.version) }
+                        td { (when(version.published_at.as_ref()).unwrap_or_default()) }
+                        td { (version.published_by) }
+                        td { code { (version.sha256.chars().take(FINGERPRINT_CHARS).collect::<String>()) } }
+                        td { @if Some(version.version) == current { span.badge { (texts.current_badge) } } }
+                    } } }
+                } }
+            }
+        }
+    }
+}
+
+/// `GET /portal/{agency}/staff/admin/catalog[?published=N]`.
+pub async fn catalog_page(
+    State(core): State<Core>,
+    Path((agency, portal)): Path<(String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let desk = match enter(&core, &agency, &portal, &uri, &headers, ADMINS).await {
+        Ok(desk) => desk,
+        Err(answer) => return answer,
+    };
+    let answer = core
+        .upstreams
+        .catalog_admin()
+        .list_catalog_versions(
+            core.upstreams
+                .request(ListCatalogVersionsRequest {}, Some(desk.caller.token())),
+        )
+        .await;
+    let versions = match answer {
+        Ok(answer) => answer.into_inner().versions,
+        Err(status) => return refused(&core, &desk, &uri, &status),
+    };
+    let published: Option<u32> = uri.query().and_then(|query| {
+        query
+            .split('&')
+            .find_map(|pair| pair.strip_prefix("published="))
+            .and_then(|number| number.parse().ok())
+    });
+    let lang = desk.lang();
+    let texts = texts(lang);
+    let content = html! {
+        @if let Some(version) = published.filter(|number| versions.iter().any(|known| known.version == *number)) {
+            p.notice role="status" { (texts.published_notice.replace("{version}", &version.to_string())) }
+        }
+        (versions_table(lang, &versions))
+        (upload_form(&core, &desk, &uri, &[]))
+    };
+    layout(
+        &core,
+        &desk,
+        &uri,
+        StatusCode::OK,
+        admin_texts(lang).catalog_title,
+        content,
+    )
+}
+
+/// The page of a refused catalog: every error, and the upload form again.
+fn invalid_page(
+    core: &Core,
+    desk: &Desk,
+    uri: &Uri,
+    problems: &[Problem],
+    errors: &[CatalogError],
+) -> Response {
+    let lang = desk.lang();
+    let texts = texts(lang);
+    let content = html! {
+        (problems::summary(lang, problems))
+        p { (texts.invalid_intro) }
+        @if !errors.is_empty() {
+            div.table-wrap { table.catalog-errors {
+                thead { tr {
+                    th scope="col" { (texts.file) }
+                    th scope="col" { (texts.line) }
+                    th scope="col" { (texts.field) }
+                    th scope="col" { (texts.error) }
+                } }
+                tbody { @for error in errors { tr {
+                    td { code { (error.file) } }
+                    td { @if error.line > 0 { (error.line) } }
+                    td { code { (error.field) } }
+                    td { (error.message) }
+                } } }
+            } }
+        }
+        (upload_form(core, desk, uri, problems))
+        p { a href=(desk.link(uri, "admin/catalog")) { (texts.back) } }
+    };
+    layout(
+        core,
+        desk,
+        uri,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        texts.invalid_title,
+        content,
+    )
+}
+
+/// The errors of a refused catalog as the form's problems: each one on
+/// the file input, where the files are chosen again.
+fn file_problems(errors: &[CatalogError]) -> Vec<Problem> {
+    errors
+        .iter()
+        .map(|error| Problem::new("files", catalog_error_text(error)))
+        .collect()
+}
+
+/// The page of a valid catalog: its files, and the confirmed publish form
+/// that sends them again.
+fn valid_page(
+    core: &Core,
+    desk: &Desk,
+    uri: &Uri,
+    status: StatusCode,
+    files: &[CatalogFile],
+    problems: &[Problem],
+) -> Response {
+    let lang = desk.lang();
+    let texts = texts(lang);
+    let content = html! {
+        (problems::summary(lang, problems))
+        p { (texts.valid_intro) }
+        div.table-wrap { table.catalog-files {
+            thead { tr { th scope="col" { (texts.file) } th scope="col" { (texts.file_size) } } }
+            tbody { @for file in files { tr {
+                td { code { (file.path) } }
+                td { (size(file.content.len() as u64)) }
+            } } }
+        } }
+        form method="post" action=(desk.link(uri, "admin/catalog/publish"))
+            enctype="multipart/form-data" novalidate {
+            input type="hidden" name=(CSRF_FORM_FIELD) value=(desk.csrf_token(core));
+            @for file in files {
+                input type="hidden" name="file_path" value=(file.path);
+                input type="hidden" name="file_content" value=(STANDARD.encode(&file.content));
+            }
+            (problems::checkbox("confirm", texts.confirm, false, problems))
+            div.actions { button.primary type="submit" { (texts.publish) } }
+        }
+        p { a href=(desk.link(uri, "admin/catalog")) { (texts.back) } }
+    };
+    layout(core, desk, uri, status, texts.valid_title, content)
+}
+
+/// The form's own refusals, before intake is asked.
+fn unusable(upload: &Upload, texts: &Texts) -> Option<Problem> {
+    if upload.unreadable {
+        Some(Problem::new("files", texts.err_unreadable))
+    } else if upload.files.is_empty() {
+        Some(Problem::new("files", texts.err_no_files))
+    } else {
+        None
+    }
+}
+
+/// `POST /portal/{agency}/staff/admin/catalog/validate` (multipart).
+pub async fn validate(
+    State(core): State<Core>,
+    Path((agency, portal)): Path<(String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+    multipart: Multipart,
+) -> Response {
+    let upload = read_upload(multipart).await;
+    let desk = match enter_post(
+        &core,
+        &agency,
+        &portal,
+        &uri,
+        &headers,
+        ADMINS,
+        &upload.csrf_token,
+    )
+    .await
+    {
+        Ok(desk) => desk,
+        Err(answer) => return answer,
+    };
+    let texts = texts(desk.lang());
+    if let Some(problem) = unusable(&upload, texts) {
+        return invalid_page(&core, &desk, &uri, &[problem], &[]);
+    }
+    let answer = core
+        .upstreams
+        .catalog_admin()
+        .validate_catalog(core.upstreams.request(
+            ValidateCatalogRequest {
+                files: upload.files.clone(),
+            },
+            Some(desk.caller.token()),
+        ))
+        .await;
+    match answer {
+        Ok(answer) => {
+            let result = answer.into_inner();
+            if result.valid {
+                valid_page(&core, &desk, &uri, StatusCode::OK, &upload.files, &[])
+            } else {
+                invalid_page(
+                    &core,
+                    &desk,
+                    &uri,
+                    &file_problems(&result.errors),
+                    &result.errors,
+                )
+            }
+        }
+        Err(status) if status.code() == tonic::Code::InvalidArgument => {
+            let errors = refused_files(&status);
+            invalid_page(&core, &desk, &uri, &file_problems(&errors), &errors)
+        }
+        Err(status) => refused(&core, &desk, &uri, &status),
+    }
+}
+
+/// `POST /portal/{agency}/staff/admin/catalog/publish` (multipart, from
+/// the valid catalog's page): publishes, then the versions (303).
+pub async fn publish(
+    State(core): State<Core>,
+    Path((agency, portal)): Path<(String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+    multipart: Multipart,
+) -> Response {
+    let upload = read_upload(multipart).await;
+    let desk = match enter_post(
+        &core,
+        &agency,
+        &portal,
+        &uri,
+        &headers,
+        ADMINS,
+        &upload.csrf_token,
+    )
+    .await
+    {
+        Ok(desk) => desk,
+        Err(answer) => return answer,
+    };
+    let texts = texts(desk.lang());
+    if let Some(problem) = unusable(&upload, texts) {
+        return invalid_page(&core, &desk, &uri, &[problem], &[]);
+    }
+    if !upload.confirm {
+        return valid_page(
+            &core,
+            &desk,
+            &uri,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &upload.files,
+            &[Problem::new("confirm", texts.err_confirm)],
+        );
+    }
+    let answer = core
+        .upstreams
+        .catalog_admin()
+        .publish_catalog(core.upstreams.request(
+            PublishCatalogRequest {
+                files: upload.files,
+            },
+            Some(desk.caller.token()),
+        ))
+        .await;
+    match answer {
+        Ok(version) => {
+            let version = version.into_inner().version;
+            let lang = super::i18n::from_query(&uri)
+                .map(|lang| format!("&lang={}", lang.tag()))
+                .unwrap_or_default();
+            Redirect::to(&format!(
+                "{}admin/catalog?published={version}{lang}",
+                desk.site.base_path()
+            ))
+            .into_response()
+        }
+        Err(status) if status.code() == tonic::Code::InvalidArgument => {
+            let errors = refused_files(&status);
+            invalid_page(&core, &desk, &uri, &file_problems(&errors), &errors)
+        }
+        // The caller is an administrator here: intake refuses the files of
+        // another agency this way.
+        Err(status) if status.code() == tonic::Code::PermissionDenied => invalid_page(
+            &core,
+            &desk,
+            &uri,
+            &[Problem::new("files", texts.err_other_agency)],
+            &[],
+        ),
+        Err(status) => refused(&core, &desk, &uri, &status),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uploaded_names_find_their_place_in_the_folder() {
+        assert_eq!(catalog_path("agency.yaml"), "agency.yaml");
+        assert_eq!(catalog_path("fj/fees.yaml"), "fees.yaml");
+        assert_eq!(
+            catalog_path("one_time_taiwan_permit.yaml"),
+            "types/one_time_taiwan_permit.yaml"
+        );
+        assert_eq!(catalog_path("fj\\types\\permit.yml"), "types/permit.yml");
+        assert_eq!(catalog_path("notes.txt"), "notes.txt");
+    }
+
+    #[test]
+    fn a_catalog_error_in_a_field_name_keeps_its_file_and_line() {
+        let status: tonic::Status =
+            laissez_kit::ServiceError::InvalidArgument(vec![laissez_kit::FieldError::new(
+                "types/a.yaml:12:form[0].code",
+                "catalog_invalid",
+                "unknown",
+            )])
+            .into();
+        let errors = refused_files(&status);
+        assert_eq!(errors[0].file, "types/a.yaml");
+        assert_eq!(errors[0].line, 12);
+        assert_eq!(errors[0].field, "form[0].code");
+        assert_eq!(
+            catalog_error_text(&errors[0]),
+            "types/a.yaml:12 form[0].code: unknown"
+        );
+    }
+}

@@ -1,0 +1,465 @@
+//! The applicant's message centre: the in-app messages notify keeps for
+//! the account (after a submission, a decision, a withdrawal…), newest
+//! first, a page at a time (notify's cursor: "next" and "back to the
+//! newest"), optionally only the unread ones; one message on its own page,
+//! which marks it read; and "mark all as read". The header of every
+//! signed-in page shows the unread count (notify `GetUnreadCount`).
+//!
+//! Notify scopes everything to the caller's account and agency: another
+//! account's message reads exactly like one that does not exist.
+
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Redirect, Response};
+use laissez_proto::notify::v1::notify_service_client::NotifyServiceClient;
+use laissez_proto::notify::v1::{
+    GetUnreadCountRequest, InAppMessage, ListMessagesRequest, ListMessagesResponse, MarkReadRequest,
+};
+use maud::{Markup, html};
+use serde::Deserialize;
+use tonic::transport::Channel;
+
+use super::cases::{Visit, enter, layout, when};
+use super::i18n::Lang;
+use super::pages::{forbidden, lang_suffix, lookup_failed, to_login, unavailable};
+use super::site::Lookup;
+use super::view::{self, FormError};
+use crate::core::csrf::CSRF_FORM_FIELD;
+use crate::core::upstream::Upstream;
+use crate::core::{Caller, Core};
+
+/// Messages per page of the list.
+const PAGE_SIZE: u32 = 10;
+/// Notify's largest page, used when looking for one message.
+const SEARCH_PAGE_SIZE: u32 = 100;
+/// Pages searched for one message (the newest 2,000 messages).
+const SEARCH_PAGES: usize = 20;
+/// How long a page waits for the header's unread count.
+const UNREAD_COUNT_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(500);
+
+pub struct Texts {
+    pub messages: &'static str,
+    pub unread_count: &'static str,
+    pub intro: &'static str,
+    pub none: &'static str,
+    pub none_unread: &'static str,
+    pub subject: &'static str,
+    pub received: &'static str,
+    pub status: &'static str,
+    pub unread: &'static str,
+    pub read: &'static str,
+    pub all_messages: &'static str,
+    pub unread_only: &'static str,
+    pub mark_all_read: &'static str,
+    pub newest: &'static str,
+    pub older: &'static str,
+    pub about_case: &'static str,
+    pub back_to_messages: &'static str,
+    pub message_title: &'static str,
+    pub err_page_link: &'static str,
+}
+
+static ZH_HANT: Texts = Texts {
+    messages: "訊息中心",
+    unread_count: "則未讀",
+    intro: "系統寄給您的通知，最新的在前。開啟訊息即標示為已讀。",
+    none: "目前沒有訊息。",
+    none_unread: "沒有未讀訊息。",
+    subject: "主旨",
+    received: "時間",
+    status: "狀態",
+    unread: "未讀",
+    read: "已讀",
+    all_messages: "全部訊息",
+    unread_only: "只看未讀",
+    mark_all_read: "全部標示為已讀",
+    newest: "回到最新訊息",
+    older: "較舊的訊息",
+    about_case: "相關案件",
+    back_to_messages: "回訊息中心",
+    message_title: "訊息",
+    err_page_link: "此頁連結無效，請從最新訊息開始",
+};
+
+static ZH_HANS: Texts = Texts {
+    messages: "消息中心",
+    unread_count: "条未读",
+    intro: "系统发给您的通知，最新的在前。打开消息即标记为已读。",
+    none: "目前没有消息。",
+    none_unread: "没有未读消息。",
+    subject: "主题",
+    received: "时间",
+    status: "状态",
+    unread: "未读",
+    read: "已读",
+    all_messages: "全部消息",
+    unread_only: "只看未读",
+    mark_all_read: "全部标记为已读",
+    newest: "回到最新消息",
+    older: "较早的消息",
+    about_case: "相关案件",
+    back_to_messages: "返回消息中心",
+    message_title: "消息",
+    err_page_link: "此页链接无效，请从最新消息开始",
+};
+
+static EN: Texts = Texts {
+    messages: "Messages",
+    unread_count: "unread",
+    intro: "Notices sent to you, newest first. Opening a message marks it read.",
+    none: "You have no messages.",
+    none_unread: "You have no unread messages.",
+    subject: "Subject",
+    received: "Received",
+    status: "Status",
+    unread: "Unread",
+    read: "Read",
+    all_messages: "All messages",
+    unread_only: "Unread only",
+    mark_all_read: "Mark all as read",
+    newest: "Back to the newest",
+    older: "Older messages",
+    about_case: "About the case",
+    back_to_messages: "Back to the messages",
+    message_title: "Message",
+    err_page_link: "This page link is not valid; start again from the newest messages",
+};
+
+pub fn texts(lang: Lang) -> &'static Texts {
+    match lang {
+        Lang::ZhHant => &ZH_HANT,
+        Lang::ZhHans => &ZH_HANS,
+        Lang::En => &EN,
+    }
+}
+
+fn notify_client(core: &Core) -> NotifyServiceClient<Channel> {
+    NotifyServiceClient::new(core.upstreams.channel(Upstream::Notify))
+}
+
+/// The caller's unread messages, for the header; `None` when notify does
+/// not answer within [`UNREAD_COUNT_TIMEOUT`] (the header then shows the
+/// link without a count, and the page is not held up by notify).
+pub(super) async fn unread_count(core: &Core, caller: &Caller) -> Option<u64> {
+    let mut client = notify_client(core);
+    let call = client.get_unread_count(
+        core.upstreams
+            .request(GetUnreadCountRequest {}, Some(caller.token())),
+    );
+    match tokio::time::timeout(UNREAD_COUNT_TIMEOUT, call).await {
+        Ok(Ok(answer)) => Some(answer.into_inner().unread),
+        Ok(Err(status)) => {
+            tracing::debug!(code = ?status.code(), "no unread count");
+            None
+        }
+        Err(_) => {
+            tracing::debug!("notify was too slow for the unread count");
+            None
+        }
+    }
+}
+
+/// The header's link to the message centre, with the unread count.
+pub(super) fn header_link(lang: Lang, href: &str, unread: Option<u64>) -> Markup {
+    let texts = texts(lang);
+    html! {
+        a href=(href) {
+            (texts.messages)
+            @if let Some(unread) = unread.filter(|count| *count > 0) {
+                " " span.badge.unread-count { (unread) } " "
+                span.unread-label { (texts.unread_count) }
+            }
+        }
+    }
+}
+
+fn refused(core: &Core, visit: &Visit, uri: &Uri, status: &tonic::Status) -> Response {
+    match status.code() {
+        tonic::Code::NotFound | tonic::Code::InvalidArgument | tonic::Code::PermissionDenied => {
+            lookup_failed(core, visit.language, uri, Lookup::NotFound)
+        }
+        tonic::Code::Unauthenticated => to_login(&visit.site, uri),
+        code => {
+            tracing::warn!(?code, "notify did not answer the portal");
+            unavailable(core, visit.language, uri, Some(&visit.site))
+        }
+    }
+}
+
+/// The list's query: where the page starts, and whether only unread.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ListQuery {
+    after: String,
+    unread: String,
+}
+
+fn list_link(visit: &Visit, uri: &Uri, after: &str, unread: bool) -> String {
+    let mut pairs = Vec::new();
+    if !after.is_empty() {
+        pairs.push(format!("after={after}"));
+    }
+    if unread {
+        pairs.push("unread=1".to_owned());
+    }
+    if let Some(lang) = super::i18n::from_query(uri) {
+        pairs.push(format!("lang={}", lang.tag()));
+    }
+    let path = format!("{}messages", visit.site.base_path());
+    if pairs.is_empty() {
+        path
+    } else {
+        format!("{path}?{}", pairs.join("&"))
+    }
+}
+
+fn message_link(visit: &Visit, uri: &Uri, message: &InAppMessage) -> String {
+    format!(
+        "{}messages/{}{}",
+        visit.site.base_path(),
+        message.message_id,
+        lang_suffix(uri)
+    )
+}
+
+/// `GET /portal/{agency}/{portal}/messages[?after=…][&unread=1]`.
+pub async fn list(
+    State(core): State<Core>,
+    Path((agency, portal)): Path<(String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let visit = match enter(&core, &agency, &portal, &uri, &headers).await {
+        Ok(visit) => visit,
+        Err(answer) => return answer,
+    };
+    let query = Query::<ListQuery>::try_from_uri(&uri)
+        .map(|Query(query)| query)
+        .unwrap_or_default();
+    let unread_only = !query.unread.is_empty();
+    let answer = notify_client(&core)
+        .list_messages(core.upstreams.request(
+            ListMessagesRequest {
+                page_size: PAGE_SIZE,
+                page_token: query.after.trim().to_owned(),
+                unread_only,
+            },
+            Some(visit.caller.token()),
+        ))
+        .await;
+    // A page link notify did not make (edited, or from another list).
+    let (status, listed, bad_link) = match answer {
+        Ok(answer) => (StatusCode::OK, answer.into_inner(), false),
+        Err(status) if status.code() == tonic::Code::InvalidArgument => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ListMessagesResponse::default(),
+            true,
+        ),
+        Err(status) => return refused(&core, &visit, &uri, &status),
+    };
+    let lang = visit.language.lang;
+    let texts = texts(lang);
+    let messages = lang.messages();
+    let any_unread = visit.unread.is_some_and(|count| count > 0);
+    let content = html! {
+        @if bad_link {
+            (view::error_summary(lang, &[FormError { field: "newest", message: texts.err_page_link }]))
+        }
+        p { (texts.intro) }
+        nav.message-filter aria-label=(texts.messages) {
+            ul {
+                li { @if unread_only {
+                    a href=(list_link(&visit, &uri, "", false)) { (texts.all_messages) }
+                } @else {
+                    a href=(list_link(&visit, &uri, "", false)) aria-current="page" { (texts.all_messages) }
+                } }
+                li { @if unread_only {
+                    a href=(list_link(&visit, &uri, "", true)) aria-current="page" { (texts.unread_only) }
+                } @else {
+                    a href=(list_link(&visit, &uri, "", true)) { (texts.unread_only) }
+                } }
+            }
+        }
+        @if any_unread {
+            form method="post" action=(format!("{}messages/read-all{}", visit.site.base_path(), lang_suffix(&uri))) {
+                input type="hidden" name=(CSRF_FORM_FIELD) value=(core.csrf_token(visit.caller.session_token()));
+                div.actions { button.secondary type="submit" { (texts.mark_all_read) } }
+            }
+        }
+        @if listed.messages.is_empty() {
+            p { @if unread_only { (texts.none_unread) } @else { (texts.none) } }
+        } @else {
+            div.table-wrap { table.messages {
+                thead { tr {
+                    th scope="col" { (texts.subject) }
+                    th scope="col" { (texts.received) }
+                    th scope="col" { (texts.status) }
+                } }
+                tbody { @for message in &listed.messages { tr.message.unread[!message.read] {
+                    td { a href=(message_link(&visit, &uri, message)) {
+                        @if message.read { (message.subject) } @else { strong { (message.subject) } }
+                    } }
+                    td { (when(message.created_at.as_ref()).unwrap_or_default()) }
+                    td { @if message.read { (texts.read) } @else { span.badge { (texts.unread) } } }
+                } } }
+            } }
+        }
+        nav.paging aria-label=(messages.paging) {
+            ul {
+                @if !query.after.is_empty() {
+                    li { a #newest href=(list_link(&visit, &uri, "", unread_only)) { (texts.newest) } }
+                }
+                @if !listed.next_page_token.is_empty() {
+                    li { a rel="next" href=(list_link(&visit, &uri, &listed.next_page_token, unread_only)) { (texts.older) } }
+                }
+            }
+        }
+    };
+    layout(&core, &visit, &uri, status, texts.messages, content)
+}
+
+/// One of the caller's messages, found among the newest pages.
+async fn find(
+    core: &Core,
+    caller: &Caller,
+    message_id: &str,
+) -> Result<Option<InAppMessage>, tonic::Status> {
+    let mut page_token = String::new();
+    for _ in 0..SEARCH_PAGES {
+        let page = notify_client(core)
+            .list_messages(core.upstreams.request(
+                ListMessagesRequest {
+                    page_size: SEARCH_PAGE_SIZE,
+                    page_token: page_token.clone(),
+                    unread_only: false,
+                },
+                Some(caller.token()),
+            ))
+            .await?
+            .into_inner();
+        if let Some(found) = page
+            .messages
+            .into_iter()
+            .find(|message| message.message_id == message_id)
+        {
+            return Ok(Some(found));
+        }
+        if page.next_page_token.is_empty() {
+            break;
+        }
+        page_token = page.next_page_token;
+    }
+    Ok(None)
+}
+
+/// `GET /portal/{agency}/{portal}/messages/{message_id}`: the message,
+/// marked read.
+pub async fn message_page(
+    State(core): State<Core>,
+    Path((agency, portal, message_id)): Path<(String, String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let mut visit = match enter(&core, &agency, &portal, &uri, &headers).await {
+        Ok(visit) => visit,
+        Err(answer) => return answer,
+    };
+    let message = match find(&core, &visit.caller, &message_id).await {
+        Ok(Some(message)) => message,
+        Ok(None) => return lookup_failed(&core, visit.language, &uri, Lookup::NotFound),
+        Err(status) => return refused(&core, &visit, &uri, &status),
+    };
+    if !message.read {
+        let marked = notify_client(&core)
+            .mark_read(core.upstreams.request(
+                MarkReadRequest {
+                    message_ids: vec![message.message_id.clone()],
+                    all: false,
+                },
+                Some(visit.caller.token()),
+            ))
+            .await;
+        match marked {
+            // The header counted it as unread before it was opened.
+            Ok(answer) => {
+                let marked = answer.into_inner().marked;
+                visit.unread = visit.unread.map(|count| count.saturating_sub(marked));
+            }
+            Err(status) => return refused(&core, &visit, &uri, &status),
+        }
+    }
+    let lang = visit.language.lang;
+    let texts = texts(lang);
+    let content = html! {
+        article.message aria-labelledby="message-subject" {
+            h2 #message-subject { (message.subject) }
+            p.meta { time { (when(message.created_at.as_ref()).unwrap_or_default()) } }
+            div.message-body {
+                @for paragraph in message.body.split("\n\n").filter(|part| !part.trim().is_empty()) {
+                    p { @for (index, line) in paragraph.lines().enumerate() {
+                        @if index > 0 { br; }
+                        (line)
+                    } }
+                }
+            }
+            @if !message.case_id.is_empty() {
+                p { a href=(format!("{}cases/{}{}", visit.site.base_path(), message.case_id, lang_suffix(&uri))) { (texts.about_case) } }
+            }
+        }
+        p { a href=(list_link(&visit, &uri, "", false)) { (texts.back_to_messages) } }
+    };
+    layout(
+        &core,
+        &visit,
+        &uri,
+        StatusCode::OK,
+        texts.message_title,
+        content,
+    )
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ReadAllForm {
+    csrf_token: String,
+}
+
+/// `POST /portal/{agency}/{portal}/messages/read-all`: every message
+/// marked read, then the list (303).
+pub async fn read_all(
+    State(core): State<Core>,
+    Path((agency, portal)): Path<(String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+    Form(form): Form<ReadAllForm>,
+) -> Response {
+    let visit = match enter(&core, &agency, &portal, &uri, &headers).await {
+        Ok(visit) => visit,
+        Err(answer) => return answer,
+    };
+    if core
+        .check_csrf(
+            &visit.caller.credentials,
+            &Method::POST,
+            &headers,
+            Some(&form.csrf_token),
+        )
+        .is_err()
+    {
+        return forbidden(&core, visit.language, &uri, Some(&visit.site));
+    }
+    let answer = notify_client(&core)
+        .mark_read(core.upstreams.request(
+            MarkReadRequest {
+                message_ids: Vec::new(),
+                all: true,
+            },
+            Some(visit.caller.token()),
+        ))
+        .await;
+    match answer {
+        Ok(_) => Redirect::to(&list_link(&visit, &uri, "", false)).into_response(),
+        Err(status) => refused(&core, &visit, &uri, &status),
+    }
+}

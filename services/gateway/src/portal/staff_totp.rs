@@ -1,0 +1,397 @@
+//! A staff member's authenticator enrolment on the staff portal
+//! (`/portal/{agency}/staff/totp`). A staff account signs in without a
+//! code until it has an authenticator, and such a session can do nothing
+//! but enrol one: identity `BeginTotpEnrolment` answers the secret and the
+//! `otpauth://` URI (shown as text, to type or paste into the app), and
+//! `ConfirmTotpEnrolment` with the app's first code completes it; the
+//! session then counts as signed in with the second factor.
+//!
+//! Such a session cannot be exchanged for an internal token yet, so these
+//! pages work with the session cookie itself (identity checks it on every
+//! call) and its CSRF token.
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Redirect, Response};
+use laissez_kit::Role;
+use laissez_proto::identity::v1::{BeginTotpEnrolmentRequest, ConfirmTotpEnrolmentRequest};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::i18n::Lang;
+use super::pages::{Language, forbidden, lang_suffix, lookup_failed, page, to_login, unavailable};
+use super::problems::{self, Problem};
+use super::site::{Lookup, Site};
+use super::staff::{STAFF_PORTAL, find_staff};
+use super::view::{self, Frame};
+use crate::core::Core;
+use crate::core::credentials::Credentials;
+use crate::core::csrf::CSRF_FORM_FIELD;
+
+pub struct Texts {
+    pub title: &'static str,
+    pub intro: &'static str,
+    pub start: &'static str,
+    pub secret: &'static str,
+    pub secret_help: &'static str,
+    pub uri: &'static str,
+    pub code: &'static str,
+    pub code_help: &'static str,
+    pub confirm: &'static str,
+    pub restart: &'static str,
+    pub err_code_required: &'static str,
+    pub err_code_wrong: &'static str,
+    pub done_title: &'static str,
+    pub done_body: &'static str,
+    pub continue_link: &'static str,
+}
+
+static ZH_HANT: Texts = Texts {
+    title: "設定身分驗證器",
+    intro: "審查人員登入須使用身分驗證器 App 產生的驗證碼。請先完成設定。",
+    start: "開始設定",
+    secret: "金鑰",
+    secret_help: "在身分驗證器 App 選擇「手動輸入金鑰」，輸入以下金鑰（或貼上下方的 otpauth 連結）。此金鑰只顯示這一次。",
+    uri: "otpauth 連結",
+    code: "驗證碼",
+    code_help: "輸入 App 目前顯示的 6 位數字以完成設定。",
+    confirm: "完成設定",
+    restart: "重新產生金鑰",
+    err_code_required: "請輸入驗證碼",
+    err_code_wrong: "驗證碼不正確，請確認裝置時間後再試",
+    done_title: "身分驗證器已設定",
+    done_body: "此帳號已設定身分驗證器，之後登入請輸入其驗證碼。",
+    continue_link: "繼續",
+};
+
+static ZH_HANS: Texts = Texts {
+    title: "设置身份验证器",
+    intro: "审查人员登录须使用身份验证器 App 生成的验证码。请先完成设置。",
+    start: "开始设置",
+    secret: "密钥",
+    secret_help: "在身份验证器 App 选择“手动输入密钥”，输入以下密钥（或粘贴下方的 otpauth 链接）。此密钥只显示这一次。",
+    uri: "otpauth 链接",
+    code: "验证码",
+    code_help: "输入 App 当前显示的 6 位数字以完成设置。",
+    confirm: "完成设置",
+    restart: "重新生成密钥",
+    err_code_required: "请输入验证码",
+    err_code_wrong: "验证码不正确，请确认设备时间后再试",
+    done_title: "身份验证器已设置",
+    done_body: "此账号已设置身份验证器，之后登录请输入其验证码。",
+    continue_link: "继续",
+};
+
+static EN: Texts = Texts {
+    title: "Set up your authenticator",
+    intro: "Staff sign in with a code from an authenticator app. Set one up first.",
+    start: "Start",
+    secret: "Secret key",
+    secret_help: "In your authenticator app choose to enter a key by hand and type this key (or paste the otpauth link below). It is shown only this once.",
+    uri: "otpauth link",
+    code: "Code",
+    code_help: "The 6 digits the app shows now, to finish.",
+    confirm: "Finish",
+    restart: "Make a new key",
+    err_code_required: "Enter the code",
+    err_code_wrong: "The code is wrong; check the device's clock and try again",
+    done_title: "Your authenticator is set up",
+    done_body: "This account has an authenticator; sign in with its code from now on.",
+    continue_link: "Continue",
+};
+
+pub fn texts(lang: Lang) -> &'static Texts {
+    match lang {
+        Lang::ZhHant => &ZH_HANT,
+        Lang::ZhHans => &ZH_HANS,
+        Lang::En => &EN,
+    }
+}
+
+/// Where a staff session goes after signing in: the enrolment while it
+/// has no second factor, else the page of its roles.
+pub(super) async fn landing(core: &Core, session_token: &str) -> &'static str {
+    match core.sessions.exchange(session_token).await {
+        Err(status) if status.code() == tonic::Code::FailedPrecondition => "totp",
+        Ok(signed_in)
+            if signed_in.roles.contains(&Role::AgencyAdmin)
+                && !signed_in
+                    .roles
+                    .iter()
+                    .any(|role| matches!(role, Role::Reviewer | Role::SeniorReviewer)) =>
+        {
+            "admin"
+        }
+        _ => "review",
+    }
+}
+
+/// The staff portal and the session cookie of a visit to these pages.
+struct Visit {
+    language: Language,
+    site: Site,
+    session_token: String,
+    /// The session has its second factor: there is nothing to enrol.
+    enrolled: bool,
+}
+
+async fn visit(
+    core: &Core,
+    agency: &str,
+    portal: &str,
+    uri: &Uri,
+    headers: &HeaderMap,
+) -> Result<Visit, Response> {
+    let language = Language::of(uri, headers);
+    if portal != STAFF_PORTAL {
+        return Err(lookup_failed(core, language, uri, Lookup::NotFound));
+    }
+    let site = find_staff(core, agency)
+        .await
+        .map_err(|lookup| lookup_failed(core, language, uri, lookup))?;
+    let Credentials::Cookie(session_token) = core.credentials(headers) else {
+        return Err(to_login(&site, uri));
+    };
+    let enrolled = match core.sessions.exchange(&session_token).await {
+        Ok(signed_in)
+            if !signed_in.is_staff()
+                || signed_in.agency != site.agency
+                || signed_in.portal != site.portal =>
+        {
+            return Err(forbidden(core, language, uri, Some(&site)));
+        }
+        Ok(_) => true,
+        Err(status) if status.code() == tonic::Code::FailedPrecondition => false,
+        Err(_) => return Err(to_login(&site, uri)),
+    };
+    Ok(Visit {
+        language,
+        site,
+        session_token,
+        enrolled,
+    })
+}
+
+/// As [`visit`], for a POST: after the session's CSRF token.
+async fn visit_post(
+    core: &Core,
+    agency: &str,
+    portal: &str,
+    uri: &Uri,
+    headers: &HeaderMap,
+    csrf_token: &str,
+) -> Result<Visit, Response> {
+    let visit = visit(core, agency, portal, uri, headers).await?;
+    let credentials = Credentials::Cookie(visit.session_token.clone());
+    if core
+        .check_csrf(&credentials, &Method::POST, headers, Some(csrf_token))
+        .is_err()
+    {
+        return Err(forbidden(core, visit.language, uri, Some(&visit.site)));
+    }
+    Ok(visit)
+}
+
+fn render(core: &Core, visit: &Visit, uri: &Uri, status: StatusCode, content: Markup) -> Response {
+    let frame = Frame {
+        lang: visit.language.lang,
+        uri,
+        site: Some(&visit.site),
+        title: texts(visit.language.lang).title,
+    };
+    page(
+        core,
+        visit.language,
+        status,
+        view::layout(&frame, html! {}, content),
+    )
+}
+
+fn action(visit: &Visit, uri: &Uri, path: &str) -> String {
+    format!("{}{path}{}", visit.site.base_path(), lang_suffix(uri))
+}
+
+fn start_form(core: &Core, visit: &Visit, uri: &Uri, label: &str) -> Markup {
+    html! {
+        form method="post" action=(action(visit, uri, "totp/begin")) {
+            input type="hidden" name=(CSRF_FORM_FIELD) value=(core.csrf_token(&visit.session_token));
+            div.actions { button.secondary type="submit" { (label) } }
+        }
+    }
+}
+
+fn confirm_form(core: &Core, visit: &Visit, uri: &Uri, problems: &[Problem]) -> Markup {
+    let texts = texts(visit.language.lang);
+    html! {
+        form method="post" action=(action(visit, uri, "totp/confirm")) novalidate {
+            input type="hidden" name=(CSRF_FORM_FIELD) value=(core.csrf_token(&visit.session_token));
+            (problems::input("code", texts.code, "text", "", Some(texts.code_help), problems))
+            div.actions { button.primary type="submit" { (texts.confirm) } }
+        }
+    }
+}
+
+/// This session has its second factor already.
+fn done(core: &Core, visit: &Visit, uri: &Uri, status: StatusCode) -> Response {
+    let texts = texts(visit.language.lang);
+    let content = html! {
+        p { (texts.done_body) }
+        p { a href=(action(visit, uri, "")) { (texts.continue_link) } }
+    };
+    let frame = Frame {
+        lang: visit.language.lang,
+        uri,
+        site: Some(&visit.site),
+        title: texts.done_title,
+    };
+    page(
+        core,
+        visit.language,
+        status,
+        view::layout(&frame, html! {}, content),
+    )
+}
+
+/// The answer to identity's refusal of an enrolment step.
+fn refused(core: &Core, visit: &Visit, uri: &Uri, status: &tonic::Status) -> Response {
+    match status.code() {
+        // Enrolled meanwhile (in another tab).
+        tonic::Code::FailedPrecondition => done(core, visit, uri, StatusCode::CONFLICT),
+        tonic::Code::Unauthenticated | tonic::Code::PermissionDenied => to_login(&visit.site, uri),
+        code => {
+            tracing::warn!(?code, "identity did not answer the enrolment");
+            unavailable(core, visit.language, uri, Some(&visit.site))
+        }
+    }
+}
+
+/// `GET /portal/{agency}/staff/totp`.
+pub async fn totp_page(
+    State(core): State<Core>,
+    Path((agency, portal)): Path<(String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+) -> Response {
+    let visit = match visit(&core, &agency, &portal, &uri, &headers).await {
+        Ok(visit) => visit,
+        Err(answer) => return answer,
+    };
+    if visit.enrolled {
+        return done(&core, &visit, &uri, StatusCode::OK);
+    }
+    let texts = texts(visit.language.lang);
+    let content = html! {
+        p { (texts.intro) }
+        (start_form(&core, &visit, &uri, texts.start))
+    };
+    render(&core, &visit, &uri, StatusCode::OK, content)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct TotpForm {
+    csrf_token: String,
+    code: String,
+}
+
+/// `POST /portal/{agency}/staff/totp/begin`: a new secret, shown once,
+/// with the form for the first code.
+pub async fn begin(
+    State(core): State<Core>,
+    Path((agency, portal)): Path<(String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+    Form(form): Form<TotpForm>,
+) -> Response {
+    let visit = match visit_post(&core, &agency, &portal, &uri, &headers, &form.csrf_token).await {
+        Ok(visit) => visit,
+        Err(answer) => return answer,
+    };
+    if visit.enrolled {
+        return done(&core, &visit, &uri, StatusCode::CONFLICT);
+    }
+    let answer = core
+        .upstreams
+        .identity()
+        .begin_totp_enrolment(core.upstreams.request(
+            BeginTotpEnrolmentRequest {
+                session_token: visit.session_token.clone(),
+            },
+            None,
+        ))
+        .await;
+    let enrolment = match answer {
+        Ok(answer) => answer.into_inner(),
+        Err(status) => return refused(&core, &visit, &uri, &status),
+    };
+    let texts = texts(visit.language.lang);
+    let content = html! {
+        dl.summary {
+            dt #secret-label { (texts.secret) }
+            dd { p.help #secret-help { (texts.secret_help) } code.secret aria-describedby="secret-help" { (enrolment.secret) } }
+            dt { (texts.uri) }
+            dd { code.otpauth { (enrolment.otpauth_url) } }
+        }
+        (confirm_form(&core, &visit, &uri, &[]))
+    };
+    render(&core, &visit, &uri, StatusCode::OK, content)
+}
+
+/// `POST /portal/{agency}/staff/totp/confirm`: the first code; then the
+/// staff member's first page (303).
+pub async fn confirm(
+    State(core): State<Core>,
+    Path((agency, portal)): Path<(String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+    Form(form): Form<TotpForm>,
+) -> Response {
+    let visit = match visit_post(&core, &agency, &portal, &uri, &headers, &form.csrf_token).await {
+        Ok(visit) => visit,
+        Err(answer) => return answer,
+    };
+    if visit.enrolled {
+        return done(&core, &visit, &uri, StatusCode::CONFLICT);
+    }
+    let lang = visit.language.lang;
+    let texts = texts(lang);
+    let again = |message: &'static str| {
+        let problems = [Problem::new("code", message)];
+        let content = html! {
+            (problems::summary(lang, &problems))
+            (confirm_form(&core, &visit, &uri, &problems))
+            (start_form(&core, &visit, &uri, texts.restart))
+        };
+        render(
+            &core,
+            &visit,
+            &uri,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            content,
+        )
+    };
+    let code = form.code.trim();
+    if code.is_empty() {
+        return again(texts.err_code_required);
+    }
+    let answer = core
+        .upstreams
+        .identity()
+        .confirm_totp_enrolment(core.upstreams.request(
+            ConfirmTotpEnrolmentRequest {
+                session_token: visit.session_token.clone(),
+                code: code.to_owned(),
+            },
+            None,
+        ))
+        .await;
+    match answer {
+        Ok(_) => {
+            let landing = landing(&core, &visit.session_token).await;
+            Redirect::to(&action(&visit, &uri, landing)).into_response()
+        }
+        Err(status) if status.code() == tonic::Code::InvalidArgument => again(texts.err_code_wrong),
+        Err(status) => refused(&core, &visit, &uri, &status),
+    }
+}
