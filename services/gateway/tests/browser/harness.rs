@@ -4,7 +4,7 @@
 //! selector, the page's URL and the paths of a screenshot and the page's
 //! source taken at that moment.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
@@ -199,6 +199,37 @@ impl Browser {
         }
     }
 
+    /// Opens `path` again and again until the page has an element matching
+    /// `css` whose text contains `text`: for what arrives through events
+    /// (a queue, a decision), up to `patience`. Answers that text.
+    pub async fn open_until(
+        &mut self,
+        path: &str,
+        css: &str,
+        text: &str,
+        patience: Duration,
+    ) -> String {
+        let deadline = tokio::time::Instant::now() + patience;
+        loop {
+            self.open(path).await;
+            for element in self.elements(css).await {
+                if let Ok(shown) = self.driver().text(&element).await
+                    && shown.contains(text)
+                {
+                    return shown;
+                }
+            }
+            if tokio::time::Instant::now() > deadline {
+                let what = format!(
+                    "no `{css}` containing {text:?} after {}s",
+                    patience.as_secs()
+                );
+                panic!("{}", self.failure(&what).await);
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
     async fn elements(&mut self, css: &str) -> Vec<Element> {
         let found = self.driver().find_all(css).await;
         self.check(found, &format!("looking for every `{css}`"))
@@ -221,6 +252,10 @@ impl Browser {
         self.check(found, &format!("looking for `{css}`"))
             .await
             .is_some()
+    }
+
+    pub async fn count(&mut self, css: &str) -> usize {
+        self.elements(css).await.len()
     }
 
     /// The rendered text of the first element matching `css`.
@@ -310,6 +345,49 @@ impl Browser {
         let typed = self.driver().send_keys(&element, text).await;
         self.check(typed, &format!("cannot type into `{css}`"))
             .await;
+    }
+
+    /// Sets a control's value directly. Date inputs need it: typed keys
+    /// go through the browser's locale-specific date editor.
+    pub async fn set_value(&mut self, css: &str, value: &str) {
+        let element = self.wait_for(css).await;
+        let script = format!(
+            "arguments[0].value = {}; \
+             arguments[0].dispatchEvent(new Event('input', {{bubbles: true}})); \
+             arguments[0].dispatchEvent(new Event('change', {{bubbles: true}})); \
+             return arguments[0].value;",
+            Value::String(value.to_owned())
+        );
+        let set = self.driver().execute(&script, &[&element]).await;
+        let now = self.check(set, &format!("cannot set `{css}`")).await;
+        if now != value {
+            panic!(
+                "{}",
+                self.failure(&format!("`{css}` took {now} instead of {value}"))
+                    .await
+            );
+        }
+    }
+
+    /// Chooses the option with `value` of a select.
+    pub async fn select(&mut self, css: &str, value: &str) {
+        self.click(&format!("{css} option[value=\"{value}\"]"))
+            .await;
+    }
+
+    /// Chooses `file` (an absolute path) in a file input.
+    pub async fn choose_file(&mut self, css: &str, file: &Path) {
+        assert!(file.is_absolute(), "{} is not absolute", file.display());
+        let element = self.wait_for(css).await;
+        let chosen = self
+            .driver()
+            .send_keys(&element, &file.display().to_string())
+            .await;
+        self.check(
+            chosen,
+            &format!("cannot choose {} in `{css}`", file.display()),
+        )
+        .await;
     }
 
     /// Ends the browser.

@@ -16,4 +16,6 @@ mod harness;
 mod setup;
 mod webdriver;
 
+mod fujian_managed_applicant;
 mod language_switch;
+mod taiwan_student;
