@@ -4,7 +4,7 @@
 //! captcha, a multiple-entry permit through the application wizard with
 //! uploads, a return for supplement with the reviewer's comment, another
 //! document and a reply, resubmission, approval, and the approved case
-//! on the student's pages.
+//! awaiting payment on the student's pages.
 
 use std::path::Path;
 
@@ -291,21 +291,25 @@ async fn taiwan_mainland_student_journey() {
     );
     decide(&mut reviewer, "approved", "").await;
 
-    // The student sees the approval on the case and in the progress query.
+    // Approved, the case waits for the fee (the type's workflow is review,
+    // payment, electronic issue): the case page and its history, the
+    // progress query and the dashboard's "awaiting payment" section.
     applicant
-        .open_until(&case_page, "dd.state", "Approved", EVENTS)
+        .open_until(&case_page, "dd.state", "Awaiting payment", EVENTS)
         .await;
+    let history = applicant
+        .text("section[aria-labelledby=\"history-title\"]")
+        .await;
+    assert!(history.contains("Approved"), "the history: {history}");
     applicant.snapshot("approved").await;
     applicant
         .open(&format!("{base}cases?lang=en&receipt_number={receipt}"))
         .await;
     let rows = applicant.texts("main table tbody tr").await;
     assert!(
-        rows.len() == 1 && rows[0].contains("Approved"),
+        rows.len() == 1 && rows[0].contains("Awaiting payment"),
         "the progress query: {rows:?}"
     );
-    // The dashboard's sections hold cases still in progress, returned,
-    // awaiting payment or refused; an approved case is in none of them.
     applicant.open(&format!("{base}?lang=en")).await;
     let listed = applicant
         .texts(&format!("section#tab-{TYPE} tbody tr"))
@@ -313,9 +317,8 @@ async fn taiwan_mainland_student_journey() {
     assert!(
         listed
             .iter()
-            .filter(|row| row.contains(&receipt))
-            .all(|row| row.contains("Approved") || row.contains("Awaiting payment")),
-        "the dashboard shows the case as still in progress: {listed:?}"
+            .any(|row| row.contains(&receipt) && row.contains("Awaiting payment")),
+        "the dashboard: {listed:?}"
     );
     applicant.snapshot("dashboard-after-approval").await;
 
