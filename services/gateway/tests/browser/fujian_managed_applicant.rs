@@ -12,11 +12,12 @@ const TYPE: &str = "one_time_taiwan_permit";
 const SURNAME: &str = "陳";
 const GIVEN_NAME: &str = "小明";
 
-/// Adds the applicant's child through the applicants page; answers the
-/// new applicant's id.
+/// Adds another person through the applicants page (the type may be filed
+/// for oneself or "other", not for a relative as such); answers the new
+/// applicant's id.
 async fn add_managed_applicant(browser: &mut Browser, base: &str) -> String {
     browser.open(&format!("{base}applicants/new?lang=en")).await;
-    browser.select("#relationship", "child").await;
+    browser.select("#relationship", "other").await;
     browser.select("#document_type", "tw_id_card").await;
     browser.fill("#document_number", &taiwan_id(900)).await;
     browser.click("#valid_long_term").await;
@@ -24,7 +25,7 @@ async fn add_managed_applicant(browser: &mut Browser, base: &str) -> String {
     browser.fill("#surname", SURNAME).await;
     browser.fill("#given_name", GIVEN_NAME).await;
     browser.select("#household_place", "taipei").await;
-    browser.set_value("#date_of_birth", "2015-02-03").await;
+    browser.set_value("#date_of_birth", "1988-05-06").await;
     browser.snapshot("managed-applicant-filled").await;
     browser.click_to_next_page("main form button.primary").await;
     assert!(

@@ -120,7 +120,7 @@ async fn upload(browser: &mut Browser, requirement: &str, file: &Path) {
 
 /// The wizard from the dashboard to the receipt: answers (case id,
 /// receipt number).
-async fn apply(browser: &mut Browser, files: &Path) -> (String, String) {
+async fn apply(browser: &mut Browser, student: &Student, files: &Path) -> (String, String) {
     let base = format!("/portal/{TW}/{TW_PORTAL}/");
     browser.open(&format!("{base}?lang=en")).await;
     browser.click_to_next_page("a#nav-apply").await;
@@ -144,6 +144,7 @@ async fn apply(browser: &mut Browser, files: &Path) -> (String, String) {
     for (field, value) in [
         ("chinese_name", NAME),
         ("date_of_birth", "1990-01-01"),
+        ("mainland_id_number", student.id_number.as_str()),
         ("department", "法律學系"),
         ("mainland_address", "廣東省廣州市天河區1號"),
         ("taiwan_address", "臺北市大安區羅斯福路四段1號"),
@@ -253,7 +254,7 @@ async fn taiwan_mainland_student_journey() {
     let mut applicant = Browser::start(&stack, &artifacts, "student").await;
     register_and_sign_in(&mut applicant, &stack, &student).await;
 
-    let (case_id, receipt) = apply(&mut applicant, files.path()).await;
+    let (case_id, receipt) = apply(&mut applicant, &student, files.path()).await;
 
     claim(&mut reviewer, &case_id).await;
     decide(&mut reviewer, "returned_for_supplement", COMMENT).await;
