@@ -123,7 +123,11 @@ impl Browser {
         self.failure_kept = true;
         let base = self.artifacts.next(&format!("{}-failure", self.who));
         let mut kept = Vec::new();
-        if let Ok(png) = self.driver().screenshot().await
+        let png = match self.driver().full_page_screenshot().await {
+            Ok(png) => Ok(png),
+            Err(_) => self.driver().screenshot().await,
+        };
+        if let Ok(png) = png
             && std::fs::write(base.with_extension("png"), png).is_ok()
         {
             kept.push(format!(
@@ -151,13 +155,16 @@ impl Browser {
         }
     }
 
-    /// Saves a screenshot of the page as `NN-{name}.png`.
+    /// Saves a screenshot of the whole page as `NN-{who}-{name}.png`.
     pub async fn snapshot(&mut self, name: &str) {
         let path = self
             .artifacts
             .next(&format!("{}-{name}", self.who))
             .with_extension("png");
-        let png = self.driver().screenshot().await;
+        let png = match self.driver().full_page_screenshot().await {
+            Ok(png) => Ok(png),
+            Err(_) => self.driver().screenshot().await,
+        };
         let png = self.check(png, &format!("screenshot {name}")).await;
         std::fs::write(&path, png)
             .unwrap_or_else(|error| panic!("cannot write {}: {error}", path.display()));

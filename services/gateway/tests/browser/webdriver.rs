@@ -321,6 +321,37 @@ impl WebDriver {
             .map_err(|error| Error::transport("screenshot", error))
     }
 
+    /// A PNG of the whole page, beyond the viewport (Chromium's DevTools
+    /// protocol through chromedriver; W3C screenshots stop at the window).
+    pub async fn full_page_screenshot(&self) -> Result<Vec<u8>> {
+        let metrics = self
+            .post(
+                "page size",
+                "/goog/cdp/execute",
+                json!({"cmd": "Page.getLayoutMetrics", "params": {}}),
+            )
+            .await?;
+        let size = &metrics["cssContentSize"];
+        let (width, height) = (
+            size["width"].as_f64().unwrap_or(1280.0),
+            size["height"].as_f64().unwrap_or(1600.0),
+        );
+        let shot = self
+            .post(
+                "full-page screenshot",
+                "/goog/cdp/execute",
+                json!({"cmd": "Page.captureScreenshot", "params": {
+                    "format": "png",
+                    "captureBeyondViewport": true,
+                    "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1},
+                }}),
+            )
+            .await?;
+        STANDARD
+            .decode(shot["data"].as_str().unwrap_or_default())
+            .map_err(|error| Error::transport("full-page screenshot", error))
+    }
+
     /// Runs `script` in the page (a function body; `arguments[i]` are the
     /// arguments, elements passed as such) and answers what it returns.
     pub async fn execute(&self, script: &str, elements: &[&Element]) -> Result<Value> {
