@@ -157,6 +157,11 @@ async fn apply(browser: &mut Browser, student: &Student, files: &Path) -> (Strin
     browser.select("select#f-place_of_birth", "guangdong").await;
     browser.click("#f-political_posts-never").await;
     browser.snapshot("answers").await;
+    // A saved draft comes back with what was typed.
+    browser.click_to_next_page("button#save-draft").await;
+    assert!(browser.has(".notice").await, "saving says so");
+    assert_eq!(browser.value("#f-department").await, "法律學系");
+    browser.snapshot("draft-saved").await;
     browser.click_to_next_page("button#to-documents").await;
     assert!(
         !browser.has(".error-summary").await,
