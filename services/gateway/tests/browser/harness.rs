@@ -115,13 +115,14 @@ impl Browser {
     /// message to fail the test with: what could not be done, where.
     async fn failure(&mut self, what: &str) -> String {
         let url = self.driver().current_url().await.unwrap_or_default();
-        let kept = self.keep_failure().await;
+        let kept = self.keep_failure("failure").await;
         format!("{what}\n  on {url}\n  {kept}")
     }
 
-    async fn keep_failure(&mut self) -> String {
+    /// Keeps `NN-{who}-{label}.png` and `.html`; says where.
+    async fn keep_failure(&mut self, label: &str) -> String {
         self.failure_kept = true;
-        let base = self.artifacts.next(&format!("{}-failure", self.who));
+        let base = self.artifacts.next(&format!("{}-{label}", self.who));
         let mut kept = Vec::new();
         let png = match self.driver().full_page_screenshot().await {
             Ok(png) => Ok(png),
@@ -425,7 +426,9 @@ impl Drop for Browser {
             return;
         }
         if std::thread::panicking() && !self.failure_kept {
-            let kept = tokio::task::block_in_place(|| runtime.block_on(self.keep_failure()));
+            let kept = tokio::task::block_in_place(|| {
+                runtime.block_on(self.keep_failure("when-the-test-failed"))
+            });
             eprintln!("the page when the test failed: {kept}");
             eprintln!("browser screenshots: {}", self.artifacts.dir.display());
         }
