@@ -191,6 +191,9 @@ ensure_tools() {
         # The gateway's browser tests drive Debian's chromium through chromedriver.
         command -v chromium >/dev/null || missing+=(chromium)
         command -v chromedriver >/dev/null || missing+=(chromium-driver)
+        # Without a Chinese font the zh-Hant and zh-Hans pages' screenshots
+        # show boxes instead of text.
+        fc-list :lang=zh 2>/dev/null | grep -q . || missing+=(fonts-wqy-microhei)
     fi
     ((${#missing[@]} == 0)) || apt_install "${missing[@]}"
 }

@@ -1,0 +1,21 @@
+//! The portal in a real browser: headless Chromium, driven over WebDriver
+//! by chromedriver, against the same in-process stack as the API tests
+//! (identity, intake, review and notify on the local PostgreSQL, Redis and
+//! RabbitMQ, a fresh database per test). Each test has its own stack and
+//! its own browser, and keeps a screenshot of every significant step under
+//! `$LAISSEZ_TEST_ARTIFACTS/<test>/` (default
+//! `<target>/test-artifacts/browser/<test>/`).
+//!
+//! Chromium and chromedriver come from Debian (`./deploy/dev.sh deps`);
+//! without them these tests fail rather than skip.
+
+#[path = "../api/support.rs"]
+mod support;
+
+mod harness;
+mod setup;
+mod webdriver;
+
+mod fujian_managed_applicant;
+mod language_switch;
+mod taiwan_student;
