@@ -195,7 +195,7 @@ fn upload_section(
         section.upload id=(format!("requirement-{code}")) aria-labelledby=(format!("upload-{code}-title")) {
             h3 id=(format!("upload-{code}-title")) {
                 (name)
-                @if has { " " span.badge { (words.uploaded) } }
+                @if has { " " span.badge.done { (words.uploaded) } }
             }
             p.help id=(format!("{file_id}-help")) {
                 (words.accepted_kinds) ": " (upload.kinds())
