@@ -6,7 +6,7 @@
 //! under 50 ms for the pages.
 //!
 //! Everything runs in this process against the local PostgreSQL, Redis and
-//! RabbitMQ: identity and intake in-process, the gateway in front.
+//! RabbitMQ: identity, intake and notify in-process, the gateway in front.
 //!
 //! ```text
 //! cargo run --release -p laissez-gateway --example bench_pages
@@ -184,7 +184,13 @@ async fn main() -> anyhow::Result<()> {
     );
     // The per-address limits would refuse one machine playing 200 users;
     // they stay on (and cost their Redis call) with room for the load.
-    let stack = Stack::start_with(Services::INTAKE, |config| {
+    // Notify runs too: every signed-in page's header asks it for the
+    // unread count.
+    let services = Services {
+        notify: true,
+        ..Services::INTAKE
+    };
+    let stack = Stack::start_with(services, |config| {
         config.gateway.rate_limit.requests_per_window = u64::MAX / 4;
         config.gateway.rate_limit.sign_in_requests_per_window = u64::MAX / 4;
     })

@@ -12,6 +12,7 @@ pub mod idempotency;
 pub mod problem;
 pub mod rate_limit;
 pub mod session;
+pub mod ttl_cache;
 pub mod upstream;
 
 use std::sync::Arc;
@@ -41,7 +42,13 @@ pub struct Core {
     pub idempotency: IdempotencyStore,
     pub max_body_bytes: usize,
     pub max_upload_bytes: usize,
+    /// Each account's unread messages, as notify last counted them, for
+    /// [`UNREAD_COUNT_REUSE`].
+    pub unread_counts: ttl_cache::TtlCache<String, u64>,
 }
+
+/// How long the header's unread count may be reused.
+pub const UNREAD_COUNT_REUSE: Duration = Duration::from_secs(2);
 
 /// A signed-in caller and how they presented their session.
 #[derive(Debug, Clone)]
@@ -93,6 +100,10 @@ impl Core {
             ),
             max_body_bytes: config.http.max_body_bytes,
             max_upload_bytes: config.http.max_upload_bytes,
+            unread_counts: ttl_cache::TtlCache::new(
+                UNREAD_COUNT_REUSE,
+                settings.session.cache_entries,
+            ),
         })
     }
 

@@ -140,15 +140,26 @@ fn notify_client(core: &Core) -> NotifyServiceClient<Channel> {
 
 /// The caller's unread messages, for the header; `None` when notify does
 /// not answer within [`UNREAD_COUNT_TIMEOUT`] (the header then shows the
-/// link without a count, and the page is not held up by notify).
+/// link without a count, and the page is not held up by notify). A count
+/// is reused for [`crate::core::UNREAD_COUNT_REUSE`] (a new message shows
+/// that much later; reading messages here forgets it at once), so a busy
+/// user's pages do not each cost a call to notify.
 pub(super) async fn unread_count(core: &Core, caller: &Caller) -> Option<u64> {
+    let account = &caller.signed_in.account_id;
+    if let Some(count) = core.unread_counts.get(account) {
+        return Some(count);
+    }
     let mut client = notify_client(core);
     let call = client.get_unread_count(
         core.upstreams
             .request(GetUnreadCountRequest {}, Some(caller.token())),
     );
     match tokio::time::timeout(UNREAD_COUNT_TIMEOUT, call).await {
-        Ok(Ok(answer)) => Some(answer.into_inner().unread),
+        Ok(Ok(answer)) => {
+            let count = answer.into_inner().unread;
+            core.unread_counts.insert(account.clone(), count);
+            Some(count)
+        }
         Ok(Err(status)) => {
             tracing::debug!(code = ?status.code(), "no unread count");
             None
@@ -383,6 +394,7 @@ pub async fn message_page(
         match marked {
             // The header counted it as unread before it was opened.
             Ok(answer) => {
+                core.unread_counts.remove(&visit.caller.signed_in.account_id);
                 let marked = answer.into_inner().marked;
                 visit.unread = visit.unread.map(|count| count.saturating_sub(marked));
             }
@@ -459,7 +471,11 @@ pub async fn read_all(
         ))
         .await;
     match answer {
-        Ok(_) => Redirect::to(&list_link(&visit, &uri, "", false)).into_response(),
+        Ok(_) => {
+            core.unread_counts
+                .remove(&visit.caller.signed_in.account_id);
+            Redirect::to(&list_link(&visit, &uri, "", false)).into_response()
+        }
         Err(status) => refused(&core, &visit, &uri, &status),
     }
 }

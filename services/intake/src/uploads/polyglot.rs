@@ -27,30 +27,31 @@ fn starts_with_ignore_case(haystack: &[u8], needle: &[u8]) -> bool {
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> bool {
-    haystack
-        .windows(needle.len())
-        .any(|window| window == needle)
+    memchr::memmem::find(haystack, needle).is_some()
 }
 
+/// Each search is a vectorised scan (memchr): the whole file is read a few
+/// times, never byte by byte against every marker.
 pub fn check(content: &[u8], kind: ContentKind) -> Result<(), Rejection> {
     let tail = &content[content.len().saturating_sub(ZIP_TAIL)..];
     if find(tail, b"PK\x05\x06") || find(content, b"PK\x01\x02") {
         return Err(Rejection::Polyglot("a ZIP archive"));
     }
-    let local_header = content
-        .windows(6)
-        .any(|window| window.starts_with(b"PK\x03\x04") && window[4] <= 63 && window[5] == 0);
+    let local_header = memchr::memmem::find_iter(content, b"PK\x03\x04").any(|at| {
+        content
+            .get(at + 4..at + 6)
+            .is_some_and(|version| version[0] <= 63 && version[1] == 0)
+    });
     if local_header {
         return Err(Rejection::Polyglot("a ZIP archive"));
     }
-    for (index, byte) in content.iter().enumerate() {
-        if *byte == b'<'
-            && MARKUP
-                .iter()
-                .any(|marker| starts_with_ignore_case(&content[index..], marker))
-        {
-            return Err(Rejection::Polyglot("HTML or script markup"));
-        }
+    let markup = memchr::memchr_iter(b'<', content).any(|at| {
+        MARKUP
+            .iter()
+            .any(|marker| starts_with_ignore_case(&content[at..], marker))
+    });
+    if markup {
+        return Err(Rejection::Polyglot("HTML or script markup"));
     }
     // A PDF header past the start still makes PDF readers open the file.
     if kind != ContentKind::Pdf && find(content, b"%PDF-") {
