@@ -14,6 +14,7 @@ use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use laissez_kit::Role;
 use laissez_proto::events::v1::Decision;
+use laissez_proto::intake::v1::Case;
 use laissez_proto::review::v1::review_service_client::ReviewServiceClient;
 use laissez_proto::review::v1::{
     AuditEntry, ClaimNextRequest, DecideRequest, GetQueueSummaryRequest, GetReviewCaseRequest,
@@ -475,11 +476,12 @@ async fn show_case(
         Ok(audit) => audit,
         Err(status) => return refused(core, desk, uri, &status),
     };
+    let group = group_of(core, desk, &case).await;
     let content = case_content(
         core,
         desk,
         uri,
-        &case,
+        (&case, group.as_slice()),
         audit.as_deref(),
         errors,
         decision,
@@ -495,12 +497,27 @@ async fn show_case(
     )
 }
 
+/// The cases submitted together with `case` (itself included); none
+/// when it was filed alone, or when intake cannot say just now (the page
+/// then shows the case without its group).
+async fn group_of(core: &Core, desk: &Desk, case: &ReviewCase) -> Vec<Case> {
+    if case.group_number.is_empty() {
+        return Vec::new();
+    }
+    super::review_group::group_cases(core, desk, &case.group_number)
+        .await
+        .unwrap_or_else(|status| {
+            tracing::warn!(code = ?status.code(), "intake did not list the case's group");
+            Vec::new()
+        })
+}
+
 #[allow(clippy::too_many_arguments)]
 fn case_content(
     core: &Core,
     desk: &Desk,
     uri: &Uri,
-    case: &ReviewCase,
+    (case, group): (&ReviewCase, &[Case]),
     audit: Option<&[AuditEntry]>,
     errors: &[FormError],
     decision: &str,
@@ -592,6 +609,7 @@ fn case_content(
             (return_rounds(lang, &submission.returns, false))
         }
         (super::review_actions::section(core, &site.base_path(), &suffix, &desk.caller, lang, case))
+        (super::review_group::section(core, desk, uri, case, group))
         section aria-labelledby="decision-title" {
             h2 #decision-title { (texts.decision_title) }
             form method="post" action=(decision_action) novalidate {
