@@ -15,8 +15,9 @@
 //! request and reset, the message centre; on the agency's staff portal,
 //! the staff sign-in (with the authenticator's code) and the
 //! authenticator's enrolment, the review queues with "claim next", a
-//! claimed case with its decision form, case actions and audit history,
-//! and the agency administrator's catalog and announcement pages.
+//! claimed case with its decision form, case actions, its group's decision
+//! and audit history, and the agency administrator's catalog and
+//! announcement pages.
 
 mod account;
 mod admin;
@@ -32,6 +33,7 @@ mod problems;
 mod registration;
 mod review;
 mod review_actions;
+mod review_group;
 pub mod site;
 mod staff;
 mod staff_desk;
@@ -155,6 +157,10 @@ pub fn router(core: Core) -> Router {
         .route(
             "/portal/{agency}/{portal}/review/cases/{case_id}/sign-off",
             axum::routing::post(review_actions::sign_off),
+        )
+        .route(
+            "/portal/{agency}/{portal}/review/cases/{case_id}/group-decision",
+            axum::routing::post(review_group::decide_group),
         )
         .route("/portal/{agency}/{portal}/totp", get(staff_totp::totp_page))
         .route(

@@ -5,14 +5,16 @@
 //!
 //! Only a signed-in reviewer (or senior reviewer) of this agency's staff
 //! portal gets them; anyone else signed in is refused, a visitor goes to
-//! the sign-in, and the review pages of an applicant portal do not exist.
+//! the sign-in, and the review pages of an applicant portal do not exist
+//! (the staff desk's way in, shared with the other staff pages).
 
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use laissez_kit::Role;
 use laissez_proto::events::v1::Decision;
+use laissez_proto::intake::v1::Case;
 use laissez_proto::review::v1::review_service_client::ReviewServiceClient;
 use laissez_proto::review::v1::{
     AuditEntry, ClaimNextRequest, DecideRequest, GetQueueSummaryRequest, GetReviewCaseRequest,
@@ -24,15 +26,12 @@ use tonic::transport::Channel;
 
 use super::cases::{return_rounds, size, when};
 use super::i18n::{self, Lang};
-use super::pages::{Language, forbidden, lang_suffix, lookup_failed, page, to_login, unavailable};
-use super::site::{Lookup, Site};
-use super::staff::{STAFF_PORTAL, find_staff};
-use super::view::{self, FormError, Frame};
-use crate::core::credentials::Credentials;
+use super::pages::lang_suffix;
+use super::staff_desk::{Desk, enter, enter_post, layout, refused};
+use super::view::{self, FormError};
+use crate::core::Core;
 use crate::core::csrf::CSRF_FORM_FIELD;
-use crate::core::problem::ApiError;
 use crate::core::upstream::Upstream;
-use crate::core::{Caller, Core};
 
 /// The longest comment the form passes on.
 const MAX_COMMENT_CHARS: usize = 2000;
@@ -237,168 +236,7 @@ fn review_client(core: &Core) -> ReviewServiceClient<Channel> {
     ReviewServiceClient::new(core.upstreams.channel(Upstream::Review))
 }
 
-fn is_reviewer(caller: &Caller) -> bool {
-    caller
-        .signed_in
-        .roles
-        .iter()
-        .any(|role| matches!(role, Role::Reviewer | Role::SeniorReviewer))
-}
-
-/// A reviewer's visit to the staff portal.
-struct Desk {
-    language: Language,
-    site: Site,
-    caller: Caller,
-}
-
-/// The staff portal of `agency`, or the 404 (an applicant portal has no
-/// review pages).
-async fn staff_site(
-    core: &Core,
-    language: Language,
-    agency: &str,
-    portal: &str,
-    uri: &Uri,
-) -> Result<Site, Response> {
-    if portal != STAFF_PORTAL {
-        return Err(lookup_failed(core, language, uri, Lookup::NotFound));
-    }
-    find_staff(core, agency)
-        .await
-        .map_err(|lookup| lookup_failed(core, language, uri, lookup))
-}
-
-/// The caller is a reviewer of this very staff portal, or the refusal.
-#[allow(clippy::result_large_err)]
-fn admit(
-    core: &Core,
-    language: Language,
-    uri: &Uri,
-    site: Site,
-    caller: Caller,
-) -> Result<Desk, Response> {
-    if caller.signed_in.agency != site.agency
-        || caller.signed_in.portal != site.portal
-        || !is_reviewer(&caller)
-    {
-        return Err(forbidden(core, language, uri, Some(&site)));
-    }
-    Ok(Desk {
-        language,
-        site,
-        caller,
-    })
-}
-
-/// A GET of a review page: the signed-in reviewer, the sign-in for a
-/// visitor, the refusal for anyone else.
-async fn enter(
-    core: &Core,
-    agency: &str,
-    portal: &str,
-    uri: &Uri,
-    headers: &HeaderMap,
-) -> Result<Desk, Response> {
-    let language = Language::of(uri, headers);
-    let site = staff_site(core, language, agency, portal, uri).await?;
-    let credentials = core.credentials(headers);
-    let Credentials::Cookie(token) = &credentials else {
-        return Err(to_login(&site, uri));
-    };
-    let Ok(signed_in) = core.sessions.exchange(token).await else {
-        return Err(to_login(&site, uri));
-    };
-    let caller = Caller {
-        credentials,
-        signed_in,
-    };
-    admit(core, language, uri, site, caller)
-}
-
-/// A POST of a review page: as [`enter`], with the session's CSRF token.
-async fn enter_post(
-    core: &Core,
-    agency: &str,
-    portal: &str,
-    uri: &Uri,
-    headers: &HeaderMap,
-    csrf_token: &str,
-) -> Result<Desk, Response> {
-    let language = Language::of(uri, headers);
-    let site = staff_site(core, language, agency, portal, uri).await?;
-    if !core.credentials(headers).is_cookie() {
-        return Err(to_login(&site, uri));
-    }
-    let caller = match core
-        .signed_in(&Method::POST, headers, Some(csrf_token))
-        .await
-    {
-        Ok(caller) => caller,
-        Err(ApiError::Forbidden(_)) => return Err(forbidden(core, language, uri, Some(&site))),
-        Err(_) => return Err(to_login(&site, uri)),
-    };
-    admit(core, language, uri, site, caller)
-}
-
-/// The answer to a review refusal.
-fn refused(core: &Core, desk: &Desk, uri: &Uri, status: &tonic::Status) -> Response {
-    match status.code() {
-        tonic::Code::NotFound | tonic::Code::InvalidArgument => {
-            lookup_failed(core, desk.language, uri, Lookup::NotFound)
-        }
-        tonic::Code::PermissionDenied => forbidden(core, desk.language, uri, Some(&desk.site)),
-        tonic::Code::Unauthenticated => to_login(&desk.site, uri),
-        code => {
-            tracing::warn!(?code, "review did not answer the portal");
-            unavailable(core, desk.language, uri, Some(&desk.site))
-        }
-    }
-}
-
-/// The header of a reviewer's page: the queues, and the sign-out form.
-fn staff_header(core: &Core, desk: &Desk, uri: &Uri) -> Markup {
-    let lang = desk.language.lang;
-    let messages = lang.messages();
-    let base = desk.site.base_path();
-    let suffix = lang_suffix(uri);
-    html! {
-        nav.account aria-label=(texts(lang).queue_title) {
-            ul { li { a href=(format!("{base}review{suffix}")) { (texts(lang).queue_title) } } }
-        }
-        form.sign-out method="post" action=(format!("{base}logout{suffix}")) {
-            input type="hidden" name=(CSRF_FORM_FIELD) value=(core.csrf_token(desk.caller.session_token()));
-            div.checkbox {
-                input #everywhere type="checkbox" name="everywhere" value="1";
-                label for="everywhere" { (messages.sign_out_everywhere) }
-            }
-            button.secondary type="submit" { (messages.sign_out) }
-        }
-    }
-}
-
-fn layout(
-    core: &Core,
-    desk: &Desk,
-    uri: &Uri,
-    status: StatusCode,
-    title: &str,
-    content: Markup,
-) -> Response {
-    let frame = Frame {
-        lang: desk.language.lang,
-        uri,
-        site: Some(&desk.site),
-        title,
-    };
-    let header = staff_header(core, desk, uri);
-    page(
-        core,
-        desk.language,
-        status,
-        view::layout(&frame, header, content),
-    )
-}
+const REVIEWERS: &[Role] = &[Role::Reviewer, Role::SeniorReviewer];
 
 /// How long ago `at` was, roughly: minutes, hours or days.
 fn age(lang: Lang, at: Option<&prost_types::Timestamp>) -> String {
@@ -436,7 +274,7 @@ pub async fn queue_page(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    let desk = match enter(&core, &agency, &portal, &uri, &headers).await {
+    let desk = match enter(&core, &agency, &portal, &uri, &headers, REVIEWERS).await {
         Ok(desk) => desk,
         Err(answer) => return answer,
     };
@@ -509,7 +347,17 @@ pub async fn claim(
     headers: HeaderMap,
     Form(form): Form<ClaimForm>,
 ) -> Response {
-    let desk = match enter_post(&core, &agency, &portal, &uri, &headers, &form.csrf_token).await {
+    let desk = match enter_post(
+        &core,
+        &agency,
+        &portal,
+        &uri,
+        &headers,
+        REVIEWERS,
+        &form.csrf_token,
+    )
+    .await
+    {
         Ok(desk) => desk,
         Err(answer) => return answer,
     };
@@ -602,7 +450,7 @@ pub async fn case_page(
     uri: Uri,
     headers: HeaderMap,
 ) -> Response {
-    let desk = match enter(&core, &agency, &portal, &uri, &headers).await {
+    let desk = match enter(&core, &agency, &portal, &uri, &headers, REVIEWERS).await {
         Ok(desk) => desk,
         Err(answer) => return answer,
     };
@@ -628,11 +476,12 @@ async fn show_case(
         Ok(audit) => audit,
         Err(status) => return refused(core, desk, uri, &status),
     };
+    let group = group_of(core, desk, &case).await;
     let content = case_content(
         core,
         desk,
         uri,
-        &case,
+        (&case, group.as_slice()),
         audit.as_deref(),
         errors,
         decision,
@@ -648,12 +497,27 @@ async fn show_case(
     )
 }
 
+/// The cases submitted together with `case` (itself included); none
+/// when it was filed alone, or when intake cannot say just now (the page
+/// then shows the case without its group).
+async fn group_of(core: &Core, desk: &Desk, case: &ReviewCase) -> Vec<Case> {
+    if case.group_number.is_empty() {
+        return Vec::new();
+    }
+    super::review_group::group_cases(core, desk, &case.group_number)
+        .await
+        .unwrap_or_else(|status| {
+            tracing::warn!(code = ?status.code(), "intake did not list the case's group");
+            Vec::new()
+        })
+}
+
 #[allow(clippy::too_many_arguments)]
 fn case_content(
     core: &Core,
     desk: &Desk,
     uri: &Uri,
-    case: &ReviewCase,
+    (case, group): (&ReviewCase, &[Case]),
     audit: Option<&[AuditEntry]>,
     errors: &[FormError],
     decision: &str,
@@ -745,6 +609,7 @@ fn case_content(
             (return_rounds(lang, &submission.returns, false))
         }
         (super::review_actions::section(core, &site.base_path(), &suffix, &desk.caller, lang, case))
+        (super::review_group::section(core, desk, uri, case, group))
         section aria-labelledby="decision-title" {
             h2 #decision-title { (texts.decision_title) }
             form method="post" action=(decision_action) novalidate {
@@ -836,7 +701,17 @@ pub async fn decide(
     headers: HeaderMap,
     Form(form): Form<DecisionForm>,
 ) -> Response {
-    let desk = match enter_post(&core, &agency, &portal, &uri, &headers, &form.csrf_token).await {
+    let desk = match enter_post(
+        &core,
+        &agency,
+        &portal,
+        &uri,
+        &headers,
+        REVIEWERS,
+        &form.csrf_token,
+    )
+    .await
+    {
         Ok(desk) => desk,
         Err(answer) => return answer,
     };

@@ -31,10 +31,6 @@ impl Desk {
         self.language.lang
     }
 
-    pub(super) fn has(&self, role: Role) -> bool {
-        self.caller.signed_in.roles.contains(&role)
-    }
-
     /// The CSRF token of this session, for the page's forms.
     pub(super) fn csrf_token(&self, core: &Core) -> String {
         core.csrf_token(self.caller.session_token())
@@ -156,28 +152,40 @@ pub(super) fn refused(core: &Core, desk: &Desk, uri: &Uri, status: &tonic::Statu
     }
 }
 
-/// The header of a staff page: the pages the caller's roles open, and the
-/// sign-out form.
-fn header(core: &Core, desk: &Desk, uri: &Uri) -> Markup {
-    let lang = desk.lang();
+/// The header of a staff page: a link to each staff area `roles` open
+/// (the review queues for reviewers, the admin pages for agency admins),
+/// and the sign-out form of the session `session_token`.
+pub(super) fn header(
+    core: &Core,
+    site: &Site,
+    uri: &Uri,
+    lang: Lang,
+    roles: &[Role],
+    session_token: &str,
+) -> Markup {
     let messages = lang.messages();
-    let reviewer = desk.has(Role::Reviewer) || desk.has(Role::SeniorReviewer);
-    let admin = desk.has(Role::AgencyAdmin);
+    let reviewer = roles
+        .iter()
+        .any(|role| matches!(role, Role::Reviewer | Role::SeniorReviewer));
+    let admin = roles.contains(&Role::AgencyAdmin);
     let admin_texts = super::admin::texts(lang);
+    let link = |path: &str| format!("{}{path}{}", site.base_path(), lang_suffix(uri));
     html! {
-        nav.account aria-label=(admin_texts.staff_pages) {
-            ul {
-                @if reviewer {
-                    li { a href=(desk.link(uri, "review")) { (super::review::texts(lang).queue_title) } }
-                }
-                @if admin {
-                    li { a href=(desk.link(uri, "admin/catalog")) { (admin_texts.catalog_title) } }
-                    li { a href=(desk.link(uri, "admin/announcements")) { (admin_texts.announcements_title) } }
+        @if reviewer || admin {
+            nav.account aria-label=(admin_texts.staff_pages) {
+                ul {
+                    @if reviewer {
+                        li { a href=(link("review")) { (super::review::texts(lang).queue_title) } }
+                    }
+                    @if admin {
+                        li { a href=(link("admin/catalog")) { (admin_texts.catalog_title) } }
+                        li { a href=(link("admin/announcements")) { (admin_texts.announcements_title) } }
+                    }
                 }
             }
         }
-        form.sign-out method="post" action=(desk.link(uri, "logout")) {
-            input type="hidden" name=(CSRF_FORM_FIELD) value=(desk.csrf_token(core));
+        form.sign-out method="post" action=(link("logout")) {
+            input type="hidden" name=(CSRF_FORM_FIELD) value=(core.csrf_token(session_token));
             div.checkbox {
                 input #everywhere type="checkbox" name="everywhere" value="1";
                 label for="everywhere" { (messages.sign_out_everywhere) }
@@ -206,6 +214,17 @@ pub(super) fn layout(
         core,
         desk.language,
         status,
-        view::layout(&frame, header(core, desk, uri), content),
+        view::layout(
+            &frame,
+            header(
+                core,
+                &desk.site,
+                uri,
+                desk.lang(),
+                &desk.caller.signed_in.roles,
+                desk.caller.session_token(),
+            ),
+            content,
+        ),
     )
 }

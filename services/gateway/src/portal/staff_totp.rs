@@ -24,6 +24,7 @@ use super::pages::{Language, forbidden, lang_suffix, lookup_failed, page, to_log
 use super::problems::{self, Problem};
 use super::site::{Lookup, Site};
 use super::staff::{STAFF_PORTAL, find_staff};
+use super::staff_desk;
 use super::view::{self, Frame};
 use crate::core::Core;
 use crate::core::credentials::Credentials;
@@ -134,6 +135,9 @@ struct Visit {
     session_token: String,
     /// The session has its second factor: there is nothing to enrol.
     enrolled: bool,
+    /// The staff roles of an enrolled session (none before: such a
+    /// session opens no other staff page).
+    roles: Vec<Role>,
 }
 
 async fn visit(
@@ -153,7 +157,7 @@ async fn visit(
     let Credentials::Cookie(session_token) = core.credentials(headers) else {
         return Err(to_login(&site, uri));
     };
-    let enrolled = match core.sessions.exchange(&session_token).await {
+    let roles = match core.sessions.exchange(&session_token).await {
         Ok(signed_in)
             if !signed_in.is_staff()
                 || signed_in.agency != site.agency
@@ -161,15 +165,16 @@ async fn visit(
         {
             return Err(forbidden(core, language, uri, Some(&site)));
         }
-        Ok(_) => true,
-        Err(status) if status.code() == tonic::Code::FailedPrecondition => false,
+        Ok(signed_in) => Some(signed_in.roles.clone()),
+        Err(status) if status.code() == tonic::Code::FailedPrecondition => None,
         Err(_) => return Err(to_login(&site, uri)),
     };
     Ok(Visit {
         language,
         site,
         session_token,
-        enrolled,
+        enrolled: roles.is_some(),
+        roles: roles.unwrap_or_default(),
     })
 }
 
@@ -193,6 +198,19 @@ async fn visit_post(
     Ok(visit)
 }
 
+/// The staff header of these pages: the sign-out, and once enrolled the
+/// staff areas of the session's roles.
+fn header(core: &Core, visit: &Visit, uri: &Uri) -> Markup {
+    staff_desk::header(
+        core,
+        &visit.site,
+        uri,
+        visit.language.lang,
+        &visit.roles,
+        &visit.session_token,
+    )
+}
+
 fn render(core: &Core, visit: &Visit, uri: &Uri, status: StatusCode, content: Markup) -> Response {
     let frame = Frame {
         lang: visit.language.lang,
@@ -204,7 +222,7 @@ fn render(core: &Core, visit: &Visit, uri: &Uri, status: StatusCode, content: Ma
         core,
         visit.language,
         status,
-        view::layout(&frame, html! {}, content),
+        view::layout(&frame, header(core, visit, uri), content),
     )
 }
 
@@ -249,7 +267,7 @@ fn done(core: &Core, visit: &Visit, uri: &Uri, status: StatusCode) -> Response {
         core,
         visit.language,
         status,
-        view::layout(&frame, html! {}, content),
+        view::layout(&frame, header(core, visit, uri), content),
     )
 }
 

@@ -18,6 +18,8 @@ mod portal_cases;
 mod portal_messages;
 mod portal_registration;
 mod portal_review;
+mod portal_review_group;
+mod portal_staff_header;
 mod portal_staff_tools;
 mod security;
 mod sessions;

@@ -1,0 +1,453 @@
+//! Deciding a whole group from a claimed case's page. Cases an applicant
+//! submits together share a group number; when the case belongs to a group
+//! of more than one case, its page lists the group's cases (intake
+//! `ListCases` by group number, read with the reviewer's token) and offers
+//! one decision for all of them: not accepted or not approved, with the
+//! reason every applicant of the group reads.
+//!
+//! The decision cannot be taken back, so it takes two steps: the form
+//! leads to a confirmation page that repeats the cases, the decision and
+//! the reason, and only its button calls review `DecideGroup`. Review
+//! decides every case of the group still open (queued or claimed) in one
+//! transaction and refuses the whole call when another reviewer holds one
+//! of them.
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{IntoResponse, Redirect, Response};
+use laissez_kit::Role;
+use laissez_proto::common::v1::PageRequest;
+use laissez_proto::events::v1::Decision;
+use laissez_proto::intake::v1::{Case, ListCasesRequest};
+use laissez_proto::review::v1::review_service_client::ReviewServiceClient;
+use laissez_proto::review::v1::{DecideGroupRequest, GetReviewCaseRequest, ReviewCase};
+use maud::{Markup, html};
+use serde::Deserialize;
+
+use super::i18n::{self, Lang};
+use super::pages::lookup_failed;
+use super::problems::{self, Problem};
+use super::site::Lookup;
+use super::staff_desk::{Desk, enter_post, layout, refused};
+use crate::core::Core;
+use crate::core::csrf::CSRF_FORM_FIELD;
+use crate::core::upstream::Upstream;
+
+const REVIEWERS: &[Role] = &[Role::Reviewer, Role::SeniorReviewer];
+/// The longest reason the form passes on (review's own limit).
+const MAX_COMMENT_CHARS: usize = 2000;
+/// The most cases of a group the page lists (intake's largest page).
+const GROUP_PAGE_SIZE: u32 = 100;
+
+pub struct Texts {
+    pub group_title: &'static str,
+    pub group_intro: &'static str,
+    pub group_decision: &'static str,
+    pub not_accepted: &'static str,
+    pub not_approved: &'static str,
+    pub group_comment: &'static str,
+    pub group_comment_help: &'static str,
+    pub next: &'static str,
+    pub confirm_title: &'static str,
+    pub confirm_warning: &'static str,
+    pub confirm: &'static str,
+    pub err_decision: &'static str,
+    pub err_comment_required: &'static str,
+    pub err_comment_too_long: &'static str,
+    pub err_not_now: &'static str,
+    pub err_claimed_by_another: &'static str,
+    pub back_to_case: &'static str,
+}
+
+static ZH_HANT: Texts = Texts {
+    group_title: "團體案件",
+    group_intro: "此案件與下列案件一同送件。可對團體中仍在審查的每一件案件作出同一個決定。",
+    group_decision: "團體決定",
+    not_accepted: "不予受理（整個團體）",
+    not_approved: "不予許可（整個團體）",
+    group_comment: "理由",
+    group_comment_help: "團體中每位申請人都會看到這段理由。",
+    next: "下一步：確認",
+    confirm_title: "確認團體決定",
+    confirm_warning: "這個決定將套用於下列每一件仍在審查的案件，送出後無法撤回。",
+    confirm: "確定，決定整個團體",
+    err_decision: "請選擇團體決定",
+    err_comment_required: "請填寫理由",
+    err_comment_too_long: "理由不可超過 2000 字",
+    err_not_now: "此團體目前沒有可作出這個決定的案件",
+    err_claimed_by_another: "團體中有案件由其他審查人員領取中，無法一併決定",
+    back_to_case: "回案件",
+};
+
+static ZH_HANS: Texts = Texts {
+    group_title: "团体案件",
+    group_intro: "此案件与下列案件一同提交。可对团体中仍在审查的每一件案件作出同一个决定。",
+    group_decision: "团体决定",
+    not_accepted: "不予受理（整个团体）",
+    not_approved: "不予批准（整个团体）",
+    group_comment: "理由",
+    group_comment_help: "团体中每位申请人都会看到这段理由。",
+    next: "下一步：确认",
+    confirm_title: "确认团体决定",
+    confirm_warning: "这个决定将适用于下列每一件仍在审查的案件，提交后无法撤回。",
+    confirm: "确定，决定整个团体",
+    err_decision: "请选择团体决定",
+    err_comment_required: "请填写理由",
+    err_comment_too_long: "理由不可超过 2000 字",
+    err_not_now: "此团体目前没有可作出这个决定的案件",
+    err_claimed_by_another: "团体中有案件由其他审查人员领取中，无法一并决定",
+    back_to_case: "返回案件",
+};
+
+static EN: Texts = Texts {
+    group_title: "Group",
+    group_intro: "This case was submitted together with the cases below. One decision can be taken for every case of the group still under review.",
+    group_decision: "Decision for the group",
+    not_accepted: "Not accepted — whole group",
+    not_approved: "Not approved — whole group",
+    group_comment: "Reason",
+    group_comment_help: "Every applicant of the group reads this reason.",
+    next: "Next: confirm",
+    confirm_title: "Confirm the group decision",
+    confirm_warning: "This decision applies to every case below still under review and cannot be undone.",
+    confirm: "Decide the whole group",
+    err_decision: "Choose the group's decision",
+    err_comment_required: "Enter the reason",
+    err_comment_too_long: "The reason may be at most 2000 characters",
+    err_not_now: "No case of this group can take this decision now",
+    err_claimed_by_another: "Another reviewer has claimed a case of this group; the group cannot be decided now",
+    back_to_case: "Back to the case",
+};
+
+pub fn texts(lang: Lang) -> &'static Texts {
+    match lang {
+        Lang::ZhHant => &ZH_HANT,
+        Lang::ZhHans => &ZH_HANS,
+        Lang::En => &EN,
+    }
+}
+
+/// The decisions a whole group can take here, by their form value.
+const GROUP_DECISIONS: [(&str, Decision); 2] = [
+    ("not_accepted", Decision::NotAccepted),
+    ("not_approved", Decision::NotApproved),
+];
+
+fn decision_label(texts: &Texts, decision: Decision) -> &'static str {
+    if decision == Decision::NotAccepted {
+        texts.not_accepted
+    } else {
+        texts.not_approved
+    }
+}
+
+/// The cases of `group_number`, oldest first.
+pub(super) async fn group_cases(
+    core: &Core,
+    desk: &Desk,
+    group_number: &str,
+) -> Result<Vec<Case>, tonic::Status> {
+    let mut cases = core
+        .upstreams
+        .intake()
+        .list_cases(core.upstreams.request(
+            ListCasesRequest {
+                group_number: group_number.to_owned(),
+                page: Some(PageRequest {
+                    page_size: GROUP_PAGE_SIZE,
+                    page_token: String::new(),
+                }),
+                ..ListCasesRequest::default()
+            },
+            Some(desk.caller.token()),
+        ))
+        .await?
+        .into_inner()
+        .cases;
+    cases.reverse();
+    Ok(cases)
+}
+
+/// Whether review may still decide the case (it is queued or claimed).
+fn open(case: &ReviewCase) -> bool {
+    matches!(case.state.as_str(), "queued" | "leased")
+}
+
+fn case_link(desk: &Desk, uri: &Uri, case_id: &str) -> String {
+    desk.link(uri, &format!("review/cases/{case_id}"))
+}
+
+fn cases_table(desk: &Desk, uri: &Uri, cases: &[Case]) -> Markup {
+    let lang = desk.lang();
+    let messages = lang.messages();
+    html! {
+        div.table-wrap { table.group-cases {
+            thead { tr {
+                th scope="col" { (messages.receipt_number) }
+                th scope="col" { (messages.application_type) }
+                th scope="col" { (messages.applicant) }
+                th scope="col" { (messages.state) }
+            } }
+            tbody { @for case in cases { tr {
+                td { a href=(case_link(desk, uri, &case.case_id)) { (case.receipt_number) } }
+                td { (desk.site.type_name(&case.application_type).get(lang)) }
+                td { (case.applicant_masked_name) }
+                td.state { (i18n::state_name(lang, case.state)) }
+            } } }
+        } }
+    }
+}
+
+fn group_form(
+    core: &Core,
+    desk: &Desk,
+    uri: &Uri,
+    case_id: &str,
+    (decision, comment): (&str, &str),
+    problems: &[Problem],
+) -> Markup {
+    let texts = texts(desk.lang());
+    let action = desk.link(uri, &format!("review/cases/{case_id}/group-decision"));
+    let problem = problems
+        .iter()
+        .find(|problem| problem.field == "group_decision");
+    html! {
+        form method="post" action=(action) novalidate {
+            input type="hidden" name=(CSRF_FORM_FIELD) value=(desk.csrf_token(core));
+            fieldset.field.field-error[problem.is_some()] #group_decision
+                aria-describedby=[problem.map(|_| "group_decision-error")] {
+                legend { (texts.group_decision) }
+                @if let Some(problem) = problem {
+                    p.error-message #group_decision-error { (problem.message) }
+                }
+                @for (value, kind) in GROUP_DECISIONS {
+                    div.radio {
+                        input id=(format!("group_decision-{value}")) type="radio" name="group_decision"
+                            value=(value) checked[decision == value];
+                        label for=(format!("group_decision-{value}")) { (decision_label(texts, kind)) }
+                    }
+                }
+            }
+            p.help #group_comment-help { (texts.group_comment_help) }
+            (problems::textarea("group_comment", texts.group_comment, comment, problems))
+            div.actions { button.secondary type="submit" { (texts.next) } }
+        }
+    }
+}
+
+/// The group section of a case page: nothing for a case filed alone, the
+/// group's cases, and the form while review may still decide the case.
+pub(super) fn section(
+    core: &Core,
+    desk: &Desk,
+    uri: &Uri,
+    case: &ReviewCase,
+    group: &[Case],
+) -> Markup {
+    let texts = texts(desk.lang());
+    html! {
+        @if group.len() > 1 {
+            section.group aria-labelledby="group-title" {
+                h2 #group-title { (texts.group_title) " " (case.group_number) }
+                p { (texts.group_intro) }
+                (cases_table(desk, uri, group))
+                @if open(case) {
+                    (group_form(core, desk, uri, &case.case_id, ("", ""), &[]))
+                }
+            }
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct GroupDecisionForm {
+    csrf_token: String,
+    group_decision: String,
+    group_comment: String,
+    /// Sent by the confirmation page's button only.
+    confirmed: String,
+}
+
+/// The form's decision and reason, checked as review would.
+fn checked(texts: &Texts, form: &GroupDecisionForm) -> (Option<Decision>, Vec<Problem>) {
+    let mut problems = Vec::new();
+    let decision = GROUP_DECISIONS
+        .iter()
+        .find(|(value, _)| *value == form.group_decision)
+        .map(|(_, decision)| *decision);
+    if decision.is_none() {
+        problems.push(Problem::new("group_decision", texts.err_decision));
+    }
+    let comment = form.group_comment.trim();
+    if comment.is_empty() {
+        problems.push(Problem::new("group_comment", texts.err_comment_required));
+    } else if comment.chars().count() > MAX_COMMENT_CHARS {
+        problems.push(Problem::new("group_comment", texts.err_comment_too_long));
+    }
+    (decision, problems)
+}
+
+/// Review's refusal of the group decision as a problem on the form, or
+/// `None` when it is not about the form.
+fn refusal_problem(texts: &Texts, status: &tonic::Status) -> Option<(StatusCode, Problem)> {
+    match status.code() {
+        tonic::Code::InvalidArgument => {
+            let violations = laissez_kit::Problem::from_status(status).errors;
+            let violation = violations.first()?;
+            let problem = match (violation.field.as_str(), violation.code.as_str()) {
+                ("comment", "too_long") => {
+                    Problem::new("group_comment", texts.err_comment_too_long)
+                }
+                ("comment", _) => Problem::new("group_comment", texts.err_comment_required),
+                _ => Problem::new("group_decision", texts.err_decision),
+            };
+            Some((StatusCode::UNPROCESSABLE_ENTITY, problem))
+        }
+        // Another reviewer holds a case of the group: the caller's role
+        // was checked on the way in.
+        tonic::Code::PermissionDenied => Some((
+            StatusCode::CONFLICT,
+            Problem::new("group_decision", texts.err_claimed_by_another),
+        )),
+        tonic::Code::FailedPrecondition | tonic::Code::Aborted | tonic::Code::NotFound => Some((
+            StatusCode::CONFLICT,
+            Problem::new("group_decision", texts.err_not_now),
+        )),
+        _ => None,
+    }
+}
+
+/// `POST …/review/cases/{case_id}/group-decision`: the form's step shows
+/// the confirmation (or the form again with its errors); the confirmation's
+/// step decides the group and shows the case again (303).
+pub async fn decide_group(
+    State(core): State<Core>,
+    Path((agency, portal, case_id)): Path<(String, String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+    Form(form): Form<GroupDecisionForm>,
+) -> Response {
+    let desk = match enter_post(
+        &core,
+        &agency,
+        &portal,
+        &uri,
+        &headers,
+        REVIEWERS,
+        &form.csrf_token,
+    )
+    .await
+    {
+        Ok(desk) => desk,
+        Err(answer) => return answer,
+    };
+    let mut review = ReviewServiceClient::new(core.upstreams.channel(Upstream::Review));
+    let case = match review
+        .get_review_case(core.upstreams.request(
+            GetReviewCaseRequest {
+                case_id: case_id.clone(),
+            },
+            Some(desk.caller.token()),
+        ))
+        .await
+    {
+        Ok(case) => case.into_inner(),
+        Err(status) => return refused(&core, &desk, &uri, &status),
+    };
+    if case.group_number.is_empty() {
+        return lookup_failed(&core, desk.language, &uri, Lookup::NotFound);
+    }
+    let group = match group_cases(&core, &desk, &case.group_number).await {
+        Ok(group) if group.len() > 1 => group,
+        Ok(_) => return lookup_failed(&core, desk.language, &uri, Lookup::NotFound),
+        Err(status) => return refused(&core, &desk, &uri, &status),
+    };
+    let lang = desk.lang();
+    let texts = texts(lang);
+    let shown = (form.group_decision.as_str(), form.group_comment.as_str());
+    let again = |status: StatusCode, problems: &[Problem]| {
+        let content = html! {
+            (problems::summary(lang, problems))
+            (cases_table(&desk, &uri, &group))
+            (group_form(&core, &desk, &uri, &case_id, shown, problems))
+            p { a href=(case_link(&desk, &uri, &case_id)) { (texts.back_to_case) } }
+        };
+        layout(&core, &desk, &uri, status, texts.group_title, content)
+    };
+    let (decision, problems) = checked(texts, &form);
+    let Some(decision) = decision.filter(|_| problems.is_empty()) else {
+        return again(StatusCode::UNPROCESSABLE_ENTITY, &problems);
+    };
+    let comment = form.group_comment.trim();
+    if form.confirmed != "1" {
+        let content = html! {
+            p.warning { (texts.confirm_warning) }
+            dl.summary {
+                dt { (lang.messages().group_number) } dd { (case.group_number) }
+                dt { (texts.group_decision) } dd.group-decision { (decision_label(texts, decision)) }
+                dt { (texts.group_comment) } dd.group-comment { (comment) }
+            }
+            (cases_table(&desk, &uri, &group))
+            form method="post" action=(desk.link(&uri, &format!("review/cases/{case_id}/group-decision"))) {
+                input type="hidden" name=(CSRF_FORM_FIELD) value=(desk.csrf_token(&core));
+                input type="hidden" name="group_decision" value=(form.group_decision);
+                input type="hidden" name="group_comment" value=(comment);
+                input type="hidden" name="confirmed" value="1";
+                div.actions {
+                    button.primary type="submit" { (texts.confirm) }
+                    a.button.secondary href=(case_link(&desk, &uri, &case_id)) { (texts.back_to_case) }
+                }
+            }
+        };
+        return layout(
+            &core,
+            &desk,
+            &uri,
+            StatusCode::OK,
+            texts.confirm_title,
+            content,
+        );
+    }
+    let answer = review
+        .decide_group(core.upstreams.request(
+            DecideGroupRequest {
+                group_number: case.group_number.clone(),
+                decision: decision as i32,
+                comment: comment.to_owned(),
+            },
+            Some(desk.caller.token()),
+        ))
+        .await;
+    match answer {
+        Ok(_) => Redirect::to(&case_link(&desk, &uri, &case_id)).into_response(),
+        Err(status) => match refusal_problem(texts, &status) {
+            Some((code, problem)) => again(code, &[problem]),
+            None => refused(&core, &desk, &uri, &status),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn review_refusals_land_on_the_group_form() {
+        let texts = texts(Lang::En);
+        let missing: tonic::Status =
+            laissez_kit::ServiceError::InvalidArgument(vec![laissez_kit::FieldError::new(
+                "comment", "required", "x",
+            )])
+            .into();
+        let (code, problem) = refusal_problem(texts, &missing).unwrap();
+        assert_eq!(code, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(problem.field, "group_comment");
+        let held = tonic::Status::permission_denied("leased to another reviewer");
+        let (code, problem) = refusal_problem(texts, &held).unwrap();
+        assert_eq!(code, StatusCode::CONFLICT);
+        assert_eq!(problem.message, texts.err_claimed_by_another);
+        assert!(refusal_problem(texts, &tonic::Status::unavailable("down")).is_none());
+    }
+}
