@@ -394,7 +394,8 @@ pub async fn message_page(
         match marked {
             // The header counted it as unread before it was opened.
             Ok(answer) => {
-                core.unread_counts.remove(&visit.caller.signed_in.account_id);
+                core.unread_counts
+                    .remove(&visit.caller.signed_in.account_id);
                 let marked = answer.into_inner().marked;
                 visit.unread = visit.unread.map(|count| count.saturating_sub(marked));
             }
