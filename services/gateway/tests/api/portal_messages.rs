@@ -5,7 +5,7 @@
 
 use serde_json::json;
 
-use crate::journey::{eventually, post_with_key};
+use crate::journey::post_with_key;
 use crate::portal::{error_summary, form, input_value, page};
 use crate::support::*;
 
@@ -81,13 +81,21 @@ async fn the_message_centre_pages_opens_and_marks_messages_read() {
     }
     // Notify hears of all of them in its own time: the account's
     // activation, then a submission and a withdrawal per case.
-    let (on, with, path) = (&stack, cookie.as_str(), list.as_str());
-    let first = eventually("thirteen messages arrive", move || async move {
-        let shown = page(on, path, Some(with), None).await;
-        let html = shown.text();
-        (unread_badge(&html) == Some(13)).then_some(html)
-    })
-    .await;
+    // Under a loaded machine notify may retry an event (1 s, 5 s, 30 s), so
+    // this waits longer than `eventually` and says what it last saw.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(120);
+    let first = loop {
+        let html = page(&stack, &list, Some(&cookie), None).await.text();
+        let seen = unread_badge(&html);
+        if seen == Some(13) {
+            break html;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "thirteen messages never arrived; the header last counted {seen:?}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    };
     let first_main = main_of(&first);
     assert_eq!(message_links(&first_main).len(), 10, "{first_main}");
     assert!(first_main.contains("<tr class=\"message unread\">"));
