@@ -181,6 +181,25 @@ pub async fn delete_exchanges(channel: &Channel, config: &EventBusConfig) -> Res
     Ok(())
 }
 
+/// Declares consumers' queues and bindings ahead of their consumers, on a
+/// connection of its own: a test that starts publishers and consumers
+/// together declares them first, so no event published before a consumer
+/// has bound its queue is dropped as unroutable (deployed queues are
+/// durable and outlive restarts, so only a first start has that race).
+pub async fn declare_consumers(
+    config: &EventBusConfig,
+    consumers: &[(&str, &[&str])],
+) -> Result<(), Error> {
+    let connection = crate::broker::connect(config, "laissez-topology-setup").await?;
+    let channel = connection.create_channel().await?;
+    for (consumer, bindings) in consumers {
+        let keys: Vec<String> = bindings.iter().map(|key| (*key).to_owned()).collect();
+        declare_consumer(&channel, config, consumer, &keys).await?;
+    }
+    let _ = connection.close(200, "topology declared".into()).await;
+    Ok(())
+}
+
 /// Deletes `consumers`' queues and the exchanges of `config` over a
 /// connection of its own: tests and benchmarks that named their own topology
 /// remove it when they stop, so the broker does not collect their quorum

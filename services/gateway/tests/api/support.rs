@@ -164,6 +164,26 @@ impl Stack {
             relay_poll_interval_ms: 200,
             ..EventBusConfig::default()
         };
+        // Every consumer's queue is bound before any service publishes.
+        laissez_eventbus::topology::declare_consumers(
+            &events,
+            &[
+                (
+                    laissez_review::events::intake::CONSUMER,
+                    &laissez_review::events::intake::BINDINGS,
+                ),
+                (
+                    laissez_notify::events::CONSUMER_NAME,
+                    laissez_notify::events::mapping::NOTIFIED_EVENTS,
+                ),
+                (
+                    laissez_intake::events::decisions::CONSUMER,
+                    &laissez_intake::events::decisions::BINDINGS,
+                ),
+            ],
+        )
+        .await
+        .expect("the test's event topology");
 
         // identity
         let database = TestDatabase::create("laissez_gw_identity").await.unwrap();
@@ -333,7 +353,6 @@ impl Stack {
             sequence: std::sync::atomic::AtomicU32::new(1),
         };
         if services.intake && services.review && services.notify {
-            // Every consumer's queue exists before the first event.
             stack.wait_ready().await;
         }
         stack
