@@ -409,6 +409,71 @@ async fn a_returned_case_shows_the_comment_and_resubmits_with_a_reply() {
         "{html}"
     );
     assert!(html.contains("<td>Supplement</td>"), "{html}");
+    assert!(html.contains("id=\"add-documents\""), "{html}");
+    assert!(
+        !html.contains("id=\"edit-answers\""),
+        "answers stay as they are"
+    );
+
+    // A supplement may add or remove files, but not the photo that answers
+    // a form field the applicant can no longer change.
+    let documents_path = format!("{case_path}/documents?lang=en");
+    let documents = page(&stack, &documents_path, Some(cookie_ref), None).await;
+    assert_eq!(documents.status, 200, "{}", documents.text());
+    let case = stack
+        .get(&format!("/api/v1/cases/{case_id}"), &session)
+        .await
+        .ok();
+    let answers: serde_json::Value =
+        serde_json::from_str(case["answers_json"].as_str().unwrap()).unwrap();
+    let photo_id = answers["photo"].as_str().unwrap().to_owned();
+    let scan_id = case["documents"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|document| document["requirement"] == "tw_id_card_front")
+        .unwrap()["document_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        !documents
+            .text()
+            .contains(&format!("id=\"delete-{photo_id}\""))
+    );
+    assert!(
+        documents
+            .text()
+            .contains(&format!("id=\"delete-{scan_id}\""))
+    );
+    let token = input_value(&main_of(&documents.text()), "csrf_token");
+    let kept = form(
+        &stack,
+        &format!("{case_path}/documents/{photo_id}/delete?lang=en"),
+        &cookie,
+        &[("csrf_token", &token)],
+    )
+    .await;
+    assert_eq!(kept.status, 303);
+    assert!(
+        kept.header("location")
+            .unwrap_or_default()
+            .contains("reason=closed"),
+        "{:?}",
+        kept.header("location")
+    );
+    let case = stack
+        .get(&format!("/api/v1/cases/{case_id}"), &session)
+        .await
+        .ok();
+    assert!(
+        case["documents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|document| document["document_id"] == photo_id.as_str()),
+        "the photo stays"
+    );
     let resubmit = format!("{case_path}/resubmit?lang=en");
     assert!(html.contains(&format!("action=\"{}\"", resubmit)), "{html}");
     let token = input_value(&main_of(&html), "csrf_token");

@@ -228,6 +228,23 @@ fn upload_section(
     }
 }
 
+/// Whether a document answers a photo or signature field of the case.
+fn answers_a_field(case: &Case, document_id: &str) -> bool {
+    serde_json::from_str::<serde_json::Map<String, Value>>(&case.answers_json).is_ok_and(
+        |answers| {
+            answers
+                .values()
+                .any(|value| value.as_str() == Some(document_id))
+        },
+    )
+}
+
+/// A file may be removed unless it answers a field the applicant can no
+/// longer change (a supplement return keeps the answers as they are).
+fn removable(case: &Case, document_id: &str) -> bool {
+    answers_editable(state_of(case)) || !answers_a_field(case, document_id)
+}
+
 fn uploaded_table(
     visit: &Visit,
     uri: &Uri,
@@ -258,11 +275,13 @@ fn uploaded_table(
                                 download=(document.file_name) { (document.file_name) } }
                         td { (size(document.size_bytes)) }
                         td {
-                            form method="post" action=(format!("{}cases/{}/documents/{}/delete{}",
-                                visit.site.base_path(), case.case_id, document.document_id, super::lang_suffix(uri))) {
-                                input type="hidden" name=(CSRF_FORM_FIELD) value=(csrf);
-                                button.secondary.delete-document id=(format!("delete-{}", document.document_id)) type="submit" {
-                                    (words.remove) " " span.visually-hidden { (document.file_name) }
+                            @if removable(case, &document.document_id) {
+                                form method="post" action=(format!("{}cases/{}/documents/{}/delete{}",
+                                    visit.site.base_path(), case.case_id, document.document_id, super::lang_suffix(uri))) {
+                                    input type="hidden" name=(CSRF_FORM_FIELD) value=(csrf);
+                                    button.secondary.delete-document id=(format!("delete-{}", document.document_id)) type="submit" {
+                                        (words.remove) " " span.visually-hidden { (document.file_name) }
+                                    }
                                 }
                             }
                         }
@@ -373,12 +392,15 @@ pub async fn upload(
     if file_name.is_empty() {
         return failed("choose_file");
     }
-    // A photo or signature field holds one file: a new one replaces it.
+    // A photo or signature field holds one file: a new one replaces it
+    // (while the answers may change; a supplement adds one beside it).
     let answers = serde_json::from_str::<Value>(&case.answers_json).unwrap_or(Value::Null);
     let replaces = answers[wanted.code.as_str()]
         .as_str()
         .filter(|id| {
-            wanted.answers_field && case.documents.iter().any(|doc| doc.document_id == *id)
+            wanted.answers_field
+                && answers_editable(state)
+                && case.documents.iter().any(|doc| doc.document_id == *id)
         })
         .unwrap_or_default()
         .to_owned();
@@ -497,6 +519,14 @@ pub async fn delete_document(
     else {
         return crate::portal::pages::not_found_page(&core, &uri, &headers);
     };
+    if !removable(&case, &document.document_id) {
+        return back(
+            &visit,
+            &case.case_id,
+            &uri,
+            &format!("failed={}&reason=closed", document.requirement),
+        );
+    }
     let deleted = core
         .upstreams
         .intake()
