@@ -2,6 +2,7 @@
 //! account's sessions; and, before sign-in, asking for a password reset
 //! and choosing a new password from the emailed link.
 
+use super::TokenForm;
 use std::collections::HashMap;
 
 use axum::Form;
@@ -788,19 +789,13 @@ pub async fn update_profile(
     render_account(&core, &visit, &account_uri, status, &[], &edit).await
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct RevokeForm {
-    csrf_token: String,
-}
-
 /// Ends one of the account's sessions, then back to the account page.
 pub async fn revoke_session(
     State(core): State<Core>,
     Path((agency, portal, session_id)): Path<(String, String, String)>,
     uri: Uri,
     headers: HeaderMap,
-    Form(form): Form<RevokeForm>,
+    Form(form): Form<TokenForm>,
 ) -> Response {
     let visit = match enter(&core, &agency, &portal, &uri, &headers).await {
         Ok(visit) => visit,

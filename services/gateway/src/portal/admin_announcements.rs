@@ -5,6 +5,7 @@
 //! the fields: intake's refusals come back next to each field, the typed
 //! values kept. Another agency's announcement reads like a missing one.
 
+use super::TokenForm;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
@@ -656,12 +657,6 @@ fn delete_content(
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct DeleteForm {
-    csrf_token: String,
-}
-
 /// `POST /portal/{agency}/staff/admin/announcements/{id}/delete`: removes
 /// it, then the list.
 pub async fn delete(
@@ -669,7 +664,7 @@ pub async fn delete(
     Path((agency, portal, announcement_id)): Path<(String, String, String)>,
     uri: Uri,
     headers: HeaderMap,
-    Form(form): Form<DeleteForm>,
+    Form(form): Form<TokenForm>,
 ) -> Response {
     let desk = match enter_post(
         &core,

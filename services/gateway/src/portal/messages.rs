@@ -8,6 +8,7 @@
 //! Notify scopes everything to the caller's account and agency: another
 //! account's message reads exactly like one that does not exist.
 
+use super::TokenForm;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
@@ -432,12 +433,6 @@ pub async fn message_page(
     )
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct ReadAllForm {
-    csrf_token: String,
-}
-
 /// `POST /portal/{agency}/{portal}/messages/read-all`: every message
 /// marked read, then the list (303).
 pub async fn read_all(
@@ -445,7 +440,7 @@ pub async fn read_all(
     Path((agency, portal)): Path<(String, String)>,
     uri: Uri,
     headers: HeaderMap,
-    Form(form): Form<ReadAllForm>,
+    Form(form): Form<TokenForm>,
 ) -> Response {
     let visit = match enter(&core, &agency, &portal, &uri, &headers).await {
         Ok(visit) => visit,

@@ -53,6 +53,13 @@ use crate::core::edge::body_limit;
 const CSS: &str = include_str!("portal.css");
 const UPLOAD_JS: &str = include_str!("upload.js");
 
+/// A form that carries nothing but its CSRF token (a button that acts).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct TokenForm {
+    csrf_token: String,
+}
+
 /// Room for the multipart framing and the CSRF token around an uploaded file.
 const UPLOAD_FORM_OVERHEAD: usize = 64 * 1024;
 

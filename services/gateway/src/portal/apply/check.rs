@@ -3,13 +3,13 @@
 //! correction or supplement ends here too, with the reply and resubmission
 //! form instead of the submit button.
 
+use crate::portal::TokenForm;
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 use laissez_proto::intake::v1::{Case, CaseState, SubmitRequest};
 use maud::html;
-use serde::Deserialize;
 use serde_json::Value;
 
 use super::spec::{Fault, Place, TypeSpec, display_answer, field_code, is_upload};
@@ -120,12 +120,6 @@ fn render(
     layout(core, visit, uri, status, words.check_title, content)
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct SubmitForm {
-    csrf_token: String,
-}
-
 /// `POST …/cases/{case_id}/submit`: intake numbers the case and snapshots
 /// it, or says everything that is missing.
 pub async fn submit(
@@ -133,7 +127,7 @@ pub async fn submit(
     Path((agency, portal, case_id)): Path<(String, String, String)>,
     uri: Uri,
     headers: HeaderMap,
-    Form(form): Form<SubmitForm>,
+    Form(form): Form<TokenForm>,
 ) -> Response {
     let (visit, case) = match enter_case_form(
         &core,

@@ -8,6 +8,7 @@
 //! happened as fixed codes (`?uploaded=…`, `?failed=…&reason=…`), so the
 //! page reads the same with or without the script.
 
+use crate::portal::TokenForm;
 use std::sync::{Arc, Mutex};
 
 use axum::Form;
@@ -18,7 +19,6 @@ use axum::response::Response;
 use bytes::Bytes;
 use laissez_proto::intake::v1::{Case, DeleteDocumentRequest, SaveDraftRequest, UploadHeader};
 use maud::html;
-use serde::Deserialize;
 use serde_json::Value;
 use tokio::sync::mpsc;
 
@@ -484,19 +484,13 @@ async fn answer_field(
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct DeleteForm {
-    csrf_token: String,
-}
-
 /// `POST …/cases/{case_id}/documents/{document_id}/delete`.
 pub async fn delete_document(
     State(core): State<Core>,
     Path((agency, portal, case_id, document_id)): Path<(String, String, String, String)>,
     uri: Uri,
     headers: HeaderMap,
-    Form(form): Form<DeleteForm>,
+    Form(form): Form<TokenForm>,
 ) -> Response {
     let (visit, case) = match enter_case_form(
         &core,
