@@ -11,8 +11,9 @@
 //! `applicant.date_of_birth` fill the gap, and intake validates them.
 
 use laissez_proto::identity::v1::{GetApplicantRequest, GetProfileRequest, Profile, Relationship};
-use laissez_proto::intake::v1::{ApplicantData, GetCurrentCatalogRequest, StartApplicationRequest};
+use laissez_proto::intake::v1::{ApplicantData, StartApplicationRequest};
 
+use crate::core::catalogs::CatalogError;
 use crate::core::problem::ApiError;
 use crate::core::{Caller, Core};
 
@@ -106,22 +107,19 @@ fn account_holder(profile: &Profile, document_field: Option<&str>) -> ApplicantD
 }
 
 /// The registration field of the caller's portal that holds an identity
-/// document number, as the agency's catalog declares it.
+/// document number, as the agency's catalog declares it (the core's cached
+/// copy of the current catalog).
 async fn document_number_field(core: &Core, caller: &Caller) -> Result<Option<String>, ApiError> {
     let catalog = core
-        .upstreams
-        .catalog_admin()
-        .get_current_catalog(core.upstreams.request(
-            GetCurrentCatalogRequest {
-                agency: caller.signed_in.agency.clone(),
-            },
-            None,
-        ))
-        .await?
-        .into_inner();
-    let Ok(catalog) = serde_json::from_str::<serde_json::Value>(&catalog.catalog_json) else {
-        return Ok(None);
-    };
+        .catalogs
+        .current(&caller.signed_in.agency)
+        .await
+        .map_err(|error| match error {
+            CatalogError::NotFound => ApiError::NotFound,
+            CatalogError::Unavailable => {
+                ApiError::Unavailable("the agency's catalog cannot be read right now; try again")
+            }
+        })?;
     Ok(registration_document_field(
         &catalog,
         &caller.signed_in.portal,
