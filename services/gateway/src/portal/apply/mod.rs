@@ -172,8 +172,24 @@ pub struct StartForm {
     notice_accepted: Option<String>,
     applicant_id: String,
     permit_number: String,
-    applicant_name: String,
-    applicant_date_of_birth: String,
+    /// Sent only when the page asked for them (identity had none).
+    applicant_name: Option<String>,
+    applicant_date_of_birth: Option<String>,
+}
+
+impl StartForm {
+    fn applicant_name(&self) -> &str {
+        self.applicant_name.as_deref().unwrap_or_default()
+    }
+
+    fn applicant_date_of_birth(&self) -> &str {
+        self.applicant_date_of_birth.as_deref().unwrap_or_default()
+    }
+
+    /// The page this form came from asked for the name and birth date.
+    fn asked_for_the_person(&self) -> bool {
+        self.applicant_name.is_some() || self.applicant_date_of_birth.is_some()
+    }
 }
 
 /// The longest value of a start form's text field the wizard passes on.
@@ -277,8 +293,7 @@ fn render_start(
         || faults
             .iter()
             .any(|fault| matches!(&fault.place, Place::Start(id) if id.starts_with("applicant_")))
-        || !form.applicant_name.is_empty()
-        || !form.applicant_date_of_birth.is_empty();
+        || form.asked_for_the_person();
     let notice_fault = fault_at(faults, "notice_accepted");
     let applicant_fault = fault_at(faults, "applicant_id");
     let text_input = |id: &'static str, label: &str, value: &str, help: Option<&str>| {
@@ -338,8 +353,8 @@ fn render_start(
                 (text_input("permit_number", label.get(lang), &form.permit_number, Some(words.permit_help)))
             }
             @if ask_person {
-                (text_input("applicant_name", words.applicant_name, &form.applicant_name, None))
-                (text_input("applicant_date_of_birth", words.applicant_date_of_birth, &form.applicant_date_of_birth, None))
+                (text_input("applicant_name", words.applicant_name, form.applicant_name(), None))
+                (text_input("applicant_date_of_birth", words.applicant_date_of_birth, form.applicant_date_of_birth(), None))
             }
             div.actions { button.primary #start-submit type="submit" { (words.start) } }
         }
@@ -382,7 +397,6 @@ pub async fn start(
     };
     let lang = visit.language.lang;
     let words = texts(lang);
-    let ask_person = holder_incomplete(&core, &visit.caller).await;
     let refuse = |faults: Vec<Fault>| {
         render_start(
             &core,
@@ -393,7 +407,8 @@ pub async fn start(
             &managed,
             &form,
             &faults,
-            ask_person,
+            // The form carries the name and birth date if the page asked.
+            false,
         )
     };
     let mut faults = Vec::new();
@@ -422,13 +437,17 @@ pub async fn start(
     for (id, value, label) in [
         (
             "permit_number",
-            &form.permit_number,
+            form.permit_number.as_str(),
             kind.lookup_field().unwrap_or("permit_number"),
         ),
-        ("applicant_name", &form.applicant_name, words.applicant_name),
+        (
+            "applicant_name",
+            form.applicant_name(),
+            words.applicant_name,
+        ),
         (
             "applicant_date_of_birth",
-            &form.applicant_date_of_birth,
+            form.applicant_date_of_birth(),
             words.applicant_date_of_birth,
         ),
     ] {
@@ -449,8 +468,8 @@ pub async fn start(
         notice_accepted: true,
         permit_number: form.permit_number.trim().to_owned(),
         applicant: Some(ApplicantData {
-            name: form.applicant_name.trim().to_owned(),
-            date_of_birth: form.applicant_date_of_birth.trim().to_owned(),
+            name: form.applicant_name().trim().to_owned(),
+            date_of_birth: form.applicant_date_of_birth().trim().to_owned(),
             ..ApplicantData::default()
         }),
     };
