@@ -386,8 +386,7 @@ fn render_case(
                         th scope="col" { (messages.download) }
                     } }
                     tbody { @for document in &case.documents { tr {
-                        td { (site.document_name(&case.application_type, &document.requirement)
-                                .map_or_else(|| document.requirement.clone(), |name| name.get(lang).to_owned())) }
+                        td { (super::apply::spec::document_name(site, &case.application_type, &document.requirement, lang)) }
                         td { (document.file_name) }
                         td { (size(document.size_bytes)) " · " (document.media_type) }
                         td { a href=(format!("/api/v1/cases/{}/documents/{}", case.case_id, document.document_id))

@@ -586,8 +586,7 @@ fn case_content(
                 ul.documents { @for document in documents {
                     @let href = format!("/api/v1/cases/{}/documents/{}", case.case_id, document.document_id);
                     @let preview = format!("{href}?disposition=inline");
-                    @let name = site.document_name(&case.application_type, &document.requirement)
-                        .map_or_else(|| document.requirement.clone(), |name| name.get(lang).to_owned());
+                    @let name = super::apply::spec::document_name(site, &case.application_type, &document.requirement, lang);
                     li.document {
                         p {
                             strong { (name) } " · " (document.file_name) " · "

@@ -99,8 +99,7 @@ fn render(
                 ul.documents {
                     @for document in &case.documents {
                         li {
-                            (kind.uploads().iter().find(|upload| upload.code == document.requirement)
-                                .map_or_else(|| document.requirement.clone(), |upload| upload.name.get(lang).to_owned()))
+                            (super::spec::document_name(&visit.site, &case.application_type, &document.requirement, lang))
                             ": " (document.file_name) " (" (size(document.size_bytes)) ")"
                         }
                     }

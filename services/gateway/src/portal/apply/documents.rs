@@ -22,10 +22,11 @@ use maud::html;
 use serde_json::Value;
 use tokio::sync::mpsc;
 
-use super::spec::{TypeSpec, Upload};
+use super::spec::{TypeSpec, Upload, document_name};
 use super::texts::Texts;
 use super::{
-    answers_editable, case_page_path, documents_editable, see_other, step_path, texts, type_of,
+    answers_editable, case_page_path, documents_editable, query_value, see_other, step_path,
+    step_path_with, texts, type_of,
 };
 use crate::api::documents::{UploadFailure, send_upload};
 use crate::core::Core;
@@ -74,14 +75,6 @@ fn reason_of(status: &tonic::Status) -> &'static str {
         }
         _ => "failed",
     }
-}
-
-/// A query value of the page's own address.
-fn query_value<'a>(uri: &'a Uri, name: &str) -> Option<&'a str> {
-    uri.query()?.split('&').find_map(|pair| {
-        let (key, value) = pair.split_once('=')?;
-        (key == name).then_some(value)
-    })
 }
 
 /// `GET …/cases/{case_id}/documents`.
@@ -145,7 +138,7 @@ fn render(
         @for upload in &uploads {
             (upload_section(visit, uri, case, upload, &csrf, failed, lang))
         }
-        (uploaded_table(visit, uri, case, &uploads, &csrf, lang))
+        (uploaded_table(visit, uri, case, &csrf, lang))
         nav.steps {
             @if returned(state_of(case)) {
                 a.button.secondary #back-to-case href=(case_page_path(visit, &case.case_id, uri)) { (words.back_to_case) }
@@ -245,14 +238,7 @@ fn removable(case: &Case, document_id: &str) -> bool {
     answers_editable(state_of(case)) || !answers_a_field(case, document_id)
 }
 
-fn uploaded_table(
-    visit: &Visit,
-    uri: &Uri,
-    case: &Case,
-    uploads: &[Upload],
-    csrf: &str,
-    lang: Lang,
-) -> maud::Markup {
+fn uploaded_table(visit: &Visit, uri: &Uri, case: &Case, csrf: &str, lang: Lang) -> maud::Markup {
     let words = texts(lang);
     let messages = lang.messages();
     html! {
@@ -269,8 +255,7 @@ fn uploaded_table(
                         th scope="col" { (words.remove) }
                     } }
                     tbody { @for document in &case.documents { tr {
-                        td { (uploads.iter().find(|upload| upload.code == document.requirement)
-                                .map_or_else(|| document.requirement.clone(), |upload| upload.name.get(lang).to_owned())) }
+                        td { (document_name(&visit.site, &case.application_type, &document.requirement, lang)) }
                         td { a href=(format!("/api/v1/cases/{}/documents/{}", case.case_id, document.document_id))
                                 download=(document.file_name) { (document.file_name) } }
                         td { (size(document.size_bytes)) }
@@ -294,9 +279,7 @@ fn uploaded_table(
 
 /// The documents page again, with what happened.
 fn back(visit: &Visit, case_id: &str, uri: &Uri, outcome: &str) -> Response {
-    let path = step_path(visit, case_id, "documents", uri);
-    let joiner = if path.contains('?') { '&' } else { '?' };
-    see_other(&format!("{path}{joiner}{outcome}"))
+    see_other(&step_path_with(visit, case_id, "documents", uri, outcome))
 }
 
 /// A small text part, read whole up to [`MAX_TEXT_PART`] bytes.

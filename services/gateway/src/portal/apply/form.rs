@@ -44,11 +44,7 @@ pub async fn form_page(
         Err(answer) => return answer,
     };
     let answers = stored_answers(&case);
-    let saved = uri.query().is_some_and(|query| {
-        query
-            .split('&')
-            .any(|pair| pair == "saved=1" || pair.starts_with("saved=1&"))
-    });
+    let saved = super::query_value(&uri, "saved") == Some("1");
     render(
         &core,
         &visit,
@@ -419,9 +415,13 @@ pub async fn save_form(
             if next {
                 see_other(&step_path(&visit, &case.case_id, "documents", &uri))
             } else {
-                let path = step_path(&visit, &case.case_id, "form", &uri);
-                let joiner = if path.contains('?') { '&' } else { '?' };
-                see_other(&format!("{path}{joiner}saved=1"))
+                see_other(&super::step_path_with(
+                    &visit,
+                    &case.case_id,
+                    "form",
+                    &uri,
+                    "saved=1",
+                ))
             }
         }
         Err(status) if status.code() == tonic::Code::InvalidArgument => {

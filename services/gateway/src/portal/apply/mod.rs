@@ -32,7 +32,7 @@ pub use form::{form_page, save_form};
 use spec::{Fault, Place, TypeSpec};
 pub use texts::texts;
 
-use super::cases::{Visit, enter, layout};
+use super::cases::{Visit, case_path, enter, layout};
 use super::i18n::{Lang, Text};
 use super::pages::{forbidden, lang_suffix, lookup_failed, unavailable};
 use super::site::Lookup;
@@ -89,12 +89,24 @@ fn step_path(visit: &Visit, case_id: &str, step: &str, uri: &Uri) -> String {
     )
 }
 
+/// A wizard page of a case with `extra` added to its query
+/// (`uploaded=photo`, `saved=1`, …).
+fn step_path_with(visit: &Visit, case_id: &str, step: &str, uri: &Uri, extra: &str) -> String {
+    let path = step_path(visit, case_id, step, uri);
+    let joiner = if path.contains('?') { '&' } else { '?' };
+    format!("{path}{joiner}{extra}")
+}
+
+/// A query value of a page's own address.
+fn query_value<'a>(uri: &'a Uri, name: &str) -> Option<&'a str> {
+    uri.query()?.split('&').find_map(|pair| {
+        let (key, value) = pair.split_once('=')?;
+        (key == name).then_some(value)
+    })
+}
+
 fn case_page_path(visit: &Visit, case_id: &str, uri: &Uri) -> String {
-    format!(
-        "{}cases/{case_id}{}",
-        visit.site.base_path(),
-        lang_suffix(uri)
-    )
+    format!("{}{}", case_path(&visit.site, case_id), lang_suffix(uri))
 }
 
 /// Answers may change: a draft, or a case returned for correction.

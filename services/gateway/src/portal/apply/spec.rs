@@ -277,6 +277,13 @@ pub fn labelled_answers(
         .collect()
 }
 
+/// A document's requirement by its name in the catalog (a photo field by
+/// its label), else its code.
+pub fn document_name(site: &Site, application_type: &str, requirement: &str, lang: Lang) -> String {
+    site.document_name(application_type, requirement)
+        .map_or_else(|| requirement.to_owned(), |name| name.get(lang).to_owned())
+}
+
 fn plain(value: &Value) -> String {
     match value {
         Value::String(text) => text.clone(),
