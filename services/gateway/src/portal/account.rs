@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use laissez_proto::identity::v1::{
     ChangePasswordRequest, GetProfileRequest, ListSessionsRequest, Profile,
@@ -17,7 +17,7 @@ use laissez_proto::identity::v1::{
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::cases::{Visit, enter, layout, when};
+use super::cases::{Visit, enter, enter_form, layout, when};
 use super::i18n::{Lang, Text};
 use super::pages::{
     Language, anonymous, forbidden, lang_suffix, lookup_failed, page, to_login, unavailable,
@@ -598,20 +598,13 @@ pub async fn change_password(
     headers: HeaderMap,
     Form(form): Form<ChangePasswordForm>,
 ) -> Response {
-    let visit = match enter(&core, &agency, &portal, &uri, &headers).await {
+    let visit = match enter_form(&core, &agency, &portal, &uri, &headers, &form.csrf_token).await {
         Ok(visit) => visit,
         Err(response) => return response,
     };
     let account_uri: Uri = format!("{}account{}", visit.site.base_path(), lang_suffix(&uri))
         .parse()
         .unwrap_or(uri.clone());
-    if core
-        .signed_in(&Method::POST, &headers, Some(&form.csrf_token))
-        .await
-        .is_err()
-    {
-        return forbidden(&core, visit.language, &uri, Some(&visit.site));
-    }
     let lang = visit.language.lang;
     let errors = missing_passwords(
         lang,
@@ -693,18 +686,11 @@ pub async fn update_profile(
     headers: HeaderMap,
     Form(mut form): Form<HashMap<String, String>>,
 ) -> Response {
-    let visit = match enter(&core, &agency, &portal, &uri, &headers).await {
+    let token = form.remove(CSRF_FORM_FIELD).unwrap_or_default();
+    let visit = match enter_form(&core, &agency, &portal, &uri, &headers, &token).await {
         Ok(visit) => visit,
         Err(response) => return response,
     };
-    let token = form.remove(CSRF_FORM_FIELD).unwrap_or_default();
-    if core
-        .signed_in(&Method::POST, &headers, Some(&token))
-        .await
-        .is_err()
-    {
-        return forbidden(&core, visit.language, &uri, Some(&visit.site));
-    }
     let account_uri: Uri = format!("{}account{}", visit.site.base_path(), lang_suffix(&uri))
         .parse()
         .unwrap_or(uri.clone());
@@ -797,17 +783,10 @@ pub async fn revoke_session(
     headers: HeaderMap,
     Form(form): Form<TokenForm>,
 ) -> Response {
-    let visit = match enter(&core, &agency, &portal, &uri, &headers).await {
+    let visit = match enter_form(&core, &agency, &portal, &uri, &headers, &form.csrf_token).await {
         Ok(visit) => visit,
         Err(response) => return response,
     };
-    if core
-        .signed_in(&Method::POST, &headers, Some(&form.csrf_token))
-        .await
-        .is_err()
-    {
-        return forbidden(&core, visit.language, &uri, Some(&visit.site));
-    }
     let answer = core
         .upstreams
         .identity()

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use laissez_proto::identity::v1::{
     Applicant, CreateApplicantRequest, DeleteApplicantRequest, GetApplicantRequest,
@@ -15,9 +15,9 @@ use laissez_proto::identity::v1::{
 };
 use maud::{Markup, html};
 
-use super::cases::{Visit, enter, layout};
+use super::cases::{Visit, enter, enter_form, layout};
 use super::i18n::Lang;
-use super::pages::{forbidden, lang_suffix, lookup_failed, to_login, unavailable};
+use super::pages::{lang_suffix, lookup_failed, to_login, unavailable};
 use super::site::{Lookup, Site};
 use crate::core::Core;
 use crate::core::csrf::CSRF_FORM_FIELD;
@@ -275,23 +275,6 @@ fn list_path(site: &Site, uri: &Uri) -> String {
     format!("{}applicants{}", site.base_path(), lang_suffix(uri))
 }
 
-fn csrf_ok(
-    core: &Core,
-    headers: &HeaderMap,
-    visit: &Visit,
-    form: &HashMap<String, String>,
-) -> bool {
-    let token = form.get(CSRF_FORM_FIELD).map(String::as_str).unwrap_or("");
-    core.csrf
-        .check(
-            &Method::POST,
-            headers,
-            visit.caller.session_token(),
-            Some(token),
-        )
-        .is_ok()
-}
-
 /// The list.
 pub async fn list(
     State(core): State<Core>,
@@ -547,13 +530,11 @@ pub async fn create(
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let visit = match enter(&core, &agency, &portal, &uri, &headers).await {
+    let token = form.get(CSRF_FORM_FIELD).map(String::as_str).unwrap_or("");
+    let visit = match enter_form(&core, &agency, &portal, &uri, &headers, token).await {
         Ok(visit) => visit,
         Err(response) => return response,
     };
-    if !csrf_ok(&core, &headers, &visit, &form) {
-        return forbidden(&core, visit.language, &uri, Some(&visit.site));
-    }
     let applicant = applicant_from(&form, String::new());
     let answer = core
         .upstreams
@@ -635,13 +616,11 @@ pub async fn update(
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let visit = match enter(&core, &agency, &portal, &uri, &headers).await {
+    let token = form.get(CSRF_FORM_FIELD).map(String::as_str).unwrap_or("");
+    let visit = match enter_form(&core, &agency, &portal, &uri, &headers, token).await {
         Ok(visit) => visit,
         Err(response) => return response,
     };
-    if !csrf_ok(&core, &headers, &visit, &form) {
-        return forbidden(&core, visit.language, &uri, Some(&visit.site));
-    }
     let applicant = applicant_from(&form, applicant_id);
     let answer = core
         .upstreams
@@ -726,13 +705,11 @@ pub async fn remove(
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let visit = match enter(&core, &agency, &portal, &uri, &headers).await {
+    let token = form.get(CSRF_FORM_FIELD).map(String::as_str).unwrap_or("");
+    let visit = match enter_form(&core, &agency, &portal, &uri, &headers, token).await {
         Ok(visit) => visit,
         Err(response) => return response,
     };
-    if !csrf_ok(&core, &headers, &visit, &form) {
-        return forbidden(&core, visit.language, &uri, Some(&visit.site));
-    }
     let answer = core
         .upstreams
         .identity()

@@ -68,17 +68,16 @@ pub(super) async fn enter(
     })
 }
 
-/// A signed-in form sent about one case: the visit (after the CSRF check
-/// of the form's token) and the case, or the page that refuses it.
-pub(super) async fn enter_case_form(
+/// A signed-in form: the visit, after the CSRF check of the form's token,
+/// or the page that refuses it.
+pub(super) async fn enter_form(
     core: &Core,
     agency: &str,
     portal: &str,
-    case_id: &str,
     uri: &Uri,
     headers: &HeaderMap,
     csrf_token: &str,
-) -> Result<(Visit, Case), Response> {
+) -> Result<Visit, Response> {
     let visit = enter(core, agency, portal, uri, headers).await?;
     if core
         .check_csrf(
@@ -91,6 +90,21 @@ pub(super) async fn enter_case_form(
     {
         return Err(forbidden(core, visit.language, uri, Some(&visit.site)));
     }
+    Ok(visit)
+}
+
+/// A signed-in form sent about one case: the visit (after the CSRF check
+/// of the form's token) and the case, or the page that refuses it.
+pub(super) async fn enter_case_form(
+    core: &Core,
+    agency: &str,
+    portal: &str,
+    case_id: &str,
+    uri: &Uri,
+    headers: &HeaderMap,
+    csrf_token: &str,
+) -> Result<(Visit, Case), Response> {
+    let visit = enter_form(core, agency, portal, uri, headers, csrf_token).await?;
     match get_case(core, &visit.caller, case_id).await {
         Ok(case) => Ok((visit, case)),
         Err(status) => Err(refused(core, &visit, uri, &status)),

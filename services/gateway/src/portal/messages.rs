@@ -11,7 +11,7 @@
 use super::TokenForm;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use laissez_proto::notify::v1::notify_service_client::NotifyServiceClient;
 use laissez_proto::notify::v1::{
@@ -21,9 +21,9 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use tonic::transport::Channel;
 
-use super::cases::{Visit, enter, layout, when};
+use super::cases::{Visit, enter, enter_form, layout, when};
 use super::i18n::Lang;
-use super::pages::{forbidden, lang_suffix, lookup_failed, to_login, unavailable};
+use super::pages::{lang_suffix, lookup_failed, to_login, unavailable};
 use super::site::Lookup;
 use super::view::{self, FormError};
 use crate::core::csrf::CSRF_FORM_FIELD;
@@ -442,21 +442,10 @@ pub async fn read_all(
     headers: HeaderMap,
     Form(form): Form<TokenForm>,
 ) -> Response {
-    let visit = match enter(&core, &agency, &portal, &uri, &headers).await {
+    let visit = match enter_form(&core, &agency, &portal, &uri, &headers, &form.csrf_token).await {
         Ok(visit) => visit,
         Err(answer) => return answer,
     };
-    if core
-        .check_csrf(
-            &visit.caller.credentials,
-            &Method::POST,
-            &headers,
-            Some(&form.csrf_token),
-        )
-        .is_err()
-    {
-        return forbidden(&core, visit.language, &uri, Some(&visit.site));
-    }
     let answer = notify_client(&core)
         .mark_read(core.upstreams.request(
             MarkReadRequest {

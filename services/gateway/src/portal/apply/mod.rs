@@ -19,7 +19,7 @@ mod texts;
 
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use laissez_proto::identity::v1::{Applicant, ListApplicantsRequest};
 use laissez_proto::intake::v1::{ApplicantData, CaseState, StartApplicationRequest};
@@ -32,9 +32,9 @@ pub use form::{form_page, save_form};
 use spec::{Fault, Place, TypeSpec};
 pub use texts::texts;
 
-use super::cases::{Visit, case_path, enter, layout};
+use super::cases::{Visit, case_path, enter, enter_form, layout};
 use super::i18n::{Lang, Text};
-use super::pages::{forbidden, lang_suffix, lookup_failed, unavailable};
+use super::pages::{lang_suffix, lookup_failed, unavailable};
 use super::site::Lookup;
 use crate::api::applicant::fill_applicant;
 use crate::core::csrf::CSRF_FORM_FIELD;
@@ -384,21 +384,10 @@ pub async fn start(
     headers: HeaderMap,
     Form(form): Form<StartForm>,
 ) -> Response {
-    let visit = match enter(&core, &agency, &portal, &uri, &headers).await {
+    let visit = match enter_form(&core, &agency, &portal, &uri, &headers, &form.csrf_token).await {
         Ok(visit) => visit,
         Err(answer) => return answer,
     };
-    if core
-        .check_csrf(
-            &visit.caller.credentials,
-            &Method::POST,
-            &headers,
-            Some(&form.csrf_token),
-        )
-        .is_err()
-    {
-        return forbidden(&core, visit.language, &uri, Some(&visit.site));
-    }
     let kind = match type_of(&core, &visit, &uri, &code) {
         Ok(kind) => kind,
         Err(answer) => return answer,
