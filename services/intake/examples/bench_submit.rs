@@ -1,15 +1,20 @@
 //! Submission throughput and latency of intake, in-process on port 0
 //! against its own fresh database (see `bench/submit.sh`).
 //!
-//! One submission is the whole applicant sequence for Taiwan's data-change
-//! type (one photo field, one required document): StartApplication →
-//! UploadDocument (photo, a small PNG) → SaveDraft (valid answers) →
-//! UploadDocument (the document: a 200 KB JPEG) → Submit. Its latency is
-//! measured from the start call to the submit answer.
+//! The applicant sequence is Taiwan's data-change type (one photo field,
+//! one required document): StartApplication → UploadDocument (photo, a
+//! small PNG) → SaveDraft (valid answers) → UploadDocument (the document:
+//! a 200 KB JPEG) → Submit. Each client holds one token per applicant, as
+//! the gateway does for a session.
 //!
-//! `BENCH_SUBMISSIONS` (default 400) submissions by `BENCH_CLIENTS`
-//! (default 8) concurrent clients, after `BENCH_CLIENTS` warm-up
-//! submissions that are not counted. Prints one `intake:` line.
+//! Two measurements, each of `BENCH_SUBMISSIONS` (default 400) by
+//! `BENCH_CLIENTS` (default 8) concurrent clients after `BENCH_CLIENTS`
+//! warm-up rounds that are not counted:
+//! - `intake:` the submission itself: drafts are filled in first (start,
+//!   photo, answers; not timed), then each submission uploads its 200 KB
+//!   document and submits; latency from the upload's first byte to the
+//!   receipt number.
+//! - `intake whole flow:` the whole sequence, timed from the start call.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -29,7 +34,6 @@ const APPLICATION_TYPE: &str = "data_change";
 const PERMIT: &str = "S100";
 const HOLDER: &str = "350102199903230011";
 const DOCUMENT_BYTES: usize = 200 * 1024;
-const STEPS: [&str; 5] = ["start", "photo", "save", "document", "submit"];
 
 fn env_or(name: &str, default: usize) -> usize {
     std::env::var(name)
@@ -80,9 +84,13 @@ struct Bench {
     document: Vec<u8>,
 }
 
+/// The token an applicant's client holds.
+struct Applicant {
+    token: String,
+}
+
 impl Bench {
-    fn request<T>(&self, account: &str, role: Role, portal: &str, message: T) -> Request<T> {
-        let token = self.keys.token(account, AGENCY, portal, &[role]);
+    fn request<T>(&self, token: &str, message: T) -> Request<T> {
         let mut request = Request::new(message);
         request.metadata_mut().insert(
             "authorization",
@@ -91,8 +99,12 @@ impl Bench {
         request
     }
 
-    fn applicant<T>(&self, account: &str, message: T) -> Request<T> {
-        self.request(account, Role::Applicant, PORTAL, message)
+    fn applicant(&self, index: usize) -> Applicant {
+        let account = format!("bench-{index}");
+        let token = self
+            .keys
+            .token(&account, AGENCY, PORTAL, &[Role::Applicant]);
+        Applicant { token }
     }
 
     async fn import_records(&self) {
@@ -103,22 +115,24 @@ impl Bench {
         );
         self.client
             .clone()
-            .import_permit_records(self.request(
-                "bench-admin",
-                Role::AgencyAdmin,
-                "staff",
-                ImportPermitRecordsRequest {
-                    records: vec![],
-                    csv: csv.into_bytes(),
-                },
-            ))
+            .import_permit_records(
+                self.request(
+                    &self
+                        .keys
+                        .token("bench-admin", AGENCY, "staff", &[Role::AgencyAdmin]),
+                    ImportPermitRecordsRequest {
+                        records: vec![],
+                        csv: csv.into_bytes(),
+                    },
+                ),
+            )
             .await
             .expect("import permit records");
     }
 
     async fn upload(
         &self,
-        account: &str,
+        applicant: &Applicant,
         case_id: &str,
         requirement: &str,
         file_name: &str,
@@ -139,26 +153,20 @@ impl Bench {
         }
         self.client
             .clone()
-            .upload_document(self.applicant(account, futures::stream::iter(messages)))
+            .upload_document(self.request(&applicant.token, futures::stream::iter(messages)))
             .await
             .expect("upload")
             .into_inner()
             .document_id
     }
 
-    /// One whole submission; returns the duration of each of its steps.
-    async fn submission(&self, index: usize) -> [Duration; STEPS.len()] {
-        let account = format!("bench-{index}");
-        let mut steps = [Duration::ZERO; STEPS.len()];
-        let mut lap = Instant::now();
-        let mut record = |step: usize| {
-            steps[step] = lap.elapsed();
-            lap = Instant::now();
-        };
+    /// Starts a case, uploads its photo and saves valid answers: a draft
+    /// ready for its document; returns its id.
+    async fn draft(&self, applicant: &Applicant) -> String {
         let mut client = self.client.clone();
         let case = client
-            .start_application(self.applicant(
-                &account,
+            .start_application(self.request(
+                &applicant.token,
                 StartApplicationRequest {
                     application_type: APPLICATION_TYPE.into(),
                     notice_version: "2019-07-10".into(),
@@ -179,11 +187,9 @@ impl Bench {
             .await
             .expect("start application")
             .into_inner();
-        record(0);
         let photo = self
-            .upload(&account, &case.case_id, "photo", "photo.png", &self.photo)
+            .upload(applicant, &case.case_id, "photo", "photo.png", &self.photo)
             .await;
-        record(1);
         let answers = serde_json::json!({
             "photo": photo,
             "student_category": "general",
@@ -201,8 +207,8 @@ impl Bench {
             "political_posts": {"option": "never"},
         });
         client
-            .save_draft(self.applicant(
-                &account,
+            .save_draft(self.request(
+                &applicant.token,
                 SaveDraftRequest {
                     case_id: case.case_id.clone(),
                     answers_json: answers.to_string(),
@@ -211,29 +217,48 @@ impl Bench {
             ))
             .await
             .expect("save draft");
-        record(2);
+        case.case_id
+    }
+
+    /// Uploads the case's 200 KB document and submits it.
+    async fn submit(&self, applicant: &Applicant, case_id: String) {
         self.upload(
-            &account,
-            &case.case_id,
+            applicant,
+            &case_id,
             "change_proof",
             "proof.jpg",
             &self.document,
         )
         .await;
-        record(3);
-        let submitted = client
-            .submit(self.applicant(
-                &account,
+        let submitted = self
+            .client
+            .clone()
+            .submit(self.request(
+                &applicant.token,
                 SubmitRequest {
-                    case_ids: vec![case.case_id],
+                    case_ids: vec![case_id],
                 },
             ))
             .await
             .expect("submit")
             .into_inner();
         assert_eq!(submitted.cases[0].state(), CaseState::Submitted);
-        record(4);
-        steps
+    }
+
+    /// The submission of a prepared draft, timed.
+    async fn timed_submission(&self, (applicant, case_id): (Applicant, String)) -> Duration {
+        let began = Instant::now();
+        self.submit(&applicant, case_id).await;
+        began.elapsed()
+    }
+
+    /// The whole sequence from the start call, timed.
+    async fn timed_whole_flow(&self, index: usize) -> Duration {
+        let began = Instant::now();
+        let applicant = self.applicant(index);
+        let case_id = self.draft(&applicant).await;
+        self.submit(&applicant, case_id).await;
+        began.elapsed()
     }
 }
 
@@ -267,56 +292,100 @@ async fn main() -> anyhow::Result<()> {
         bench.document.len()
     );
 
-    let run = |offset: usize, count: usize| {
-        let next = Arc::new(AtomicUsize::new(0));
-        let workers: Vec<_> = (0..clients)
-            .map(|_| {
-                let bench = Arc::clone(&bench);
-                let next = Arc::clone(&next);
-                tokio::spawn(async move {
-                    let mut latencies = Vec::new();
-                    loop {
-                        let index = next.fetch_add(1, Ordering::Relaxed);
-                        if index >= count {
-                            return latencies;
-                        }
-                        latencies.push(bench.submission(offset + index).await);
-                    }
-                })
-            })
-            .collect();
-        async move {
-            let mut all = Vec::new();
-            for worker in workers {
-                all.extend(worker.await.expect("client task"));
+    // Drafts for the warm-up and the measured submissions, not timed.
+    let drafts = run(clients, submissions + clients, {
+        let bench = Arc::clone(&bench);
+        move |index| {
+            let bench = Arc::clone(&bench);
+            async move {
+                let applicant = bench.applicant(index);
+                let case_id = bench.draft(&applicant).await;
+                (applicant, case_id)
             }
-            all
         }
-    };
-    run(1_000_000, clients).await;
-    let began = Instant::now();
-    let latencies = run(0, submissions).await;
-    let elapsed = began.elapsed().as_secs_f64();
-
-    let mut whole: Vec<Duration> = latencies.iter().map(|steps| steps.iter().sum()).collect();
-    whole.sort();
-    let step_p50: Vec<String> = STEPS
-        .iter()
-        .enumerate()
-        .map(|(step, name)| {
-            let mut durations: Vec<Duration> = latencies.iter().map(|steps| steps[step]).collect();
-            durations.sort();
-            format!("{name}_p50_ms={:.1}", percentile(&durations, 0.50))
+    })
+    .await
+    .0;
+    let mut drafts = drafts.into_iter();
+    let warm_up: Vec<_> = drafts.by_ref().take(clients).collect();
+    let measured: Vec<_> = drafts.collect();
+    let submit_all = |items: Vec<(Applicant, String)>| {
+        let bench = Arc::clone(&bench);
+        let count = items.len();
+        let items = Arc::new(std::sync::Mutex::new(
+            items.into_iter().map(Some).collect::<Vec<_>>(),
+        ));
+        run(clients, count, move |index| {
+            let bench = Arc::clone(&bench);
+            let item = items.lock().expect("items")[index]
+                .take()
+                .expect("each draft once");
+            async move { bench.timed_submission(item).await }
         })
-        .collect();
-    println!(
-        "intake: submissions={} clients={clients} elapsed_s={elapsed:.2} submissions_per_s={:.1} p50_ms={:.1} p99_ms={:.1}",
-        whole.len(),
-        whole.len() as f64 / elapsed,
-        percentile(&whole, 0.50),
-        percentile(&whole, 0.99),
-    );
-    println!("intake steps: {}", step_p50.join(" "));
+    };
+    submit_all(warm_up).await;
+    let (latencies, elapsed) = submit_all(measured).await;
+    report("intake", &latencies, elapsed, clients);
+
+    let whole = |offset: usize, count: usize| {
+        let bench = Arc::clone(&bench);
+        run(clients, count, move |index| {
+            let bench = Arc::clone(&bench);
+            async move { bench.timed_whole_flow(offset + index).await }
+        })
+    };
+    whole(1_000_000, clients).await;
+    let (latencies, elapsed) = whole(2_000_000, submissions).await;
+    report("intake whole flow", &latencies, elapsed, clients);
     service.stop().await?;
     Ok(())
+}
+
+/// Runs `count` jobs on `clients` concurrent workers; returns each job's
+/// output in job order and the elapsed time.
+async fn run<T, F, Fut>(clients: usize, count: usize, job: F) -> (Vec<T>, Duration)
+where
+    T: Send + 'static,
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = T> + Send,
+{
+    let job = Arc::new(job);
+    let next = Arc::new(AtomicUsize::new(0));
+    let began = Instant::now();
+    let workers: Vec<_> = (0..clients)
+        .map(|_| {
+            let job = Arc::clone(&job);
+            let next = Arc::clone(&next);
+            tokio::spawn(async move {
+                let mut outputs = Vec::new();
+                loop {
+                    let index = next.fetch_add(1, Ordering::Relaxed);
+                    if index >= count {
+                        return outputs;
+                    }
+                    outputs.push((index, job(index).await));
+                }
+            })
+        })
+        .collect();
+    let mut all = Vec::with_capacity(count);
+    for worker in workers {
+        all.extend(worker.await.expect("client task"));
+    }
+    let elapsed = began.elapsed();
+    all.sort_by_key(|(index, _)| *index);
+    (all.into_iter().map(|(_, output)| output).collect(), elapsed)
+}
+
+fn report(label: &str, latencies: &[Duration], elapsed: Duration, clients: usize) {
+    let mut sorted = latencies.to_vec();
+    sorted.sort();
+    println!(
+        "{label}: submissions={} clients={clients} elapsed_s={:.2} submissions_per_s={:.1} p50_ms={:.1} p99_ms={:.1}",
+        sorted.len(),
+        elapsed.as_secs_f64(),
+        sorted.len() as f64 / elapsed.as_secs_f64(),
+        percentile(&sorted, 0.50),
+        percentile(&sorted, 0.99),
+    );
 }

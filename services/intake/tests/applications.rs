@@ -335,3 +335,105 @@ async fn dated_receipt_numbers_restart_each_day_and_undated_ones_never() {
     transaction.commit().await.unwrap();
     intake.stop().await;
 }
+
+#[tokio::test]
+async fn documents_are_replaced_only_by_their_case_and_only_while_it_is_open() {
+    let intake = support::start("replace").await;
+    let who = As::applicant("replacer", FJ);
+    let case = intake.complete_fj_draft(&who).await;
+    let other = intake.start_fj(&who).await.unwrap();
+    let other_document = intake
+        .upload(
+            &who,
+            &other.case_id,
+            "tw_id_card_front",
+            "other.png",
+            png(40, 20),
+        )
+        .await
+        .unwrap();
+    let front = case
+        .documents
+        .iter()
+        .find(|document| document.requirement == "tw_id_card_front")
+        .expect("the draft's front scan")
+        .document_id
+        .clone();
+
+    let replacement = intake
+        .upload_replacing(
+            &who,
+            &case.case_id,
+            "tw_id_card_front",
+            "front.png",
+            png(52, 30),
+            &front,
+        )
+        .await
+        .unwrap();
+    let documents = intake.get(&who, &case.case_id).await.unwrap().documents;
+    let ids: Vec<_> = documents.iter().map(|d| d.document_id.as_str()).collect();
+    assert!(ids.contains(&replacement.document_id.as_str()));
+    assert!(!ids.contains(&front.as_str()), "the replaced scan is gone");
+    assert_eq!(documents.len(), case.documents.len());
+
+    // Replacing what is no longer live, another case's document or nothing
+    // at all is "no such document", and stores nothing.
+    let blobs = intake.blob_count();
+    for replaces in [
+        front.clone(),
+        other_document.document_id.clone(),
+        uuid::Uuid::new_v4().to_string(),
+    ] {
+        let refused = intake
+            .upload_replacing(
+                &who,
+                &case.case_id,
+                "tw_id_card_front",
+                "x.png",
+                png(54, 30),
+                &replaces,
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(refused.code(), Code::NotFound, "{replaces}");
+    }
+    assert_eq!(intake.blob_count(), blobs);
+    assert_eq!(
+        intake
+            .get(&who, &case.case_id)
+            .await
+            .unwrap()
+            .documents
+            .len(),
+        case.documents.len()
+    );
+    assert_eq!(
+        intake
+            .get(&who, &other.case_id)
+            .await
+            .unwrap()
+            .documents
+            .len(),
+        1
+    );
+
+    // Once submitted, neither a new document nor a replacement is taken.
+    intake.submit(&who, &[&case.case_id]).await.unwrap();
+    for replaces in ["", replacement.document_id.as_str()] {
+        let closed = intake
+            .upload_replacing(
+                &who,
+                &case.case_id,
+                "tw_id_card_front",
+                "late.png",
+                png(56, 30),
+                replaces,
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(closed.code(), Code::FailedPrecondition, "{replaces:?}");
+    }
+    assert_eq!(intake.blob_count(), blobs);
+    intake.stop().await;
+}

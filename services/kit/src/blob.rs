@@ -1,7 +1,8 @@
 //! Blob storage behind a small trait: the local filesystem by default, an
 //! S3-compatible store (object_store) by configuration. Keys are relative
-//! paths the services build themselves (`<agency>/<case>/<sha256>`); they are
-//! checked so a key can never leave the store's root.
+//! paths the services build themselves (intake's:
+//! `<agency>/<first two hex digits of the sha256>/<case>-<sha256>`); they
+//! are checked so a key can never leave the store's root.
 
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
@@ -46,6 +47,26 @@ fn checked_key(key: &str) -> Result<&Path, Error> {
     }
 }
 
+/// Writes `content` to a temporary file beside `path`, then renames it into
+/// place, so a reader sees the whole blob or none.
+fn write_atomically(path: &Path, content: &[u8]) -> Result<(), Error> {
+    let temporary = path.with_extension(format!("tmp-{}", uuid::Uuid::new_v4().simple()));
+    if let Err(error) = std::fs::write(&temporary, content) {
+        if error.kind() != std::io::ErrorKind::NotFound {
+            return Err(error.into());
+        }
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent)?;
+        }
+        std::fs::write(&temporary, content)?;
+    }
+    if let Err(error) = std::fs::rename(&temporary, path) {
+        let _ = std::fs::remove_file(&temporary);
+        return Err(error.into());
+    }
+    Ok(())
+}
+
 /// Blobs as files under a root directory; writes are atomic (temp + rename).
 pub struct FilesystemBlobStore {
     root: PathBuf,
@@ -61,16 +82,11 @@ impl FilesystemBlobStore {
 impl BlobStore for FilesystemBlobStore {
     async fn put(&self, key: &str, content: Bytes) -> Result<(), Error> {
         let path = self.root.join(checked_key(key)?);
-        if let Some(parent) = path.parent() {
-            tokio::fs::create_dir_all(parent).await?;
-        }
-        let temporary = path.with_extension(format!("tmp-{}", uuid::Uuid::new_v4().simple()));
-        tokio::fs::write(&temporary, &content).await?;
-        if let Err(error) = tokio::fs::rename(&temporary, &path).await {
-            let _ = tokio::fs::remove_file(&temporary).await;
-            return Err(error.into());
-        }
-        Ok(())
+        // One blocking task for the whole write; folders are made only when
+        // the first write finds them missing.
+        tokio::task::spawn_blocking(move || write_atomically(&path, &content))
+            .await
+            .map_err(|error| Error::Store(error.to_string()))?
     }
 
     async fn get(&self, key: &str) -> Result<Bytes, Error> {

@@ -207,6 +207,14 @@ impl State {
             State::Draft | State::ReturnedForCorrection | State::ReturnedForSupplement
         )
     }
+
+    /// The states, as stored, in which [`State::documents_editable`] holds.
+    pub fn documents_editable_states() -> Vec<&'static str> {
+        ALL.into_iter()
+            .filter(|state| state.documents_editable())
+            .map(State::as_str)
+            .collect()
+    }
 }
 
 impl Event {

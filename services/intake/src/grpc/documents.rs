@@ -156,7 +156,7 @@ pub async fn upload(
     };
     uploads::check_file_name(&header.file_name).map_err(|r| rejected(&r))?;
     let id = case_id(&header.case_id)?;
-    let case = cases::find(&intake.pool, &scope, id)
+    let (case, count, bytes) = cases::find_with_usage(&intake.pool, &scope, id)
         .await?
         .ok_or(ServiceError::NotFound("case"))?;
     if !case.state.documents_editable() {
@@ -167,7 +167,6 @@ pub async fn upload(
         text => Some(Uuid::parse_str(text).map_err(|_| ServiceError::NotFound("document"))?),
     };
     let requirement = requirement(intake, &case, &header.requirement).await?;
-    let (count, bytes) = documents::usage(&intake.pool, id).await?;
     if replaces.is_none() && count >= intake.uploads.max_documents_per_case {
         return Err(ServiceError::ResourceExhausted(format!(
             "a case holds at most {} documents",
@@ -210,7 +209,9 @@ async fn store(
         file_name: header.file_name.clone(),
         media_type: accepted.media_type.to_owned(),
         size_bytes: accepted.content.len() as u64,
-        blob_key: format!("{}/{}/{sha256}", scope.agency, id),
+        // Spread over 256 folders per agency by content hash, so a case
+        // costs no folder of its own.
+        blob_key: format!("{}/{}/{id}-{sha256}", scope.agency, &sha256[..2]),
         sha256,
         uploaded_at: chrono::Utc::now(),
     };
@@ -219,30 +220,21 @@ async fn store(
         .put(&row.blob_key, Bytes::from(accepted.content))
         .await
         .map_err(ServiceError::internal)?;
-    let result = async {
-        let mut transaction = intake.pool.begin().await?;
-        // The state may have moved while the file streamed in.
-        let case = cases::lock(&mut transaction, scope, id)
-            .await?
-            .ok_or(ServiceError::NotFound("case"))?;
-        if !case.state.documents_editable() {
-            return Err(documents_closed(&case));
-        }
-        if let Some(old) = replaces
-            && !documents::mark_deleted(&mut transaction, id, old).await?
-        {
-            return Err(ServiceError::NotFound("document"));
-        }
-        documents::insert(&mut transaction, id, &scope.agency, &row).await?;
-        transaction.commit().await?;
-        Ok(())
-    }
-    .await;
-    if let Err(error) = result {
-        forget_blob(intake, &row.blob_key).await;
-        return Err(error);
-    }
-    Ok(view::document(&row))
+    // The state may have moved while the file streamed in: the row is
+    // stored only if the case still takes documents.
+    let stored = documents::insert_if_open(&intake.pool, scope, id, replaces, &row).await;
+    let refusal = match stored {
+        Ok(true) => return Ok(view::document(&row)),
+        Ok(false) => match cases::find(&intake.pool, scope, id).await {
+            Ok(None) => ServiceError::NotFound("case"),
+            Ok(Some(case)) if !case.state.documents_editable() => documents_closed(&case),
+            Ok(Some(_)) => ServiceError::NotFound("document"),
+            Err(error) => error.into(),
+        },
+        Err(error) => error.into(),
+    };
+    forget_blob(intake, &row.blob_key).await;
+    Err(refusal)
 }
 
 /// Removes a blob no document row uses any more (best effort: an orphan

@@ -26,10 +26,10 @@ pub async fn get_case(
 ) -> Result<proto::Case, ServiceError> {
     let scope = read_scope(caller)?;
     let id = case_id(&request.case_id)?;
-    let case = cases::find(&intake.pool, &scope, id)
+    let (case, details) = cases::find_detailed(&intake.pool, &scope, id)
         .await?
         .ok_or(ServiceError::NotFound("case"))?;
-    view::detail(&intake.pool, &case).await
+    Ok(view::detail(&case, &details))
 }
 
 fn offset(token: &str) -> Result<i64, ServiceError> {

@@ -8,6 +8,7 @@ use serde_json::{Map, Value};
 use super::{Intake, applicant_scope, case_id, view};
 use crate::domain::Applicant;
 use crate::domain::application::{self, Answers};
+use crate::store::details::Details;
 use crate::store::{cases, records};
 use crate::time::agency_today;
 
@@ -48,9 +49,8 @@ pub async fn start_application(
         record,
         agency_today(&catalog),
     )?;
-    let mut transaction = intake.pool.begin().await?;
-    let id = cases::insert(
-        &mut transaction,
+    let case = cases::insert(
+        &intake.pool,
         cases::NewCase {
             agency: &scope.agency,
             account_id: &caller.account_id,
@@ -64,11 +64,10 @@ pub async fn start_application(
         },
     )
     .await?;
-    let case = cases::find(&mut *transaction, &scope, id)
-        .await?
-        .ok_or(ServiceError::NotFound("case"))?;
-    transaction.commit().await?;
-    view::detail(&intake.pool, &case).await
+    Ok(view::detail(
+        &case,
+        &Details::started(&caller.account_id, case.created_at),
+    ))
 }
 
 fn parse_answers(json: &str) -> Result<Answers, ServiceError> {
@@ -101,7 +100,7 @@ pub async fn save_draft(
     let id = case_id(&request.case_id)?;
     let incoming = parse_answers(&request.answers_json)?;
     let mut transaction = intake.pool.begin().await?;
-    let mut case = cases::lock(&mut transaction, &scope, id)
+    let (mut case, details) = cases::lock_detailed(&mut transaction, &scope, id)
         .await?
         .ok_or(ServiceError::NotFound("case"))?;
     if !case.state.answers_editable() {
@@ -134,7 +133,7 @@ pub async fn save_draft(
     transaction.commit().await?;
     case.answers = answers;
     case.express = request.express;
-    view::detail(&intake.pool, &case).await
+    Ok(view::detail(&case, &details))
 }
 
 /// Permit number, holder's document number, fields.

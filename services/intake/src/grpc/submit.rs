@@ -9,14 +9,14 @@ use laissez_eventbus::Outbox;
 use laissez_kit::{Caller, FieldError, ServiceError};
 use laissez_proto::events::v1::{CaseResubmitted, CaseSubmitted, CaseWithdrawn};
 use laissez_proto::intake::v1 as proto;
-use sqlx::PgConnection;
 
 use super::{Intake, applicant_scope, case_id, view};
 use crate::domain::application::{self, UploadedDocument};
 use crate::domain::{Event, State, state};
 use crate::store::cases::{self, CaseRow, TransitionError};
+use crate::store::documents::DocumentRow;
 use crate::store::numbers::{self, Counter};
-use crate::store::{documents, rounds};
+use crate::store::rounds;
 use crate::time::{agency_today, timestamp};
 
 const MAX_CASES_PER_GROUP: usize = 20;
@@ -42,13 +42,22 @@ fn refuse_unless(case: &CaseRow, event: Event) -> Result<(), ServiceError> {
         .map_err(|illegal| ServiceError::FailedPrecondition(illegal.to_string()))
 }
 
-/// Every reason the case cannot go to review, fields prefixed with `prefix`.
+/// What the check of a case (with its live documents, read under its row
+/// lock) found: every reason it cannot go to review (fields prefixed), its
+/// priority lanes, and the documents it was checked with (those the
+/// snapshot names).
+struct Checked {
+    errors: Vec<FieldError>,
+    lanes: Vec<String>,
+    documents: Vec<DocumentRow>,
+}
+
 async fn check_case(
     intake: &Intake,
-    connection: &mut PgConnection,
     case: &CaseRow,
+    documents: Vec<DocumentRow>,
     prefix: &str,
-) -> Result<(Vec<FieldError>, Vec<String>), ServiceError> {
+) -> Result<Checked, ServiceError> {
     let catalog = intake
         .catalogs
         .get(&intake.pool, &case.agency, case.catalog_version)
@@ -56,12 +65,11 @@ async fn check_case(
     let application_type = catalog
         .application_type(&case.application_type)
         .ok_or(ServiceError::NotFound("application type"))?;
-    let uploaded: Vec<UploadedDocument> = documents::live(&mut *connection, case.id)
-        .await?
-        .into_iter()
+    let uploaded: Vec<UploadedDocument> = documents
+        .iter()
         .map(|document| UploadedDocument {
             document_id: document.id.to_string(),
-            requirement: document.requirement,
+            requirement: document.requirement.clone(),
         })
         .collect();
     let input = application::rule_input(
@@ -81,7 +89,11 @@ async fn check_case(
         error.field = format!("{prefix}{}", error.field);
     }
     let lanes = eligibility::priority_lanes(application_type, &input).unwrap_or_default();
-    Ok((errors, lanes))
+    Ok(Checked {
+        errors,
+        lanes,
+        documents,
+    })
 }
 
 pub async fn submit(
@@ -105,24 +117,22 @@ pub async fn submit(
     let mut transaction = intake.pool.begin().await?;
     // Locked in id order so two submissions of overlapping groups cannot deadlock.
     let mut group = Vec::new();
+    let mut errors = Vec::new();
+    let mut checks = Vec::new();
     for id in &ids {
-        let case = cases::lock(&mut transaction, &scope, *id)
+        let (case, documents) = cases::lock_with_documents(&mut transaction, &scope, *id)
             .await?
             .ok_or(ServiceError::NotFound("case"))?;
         refuse_unless(&case, Event::Submit)?;
-        group.push(case);
-    }
-    let mut errors = Vec::new();
-    let mut lanes = Vec::new();
-    for case in &group {
-        let prefix = if group.len() == 1 {
+        let prefix = if ids.len() == 1 {
             String::new()
         } else {
             format!("cases[{}].", case.id)
         };
-        let (case_errors, case_lanes) = check_case(intake, &mut transaction, case, &prefix).await?;
-        errors.extend(case_errors);
-        lanes.push(case_lanes);
+        let mut checked = check_case(intake, &case, documents, &prefix).await?;
+        errors.append(&mut checked.errors);
+        checks.push(checked);
+        group.push(case);
     }
     if !errors.is_empty() {
         return Err(ServiceError::InvalidArgument(errors));
@@ -135,69 +145,62 @@ pub async fn submit(
         .await?;
     let today = agency_today(&catalog);
     let formats = &catalog.numbers;
-    // Numbers are taken last: the counter rows stay locked until commit.
-    let group_number = match &formats.group {
-        Some(format) => Some(
-            numbers::take(
-                &mut transaction,
-                &scope.agency,
-                Counter::Group,
-                format,
-                today,
-            )
-            .await
-            .map_err(number_error)?,
-        ),
-        None => None,
+    // Numbers are taken last, the group's and every receipt in one
+    // statement: the counter rows stay locked until commit.
+    let receipts_wanted = (
+        Counter::Receipt,
+        formats.receipt.as_str(),
+        group.len() as u64,
+    );
+    let wanted = match &formats.group {
+        Some(format) => vec![(Counter::Group, format.as_str(), 1), receipts_wanted],
+        None => vec![receipts_wanted],
     };
-    let mut submitted = Vec::new();
-    let mut group_number = group_number;
-    for (mut case, priority_reasons) in group.into_iter().zip(lanes) {
-        let receipt = numbers::take(
-            &mut transaction,
-            &scope.agency,
-            Counter::Receipt,
-            &formats.receipt,
-            today,
-        )
+    let mut taken = numbers::take_many(&mut transaction, &scope.agency, &wanted, today)
         .await
         .map_err(number_error)?;
-        // Without a group format, the group is named by its first receipt.
-        let group = group_number.get_or_insert_with(|| receipt.clone()).clone();
-        cases::apply(
+    let receipts = taken.pop().unwrap_or_default();
+    // Without a group format, the group is named by its first receipt.
+    let group_number = taken
+        .pop()
+        .and_then(|mut numbers| numbers.pop())
+        .or_else(|| receipts.first().cloned())
+        .unwrap_or_default();
+    let mut submitted = Vec::new();
+    for ((mut case, checked), receipt) in group.into_iter().zip(checks).zip(receipts) {
+        cases::apply_numbered(
             &mut transaction,
             &mut case,
             Event::Submit,
             &caller.account_id,
             "submitted",
+            Some(cases::Numbers {
+                receipt: &receipt,
+                group: &group_number,
+            }),
         )
         .await
         .map_err(transition_error)?;
-        let submitted_at = cases::set_numbers(&mut transaction, case.id, &receipt, &group).await?;
-        let documents = documents::live(&mut *transaction, case.id).await?;
         rounds::snapshot(
             &mut transaction,
             case.id,
             0,
             &case.answers,
-            &documents,
+            &checked.documents,
             case.catalog_version,
             &case.notice_version,
         )
         .await?;
-        case.receipt_number = Some(receipt.clone());
-        case.group_number = Some(group.clone());
-        case.submitted_at = Some(submitted_at);
         let event = CaseSubmitted {
             case_id: case.id.to_string(),
             receipt_number: receipt,
-            group_number: group,
+            group_number: group_number.clone(),
             application_type: case.application_type.clone(),
             catalog_version: case.catalog_version,
-            submitted_at: Some(timestamp(submitted_at)),
+            submitted_at: case.submitted_at.map(timestamp),
             party: Some(view::party(&case)),
             express: case.express,
-            priority_reasons,
+            priority_reasons: checked.lanes,
         };
         Outbox::enqueue(
             &mut transaction,
@@ -212,7 +215,7 @@ pub async fn submit(
     }
     transaction.commit().await?;
     Ok(proto::SubmitResponse {
-        group_number: group_number.unwrap_or_default(),
+        group_number,
         cases: submitted.iter().map(view::summary).collect(),
     })
 }
@@ -233,13 +236,13 @@ pub async fn resubmit(
         ));
     }
     let mut transaction = intake.pool.begin().await?;
-    let mut case = cases::lock(&mut transaction, &scope, id)
+    let (mut case, documents) = cases::lock_with_documents(&mut transaction, &scope, id)
         .await?
         .ok_or(ServiceError::NotFound("case"))?;
     refuse_unless(&case, Event::Resubmit)?;
-    let (errors, _) = check_case(intake, &mut transaction, &case, "").await?;
-    if !errors.is_empty() {
-        return Err(ServiceError::InvalidArgument(errors));
+    let checked = check_case(intake, &case, documents, "").await?;
+    if !checked.errors.is_empty() {
+        return Err(ServiceError::InvalidArgument(checked.errors));
     }
     let round = rounds::close(&mut transaction, id, reply)
         .await?
@@ -253,13 +256,12 @@ pub async fn resubmit(
     )
     .await
     .map_err(transition_error)?;
-    let documents = documents::live(&mut *transaction, id).await?;
     rounds::snapshot(
         &mut transaction,
         id,
         round,
         &case.answers,
-        &documents,
+        &checked.documents,
         case.catalog_version,
         &case.notice_version,
     )
@@ -281,8 +283,11 @@ pub async fn resubmit(
     )
     .await
     .map_err(ServiceError::internal)?;
+    let (case, details) = cases::find_detailed(&mut *transaction, &scope, id)
+        .await?
+        .ok_or(ServiceError::NotFound("case"))?;
     transaction.commit().await?;
-    view::detail(&intake.pool, &case).await
+    Ok(view::detail(&case, &details))
 }
 
 pub async fn withdraw(

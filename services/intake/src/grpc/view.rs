@@ -1,13 +1,11 @@
 //! Cases as the contract shows them.
 
-use laissez_kit::ServiceError;
 use laissez_proto::events::v1::CaseParty;
 use laissez_proto::intake::v1 as proto;
-use sqlx::PgPool;
 
-use crate::store::cases::{self, CaseRow};
-use crate::store::documents::{self, DocumentRow};
-use crate::store::rounds;
+use crate::store::cases::CaseRow;
+use crate::store::details::Details;
+use crate::store::documents::DocumentRow;
 use crate::time::timestamp;
 
 /// The case without its documents, returns and history (lists).
@@ -56,40 +54,36 @@ pub fn document(row: &DocumentRow) -> proto::Document {
 }
 
 /// The whole case: documents, return rounds and state history.
-pub async fn detail(pool: &PgPool, case: &CaseRow) -> Result<proto::Case, ServiceError> {
+pub fn detail(case: &CaseRow, details: &Details) -> proto::Case {
     let mut view = summary(case);
-    view.documents = documents::live(pool, case.id)
-        .await?
+    view.documents = details.documents.iter().map(document).collect();
+    view.returns = details
+        .returns
         .iter()
-        .map(document)
-        .collect();
-    view.returns = rounds::list(pool, case.id)
-        .await?
-        .into_iter()
         .map(|round| proto::ReturnRound {
             round: round.round,
-            kind: round.kind,
-            reviewer_comment: round.reviewer_comment,
-            applicant_reply: round.applicant_reply,
+            kind: round.kind.clone(),
+            reviewer_comment: round.reviewer_comment.clone(),
+            applicant_reply: round.applicant_reply.clone(),
             returned_at: Some(timestamp(round.returned_at)),
             resubmitted_at: round.resubmitted_at.map(timestamp),
         })
         .collect();
-    view.history = cases::history(pool, case.id)
-        .await?
-        .into_iter()
+    view.history = details
+        .history
+        .iter()
         .map(|change| proto::StateChange {
             from: change
                 .from
                 .map_or(proto::CaseState::Unspecified, |state| state.to_proto())
                 .into(),
             to: change.to.to_proto().into(),
-            actor: change.actor,
+            actor: change.actor.clone(),
             at: Some(timestamp(change.at)),
-            reason: change.reason,
+            reason: change.reason.clone(),
         })
         .collect();
-    Ok(view)
+    view
 }
 
 pub fn party(case: &CaseRow) -> CaseParty {

@@ -9,6 +9,8 @@ use sqlx::types::Json;
 use sqlx::{PgConnection, PgExecutor, Row};
 use uuid::Uuid;
 
+use super::details::{self, Details};
+use super::documents::DocumentRow;
 use crate::domain::{Applicant, Event, IllegalTransition, State, state};
 
 /// Which cases a caller may see.
@@ -83,12 +85,25 @@ pub struct NewCase<'a> {
     pub notice_version: &'a str,
 }
 
-pub async fn insert(connection: &mut PgConnection, case: NewCase<'_>) -> Result<Uuid, sqlx::Error> {
+/// Creates the draft and records its first transition, in one statement;
+/// returns the case as stored.
+pub async fn insert<'e>(
+    executor: impl PgExecutor<'e>,
+    case: NewCase<'_>,
+) -> Result<CaseRow, sqlx::Error> {
     let id = Uuid::now_v7();
-    sqlx::query(
-        "INSERT INTO cases (id, agency, account_id, application_type, state, applicant, answers,
-             read_only_fields, record, catalog_version, notice_version, notice_accepted_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now())",
+    let created_at: DateTime<Utc> = sqlx::query_scalar(
+        "WITH created AS (
+             INSERT INTO cases (id, agency, account_id, application_type, state, applicant,
+                 answers, read_only_fields, record, catalog_version, notice_version,
+                 notice_accepted_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, now())
+             RETURNING id, agency, account_id, state, created_at
+         ), started AS (
+             INSERT INTO case_transitions (case_id, agency, from_state, to_state, actor, reason)
+             SELECT id, agency, '', state, account_id, 'started' FROM created
+         )
+         SELECT created_at FROM created",
     )
     .bind(id)
     .bind(case.agency)
@@ -101,19 +116,52 @@ pub async fn insert(connection: &mut PgConnection, case: NewCase<'_>) -> Result<
     .bind(case.record.map(Json))
     .bind(i32::try_from(case.catalog_version).unwrap_or(i32::MAX))
     .bind(case.notice_version)
-    .execute(&mut *connection)
+    .fetch_one(executor)
     .await?;
-    record_transition(
-        connection,
+    Ok(CaseRow {
         id,
-        case.agency,
-        None,
-        State::Draft,
-        case.account_id,
-        "started",
-    )
-    .await?;
-    Ok(id)
+        agency: case.agency.to_owned(),
+        account_id: case.account_id.to_owned(),
+        application_type: case.application_type.to_owned(),
+        state: State::Draft,
+        applicant: case.applicant.clone(),
+        answers: case.answers.clone(),
+        read_only_fields: case.read_only_fields.to_vec(),
+        record: case.record.cloned(),
+        express: false,
+        catalog_version: case.catalog_version,
+        notice_version: case.notice_version.to_owned(),
+        receipt_number: None,
+        group_number: None,
+        created_at,
+        submitted_at: None,
+    })
+}
+
+/// The case `$1` if the scope (`$2` agency, `$3` account or NULL for staff)
+/// may see it. The scope is wrapped in `IS TRUE` so it is only ever a filter
+/// on the primary-key lookup: as an index condition, on a table without
+/// statistics yet, the planner may pick `cases_by_account` by agency alone
+/// and read every case of the agency for each lookup.
+pub(crate) const IN_SCOPE: &str =
+    "id = $1 AND (agency = $2 AND ($3::text IS NULL OR account_id = $3)) IS TRUE";
+
+async fn select<'e>(
+    executor: impl PgExecutor<'e>,
+    scope: &Scope,
+    id: Uuid,
+    columns: &str,
+    lock: bool,
+) -> Result<Option<PgRow>, sqlx::Error> {
+    let lock = if lock { "FOR UPDATE" } else { "" };
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {columns} FROM cases WHERE {IN_SCOPE} {lock}"
+    )))
+    .bind(id)
+    .bind(&scope.agency)
+    .bind(scope.account.as_deref())
+    .fetch_optional(executor)
+    .await
 }
 
 /// The case, if the scope may see it.
@@ -122,18 +170,24 @@ pub async fn find<'e>(
     scope: &Scope,
     id: Uuid,
 ) -> Result<Option<CaseRow>, sqlx::Error> {
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM cases
-         WHERE id = $1 AND agency = $2 AND ($3::text IS NULL OR account_id = $3)"
-    )))
-    .bind(id)
-    .bind(&scope.agency)
-    .bind(scope.account.as_deref())
-    .fetch_optional(executor)
-    .await?
-    .as_ref()
-    .map(from_row)
-    .transpose()
+    select(executor, scope, id, COLUMNS, false)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
+}
+
+/// As [`find`], with the case's documents, returns and history.
+pub async fn find_detailed<'e>(
+    executor: impl PgExecutor<'e>,
+    scope: &Scope,
+    id: Uuid,
+) -> Result<Option<(CaseRow, Details)>, sqlx::Error> {
+    let columns = format!("{COLUMNS}, {}", details::COLUMNS);
+    select(executor, scope, id, &columns, false)
+        .await?
+        .map(|row| Ok((from_row(&row)?, details::from_row(&row)?)))
+        .transpose()
 }
 
 /// As [`find`], locking the row until the transaction ends: every state
@@ -143,19 +197,62 @@ pub async fn lock(
     scope: &Scope,
     id: Uuid,
 ) -> Result<Option<CaseRow>, sqlx::Error> {
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM cases
-         WHERE id = $1 AND agency = $2 AND ($3::text IS NULL OR account_id = $3)
-         FOR UPDATE"
+    select(connection, scope, id, COLUMNS, true)
+        .await?
+        .as_ref()
+        .map(from_row)
+        .transpose()
+}
+
+/// As [`lock`], with the case's documents, returns and history.
+pub async fn lock_detailed(
+    connection: &mut PgConnection,
+    scope: &Scope,
+    id: Uuid,
+) -> Result<Option<(CaseRow, Details)>, sqlx::Error> {
+    let columns = format!("{COLUMNS}, {}", details::COLUMNS);
+    select(connection, scope, id, &columns, true)
+        .await?
+        .map(|row| Ok((from_row(&row)?, details::from_row(&row)?)))
+        .transpose()
+}
+
+/// As [`lock`], with the case's live documents.
+pub async fn lock_with_documents(
+    connection: &mut PgConnection,
+    scope: &Scope,
+    id: Uuid,
+) -> Result<Option<(CaseRow, Vec<DocumentRow>)>, sqlx::Error> {
+    let columns = format!("{COLUMNS}, {}", details::DOCUMENTS);
+    select(connection, scope, id, &columns, true)
+        .await?
+        .map(|row| Ok((from_row(&row)?, details::documents_from_row(&row)?)))
+        .transpose()
+}
+
+/// The case with the count and total size of its live documents (the
+/// per-case quota).
+pub async fn find_with_usage<'e>(
+    executor: impl PgExecutor<'e>,
+    scope: &Scope,
+    id: Uuid,
+) -> Result<Option<(CaseRow, u64, u64)>, sqlx::Error> {
+    let columns = format!(
+        "{COLUMNS}, (SELECT count(*) FROM case_documents
+                     WHERE case_id = cases.id AND deleted_at IS NULL) AS usage_count,
+                    (SELECT COALESCE(sum(size_bytes), 0)::bigint FROM case_documents
+                     WHERE case_id = cases.id AND deleted_at IS NULL) AS usage_bytes"
+    );
+    let Some(row) = select(executor, scope, id, &columns, false).await? else {
+        return Ok(None);
+    };
+    let count: i64 = row.try_get("usage_count")?;
+    let bytes: i64 = row.try_get("usage_bytes")?;
+    Ok(Some((
+        from_row(&row)?,
+        u64::try_from(count).unwrap_or_default(),
+        u64::try_from(bytes).unwrap_or_default(),
     )))
-    .bind(id)
-    .bind(&scope.agency)
-    .bind(scope.account.as_deref())
-    .fetch_optional(&mut *connection)
-    .await?
-    .as_ref()
-    .map(from_row)
-    .transpose()
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -164,6 +261,12 @@ pub enum TransitionError {
     Illegal(#[from] IllegalTransition),
     #[error(transparent)]
     Database(#[from] sqlx::Error),
+}
+
+/// The numbers a submission gives a case, set with its state change.
+pub struct Numbers<'a> {
+    pub receipt: &'a str,
+    pub group: &'a str,
 }
 
 /// Applies `event` to a case locked with [`lock`]; the one place a case's
@@ -175,11 +278,34 @@ pub async fn apply(
     actor: &str,
     reason: &str,
 ) -> Result<State, TransitionError> {
+    apply_numbered(connection, case, event, actor, reason, None).await
+}
+
+/// As [`apply`], also setting the case's receipt and group numbers and its
+/// submission time (a submission), in the same statement.
+pub async fn apply_numbered(
+    connection: &mut PgConnection,
+    case: &mut CaseRow,
+    event: Event,
+    actor: &str,
+    reason: &str,
+    numbers: Option<Numbers<'_>>,
+) -> Result<State, TransitionError> {
     let to = state::transition(case.state, event)?;
-    sqlx::query(
-        "UPDATE cases SET state = $2, updated_at = now(),
-             decided_at = CASE WHEN $3 THEN now() ELSE decided_at END
-         WHERE id = $1",
+    let submitted_at: Option<DateTime<Utc>> = sqlx::query_scalar(
+        "WITH changed AS (
+             UPDATE cases SET state = $2, updated_at = now(),
+                 decided_at = CASE WHEN $3 THEN now() ELSE decided_at END,
+                 receipt_number = COALESCE($7, receipt_number),
+                 group_number = COALESCE($8, group_number),
+                 submitted_at = CASE WHEN $7::text IS NULL THEN submitted_at ELSE now() END
+             WHERE id = $1
+             RETURNING id, agency, submitted_at
+         ), recorded AS (
+             INSERT INTO case_transitions (case_id, agency, from_state, to_state, actor, reason)
+             SELECT id, agency, $4, $2, $5, $6 FROM changed
+         )
+         SELECT submitted_at FROM changed",
     )
     .bind(case.id)
     .bind(to.as_str())
@@ -187,78 +313,20 @@ pub async fn apply(
         event,
         Event::Approve | Event::RefuseAcceptance | Event::RefuseApproval
     ))
-    .execute(&mut *connection)
-    .await?;
-    record_transition(
-        connection,
-        case.id,
-        &case.agency,
-        Some(case.state),
-        to,
-        actor,
-        reason,
-    )
-    .await?;
-    case.state = to;
-    Ok(to)
-}
-
-async fn record_transition(
-    connection: &mut PgConnection,
-    id: Uuid,
-    agency: &str,
-    from: Option<State>,
-    to: State,
-    actor: &str,
-    reason: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO case_transitions (case_id, agency, from_state, to_state, actor, reason)
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(id)
-    .bind(agency)
-    .bind(from.map_or("", State::as_str))
-    .bind(to.as_str())
+    .bind(case.state.as_str())
     .bind(actor)
     .bind(reason)
-    .execute(connection)
+    .bind(numbers.as_ref().map(|numbers| numbers.receipt))
+    .bind(numbers.as_ref().map(|numbers| numbers.group))
+    .fetch_one(connection)
     .await?;
-    Ok(())
-}
-
-pub struct Transition {
-    pub from: Option<State>,
-    pub to: State,
-    pub actor: String,
-    pub reason: String,
-    pub at: DateTime<Utc>,
-}
-
-pub async fn history<'e>(
-    executor: impl PgExecutor<'e>,
-    id: Uuid,
-) -> Result<Vec<Transition>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT from_state, to_state, actor, reason, at FROM case_transitions
-         WHERE case_id = $1 ORDER BY id",
-    )
-    .bind(id)
-    .fetch_all(executor)
-    .await?;
-    rows.iter()
-        .map(|row| {
-            let from: String = row.try_get("from_state")?;
-            let to: String = row.try_get("to_state")?;
-            Ok(Transition {
-                from: State::parse(&from),
-                to: State::parse(&to).unwrap_or(State::Draft),
-                actor: row.try_get("actor")?,
-                reason: row.try_get("reason")?,
-                at: row.try_get("at")?,
-            })
-        })
-        .collect()
+    case.state = to;
+    if let Some(numbers) = numbers {
+        case.receipt_number = Some(numbers.receipt.to_owned());
+        case.group_number = Some(numbers.group.to_owned());
+        case.submitted_at = submitted_at;
+    }
+    Ok(to)
 }
 
 pub async fn save_answers(
@@ -274,22 +342,4 @@ pub async fn save_answers(
         .execute(connection)
         .await?;
     Ok(())
-}
-
-pub async fn set_numbers(
-    connection: &mut PgConnection,
-    id: Uuid,
-    receipt_number: &str,
-    group_number: &str,
-) -> Result<DateTime<Utc>, sqlx::Error> {
-    sqlx::query_scalar(
-        "UPDATE cases SET receipt_number = $2, group_number = $3, submitted_at = now(),
-             updated_at = now()
-         WHERE id = $1 RETURNING submitted_at",
-    )
-    .bind(id)
-    .bind(receipt_number)
-    .bind(group_number)
-    .fetch_one(connection)
-    .await
 }

@@ -6,6 +6,9 @@ use serde::{Deserialize, Serialize};
 use sqlx::{PgConnection, PgExecutor, Row};
 use uuid::Uuid;
 
+use super::cases::{IN_SCOPE, Scope};
+use crate::domain::State;
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DocumentRow {
     pub id: Uuid,
@@ -69,20 +72,39 @@ pub async fn find<'e>(
     .transpose()
 }
 
-pub async fn insert(
-    connection: &mut PgConnection,
+/// Stores `document` if the case is in the scope and its documents may
+/// change, deleting `replaces` (which must be a live document of the case)
+/// with it: one statement, under the case's row lock. `false` when nothing
+/// was stored.
+pub async fn insert_if_open<'e>(
+    executor: impl PgExecutor<'e>,
+    scope: &Scope,
     case_id: Uuid,
-    agency: &str,
+    replaces: Option<Uuid>,
     document: &DocumentRow,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO case_documents (id, case_id, agency, requirement, file_name, media_type,
+) -> Result<bool, sqlx::Error> {
+    let inserted = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "WITH target AS (
+             SELECT id, agency FROM cases
+             WHERE {IN_SCOPE} AND state = ANY($4)
+             FOR UPDATE
+         ), replaced AS (
+             UPDATE case_documents SET deleted_at = now()
+             WHERE $5::uuid IS NOT NULL AND id = $5 AND deleted_at IS NULL
+               AND case_id IN (SELECT id FROM target)
+             RETURNING id
+         )
+         INSERT INTO case_documents (id, case_id, agency, requirement, file_name, media_type,
              size_bytes, sha256, blob_key, uploaded_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-    )
-    .bind(document.id)
+         SELECT $6, target.id, target.agency, $7, $8, $9, $10, $11, $12, $13 FROM target
+         WHERE $5::uuid IS NULL OR EXISTS (SELECT 1 FROM replaced)"
+    )))
     .bind(case_id)
-    .bind(agency)
+    .bind(&scope.agency)
+    .bind(scope.account.as_deref())
+    .bind(State::documents_editable_states())
+    .bind(replaces)
+    .bind(document.id)
     .bind(&document.requirement)
     .bind(&document.file_name)
     .bind(&document.media_type)
@@ -90,9 +112,9 @@ pub async fn insert(
     .bind(&document.sha256)
     .bind(&document.blob_key)
     .bind(document.uploaded_at)
-    .execute(connection)
+    .execute(executor)
     .await?;
-    Ok(())
+    Ok(inserted.rows_affected() == 1)
 }
 
 pub async fn mark_deleted(
@@ -126,24 +148,4 @@ pub async fn blob_in_use<'e>(
     .bind(blob_key)
     .fetch_one(executor)
     .await
-}
-
-/// Count and total size of the case's live documents (the per-case quota).
-pub async fn usage<'e>(
-    executor: impl PgExecutor<'e>,
-    case_id: Uuid,
-) -> Result<(u64, u64), sqlx::Error> {
-    let row = sqlx::query(
-        "SELECT count(*) AS n, COALESCE(sum(size_bytes), 0)::bigint AS bytes
-         FROM case_documents WHERE case_id = $1 AND deleted_at IS NULL",
-    )
-    .bind(case_id)
-    .fetch_one(executor)
-    .await?;
-    let count: i64 = row.try_get("n")?;
-    let bytes: i64 = row.try_get("bytes")?;
-    Ok((
-        u64::try_from(count).unwrap_or_default(),
-        u64::try_from(bytes).unwrap_or_default(),
-    ))
 }

@@ -2,6 +2,7 @@
 
 pub mod cases;
 pub mod catalogs;
+pub mod details;
 pub mod documents;
 pub mod numbers;
 pub mod records;

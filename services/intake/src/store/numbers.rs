@@ -42,27 +42,59 @@ pub async fn take(
     format: &str,
     date: NaiveDate,
 ) -> Result<String, Error> {
-    let period = counter_period(format, date);
-    let sequence = next_value(connection, agency, counter, &period).await?;
-    Ok(numbers::format_receipt_number(format, date, sequence)?)
+    let mut taken = take_many(connection, agency, &[(counter, format, 1)], date).await?;
+    Ok(taken.remove(0).remove(0))
 }
 
-async fn next_value(
+/// Takes `count` consecutive numbers of each `(counter, format, count)` in
+/// `wanted`, formatted, in one statement. The counters must differ; their
+/// rows are locked in the order given, so callers that always name them in
+/// the same order (group before receipt) cannot deadlock.
+pub async fn take_many(
     connection: &mut PgConnection,
     agency: &str,
-    counter: Counter,
-    period: &str,
-) -> Result<u64, sqlx::Error> {
-    let value: i64 = sqlx::query_scalar(
-        "INSERT INTO agency_counters (agency, counter, period, last_value) VALUES ($1, $2, $3, 1)
+    wanted: &[(Counter, &str, u64)],
+    date: NaiveDate,
+) -> Result<Vec<Vec<String>>, Error> {
+    let counters: Vec<&str> = wanted
+        .iter()
+        .map(|(counter, _, _)| counter.as_str())
+        .collect();
+    let periods: Vec<String> = wanted
+        .iter()
+        .map(|(_, format, _)| counter_period(format, date))
+        .collect();
+    let counts: Vec<i64> = wanted
+        .iter()
+        .map(|(_, _, count)| i64::try_from(*count).unwrap_or(i64::MAX))
+        .collect();
+    let rows: Vec<(String, i64)> = sqlx::query_as(
+        "INSERT INTO agency_counters (agency, counter, period, last_value)
+         SELECT $1, counter, period, amount
+         FROM unnest($2::text[], $3::text[], $4::bigint[]) WITH ORDINALITY
+              AS wanted (counter, period, amount, position)
+         ORDER BY position
          ON CONFLICT (agency, counter, period)
-         DO UPDATE SET last_value = agency_counters.last_value + 1
-         RETURNING last_value",
+         DO UPDATE SET last_value = agency_counters.last_value + EXCLUDED.last_value
+         RETURNING counter, last_value",
     )
     .bind(agency)
-    .bind(counter.as_str())
-    .bind(period)
-    .fetch_one(connection)
+    .bind(&counters)
+    .bind(&periods)
+    .bind(&counts)
+    .fetch_all(&mut *connection)
     .await?;
-    Ok(u64::try_from(value).unwrap_or_default())
+    wanted
+        .iter()
+        .map(|(counter, format, count)| {
+            let last = rows
+                .iter()
+                .find(|(name, _)| name == counter.as_str())
+                .map(|(_, last)| u64::try_from(*last).unwrap_or_default())
+                .ok_or(Error::Database(sqlx::Error::RowNotFound))?;
+            (last + 1 - count..=last)
+                .map(|sequence| Ok(numbers::format_receipt_number(format, date, sequence)?))
+                .collect()
+        })
+        .collect()
 }

@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
+use sqlx::PgConnection;
 use sqlx::types::Json;
-use sqlx::{PgConnection, PgExecutor, Row};
 use uuid::Uuid;
 
 use super::documents::DocumentRow;
@@ -33,42 +33,6 @@ pub async fn snapshot(
     .execute(connection)
     .await?;
     Ok(())
-}
-
-#[derive(Debug, Clone)]
-pub struct ReturnRow {
-    pub round: u32,
-    pub kind: String,
-    pub reviewer_comment: String,
-    pub applicant_reply: String,
-    pub returned_at: DateTime<Utc>,
-    pub resubmitted_at: Option<DateTime<Utc>>,
-}
-
-pub async fn list<'e>(
-    executor: impl PgExecutor<'e>,
-    case_id: Uuid,
-) -> Result<Vec<ReturnRow>, sqlx::Error> {
-    let rows = sqlx::query(
-        "SELECT round, kind, reviewer_comment, applicant_reply, returned_at, resubmitted_at
-         FROM case_returns WHERE case_id = $1 ORDER BY round",
-    )
-    .bind(case_id)
-    .fetch_all(executor)
-    .await?;
-    rows.iter()
-        .map(|row| {
-            let round: i32 = row.try_get("round")?;
-            Ok(ReturnRow {
-                round: u32::try_from(round).unwrap_or_default(),
-                kind: row.try_get("kind")?,
-                reviewer_comment: row.try_get("reviewer_comment")?,
-                applicant_reply: row.try_get("applicant_reply")?,
-                returned_at: row.try_get("returned_at")?,
-                resubmitted_at: row.try_get("resubmitted_at")?,
-            })
-        })
-        .collect()
 }
 
 /// Opens the next return round; returns its number (1, 2, ...).

@@ -101,14 +101,11 @@ fn strip_jpeg(content: &[u8]) -> Result<Vec<u8>, Rejection> {
             // restart marker; anything else is the next marker.
             let start = position;
             loop {
-                let byte = *content
-                    .get(position)
+                position += memchr::memchr(0xFF, &content[position..])
                     .ok_or_else(|| corrupt("no end of image"))?;
                 let next = content.get(position + 1).copied();
-                if byte == 0xFF
-                    && next.is_some_and(|next| {
-                        next != 0 && !(0xD0..=0xD7).contains(&next) && next != 0xFF
-                    })
+                if next
+                    .is_some_and(|next| next != 0 && !(0xD0..=0xD7).contains(&next) && next != 0xFF)
                 {
                     break;
                 }

@@ -143,12 +143,26 @@ impl Intake {
         file_name: &str,
         content: Vec<u8>,
     ) -> Result<Document, Status> {
+        self.upload_replacing(who, case_id, requirement, file_name, content, "")
+            .await
+    }
+
+    /// As [`Intake::upload`], replacing the document `replaces`.
+    pub async fn upload_replacing(
+        &self,
+        who: &As,
+        case_id: &str,
+        requirement: &str,
+        file_name: &str,
+        content: Vec<u8>,
+        replaces: &str,
+    ) -> Result<Document, Status> {
         let header = UploadDocumentChunk {
             part: Some(upload_document_chunk::Part::Header(UploadHeader {
                 case_id: case_id.into(),
                 requirement: requirement.into(),
                 file_name: file_name.into(),
-                replaces_document_id: String::new(),
+                replaces_document_id: replaces.into(),
             })),
         };
         let mut messages = vec![header];
