@@ -168,29 +168,20 @@ pub async fn submit(
         .unwrap_or_default();
     let mut submitted = Vec::new();
     for ((mut case, checked), receipt) in group.into_iter().zip(checks).zip(receipts) {
-        cases::apply_numbered(
+        cases::apply_submitting(
             &mut transaction,
             &mut case,
             Event::Submit,
             &caller.account_id,
             "submitted",
-            Some(cases::Numbers {
+            Some(cases::Submission {
                 receipt: &receipt,
                 group: &group_number,
+                documents: &checked.documents,
             }),
         )
         .await
         .map_err(transition_error)?;
-        rounds::snapshot(
-            &mut transaction,
-            case.id,
-            0,
-            &case.answers,
-            &checked.documents,
-            case.catalog_version,
-            &case.notice_version,
-        )
-        .await?;
         let event = CaseSubmitted {
             case_id: case.id.to_string(),
             receipt_number: receipt,

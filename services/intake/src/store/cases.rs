@@ -263,10 +263,13 @@ pub enum TransitionError {
     Database(#[from] sqlx::Error),
 }
 
-/// The numbers a submission gives a case, set with its state change.
-pub struct Numbers<'a> {
+/// What a first submission writes with its state change: the case's
+/// numbers and the snapshot of round 0 (its answers as stored, these
+/// documents, its catalog and notice versions).
+pub struct Submission<'a> {
     pub receipt: &'a str,
     pub group: &'a str,
+    pub documents: &'a [DocumentRow],
 }
 
 /// Applies `event` to a case locked with [`lock`]; the one place a case's
@@ -278,18 +281,18 @@ pub async fn apply(
     actor: &str,
     reason: &str,
 ) -> Result<State, TransitionError> {
-    apply_numbered(connection, case, event, actor, reason, None).await
+    apply_submitting(connection, case, event, actor, reason, None).await
 }
 
-/// As [`apply`], also setting the case's receipt and group numbers and its
-/// submission time (a submission), in the same statement.
-pub async fn apply_numbered(
+/// As [`apply`]; with a [`Submission`], also sets the case's numbers and
+/// submission time and stores its snapshot, in the same statement.
+pub async fn apply_submitting(
     connection: &mut PgConnection,
     case: &mut CaseRow,
     event: Event,
     actor: &str,
     reason: &str,
-    numbers: Option<Numbers<'_>>,
+    submission: Option<Submission<'_>>,
 ) -> Result<State, TransitionError> {
     let to = state::transition(case.state, event)?;
     let submitted_at: Option<DateTime<Utc>> = sqlx::query_scalar(
@@ -300,10 +303,15 @@ pub async fn apply_numbered(
                  group_number = COALESCE($8, group_number),
                  submitted_at = CASE WHEN $7::text IS NULL THEN submitted_at ELSE now() END
              WHERE id = $1
-             RETURNING id, agency, submitted_at
+             RETURNING id, agency, submitted_at, answers, catalog_version, notice_version
          ), recorded AS (
              INSERT INTO case_transitions (case_id, agency, from_state, to_state, actor, reason)
              SELECT id, agency, $4, $2, $5, $6 FROM changed
+         ), snapshot AS (
+             INSERT INTO case_snapshots (case_id, round, answers, documents, catalog_version,
+                 notice_version)
+             SELECT id, 0, answers, $9, catalog_version, notice_version FROM changed
+             WHERE $9::jsonb IS NOT NULL
          )
          SELECT submitted_at FROM changed",
     )
@@ -316,14 +324,19 @@ pub async fn apply_numbered(
     .bind(case.state.as_str())
     .bind(actor)
     .bind(reason)
-    .bind(numbers.as_ref().map(|numbers| numbers.receipt))
-    .bind(numbers.as_ref().map(|numbers| numbers.group))
+    .bind(submission.as_ref().map(|submission| submission.receipt))
+    .bind(submission.as_ref().map(|submission| submission.group))
+    .bind(
+        submission
+            .as_ref()
+            .map(|submission| Json(submission.documents)),
+    )
     .fetch_one(connection)
     .await?;
     case.state = to;
-    if let Some(numbers) = numbers {
-        case.receipt_number = Some(numbers.receipt.to_owned());
-        case.group_number = Some(numbers.group.to_owned());
+    if let Some(submission) = submission {
+        case.receipt_number = Some(submission.receipt.to_owned());
+        case.group_number = Some(submission.group.to_owned());
         case.submitted_at = submitted_at;
     }
     Ok(to)

@@ -71,7 +71,7 @@ pub fn check(
 
 pub fn strip_metadata(content: Vec<u8>, kind: ContentKind) -> Result<Vec<u8>, Rejection> {
     match kind {
-        ContentKind::Jpeg => strip_jpeg(&content),
+        ContentKind::Jpeg => strip_jpeg(content),
         ContentKind::Png => strip_png(&content),
         _ => Ok(content),
     }
@@ -87,12 +87,15 @@ fn keep_jpeg_segment(marker: u8) -> bool {
     !matches!(marker, 0xE1 | 0xE3..=0xED | 0xEF | 0xFE)
 }
 
-fn strip_jpeg(content: &[u8]) -> Result<Vec<u8>, Rejection> {
+/// The JPEG without its metadata segments; the file itself (no copy) when
+/// it has none.
+fn strip_jpeg(content: Vec<u8>) -> Result<Vec<u8>, Rejection> {
     if !content.starts_with(&[0xFF, 0xD8]) {
         return Err(corrupt("no JPEG start marker"));
     }
-    let mut output = Vec::with_capacity(content.len());
-    output.extend_from_slice(&[0xFF, 0xD8]);
+    // Byte ranges of `content` to keep, in order.
+    let mut kept = vec![0..2];
+    let mut dropped = false;
     let mut position = 2;
     let mut in_scan = false;
     loop {
@@ -111,25 +114,28 @@ fn strip_jpeg(content: &[u8]) -> Result<Vec<u8>, Rejection> {
                 }
                 position += 1;
             }
-            output.extend_from_slice(&content[start..position]);
+            kept.push(start..position);
             in_scan = false;
         }
+        let fill = position;
         while content.get(position) == Some(&0xFF) && content.get(position + 1) == Some(&0xFF) {
             position += 1;
         }
+        dropped |= position != fill;
         if content.get(position) != Some(&0xFF) {
             return Err(corrupt("a JPEG marker was expected"));
         }
         let marker = *content
             .get(position + 1)
             .ok_or_else(|| corrupt("truncated marker"))?;
+        let marker_start = position;
         position += 2;
         if marker == 0xD9 {
-            output.extend_from_slice(&[0xFF, 0xD9]);
+            kept.push(marker_start..position);
             break;
         }
         if (0xD0..=0xD7).contains(&marker) || marker == 0x01 {
-            output.extend_from_slice(&[0xFF, marker]);
+            kept.push(marker_start..position);
             continue;
         }
         let length_bytes = content
@@ -139,12 +145,13 @@ fn strip_jpeg(content: &[u8]) -> Result<Vec<u8>, Rejection> {
         if length < 2 {
             return Err(corrupt("bad segment length"));
         }
-        let segment = content
-            .get(position..position + length)
-            .ok_or_else(|| corrupt("truncated segment"))?;
+        if content.get(position..position + length).is_none() {
+            return Err(corrupt("truncated segment"));
+        }
         if keep_jpeg_segment(marker) {
-            output.extend_from_slice(&[0xFF, marker]);
-            output.extend_from_slice(segment);
+            kept.push(marker_start..position + length);
+        } else {
+            dropped = true;
         }
         position += length;
         if marker == 0xDA {
@@ -153,6 +160,13 @@ fn strip_jpeg(content: &[u8]) -> Result<Vec<u8>, Rejection> {
     }
     if content[position..].iter().any(|byte| *byte != 0) {
         return Err(Rejection::Polyglot("data after the end of the image"));
+    }
+    if !dropped && position == content.len() {
+        return Ok(content);
+    }
+    let mut output = Vec::with_capacity(content.len());
+    for range in kept {
+        output.extend_from_slice(&content[range]);
     }
     Ok(output)
 }
@@ -212,13 +226,16 @@ mod tests {
             0xFF, 0xD8, 0xFF, 0xE1, 0x00, 0x06, b'E', b'x', b'i', b'f', 0xFF, 0xFE, 0x00, 0x04,
             b'h', b'i', 0xFF, 0xDA, 0x00, 0x02, 0x12, 0x34, 0xFF, 0xD9,
         ];
-        let stripped = strip_jpeg(&jpeg).unwrap();
+        let stripped = strip_jpeg(jpeg.to_vec()).unwrap();
         assert_eq!(
             stripped,
             [0xFF, 0xD8, 0xFF, 0xDA, 0x00, 0x02, 0x12, 0x34, 0xFF, 0xD9]
         );
         let mut trailing = jpeg.to_vec();
         trailing.extend_from_slice(b"<html>");
-        assert!(matches!(strip_jpeg(&trailing), Err(Rejection::Polyglot(_))));
+        assert!(matches!(strip_jpeg(trailing), Err(Rejection::Polyglot(_))));
+        // Without metadata the file comes back as it was.
+        let clean = stripped.clone();
+        assert_eq!(strip_jpeg(stripped).unwrap(), clean);
     }
 }
