@@ -146,22 +146,32 @@ pub async fn insert<'e>(
 pub(crate) const IN_SCOPE: &str =
     "id = $1 AND (agency = $2 AND ($3::text IS NULL OR account_id = $3)) IS TRUE";
 
-async fn select<'e>(
+/// The case `id` in the scope with `extra` select columns, decoded by
+/// `decode`; locked until the transaction ends when `lock`.
+async fn select<'e, T>(
     executor: impl PgExecutor<'e>,
     scope: &Scope,
     id: Uuid,
-    columns: &str,
+    extra: &str,
     lock: bool,
-) -> Result<Option<PgRow>, sqlx::Error> {
+    decode: impl FnOnce(&PgRow) -> Result<T, sqlx::Error>,
+) -> Result<Option<T>, sqlx::Error> {
     let lock = if lock { "FOR UPDATE" } else { "" };
     sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {columns} FROM cases WHERE {IN_SCOPE} {lock}"
+        "SELECT {COLUMNS}{extra} FROM cases WHERE {IN_SCOPE} {lock}"
     )))
     .bind(id)
     .bind(&scope.agency)
     .bind(scope.account.as_deref())
     .fetch_optional(executor)
-    .await
+    .await?
+    .as_ref()
+    .map(decode)
+    .transpose()
+}
+
+fn with_details(row: &PgRow) -> Result<(CaseRow, Details), sqlx::Error> {
+    Ok((from_row(row)?, details::from_row(row)?))
 }
 
 /// The case, if the scope may see it.
@@ -170,11 +180,7 @@ pub async fn find<'e>(
     scope: &Scope,
     id: Uuid,
 ) -> Result<Option<CaseRow>, sqlx::Error> {
-    select(executor, scope, id, COLUMNS, false)
-        .await?
-        .as_ref()
-        .map(from_row)
-        .transpose()
+    select(executor, scope, id, "", false, from_row).await
 }
 
 /// As [`find`], with the case's documents, returns and history.
@@ -183,11 +189,8 @@ pub async fn find_detailed<'e>(
     scope: &Scope,
     id: Uuid,
 ) -> Result<Option<(CaseRow, Details)>, sqlx::Error> {
-    let columns = format!("{COLUMNS}, {}", details::COLUMNS);
-    select(executor, scope, id, &columns, false)
-        .await?
-        .map(|row| Ok((from_row(&row)?, details::from_row(&row)?)))
-        .transpose()
+    let extra = format!(", {}", details::COLUMNS);
+    select(executor, scope, id, &extra, false, with_details).await
 }
 
 /// As [`find`], locking the row until the transaction ends: every state
@@ -197,11 +200,7 @@ pub async fn lock(
     scope: &Scope,
     id: Uuid,
 ) -> Result<Option<CaseRow>, sqlx::Error> {
-    select(connection, scope, id, COLUMNS, true)
-        .await?
-        .as_ref()
-        .map(from_row)
-        .transpose()
+    select(connection, scope, id, "", true, from_row).await
 }
 
 /// As [`lock`], with the case's documents, returns and history.
@@ -210,11 +209,8 @@ pub async fn lock_detailed(
     scope: &Scope,
     id: Uuid,
 ) -> Result<Option<(CaseRow, Details)>, sqlx::Error> {
-    let columns = format!("{COLUMNS}, {}", details::COLUMNS);
-    select(connection, scope, id, &columns, true)
-        .await?
-        .map(|row| Ok((from_row(&row)?, details::from_row(&row)?)))
-        .transpose()
+    let extra = format!(", {}", details::COLUMNS);
+    select(connection, scope, id, &extra, true, with_details).await
 }
 
 /// As [`lock`], with the case's live documents.
@@ -223,11 +219,11 @@ pub async fn lock_with_documents(
     scope: &Scope,
     id: Uuid,
 ) -> Result<Option<(CaseRow, Vec<DocumentRow>)>, sqlx::Error> {
-    let columns = format!("{COLUMNS}, {}", details::DOCUMENTS);
-    select(connection, scope, id, &columns, true)
-        .await?
-        .map(|row| Ok((from_row(&row)?, details::documents_from_row(&row)?)))
-        .transpose()
+    let extra = format!(", {}", details::DOCUMENTS);
+    select(connection, scope, id, &extra, true, |row| {
+        Ok((from_row(row)?, details::documents_from_row(row)?))
+    })
+    .await
 }
 
 /// The case with the count and total size of its live documents (the
@@ -237,22 +233,20 @@ pub async fn find_with_usage<'e>(
     scope: &Scope,
     id: Uuid,
 ) -> Result<Option<(CaseRow, u64, u64)>, sqlx::Error> {
-    let columns = format!(
-        "{COLUMNS}, (SELECT count(*) FROM case_documents
-                     WHERE case_id = cases.id AND deleted_at IS NULL) AS usage_count,
-                    (SELECT COALESCE(sum(size_bytes), 0)::bigint FROM case_documents
-                     WHERE case_id = cases.id AND deleted_at IS NULL) AS usage_bytes"
-    );
-    let Some(row) = select(executor, scope, id, &columns, false).await? else {
-        return Ok(None);
-    };
-    let count: i64 = row.try_get("usage_count")?;
-    let bytes: i64 = row.try_get("usage_bytes")?;
-    Ok(Some((
-        from_row(&row)?,
-        u64::try_from(count).unwrap_or_default(),
-        u64::try_from(bytes).unwrap_or_default(),
-    )))
+    let extra = ", (SELECT count(*) FROM case_documents
+                   WHERE case_id = cases.id AND deleted_at IS NULL) AS usage_count,
+                  (SELECT COALESCE(sum(size_bytes), 0)::bigint FROM case_documents
+                   WHERE case_id = cases.id AND deleted_at IS NULL) AS usage_bytes";
+    select(executor, scope, id, extra, false, |row| {
+        let count: i64 = row.try_get("usage_count")?;
+        let bytes: i64 = row.try_get("usage_bytes")?;
+        Ok((
+            from_row(row)?,
+            u64::try_from(count).unwrap_or_default(),
+            u64::try_from(bytes).unwrap_or_default(),
+        ))
+    })
+    .await
 }
 
 #[derive(Debug, thiserror::Error)]

@@ -93,8 +93,9 @@ fn strip_jpeg(content: Vec<u8>) -> Result<Vec<u8>, Rejection> {
     if !content.starts_with(&[0xFF, 0xD8]) {
         return Err(corrupt("no JPEG start marker"));
     }
-    // Byte ranges of `content` to keep, in order.
-    let mut kept = vec![0..2];
+    // Byte ranges of `content` to keep, in order (the start marker first).
+    let mut kept: Vec<std::ops::Range<usize>> = Vec::new();
+    kept.push(0..2);
     let mut dropped = false;
     let mut position = 2;
     let mut in_scan = false;
