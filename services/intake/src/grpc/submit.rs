@@ -175,9 +175,12 @@ pub async fn submit(
             &caller.account_id,
             "submitted",
             Some(cases::Submission {
-                receipt: &receipt,
-                group: &group_number,
+                round: 0,
                 documents: &checked.documents,
+                numbers: Some(cases::Numbers {
+                    receipt: &receipt,
+                    group: &group_number,
+                }),
             }),
         )
         .await
@@ -238,25 +241,20 @@ pub async fn resubmit(
     let round = rounds::close(&mut transaction, id, reply)
         .await?
         .ok_or_else(|| ServiceError::FailedPrecondition("the case has no open return".into()))?;
-    cases::apply(
+    cases::apply_submitting(
         &mut transaction,
         &mut case,
         Event::Resubmit,
         &caller.account_id,
         "resubmitted",
+        Some(cases::Submission {
+            round,
+            documents: &checked.documents,
+            numbers: None,
+        }),
     )
     .await
     .map_err(transition_error)?;
-    rounds::snapshot(
-        &mut transaction,
-        id,
-        round,
-        &case.answers,
-        &checked.documents,
-        case.catalog_version,
-        &case.notice_version,
-    )
-    .await?;
     let event = CaseResubmitted {
         case_id: id.to_string(),
         receipt_number: case.receipt_number.clone().unwrap_or_default(),

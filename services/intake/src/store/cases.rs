@@ -257,13 +257,20 @@ pub enum TransitionError {
     Database(#[from] sqlx::Error),
 }
 
-/// What a first submission writes with its state change: the case's
-/// numbers and the snapshot of round 0 (its answers as stored, these
-/// documents, its catalog and notice versions).
+/// What a (re)submission writes with its state change: the snapshot of
+/// `round` (0 for the first submission: the case's answers as stored,
+/// these documents, its catalog and notice versions) and, on the first
+/// submission, the case's numbers.
 pub struct Submission<'a> {
+    pub round: u32,
+    pub documents: &'a [DocumentRow],
+    pub numbers: Option<Numbers<'a>>,
+}
+
+/// The receipt and group numbers a first submission gives a case.
+pub struct Numbers<'a> {
     pub receipt: &'a str,
     pub group: &'a str,
-    pub documents: &'a [DocumentRow],
 }
 
 /// Applies `event` to a case locked with [`lock`]; the one place a case's
@@ -278,8 +285,8 @@ pub async fn apply(
     apply_submitting(connection, case, event, actor, reason, None).await
 }
 
-/// As [`apply`]; with a [`Submission`], also sets the case's numbers and
-/// submission time and stores its snapshot, in the same statement.
+/// As [`apply`]; with a [`Submission`], also stores its snapshot and sets
+/// its numbers and submission time, in the same statement.
 pub async fn apply_submitting(
     connection: &mut PgConnection,
     case: &mut CaseRow,
@@ -289,6 +296,9 @@ pub async fn apply_submitting(
     submission: Option<Submission<'_>>,
 ) -> Result<State, TransitionError> {
     let to = state::transition(case.state, event)?;
+    let numbers = submission
+        .as_ref()
+        .and_then(|submission| submission.numbers.as_ref());
     let submitted_at: Option<DateTime<Utc>> = sqlx::query_scalar(
         "WITH changed AS (
              UPDATE cases SET state = $2, updated_at = now(),
@@ -304,7 +314,7 @@ pub async fn apply_submitting(
          ), snapshot AS (
              INSERT INTO case_snapshots (case_id, round, answers, documents, catalog_version,
                  notice_version)
-             SELECT id, 0, answers, $9, catalog_version, notice_version FROM changed
+             SELECT id, $10, answers, $9, catalog_version, notice_version FROM changed
              WHERE $9::jsonb IS NOT NULL
          )
          SELECT submitted_at FROM changed",
@@ -318,19 +328,22 @@ pub async fn apply_submitting(
     .bind(case.state.as_str())
     .bind(actor)
     .bind(reason)
-    .bind(submission.as_ref().map(|submission| submission.receipt))
-    .bind(submission.as_ref().map(|submission| submission.group))
+    .bind(numbers.map(|numbers| numbers.receipt))
+    .bind(numbers.map(|numbers| numbers.group))
     .bind(
         submission
             .as_ref()
             .map(|submission| Json(submission.documents)),
     )
+    .bind(submission.as_ref().map_or(0, |submission| {
+        i32::try_from(submission.round).unwrap_or(i32::MAX)
+    }))
     .fetch_one(connection)
     .await?;
     case.state = to;
-    if let Some(submission) = submission {
-        case.receipt_number = Some(submission.receipt.to_owned());
-        case.group_number = Some(submission.group.to_owned());
+    if let Some(numbers) = numbers {
+        case.receipt_number = Some(numbers.receipt.to_owned());
+        case.group_number = Some(numbers.group.to_owned());
         case.submitted_at = submitted_at;
     }
     Ok(to)

@@ -38,21 +38,6 @@ fn from_row(row: &sqlx::postgres::PgRow) -> Result<DocumentRow, sqlx::Error> {
     })
 }
 
-/// The case's current documents, oldest first.
-pub async fn live<'e>(
-    executor: impl PgExecutor<'e>,
-    case_id: Uuid,
-) -> Result<Vec<DocumentRow>, sqlx::Error> {
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM case_documents
-         WHERE case_id = $1 AND deleted_at IS NULL ORDER BY uploaded_at, id"
-    )))
-    .bind(case_id)
-    .fetch_all(executor)
-    .await?;
-    rows.iter().map(from_row).collect()
-}
-
 /// A live document of the case.
 pub async fn find<'e>(
     executor: impl PgExecutor<'e>,

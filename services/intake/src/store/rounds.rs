@@ -1,39 +1,10 @@
-//! What a case went through: immutable snapshots of each submission round,
-//! and the returns (correction / supplement) with comment and reply.
+//! The returns of a case (correction / supplement) with comment and reply.
+//! Each round's snapshot is written with its state change
+//! (`cases::apply_submitting`).
 
 use chrono::{DateTime, Utc};
-use serde_json::{Map, Value};
 use sqlx::PgConnection;
-use sqlx::types::Json;
 use uuid::Uuid;
-
-use super::documents::DocumentRow;
-
-/// Stores what was submitted in `round` (0 is the first submission).
-pub async fn snapshot(
-    connection: &mut PgConnection,
-    case_id: Uuid,
-    round: u32,
-    answers: &Map<String, Value>,
-    documents: &[DocumentRow],
-    catalog_version: u32,
-    notice_version: &str,
-) -> Result<(), sqlx::Error> {
-    sqlx::query(
-        "INSERT INTO case_snapshots (case_id, round, answers, documents, catalog_version,
-             notice_version)
-         VALUES ($1, $2, $3, $4, $5, $6)",
-    )
-    .bind(case_id)
-    .bind(i32::try_from(round).unwrap_or(i32::MAX))
-    .bind(Json(answers))
-    .bind(Json(documents))
-    .bind(i32::try_from(catalog_version).unwrap_or(i32::MAX))
-    .bind(notice_version)
-    .execute(connection)
-    .await?;
-    Ok(())
-}
 
 /// Opens the next return round; returns its number (1, 2, ...).
 pub async fn open(
