@@ -1,6 +1,7 @@
 //! Images: dimensions read from the header before anything is decoded (a
-//! 50,000 × 50,000 header is refused without allocating), then a decode
-//! under limits to prove integrity; metadata (EXIF with GPS, XMP, IPTC,
+//! 50,000 × 50,000 header is refused without allocating), then integrity
+//! proved by an entropy decode of every block (sequential JPEGs, `jpeg`) or
+//! a full decode under limits (the rest); metadata (EXIF with GPS, XMP, IPTC,
 //! comments, text chunks) is removed losslessly, segment by segment.
 
 use std::io::Cursor;
@@ -8,7 +9,7 @@ use std::io::Cursor;
 use image::{ImageFormat, ImageReader, Limits as DecodeLimits};
 use laissez_catalog::format::{ContentKind, ImageRules};
 
-use super::Rejection;
+use super::{Rejection, jpeg};
 
 const MAX_SIDE: u32 = 20_000;
 
@@ -62,6 +63,11 @@ pub fn check(
             expected_width,
             expected_height,
         });
+    }
+    // Sequential JPEGs are checked block by block without building their
+    // pixels (see `jpeg`); progressive ones, PNG and BMP are decoded.
+    if kind == ContentKind::Jpeg && jpeg::check(content)? == jpeg::Coding::Sequential {
+        return Ok(());
     }
     reader(content, kind, max_pixels)
         .decode()

@@ -4,6 +4,7 @@
 //! functions over bytes already bounded by the requirement's size limit.
 
 mod images;
+mod jpeg;
 mod names;
 mod pdf;
 mod polyglot;
