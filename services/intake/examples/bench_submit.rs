@@ -15,6 +15,9 @@
 //!   document and submits; latency from the upload's first byte to the
 //!   receipt number.
 //! - `intake whole flow:` the whole sequence, timed from the start call.
+//!
+//! Blobs go to a temporary folder removed on exit, or to `BENCH_BLOB_ROOT`
+//! when set (left in place).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -271,7 +274,18 @@ fn percentile(sorted: &[Duration], fraction: f64) -> f64 {
 async fn main() -> anyhow::Result<()> {
     let submissions = env_or("BENCH_SUBMISSIONS", 400);
     let clients = env_or("BENCH_CLIENTS", 8).max(1);
-    let service = TestIntake::start("bench", 20).await?;
+    // `bench/submit.sh` keeps every round's blobs in one folder until its
+    // last round: a round that deleted its files on exit would slow the next
+    // one's file creation (ext4 without a journal skips inodes freed in the
+    // last 30 seconds, one inode-table lookup each), which production, where
+    // blobs are not deleted in bulk, does not see.
+    let blob_root = std::env::var_os("BENCH_BLOB_ROOT").map(std::path::PathBuf::from);
+    let service = TestIntake::start_with("bench", 20, TestKeys::new(), move |config| {
+        if let Some(root) = blob_root {
+            config.common.blob.root = root;
+        }
+    })
+    .await?;
     let channel = tonic::transport::Endpoint::from_shared(format!("http://{}", service.grpc_addr))?
         .connect()
         .await?;
@@ -287,6 +301,7 @@ async fn main() -> anyhow::Result<()> {
         document: document_jpeg(),
     });
     bench.import_records().await;
+    jpeg_check(&bench.document);
     eprintln!(
         "intake bench: {submissions} submissions, {clients} clients, document {} bytes",
         bench.document.len()
@@ -339,6 +354,46 @@ async fn main() -> anyhow::Result<()> {
     report("intake whole flow", &latencies, elapsed, clients);
     service.stop().await?;
     Ok(())
+}
+
+/// The upload check of the benchmark's document (an entropy decode of
+/// every block, `uploads::jpeg`) against the full decode it replaced, in
+/// this process; printed as `jpeg check:`.
+fn jpeg_check(document: &[u8]) {
+    use laissez_catalog::documents::RequiredDocument;
+    use laissez_catalog::format::ContentKind;
+    use laissez_intake::uploads::{Limits, inspect};
+
+    const ROUNDS: u32 = 200;
+    let requirement = RequiredDocument {
+        code: "change_proof".into(),
+        name: Default::default(),
+        required: true,
+        accepted: vec![ContentKind::Jpeg],
+        max_bytes: 5 << 20,
+        image: None,
+        note: None,
+    };
+    let limits = Limits {
+        max_image_pixels: 40_000_000,
+        max_pdf_inflated_bytes: 64 << 20,
+    };
+    let began = Instant::now();
+    for _ in 0..ROUNDS {
+        inspect(&requirement, "proof.jpg", document.to_vec(), limits).expect("accepted");
+    }
+    let checked = began.elapsed() / ROUNDS;
+    let began = Instant::now();
+    for _ in 0..ROUNDS {
+        image::load_from_memory_with_format(document, image::ImageFormat::Jpeg).expect("decoded");
+    }
+    let decoded = began.elapsed() / ROUNDS;
+    println!(
+        "jpeg check: upload_check_ms={:.2} full_decode_ms={:.2} ratio={:.2}",
+        checked.as_secs_f64() * 1e3,
+        decoded.as_secs_f64() * 1e3,
+        checked.as_secs_f64() / decoded.as_secs_f64(),
+    );
 }
 
 /// Runs `count` jobs on `clients` concurrent workers; returns each job's
