@@ -9,7 +9,7 @@ use std::io::Cursor;
 use image::{ImageFormat, ImageReader, Limits as DecodeLimits};
 use laissez_catalog::format::{ContentKind, ImageRules};
 
-use super::{Rejection, jpeg};
+use super::{Rejection, corrupt, jpeg};
 
 const MAX_SIDE: u32 = 20_000;
 
@@ -81,10 +81,6 @@ pub fn strip_metadata(content: Vec<u8>, kind: ContentKind) -> Result<Vec<u8>, Re
         ContentKind::Png => strip_png(&content),
         _ => Ok(content),
     }
-}
-
-fn corrupt(what: &str) -> Rejection {
-    Rejection::Corrupt(what.to_owned())
 }
 
 /// Segments kept: JFIF (APP0), ICC profile (APP2), Adobe colour (APP14) and

@@ -15,7 +15,7 @@
 //! refuses them. Work is bounded by the file's size: each block takes at
 //! least two bits.
 
-use super::Rejection;
+use super::{Rejection, corrupt};
 
 /// What [`check`] found the file to be.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,10 +24,6 @@ pub enum Coding {
     Sequential,
     /// Progressive: not checked here.
     Progressive,
-}
-
-fn corrupt(what: impl Into<String>) -> Rejection {
-    Rejection::Corrupt(what.into())
 }
 
 const FAST_BITS: u32 = 10;

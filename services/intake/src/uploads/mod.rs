@@ -82,6 +82,11 @@ impl Rejection {
     }
 }
 
+/// A file found damaged, with what is wrong with it.
+fn corrupt(what: impl Into<String>) -> Rejection {
+    Rejection::Corrupt(what.into())
+}
+
 /// Limits that protect the service itself, whatever the catalog allows.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
