@@ -146,7 +146,8 @@ pub async fn insert<'e>(
 pub(crate) const IN_SCOPE: &str =
     "id = $1 AND (agency = $2 AND ($3::text IS NULL OR account_id = $3)) IS TRUE";
 
-/// The case `id` in the scope with `extra` select columns, decoded by
+/// The case `id` in the scope with `extra` select columns (a list, or
+/// empty), decoded by
 /// `decode`; locked until the transaction ends when `lock`.
 async fn select<'e, T>(
     executor: impl PgExecutor<'e>,
@@ -157,8 +158,9 @@ async fn select<'e, T>(
     decode: impl FnOnce(&PgRow) -> Result<T, sqlx::Error>,
 ) -> Result<Option<T>, sqlx::Error> {
     let lock = if lock { "FOR UPDATE" } else { "" };
+    let comma = if extra.is_empty() { "" } else { ", " };
     sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS}{extra} FROM cases WHERE {IN_SCOPE} {lock}"
+        "SELECT {COLUMNS}{comma}{extra} FROM cases WHERE {IN_SCOPE} {lock}"
     )))
     .bind(id)
     .bind(&scope.agency)
@@ -189,8 +191,7 @@ pub async fn find_detailed<'e>(
     scope: &Scope,
     id: Uuid,
 ) -> Result<Option<(CaseRow, Details)>, sqlx::Error> {
-    let extra = format!(", {}", details::COLUMNS);
-    select(executor, scope, id, &extra, false, with_details).await
+    select(executor, scope, id, details::COLUMNS, false, with_details).await
 }
 
 /// As [`find`], locking the row until the transaction ends: every state
@@ -209,8 +210,7 @@ pub async fn lock_detailed(
     scope: &Scope,
     id: Uuid,
 ) -> Result<Option<(CaseRow, Details)>, sqlx::Error> {
-    let extra = format!(", {}", details::COLUMNS);
-    select(connection, scope, id, &extra, true, with_details).await
+    select(connection, scope, id, details::COLUMNS, true, with_details).await
 }
 
 /// As [`lock`], with the case's live documents.
@@ -219,8 +219,7 @@ pub async fn lock_with_documents(
     scope: &Scope,
     id: Uuid,
 ) -> Result<Option<(CaseRow, Vec<DocumentRow>)>, sqlx::Error> {
-    let extra = format!(", {}", details::DOCUMENTS);
-    select(connection, scope, id, &extra, true, |row| {
+    select(connection, scope, id, details::DOCUMENTS, true, |row| {
         Ok((from_row(row)?, details::documents_from_row(row)?))
     })
     .await
@@ -233,7 +232,7 @@ pub async fn find_with_usage<'e>(
     scope: &Scope,
     id: Uuid,
 ) -> Result<Option<(CaseRow, u64, u64)>, sqlx::Error> {
-    let extra = ", (SELECT count(*) FROM case_documents
+    let extra = "(SELECT count(*) FROM case_documents
                    WHERE case_id = cases.id AND deleted_at IS NULL) AS usage_count,
                   (SELECT COALESCE(sum(size_bytes), 0)::bigint FROM case_documents
                    WHERE case_id = cases.id AND deleted_at IS NULL) AS usage_bytes";
