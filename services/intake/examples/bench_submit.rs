@@ -374,9 +374,10 @@ fn jpeg_check(document: &[u8]) {
         image: None,
         note: None,
     };
+    let uploads = laissez_intake::config::UploadConfig::default();
     let limits = Limits {
-        max_image_pixels: 40_000_000,
-        max_pdf_inflated_bytes: 64 << 20,
+        max_image_pixels: uploads.max_image_pixels,
+        max_pdf_inflated_bytes: uploads.max_pdf_inflated_bytes,
     };
     let began = Instant::now();
     for _ in 0..ROUNDS {
