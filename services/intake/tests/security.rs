@@ -372,13 +372,85 @@ async fn probing_other_accounts_and_agencies_leaks_nothing() {
     }
     drop(stream);
     assert_eq!(leaks, 0);
-    // The owner and the agency's staff do see it.
+    // The owner sees it; the agency's staff once it is submitted (a draft
+    // is the applicant's alone).
     assert!(intake.get(&owner, &case.case_id).await.is_ok());
+    intake.submit(&owner, &[&case.case_id]).await.unwrap();
     assert!(
         intake
             .get(&As::staff(FJ, Role::Reviewer), &case.case_id)
             .await
             .is_ok()
     );
+    intake.stop().await;
+}
+
+/// A draft belongs to its applicant until it is submitted: the agency's
+/// staff, whatever their role, find no such case, document or list entry.
+#[tokio::test]
+async fn staff_cannot_see_a_draft_until_it_is_submitted() {
+    let intake = start("draft_privacy").await;
+    let applicant = As::applicant("draft-owner", FJ);
+    let draft = intake.complete_fj_draft(&applicant).await;
+    let document_id = draft.documents[0].document_id.clone();
+    let list = |who: As| {
+        let intake = &intake;
+        async move {
+            intake
+                .client
+                .clone()
+                .list_cases(intake.request(&who, ListCasesRequest::default()))
+                .await
+                .unwrap()
+                .into_inner()
+                .cases
+                .into_iter()
+                .map(|case| case.case_id)
+                .collect::<Vec<_>>()
+        }
+    };
+    let download = |who: As| {
+        let intake = &intake;
+        let case_id = draft.case_id.clone();
+        let document_id = document_id.clone();
+        async move {
+            intake
+                .client
+                .clone()
+                .download_document(intake.request(
+                    &who,
+                    DownloadDocumentRequest {
+                        case_id,
+                        document_id,
+                    },
+                ))
+                .await
+                .map(|_| ())
+        }
+    };
+    for role in [
+        Role::Reviewer,
+        Role::SeniorReviewer,
+        Role::AgencyAdmin,
+        Role::PlatformOperator,
+    ] {
+        let staff = As::staff(FJ, role);
+        let read = intake.get(&staff, &draft.case_id).await.unwrap_err();
+        assert_eq!(read.code(), Code::NotFound, "{role:?} read a draft");
+        let fetched = download(staff.clone()).await.unwrap_err();
+        assert_eq!(
+            fetched.code(),
+            Code::NotFound,
+            "{role:?} downloaded from a draft"
+        );
+        assert!(list(staff).await.is_empty(), "{role:?} listed a draft");
+    }
+    // The applicant still sees it; once submitted, so does the agency.
+    assert!(intake.get(&applicant, &draft.case_id).await.is_ok());
+    intake.submit(&applicant, &[&draft.case_id]).await.unwrap();
+    let reviewer = As::staff(FJ, Role::Reviewer);
+    assert!(intake.get(&reviewer, &draft.case_id).await.is_ok());
+    download(reviewer.clone()).await.unwrap();
+    assert_eq!(list(reviewer).await, vec![draft.case_id.clone()]);
     intake.stop().await;
 }

@@ -76,6 +76,7 @@ pub async fn list_cases(
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {}, count(*) OVER () AS total FROM cases
          WHERE agency = $1 AND ($2::text IS NULL OR account_id = $2)
+           AND ($2::text IS NOT NULL OR submitted_at IS NOT NULL)
            AND ($3::text IS NULL OR group_number = $3)
            AND ($4::text IS NULL OR receipt_number = $4)
            AND ($5::timestamptz IS NULL OR COALESCE(submitted_at, created_at) >= $5)

@@ -18,7 +18,8 @@ use crate::domain::{Applicant, Event, IllegalTransition, State, state};
 pub struct Scope {
     pub agency: String,
     /// `Some` for applicants (their own cases and their managed applicants'),
-    /// `None` for the agency's staff.
+    /// `None` for the agency's staff, who see only cases that were submitted:
+    /// a draft belongs to its applicant alone.
     pub account: Option<String>,
 }
 
@@ -143,8 +144,8 @@ pub async fn insert<'e>(
 /// on the primary-key lookup: as an index condition, on a table without
 /// statistics yet, the planner may pick `cases_by_account` by agency alone
 /// and read every case of the agency for each lookup.
-pub(crate) const IN_SCOPE: &str =
-    "id = $1 AND (agency = $2 AND ($3::text IS NULL OR account_id = $3)) IS TRUE";
+pub(crate) const IN_SCOPE: &str = "id = $1 AND (agency = $2 AND ($3::text IS NULL OR account_id = $3)) IS TRUE \
+     AND ($3::text IS NOT NULL OR submitted_at IS NOT NULL)";
 
 /// The case `id` in the scope with `extra` select columns (a list, or
 /// empty), decoded by
