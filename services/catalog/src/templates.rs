@@ -1,4 +1,6 @@
-//! Message templates: `{{ variable }}` placeholders, rendered per event and language.
+//! Message templates: `{{ variable }}` placeholders, rendered per event and
+//! language, and optional sections `{{#variable}}…{{/variable}}` that are
+//! left out when the variable is empty (a comment line with no comment).
 
 use crate::format::{Language, MessageText, TemplateSet};
 use std::collections::BTreeMap;
@@ -28,6 +30,17 @@ pub const EVENT_VARIABLES: &[(&str, &[&str])] = &[
             "reset_url",
             "expires_in_minutes",
             "purpose",
+        ],
+    ),
+    // Not an event of its own: how notify words a `reset_requested` whose
+    // purpose is a staff invitation.
+    (
+        "identity.staff.invited",
+        &[
+            "agency_name",
+            "display_name",
+            "reset_url",
+            "expires_in_minutes",
         ],
     ),
     (
@@ -128,6 +141,10 @@ pub enum Error {
     Unclosed(usize),
     #[error("empty or invalid variable name `{0}`")]
     BadName(String),
+    #[error("section `{{{{#{0}}}}}` is not closed")]
+    UnclosedSection(String),
+    #[error("`{{{{/{0}}}}}` closes no open section of that name")]
+    StraySectionEnd(String),
     #[error("no value for variable `{0}`")]
     MissingValue(String),
     #[error("no template for event `{event}` in {language}")]
@@ -137,36 +154,61 @@ pub enum Error {
 enum Piece<'a> {
     Literal(&'a str),
     Variable(&'a str),
+    /// `{{#name}}`: what follows up to its end is kept only when `name` has
+    /// a non-empty value.
+    SectionStart(&'a str),
+    SectionEnd,
 }
 
 fn parse(text: &str) -> Result<Vec<Piece<'_>>, Error> {
     let mut pieces = Vec::new();
+    let mut open: Vec<&str> = Vec::new();
     let mut rest = text;
     let mut offset = 0;
     while let Some(start) = rest.find("{{") {
         pieces.push(Piece::Literal(&rest[..start]));
         let after = &rest[start + 2..];
         let end = after.find("}}").ok_or(Error::Unclosed(offset + start))?;
-        let name = after[..end].trim();
+        let tag = after[..end].trim();
+        let (kind, name) = match tag.as_bytes().first() {
+            Some(b'#') => (Some(true), tag[1..].trim()),
+            Some(b'/') => (Some(false), tag[1..].trim()),
+            _ => (None, tag),
+        };
         if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-            return Err(Error::BadName(name.to_owned()));
+            return Err(Error::BadName(tag.to_owned()));
         }
-        pieces.push(Piece::Variable(name));
+        pieces.push(match kind {
+            None => Piece::Variable(name),
+            Some(true) => {
+                open.push(name);
+                Piece::SectionStart(name)
+            }
+            Some(false) => {
+                if open.pop() != Some(name) {
+                    return Err(Error::StraySectionEnd(name.to_owned()));
+                }
+                Piece::SectionEnd
+            }
+        });
         let consumed = start + 2 + end + 2;
         offset += consumed;
         rest = &rest[consumed..];
+    }
+    if let Some(name) = open.pop() {
+        return Err(Error::UnclosedSection(name.to_owned()));
     }
     pieces.push(Piece::Literal(rest));
     Ok(pieces)
 }
 
-/// Variable names a template uses.
+/// Variable names a template uses (in placeholders and as sections).
 pub fn variables_used(text: &str) -> Result<Vec<String>, Error> {
     Ok(parse(text)?
         .into_iter()
         .filter_map(|piece| match piece {
-            Piece::Variable(name) => Some(name.to_owned()),
-            Piece::Literal(_) => None,
+            Piece::Variable(name) | Piece::SectionStart(name) => Some(name.to_owned()),
+            Piece::Literal(_) | Piece::SectionEnd => None,
         })
         .collect())
 }
@@ -178,8 +220,20 @@ pub fn render(
     escape_html: bool,
 ) -> Result<String, Error> {
     let mut output = String::with_capacity(text.len());
+    // How many enclosing sections are left out (nothing is written while > 0).
+    let mut skipped = 0usize;
     for piece in parse(text)? {
         match piece {
+            Piece::SectionStart(name) => {
+                let shown = values
+                    .get(name)
+                    .is_some_and(|value| !value.trim().is_empty());
+                if skipped > 0 || !shown {
+                    skipped += 1;
+                }
+            }
+            Piece::SectionEnd => skipped = skipped.saturating_sub(1),
+            _ if skipped > 0 => {}
             Piece::Literal(literal) => output.push_str(literal),
             Piece::Variable(name) => {
                 let value = values
@@ -269,5 +323,41 @@ mod tests {
             Ok(vec!["x".to_owned(), "y".to_owned()])
         );
         assert!(matches!(variables_used("a {{ x"), Err(Error::Unclosed(_))));
+    }
+
+    #[test]
+    fn a_section_is_left_out_when_its_variable_is_empty() {
+        let template = "Decided.{{#comment}}\nComment: {{ comment }}{{/comment}}";
+        let mut values = BTreeMap::new();
+        values.insert("comment".to_owned(), "  ".to_owned());
+        assert_eq!(render(template, &values, false).as_deref(), Ok("Decided."));
+        values.insert("comment".to_owned(), "ok".to_owned());
+        assert_eq!(
+            render(template, &values, false).as_deref(),
+            Ok("Decided.\nComment: ok")
+        );
+        // Nested: an empty outer section hides everything inside it.
+        let nested = "{{#a}}A{{#b}}B{{ b }}{{/b}}{{/a}}.";
+        values.insert("a".to_owned(), String::new());
+        values.insert("b".to_owned(), "x".to_owned());
+        assert_eq!(render(nested, &values, false).as_deref(), Ok("."));
+        values.insert("a".to_owned(), "y".to_owned());
+        assert_eq!(render(nested, &values, false).as_deref(), Ok("ABx."));
+        assert_eq!(
+            variables_used("{{#a}}{{ b }}{{/a}}"),
+            Ok(vec!["a".to_owned(), "b".to_owned()])
+        );
+        assert_eq!(
+            variables_used("{{#a}} x"),
+            Err(Error::UnclosedSection("a".into()))
+        );
+        assert_eq!(
+            variables_used("{{#a}}{{/b}}"),
+            Err(Error::StraySectionEnd("b".into()))
+        );
+        assert_eq!(
+            variables_used("{{/a}}"),
+            Err(Error::StraySectionEnd("a".into()))
+        );
     }
 }
