@@ -212,7 +212,8 @@ impl DispatchConfig {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default)]
 pub struct LinksConfig {
-    /// The portal's public base URL; `login_url` is `<base>/login`.
+    /// The portal's public base URL; `login_url` is
+    /// `<base>/portal/<agency>/<portal>/login`.
     pub portal_base_url: String,
 }
 

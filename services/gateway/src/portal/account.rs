@@ -20,8 +20,8 @@ use serde::Deserialize;
 use super::cases::{Visit, enter, enter_form, layout, when};
 use super::i18n::{Lang, Text};
 use super::pages::{
-    Language, anonymous, forbidden, lang_suffix, lookup_failed, page, to_login, unavailable,
-    with_cookie,
+    Language, anonymous, anonymous_or_staff, forbidden, lang_suffix, lookup_failed, page, to_login,
+    unavailable, with_cookie,
 };
 use super::site::{self, Site};
 use super::view::{self, FormError, Frame};
@@ -1060,7 +1060,7 @@ pub async fn reset_form(
     headers: HeaderMap,
 ) -> Response {
     let (language, site, binding, set) =
-        match anonymous(&core, &agency, &portal, &uri, &headers).await {
+        match anonymous_or_staff(&core, &agency, &portal, &uri, &headers).await {
             Ok(found) => found,
             Err(response) => return response,
         };
@@ -1101,7 +1101,7 @@ pub async fn reset(
     Form(form): Form<ResetForm>,
 ) -> Response {
     let (language, site, binding, set) =
-        match anonymous(&core, &agency, &portal, &uri, &headers).await {
+        match anonymous_or_staff(&core, &agency, &portal, &uri, &headers).await {
             Ok(found) => found,
             Err(response) => return response,
         };

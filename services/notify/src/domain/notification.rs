@@ -51,6 +51,10 @@ pub struct Notification {
     pub channels: ChannelPlan,
     /// Template variables of the event, `agency_name` included.
     pub values: BTreeMap<String, String>,
+    /// The catalog template that words the message when it is not the
+    /// event type's own (a staff invitation travels as a password-reset
+    /// event but reads as an invitation).
+    pub template: Option<&'static str>,
 }
 
 impl Notification {

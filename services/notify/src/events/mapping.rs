@@ -19,6 +19,11 @@ use crate::config::LinksConfig;
 use crate::domain::{ChannelPlan, Notification, decision_label, format_time, language_from_proto};
 use crate::store::facts::{self, AccountContact};
 
+/// The purpose of a password-reset event that invites a new staff member.
+const STAFF_INVITATION: &str = "staff_invitation";
+/// The catalog template that words such an invitation.
+pub const STAFF_INVITED_TEMPLATE: &str = "identity.staff.invited";
+
 /// Every event type the service turns into messages (its queue bindings).
 pub const NOTIFIED_EVENTS: &[&str] = &[
     AccountRegistered::EVENT_TYPE,
@@ -83,6 +88,7 @@ pub async fn map_event(
                     in_app: false,
                 },
                 values,
+                template: None,
             }
         }
         AccountActivated::EVENT_TYPE => {
@@ -98,7 +104,10 @@ pub async fn map_event(
                 "portal_name".into(),
                 agency.portal_name(&event.portal, language),
             );
-            values.insert("login_url".into(), login_url(context.links));
+            values.insert(
+                "login_url".into(),
+                login_url(context.links, agency.code(), &event.portal),
+            );
             Notification {
                 account_id: event.account_id,
                 case_id: String::new(),
@@ -107,6 +116,7 @@ pub async fn map_event(
                 language,
                 channels: ChannelPlan::EMAIL_AND_IN_APP,
                 values,
+                template: None,
             }
         }
         PasswordResetRequested::EVENT_TYPE => {
@@ -138,6 +148,7 @@ pub async fn map_event(
                 // A reset link belongs in the mailbox only, never in a shared inbox.
                 channels: ChannelPlan::EMAIL_ONLY,
                 values,
+                template: (event.purpose == STAFF_INVITATION).then_some(STAFF_INVITED_TEMPLATE),
             }
         }
         SmsCodeRequested::EVENT_TYPE => {
@@ -159,6 +170,7 @@ pub async fn map_event(
                 language,
                 channels: ChannelPlan::SMS_ONLY,
                 values,
+                template: None,
             }
         }
         CaseSubmitted::EVENT_TYPE => {
@@ -256,6 +268,7 @@ pub async fn map_event(
                 language,
                 channels: ChannelPlan::EMAIL_AND_IN_APP,
                 values,
+                template: None,
             }
         }
         _ => return Ok(None),
@@ -308,6 +321,7 @@ fn case_notification(
         language,
         channels: ChannelPlan::EMAIL_AND_IN_APP,
         values,
+        template: None,
     }
 }
 
@@ -328,8 +342,12 @@ fn non_empty(value: &str, fallback: &str) -> String {
     }
 }
 
-fn login_url(links: &LinksConfig) -> String {
-    format!("{}/login", links.portal_base_url.trim_end_matches('/'))
+/// The sign-in page of the portal the account belongs to.
+fn login_url(links: &LinksConfig, agency: &str, portal: &str) -> String {
+    format!(
+        "{}/portal/{agency}/{portal}/login",
+        links.portal_base_url.trim_end_matches('/')
+    )
 }
 
 fn channel_name(by_sms: bool, language: Language) -> &'static str {

@@ -82,7 +82,7 @@ impl Handler for NotifyHandler {
         }
         let text = agency
             .render(
-                &event.event_type,
+                notification.template.unwrap_or(&event.event_type),
                 notification.language,
                 &notification.values,
             )

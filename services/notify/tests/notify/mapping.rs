@@ -83,29 +83,41 @@ async fn every_mapped_event_fills_every_template_variable() {
         "a sample per notified event"
     );
 
+    // A staff invitation is a password-reset event worded by its own template.
+    let invitation = envelope(
+        AGENCY,
+        "s",
+        &PasswordResetRequested {
+            account_id: "s".into(),
+            purpose: "staff_invitation".into(),
+            ..Default::default()
+        },
+    );
+
     let mut connection = database.pool.acquire().await.expect("connection");
-    for event in &envelopes {
+    for event in envelopes.iter().chain([&invitation]) {
         assert!(NOTIFIED_EVENTS.contains(&event.event_type.as_str()));
         let notification = map_event(event, &context, &mut connection)
             .await
             .expect("maps")
             .unwrap_or_else(|| panic!("{} maps to nothing", event.event_type));
-        let variables = variables_of(&event.event_type).expect("the catalog knows the event");
+        let template = notification.template.unwrap_or(&event.event_type);
+        let variables = variables_of(template).expect("the catalog knows the template");
         for variable in variables {
             assert!(
                 notification.values.contains_key(*variable),
-                "{} does not fill `{variable}`",
-                event.event_type
+                "{template} does not fill `{variable}`",
             );
         }
         agency
-            .render(
-                &event.event_type,
-                notification.language,
-                &notification.values,
-            )
-            .unwrap_or_else(|error| panic!("{} does not render: {error}", event.event_type));
+            .render(template, notification.language, &notification.values)
+            .unwrap_or_else(|error| panic!("{template} does not render: {error}"));
     }
+    let invited = map_event(&invitation, &context, &mut connection)
+        .await
+        .expect("maps")
+        .expect("a message");
+    assert_eq!(invited.template, Some("identity.staff.invited"));
     drop(connection);
     database.drop_database().await;
 }
