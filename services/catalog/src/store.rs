@@ -126,6 +126,15 @@ pub async fn list_versions(pool: &PgPool, agency: &str) -> Result<Vec<VersionInf
     rows.iter().map(version_info).collect()
 }
 
+/// Every agency that has published a catalog, in alphabetical order.
+pub async fn agencies(pool: &PgPool) -> Result<Vec<String>, Error> {
+    Ok(
+        sqlx::query_scalar("SELECT DISTINCT agency FROM catalog_versions ORDER BY agency")
+            .fetch_all(pool)
+            .await?,
+    )
+}
+
 /// The version an agency currently uses (the latest published).
 pub async fn current(pool: &PgPool, agency: &str) -> Result<StoredCatalog, Error> {
     let row = sqlx::query(

@@ -284,6 +284,9 @@ pub const ROUTES: &[RouteSpec] = &[
         "Agency administrator: import the permit records applications are checked against.")
         .creates(),
     // --- intake: catalogs and announcements -----------------------------
+    RouteSpec::new("GET", "/agencies",
+        rpc!("intake.v1.CatalogAdminService", "ListAgencies"), Public,
+        "The agencies on this platform (those with a published catalog)."),
     RouteSpec::new("GET", "/agencies/{agency}/catalog",
         rpc!("intake.v1.CatalogAdminService", "GetCurrentCatalog"), Public,
         "The catalog an agency uses now."),

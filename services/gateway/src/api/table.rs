@@ -197,6 +197,7 @@ mod tests {
             "BeginTotpEnrolment",
             "ConfirmTotpEnrolment",
             "GetCurrentCatalog",
+            "ListAgencies",
             "ListAnnouncements",
         ];
         for spec in ROUTES {

@@ -26,6 +26,7 @@ mod admin_catalog;
 mod applicants;
 mod apply;
 mod cases;
+mod front_door;
 pub mod i18n;
 mod messages;
 mod pages;
@@ -82,6 +83,7 @@ pub fn router(core: Core) -> Router {
     Router::new()
         .route("/portal/static/portal.css", get(stylesheet))
         .route("/portal/static/upload.js", get(upload_script))
+        .route("/", get(front_door::front_door))
         .route("/activate", get(emailed_link))
         .route("/reset-password", get(emailed_link))
         .route("/portal/{agency}/{portal}", get(pages::to_dashboard))

@@ -219,12 +219,32 @@ pub(super) async fn anonymous(
     headers: &HeaderMap,
 ) -> Result<Anonymous, Response> {
     let language = Language::of(uri, headers);
-    let site = match site::find(core, agency, portal).await {
-        Ok(site) => site,
-        Err(lookup) => return Err(lookup_failed(core, language, uri, lookup)),
-    };
+    match site::find(core, agency, portal).await {
+        Ok(site) => Ok(bound(core, language, site, headers)),
+        Err(lookup) => Err(lookup_failed(core, language, uri, lookup)),
+    }
+}
+
+/// As [`anonymous`], on an applicant portal or the agency's staff portal:
+/// for the pages staff reach from an emailed link too (setting the password
+/// of an invitation or a reset).
+pub(super) async fn anonymous_or_staff(
+    core: &Core,
+    agency: &str,
+    portal: &str,
+    uri: &Uri,
+    headers: &HeaderMap,
+) -> Result<Anonymous, Response> {
+    let language = Language::of(uri, headers);
+    match super::staff::find_any(core, agency, portal).await {
+        Ok((site, _)) => Ok(bound(core, language, site, headers)),
+        Err(lookup) => Err(lookup_failed(core, language, uri, lookup)),
+    }
+}
+
+fn bound(core: &Core, language: Language, site: Site, headers: &HeaderMap) -> Anonymous {
     let (binding, set) = anonymous_binding(core, headers);
-    Ok((language, site, binding, set))
+    (language, site, binding, set)
 }
 
 /// `response` with the anonymous binding's cookie, when one is to be set.
@@ -326,6 +346,14 @@ pub async fn login_form(
         Ok(found) => found,
         Err(lookup) => return lookup_failed(&core, language, &uri, lookup),
     };
+    if let Some(landing) = signed_in_landing(&core, &site, staff, &headers).await {
+        return Redirect::to(&format!(
+            "{}{landing}{}",
+            site.base_path(),
+            lang_suffix(&uri)
+        ))
+        .into_response();
+    }
     let (binding, set_binding) = anonymous_binding(&core, &headers);
     let captcha = if site.captcha {
         match new_captcha(&core, &site, "").await {
@@ -355,6 +383,28 @@ pub async fn login_form(
             .append(header::SET_COOKIE, set_binding);
     }
     response
+}
+
+/// Where a visitor who is already signed in to this portal belongs instead
+/// of the sign-in form: the page a fresh sign-in would land on.
+async fn signed_in_landing(
+    core: &Core,
+    site: &Site,
+    staff: bool,
+    headers: &HeaderMap,
+) -> Option<&'static str> {
+    let Credentials::Cookie(token) = core.credentials(headers) else {
+        return None;
+    };
+    let signed_in = core.sessions.exchange(&token).await.ok()?;
+    if signed_in.agency != site.agency || signed_in.portal != site.portal {
+        return None;
+    }
+    if staff {
+        Some(super::staff_totp::landing(core, &token).await)
+    } else {
+        (!signed_in.is_staff()).then_some("")
+    }
 }
 
 /// What identity's refusal means for the applicant. Every refusal of the

@@ -84,6 +84,8 @@ pub struct Stack {
     gateway: Running,
     services: Vec<Running>,
     intake: Option<laissez_intake::testing::TestIntake>,
+    /// Notify's database (its deliveries hold every rendered email).
+    pub notify_pool: Option<sqlx::PgPool>,
     sequence: std::sync::atomic::AtomicU32,
 }
 
@@ -272,6 +274,7 @@ impl Stack {
 
         // notify
         let mut notify_url = NOWHERE.to_owned();
+        let mut notify_pool = None;
         if services.notify {
             let database = TestDatabase::create("laissez_gw_notify").await.unwrap();
             let mut config = laissez_notify::config::Config::default();
@@ -301,6 +304,7 @@ impl Stack {
             .await
             .unwrap();
             notify_url = format!("http://{}", application.grpc_addr());
+            notify_pool = Some(database.pool.clone());
             running.push(Running {
                 shutdown,
                 task: tokio::spawn(application.run_until_stopped()),
@@ -350,6 +354,7 @@ impl Stack {
             gateway,
             services: running,
             intake,
+            notify_pool,
             sequence: std::sync::atomic::AtomicU32::new(1),
         };
         if services.intake && services.review && services.notify {

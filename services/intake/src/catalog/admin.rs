@@ -18,6 +18,7 @@ const MAX_TOTAL_BYTES: usize = 4 * 1024 * 1024;
 /// The public methods (no caller token needed), for the service host.
 pub const PUBLIC_METHODS: &[&str] = &[
     "/laissez.intake.v1.CatalogAdminService/GetCurrentCatalog",
+    "/laissez.intake.v1.CatalogAdminService/ListAgencies",
     "/laissez.intake.v1.CatalogAdminService/ListAnnouncements",
 ];
 
@@ -229,6 +230,14 @@ impl CatalogAdminService for CatalogAdmin {
             &stored.info,
             catalog_json(&stored)?,
         )))
+    }
+
+    async fn list_agencies(
+        &self,
+        _request: Request<proto::ListAgenciesRequest>,
+    ) -> Result<Response<proto::ListAgenciesResponse>, Status> {
+        let agencies = store::agencies(&self.pool).await.map_err(store_error)?;
+        Ok(Response::new(proto::ListAgenciesResponse { agencies }))
     }
 
     async fn list_announcements(

@@ -1,0 +1,194 @@
+//! The platform's front door (`/`): every agency on the platform, each with
+//! its applicant portals (sign in, register) and its staff sign-in, in the
+//! visitor's language. The list comes from intake (agencies with a
+//! published catalog) and each agency's names from its current catalog,
+//! so a new agency appears here as soon as its catalog is published.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::Response;
+use laissez_proto::intake::v1::ListAgenciesRequest;
+use maud::html;
+
+use super::i18n::{Lang, Text};
+use super::pages::{Language, page, unavailable};
+use super::staff::STAFF_PORTAL;
+use super::view::{self, Frame};
+use crate::core::Core;
+use crate::core::catalogs::CatalogError;
+
+struct Texts {
+    title: &'static str,
+    lead: &'static str,
+    sign_in: &'static str,
+    register: &'static str,
+    staff_sign_in: &'static str,
+    none: &'static str,
+    api: &'static str,
+}
+
+const ZH_HANT: Texts = Texts {
+    title: "旅行及出入境證件線上申辦",
+    lead: "請選擇受理您申請的機關及其線上申辦系統。",
+    sign_in: "登入",
+    register: "註冊帳號",
+    staff_sign_in: "機關人員登入",
+    none: "目前沒有機關在本平台提供服務。",
+    api: "開發者：JSON API 說明（OpenAPI）",
+};
+
+const ZH_HANS: Texts = Texts {
+    title: "旅行及出入境证件在线申办",
+    lead: "请选择受理您申请的机关及其在线申办系统。",
+    sign_in: "登录",
+    register: "注册账号",
+    staff_sign_in: "机关人员登录",
+    none: "目前没有机关在本平台提供服务。",
+    api: "开发者：JSON API 说明（OpenAPI）",
+};
+
+const EN: Texts = Texts {
+    title: "Apply online for travel and entry documents",
+    lead: "Choose the agency that handles your application, then its online service.",
+    sign_in: "Sign in",
+    register: "Create an account",
+    staff_sign_in: "Staff sign-in",
+    none: "No agency offers its services on this platform yet.",
+    api: "Developers: the JSON API (OpenAPI)",
+};
+
+fn texts(lang: Lang) -> &'static Texts {
+    match lang {
+        Lang::ZhHant => &ZH_HANT,
+        Lang::ZhHans => &ZH_HANS,
+        Lang::En => &EN,
+    }
+}
+
+/// One agency as the front door lists it.
+struct Listed {
+    code: String,
+    name: Text,
+    /// Applicant portals: code and name.
+    portals: Vec<(String, Text)>,
+}
+
+fn listed(code: &str, catalog: &serde_json::Value) -> Listed {
+    let name = Text::from_json(&catalog["agency"]["name"]);
+    let portals = catalog["portals"]
+        .as_array()
+        .map(|portals| {
+            portals
+                .iter()
+                .filter(|portal| portal["staff"].as_bool() != Some(true))
+                .filter_map(|portal| {
+                    Some((
+                        portal["code"].as_str()?.to_owned(),
+                        Text::from_json(&portal["name"]),
+                    ))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Listed {
+        code: code.to_owned(),
+        name,
+        portals,
+    }
+}
+
+pub async fn front_door(State(core): State<Core>, uri: Uri, headers: HeaderMap) -> Response {
+    let language = Language::of(&uri, &headers);
+    let answer = core
+        .upstreams
+        .catalog_admin()
+        .list_agencies(core.upstreams.request(ListAgenciesRequest {}, None))
+        .await;
+    let codes = match answer {
+        Ok(answer) => answer.into_inner().agencies,
+        Err(status) => {
+            tracing::warn!(code = ?status.code(), "the agencies could not be listed");
+            return unavailable(&core, language, &uri, None);
+        }
+    };
+    let mut agencies = Vec::with_capacity(codes.len());
+    for code in &codes {
+        match core.catalogs.current(code).await {
+            Ok(catalog) => agencies.push(listed(code, &catalog)),
+            Err(CatalogError::NotFound) => {}
+            Err(CatalogError::Unavailable) => return unavailable(&core, language, &uri, None),
+        }
+    }
+    let lang = language.lang;
+    let text = texts(lang);
+    let query = super::pages::lang_suffix(&uri);
+    let content = html! {
+        p.lead { (text.lead) }
+        @if agencies.is_empty() {
+            p { (text.none) }
+        }
+        ul.agency-list {
+            @for agency in &agencies {
+                li.agency-card {
+                    h2 { (agency.name.get(lang)) }
+                    ul.portal-list {
+                        @for (portal, name) in &agency.portals {
+                            li {
+                                h3 { (name.get(lang)) }
+                                p.actions {
+                                    a.button href=(format!("/portal/{}/{portal}/login{query}", agency.code)) { (text.sign_in) }
+                                    " "
+                                    a href=(format!("/portal/{}/{portal}/register{query}", agency.code)) { (text.register) }
+                                }
+                            }
+                        }
+                    }
+                    p.staff-link {
+                        a href=(format!("/portal/{}/{STAFF_PORTAL}/login{query}", agency.code)) { (text.staff_sign_in) }
+                    }
+                }
+            }
+        }
+        p.api-link { a href="/api/v1/openapi.json" { (text.api) } }
+    };
+    let frame = Frame {
+        lang,
+        uri: &uri,
+        site: None,
+        title: text.title,
+    };
+    page(
+        &core,
+        language,
+        StatusCode::OK,
+        view::layout(&frame, html! {}, content),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_agency_lists_its_applicant_portals_and_not_its_staff_portal() {
+        let catalog = serde_json::json!({
+            "agency": {"code": "tw-nia", "name": {"zh-Hant": "內政部移民署", "zh-Hans": "内政部移民署", "en": "NIA"}},
+            "portals": [
+                {"code": "students", "name": {"en": "Students"}},
+                {"code": "staff", "staff": true, "name": {"en": "Staff"}}
+            ]
+        });
+        let agency = listed("tw-nia", &catalog);
+        assert_eq!(agency.name.get(Lang::En), "NIA");
+        assert_eq!(agency.portals.len(), 1);
+        assert_eq!(agency.portals[0].0, "students");
+    }
+
+    #[test]
+    fn every_language_has_its_texts() {
+        for lang in Lang::ALL {
+            let text = texts(lang);
+            assert!(!text.title.is_empty() && !text.staff_sign_in.is_empty());
+        }
+    }
+}
