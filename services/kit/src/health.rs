@@ -1,10 +1,10 @@
 //! Dependency checks behind readiness: gRPC health turns NOT_SERVING while a
 //! dependency the service uses is unreachable, and back when it returns.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -68,11 +68,19 @@ impl DependencyCheck {
     }
 }
 
+/// Checks after which a dependency that was never reachable is reported as
+/// a fault rather than as one still connecting (at one check a second,
+/// about ten seconds).
+const START_UP_CHECKS: u32 = 10;
+
 /// The latest verdict of every check, read by `/readyz` and the health service.
 #[derive(Clone, Default)]
 pub struct Readiness {
     states: Arc<RwLock<BTreeMap<&'static str, bool>>>,
     draining: Arc<AtomicBool>,
+    /// Rounds of checks so far, and the dependencies ever reachable.
+    rounds: Arc<AtomicU32>,
+    reached: Arc<RwLock<BTreeSet<&'static str>>>,
 }
 
 impl Readiness {
@@ -115,16 +123,104 @@ impl Readiness {
                 0.0
             });
         }
-        if let Ok(mut states) = self.states.write() {
-            for (name, up) in results {
-                if states.insert(name, up) != Some(up) {
-                    if up {
-                        tracing::info!(dependency = name, "dependency is reachable");
-                    } else {
-                        tracing::warn!(dependency = name, "dependency is unreachable");
+        let round = self.rounds.fetch_add(1, Ordering::Relaxed) + 1;
+        let (Ok(mut states), Ok(mut reached)) = (self.states.write(), self.reached.write()) else {
+            return;
+        };
+        for (name, up) in results {
+            let before = states.insert(name, up);
+            if up {
+                reached.insert(name);
+            }
+            match (before, up) {
+                (Some(before), _) if before == up => {
+                    if !up && round == START_UP_CHECKS && !reached.contains(name) {
+                        tracing::warn!(dependency = name, "dependency is still unreachable");
                     }
                 }
+                (_, true) => tracing::info!(dependency = name, "dependency is reachable"),
+                // At start-up a link may still be connecting (the event
+                // bus's): not reachable yet is no fault.
+                (None, false) => tracing::info!(dependency = name, "waiting for dependency"),
+                (Some(_), false) => tracing::warn!(dependency = name, "dependency is unreachable"),
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+    use std::sync::atomic::AtomicBool;
+
+    use super::*;
+
+    /// Log lines written while `body` runs (this thread only).
+    #[derive(Clone, Default)]
+    struct Captured(Arc<Mutex<Vec<u8>>>);
+
+    impl std::io::Write for Captured {
+        fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(bytes);
+            Ok(bytes.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn check(name: &'static str, up: Arc<AtomicBool>) -> DependencyCheck {
+        DependencyCheck::flag(name, move || up.load(Ordering::SeqCst))
+    }
+
+    #[tokio::test]
+    async fn a_link_still_connecting_at_start_is_no_warning_but_a_lost_one_is() {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+        let up = Arc::new(AtomicBool::new(false));
+        let checks = [check("broker", up.clone())];
+        let readiness = Readiness::default();
+        let logged = || String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        let timeout = Duration::from_millis(100);
+
+        // Connecting at start: information, not a warning; then reachable.
+        readiness.refresh(&checks, timeout).await;
+        readiness.refresh(&checks, timeout).await;
+        up.store(true, Ordering::SeqCst);
+        readiness.refresh(&checks, timeout).await;
+        assert!(readiness.is_ready());
+        assert!(!logged().contains("WARN"), "{}", logged());
+        assert!(logged().contains("waiting for dependency"), "{}", logged());
+
+        // Lost after it was reachable: a warning.
+        up.store(false, Ordering::SeqCst);
+        readiness.refresh(&checks, timeout).await;
+        assert!(!readiness.is_ready());
+        assert!(logged().contains("WARN"), "{}", logged());
+    }
+
+    #[tokio::test]
+    async fn a_dependency_never_reached_after_start_up_is_a_warning() {
+        let captured = Captured::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_writer(move || writer.clone())
+            .with_ansi(false)
+            .finish();
+        let _guard = tracing::subscriber::set_default(subscriber);
+        let checks = [check("broker", Arc::new(AtomicBool::new(false)))];
+        let readiness = Readiness::default();
+        for _ in 1..START_UP_CHECKS {
+            readiness.refresh(&checks, Duration::from_millis(100)).await;
+        }
+        let logged = || String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+        assert!(!logged().contains("WARN"), "{}", logged());
+        readiness.refresh(&checks, Duration::from_millis(100)).await;
+        assert!(logged().contains("still unreachable"), "{}", logged());
     }
 }

@@ -160,6 +160,18 @@ async fn consume(
         tracing::warn!(consumer = %context.name, "a worker hung on the lost connection; abandoning it");
         workers.shutdown().await;
     }
+    if outcome.is_ok() {
+        // A clean stop closes its channels before the connection: closing
+        // the connection over open channels makes lapin report each of them
+        // as an error although nothing went wrong.
+        for channel in [&consume_channel, &publish_channel] {
+            let _ = tokio::time::timeout(
+                Duration::from_secs(2),
+                channel.close(200, "consumer stopping".into()),
+            )
+            .await;
+        }
+    }
     outcome
 }
 
