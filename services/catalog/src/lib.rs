@@ -9,6 +9,7 @@
 #![forbid(unsafe_code)]
 
 pub mod calendar;
+pub mod demo;
 pub mod documents;
 pub mod eligibility;
 pub mod fees;

@@ -15,6 +15,9 @@ pub struct Config {
     pub events: laissez_eventbus::EventBusConfig,
     pub catalog: CatalogSettings,
     pub identity: IdentitySettings,
+    /// Development only: demo people loaded at start-up.
+    #[serde(default)]
+    pub demo: laissez_catalog::demo::DemoConfig,
 }
 
 impl Default for Config {
@@ -24,6 +27,7 @@ impl Default for Config {
             events: laissez_eventbus::EventBusConfig::default(),
             catalog: CatalogSettings::default(),
             identity: IdentitySettings::default(),
+            demo: Default::default(),
         }
     }
 }
@@ -43,6 +47,10 @@ impl Config {
                 .contains(&settings.internal_token_seconds),
             "identity.internal_token_seconds must be between 1 and {}",
             laissez_kit::auth::token::MAX_LIFETIME_SECONDS
+        );
+        anyhow::ensure!(
+            self.demo.dir.is_none() || self.common.environment != Environment::Production,
+            "demo.dir is a development setting and is refused when environment is production"
         );
         if let Some(answer) = &settings.dev_captcha_answer {
             anyhow::ensure!(

@@ -73,6 +73,10 @@ impl Application {
                 .map_err(|error| anyhow::anyhow!("bootstrap operator: {error}"))?;
         }
 
+        if let Some(dir) = &config.demo.dir {
+            load_demo(&identity, dir).await?;
+        }
+
         let relay = Relay::spawn(pool.clone(), config.events.clone(), shutdown.clone());
         let broker = relay.status();
         let mut host = ServiceHost::new("identity", &config.common)
@@ -119,4 +123,22 @@ impl Application {
         self.relay.join().await;
         Ok(())
     }
+}
+
+/// Loads the demo people of every file in `dir` (development stacks only).
+async fn load_demo(identity: &Identity, dir: &std::path::Path) -> anyhow::Result<()> {
+    for (path, demo) in laissez_catalog::demo::load_dir(dir)? {
+        let loaded = identity
+            .load_demo(&demo)
+            .await
+            .map_err(|error| anyhow::anyhow!("{}: {error}", path.display()))?;
+        tracing::info!(
+            agency = %demo.agency,
+            staff = loaded.staff,
+            applicants = loaded.applicants,
+            person_records = loaded.person_records,
+            "demo people loaded"
+        );
+    }
+    Ok(())
 }

@@ -68,6 +68,29 @@ pub fn base32(bytes: &[u8]) -> String {
     out
 }
 
+/// RFC 4648 base32 (as authenticator apps show secrets): upper or lower
+/// case, spaces and padding ignored; `None` for any other character.
+pub fn from_base32(text: &str) -> Option<Vec<u8>> {
+    let mut out = Vec::new();
+    let mut buffer: u32 = 0;
+    let mut bits = 0;
+    for character in text.chars().filter(|c| !c.is_whitespace() && *c != '=') {
+        let value = match character.to_ascii_uppercase() {
+            letter @ 'A'..='Z' => letter as u32 - 'A' as u32,
+            digit @ '2'..='7' => digit as u32 - '2' as u32 + 26,
+            _ => return None,
+        };
+        buffer = (buffer << 5) | value;
+        bits += 5;
+        if bits >= 8 {
+            out.push((buffer >> (bits - 8)) as u8);
+            bits -= 8;
+            buffer &= (1 << bits) - 1;
+        }
+    }
+    Some(out)
+}
+
 pub fn otpauth_url(issuer: &str, account: &str, secret: &[u8]) -> String {
     let encode = |text: &str| -> String {
         text.bytes()
@@ -92,6 +115,19 @@ pub fn otpauth_url(issuer: &str, account: &str, secret: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn base32_decodes_what_it_encodes() {
+        for length in 0..=40 {
+            let bytes: Vec<u8> = (0..length).map(|i| (i * 37 + 11) as u8).collect();
+            let text = base32(&bytes);
+            assert_eq!(from_base32(&text), Some(bytes.clone()));
+            assert_eq!(from_base32(&text.to_lowercase()), Some(bytes));
+        }
+        // RFC 4648 test vector, with padding and spaces.
+        assert_eq!(from_base32("MZXW 6YTB OI======"), Some(b"foobar".to_vec()));
+        assert_eq!(from_base32("MZXW1"), None);
+    }
 
     #[test]
     fn rfc_6238_vectors() {

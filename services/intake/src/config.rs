@@ -48,6 +48,9 @@ pub struct Config {
     pub catalog: CatalogConfig,
     #[serde(default)]
     pub uploads: UploadConfig,
+    /// Development only: the demo permit records loaded at start-up.
+    #[serde(default)]
+    pub demo: laissez_catalog::demo::DemoConfig,
 }
 
 impl Default for Config {
@@ -60,6 +63,7 @@ impl Default for Config {
                 publish_on_start: true,
             },
             uploads: UploadConfig::default(),
+            demo: Default::default(),
         }
     }
 }

@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 
 use laissez_eventbus::{Relay, TaskHandle};
 use laissez_kit::auth::KeySet;
+use laissez_kit::config::Environment;
 use laissez_kit::db;
 use laissez_kit::health::DependencyCheck;
 use laissez_kit::server::{BoundHost, ServiceHost};
@@ -44,6 +45,18 @@ impl Application {
         db::migrate(&pool, "intake", &crate::MIGRATOR).await?;
         if config.catalog.publish_on_start {
             catalog::publish_changed_agencies(&pool, &config.catalog.dir).await?;
+        }
+        if let Some(dir) = &config.demo.dir {
+            anyhow::ensure!(
+                config.common.environment != Environment::Production,
+                "demo.dir is a development setting and is refused when environment is production"
+            );
+            for (path, demo) in laissez_catalog::demo::load_dir(dir)? {
+                let loaded = crate::grpc::load_demo_permit_records(&pool, &demo)
+                    .await
+                    .map_err(|error| anyhow::anyhow!("{}: {error}", path.display()))?;
+                tracing::info!(agency = %demo.agency, permit_records = loaded, "demo records loaded");
+            }
         }
         let relay = Relay::spawn(pool.clone(), config.events.clone(), shutdown.clone());
         let catalogs = CatalogCache::default();

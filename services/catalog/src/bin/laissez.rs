@@ -3,6 +3,7 @@
 //! `laissez catalog validate DIR` checks one agency folder, or every agency
 //! folder under DIR; `quote`, `documents`, `eligibility` read JSON on stdin
 //! (or `--input FILE`) and print JSON; `due-date` counts working days.
+//! `laissez demo accounts` lists the development stack's demo accounts.
 
 use anyhow::{Context, Result, anyhow};
 use chrono::NaiveDate;
@@ -26,6 +27,22 @@ enum Command {
     /// Agency catalogs.
     #[command(subcommand)]
     Catalog(CatalogCommand),
+    /// The development stack's demo people (`deploy/demo/`).
+    #[command(subcommand)]
+    Demo(DemoCommand),
+}
+
+#[derive(Subcommand)]
+enum DemoCommand {
+    /// Every demo account: where it signs in, its login, password and roles.
+    Accounts {
+        #[arg(long, default_value = "deploy/demo")]
+        dir: PathBuf,
+        /// Tab-separated, one account a line, with the authenticator's secret
+        /// (agency, portal, login, password, roles, secret).
+        #[arg(long)]
+        tsv: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -117,7 +134,12 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
-    let Command::Catalog(command) = cli.command;
+    let command = match cli.command {
+        Command::Catalog(command) => command,
+        Command::Demo(DemoCommand::Accounts { dir, tsv }) => {
+            return demo_accounts(&dir, tsv).map(|()| ExitCode::SUCCESS);
+        }
+    };
     match command {
         CatalogCommand::Validate { dir } => Ok(validate(&dir)),
         CatalogCommand::Quote(args) => {
@@ -257,4 +279,46 @@ fn read_json<T: for<'de> Deserialize<'de>>(path: Option<&Path>) -> Result<T> {
 fn print_json<T: serde::Serialize>(value: &T) -> Result<ExitCode> {
     println!("{}", serde_json::to_string_pretty(value)?);
     Ok(ExitCode::SUCCESS)
+}
+
+/// Prints the demo accounts of `dir`.
+fn demo_accounts(dir: &Path, tsv: bool) -> Result<()> {
+    let loaded = laissez_catalog::demo::load_dir(dir)?;
+    let mut rows = Vec::new();
+    for (_, demo) in &loaded {
+        for staff in &demo.staff {
+            rows.push([
+                demo.agency.clone(),
+                "staff".to_owned(),
+                staff.login_name.clone(),
+                demo.password.clone(),
+                staff.roles.join(","),
+                staff.totp_secret.clone(),
+            ]);
+        }
+        for applicant in &demo.applicants {
+            rows.push([
+                demo.agency.clone(),
+                applicant.portal.clone(),
+                applicant.login_name.clone(),
+                demo.password.clone(),
+                "applicant".to_owned(),
+                String::new(),
+            ]);
+        }
+    }
+    if tsv {
+        for row in rows {
+            println!("{}", row.join("\t"));
+        }
+        return Ok(());
+    }
+    println!(
+        "{:<14} {:<18} {:<26} {:<20} roles",
+        "agency", "portal", "login", "password"
+    );
+    for [agency, portal, login, password, roles, _] in rows {
+        println!("{agency:<14} {portal:<18} {login:<26} {password:<20} {roles}");
+    }
+    Ok(())
 }

@@ -4,6 +4,7 @@
 
 mod account;
 mod applicants;
+mod demo;
 mod login;
 mod person_records;
 mod registration;
@@ -29,6 +30,7 @@ use crate::redis::throttle::Throttle;
 use crate::store::accounts::{self, AccountRow};
 use crate::tokens::KeyRing;
 
+pub use demo::DemoLoaded;
 pub use staff::bootstrap_operator;
 
 /// Everything the use cases need; cheap to clone.

@@ -257,6 +257,20 @@ pub async fn set_totp_secret(pool: &PgPool, id: Uuid, secret: &[u8]) -> sqlx::Re
     Ok(())
 }
 
+/// Sets an authenticator that is already enrolled (demo staff).
+pub async fn set_enrolled_totp(
+    connection: &mut PgConnection,
+    id: Uuid,
+    secret: &[u8],
+) -> sqlx::Result<()> {
+    sqlx::query("UPDATE accounts SET totp_secret = $2, totp_confirmed = true WHERE id = $1")
+        .bind(id)
+        .bind(secret)
+        .execute(&mut *connection)
+        .await?;
+    Ok(())
+}
+
 /// Accepts a TOTP time step once: false if this step (or a later one) was used.
 pub async fn accept_totp_step(
     pool: &PgPool,

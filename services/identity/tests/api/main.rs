@@ -4,6 +4,7 @@ mod helpers;
 
 mod account;
 mod applicants;
+mod demo;
 mod enumeration;
 mod login;
 mod registration;

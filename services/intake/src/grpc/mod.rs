@@ -7,6 +7,8 @@ mod start;
 mod submit;
 pub mod view;
 
+pub use start::load_demo_permit_records;
+
 use std::pin::Pin;
 use std::sync::Arc;
 

@@ -235,12 +235,24 @@ pub async fn import_permit_records(
             "only the agency's administrators import permit records".into(),
         ));
     }
+    let imported = store_records(&intake.pool, &caller.agency, request).await?;
+    Ok(proto::ImportPermitRecordsResponse {
+        imported: u32::try_from(imported).unwrap_or(u32::MAX),
+    })
+}
+
+/// Checks every record, then stores them all in one transaction.
+async fn store_records(
+    pool: &sqlx::PgPool,
+    agency: &str,
+    request: proto::ImportPermitRecordsRequest,
+) -> Result<usize, ServiceError> {
     let records = collect_records(request)?;
-    let mut transaction = intake.pool.begin().await?;
+    let mut transaction = pool.begin().await?;
     for (permit_number, holder, fields) in &records {
         records::upsert_permit_record(
             &mut transaction,
-            &caller.agency,
+            agency,
             permit_number.trim(),
             holder.trim(),
             fields,
@@ -248,7 +260,29 @@ pub async fn import_permit_records(
         .await?;
     }
     transaction.commit().await?;
-    Ok(proto::ImportPermitRecordsResponse {
-        imported: u32::try_from(records.len()).unwrap_or(u32::MAX),
-    })
+    Ok(records.len())
+}
+
+/// The demo permit records of an agency (development stacks only), checked
+/// and stored as an administrator's import would be.
+pub async fn load_demo_permit_records(
+    pool: &sqlx::PgPool,
+    demo: &laissez_catalog::demo::DemoAgency,
+) -> Result<usize, ServiceError> {
+    if demo.permit_records.is_empty() {
+        return Ok(0);
+    }
+    let request = proto::ImportPermitRecordsRequest {
+        records: demo
+            .permit_records
+            .iter()
+            .map(|record| proto::PermitRecord {
+                permit_number: record.permit_number.clone(),
+                holder_document_number: record.holder_document_number.clone(),
+                fields: record.fields.clone().into_iter().collect(),
+            })
+            .collect(),
+        csv: Vec::new(),
+    };
+    store_records(pool, &demo.agency, request).await
 }
