@@ -23,6 +23,7 @@ LOG_DIR="$LOCAL_DIR/logs"
 PID_DIR="$LOCAL_DIR/pids"
 MAIL_DIR="$LOCAL_DIR/mail"
 BLOB_DIR="$LOCAL_DIR/blobs"
+DEMO_DIR="$ROOT/deploy/demo"
 
 # Where the infrastructure is. Point these at existing servers to use them
 # instead of local ones; `deps` only installs and starts what is local and down.
@@ -72,6 +73,8 @@ Commands:
                   --no-fail-fast [args]; ends with a 'total:' line
   deps            only ensure PostgreSQL, Redis, RabbitMQ, the mail catcher and
                   the tools the tests need (installs Debian packages if missing)
+  totp LOGIN      the current authenticator code of a demo staff account
+                  (deploy/demo/; 'up' prints every demo account)
   help            this text
 
 Services: ${SERVICES[*]}
@@ -450,6 +453,16 @@ create_databases() {
 # -------------------------------------------------------------- services ---
 
 # service_env SERVICE: the LAISSEZ_* environment of one service, one per line.
+# local_secret NAME: a random key kept in .local/secrets/NAME (made on first use).
+local_secret() {
+    local file="$LOCAL_DIR/secrets/$1"
+    if [[ ! -s "$file" ]]; then
+        mkdir -p "$LOCAL_DIR/secrets"
+        (umask 077 && head -c 48 /dev/urandom | base64 | tr -d '/+=\n' | head -c 40 >"$file")
+    fi
+    cat "$file"
+}
+
 service_env() {
     local service="$1"
     echo "LAISSEZ_ENVIRONMENT=development"
@@ -462,6 +475,8 @@ service_env() {
     echo "LAISSEZ_AUTH__IDENTITY_URL=http://127.0.0.1:${MAIN_PORT[identity]}"
     if [[ "$service" == gateway ]]; then
         echo "LAISSEZ_HTTP__LISTEN=127.0.0.1:${MAIN_PORT[gateway]}"
+        # One CSRF key per checkout, kept across restarts so open forms stay valid.
+        echo "LAISSEZ_GATEWAY__SESSION__CSRF_SECRET=$(local_secret csrf)"
         local other upper
         for other in identity intake review payment render notify; do
             upper="${other^^}"
@@ -472,6 +487,11 @@ service_env() {
         echo "LAISSEZ_DATABASE__URL=$DEV_POSTGRES_URL/$(database_name "$service")"
     fi
     case "$service" in
+        identity | intake)
+            # The demo people (accounts and records); both services refuse
+            # this setting in production. LAISSEZ_DEV_NO_DEMO=1 starts empty.
+            [[ -z "${LAISSEZ_DEV_NO_DEMO:-}" ]] && echo "LAISSEZ_DEMO__DIR=$DEMO_DIR"
+            ;;&
         identity)
             # Automated runs against the local stack (browser journeys): every
             # captcha's answer is this text. Identity refuses it in production.
@@ -585,6 +605,38 @@ EOF
     done
     echo "  logs              .local/logs/<service>.log   (deploy/dev.sh logs [service])"
     echo
+    print_demo_accounts
+}
+
+# The demo accounts identity loaded from deploy/demo/ (see docs/local-stack.md).
+print_demo_accounts() {
+    [[ -z "${LAISSEZ_DEV_NO_DEMO:-}" && -x "$BIN_DIR/laissez" ]] || return 0
+    echo "${BOLD}Demo accounts${RESET} (applicants: /portal/<agency>/<portal>/login, staff: /portal/<agency>/staff/login,"
+    echo "the platform operator through the JSON API). Staff also type their authenticator's code:"
+    echo "  deploy/dev.sh totp <login>   prints it (secrets in deploy/demo/*.yaml)"
+    "$BIN_DIR/laissez" demo accounts --dir "$DEMO_DIR" | sed 's/^/  /'
+    echo
+}
+
+# totp LOGIN: the current authenticator code of a demo staff account.
+cmd_totp() {
+    local login="${1:-}"
+    [[ -n "$login" ]] || die "usage: deploy/dev.sh totp <staff login> (e.g. tw.reviewer)"
+    local laissez="$BIN_DIR/laissez"
+    [[ -x "$laissez" ]] || die "$laissez is missing: run 'deploy/dev.sh up' (or cargo build --bins) first"
+    local secret
+    secret="$("$laissez" demo accounts --dir "$DEMO_DIR" --tsv | awk -F '\t' -v login="$login" '$3 == login && $6 != "" { print $6; exit }')"
+    [[ -n "$secret" ]] || die "no demo staff account '$login' in deploy/demo/"
+    # RFC 6238: HMAC-SHA1 over the 30-second step, 6 digits; and how long it lasts.
+    python3 - "$secret" <<'PY'
+import base64, hashlib, hmac, struct, sys, time
+secret = base64.b32decode(sys.argv[1].upper() + "=" * (-len(sys.argv[1]) % 8))
+now = int(time.time())
+digest = hmac.new(secret, struct.pack(">Q", now // 30), hashlib.sha1).digest()
+offset = digest[-1] & 0x0F
+code = (struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF) % 1_000_000
+print(f"{code:06d}   (valid {30 - now % 30} s more; each code signs in once)")
+PY
 }
 
 cmd_up() {
@@ -759,6 +811,7 @@ main() {
         logs) cmd_logs "$@" ;;
         test) cmd_test "$@" ;;
         deps) cmd_deps ;;
+        totp) cmd_totp "$@" ;;
         help | -h | --help) usage ;;
         *)
             usage >&2
