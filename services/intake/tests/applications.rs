@@ -6,6 +6,7 @@ mod support;
 
 use std::collections::HashSet;
 
+use laissez_proto::events::v1::Decision;
 use laissez_proto::intake::v1::*;
 use support::*;
 use tonic::Code;
@@ -435,5 +436,80 @@ async fn documents_are_replaced_only_by_their_case_and_only_while_it_is_open() {
         assert_eq!(closed.code(), Code::FailedPrecondition, "{replaces:?}");
     }
     assert_eq!(intake.blob_count(), blobs);
+    intake.stop().await;
+}
+
+/// A photo field is answered by uploading to it: the client need not copy
+/// the document id into the answers. A document is not an answer, and a
+/// supplement return (answers fixed) keeps the answer it had.
+#[tokio::test]
+async fn uploading_to_a_photo_field_answers_it() {
+    let intake = start("photo_answer").await;
+    let who = As::applicant("photographer", FJ);
+    let case = intake.start_fj(&who).await.unwrap();
+    let answers =
+        |case: &Case| -> serde_json::Value { serde_json::from_str(&case.answers_json).unwrap() };
+    let photo = intake
+        .upload(&who, &case.case_id, "photo", "photo.png", png(60, 80))
+        .await
+        .unwrap();
+    let read = intake.get(&who, &case.case_id).await.unwrap();
+    assert_eq!(answers(&read)["photo"], photo.document_id.as_str());
+    let scan = intake
+        .upload(
+            &who,
+            &case.case_id,
+            "tw_id_card_front",
+            "scan.png",
+            png(50, 30),
+        )
+        .await
+        .unwrap();
+    let read = intake.get(&who, &case.case_id).await.unwrap();
+    assert!(answers(&read).get("tw_id_card_front").is_none());
+    // A new photo replaces the answer.
+    let again = intake
+        .upload_replacing(
+            &who,
+            &case.case_id,
+            "photo",
+            "photo2.png",
+            png(60, 80),
+            &photo.document_id,
+        )
+        .await
+        .unwrap();
+    let read = intake.get(&who, &case.case_id).await.unwrap();
+    assert_eq!(answers(&read)["photo"], again.document_id.as_str());
+    assert_ne!(scan.document_id, again.document_id);
+
+    // Complete and submit, then a return for supplement: a new photo is
+    // added beside the answer, which stays.
+    for requirement in ["tw_id_card_back", "tw_exit_entry_document"] {
+        intake
+            .upload(&who, &case.case_id, requirement, "scan.png", png(50, 30))
+            .await
+            .unwrap();
+    }
+    intake
+        .save(&who, &case.case_id, fj_answers(&again.document_id))
+        .await
+        .unwrap();
+    intake.submit(&who, &[&case.case_id]).await.unwrap();
+    intake
+        .decide(
+            FJ,
+            &case.case_id,
+            Decision::ReturnedForSupplement,
+            "a clearer photo",
+        )
+        .await;
+    let extra = intake
+        .upload(&who, &case.case_id, "photo", "photo3.png", png(60, 80))
+        .await
+        .unwrap();
+    let read = intake.get(&who, &case.case_id).await.unwrap();
+    assert_eq!(answers(&read)["photo"], again.document_id.as_str());
+    assert_ne!(extra.document_id, again.document_id);
     intake.stop().await;
 }

@@ -237,13 +237,35 @@ pub fn submission_errors(
     language: Language,
 ) -> Vec<FieldError> {
     let fields: Vec<_> = application_type.fields().collect();
-    let mut errors: Vec<FieldError> = forms::validate_answers(&fields, &catalog.code_lists, input)
-        .into_iter()
-        .map(|violation| {
-            let (code, message) = describe(&violation.problem, language);
-            FieldError::new(format!("answers.{}", violation.field), code, message)
-        })
-        .collect();
+    let mut errors: Vec<FieldError> = Vec::new();
+    let mut unevaluated: Vec<(String, Vec<&str>)> = Vec::new();
+    for violation in forms::validate_answers(&fields, &catalog.code_lists, input) {
+        if let Problem::RuleError { message } = &violation.problem {
+            // A visibility, requirement or check rule of the field reads an
+            // answer not given yet: ask for that answer instead.
+            let rules = fields
+                .iter()
+                .find(|field| field.code == violation.field)
+                .map(|field| {
+                    let own = [&field.visible_when, &field.required_when];
+                    own.into_iter()
+                        .flatten()
+                        .map(String::as_str)
+                        .chain(field.checks.iter().map(|check| check.rule.as_str()))
+                        .collect()
+                })
+                .unwrap_or_default();
+            unevaluated.push((format!("answers.{}", violation.field), rules));
+            tracing::debug!(field = %violation.field, %message, "a form rule could not be evaluated");
+            continue;
+        }
+        let (code, message) = describe(&violation.problem, language);
+        errors.push(FieldError::new(
+            format!("answers.{}", violation.field),
+            code,
+            message,
+        ));
+    }
     for field in &fields {
         if !matches!(field.kind, FieldKind::Photo | FieldKind::Signature) {
             continue;
@@ -270,11 +292,45 @@ pub fn submission_errors(
                 }
             }
         }
-        Err(error) => errors.push(FieldError::new(
-            format!("documents.{}", error.document),
-            "rule_error",
-            error.error.to_string(),
-        )),
+        Err(error) => {
+            tracing::debug!(document = %error.document, error = %error.error, "a document rule could not be evaluated");
+            let rule = application_type
+                .documents
+                .iter()
+                .find(|document| document.code == error.document)
+                .and_then(|document| document.when.as_deref());
+            unevaluated.push((
+                format!("documents.{}", error.document),
+                rule.into_iter().collect(),
+            ));
+        }
+    }
+    for (place, rules) in unevaluated {
+        let missing: BTreeSet<&str> = rules
+            .iter()
+            .flat_map(|rule| unanswered(rule, &input.answers))
+            .collect();
+        if missing.is_empty() {
+            // Not for want of an answer: the agency's rule itself is at fault.
+            tracing::warn!(%place, "a catalog rule could not be evaluated with every answer given");
+            errors.push(FieldError::new(place, "rule_error", rule_fault(language)));
+            continue;
+        }
+        for code in missing {
+            let field = format!("answers.{code}");
+            if errors.iter().any(|error| error.field == field) {
+                continue;
+            }
+            let label = fields
+                .iter()
+                .find(|candidate| candidate.code == code)
+                .map_or(code, |candidate| candidate.label.get(language));
+            errors.push(FieldError::new(
+                field,
+                "required",
+                answer_first(label, language),
+            ));
+        }
     }
     for failure in eligibility::evaluate(application_type, input).failures {
         errors.push(FieldError::new(
@@ -284,6 +340,46 @@ pub fn submission_errors(
         ));
     }
     errors
+}
+
+/// The answers (`answers.code`) a rule reads that the applicant has not
+/// given (absent or null), in the order the rule names them.
+fn unanswered<'r>(rule: &'r str, answers: &Answers) -> Vec<&'r str> {
+    const PREFIX: &str = "answers.";
+    let identifier = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let mut found = Vec::new();
+    for (at, _) in rule.match_indices(PREFIX) {
+        if rule[..at].chars().next_back().is_some_and(identifier) {
+            continue;
+        }
+        let rest = &rule[at + PREFIX.len()..];
+        let end = rest.find(|c: char| !identifier(c)).unwrap_or(rest.len());
+        let code = &rest[..end];
+        if !code.is_empty()
+            && answers.get(code).is_none_or(Value::is_null)
+            && !found.contains(&code)
+        {
+            found.push(code);
+        }
+    }
+    found
+}
+
+/// "Answer “label” first", in the applicant's language.
+fn answer_first(label: &str, language: Language) -> String {
+    match language {
+        Language::ZhHant => format!("請先回答「{label}」"),
+        Language::ZhHans => format!("请先回答「{label}」"),
+        Language::En => format!("answer \u{201c}{label}\u{201d} first"),
+    }
+}
+
+fn rule_fault(language: Language) -> String {
+    match language {
+        Language::ZhHant => "此項目暫時無法檢查，請聯絡受理機關".to_owned(),
+        Language::ZhHans => "此项目暂时无法检查，请联系受理机关".to_owned(),
+        Language::En => "this cannot be checked right now; please contact the agency".to_owned(),
+    }
 }
 
 fn describe(problem: &Problem, language: Language) -> (&'static str, String) {
@@ -307,5 +403,101 @@ fn describe(problem: &Problem, language: Language) -> (&'static str, String) {
         Problem::DeclarationNeedsText => ("declaration_text", "describe the post held".into()),
         Problem::Check { message } => ("check", message.get(language).to_owned()),
         Problem::RuleError { message } => ("rule_error", message.clone()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use laissez_catalog::rules::Applicant as RuleApplicant;
+
+    fn catalog(agency: &str) -> Catalog {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../deploy/agencies")
+            .join(agency);
+        laissez_catalog::load_dir(&dir).expect("the demo agency loads")
+    }
+
+    fn input(answers: Value) -> RuleInput {
+        RuleInput {
+            answers: answers.as_object().cloned().unwrap_or_default(),
+            applicant: RuleApplicant {
+                date_of_birth: NaiveDate::from_ymd_opt(2001, 5, 15).unwrap(),
+                relationship: "self".into(),
+                documents_held: Vec::new(),
+                attributes: Map::new(),
+            },
+            record: serde_json::json!({"permit_kind": "single_entry", "entry_inspected": true})
+                .as_object()
+                .cloned()
+                .unwrap(),
+            today: NaiveDate::from_ymd_opt(2026, 12, 4).unwrap(),
+        }
+    }
+
+    #[test]
+    fn a_missing_answer_is_named_never_the_rule_engine() {
+        let catalog = catalog("tw-nia");
+        let kind = catalog.application_type("multi_entry_permit").unwrap();
+        for language in Language::ALL {
+            let errors =
+                submission_errors(&catalog, kind, &input(serde_json::json!({})), &[], language);
+            for error in &errors {
+                assert_ne!(error.code, "rule_error", "{error:?}");
+                assert!(!error.message.contains("No such key"), "{error:?}");
+            }
+            assert!(
+                errors
+                    .iter()
+                    .any(|error| error.field == "answers.resumed_studies"),
+                "{errors:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_unanswered_question_a_rule_reads_is_asked_for_by_its_label() {
+        let catalog = catalog("tw-nia");
+        let mut kind = catalog
+            .application_type("multi_entry_permit")
+            .unwrap()
+            .clone();
+        // Make the question optional: only the document rule needs it now.
+        for section in &mut kind.form {
+            for field in &mut section.fields {
+                if field.code == "resumed_studies" {
+                    field.required = false;
+                }
+            }
+        }
+        let errors = submission_errors(
+            &catalog,
+            &kind,
+            &input(serde_json::json!({})),
+            &[],
+            Language::ZhHant,
+        );
+        let asked = errors
+            .iter()
+            .find(|error| error.field == "answers.resumed_studies")
+            .expect("the question is asked for");
+        assert_eq!(asked.code, "required");
+        assert_eq!(asked.message, "請先回答「是否為復學之陸生」");
+    }
+
+    #[test]
+    fn the_answers_a_rule_reads_are_found_in_its_text() {
+        let answers = serde_json::json!({"given": 1, "empty": null})
+            .as_object()
+            .cloned()
+            .unwrap();
+        assert_eq!(
+            unanswered(
+                "answers.given == 1 && (answers.empty || answers.other_one > 2) && myanswers.x && answers.other_one",
+                &answers
+            ),
+            vec!["empty", "other_one"]
+        );
+        assert!(unanswered("record.permit_kind == 'x'", &answers).is_empty());
     }
 }

@@ -209,6 +209,13 @@ impl State {
     }
 
     /// The states, as stored, in which [`State::documents_editable`] holds.
+    pub fn answers_editable_states() -> Vec<&'static str> {
+        ALL.into_iter()
+            .filter(|state| state.answers_editable())
+            .map(State::as_str)
+            .collect()
+    }
+
     pub fn documents_editable_states() -> Vec<&'static str> {
         ALL.into_iter()
             .filter(|state| state.documents_editable())

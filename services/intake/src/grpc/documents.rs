@@ -41,13 +41,15 @@ fn documents_closed(case: &CaseRow) -> ServiceError {
     ))
 }
 
-/// The requirement the upload answers. A conditional document may be
-/// uploaded before the answers that make it apply; submission decides.
+/// The requirement the upload answers, and whether it is a photo or
+/// signature field of the form (which the upload then answers). A
+/// conditional document may be uploaded before the answers that make it
+/// apply; submission decides.
 async fn requirement(
     intake: &Intake,
     case: &CaseRow,
     code: &str,
-) -> Result<RequiredDocument, ServiceError> {
+) -> Result<(RequiredDocument, bool), ServiceError> {
     let catalog = intake
         .catalogs
         .get(&intake.pool, &case.agency, case.catalog_version)
@@ -56,7 +58,7 @@ async fn requirement(
         .application_type(&case.application_type)
         .ok_or(ServiceError::NotFound("application type"))?;
     if let Some(document) = kind.documents.iter().find(|document| document.code == code) {
-        return Ok(RequiredDocument {
+        let document = RequiredDocument {
             code: document.code.clone(),
             name: document.name.clone(),
             required: document.required,
@@ -64,13 +66,14 @@ async fn requirement(
             max_bytes: document.max_bytes,
             image: document.image.clone(),
             note: document.note.clone(),
-        });
+        };
+        return Ok((document, false));
     }
     // Photo and signature fields are answered with an uploaded image; they
     // take the type's strictest document size limit.
     match kind.field(code) {
         Some(field) if matches!(field.kind, FieldKind::Photo | FieldKind::Signature) => {
-            Ok(RequiredDocument {
+            let field_document = RequiredDocument {
                 code: field.code.clone(),
                 name: field.label.clone(),
                 required: field.required,
@@ -84,7 +87,8 @@ async fn requirement(
                     .min(DEFAULT_IMAGE_FIELD_BYTES),
                 image: field.image.clone(),
                 note: None,
-            })
+            };
+            Ok((field_document, true))
         }
         _ => Err(ServiceError::invalid(
             "header.requirement",
@@ -166,7 +170,7 @@ pub async fn upload(
         "" => None,
         text => Some(Uuid::parse_str(text).map_err(|_| ServiceError::NotFound("document"))?),
     };
-    let requirement = requirement(intake, &case, &header.requirement).await?;
+    let (requirement, answers_field) = requirement(intake, &case, &header.requirement).await?;
     if replaces.is_none() && count >= intake.uploads.max_documents_per_case {
         return Err(ServiceError::ResourceExhausted(format!(
             "a case holds at most {} documents",
@@ -191,7 +195,16 @@ pub async fn upload(
     .await
     .map_err(ServiceError::internal)?
     .map_err(|r| rejected(&r))?;
-    store(intake, &scope, id, &header, replaces, accepted).await
+    store(
+        intake,
+        &scope,
+        id,
+        &header,
+        replaces,
+        accepted,
+        answers_field,
+    )
+    .await
 }
 
 async fn store(
@@ -201,6 +214,7 @@ async fn store(
     header: &proto::UploadHeader,
     replaces: Option<Uuid>,
     accepted: uploads::Accepted,
+    answers_field: bool,
 ) -> Result<proto::Document, ServiceError> {
     let sha256 = hex::encode(Sha256::digest(&accepted.content));
     let row = DocumentRow {
@@ -222,7 +236,8 @@ async fn store(
         .map_err(ServiceError::internal)?;
     // The state may have moved while the file streamed in: the row is
     // stored only if the case still takes documents.
-    let stored = documents::insert_if_open(&intake.pool, scope, id, replaces, &row).await;
+    let stored =
+        documents::insert_if_open(&intake.pool, scope, id, replaces, &row, answers_field).await;
     let refusal = match stored {
         Ok(true) => return Ok(view::document(&row)),
         Ok(false) => match cases::find(&intake.pool, scope, id).await {

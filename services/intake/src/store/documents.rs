@@ -59,18 +59,21 @@ pub async fn find<'e>(
 
 /// Stores `document` if the case is in the scope and its documents may
 /// change, deleting `replaces` (which must be a live document of the case)
-/// with it: one statement, under the case's row lock. `false` when nothing
-/// was stored.
+/// with it: one statement, under the case's row lock. With `answers_field`
+/// (a photo or signature field of the form) the field is answered with the
+/// new document too, while the case's answers may change. `false` when
+/// nothing was stored.
 pub async fn insert_if_open<'e>(
     executor: impl PgExecutor<'e>,
     scope: &Scope,
     case_id: Uuid,
     replaces: Option<Uuid>,
     document: &DocumentRow,
+    answers_field: bool,
 ) -> Result<bool, sqlx::Error> {
-    let inserted = sqlx::query(sqlx::AssertSqlSafe(format!(
+    let inserted: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
         "WITH target AS (
-             SELECT id, agency FROM cases
+             SELECT id, agency, state FROM cases
              WHERE {IN_SCOPE} AND state = ANY($4)
              FOR UPDATE
          ), replaced AS (
@@ -78,11 +81,19 @@ pub async fn insert_if_open<'e>(
              WHERE $5::uuid IS NOT NULL AND id = $5 AND deleted_at IS NULL
                AND case_id IN (SELECT id FROM target)
              RETURNING id
+         ), inserted AS (
+             INSERT INTO case_documents (id, case_id, agency, requirement, file_name, media_type,
+                 size_bytes, sha256, blob_key, uploaded_at)
+             SELECT $6, target.id, target.agency, $7, $8, $9, $10, $11, $12, $13 FROM target
+             WHERE $5::uuid IS NULL OR EXISTS (SELECT 1 FROM replaced)
+             RETURNING case_id
+         ), answered AS (
+             UPDATE cases SET answers = jsonb_set(answers, ARRAY[$7::text], to_jsonb($6::uuid::text))
+             WHERE $14 AND id IN (SELECT case_id FROM inserted)
+               AND state = ANY($15)
+             RETURNING id
          )
-         INSERT INTO case_documents (id, case_id, agency, requirement, file_name, media_type,
-             size_bytes, sha256, blob_key, uploaded_at)
-         SELECT $6, target.id, target.agency, $7, $8, $9, $10, $11, $12, $13 FROM target
-         WHERE $5::uuid IS NULL OR EXISTS (SELECT 1 FROM replaced)"
+         SELECT count(*) FROM inserted"
     )))
     .bind(case_id)
     .bind(&scope.agency)
@@ -97,9 +108,11 @@ pub async fn insert_if_open<'e>(
     .bind(&document.sha256)
     .bind(&document.blob_key)
     .bind(document.uploaded_at)
-    .execute(executor)
+    .bind(answers_field)
+    .bind(State::answers_editable_states())
+    .fetch_one(executor)
     .await?;
-    Ok(inserted.rows_affected() == 1)
+    Ok(inserted == 1)
 }
 
 pub async fn mark_deleted(
