@@ -459,6 +459,21 @@ async fn fill_gateway_fields(
                 *message = filled;
             }
         }
+        Hook::Registration => {
+            let named = message
+                .get_field_by_name("language")
+                .and_then(|value| value.as_enum_number())
+                .is_some_and(|number| number != 0);
+            // With neither, the agency's default language applies.
+            if !named && let Some(lang) = crate::portal::i18n::from_accept_language(&parts.headers)
+            {
+                message
+                    .try_set_field_by_name("language", Value::EnumNumber(lang.proto()))
+                    .map_err(|_| {
+                        ApiError::Upstream(tonic::Status::internal("route and contract disagree"))
+                    })?;
+            }
+        }
         Hook::None | Hook::Logout => {}
     }
     Ok(())

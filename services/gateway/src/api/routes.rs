@@ -51,6 +51,9 @@ pub enum Hook {
     StartApplication,
     /// The session is forgotten (and its cookie cleared) after the call.
     Logout,
+    /// `language`, when the client names none, is the one its
+    /// `Accept-Language` asks for (the account's messages follow it).
+    Registration,
 }
 
 impl Hook {
@@ -60,7 +63,7 @@ impl Hook {
             Hook::Login => &["source_ip", "user_agent"],
             Hook::SourceIp => &["source_ip"],
             Hook::SessionTokenField => &["session_token"],
-            Hook::None | Hook::StartApplication | Hook::Logout => &[],
+            Hook::None | Hook::StartApplication | Hook::Logout | Hook::Registration => &[],
         }
     }
 }
@@ -162,7 +165,9 @@ pub const ROUTES: &[RouteSpec] = &[
         "A captcha for the sign-in form (PNG, base64), bound to a pre-login session; send the pre-session back for \"another one\"."),
     RouteSpec::new("POST", "/agencies/{agency}/portals/{portal}/registrations",
         rpc!("identity.v1.IdentityService", "Register"), Public,
-        "Register an account on a portal; the answer is the same whether or not the account existed.").creates(),
+        "Register an account on a portal; the answer is the same whether or not the account existed. Without `language`, the account's messages take the language `Accept-Language` asks for (the agency's default when it names none of the three); the account changes it later with `PATCH /account/profile`.")
+        .creates()
+        .hook(Hook::Registration),
     RouteSpec::new("POST", "/agencies/{agency}/portals/{portal}/activations",
         rpc!("identity.v1.IdentityService", "Activate"), Public,
         "Activate an account with the emailed token or the SMS code."),
@@ -256,7 +261,7 @@ pub const ROUTES: &[RouteSpec] = &[
         "Save the form answers of a draft (or of a case returned for correction)."),
     RouteSpec::new("POST", "/cases/{case_id}/documents",
         rpc!("intake.v1.IntakeService", "UploadDocument"), SignedIn,
-        "Upload a document: the raw file is the body; `requirement`, `file_name` and optionally `replaces_document_id` are query parameters.")
+        "Upload a document: the raw file is the body; `requirement`, `file_name` and optionally `replaces_document_id` are query parameters. When `requirement` is a photo or signature field of the form, the upload also answers that field with the new document's id (while the answers may change: a draft or a return for correction).")
         .kind(Kind::Upload).creates(),
     RouteSpec::new("GET", "/cases/{case_id}/documents/{document_id}",
         rpc!("intake.v1.IntakeService", "DownloadDocument"), SignedIn,

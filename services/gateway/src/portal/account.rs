@@ -69,6 +69,10 @@ pub struct Texts {
     pub err_confirmation_differs: &'static str,
     pub edit_profile: &'static str,
     pub save_profile: &'static str,
+    pub message_language: &'static str,
+    pub message_language_help: &'static str,
+    pub save_language: &'static str,
+    pub language_saved: &'static str,
     pub profile_saved: &'static str,
     pub choose: &'static str,
     pub err_field_required: &'static str,
@@ -115,6 +119,10 @@ const ZH_HANT: Texts = Texts {
     err_confirmation_differs: "兩次輸入的新密碼不一致",
     edit_profile: "修改個人資料",
     save_profile: "儲存",
+    message_language: "通知語言",
+    message_language_help: "電子郵件、簡訊與訊息中心的通知使用此語言。",
+    save_language: "儲存通知語言",
+    language_saved: "通知語言已儲存。",
     profile_saved: "個人資料已儲存。",
     choose: "請選擇",
     err_field_required: "必須填寫",
@@ -161,6 +169,10 @@ const ZH_HANS: Texts = Texts {
     err_confirmation_differs: "两次输入的新密码不一致",
     edit_profile: "修改个人资料",
     save_profile: "保存",
+    message_language: "通知语言",
+    message_language_help: "电子邮件、短信与消息中心的通知使用此语言。",
+    save_language: "保存通知语言",
+    language_saved: "通知语言已保存。",
     profile_saved: "个人资料已保存。",
     choose: "请选择",
     err_field_required: "必须填写",
@@ -207,6 +219,10 @@ const EN: Texts = Texts {
     err_confirmation_differs: "The two new passwords differ",
     edit_profile: "Edit the profile",
     save_profile: "Save",
+    message_language: "Language of messages",
+    message_language_help: "Emails, text messages and the message centre use this language.",
+    save_language: "Save the language",
+    language_saved: "The language of messages is saved.",
     profile_saved: "The profile was saved.",
     choose: "Choose",
     err_field_required: "is required",
@@ -347,6 +363,7 @@ pub struct ProfileEdit {
     typed: Option<HashMap<String, String>>,
     problems: Vec<FieldProblem>,
     saved: bool,
+    language_saved: bool,
 }
 
 fn profile_input_id(code: &str) -> String {
@@ -509,6 +526,26 @@ async fn render_account(
                 }
             }
         }
+        section aria-labelledby="language-title" {
+            h2 #language-title { (texts.message_language) }
+            @if edit.language_saved {
+                div.outcome role="status" { p { (texts.language_saved) } }
+            }
+            form method="post" action=(format!("{base}account/language{suffix}")) {
+                input type="hidden" name=(CSRF_FORM_FIELD) value=(token);
+                div.field {
+                    label for="message_language" { (texts.message_language) }
+                    p.help #message_language-help { (texts.message_language_help) }
+                    select #message_language name="language" aria-describedby="message_language-help" {
+                        @for choice in Lang::ALL {
+                            option value=(choice.tag()) lang=(choice.tag())
+                                selected[choice.proto() == profile.language] { (choice.own_name()) }
+                        }
+                    }
+                }
+                div.actions { button.secondary type="submit" { (texts.save_language) } }
+            }
+        }
         section aria-labelledby="password-title" {
             h2 #password-title { (texts.change_password) }
             p.help { (texts.password_change_ends_sessions) }
@@ -534,8 +571,8 @@ async fn render_account(
                     tbody {
                         @for session in &sessions {
                             tr {
-                                td { (when(session.created_at.as_ref()).unwrap_or_default()) }
-                                td { (when(session.last_seen_at.as_ref()).unwrap_or_default()) }
+                                td { (when(&visit.site, session.created_at.as_ref()).unwrap_or_default()) }
+                                td { (when(&visit.site, session.last_seen_at.as_ref()).unwrap_or_default()) }
                                 td { (session.source_ip) }
                                 td { (session.user_agent) }
                                 td {
@@ -762,7 +799,7 @@ pub async fn update_profile(
             ProfileEdit {
                 typed: Some(fields),
                 problems,
-                saved: false,
+                ..ProfileEdit::default()
             }
         }
         Err(status) => return identity_refused(&core, &visit, &uri, &status),
@@ -773,6 +810,64 @@ pub async fn update_profile(
         StatusCode::UNPROCESSABLE_ENTITY
     };
     render_account(&core, &visit, &account_uri, status, &[], &edit).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct LanguageForm {
+    csrf_token: String,
+    language: String,
+}
+
+/// Sets the language the account's messages are written in.
+pub async fn update_language(
+    State(core): State<Core>,
+    Path((agency, portal)): Path<(String, String)>,
+    uri: Uri,
+    headers: HeaderMap,
+    Form(form): Form<LanguageForm>,
+) -> Response {
+    let visit = match enter_form(&core, &agency, &portal, &uri, &headers, &form.csrf_token).await {
+        Ok(visit) => visit,
+        Err(response) => return response,
+    };
+    let account_uri: Uri = format!("{}account{}", visit.site.base_path(), lang_suffix(&uri))
+        .parse()
+        .unwrap_or(uri.clone());
+    let Some(chosen) = Lang::from_tag(&form.language) else {
+        let errors = [FormError {
+            field: "message_language",
+            message: texts(visit.language.lang).err_field_invalid,
+        }];
+        return render_account(
+            &core,
+            &visit,
+            &account_uri,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &errors,
+            &ProfileEdit::default(),
+        )
+        .await;
+    };
+    let answer = core
+        .upstreams
+        .identity()
+        .update_profile(core.upstreams.request(
+            UpdateProfileRequest {
+                fields: HashMap::new(),
+                language: chosen.proto(),
+            },
+            Some(visit.caller.token()),
+        ))
+        .await;
+    if let Err(status) = answer {
+        return identity_refused(&core, &visit, &uri, &status);
+    }
+    let edit = ProfileEdit {
+        language_saved: true,
+        ..ProfileEdit::default()
+    };
+    render_account(&core, &visit, &account_uri, StatusCode::OK, &[], &edit).await
 }
 
 /// Ends one of the account's sessions, then back to the account page.

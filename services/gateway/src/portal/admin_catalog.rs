@@ -26,6 +26,7 @@ use super::admin::{ADMINS, texts as admin_texts};
 use super::cases::{size, when};
 use super::i18n::Lang;
 use super::problems::{self, Problem};
+use super::site::Site;
 use super::staff_desk::{Desk, enter, enter_post, layout, refused};
 use crate::core::Core;
 use crate::core::csrf::CSRF_FORM_FIELD;
@@ -333,7 +334,7 @@ fn upload_form(core: &Core, desk: &Desk, uri: &Uri, problems: &[Problem]) -> Mar
     }
 }
 
-fn versions_table(lang: Lang, versions: &[CatalogVersion]) -> Markup {
+fn versions_table(lang: Lang, site: &Site, versions: &[CatalogVersion]) -> Markup {
     let texts = texts(lang);
     let current = versions.iter().map(|version| version.version).max();
     html! {
@@ -352,7 +353,7 @@ fn versions_table(lang: Lang, versions: &[CatalogVersion]) -> Markup {
                     } }
                     tbody { @for version in versions { tr.current[Some(version.version) == current] {
                         td.version { (version.version) }
-                        td { (when(version.published_at.as_ref()).unwrap_or_default()) }
+                        td { (when(site, version.published_at.as_ref()).unwrap_or_default()) }
                         td { (version.published_by) }
                         td { code { (version.sha256.chars().take(FINGERPRINT_CHARS).collect::<String>()) } }
                         td { @if Some(version.version) == current { span.badge { (texts.current_badge) } } }
@@ -398,7 +399,7 @@ pub async fn catalog_page(
         @if let Some(version) = published.filter(|number| versions.iter().any(|known| known.version == *number)) {
             p.notice role="status" { (texts.published_notice.replace("{version}", &version.to_string())) }
         }
-        (versions_table(lang, &versions))
+        (versions_table(lang, &desk.site, &versions))
         (upload_form(&core, &desk, &uri, &[]))
     };
     layout(

@@ -167,11 +167,18 @@ pub(super) fn returned(state: CaseState) -> bool {
     )
 }
 
-/// A timestamp as `YYYY-MM-DD HH:MM UTC`.
-pub(super) fn when(at: Option<&prost_types::Timestamp>) -> Option<String> {
+/// A timestamp in the agency's time zone, with its offset:
+/// `YYYY-MM-DD HH:MM (UTC+08:00)` (UTC when the catalog names no valid zone).
+pub(super) fn when(site: &Site, at: Option<&prost_types::Timestamp>) -> Option<String> {
     let at = at?;
     let at = chrono::DateTime::from_timestamp(at.seconds, 0)?;
-    Some(at.format("%Y-%m-%d %H:%M UTC").to_string())
+    Some(match site.time_zone() {
+        Some(zone) => at
+            .with_timezone(&zone)
+            .format("%Y-%m-%d %H:%M (UTC%:z)")
+            .to_string(),
+        None => at.format("%Y-%m-%d %H:%M (UTC)").to_string(),
+    })
 }
 
 pub(super) fn size(bytes: u64) -> String {
@@ -195,7 +202,12 @@ pub(super) fn case_path(site: &Site, case_id: &str) -> String {
 }
 /// The return rounds of a case: the reviewer's comment and the applicant's
 /// reply each time, with when it was returned if `times`.
-pub(super) fn return_rounds(lang: Lang, rounds: &[ReturnRound], times: bool) -> Markup {
+pub(super) fn return_rounds(
+    lang: Lang,
+    site: &Site,
+    rounds: &[ReturnRound],
+    times: bool,
+) -> Markup {
     let messages = lang.messages();
     html! {
         section aria-labelledby="returns-title" {
@@ -213,7 +225,7 @@ pub(super) fn return_rounds(lang: Lang, rounds: &[ReturnRound], times: bool) -> 
                     td { (kind_name(lang, &round.kind)) }
                     td.comment { (round.reviewer_comment) }
                     td.reply { @if round.applicant_reply.is_empty() { (messages.no_reply) } @else { (round.applicant_reply) } }
-                    @if times { td { (when(round.returned_at.as_ref()).unwrap_or_default()) } }
+                    @if times { td { (when(site, round.returned_at.as_ref()).unwrap_or_default()) } }
                 } } }
             } }
         }
@@ -339,7 +351,7 @@ fn render_case(
                 dt { (messages.state) } dd.state { (i18n::state_name(lang, case.state)) }
                 dt { (messages.applicant) } dd { (case.applicant_masked_name) }
                 dt { (messages.submitted_at) } dd {
-                    (when(case.submitted_at.as_ref()).unwrap_or_else(|| messages.not_submitted.to_owned()))
+                    (when(site, case.submitted_at.as_ref()).unwrap_or_else(|| messages.not_submitted.to_owned()))
                 }
             }
             p.actions {
@@ -410,7 +422,7 @@ fn render_case(
             }
         }
         @if !case.returns.is_empty() {
-            (return_rounds(lang, &case.returns, true))
+            (return_rounds(lang, site, &case.returns, true))
         }
         section aria-labelledby="history-title" {
             h2 #history-title { (messages.history) }
@@ -421,7 +433,7 @@ fn render_case(
                     th scope="col" { (messages.to_state) }
                 } }
                 tbody { @for change in &case.history { tr {
-                    td { (when(change.at.as_ref()).unwrap_or_default()) }
+                    td { (when(site, change.at.as_ref()).unwrap_or_default()) }
                     td { (i18n::state_name(lang, change.from)) }
                     td { (i18n::state_name(lang, change.to)) }
                 } } }
@@ -702,7 +714,7 @@ pub async fn case_list(
                         td { (site.type_name(&case.application_type).get(lang)) }
                         td { (case.applicant_masked_name) }
                         td { (i18n::state_name(lang, case.state)) }
-                        td { (when(case.submitted_at.as_ref()).unwrap_or_else(|| messages.not_submitted.to_owned())) }
+                        td { (when(site, case.submitted_at.as_ref()).unwrap_or_else(|| messages.not_submitted.to_owned())) }
                     } } }
                 } }
             }

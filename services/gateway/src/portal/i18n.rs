@@ -19,6 +19,16 @@ pub enum Lang {
 impl Lang {
     pub const ALL: [Lang; 3] = [Lang::ZhHant, Lang::ZhHans, Lang::En];
 
+    /// The contracts' `laissez.common.v1.Language` number.
+    pub fn proto(self) -> i32 {
+        use laissez_proto::common::v1::Language;
+        match self {
+            Lang::ZhHant => Language::ZhHant as i32,
+            Lang::ZhHans => Language::ZhHans as i32,
+            Lang::En => Language::En as i32,
+        }
+    }
+
     /// The BCP 47 tag, used in `lang` attributes, `?lang=` and the cookie.
     pub fn tag(self) -> &'static str {
         match self {
@@ -222,6 +232,8 @@ pub struct Messages {
     pub my_applications: &'static str,
     pub no_applications: &'static str,
     pub no_cases: &'static str,
+    /// The dashboard when the account has no case of any type yet.
+    pub no_cases_yet: &'static str,
     pub receipt_number: &'static str,
     pub not_yet_numbered: &'static str,
     pub applicant: &'static str,
@@ -344,6 +356,7 @@ pub static ZH_HANT: Messages = Messages {
     my_applications: "申請案件",
     no_applications: "此入口目前沒有可申辦的項目。",
     no_cases: "沒有案件。",
+    no_cases_yet: "您還沒有任何申請案件。可由「我要申辦」開始申請。",
     receipt_number: "收件編號",
     not_yet_numbered: "尚未編號",
     applicant: "申請人",
@@ -466,6 +479,7 @@ pub static ZH_HANS: Messages = Messages {
     my_applications: "申请案件",
     no_applications: "此入口目前没有可办理的事项。",
     no_cases: "没有案件。",
+    no_cases_yet: "您还没有任何申请案件。可由「我要申办」开始申请。",
     receipt_number: "受理编号",
     not_yet_numbered: "尚未编号",
     applicant: "申请人",
@@ -588,6 +602,7 @@ pub static EN: Messages = Messages {
     my_applications: "Applications",
     no_applications: "This portal offers no applications yet.",
     no_cases: "No applications.",
+    no_cases_yet: "You have no applications yet. Start one with “Apply”.",
     receipt_number: "Receipt number",
     not_yet_numbered: "Not numbered yet",
     applicant: "Applicant",

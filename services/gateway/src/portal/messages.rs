@@ -312,7 +312,7 @@ pub async fn list(
                     td { a href=(message_link(&visit, &uri, message)) {
                         @if message.read { (message.subject) } @else { strong { (message.subject) } }
                     } }
-                    td { (when(message.created_at.as_ref()).unwrap_or_default()) }
+                    td { (when(&visit.site, message.created_at.as_ref()).unwrap_or_default()) }
                     td { @if message.read { (texts.read) } @else { span.badge { (texts.unread) } } }
                 } } }
             } }
@@ -408,7 +408,7 @@ pub async fn message_page(
     let content = html! {
         article.message aria-labelledby="message-subject" {
             h2 #message-subject { (message.subject) }
-            p.meta { time { (when(message.created_at.as_ref()).unwrap_or_default()) } }
+            p.meta { time { (when(&visit.site, message.created_at.as_ref()).unwrap_or_default()) } }
             div.message-body {
                 @for paragraph in message.body.split("\n\n").filter(|part| !part.trim().is_empty()) {
                     p { @for (index, line) in paragraph.lines().enumerate() {

@@ -202,6 +202,10 @@ pub fn router(core: Core) -> Router {
             axum::routing::post(account::update_profile),
         )
         .route(
+            "/portal/{agency}/{portal}/account/language",
+            axum::routing::post(account::update_language),
+        )
+        .route(
             "/portal/{agency}/{portal}/account/password",
             axum::routing::post(account::change_password),
         )

@@ -749,7 +749,7 @@ pub async fn dashboard(
         view::layout(
             &frame,
             header_extra,
-            dashboard_content(lang, &site, &dashboard),
+            dashboard_content(lang, &site, &uri, &dashboard),
         ),
     )
 }
@@ -789,8 +789,16 @@ pub(super) fn signed_in_header(
     }
 }
 
-fn dashboard_content(lang: Lang, site: &Site, dashboard: &Dashboard) -> Markup {
+fn dashboard_content(lang: Lang, site: &Site, uri: &Uri, dashboard: &Dashboard) -> Markup {
     let messages = lang.messages();
+    let suffix = lang_suffix(uri);
+    // Only the types and sections that hold a case: one empty state for
+    // an account with none, not an empty list under every heading.
+    let tabs: Vec<_> = dashboard
+        .tabs
+        .iter()
+        .filter(|tab| tab.sections.iter().any(|section| !section.cases.is_empty()))
+        .collect();
     html! {
         section.notice-board aria-labelledby="notice-board-title" {
             h2 #notice-board-title { (messages.notice_board) }
@@ -823,27 +831,30 @@ fn dashboard_content(lang: Lang, site: &Site, dashboard: &Dashboard) -> Markup {
             h2 #applications-title { (messages.my_applications) }
             @if dashboard.tabs.is_empty() {
                 p { (messages.no_applications) }
+            } @else if tabs.is_empty() {
+                div.empty-state {
+                    p { (messages.no_cases_yet) }
+                    p { a.button href=(format!("{}apply{suffix}", site.base_path())) { (super::apply::texts(lang).apply) } }
+                }
             } @else {
                 nav.tabs aria-labelledby="applications-title" {
                     ul {
-                        @for tab in &dashboard.tabs {
+                        @for tab in &tabs {
                             li { a href=(format!("#tab-{}", tab.application_type)) {
                                 (Text::from_proto(tab.name.as_ref()).get(lang))
                             } }
                         }
                     }
                 }
-                @for tab in &dashboard.tabs {
+                @for tab in &tabs {
                     section.tab id=(format!("tab-{}", tab.application_type))
                         aria-labelledby=(format!("tab-{}-title", tab.application_type)) {
                         h3 id=(format!("tab-{}-title", tab.application_type)) {
                             (Text::from_proto(tab.name.as_ref()).get(lang))
                         }
-                        @for section in &tab.sections {
+                        @for section in tab.sections.iter().filter(|section| !section.cases.is_empty()) {
                             h4 { (i18n::section_name(lang, &section.section)) }
-                            @if section.cases.is_empty() {
-                                p { (messages.no_cases) }
-                            } @else {
+                            {
                                 div.table-wrap {
                                     table {
                                         thead { tr {

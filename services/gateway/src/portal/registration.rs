@@ -8,7 +8,6 @@ use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::Response;
-use laissez_proto::common::v1::Language as ProtoLanguage;
 use laissez_proto::identity::v1::{ActivateRequest, RegisterRequest, RequestSmsCodeRequest};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -125,14 +124,6 @@ pub fn texts(lang: Lang) -> &'static Texts {
         Lang::ZhHant => &ZH_HANT,
         Lang::ZhHans => &ZH_HANS,
         Lang::En => &EN,
-    }
-}
-
-fn proto_language(lang: Lang) -> i32 {
-    match lang {
-        Lang::ZhHant => ProtoLanguage::ZhHant as i32,
-        Lang::ZhHans => ProtoLanguage::ZhHans as i32,
-        Lang::En => ProtoLanguage::En as i32,
     }
 }
 
@@ -530,7 +521,7 @@ pub async fn register(
                         source_ip: client
                             .map(|axum::Extension(ClientIp(ip))| ip.to_string())
                             .unwrap_or_default(),
-                        language: proto_language(lang),
+                        language: lang.proto(),
                     },
                     None,
                 ),
@@ -587,7 +578,7 @@ pub async fn register(
                         .filter(|(code, _)| code.as_str() != "login_name")
                         .map(|(code, value)| (code.clone(), value.clone()))
                         .collect(),
-                    language: proto_language(lang),
+                    language: lang.proto(),
                 },
                 None,
             ),

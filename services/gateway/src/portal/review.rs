@@ -561,9 +561,9 @@ fn case_content(
                 @if let Some(submission) = submission {
                     dt { (messages.state) } dd.state { (i18n::state_name(lang, submission.state)) }
                     dt { (messages.applicant) } dd { (submission.applicant_masked_name) }
-                    dt { (messages.submitted_at) } dd { (when(submission.submitted_at.as_ref()).unwrap_or_default()) }
+                    dt { (messages.submitted_at) } dd { (when(site, submission.submitted_at.as_ref()).unwrap_or_default()) }
                 }
-                dt { (texts.due_at) } dd { (when(case.due_at.as_ref()).unwrap_or_default()) }
+                dt { (texts.due_at) } dd { (when(site, case.due_at.as_ref()).unwrap_or_default()) }
             }
         }
         @if submission.is_none() {
@@ -605,7 +605,7 @@ fn case_content(
             }
         }
         @if let Some(submission) = submission && !submission.returns.is_empty() {
-            (return_rounds(lang, &submission.returns, false))
+            (return_rounds(lang, site, &submission.returns, false))
         }
         (super::review_actions::section(core, &site.base_path(), &suffix, &desk.caller, lang, case))
         (super::review_group::section(core, desk, uri, case, group))
@@ -652,7 +652,7 @@ fn case_content(
                             th scope="col" { (texts.detail) }
                         } }
                         tbody { @for entry in entries { tr {
-                            td { (when(entry.at.as_ref()).unwrap_or_default()) }
+                            td { (when(site, entry.at.as_ref()).unwrap_or_default()) }
                             td { (entry.actor) }
                             td.action { (entry.action) }
                             td.detail { (entry.detail_json) @if !entry.reason.is_empty() { " " (entry.reason) } }
@@ -669,7 +669,7 @@ fn case_content(
                             th scope="col" { (texts.detail) }
                         } }
                         tbody { @for entry in &case.history { tr {
-                            td { (when(entry.at.as_ref()).unwrap_or_default()) }
+                            td { (when(site, entry.at.as_ref()).unwrap_or_default()) }
                             td { (entry.actor) }
                             td.action { (entry.action) }
                             td.detail { (entry.detail) }

@@ -29,6 +29,11 @@ impl Site {
         format!("/portal/{}/{}/", self.agency, self.portal)
     }
 
+    /// The agency's time zone (IANA name in its catalog), for showing times.
+    pub fn time_zone(&self) -> Option<chrono_tz::Tz> {
+        self.catalog["agency"]["time_zone"].as_str()?.parse().ok()
+    }
+
     /// The application types applicants of this portal may file.
     pub fn portal_types(&self) -> Vec<&serde_json::Value> {
         self.catalog["application_types"]

@@ -248,3 +248,123 @@ async fn every_link_in_every_email_opens_a_page() {
     assert!(!invitation.1.contains("若非本人申請"), "{}", invitation.1);
     stack.stop().await;
 }
+
+#[tokio::test]
+async fn the_dashboard_shows_what_has_content_and_one_empty_state() {
+    let stack = Stack::start(Services::INTAKE).await;
+    let (_, session) = stack.fj_applicant().await;
+    let cookie = format!("__Host-laissez-session={session}");
+    let base = format!("/portal/{FJ}/{FJ_PORTAL}/");
+    let empty = page(&stack, &format!("{base}?lang=en"), Some(&cookie), None).await;
+    assert_eq!(empty.status, 200);
+    let html = empty.text();
+    assert_eq!(
+        html.matches("You have no applications yet").count(),
+        1,
+        "{html}"
+    );
+    assert!(
+        !html.contains("<h4>") && !html.contains("No applications."),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!("href=\"{base}apply?lang=en\"")),
+        "{html}"
+    );
+
+    stack
+        .post(
+            "/api/v1/cases",
+            Some(&session),
+            json!({
+                "application_type": "one_time_taiwan_permit",
+                "notice_version": "2024-04",
+                "notice_accepted": true,
+                "applicant": {"date_of_birth": "1985-06-01"},
+            }),
+        )
+        .await
+        .ok();
+    let one = page(&stack, &format!("{base}?lang=en"), Some(&cookie), None)
+        .await
+        .text();
+    assert_eq!(
+        one.matches("<h4>").count(),
+        1,
+        "only the draft's section: {one}"
+    );
+    assert!(!one.contains("You have no applications yet"));
+    stack.stop().await;
+}
+
+#[tokio::test]
+async fn an_account_takes_its_clients_language_and_changes_it() {
+    let stack = Stack::start(Services::INTAKE).await;
+    // Registered through the API with no language, by an English client.
+    let registered = stack
+        .send(
+            stack
+                .http
+                .post(stack.url(&format!(
+                    "/api/v1/agencies/hk-cts/portals/hk-residents/registrations"
+                )))
+                .header("accept-language", "en-GB,en;q=0.9")
+                .json(&json!({
+                    "password": PASSWORD,
+                    "password_confirmation": PASSWORD,
+                    "fields": {"email": "english.client@example.com", "mobile": "+852 91234567"},
+                })),
+        )
+        .await;
+    assert_eq!(registered.status, 201, "{}", registered.text());
+    let event = stack
+        .identity_events::<laissez_proto::events::v1::AccountRegistered>()
+        .await
+        .into_iter()
+        .find(|event| event.login_name == "english.client@example.com")
+        .expect("a registration");
+    assert_eq!(
+        event.language,
+        laissez_proto::common::v1::Language::En as i32
+    );
+
+    // The account page changes the language of an account's messages.
+    let (_, session) = stack.fj_applicant().await;
+    let cookie = format!("__Host-laissez-session={session}");
+    let base = format!("/portal/{FJ}/{FJ_PORTAL}/");
+    let account = page(
+        &stack,
+        &format!("{base}account?lang=en"),
+        Some(&cookie),
+        None,
+    )
+    .await;
+    assert!(
+        account.text().contains("Language of messages"),
+        "{}",
+        account.text()
+    );
+    let token = stack.csrf_token(&session);
+    let saved = crate::portal::form(
+        &stack,
+        &format!("{base}account/language?lang=en"),
+        &cookie,
+        &[("csrf_token", token.as_str()), ("language", "en")],
+    )
+    .await;
+    assert_eq!(saved.status, 200, "{}", saved.text());
+    assert!(saved.text().contains("The language of messages is saved."));
+    let profile = stack.get("/api/v1/account/profile", &session).await.ok();
+    assert_eq!(profile["language"], "LANGUAGE_EN", "{profile}");
+    let refused = crate::portal::form(
+        &stack,
+        &format!("{base}account/language"),
+        &cookie,
+        &[("csrf_token", token.as_str()), ("language", "klingon")],
+    )
+    .await;
+    assert_eq!(refused.status, 422);
+    let profile = stack.get("/api/v1/account/profile", &session).await.ok();
+    assert_eq!(profile["language"], "LANGUAGE_EN", "unchanged: {profile}");
+    stack.stop().await;
+}

@@ -45,7 +45,7 @@ async fn every_answer_carries_the_security_headers() {
         ),
         (
             "outside the API",
-            stack.send(stack.http.get(stack.url("/"))).await,
+            stack.send(stack.http.get(stack.url("/nowhere"))).await,
         ),
         (
             "no session",

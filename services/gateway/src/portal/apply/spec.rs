@@ -261,11 +261,29 @@ pub fn labelled_answers(
     lang: Lang,
 ) -> Vec<(String, String)> {
     let kind = TypeSpec::find(site, application_type);
-    serde_json::from_str::<Value>(answers_json)
+    let answers = serde_json::from_str::<Value>(answers_json)
         .ok()
         .and_then(|value| value.as_object().cloned())
-        .unwrap_or_default()
-        .iter()
+        .unwrap_or_default();
+    // In the order the form asks them; answers the form no longer has last.
+    let order: Vec<&str> = kind
+        .as_ref()
+        .map(|kind| {
+            kind.fields()
+                .into_iter()
+                .filter_map(|field| field["code"].as_str())
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut ordered: Vec<(&String, &Value)> = answers.iter().collect();
+    ordered.sort_by_key(|(code, _)| {
+        order
+            .iter()
+            .position(|known| known == code)
+            .unwrap_or(usize::MAX)
+    });
+    ordered
+        .into_iter()
         .map(|(code, value)| {
             let field = kind.as_ref().and_then(|kind| kind.field(code));
             let label = field.map_or_else(
@@ -479,6 +497,37 @@ mod tests {
         assert_eq!(
             display_answer(&site, kind.field("sex"), &"male".into(), Lang::ZhHant),
             "男"
+        );
+    }
+
+    #[test]
+    fn answers_are_listed_in_the_forms_order() {
+        let site = site();
+        // Stored in alphabetical order, as JSON objects are; plus an answer
+        // to a field the form no longer has.
+        let stored = r#"{"old": "x", "photo": "d", "resumed": true, "sex": "male"}"#;
+        let labels: Vec<String> = labelled_answers(&site, "t", stored, Lang::En)
+            .into_iter()
+            .map(|(label, _)| label)
+            .collect();
+        assert_eq!(labels, ["Photo", "Sex", "Resumed", "old"]);
+    }
+
+    #[test]
+    fn times_are_shown_in_the_agencys_time_zone() {
+        let mut site = site();
+        let at = prost_types::Timestamp {
+            seconds: 1_796_400_000, // 2026-12-04 16:00:00 UTC
+            nanos: 0,
+        };
+        assert_eq!(
+            crate::portal::cases::when(&site, Some(&at)).as_deref(),
+            Some("2026-12-04 16:00 (UTC)")
+        );
+        site.catalog = Arc::new(serde_json::json!({"agency": {"time_zone": "Asia/Taipei"}}));
+        assert_eq!(
+            crate::portal::cases::when(&site, Some(&at)).as_deref(),
+            Some("2026-12-05 00:00 (UTC+08:00)")
         );
     }
 
