@@ -513,3 +513,80 @@ async fn uploading_to_a_photo_field_answers_it() {
     assert_ne!(extra.document_id, again.document_id);
     intake.stop().await;
 }
+
+/// What the applicant already gave (the account's registration, the
+/// applicant's data) is filled in, not asked again; another person's
+/// application takes nothing from the account holder's registration.
+#[tokio::test]
+async fn a_form_is_prefilled_from_the_registration_and_the_applicant() {
+    let intake = start("prefill").await;
+    intake.import_tw_records().await;
+    let answers =
+        |case: &Case| -> serde_json::Value { serde_json::from_str(&case.answers_json).unwrap() };
+    let student = As::applicant("prefilled-student", TW);
+    let mut request = tw_start("multi_entry_permit", "S100", TW_HOLDER);
+    if let Some(applicant) = request.applicant.as_mut() {
+        applicant.profile = [
+            ("sex", "female"),
+            ("place_of_birth", "guangdong"),
+            ("email", "student@example.org"),
+        ]
+        .into_iter()
+        .map(|(code, value)| (code.to_owned(), value.to_owned()))
+        .collect();
+    }
+    let case = intake
+        .client
+        .clone()
+        .start_application(intake.request(&student, request))
+        .await
+        .unwrap()
+        .into_inner();
+    let filled = answers(&case);
+    assert_eq!(filled["sex"], "female");
+    assert_eq!(filled["place_of_birth"], "guangdong");
+    assert_eq!(filled["email"], "student@example.org");
+    assert_eq!(filled["school"], "國立臺灣大學", "the record still fills");
+
+    let resident = As {
+        account: "hk-resident".into(),
+        agency: "hk-cts",
+        portal: "hk-residents",
+        role: laissez_kit::Role::Applicant,
+    };
+    let start_hk = |relationship: &str| StartApplicationRequest {
+        application_type: "home_return_permit".into(),
+        notice_version: "2024-07-10".into(),
+        notice_accepted: true,
+        applicant: Some(ApplicantData {
+            applicant_id: if relationship == "self" {
+                String::new()
+            } else {
+                "child-1".into()
+            },
+            name: "陳小明".into(),
+            date_of_birth: "2015-05-01".into(),
+            relationship: relationship.into(),
+            contact_email: "parent@example.org".into(),
+            contact_mobile: "+852 91234567".into(),
+            language: 1,
+            profile: [("email".to_owned(), "ignored@example.org".to_owned())].into(),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    for relationship in ["self", "child"] {
+        let case = intake
+            .client
+            .clone()
+            .start_application(intake.request(&resident, start_hk(relationship)))
+            .await
+            .unwrap()
+            .into_inner();
+        let filled = answers(&case);
+        assert_eq!(filled["date_of_birth"], "2015-05-01", "{relationship}");
+        assert_eq!(filled["mobile"], "+852 91234567", "{relationship}");
+        assert_eq!(filled["email"], "parent@example.org", "{relationship}");
+    }
+    intake.stop().await;
+}

@@ -85,6 +85,15 @@ pub struct RecordLookup {
     pub mismatch: LocalizedText,
 }
 
+/// What `prefill_from: applicant.<key>` may name.
+pub const APPLICANT_PREFILL: [&str; 5] = [
+    "name",
+    "date_of_birth",
+    "document_number",
+    "contact_email",
+    "contact_mobile",
+];
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FormSection {
@@ -193,7 +202,11 @@ pub struct FormField {
     /// CEL: the field is shown only when this holds.
     #[serde(default)]
     pub visible_when: Option<String>,
-    /// Filled from the agency's record (e.g. `record.school`); shown read-only when `read_only`.
+    /// Where the field's first answer comes from: the agency's record
+    /// (`record.school`), the case's applicant (`applicant.date_of_birth`;
+    /// see [`APPLICANT_PREFILL`]) or the account holder's registration
+    /// (`profile.sex`, applications for oneself). Shown read-only when
+    /// `read_only`.
     #[serde(default)]
     pub prefill_from: Option<String>,
     #[serde(default)]

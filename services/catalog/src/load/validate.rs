@@ -343,14 +343,22 @@ pub(crate) fn check_field(
             "min_length is above max_length",
         );
     }
-    if let Some(prefill) = &field.prefill_from
-        && !prefill.starts_with("record.")
-    {
-        report.at(
-            source,
-            format!("{path}.prefill_from"),
-            "prefill must name a record field, e.g. `record.school`",
-        );
+    if let Some(prefill) = &field.prefill_from {
+        let known = match prefill.split_once('.') {
+            Some(("record" | "profile", key)) => !key.is_empty(),
+            Some(("applicant", key)) => crate::format::APPLICANT_PREFILL.contains(&key),
+            _ => false,
+        };
+        if !known {
+            report.at(
+                source,
+                format!("{path}.prefill_from"),
+                format!(
+                    "prefill must name a record field (`record.school`), the applicant's {} (`applicant.date_of_birth`) or a registration field (`profile.sex`)",
+                    crate::format::APPLICANT_PREFILL.join(", ")
+                ),
+            );
+        }
     }
     for (name, rule) in [
         ("required_when", &field.required_when),

@@ -35,7 +35,10 @@ pub async fn fill_applicant(
     let applicant_id = request.applicant_id.trim().to_owned();
     let mut data = if applicant_id.is_empty() {
         let document_field = document_number_field(core, caller).await?;
-        account_holder(&profile, document_field.as_deref())
+        let mut holder = account_holder(&profile, document_field.as_deref());
+        // What the holder gave at registration, for the form's prefill.
+        holder.profile = profile.fields.clone();
+        holder
     } else {
         let managed = identity
             .get_applicant(core.upstreams.request(

@@ -305,9 +305,7 @@ async fn an_account_takes_its_clients_language_and_changes_it() {
         .send(
             stack
                 .http
-                .post(stack.url(&format!(
-                    "/api/v1/agencies/hk-cts/portals/hk-residents/registrations"
-                )))
+                .post(stack.url("/api/v1/agencies/hk-cts/portals/hk-residents/registrations"))
                 .header("accept-language", "en-GB,en;q=0.9")
                 .json(&json!({
                     "password": PASSWORD,

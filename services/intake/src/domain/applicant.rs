@@ -19,6 +19,10 @@ pub struct Applicant {
     pub contact_mobile: String,
     /// `laissez.common.v1.Language` value.
     pub language: i32,
+    /// The account holder's registration fields, for prefill when applying
+    /// for oneself. Never stored with the case.
+    #[serde(skip)]
+    pub profile: std::collections::BTreeMap<String, String>,
 }
 
 const RELATIONSHIPS: [&str; 4] = ["self", "child", "parent", "other"];
@@ -84,6 +88,7 @@ impl Applicant {
                 "at most 64 characters",
             ));
         }
+        let relationship_is_self = relationship == "self";
         match date_of_birth {
             Ok(date_of_birth) if errors.is_empty() => Ok(Applicant {
                 applicant_id,
@@ -94,6 +99,12 @@ impl Applicant {
                 contact_email: data.contact_email,
                 contact_mobile: data.contact_mobile,
                 language: data.language,
+                // Only the account holder's own registration prefills.
+                profile: if relationship_is_self {
+                    data.profile.into_iter().collect()
+                } else {
+                    Default::default()
+                },
             }),
             _ => Err(ServiceError::InvalidArgument(errors)),
         }
@@ -125,6 +136,7 @@ impl Applicant {
             contact_email: self.contact_email.clone(),
             contact_mobile: self.contact_mobile.clone(),
             language: self.language,
+            profile: Default::default(),
         }
     }
 

@@ -95,6 +95,13 @@ pub fn start(
     let mut read_only = Vec::new();
     let Some(lookup) = &application_type.record_lookup else {
         return if errors.is_empty() {
+            prefill(
+                application_type,
+                applicant,
+                None,
+                &mut answers,
+                &mut read_only,
+            );
             Ok(Start {
                 answers,
                 read_only_fields: read_only,
@@ -131,20 +138,13 @@ pub fn start(
     }
     answers.insert(lookup.by_field.clone(), Value::String(permit_number.into()));
     read_only.push(lookup.by_field.clone());
-    for field in application_type.fields() {
-        let Some(source) = field.prefill_from.as_deref() else {
-            continue;
-        };
-        let value = source
-            .strip_prefix("record.")
-            .and_then(|key| record.fields.get(key));
-        if let Some(value) = value {
-            answers.insert(field.code.clone(), value.clone());
-            if field.read_only {
-                read_only.push(field.code.clone());
-            }
-        }
-    }
+    prefill(
+        application_type,
+        applicant,
+        Some(&record.fields),
+        &mut answers,
+        &mut read_only,
+    );
     // Rules that need answers not given yet cannot be judged now; they are
     // judged at submission. A rule that evaluates to false refuses now.
     let input = rule_input(applicant, &answers, Some(&record.fields), today);
@@ -168,6 +168,51 @@ pub fn start(
         read_only_fields: read_only,
         record: Some(record.fields),
     })
+}
+
+/// The first answers of the fields whose catalog says where they come
+/// from (`prefill_from`): the agency's record, the case's applicant or the
+/// account holder's registration. What the applicant already told the
+/// agency is not asked again; an empty source leaves the field to them.
+fn prefill(
+    application_type: &ApplicationType,
+    applicant: &Applicant,
+    record: Option<&Map<String, Value>>,
+    answers: &mut Answers,
+    read_only: &mut Vec<String>,
+) {
+    for field in application_type.fields() {
+        let Some((source, key)) = field
+            .prefill_from
+            .as_deref()
+            .and_then(|from| from.split_once('.'))
+        else {
+            continue;
+        };
+        let text = |value: &str| {
+            let value = value.trim();
+            (!value.is_empty()).then(|| Value::String(value.to_owned()))
+        };
+        let value = match source {
+            "record" => record.and_then(|record| record.get(key)).cloned(),
+            "profile" => applicant.profile.get(key).and_then(|value| text(value)),
+            "applicant" => match key {
+                "name" => text(&applicant.name),
+                "date_of_birth" => text(&applicant.date_of_birth.format("%Y-%m-%d").to_string()),
+                "document_number" => text(&applicant.document_number),
+                "contact_email" => text(&applicant.contact_email),
+                "contact_mobile" => text(&applicant.contact_mobile),
+                _ => None,
+            },
+            _ => None,
+        };
+        if let Some(value) = value {
+            answers.insert(field.code.clone(), value);
+            if field.read_only {
+                read_only.push(field.code.clone());
+            }
+        }
+    }
 }
 
 fn same_document(recorded: &str, given: &str) -> bool {
