@@ -338,29 +338,61 @@ fn render_case(
         lang,
     );
     let base = case_path(site, &case.case_id);
+    let submitted_at =
+        when(site, case.submitted_at.as_ref()).unwrap_or_else(|| messages.not_submitted.to_owned());
+    let group = if case.group_number.is_empty() {
+        messages.no_group.to_owned()
+    } else {
+        case.group_number.clone()
+    };
+    let summary = [
+        (messages.receipt_number, html! { (receipt(lang, case)) }),
+        (messages.group_number, html! { (group) }),
+        (
+            messages.application_type,
+            html! { (site.type_name(&case.application_type).get(lang)) },
+        ),
+        (messages.applicant, html! { (case.applicant_masked_name) }),
+        (messages.submitted_at, html! { (submitted_at) }),
+    ];
+    let next = super::status::next_step(lang, case.state);
     let content = html! {
         (view::error_summary(lang, errors))
-        section aria-labelledby="summary-title" {
-            h2 #summary-title { (messages.case_summary) }
-            dl.summary {
-                dt { (messages.receipt_number) } dd { (receipt(lang, case)) }
-                dt { (messages.group_number) } dd {
-                    @if case.group_number.is_empty() { (messages.no_group) } @else { (case.group_number) }
-                }
-                dt { (messages.application_type) } dd { (site.type_name(&case.application_type).get(lang)) }
-                dt { (messages.state) } dd.state { (i18n::state_name(lang, case.state)) }
-                dt { (messages.applicant) } dd { (case.applicant_masked_name) }
-                dt { (messages.submitted_at) } dd {
-                    (when(site, case.submitted_at.as_ref()).unwrap_or_else(|| messages.not_submitted.to_owned()))
+        @if let Some((text, action)) = next {
+            section.next-step.govuk-inset-text aria-labelledby="next-step-title" {
+                h2.govuk-heading-m #next-step-title { (super::status::next_step_title(lang)) }
+                p.govuk-body { (text) }
+                @if let Some((action, label)) = action {
+                    @let href = match action {
+                        super::status::Action::ContinueForm => format!("{base}/form{suffix}"),
+                        super::status::Action::AnswerReturn => "#return-title".to_owned(),
+                        super::status::Action::ApplyAgain => format!("{}apply{suffix}", site.base_path()),
+                    };
+                    @if action == super::status::Action::ContinueForm {
+                        a.button.primary.govuk-button #continue href=(href) { (label) }
+                    } @else {
+                        a.button.primary.govuk-button href=(href) { (label) }
+                    }
                 }
             }
-            p.actions {
-                @if state == CaseState::Draft {
-                    a.button.primary #continue href=(format!("{base}/form{suffix}")) { (super::apply::texts(lang).continue_application) }
-                    " "
+        }
+        section aria-labelledby="summary-title" {
+            h2 #summary-title { (messages.case_summary) }
+            dl.summary.govuk-summary-list {
+                div.govuk-summary-list__row {
+                    dt.govuk-summary-list__key { (messages.state) }
+                    dd.state.govuk-summary-list__value { (super::status::tag(lang, case.state)) }
                 }
-                @if withdrawable(state) {
-                    a.button.secondary href=(format!("{base}/withdraw{suffix}")) { (messages.withdraw) }
+                @for (key, value) in &summary {
+                    div.govuk-summary-list__row {
+                        dt.govuk-summary-list__key { (key) }
+                        dd.govuk-summary-list__value { (value) }
+                    }
+                }
+            }
+            @if withdrawable(state) {
+                p.actions {
+                    a.button.secondary.govuk-button.govuk-button--secondary href=(format!("{base}/withdraw{suffix}")) { (messages.withdraw) }
                 }
             }
         }
@@ -392,9 +424,12 @@ fn render_case(
             @if answers.is_empty() {
                 p { (messages.no_answers) }
             } @else {
-                dl.answers {
+                dl.answers.govuk-summary-list {
                     @for (label, value) in &answers {
-                        dt { (label) } dd { (value) }
+                        div.govuk-summary-list__row {
+                            dt.govuk-summary-list__key { (label) }
+                            dd.govuk-summary-list__value { (value) }
+                        }
                     }
                 }
             }
@@ -713,7 +748,7 @@ pub async fn case_list(
                         td { (case.group_number) }
                         td { (site.type_name(&case.application_type).get(lang)) }
                         td { (case.applicant_masked_name) }
-                        td { (i18n::state_name(lang, case.state)) }
+                        td { (super::status::tag(lang, case.state)) }
                         td { (when(site, case.submitted_at.as_ref()).unwrap_or_else(|| messages.not_submitted.to_owned())) }
                     } } }
                 } }

@@ -39,6 +39,7 @@ pub mod site;
 mod staff;
 mod staff_desk;
 mod staff_totp;
+mod status;
 pub mod view;
 
 use axum::Router;
@@ -52,6 +53,8 @@ use crate::core::Core;
 use crate::core::edge::body_limit;
 
 const CSS: &str = include_str!("portal.css");
+/// GOV.UK Frontend, compiled by `deploy/vendor-govuk-frontend.sh`.
+const GOVUK_CSS: &str = include_str!("../../vendor/govuk-frontend/govuk-frontend.css");
 const UPLOAD_JS: &str = include_str!("upload.js");
 
 /// A form that carries nothing but its CSRF token (a button that acts).
@@ -82,6 +85,7 @@ pub fn router(core: Core) -> Router {
         .layer(DefaultBodyLimit::max(upload_limit));
     Router::new()
         .route("/portal/static/portal.css", get(stylesheet))
+        .route(view::GOVUK_CSS_PATH, get(govuk_stylesheet))
         .route("/portal/static/upload.js", get(upload_script))
         .route("/", get(front_door::front_door))
         .route("/activate", get(emailed_link))
@@ -312,35 +316,41 @@ async fn emailed_link(
 }
 
 async fn upload_script() -> Response {
-    (
-        [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/javascript; charset=utf-8"),
-            ),
-            (
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("public, max-age=3600"),
-            ),
-        ],
+    static_asset(
+        "text/javascript; charset=utf-8",
+        "public, max-age=3600",
         UPLOAD_JS,
     )
-        .into_response()
 }
 
 async fn stylesheet() -> Response {
+    static_asset("text/css; charset=utf-8", "public, max-age=3600", CSS)
+}
+
+/// The vendored GOV.UK Frontend styles: the path names the version, so a
+/// browser may keep it for a year.
+async fn govuk_stylesheet() -> Response {
+    static_asset(
+        "text/css; charset=utf-8",
+        "public, max-age=31536000, immutable",
+        GOVUK_CSS,
+    )
+}
+
+fn static_asset(
+    content_type: &'static str,
+    cache_control: &'static str,
+    body: &'static str,
+) -> Response {
     (
         [
-            (
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/css; charset=utf-8"),
-            ),
+            (header::CONTENT_TYPE, HeaderValue::from_static(content_type)),
             (
                 header::CACHE_CONTROL,
-                HeaderValue::from_static("public, max-age=3600"),
+                HeaderValue::from_static(cache_control),
             ),
         ],
-        CSS,
+        body,
     )
         .into_response()
 }

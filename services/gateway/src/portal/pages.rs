@@ -871,7 +871,7 @@ fn dashboard_content(lang: Lang, site: &Site, uri: &Uri, dashboard: &Dashboard) 
                                                         } @else { (case.receipt_number) }
                                                     } }
                                                     td { (case.applicant_masked_name) }
-                                                    td { (i18n::state_name(lang, case.state)) }
+                                                    td { (super::status::tag(lang, case.state)) }
                                                 }
                                             }
                                         }

@@ -7,6 +7,10 @@ use maud::{DOCTYPE, Markup, html};
 use super::i18n::{Lang, switch_link};
 use super::site::Site;
 
+/// The vendored GOV.UK Frontend stylesheet (its version in the path, so a
+/// new one is never read from a browser's cache).
+pub const GOVUK_CSS_PATH: &str = "/portal/static/govuk-frontend-6.6.0.css";
+
 /// What the layout needs besides the page's own content.
 pub struct Frame<'a> {
     pub lang: Lang,
@@ -33,10 +37,11 @@ pub fn layout(frame: &Frame<'_>, header_extra: Markup, content: Markup) -> Strin
                 meta charset="utf-8";
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (full_title) }
+                link rel="stylesheet" href=(GOVUK_CSS_PATH);
                 link rel="stylesheet" href="/portal/static/portal.css";
             }
-            body {
-                a.skip-link href="#main" { (messages.skip_to_content) }
+            body.govuk-template__body {
+                a.skip-link.govuk-skip-link href="#main" { (messages.skip_to_content) }
                 header.site-header {
                     div.site-names {
                         @if let Some(agency) = agency_name {
@@ -63,12 +68,16 @@ pub fn layout(frame: &Frame<'_>, header_extra: Markup, content: Markup) -> Strin
                     }
                     (header_extra)
                 }
-                main #main tabindex="-1" {
-                    h1 { (frame.title) }
-                    (content)
+                div.govuk-width-container {
+                    main.govuk-main-wrapper #main tabindex="-1" {
+                        h1 { (frame.title) }
+                        (content)
+                    }
                 }
-                footer.site-footer {
-                    p { (messages.footer) }
+                footer.site-footer.govuk-footer {
+                    div.govuk-width-container {
+                        p.govuk-body-s { (messages.footer) }
+                    }
                 }
             }
         }
@@ -95,10 +104,12 @@ pub fn error_summary(lang: Lang, errors: &[FormError]) -> Markup {
     html! {
         @if !errors.is_empty() {
             div.error-summary role="alert" aria-labelledby="error-summary-title" tabindex="-1" {
-                h2 #error-summary-title { (lang.messages().error_summary) }
-                ul {
-                    @for error in errors {
-                        li { a href=(format!("#{}", error.field)) { (error.message) } }
+                div.govuk-error-summary {
+                    h2.govuk-error-summary__title #error-summary-title { (lang.messages().error_summary) }
+                    ul.govuk-list.govuk-error-summary__list {
+                        @for error in errors {
+                            li { a href=(format!("#{}", error.field)) { (error.message) } }
+                        }
                     }
                 }
             }
@@ -126,15 +137,15 @@ pub fn field(
     }
     let described = described.join(" ");
     html! {
-        div.field.field-error[error.is_some()] {
-            label for=(id) { (label) }
+        div.field.govuk-form-group.field-error[error.is_some()].govuk-form-group--error[error.is_some()] {
+            label.govuk-label for=(id) { (label) }
             @if let Some(help) = help {
-                p.help id=(format!("{id}-help")) { (help) }
+                p.help.govuk-hint id=(format!("{id}-help")) { (help) }
             }
             @if let Some(error) = error {
-                p.error-message id=(format!("{id}-error")) { (error.message) }
+                p.error-message.govuk-error-message id=(format!("{id}-error")) { (error.message) }
             }
-            input id=(id) name=(id) type=(kind) value=(value) autocomplete=(autocomplete)
+            input.govuk-input.govuk-input--error[error.is_some()] id=(id) name=(id) type=(kind) value=(value) autocomplete=(autocomplete)
                 aria-describedby=[(!described.is_empty()).then_some(described.as_str())]
                 aria-invalid=[error.map(|_| "true")];
         }

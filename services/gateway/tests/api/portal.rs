@@ -381,7 +381,7 @@ async fn the_dashboard_shows_a_started_case_in_its_tab_and_section() {
     assert!(html.contains("id=\"tab-one_time_taiwan_permit\""), "{html}");
     assert!(html.contains("href=\"#tab-one_time_taiwan_permit\""));
     assert!(html.contains("<h4>新申请</h4>"), "{html}");
-    assert!(html.contains("<td>草稿</td>"), "{html}");
+    assert!(html.contains(">草稿</strong></td>"), "{html}");
     assert!(
         html.contains("尚未编号") || html.contains("<td>FJ"),
         "{html}"

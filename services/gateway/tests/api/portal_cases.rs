@@ -64,7 +64,7 @@ async fn a_case_page_shows_its_case_to_its_applicant_only_and_withdraws_twice_co
     let html = shown.text();
     for expected in [
         "One-time Taiwan compatriot permit",
-        "<dd class=\"state\">Draft</dd>",
+        "<dd class=\"state govuk-summary-list__value\"><strong class=\"govuk-tag govuk-tag--grey\">Draft</strong></dd>",
         "Not submitted yet",
         "Planned port of entry",
         "Xiamen Wutong Passenger Terminal",
@@ -243,7 +243,7 @@ async fn the_progress_query_filters_and_pages() {
     assert!(html.contains("Page 1 of 2"), "{html}");
     let next = format!("href=\"{list}?page=2&amp;lang=en\"");
     assert!(html.contains(&next), "{html}");
-    assert_eq!(html.matches("<td>Draft</td>").count(), 10);
+    assert_eq!(html.matches(">Draft</strong></td>").count(), 10);
     let second = page(
         &stack,
         &format!("{list}?page=2&lang=en"),
@@ -252,7 +252,7 @@ async fn the_progress_query_filters_and_pages() {
     )
     .await
     .text();
-    assert_eq!(second.matches("<td>Draft</td>").count(), 1);
+    assert_eq!(second.matches(">Draft</strong></td>").count(), 1);
     assert!(second.contains("rel=\"prev\""));
     assert!(!second.contains("rel=\"next\""));
 

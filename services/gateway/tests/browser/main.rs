@@ -16,6 +16,7 @@ mod harness;
 mod setup;
 mod webdriver;
 
+mod front_door;
 mod fujian_managed_applicant;
 mod language_switch;
 mod taiwan_student;
