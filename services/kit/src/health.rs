@@ -169,19 +169,24 @@ mod tests {
         }
     }
 
-    fn check(name: &'static str, up: Arc<AtomicBool>) -> DependencyCheck {
-        DependencyCheck::flag(name, move || up.load(Ordering::SeqCst))
-    }
-
-    #[tokio::test]
-    async fn a_link_still_connecting_at_start_is_no_warning_but_a_lost_one_is() {
+    /// Log lines of this thread from now until the guard is dropped.
+    fn capture() -> (Captured, tracing::subscriber::DefaultGuard) {
         let captured = Captured::default();
         let writer = captured.clone();
         let subscriber = tracing_subscriber::fmt()
             .with_writer(move || writer.clone())
             .with_ansi(false)
             .finish();
-        let _guard = tracing::subscriber::set_default(subscriber);
+        (captured, tracing::subscriber::set_default(subscriber))
+    }
+
+    fn check(name: &'static str, up: Arc<AtomicBool>) -> DependencyCheck {
+        DependencyCheck::flag(name, move || up.load(Ordering::SeqCst))
+    }
+
+    #[tokio::test]
+    async fn a_link_still_connecting_at_start_is_no_warning_but_a_lost_one_is() {
+        let (captured, _guard) = capture();
         let up = Arc::new(AtomicBool::new(false));
         let checks = [check("broker", up.clone())];
         let readiness = Readiness::default();
@@ -206,13 +211,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_dependency_never_reached_after_start_up_is_a_warning() {
-        let captured = Captured::default();
-        let writer = captured.clone();
-        let subscriber = tracing_subscriber::fmt()
-            .with_writer(move || writer.clone())
-            .with_ansi(false)
-            .finish();
-        let _guard = tracing::subscriber::set_default(subscriber);
+        let (captured, _guard) = capture();
         let checks = [check("broker", Arc::new(AtomicBool::new(false)))];
         let readiness = Readiness::default();
         for _ in 1..START_UP_CHECKS {

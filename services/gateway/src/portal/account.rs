@@ -639,9 +639,7 @@ pub async fn change_password(
         Ok(visit) => visit,
         Err(response) => return response,
     };
-    let account_uri: Uri = format!("{}account{}", visit.site.base_path(), lang_suffix(&uri))
-        .parse()
-        .unwrap_or(uri.clone());
+    let account_uri = account_uri(&visit, &uri);
     let lang = visit.language.lang;
     let errors = missing_passwords(
         lang,
@@ -728,9 +726,7 @@ pub async fn update_profile(
         Ok(visit) => visit,
         Err(response) => return response,
     };
-    let account_uri: Uri = format!("{}account{}", visit.site.base_path(), lang_suffix(&uri))
-        .parse()
-        .unwrap_or(uri.clone());
+    let account_uri = account_uri(&visit, &uri);
     let lang = visit.language.lang;
     let editable: Vec<String> = visit
         .site
@@ -812,6 +808,14 @@ pub async fn update_profile(
     render_account(&core, &visit, &account_uri, status, &[], &edit).await
 }
 
+/// The account page (in the visitor's chosen language), where the forms
+/// posted from it answer.
+fn account_uri(visit: &Visit, uri: &Uri) -> Uri {
+    format!("{}account{}", visit.site.base_path(), lang_suffix(uri))
+        .parse()
+        .unwrap_or_else(|_| uri.clone())
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct LanguageForm {
@@ -831,9 +835,7 @@ pub async fn update_language(
         Ok(visit) => visit,
         Err(response) => return response,
     };
-    let account_uri: Uri = format!("{}account{}", visit.site.base_path(), lang_suffix(&uri))
-        .parse()
-        .unwrap_or(uri.clone());
+    let account_uri = account_uri(&visit, &uri);
     let Some(chosen) = Lang::from_tag(&form.language) else {
         let errors = [FormError {
             field: "message_language",
