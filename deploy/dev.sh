@@ -42,6 +42,10 @@ DEPS_TIMEOUT="${LAISSEZ_DEV_DEPS_TIMEOUT:-90}"
 READY_TIMEOUT="${LAISSEZ_DEV_READY_TIMEOUT:-60}"
 GRACE_SECONDS="${LAISSEZ_DEV_GRACE_SECONDS:-25}"
 
+# buf, the proto linter, from the npm registry: pinned so every machine
+# lints with the same rules (the justfile names the same version).
+BUF_VERSION="1.75.0"
+
 # Where `up` finds the service binaries (`cargo build --bins` puts them here).
 BIN_DIR="${LAISSEZ_DEV_BIN_DIR:-$CARGO_TARGET_DIR/debug}"
 
@@ -69,7 +73,8 @@ Commands:
   down            stop the services and the mail catcher started by 'up'
   status          infrastructure ports, and per service: pid alive? /readyz?
   logs [service]  follow the logs of one service (or all of them)
-  test [args]     ensure dependencies, then cargo test --workspace --all-targets
+  test [args]     ensure dependencies; format check, proto lint and clippy
+                  (-D warnings); then cargo test --workspace --all-targets
                   --no-fail-fast [args]; ends with a 'total:' line
   deps            only ensure PostgreSQL, Redis, RabbitMQ, the mail catcher and
                   the tools the tests need (installs Debian packages if missing)
@@ -185,6 +190,8 @@ running_pid() {
 
 ensure_tools() {
     local missing=()
+    # The proto lint runs buf from the npm registry (`dev.sh test`, `just lint`).
+    command -v npx >/dev/null || missing+=(npm)
     command -v curl >/dev/null || missing+=(curl ca-certificates)
     command -v python3 >/dev/null || missing+=(python3)
     command -v psql >/dev/null || missing+=(postgresql-client)
@@ -778,6 +785,19 @@ cmd_test() {
     export LAISSEZ_TEST_REDIS_URL="${LAISSEZ_TEST_REDIS_URL:-$DEV_REDIS_URL}"
     export LAISSEZ_TEST_AMQP_URL="${LAISSEZ_TEST_AMQP_URL:-$DEV_AMQP_URL}"
     [[ -t 1 ]] && export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-always}"
+
+    # The habits the code asks for, checked before the tests: formatting,
+    # clippy with warnings as errors, and the proto lint (buf from the npm
+    # registry, as `just lint`). A failure is reported and fails the run,
+    # but the tests still run so one push shows everything.
+    local lint_failed=()
+    info "cargo fmt --all -- --check"
+    cargo fmt --all -- --check || lint_failed+=("cargo fmt --check")
+    info "npx @bufbuild/buf@$BUF_VERSION lint proto"
+    npx --yes "@bufbuild/buf@$BUF_VERSION" lint proto || lint_failed+=("buf lint")
+    info "cargo clippy --workspace --all-targets -- -D warnings"
+    cargo clippy --workspace --all-targets -- -D warnings || lint_failed+=("cargo clippy")
+
     info "cargo test --workspace --all-targets --no-fail-fast (target $CARGO_TARGET_DIR)"
 
     # cargo test prints one "test result:" line per test binary, so its last
@@ -798,6 +818,10 @@ cmd_test() {
          }
          END { printf "total: %d passed, %d failed, %d skipped\n", passed, failed, ignored }' "$output"
     rm -f "$output"
+    if ((${#lint_failed[@]})); then
+        printf '%slint failed:%s %s\n' "$RED" "$RESET" "${lint_failed[*]}" >&2
+        ((status != 0)) || status=1
+    fi
     exit "$status"
 }
 
