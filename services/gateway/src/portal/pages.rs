@@ -854,25 +854,23 @@ fn dashboard_content(lang: Lang, site: &Site, uri: &Uri, dashboard: &Dashboard) 
                         }
                         @for section in tab.sections.iter().filter(|section| !section.cases.is_empty()) {
                             h4 { (i18n::section_name(lang, &section.section)) }
-                            {
-                                div.table-wrap {
-                                    table {
-                                        thead { tr {
-                                            th scope="col" { (messages.receipt_number) }
-                                            th scope="col" { (messages.applicant) }
-                                            th scope="col" { (messages.state) }
-                                        } }
-                                        tbody {
-                                            @for case in &section.cases {
-                                                tr {
-                                                    td { a href=(format!("{}cases/{}", site.base_path(), case.case_id)) {
-                                                        @if case.receipt_number.is_empty() {
-                                                            (messages.not_yet_numbered)
-                                                        } @else { (case.receipt_number) }
-                                                    } }
-                                                    td { (case.applicant_masked_name) }
-                                                    td { (super::status::tag(lang, case.state)) }
-                                                }
+                            div.table-wrap {
+                                table {
+                                    thead { tr {
+                                        th scope="col" { (messages.receipt_number) }
+                                        th scope="col" { (messages.applicant) }
+                                        th scope="col" { (messages.state) }
+                                    } }
+                                    tbody {
+                                        @for case in &section.cases {
+                                            tr {
+                                                td { a href=(format!("{}cases/{}", site.base_path(), case.case_id)) {
+                                                    @if case.receipt_number.is_empty() {
+                                                        (messages.not_yet_numbered)
+                                                    } @else { (case.receipt_number) }
+                                                } }
+                                                td { (case.applicant_masked_name) }
+                                                td { (super::status::tag(lang, case.state)) }
                                             }
                                         }
                                     }
