@@ -590,3 +590,74 @@ async fn a_form_is_prefilled_from_the_registration_and_the_applicant() {
     }
     intake.stop().await;
 }
+
+/// mo-cts: a first application starts without a permit number (the lookup
+/// is optional there); a renewal's number, answered in the form, is checked
+/// against the records at submission, with the catalog's own messages.
+#[tokio::test]
+async fn an_optional_lookup_starts_without_a_permit_and_checks_the_answered_one() {
+    let intake = start("optional_lookup").await;
+    let resident = As {
+        account: "mo-resident".into(),
+        agency: "mo-cts",
+        portal: "mo-residents",
+        role: laissez_kit::Role::Applicant,
+    };
+    let start_mo = |permit: &str| StartApplicationRequest {
+        application_type: "home_return_permit".into(),
+        notice_version: "2007-12".into(),
+        notice_accepted: true,
+        permit_number: permit.into(),
+        applicant: Some(ApplicantData {
+            name: "陳大文".into(),
+            date_of_birth: "1990-01-01".into(),
+            relationship: "self".into(),
+            document_number: "1234567(8)".into(),
+            contact_email: "resident@example.org".into(),
+            language: 1,
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    // A first application: no number, no record, and no refusal.
+    let first = intake
+        .client
+        .clone()
+        .start_application(intake.request(&resident, start_mo("")))
+        .await
+        .expect("a first application starts without a permit number")
+        .into_inner();
+    // A number given at the start is still looked up.
+    let unknown = intake
+        .client
+        .clone()
+        .start_application(intake.request(&resident, start_mo("H0000000")))
+        .await
+        .unwrap_err();
+    assert_eq!(unknown.code(), Code::InvalidArgument);
+    assert_eq!(field_errors(&unknown)[0].1, "permit_not_found");
+
+    // A renewal that names an unknown permit in the form is refused at
+    // submission with the catalog's message, on that field.
+    intake
+        .save(
+            &resident,
+            &first.case_id,
+            serde_json::json!({"reason": "renewal", "current_permit_number": "H1111111"}),
+        )
+        .await
+        .unwrap();
+    let refused = intake
+        .submit(&resident, &[&first.case_id])
+        .await
+        .unwrap_err();
+    let errors = field_errors(&refused);
+    assert!(
+        errors.contains(&(
+            "answers.current_permit_number".to_owned(),
+            "permit_not_found".to_owned()
+        )),
+        "{errors:?}"
+    );
+    intake.stop().await;
+}

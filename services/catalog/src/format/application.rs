@@ -83,6 +83,16 @@ pub struct RecordLookup {
     pub by_field: String,
     pub not_found: LocalizedText,
     pub mismatch: LocalizedText,
+    /// The number may be left empty at the start (a first application, a
+    /// lost permit): the case then starts without a record, and a number
+    /// answered later in the form is checked against the records at
+    /// submission.
+    #[serde(default)]
+    pub optional: bool,
+    /// Shown under the permit number on the start page when `optional`
+    /// (when to give it, when to leave it empty).
+    #[serde(default)]
+    pub hint: Option<LocalizedText>,
 }
 
 /// What `prefill_from: applicant.<key>` may name.

@@ -112,6 +112,20 @@ pub fn start(
         };
     };
     let permit_number = permit_number.trim();
+    if permit_number.is_empty() && lookup.optional && errors.is_empty() {
+        prefill(
+            application_type,
+            applicant,
+            None,
+            &mut answers,
+            &mut read_only,
+        );
+        return Ok(Start {
+            answers,
+            read_only_fields: read_only,
+            record: None,
+        });
+    }
     if permit_number.is_empty() {
         errors.push(FieldError::new(
             "permit_number",
@@ -213,6 +227,59 @@ fn prefill(
             }
         }
     }
+}
+
+/// The permit number answered in the form of a case that started without
+/// a record (an optional lookup): the record's fields, or why the number
+/// cannot be used (`Ok(None)` when no number is answered). `record` is what
+/// the agency's records hold for that number.
+pub fn answered_record(
+    application_type: &ApplicationType,
+    applicant: &Applicant,
+    answers: &Answers,
+    record: Option<PermitRecord>,
+) -> Result<Option<Map<String, Value>>, FieldError> {
+    let Some(lookup) = application_type.record_lookup.as_ref() else {
+        return Ok(None);
+    };
+    let answered = answers
+        .get(&lookup.by_field)
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .unwrap_or_default();
+    if answered.is_empty() {
+        return Ok(None);
+    }
+    let language = applicant.catalog_language();
+    let field = format!("answers.{}", lookup.by_field);
+    let Some(record) = record else {
+        return Err(FieldError::new(
+            field,
+            "permit_not_found",
+            lookup.not_found.get(language),
+        ));
+    };
+    if !same_document(&record.holder_document_number, &applicant.document_number) {
+        return Err(FieldError::new(
+            field,
+            "account_mismatch",
+            lookup.mismatch.get(language),
+        ));
+    }
+    Ok(Some(record.fields))
+}
+
+/// The permit number a case answers for its (optional) record lookup.
+pub fn answered_permit_number<'a>(
+    application_type: &ApplicationType,
+    answers: &'a Answers,
+) -> Option<&'a str> {
+    let lookup = application_type.record_lookup.as_ref()?;
+    answers
+        .get(&lookup.by_field)
+        .and_then(Value::as_str)
+        .map(str::trim)
+        .filter(|number| !number.is_empty())
 }
 
 fn same_document(recorded: &str, given: &str) -> bool {

@@ -16,7 +16,7 @@ use crate::domain::{Event, State, state};
 use crate::store::cases::{self, CaseRow, TransitionError};
 use crate::store::documents::DocumentRow;
 use crate::store::numbers::{self, Counter};
-use crate::store::rounds;
+use crate::store::{records, rounds};
 use crate::time::{agency_today, timestamp};
 
 const MAX_CASES_PER_GROUP: usize = 20;
@@ -72,10 +72,34 @@ async fn check_case(
             requirement: document.requirement.clone(),
         })
         .collect();
+    // A case that started without a record (an optional lookup) is checked
+    // against the permit its form names, if it names one.
+    let mut record_error = None;
+    let answered_record = match (
+        &case.record,
+        application::answered_permit_number(application_type, &case.answers),
+    ) {
+        (None, Some(number)) => {
+            let found = records::permit_record(&intake.pool, &case.agency, number).await?;
+            match application::answered_record(
+                application_type,
+                &case.applicant,
+                &case.answers,
+                found,
+            ) {
+                Ok(fields) => fields,
+                Err(error) => {
+                    record_error = Some(error);
+                    None
+                }
+            }
+        }
+        _ => None,
+    };
     let input = application::rule_input(
         &case.applicant,
         &case.answers,
-        case.record.as_ref(),
+        case.record.as_ref().or(answered_record.as_ref()),
         agency_today(&catalog),
     );
     let mut errors = application::submission_errors(
@@ -85,6 +109,7 @@ async fn check_case(
         &uploaded,
         case.applicant.catalog_language(),
     );
+    errors.extend(record_error);
     for error in &mut errors {
         error.field = format!("{prefix}{}", error.field);
     }

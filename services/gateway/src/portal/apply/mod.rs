@@ -362,7 +362,13 @@ fn render_start(
                 }
             }
             @if let Some(label) = &lookup_label {
-                (text_input("permit_number", label.get(lang), &form.permit_number, Some(words.permit_help)))
+                @let hint = kind.lookup_text("hint");
+                (text_input(
+                    "permit_number",
+                    label.get(lang),
+                    &form.permit_number,
+                    Some(hint.as_ref().map_or(words.permit_help, |hint| hint.get(lang))),
+                ))
             }
             @if ask_person {
                 (text_input("applicant_name", words.applicant_name, form.applicant_name(), None))
