@@ -4,6 +4,7 @@ pub mod applicant;
 pub mod application;
 pub mod numbering;
 pub mod state;
+mod unanswered;
 
 pub use applicant::Applicant;
 pub use state::{Event, IllegalTransition, State};
