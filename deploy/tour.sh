@@ -38,14 +38,18 @@ call() {
 }
 json() { python3 -c "import json,sys; print(json.load(sys.stdin)$1)"; }
 
-# A small PNG (stdlib only): width x height, one colour.
+# A small PNG (stdlib only), width x height: a portrait on a plain white
+# background, in colour, as the agencies' photo rules ask.
 png() {
     python3 - "$1" "$2" "$3" <<'PY'
 import struct, sys, zlib
 path, width, height = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 def chunk(kind, data):
     return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-raw = b"".join(b"\x00" + b"\xf0\xf0\xf0" * width for _ in range(height))
+def pixel(x, y):
+    dx, dy = (x - width / 2) / (width * 0.27), (y - height * 0.42) / (height * 0.28)
+    return b"\xe0\xac\x8c" if dx * dx + dy * dy <= 1 or y > height * 0.85 else b"\xf8\xf8\xf6"
+raw = b"".join(b"\x00" + b"".join(pixel(x, y) for x in range(width)) for y in range(height))
 with open(path, "wb") as out:
     out.write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
               + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))

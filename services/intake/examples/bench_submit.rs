@@ -70,14 +70,7 @@ fn document_jpeg() -> Vec<u8> {
 }
 
 fn photo_png() -> Vec<u8> {
-    let image = image::RgbImage::from_fn(60, 80, |x, y| {
-        image::Rgb([(x * 3) as u8, (y * 5) as u8, 200])
-    });
-    let mut out = std::io::Cursor::new(Vec::new());
-    image
-        .write_to(&mut out, image::ImageFormat::Png)
-        .expect("png encoding");
-    out.into_inner()
+    laissez_intake::testing::portrait_png(60, 80)
 }
 
 struct Bench {

@@ -85,3 +85,24 @@ impl TestIntake {
 pub fn demo_agencies() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../deploy/agencies")
 }
+
+/// A PNG that passes every catalog's photo rules at any size: a plain white
+/// background, a face-coloured oval and shoulders, in colour. Tests and
+/// benchmarks upload it as a photo (and, being an image, as any scan).
+pub fn portrait_png(width: u32, height: u32) -> Vec<u8> {
+    let (w, h) = (f64::from(width.max(1)), f64::from(height.max(1)));
+    let image = image::RgbImage::from_fn(width, height, |x, y| {
+        let dx = (f64::from(x) - w / 2.0) / (w * 0.27);
+        let dy = (f64::from(y) - h * 0.42) / (h * 0.28);
+        if dx * dx + dy * dy <= 1.0 || f64::from(y) > h * 0.85 {
+            image::Rgb([224, 172, 140])
+        } else {
+            image::Rgb([248, 248, 246])
+        }
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    image
+        .write_to(&mut out, image::ImageFormat::Png)
+        .expect("a PNG in memory");
+    out.into_inner()
+}

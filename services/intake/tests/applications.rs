@@ -661,3 +661,49 @@ async fn an_optional_lookup_starts_without_a_permit_and_checks_the_answered_one(
     );
     intake.stop().await;
 }
+
+/// The agencies' photo rules are measured on the pixels: a black-and-white
+/// photo and one on a dark background are refused with their own codes,
+/// and nothing is stored; a colour portrait on white is taken.
+#[tokio::test]
+async fn a_photo_must_be_in_colour_on_a_white_background() {
+    let intake = start("photo_rules").await;
+    let who = As::applicant("photo-rules", FJ);
+    let case = intake.start_fj(&who).await.unwrap();
+    let encode = |image: image::RgbImage| {
+        let mut out = std::io::Cursor::new(Vec::new());
+        image.write_to(&mut out, image::ImageFormat::Png).unwrap();
+        out.into_inner()
+    };
+    let portrait = image::load_from_memory(&png(120, 160)).unwrap().to_rgb8();
+    let grey = encode(
+        image::DynamicImage::ImageRgb8(portrait.clone())
+            .grayscale()
+            .to_rgb8(),
+    );
+    let dark = encode(image::RgbImage::from_fn(120, 160, |x, y| {
+        let pixel = *portrait.get_pixel(x, y);
+        if pixel.0 == [248, 248, 246] {
+            image::Rgb([60, 60, 70])
+        } else {
+            pixel
+        }
+    }));
+    for (content, code) in [(grey, "not_colour"), (dark, "background")] {
+        let refused = intake
+            .upload(&who, &case.case_id, "photo", "photo.png", content)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            field_errors(&refused),
+            [("data".to_owned(), code.to_owned())]
+        );
+    }
+    let read = intake.get(&who, &case.case_id).await.unwrap();
+    assert!(read.documents.is_empty(), "nothing stored");
+    intake
+        .upload(&who, &case.case_id, "photo", "photo.png", png(120, 160))
+        .await
+        .expect("a colour portrait on white");
+    intake.stop().await;
+}

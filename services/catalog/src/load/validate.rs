@@ -343,6 +343,18 @@ pub(crate) fn check_field(
             "min_length is above max_length",
         );
     }
+    if let Some(background) = field
+        .image
+        .as_ref()
+        .and_then(|image| image.background.as_deref())
+        .filter(|background| *background != "white")
+    {
+        report.at(
+            source,
+            format!("{path}.image.background"),
+            format!("`{background}`: only a `white` background can be measured"),
+        );
+    }
     if let Some(prefill) = &field.prefill_from {
         let known = match prefill.split_once('.') {
             Some(("record" | "profile", key)) => !key.is_empty(),

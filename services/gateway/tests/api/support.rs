@@ -826,12 +826,7 @@ async fn stop(running: &mut Running) {
 
 /// A PNG image of the given size.
 pub fn png(width: u32, height: u32) -> Vec<u8> {
-    let image = image::RgbImage::from_fn(width, height, |x, y| {
-        image::Rgb([(x * 3) as u8, (y * 5) as u8, 200])
-    });
-    let mut out = std::io::Cursor::new(Vec::new());
-    image.write_to(&mut out, image::ImageFormat::Png).unwrap();
-    out.into_inner()
+    laissez_intake::testing::portrait_png(width, height)
 }
 
 /// A valid Taiwan ID number.

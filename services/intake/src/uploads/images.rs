@@ -64,14 +64,22 @@ pub fn check(
             expected_height,
         });
     }
+    let looks = rules.filter(|rules| rules.colour || rules.background.is_some());
     // Sequential JPEGs are checked block by block without building their
-    // pixels (see `jpeg`); progressive ones, PNG and BMP are decoded.
-    if kind == ContentKind::Jpeg && jpeg::check(content)? == jpeg::Coding::Sequential {
+    // pixels (see `jpeg`); progressive ones, PNG and BMP are decoded, and so
+    // is any photo whose catalog rules are about what it looks like.
+    if looks.is_none()
+        && kind == ContentKind::Jpeg
+        && jpeg::check(content)? == jpeg::Coding::Sequential
+    {
         return Ok(());
     }
-    reader(content, kind, max_pixels)
+    let decoded = reader(content, kind, max_pixels)
         .decode()
         .map_err(|error| Rejection::Corrupt(error.to_string()))?;
+    if let Some(rules) = looks {
+        super::photo::check(&decoded.to_rgb8(), rules)?;
+    }
     Ok(())
 }
 

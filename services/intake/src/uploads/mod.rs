@@ -7,6 +7,7 @@ mod images;
 mod jpeg;
 mod names;
 mod pdf;
+mod photo;
 mod polyglot;
 
 use laissez_catalog::documents::{RequiredDocument, sniff_content_kind};
@@ -45,6 +46,13 @@ pub enum Rejection {
         expected_width: u32,
         expected_height: u32,
     },
+    #[error("the photo must be in colour, not black and white")]
+    NotColour,
+    #[error("the photo's background must be plain {expected}: {found}")]
+    Background {
+        expected: String,
+        found: &'static str,
+    },
     #[error("the file is damaged or not what it claims to be: {0}")]
     Corrupt(String),
     #[error("encrypted PDF files are not accepted")]
@@ -66,6 +74,8 @@ impl Rejection {
             Rejection::Polyglot(_) => "polyglot",
             Rejection::ImageTooLarge { .. } => "image_too_large",
             Rejection::ImageDimensions { .. } => "image_dimensions",
+            Rejection::NotColour => "not_colour",
+            Rejection::Background { .. } => "background",
             Rejection::Corrupt(_) => "corrupt",
             Rejection::PdfEncrypted => "pdf_encrypted",
             Rejection::PdfActiveContent(_) => "pdf_active_content",

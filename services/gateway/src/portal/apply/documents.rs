@@ -49,6 +49,8 @@ fn reason_text(words: &Texts, reason: &str) -> &'static str {
         "encrypted" => words.err_encrypted,
         "active" => words.err_active,
         "image_size" => words.err_image_size,
+        "not_colour" => words.err_not_colour,
+        "background" => words.err_background,
         "file_name" => words.err_file_name,
         "closed" => words.err_closed,
         _ => words.err_upload,
@@ -69,6 +71,8 @@ fn reason_of(status: &tonic::Status) -> &'static str {
                 Some("pdf_encrypted") => "encrypted",
                 Some("pdf_active_content" | "compression_bomb") => "active",
                 Some("image_too_large" | "image_dimensions") => "image_size",
+                Some("not_colour") => "not_colour",
+                Some("background") => "background",
                 Some("unsafe_file_name") => "file_name",
                 _ => "failed",
             }
