@@ -632,7 +632,7 @@ cmd_totp() {
     local laissez="$BIN_DIR/laissez"
     [[ -x "$laissez" ]] || die "$laissez is missing: run 'deploy/dev.sh up' (or cargo build --bins) first"
     local secret
-    secret="$("$laissez" demo accounts --dir "$DEMO_DIR" --tsv | awk -F '\t' -v login="$login" '$3 == login && $6 != "" { print $6; exit }')"
+    secret="$("$laissez" demo accounts --dir "$DEMO_DIR" --tsv | awk -F '\t' -v login="$login" '$3 == login && $6 != "" && !found { print $6; found = 1 }')"
     [[ -n "$secret" ]] || die "no demo staff account '$login' in deploy/demo/"
     # RFC 6238: HMAC-SHA1 over the 30-second step, 6 digits; and how long it lasts.
     python3 - "$secret" <<'PY'

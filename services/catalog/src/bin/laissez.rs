@@ -11,7 +11,7 @@ use clap::{Args, Parser, Subcommand};
 use laissez_catalog::rules::RuleInput;
 use laissez_catalog::{Catalog, calendar, documents, eligibility, fees, load};
 use serde::Deserialize;
-use std::io::Read;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -307,18 +307,29 @@ fn demo_accounts(dir: &Path, tsv: bool) -> Result<()> {
             ]);
         }
     }
-    if tsv {
-        for row in rows {
-            println!("{}", row.join("\t"));
-        }
-        return Ok(());
+    let mut out = std::io::stdout().lock();
+    let written = if tsv {
+        rows.iter()
+            .try_for_each(|row| writeln!(out, "{}", row.join("\t")))
+    } else {
+        writeln!(
+            out,
+            "{:<14} {:<18} {:<26} {:<20} roles",
+            "agency", "portal", "login", "password"
+        )
+        .and_then(|()| {
+            rows.iter()
+                .try_for_each(|[agency, portal, login, password, roles, _]| {
+                    writeln!(
+                        out,
+                        "{agency:<14} {portal:<18} {login:<26} {password:<20} {roles}"
+                    )
+                })
+        })
+    };
+    match written {
+        // A reader that stopped early (`| head`, `awk … exit`) is no error.
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
     }
-    println!(
-        "{:<14} {:<18} {:<26} {:<20} roles",
-        "agency", "portal", "login", "password"
-    );
-    for [agency, portal, login, password, roles, _] in rows {
-        println!("{agency:<14} {portal:<18} {login:<26} {password:<20} {roles}");
-    }
-    Ok(())
 }
