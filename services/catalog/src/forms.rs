@@ -107,6 +107,17 @@ fn is_blank(value: &serde_json::Value) -> bool {
     }
 }
 
+/// Whether `value` is an answer `field` accepts on its own (kind, code
+/// list, length, pattern), without the rules that relate it to other
+/// answers: what a prefill may put into the field.
+pub fn accepts(
+    field: &FormField,
+    value: &serde_json::Value,
+    code_lists: &BTreeMap<String, Vec<CodeItem>>,
+) -> bool {
+    check_value(field, value, code_lists).is_empty()
+}
+
 fn wrong(expected: &str) -> Vec<Problem> {
     vec![Problem::WrongKind {
         expected: expected.to_owned(),

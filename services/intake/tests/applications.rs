@@ -585,6 +585,9 @@ async fn a_form_is_prefilled_from_the_registration_and_the_applicant() {
             .into_inner();
         let filled = answers(&case);
         assert_eq!(filled["date_of_birth"], "2015-05-01", "{relationship}");
+        // One name given: it fills the field whose script it is written in.
+        assert_eq!(filled["chinese_name"], "陳小明", "{relationship}");
+        assert!(filled.get("english_name").is_none(), "{relationship}");
         assert_eq!(filled["mobile"], "+852 91234567", "{relationship}");
         assert_eq!(filled["email"], "parent@example.org", "{relationship}");
     }

@@ -3,10 +3,10 @@
 //! every submission and resubmission runs. No I/O; the catalog crate does
 //! the rule work.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
-use laissez_catalog::format::{ApplicationType, Catalog, FieldKind, Language};
+use laissez_catalog::format::{ApplicationType, Catalog, CodeItem, FieldKind, Language};
 use laissez_catalog::forms::{self, Problem};
 use laissez_catalog::rules::RuleInput;
 use laissez_catalog::{documents, eligibility};
@@ -47,14 +47,22 @@ pub fn rule_input(
     }
 }
 
+/// The notice the applicant read at the start: its version and whether
+/// they accepted it.
+#[derive(Debug, Clone, Copy)]
+pub struct NoticeAnswer<'a> {
+    pub version: &'a str,
+    pub accepted: bool,
+}
+
 /// Checks who applies and the notice, then the permit record (the seeds'
 /// three distinct errors: no such permit, account mismatch, not eligible).
 /// `record` is what the agency's records hold for `permit_number`.
 pub fn start(
     application_type: &ApplicationType,
+    code_lists: &BTreeMap<String, Vec<CodeItem>>,
     applicant: &Applicant,
-    notice_version: &str,
-    notice_accepted: bool,
+    notice: NoticeAnswer<'_>,
     permit_number: &str,
     record: Option<PermitRecord>,
     today: NaiveDate,
@@ -75,14 +83,14 @@ pub fn start(
             ),
         ));
     }
-    if application_type.notice.must_accept && !notice_accepted {
+    if application_type.notice.must_accept && !notice.accepted {
         errors.push(FieldError::new(
             "notice_accepted",
             "required",
             "the notice must be read and accepted",
         ));
     }
-    if notice_version != application_type.notice.version {
+    if notice.version != application_type.notice.version {
         errors.push(FieldError::new(
             "notice_version",
             "outdated",
@@ -98,6 +106,7 @@ pub fn start(
         return if errors.is_empty() {
             prefill(
                 application_type,
+                code_lists,
                 applicant,
                 None,
                 &mut answers,
@@ -116,6 +125,7 @@ pub fn start(
     if permit_number.is_empty() && lookup.optional && errors.is_empty() {
         prefill(
             application_type,
+            code_lists,
             applicant,
             None,
             &mut answers,
@@ -155,6 +165,7 @@ pub fn start(
     read_only.push(lookup.by_field.clone());
     prefill(
         application_type,
+        code_lists,
         applicant,
         Some(&record.fields),
         &mut answers,
@@ -188,9 +199,13 @@ pub fn start(
 /// The first answers of the fields whose catalog says where they come
 /// from (`prefill_from`): the agency's record, the case's applicant or the
 /// account holder's registration. What the applicant already told the
-/// agency is not asked again; an empty source leaves the field to them.
+/// agency is not asked again; an empty source leaves the field to them, and
+/// so does a value of the applicant's the field would not accept (one
+/// "name" fills the Chinese name or the English name by the fields'
+/// patterns, never the wrong one).
 fn prefill(
     application_type: &ApplicationType,
+    code_lists: &BTreeMap<String, Vec<CodeItem>>,
     applicant: &Applicant,
     record: Option<&Map<String, Value>>,
     answers: &mut Answers,
@@ -221,7 +236,8 @@ fn prefill(
             },
             _ => None,
         };
-        if let Some(value) = value {
+        let fits = |value: &Value| source == "record" || forms::accepts(field, value, code_lists);
+        if let Some(value) = value.filter(fits) {
             answers.insert(field.code.clone(), value);
             if field.read_only {
                 read_only.push(field.code.clone());

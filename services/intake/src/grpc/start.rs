@@ -42,9 +42,12 @@ pub async fn start_application(
     };
     let start = application::start(
         application_type,
+        &catalog.code_lists,
         &applicant,
-        &request.notice_version,
-        request.notice_accepted,
+        application::NoticeAnswer {
+            version: &request.notice_version,
+            accepted: request.notice_accepted,
+        },
         permit_number,
         record,
         agency_today(&catalog),
