@@ -272,19 +272,7 @@ async fn the_dashboard_shows_what_has_content_and_one_empty_state() {
         "{html}"
     );
 
-    stack
-        .post(
-            "/api/v1/cases",
-            Some(&session),
-            json!({
-                "application_type": "one_time_taiwan_permit",
-                "notice_version": "2024-04",
-                "notice_accepted": true,
-                "applicant": {"date_of_birth": "1985-06-01"},
-            }),
-        )
-        .await
-        .ok();
+    stack.start_fj_case(&session).await;
     let one = page(&stack, &format!("{base}?lang=en"), Some(&cookie), None)
         .await
         .text();

@@ -766,9 +766,9 @@ impl Stack {
         self.send(request).await
     }
 
-    /// A Fujian draft ready to submit: started, four images uploaded,
-    /// answers saved. Returns the case id.
-    pub async fn complete_fj_draft(&self, token: &str) -> String {
+    /// A Fujian one-time permit started (notice accepted, nothing else).
+    /// Returns the case id.
+    pub async fn start_fj_case(&self, token: &str) -> String {
         let case = self
             .post(
                 "/api/v1/cases",
@@ -782,7 +782,13 @@ impl Stack {
             )
             .await
             .ok();
-        let case_id = case["case_id"].as_str().unwrap().to_owned();
+        case["case_id"].as_str().unwrap().to_owned()
+    }
+
+    /// A Fujian draft ready to submit: started, four images uploaded,
+    /// answers saved. Returns the case id.
+    pub async fn complete_fj_draft(&self, token: &str) -> String {
+        let case_id = self.start_fj_case(token).await;
         let photo = self
             .upload(token, &case_id, "photo", "photo.png", png(60, 80))
             .await
