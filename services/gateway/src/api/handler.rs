@@ -465,7 +465,8 @@ async fn fill_gateway_fields(
                 .and_then(|value| value.as_enum_number())
                 .is_some_and(|number| number != 0);
             // With neither, the agency's default language applies.
-            if !named && let Some(lang) = crate::portal::i18n::from_accept_language(&parts.headers)
+            if !named
+                && let Some(lang) = crate::portal::shell::i18n::from_accept_language(&parts.headers)
             {
                 message
                     .try_set_field_by_name("language", Value::EnumNumber(lang.proto()))

@@ -10,12 +10,12 @@ use axum::response::Response;
 use laissez_proto::intake::v1::ListAgenciesRequest;
 use maud::html;
 
-use super::i18n::{Lang, Text};
-use super::pages::{Language, page, unavailable};
-use super::staff::STAFF_PORTAL;
-use super::view::{self, Frame};
 use crate::core::Core;
 use crate::core::catalogs::CatalogError;
+use crate::portal::shell::i18n::{Lang, Text};
+use crate::portal::shell::page::{Language, page, unavailable};
+use crate::portal::shell::view::{self, Frame};
+use crate::portal::staff::STAFF_PORTAL;
 
 struct Texts {
     title: &'static str,
@@ -121,7 +121,7 @@ pub async fn front_door(State(core): State<Core>, uri: Uri, headers: HeaderMap) 
     }
     let lang = language.lang;
     let text = texts(lang);
-    let query = super::pages::lang_suffix(&uri);
+    let query = crate::portal::shell::page::lang_suffix(&uri);
     let content = html! {
         p.lead { (text.lead) }
         @if agencies.is_empty() {

@@ -5,8 +5,9 @@
 //! the fields: intake's refusals come back next to each field, the typed
 //! values kept. Another agency's announcement reads like a missing one.
 
-use super::TokenForm;
+use crate::portal::TokenForm;
 use axum::Form;
+use axum::extract::OriginalUri;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -18,14 +19,14 @@ use laissez_proto::intake::v1::{
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::admin::ADMINS;
-use super::i18n::{Lang, Text};
-use super::pages::lookup_failed;
-use super::problems::{self, Problem, about};
-use super::site::Lookup;
-use super::staff_desk::{Desk, enter, enter_post, layout, refused};
 use crate::core::Core;
 use crate::core::csrf::CSRF_FORM_FIELD;
+use crate::portal::shell::i18n::{Lang, Text};
+use crate::portal::shell::page::lookup_failed;
+use crate::portal::shell::problems::{self, Problem, about};
+use crate::portal::shell::site::Lookup;
+use crate::portal::staff::admin::ADMINS;
+use crate::portal::staff::desk::{Desk, enter, enter_post, layout, refused};
 
 pub struct Texts {
     pub list_title: &'static str,
@@ -344,7 +345,7 @@ fn list_path(desk: &Desk, uri: &Uri) -> String {
 pub async fn list(
     State(core): State<Core>,
     Path((agency, portal)): Path<(String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Response {
     let desk = match enter(&core, &agency, &portal, &uri, &headers, ADMINS).await {
@@ -447,7 +448,7 @@ fn render_form(
 pub async fn new_form(
     State(core): State<Core>,
     Path((agency, portal)): Path<(String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Response {
     let desk = match enter(&core, &agency, &portal, &uri, &headers, ADMINS).await {
@@ -467,7 +468,7 @@ pub async fn new_form(
 pub async fn create(
     State(core): State<Core>,
     Path((agency, portal)): Path<(String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     Form(form): Form<AnnouncementForm>,
 ) -> Response {
@@ -541,7 +542,7 @@ fn saved(
 pub async fn edit_form(
     State(core): State<Core>,
     Path((agency, portal, announcement_id)): Path<(String, String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Response {
     let desk = match enter(&core, &agency, &portal, &uri, &headers, ADMINS).await {
@@ -561,7 +562,7 @@ pub async fn edit_form(
 pub async fn update(
     State(core): State<Core>,
     Path((agency, portal, announcement_id)): Path<(String, String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     Form(form): Form<AnnouncementForm>,
 ) -> Response {
@@ -604,7 +605,7 @@ pub async fn update(
 pub async fn delete_page(
     State(core): State<Core>,
     Path((agency, portal, announcement_id)): Path<(String, String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Response {
     let desk = match enter(&core, &agency, &portal, &uri, &headers, ADMINS).await {
@@ -662,7 +663,7 @@ fn delete_content(
 pub async fn delete(
     State(core): State<Core>,
     Path((agency, portal, announcement_id)): Path<(String, String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     Form(form): Form<TokenForm>,
 ) -> Response {

@@ -13,6 +13,7 @@
 //! of them.
 
 use axum::Form;
+use axum::extract::OriginalUri;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -25,14 +26,14 @@ use laissez_proto::review::v1::{DecideGroupRequest, GetReviewCaseRequest, Review
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::i18n::{self, Lang};
-use super::pages::lookup_failed;
-use super::problems::{self, Problem};
-use super::site::Lookup;
-use super::staff_desk::{Desk, enter_post, layout, refused};
 use crate::core::Core;
 use crate::core::csrf::CSRF_FORM_FIELD;
 use crate::core::upstream::Upstream;
+use crate::portal::shell::i18n::{self, Lang};
+use crate::portal::shell::page::lookup_failed;
+use crate::portal::shell::problems::{self, Problem};
+use crate::portal::shell::site::Lookup;
+use crate::portal::staff::desk::{Desk, enter_post, layout, refused};
 
 const REVIEWERS: &[Role] = &[Role::Reviewer, Role::SeniorReviewer];
 /// The longest reason the form passes on (review's own limit).
@@ -143,7 +144,7 @@ fn decision_label(texts: &Texts, decision: Decision) -> &'static str {
 }
 
 /// The cases of `group_number`, oldest first.
-pub(super) async fn group_cases(
+pub(crate) async fn group_cases(
     core: &Core,
     desk: &Desk,
     group_number: &str,
@@ -238,7 +239,7 @@ fn group_form(
 
 /// The group section of a case page: nothing for a case filed alone, the
 /// group's cases, and the form while review may still decide the case.
-pub(super) fn section(
+pub(crate) fn section(
     core: &Core,
     desk: &Desk,
     uri: &Uri,
@@ -325,7 +326,7 @@ fn refusal_problem(texts: &Texts, status: &tonic::Status) -> Option<(StatusCode,
 pub async fn decide_group(
     State(core): State<Core>,
     Path((agency, portal, case_id)): Path<(String, String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     Form(form): Form<GroupDecisionForm>,
 ) -> Response {

@@ -11,6 +11,7 @@
 //! the validated files back (base64 in hidden fields), since a browser
 //! cannot send a chosen file twice; intake checks them again on publish.
 
+use axum::extract::OriginalUri;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -22,14 +23,14 @@ use laissez_proto::intake::v1::{
 };
 use maud::{Markup, html};
 
-use super::admin::{ADMINS, texts as admin_texts};
-use super::cases::{size, when};
-use super::i18n::Lang;
-use super::problems::{self, Problem};
-use super::site::Site;
-use super::staff_desk::{Desk, enter, enter_post, layout, refused};
 use crate::core::Core;
 use crate::core::csrf::CSRF_FORM_FIELD;
+use crate::portal::applicant::cases::{size, when};
+use crate::portal::shell::i18n::Lang;
+use crate::portal::shell::problems::{self, Problem};
+use crate::portal::shell::site::Site;
+use crate::portal::staff::admin::{ADMINS, texts as admin_texts};
+use crate::portal::staff::desk::{Desk, enter, enter_post, layout, refused};
 
 /// The files of a catalog that sit at the top of its folder.
 const TOP_LEVEL_FILES: [&str; 4] = [
@@ -368,7 +369,7 @@ fn versions_table(lang: Lang, site: &Site, versions: &[CatalogVersion]) -> Marku
 pub async fn catalog_page(
     State(core): State<Core>,
     Path((agency, portal)): Path<(String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Response {
     let desk = match enter(&core, &agency, &portal, &uri, &headers, ADMINS).await {
@@ -515,7 +516,7 @@ fn unusable(upload: &Upload, texts: &Texts) -> Option<Problem> {
 pub async fn validate(
     State(core): State<Core>,
     Path((agency, portal)): Path<(String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     multipart: Multipart,
 ) -> Response {
@@ -576,7 +577,7 @@ pub async fn validate(
 pub async fn publish(
     State(core): State<Core>,
     Path((agency, portal)): Path<(String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     multipart: Multipart,
 ) -> Response {
@@ -622,7 +623,7 @@ pub async fn publish(
     match answer {
         Ok(version) => {
             let version = version.into_inner().version;
-            let lang = super::i18n::from_query(&uri)
+            let lang = crate::portal::shell::i18n::from_query(&uri)
                 .map(|lang| format!("&lang={}", lang.tag()))
                 .unwrap_or_default();
             Redirect::to(&format!(

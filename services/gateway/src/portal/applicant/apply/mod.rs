@@ -18,6 +18,7 @@ pub mod spec;
 mod texts;
 
 use axum::Form;
+use axum::extract::OriginalUri;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -32,14 +33,14 @@ pub use form::{form_page, save_form};
 use spec::{Fault, Place, TypeSpec};
 pub use texts::texts;
 
-use super::cases::{Visit, case_path, enter, enter_form, layout};
-use super::i18n::{Lang, Text};
-use super::pages::{lang_suffix, lookup_failed, unavailable};
-use super::site::Lookup;
 use crate::api::applicant::fill_applicant;
 use crate::core::csrf::CSRF_FORM_FIELD;
 use crate::core::problem::ApiError;
 use crate::core::{Caller, Core};
+use crate::portal::applicant::cases::{Visit, case_path, enter, enter_form, layout};
+use crate::portal::shell::i18n::{Lang, Text};
+use crate::portal::shell::page::{lang_suffix, lookup_failed, unavailable};
+use crate::portal::shell::site::Lookup;
 
 /// The errors at the top of a page: announced, focusable, each a link to
 /// its field (`href` says where a fault's field is, from this page).
@@ -140,7 +141,7 @@ fn type_of<'a>(
 pub async fn types_page(
     State(core): State<Core>,
     Path((agency, portal)): Path<(String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Response {
     let visit = match enter(&core, &agency, &portal, &uri, &headers).await {
@@ -211,7 +212,7 @@ const MAX_START_TEXT: usize = 200;
 pub async fn start_page(
     State(core): State<Core>,
     Path((agency, portal, code)): Path<(String, String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Response {
     let visit = match enter(&core, &agency, &portal, &uri, &headers).await {
@@ -386,7 +387,7 @@ fn render_start(
 pub async fn start(
     State(core): State<Core>,
     Path((agency, portal, code)): Path<(String, String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     Form(form): Form<StartForm>,
 ) -> Response {
@@ -505,7 +506,7 @@ pub async fn start(
             refuse(spec::faults(&visit.site, &kind, &problem.errors, lang))
         }
         Err(status) if status.code() == tonic::Code::Unauthenticated => {
-            super::pages::to_login(&visit.site, &uri)
+            crate::portal::shell::page::to_login(&visit.site, &uri)
         }
         Err(status) => {
             tracing::warn!(code = ?status.code(), "intake did not start the application");

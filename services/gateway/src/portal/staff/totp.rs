@@ -11,6 +11,7 @@
 //! call) and its CSRF token.
 
 use axum::Form;
+use axum::extract::OriginalUri;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -19,16 +20,18 @@ use laissez_proto::identity::v1::{BeginTotpEnrolmentRequest, ConfirmTotpEnrolmen
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::i18n::Lang;
-use super::pages::{Language, forbidden, lang_suffix, lookup_failed, page, to_login, unavailable};
-use super::problems::{self, Problem};
-use super::site::{Lookup, Site};
-use super::staff::{STAFF_PORTAL, find_staff};
-use super::staff_desk;
-use super::view::{self, Frame};
 use crate::core::Core;
 use crate::core::credentials::Credentials;
 use crate::core::csrf::CSRF_FORM_FIELD;
+use crate::portal::shell::i18n::Lang;
+use crate::portal::shell::page::{
+    Language, forbidden, lang_suffix, lookup_failed, page, to_login, unavailable,
+};
+use crate::portal::shell::problems::{self, Problem};
+use crate::portal::shell::site::{Lookup, Site};
+use crate::portal::shell::view::{self, Frame};
+use crate::portal::staff::desk;
+use crate::portal::staff::{STAFF_PORTAL, find_staff};
 
 pub struct Texts {
     pub title: &'static str,
@@ -112,7 +115,7 @@ pub fn texts(lang: Lang) -> &'static Texts {
 
 /// Where a staff session goes after signing in: the enrolment while it
 /// has no second factor, else the page of its roles.
-pub(super) async fn landing(core: &Core, session_token: &str) -> &'static str {
+pub(crate) async fn landing(core: &Core, session_token: &str) -> &'static str {
     match core.sessions.exchange(session_token).await {
         Err(status) if status.code() == tonic::Code::FailedPrecondition => "totp",
         Ok(signed_in)
@@ -201,7 +204,7 @@ async fn visit_post(
 /// The staff header of these pages: the sign-out, and once enrolled the
 /// staff areas of the session's roles.
 fn header(core: &Core, visit: &Visit, uri: &Uri) -> Markup {
-    staff_desk::header(
+    desk::header(
         core,
         &visit.site,
         uri,
@@ -288,7 +291,7 @@ fn refused(core: &Core, visit: &Visit, uri: &Uri, status: &tonic::Status) -> Res
 pub async fn totp_page(
     State(core): State<Core>,
     Path((agency, portal)): Path<(String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Response {
     let visit = match visit(&core, &agency, &portal, &uri, &headers).await {
@@ -318,7 +321,7 @@ pub struct TotpForm {
 pub async fn begin(
     State(core): State<Core>,
     Path((agency, portal)): Path<(String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     Form(form): Form<TotpForm>,
 ) -> Response {
@@ -361,7 +364,7 @@ pub async fn begin(
 pub async fn confirm(
     State(core): State<Core>,
     Path((agency, portal)): Path<(String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     Form(form): Form<TotpForm>,
 ) -> Response {

@@ -4,18 +4,22 @@
 //! board's announcements (`admin_announcements`). Only a signed-in agency
 //! administrator of this agency's staff portal gets them.
 
+pub mod announcements;
+pub mod catalog;
+
+use axum::extract::OriginalUri;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use laissez_kit::Role;
 use maud::html;
 
-use super::i18n::Lang;
-use super::staff_desk::{enter, layout};
 use crate::core::Core;
+use crate::portal::shell::i18n::Lang;
+use crate::portal::staff::desk::{enter, layout};
 
 /// Who the administrator's pages are for.
-pub(super) const ADMINS: &[Role] = &[Role::AgencyAdmin];
+pub(crate) const ADMINS: &[Role] = &[Role::AgencyAdmin];
 
 /// The texts the administrator's pages share.
 pub struct Texts {
@@ -70,7 +74,7 @@ pub fn texts(lang: Lang) -> &'static Texts {
 pub async fn home(
     State(core): State<Core>,
     Path((agency, portal)): Path<(String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Response {
     let desk = match enter(&core, &agency, &portal, &uri, &headers, ADMINS).await {

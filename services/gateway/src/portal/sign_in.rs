@@ -1,152 +1,30 @@
-//! The portal's handlers: sign-in, sign-out and the dashboard.
+//! Sign-in (with the agency's captcha and, on the staff portal, the
+//! authenticator's code) and sign-out, on every portal.
 
 use axum::Form;
+use axum::extract::OriginalUri;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use laissez_proto::identity::v1::{CreateCaptchaRequest, LoginRequest, LogoutRequest};
-use laissez_proto::intake::v1::{Dashboard, GetDashboardRequest};
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::i18n::{self, LANG_COOKIE, Lang, Text};
-use super::site::{self, Lookup, Site};
-use super::view::{self, FormError, Frame};
+use crate::core::Core;
 use crate::core::client_ip::ClientIp;
 use crate::core::credentials::{Credentials, cookie};
 use crate::core::csrf::{CSRF_FORM_FIELD, new_anonymous_binding};
 use crate::core::problem::ApiError;
 use crate::core::rate_limit::{Bucket, Verdict};
-use crate::core::{Caller, Core};
+use crate::portal::shell::i18n::Lang;
+use crate::portal::shell::site::{self, Site};
+use crate::portal::shell::view::{self, FormError, Frame};
 
-/// The language of a request and whether `?lang=` chose it.
-#[derive(Clone, Copy)]
-pub(super) struct Language {
-    pub(super) lang: Lang,
-    chosen: bool,
-}
-
-impl Language {
-    pub(super) fn of(uri: &Uri, headers: &HeaderMap) -> Self {
-        let (lang, chosen) = i18n::negotiate(uri, headers);
-        Self { lang, chosen }
-    }
-}
-
-/// An HTML answer; when `?lang=` chose the language, the cookie keeps it.
-pub(super) fn page(core: &Core, language: Language, status: StatusCode, body: String) -> Response {
-    let mut response = (status, Html(body)).into_response();
-    if language.chosen
-        && let Some(value) = core
-            .cookies
-            .set_preference(LANG_COOKIE, language.lang.tag())
-    {
-        response.headers_mut().append(header::SET_COOKIE, value);
-    }
-    response
-}
-
-pub(super) fn message(
-    core: &Core,
-    language: Language,
-    uri: &Uri,
-    site: Option<&Site>,
-    status: StatusCode,
-    title: &str,
-    body: &str,
-) -> Response {
-    let frame = Frame {
-        lang: language.lang,
-        uri,
-        site,
-        title,
-    };
-    page(core, language, status, view::message_page(&frame, body))
-}
-
-pub(super) fn lookup_failed(
-    core: &Core,
-    language: Language,
-    uri: &Uri,
-    lookup: Lookup,
-) -> Response {
-    let messages = language.lang.messages();
-    match lookup {
-        Lookup::NotFound => message(
-            core,
-            language,
-            uri,
-            None,
-            StatusCode::NOT_FOUND,
-            messages.not_found_title,
-            messages.not_found_body,
-        ),
-        Lookup::Unavailable => unavailable(core, language, uri, None),
-    }
-}
-
-pub(super) fn unavailable(
-    core: &Core,
-    language: Language,
-    uri: &Uri,
-    site: Option<&Site>,
-) -> Response {
-    let messages = language.lang.messages();
-    message(
-        core,
-        language,
-        uri,
-        site,
-        StatusCode::SERVICE_UNAVAILABLE,
-        messages.unavailable_title,
-        messages.unavailable_body,
-    )
-}
-
-pub(super) fn forbidden(
-    core: &Core,
-    language: Language,
-    uri: &Uri,
-    site: Option<&Site>,
-) -> Response {
-    let messages = language.lang.messages();
-    message(
-        core,
-        language,
-        uri,
-        site,
-        StatusCode::FORBIDDEN,
-        messages.forbidden_title,
-        messages.forbidden_body,
-    )
-}
-
-/// Any path under `/portal` that names no page.
-pub fn not_found_page(core: &Core, uri: &Uri, headers: &HeaderMap) -> Response {
-    lookup_failed(core, Language::of(uri, headers), uri, Lookup::NotFound)
-}
-
-/// `/portal/{agency}/{portal}` → the same with the slash.
-pub async fn to_dashboard(uri: Uri) -> Response {
-    let target = match uri.query() {
-        Some(query) => format!("{}/?{query}", uri.path()),
-        None => format!("{}/", uri.path()),
-    };
-    Redirect::permanent(&target).into_response()
-}
-
-/// `?lang=…` of the request again, for redirects that keep the choice.
-pub(super) fn lang_suffix(uri: &Uri) -> String {
-    i18n::from_query(uri)
-        .map(|lang| format!("?lang={}", lang.tag()))
-        .unwrap_or_default()
-}
-
-pub(super) fn to_login(site: &Site, uri: &Uri) -> Response {
-    Redirect::to(&format!("{}login{}", site.base_path(), lang_suffix(uri))).into_response()
-}
+use crate::portal::shell::page::{
+    Language, forbidden, lang_suffix, lookup_failed, page, to_login, unavailable,
+};
 
 // ---------------------------------------------------------------- sign-in
 
@@ -207,11 +85,11 @@ fn anonymous_binding(core: &Core, headers: &HeaderMap) -> (String, Option<Header
 
 /// A pre-login page's language, portal and the browser's anonymous binding
 /// (with the cookie to set when it has none yet).
-pub(super) type Anonymous = (Language, Site, String, Option<HeaderValue>);
+pub(crate) type Anonymous = (Language, Site, String, Option<HeaderValue>);
 
 /// The portal of a pre-login page and the browser's anonymous binding, or
 /// the page that says the portal cannot be shown.
-pub(super) async fn anonymous(
+pub(crate) async fn anonymous(
     core: &Core,
     agency: &str,
     portal: &str,
@@ -228,7 +106,7 @@ pub(super) async fn anonymous(
 /// As [`anonymous`], on an applicant portal or the agency's staff portal:
 /// for the pages staff reach from an emailed link too (setting the password
 /// of an invitation or a reset).
-pub(super) async fn anonymous_or_staff(
+pub(crate) async fn anonymous_or_staff(
     core: &Core,
     agency: &str,
     portal: &str,
@@ -236,7 +114,7 @@ pub(super) async fn anonymous_or_staff(
     headers: &HeaderMap,
 ) -> Result<Anonymous, Response> {
     let language = Language::of(uri, headers);
-    match super::staff::find_any(core, agency, portal).await {
+    match crate::portal::staff::find_any(core, agency, portal).await {
         Ok((site, _)) => Ok(bound(core, language, site, headers)),
         Err(lookup) => Err(lookup_failed(core, language, uri, lookup)),
     }
@@ -248,7 +126,7 @@ fn bound(core: &Core, language: Language, site: Site, headers: &HeaderMap) -> An
 }
 
 /// `response` with the anonymous binding's cookie, when one is to be set.
-pub(super) fn with_cookie(mut response: Response, set: Option<HeaderValue>) -> Response {
+pub(crate) fn with_cookie(mut response: Response, set: Option<HeaderValue>) -> Response {
     if let Some(set) = set {
         response.headers_mut().append(header::SET_COOKIE, set);
     }
@@ -295,7 +173,7 @@ fn render_login(core: &Core, status: StatusCode, login: LoginPage<'_>) -> Respon
                 (view::field("captcha_answer", messages.captcha, "text", "", "off", errors, Some(messages.captcha_help)))
             }
             @if login.staff {
-                @let staff_texts = super::staff::sign_in_texts(lang);
+                @let staff_texts = crate::portal::staff::sign_in_texts(lang);
                 (view::field("totp_code", staff_texts.totp_code, "text", "", "one-time-code", errors, Some(staff_texts.totp_help)))
             }
             div.actions {
@@ -308,14 +186,14 @@ fn render_login(core: &Core, status: StatusCode, login: LoginPage<'_>) -> Respon
         @if !login.staff {
             p.forgot-password {
                 a href=(format!("{}forgot-password{}", login.site.base_path(), lang_suffix(login.uri))) {
-                    (super::account::texts(lang).forgot_password)
+                    (crate::portal::applicant::account::texts(lang).forgot_password)
                 }
             }
         }
         @if !login.site.registration_fields().is_empty() {
             p.register {
                 a href=(format!("{}register{}", login.site.base_path(), lang_suffix(login.uri))) {
-                    (super::registration::texts(lang).register_link)
+                    (crate::portal::applicant::registration::texts(lang).register_link)
                 }
             }
         }
@@ -338,11 +216,11 @@ fn render_login(core: &Core, status: StatusCode, login: LoginPage<'_>) -> Respon
 pub async fn login_form(
     State(core): State<Core>,
     Path((agency, portal)): Path<(String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Response {
     let language = Language::of(&uri, &headers);
-    let (site, staff) = match super::staff::find_any(&core, &agency, &portal).await {
+    let (site, staff) = match crate::portal::staff::find_any(&core, &agency, &portal).await {
         Ok(found) => found,
         Err(lookup) => return lookup_failed(&core, language, &uri, lookup),
     };
@@ -401,7 +279,7 @@ async fn signed_in_landing(
         return None;
     }
     if staff {
-        Some(super::staff_totp::landing(core, &token).await)
+        Some(crate::portal::staff::totp::landing(core, &token).await)
     } else {
         (!signed_in.is_staff()).then_some("")
     }
@@ -470,7 +348,7 @@ fn login_errors(status: &tonic::Status, lang: Lang) -> Vec<FormError> {
 pub async fn login(
     State(core): State<Core>,
     Path((agency, portal)): Path<(String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     client: Option<axum::Extension<ClientIp>>,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
@@ -478,7 +356,7 @@ pub async fn login(
     let language = Language::of(&uri, &headers);
     let lang = language.lang;
     let messages = lang.messages();
-    let (site, staff) = match super::staff::find_any(&core, &agency, &portal).await {
+    let (site, staff) = match crate::portal::staff::find_any(&core, &agency, &portal).await {
         Ok(found) => found,
         Err(lookup) => return lookup_failed(&core, language, &uri, lookup),
     };
@@ -589,7 +467,7 @@ pub async fn login(
             let errors = if totp_missing && status.code() == tonic::Code::Unauthenticated {
                 vec![FormError {
                     field: "totp_code",
-                    message: super::staff::sign_in_texts(lang).err_totp_required,
+                    message: crate::portal::staff::sign_in_texts(lang).err_totp_required,
                 }]
             } else {
                 login_errors(&status, lang)
@@ -606,7 +484,7 @@ pub async fn login(
     // Staff land on their first page (the authenticator's enrolment, the
     // review queue, the administration), applicants on their dashboard.
     let landing = if staff {
-        super::staff_totp::landing(&core, &signed_in.session_token).await
+        crate::portal::staff::totp::landing(&core, &signed_in.session_token).await
     } else {
         ""
     };
@@ -636,12 +514,12 @@ pub struct LogoutForm {
 pub async fn logout(
     State(core): State<Core>,
     Path((agency, portal)): Path<(String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     Form(form): Form<LogoutForm>,
 ) -> Response {
     let language = Language::of(&uri, &headers);
-    let site = match super::staff::find_any(&core, &agency, &portal).await {
+    let site = match crate::portal::staff::find_any(&core, &agency, &portal).await {
         Ok((site, _)) => site,
         Err(lookup) => return lookup_failed(&core, language, &uri, lookup),
     };
@@ -682,204 +560,9 @@ pub async fn logout(
     response
 }
 
-// -------------------------------------------------------------- dashboard
-
-/// The signed-in applicant of this portal, if the cookie names one.
-pub(super) async fn applicant_of(core: &Core, site: &Site, headers: &HeaderMap) -> Option<Caller> {
-    let credentials = core.credentials(headers);
-    let Credentials::Cookie(token) = &credentials else {
-        return None;
-    };
-    let signed_in = core.sessions.exchange(token).await.ok()?;
-    (signed_in.agency == site.agency && signed_in.portal == site.portal && !signed_in.is_staff())
-        .then_some(Caller {
-            credentials,
-            signed_in,
-        })
-}
-
-/// The dashboard: the agency's notice board and, per application type, the
-/// applicant's cases by section. Signed-out visitors go to the sign-in.
-pub async fn dashboard(
-    State(core): State<Core>,
-    Path((agency, portal)): Path<(String, String)>,
-    uri: Uri,
-    headers: HeaderMap,
-) -> Response {
-    let language = Language::of(&uri, &headers);
-    let site = match site::find(&core, &agency, &portal).await {
-        Ok(site) => site,
-        Err(lookup) => return lookup_failed(&core, language, &uri, lookup),
-    };
-    let Some(caller) = applicant_of(&core, &site, &headers).await else {
-        return to_login(&site, &uri);
-    };
-    let answer = core
-        .upstreams
-        .intake()
-        .get_dashboard(
-            core.upstreams
-                .request(GetDashboardRequest {}, Some(caller.token())),
-        )
-        .await;
-    let dashboard = match answer {
-        Ok(answer) => answer.into_inner(),
-        Err(status) if status.code() == tonic::Code::Unauthenticated => {
-            return to_login(&site, &uri);
-        }
-        Err(status) => {
-            tracing::warn!(code = ?status.code(), "the dashboard could not be read");
-            return unavailable(&core, language, &uri, Some(&site));
-        }
-    };
-    let lang = language.lang;
-    let messages = lang.messages();
-    let unread = super::messages::unread_count(&core, &caller).await;
-    let header_extra = signed_in_header(&core, &site, &uri, &caller, lang, unread);
-    let frame = Frame {
-        lang,
-        uri: &uri,
-        site: Some(&site),
-        title: messages.dashboard,
-    };
-    page(
-        &core,
-        language,
-        StatusCode::OK,
-        view::layout(
-            &frame,
-            header_extra,
-            dashboard_content(lang, &site, &uri, &dashboard),
-        ),
-    )
-}
-
-/// The header of a signed-in page: where to go, and the sign-out form.
-pub(super) fn signed_in_header(
-    core: &Core,
-    site: &Site,
-    uri: &Uri,
-    caller: &Caller,
-    lang: Lang,
-    unread: Option<u64>,
-) -> Markup {
-    let messages = lang.messages();
-    let base = site.base_path();
-    let suffix = lang_suffix(uri);
-    let logout_action = format!("{base}logout{suffix}");
-    html! {
-        nav.account aria-label=(messages.my_applications) {
-            ul {
-                li { a href=(format!("{base}{suffix}")) { (messages.dashboard) } }
-                li { a #nav-apply href=(format!("{base}apply{suffix}")) { (super::apply::texts(lang).apply) } }
-                li { a href=(format!("{base}cases{suffix}")) { (messages.all_cases) } }
-                li { a href=(format!("{base}applicants{suffix}")) { (super::applicants::texts(lang).applicants) } }
-                li { a href=(format!("{base}account{suffix}")) { (super::account::texts(lang).account) } }
-                li { (super::messages::header_link(lang, &format!("{base}messages{suffix}"), unread)) }
-            }
-        }
-        form.sign-out method="post" action=(logout_action) {
-            input type="hidden" name=(CSRF_FORM_FIELD) value=(core.csrf_token(caller.session_token()));
-            div.checkbox {
-                input #everywhere type="checkbox" name="everywhere" value="1";
-                label for="everywhere" { (messages.sign_out_everywhere) }
-            }
-            button.secondary type="submit" { (messages.sign_out) }
-        }
-    }
-}
-
-fn dashboard_content(lang: Lang, site: &Site, uri: &Uri, dashboard: &Dashboard) -> Markup {
-    let messages = lang.messages();
-    let suffix = lang_suffix(uri);
-    // Only the types and sections that hold a case: one empty state for
-    // an account with none, not an empty list under every heading.
-    let tabs: Vec<_> = dashboard
-        .tabs
-        .iter()
-        .filter(|tab| tab.sections.iter().any(|section| !section.cases.is_empty()))
-        .collect();
-    html! {
-        section.notice-board aria-labelledby="notice-board-title" {
-            h2 #notice-board-title { (messages.notice_board) }
-            @if dashboard.announcements.is_empty() {
-                p { (messages.no_announcements) }
-            } @else {
-                ul.announcements {
-                    @for announcement in &dashboard.announcements {
-                        li.announcement.important[announcement.important] {
-                            h3 {
-                                @if announcement.important {
-                                    span.badge { (messages.important) } " "
-                                }
-                                (Text::from_proto(announcement.title.as_ref()).get(lang))
-                            }
-                            p.meta {
-                                (Text::from_proto(announcement.unit.as_ref()).get(lang))
-                                @if !announcement.published_on.is_empty() {
-                                    " · " (messages.published_on) " "
-                                    time datetime=(announcement.published_on) { (announcement.published_on) }
-                                }
-                            }
-                            p { (Text::from_proto(announcement.body.as_ref()).get(lang)) }
-                        }
-                    }
-                }
-            }
-        }
-        section.applications aria-labelledby="applications-title" {
-            h2 #applications-title { (messages.my_applications) }
-            @if dashboard.tabs.is_empty() {
-                p { (messages.no_applications) }
-            } @else if tabs.is_empty() {
-                div.empty-state {
-                    p { (messages.no_cases_yet) }
-                    p { a.button href=(format!("{}apply{suffix}", site.base_path())) { (super::apply::texts(lang).apply) } }
-                }
-            } @else {
-                nav.tabs aria-labelledby="applications-title" {
-                    ul {
-                        @for tab in &tabs {
-                            li { a href=(format!("#tab-{}", tab.application_type)) {
-                                (Text::from_proto(tab.name.as_ref()).get(lang))
-                            } }
-                        }
-                    }
-                }
-                @for tab in &tabs {
-                    section.tab id=(format!("tab-{}", tab.application_type))
-                        aria-labelledby=(format!("tab-{}-title", tab.application_type)) {
-                        h3 id=(format!("tab-{}-title", tab.application_type)) {
-                            (Text::from_proto(tab.name.as_ref()).get(lang))
-                        }
-                        @for section in tab.sections.iter().filter(|section| !section.cases.is_empty()) {
-                            h4 { (i18n::section_name(lang, &section.section)) }
-                            div.table-wrap {
-                                table {
-                                    thead { tr {
-                                        th scope="col" { (messages.receipt_number) }
-                                        th scope="col" { (messages.applicant) }
-                                        th scope="col" { (messages.state) }
-                                    } }
-                                    tbody {
-                                        @for case in &section.cases {
-                                            tr {
-                                                td { a href=(format!("{}cases/{}", site.base_path(), case.case_id)) {
-                                                    @if case.receipt_number.is_empty() {
-                                                        (messages.not_yet_numbered)
-                                                    } @else { (case.receipt_number) }
-                                                } }
-                                                td { (case.applicant_masked_name) }
-                                                td { (super::status::tag(lang, case.state)) }
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
+/// Sign-in and sign-out, below `/portal/{agency}/{portal}`.
+pub fn routes() -> axum::Router<Core> {
+    axum::Router::new()
+        .route("/login", axum::routing::get(login_form).post(login))
+        .route("/logout", axum::routing::post(logout))
 }

@@ -5,17 +5,17 @@
 
 use maud::{Markup, html};
 
-use super::i18n::Lang;
+use crate::portal::shell::i18n::Lang;
 
 /// One error of a form: the id of the field it concerns and the message.
 #[derive(Debug, Clone)]
-pub(super) struct Problem {
-    pub(super) field: String,
-    pub(super) message: String,
+pub(crate) struct Problem {
+    pub(crate) field: String,
+    pub(crate) message: String,
 }
 
 impl Problem {
-    pub(super) fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+    pub(crate) fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
         Self {
             field: field.into(),
             message: message.into(),
@@ -24,7 +24,7 @@ impl Problem {
 }
 
 /// `label` and what is wrong with it, in the word order of `lang`.
-pub(super) fn about(lang: Lang, label: &str, what: &str) -> String {
+pub(crate) fn about(lang: Lang, label: &str, what: &str) -> String {
     match lang {
         Lang::En => format!("{label}: {what}"),
         _ => format!("{label}{what}"),
@@ -36,7 +36,7 @@ fn first<'a>(problems: &'a [Problem], id: &str) -> Option<&'a Problem> {
 }
 
 /// The summary: focusable, announced, each error a link to its field.
-pub(super) fn summary(lang: Lang, problems: &[Problem]) -> Markup {
+pub(crate) fn summary(lang: Lang, problems: &[Problem]) -> Markup {
     html! {
         @if !problems.is_empty() {
             div.error-summary role="alert" aria-labelledby="error-summary-title" tabindex="-1" {
@@ -63,7 +63,7 @@ fn described(id: &str, help: bool, error: bool) -> Option<String> {
 }
 
 /// A labelled input.
-pub(super) fn input(
+pub(crate) fn input(
     id: &str,
     label: &str,
     kind: &str,
@@ -89,7 +89,7 @@ pub(super) fn input(
 }
 
 /// A labelled text area.
-pub(super) fn textarea(id: &str, label: &str, value: &str, problems: &[Problem]) -> Markup {
+pub(crate) fn textarea(id: &str, label: &str, value: &str, problems: &[Problem]) -> Markup {
     let problem = first(problems, id);
     html! {
         div.field.field-error[problem.is_some()] {
@@ -105,7 +105,7 @@ pub(super) fn textarea(id: &str, label: &str, value: &str, problems: &[Problem])
 }
 
 /// A checkbox with its label after it.
-pub(super) fn checkbox(id: &str, label: &str, checked: bool, problems: &[Problem]) -> Markup {
+pub(crate) fn checkbox(id: &str, label: &str, checked: bool, problems: &[Problem]) -> Markup {
     let problem = first(problems, id);
     html! {
         div.field.checkbox.field-error[problem.is_some()] {

@@ -5,9 +5,9 @@
 use laissez_kit::FieldError;
 use serde_json::Value;
 
-use super::super::i18n::{Lang, Text};
-use super::super::site::Site;
-use super::texts::texts;
+use crate::portal::applicant::apply::texts::texts;
+use crate::portal::shell::i18n::{Lang, Text};
+use crate::portal::shell::site::Site;
 
 /// One application type of the catalog.
 pub struct TypeSpec<'a> {
@@ -521,12 +521,12 @@ mod tests {
             nanos: 0,
         };
         assert_eq!(
-            crate::portal::cases::when(&site, Some(&at)).as_deref(),
+            crate::portal::applicant::cases::when(&site, Some(&at)).as_deref(),
             Some("2026-12-04 16:00 (UTC)")
         );
         site.catalog = Arc::new(serde_json::json!({"agency": {"time_zone": "Asia/Taipei"}}));
         assert_eq!(
-            crate::portal::cases::when(&site, Some(&at)).as_deref(),
+            crate::portal::applicant::cases::when(&site, Some(&at)).as_deref(),
             Some("2026-12-05 00:00 (UTC+08:00)")
         );
     }

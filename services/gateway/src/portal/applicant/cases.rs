@@ -6,6 +6,7 @@
 //! intake scopes every read to the caller and answers `NotFound`.
 
 use axum::Form;
+use axum::extract::OriginalUri;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::Response;
@@ -18,15 +19,15 @@ use laissez_proto::intake::v1::{
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::i18n::{self, Lang};
-use super::pages::{
-    Language, applicant_of, forbidden, lang_suffix, lookup_failed, page, signed_in_header,
-    to_login, unavailable,
-};
-use super::site::{self, Lookup, Site};
-use super::view::{self, FormError, Frame};
 use crate::core::csrf::CSRF_FORM_FIELD;
 use crate::core::{Caller, Core};
+use crate::portal::applicant::dashboard::{applicant_of, signed_in_header};
+use crate::portal::shell::i18n::{self, Lang};
+use crate::portal::shell::page::{
+    Language, forbidden, lang_suffix, lookup_failed, page, to_login, unavailable,
+};
+use crate::portal::shell::site::{self, Lookup, Site};
+use crate::portal::shell::view::{self, FormError, Frame};
 
 /// Cases per page of the progress query.
 const PAGE_SIZE: u32 = 10;
@@ -34,17 +35,17 @@ const PAGE_SIZE: u32 = 10;
 const MAX_REPLY_CHARS: usize = 2000;
 
 /// A signed-in page's applicant, portal and language.
-pub(super) struct Visit {
-    pub(super) language: Language,
-    pub(super) site: Site,
-    pub(super) caller: Caller,
+pub(crate) struct Visit {
+    pub(crate) language: Language,
+    pub(crate) site: Site,
+    pub(crate) caller: Caller,
     /// Unread messages, for the header (`None` when notify did not say).
-    pub(super) unread: Option<u64>,
+    pub(crate) unread: Option<u64>,
 }
 
 /// The portal and its signed-in applicant, or the answer to give instead
 /// (404, unavailable, or the sign-in).
-pub(super) async fn enter(
+pub(crate) async fn enter(
     core: &Core,
     agency: &str,
     portal: &str,
@@ -59,7 +60,7 @@ pub(super) async fn enter(
     let Some(caller) = applicant_of(core, &site, headers).await else {
         return Err(to_login(&site, uri));
     };
-    let unread = super::messages::unread_count(core, &caller).await;
+    let unread = crate::portal::applicant::messages::unread_count(core, &caller).await;
     Ok(Visit {
         language,
         site,
@@ -70,7 +71,7 @@ pub(super) async fn enter(
 
 /// A signed-in form: the visit, after the CSRF check of the form's token,
 /// or the page that refuses it.
-pub(super) async fn enter_form(
+pub(crate) async fn enter_form(
     core: &Core,
     agency: &str,
     portal: &str,
@@ -95,7 +96,7 @@ pub(super) async fn enter_form(
 
 /// A signed-in form sent about one case: the visit (after the CSRF check
 /// of the form's token) and the case, or the page that refuses it.
-pub(super) async fn enter_case_form(
+pub(crate) async fn enter_case_form(
     core: &Core,
     agency: &str,
     portal: &str,
@@ -113,7 +114,7 @@ pub(super) async fn enter_case_form(
 
 /// The answer to an intake refusal: a missing (or someone else's) case is
 /// the plain 404 page, a lost session the sign-in, the rest unavailable.
-pub(super) fn refused(core: &Core, visit: &Visit, uri: &Uri, status: &tonic::Status) -> Response {
+pub(crate) fn refused(core: &Core, visit: &Visit, uri: &Uri, status: &tonic::Status) -> Response {
     match status.code() {
         tonic::Code::NotFound | tonic::Code::InvalidArgument | tonic::Code::PermissionDenied => {
             lookup_failed(core, visit.language, uri, Lookup::NotFound)
@@ -126,7 +127,7 @@ pub(super) fn refused(core: &Core, visit: &Visit, uri: &Uri, status: &tonic::Sta
     }
 }
 
-pub(super) async fn get_case(
+pub(crate) async fn get_case(
     core: &Core,
     caller: &Caller,
     case_id: &str,
@@ -144,7 +145,7 @@ pub(super) async fn get_case(
         .into_inner())
 }
 
-pub(super) fn state_of(case: &Case) -> CaseState {
+pub(crate) fn state_of(case: &Case) -> CaseState {
     CaseState::try_from(case.state).unwrap_or(CaseState::Unspecified)
 }
 
@@ -160,7 +161,7 @@ fn withdrawable(state: CaseState) -> bool {
     )
 }
 
-pub(super) fn returned(state: CaseState) -> bool {
+pub(crate) fn returned(state: CaseState) -> bool {
     matches!(
         state,
         CaseState::ReturnedForCorrection | CaseState::ReturnedForSupplement
@@ -169,7 +170,7 @@ pub(super) fn returned(state: CaseState) -> bool {
 
 /// A timestamp in the agency's time zone, with its offset:
 /// `YYYY-MM-DD HH:MM (UTC+08:00)` (UTC when the catalog names no valid zone).
-pub(super) fn when(site: &Site, at: Option<&prost_types::Timestamp>) -> Option<String> {
+pub(crate) fn when(site: &Site, at: Option<&prost_types::Timestamp>) -> Option<String> {
     let at = at?;
     let at = chrono::DateTime::from_timestamp(at.seconds, 0)?;
     Some(match site.time_zone() {
@@ -181,7 +182,7 @@ pub(super) fn when(site: &Site, at: Option<&prost_types::Timestamp>) -> Option<S
     })
 }
 
-pub(super) fn size(bytes: u64) -> String {
+pub(crate) fn size(bytes: u64) -> String {
     match bytes {
         0..1024 => format!("{bytes} B"),
         1024..1_048_576 => format!("{:.1} KB", bytes as f64 / 1024.0),
@@ -189,7 +190,7 @@ pub(super) fn size(bytes: u64) -> String {
     }
 }
 
-pub(super) fn receipt(lang: Lang, case: &Case) -> String {
+pub(crate) fn receipt(lang: Lang, case: &Case) -> String {
     if case.receipt_number.is_empty() {
         lang.messages().not_yet_numbered.to_owned()
     } else {
@@ -197,12 +198,12 @@ pub(super) fn receipt(lang: Lang, case: &Case) -> String {
     }
 }
 
-pub(super) fn case_path(site: &Site, case_id: &str) -> String {
+pub(crate) fn case_path(site: &Site, case_id: &str) -> String {
     format!("{}cases/{}", site.base_path(), case_id)
 }
 /// The return rounds of a case: the reviewer's comment and the applicant's
 /// reply each time, with when it was returned if `times`.
-pub(super) fn return_rounds(
+pub(crate) fn return_rounds(
     lang: Lang,
     site: &Site,
     rounds: &[ReturnRound],
@@ -241,7 +242,7 @@ fn kind_name(lang: Lang, kind: &str) -> String {
     }
 }
 
-pub(super) fn layout(
+pub(crate) fn layout(
     core: &Core,
     visit: &Visit,
     uri: &Uri,
@@ -266,7 +267,7 @@ pub(super) fn layout(
 }
 
 /// The reply to a return and the button that sends the case back.
-pub(super) fn resubmit_form(
+pub(crate) fn resubmit_form(
     core: &Core,
     visit: &Visit,
     case: &Case,
@@ -304,7 +305,7 @@ pub(super) fn resubmit_form(
 pub async fn case_page(
     State(core): State<Core>,
     Path((agency, portal, case_id)): Path<(String, String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Response {
     let visit = match enter(&core, &agency, &portal, &uri, &headers).await {
@@ -331,7 +332,7 @@ fn render_case(
     let site = &visit.site;
     let state = state_of(case);
     let suffix = lang_suffix(uri);
-    let answers = super::apply::spec::labelled_answers(
+    let answers = crate::portal::applicant::apply::spec::labelled_answers(
         site,
         &case.application_type,
         &case.answers_json,
@@ -355,20 +356,20 @@ fn render_case(
         (messages.applicant, html! { (case.applicant_masked_name) }),
         (messages.submitted_at, html! { (submitted_at) }),
     ];
-    let next = super::status::next_step(lang, case.state);
+    let next = crate::portal::applicant::status::next_step(lang, case.state);
     let content = html! {
         (view::error_summary(lang, errors))
         @if let Some((text, action)) = next {
             section.next-step.govuk-inset-text aria-labelledby="next-step-title" {
-                h2.govuk-heading-m #next-step-title { (super::status::next_step_title(lang)) }
+                h2.govuk-heading-m #next-step-title { (crate::portal::applicant::status::next_step_title(lang)) }
                 p.govuk-body { (text) }
                 @if let Some((action, label)) = action {
                     @let href = match action {
-                        super::status::Action::ContinueForm => format!("{base}/form{suffix}"),
-                        super::status::Action::AnswerReturn => "#return-title".to_owned(),
-                        super::status::Action::ApplyAgain => format!("{}apply{suffix}", site.base_path()),
+                        crate::portal::applicant::status::Action::ContinueForm => format!("{base}/form{suffix}"),
+                        crate::portal::applicant::status::Action::AnswerReturn => "#return-title".to_owned(),
+                        crate::portal::applicant::status::Action::ApplyAgain => format!("{}apply{suffix}", site.base_path()),
                     };
-                    @if action == super::status::Action::ContinueForm {
+                    @if action == crate::portal::applicant::status::Action::ContinueForm {
                         a.button.primary.govuk-button #continue href=(href) { (label) }
                     } @else {
                         a.button.primary.govuk-button href=(href) { (label) }
@@ -381,7 +382,7 @@ fn render_case(
             dl.summary.govuk-summary-list {
                 div.govuk-summary-list__row {
                     dt.govuk-summary-list__key { (messages.state) }
-                    dd.state.govuk-summary-list__value { (super::status::tag(lang, case.state)) }
+                    dd.state.govuk-summary-list__value { (crate::portal::applicant::status::tag(lang, case.state)) }
                 }
                 @for (key, value) in &summary {
                     div.govuk-summary-list__row {
@@ -408,7 +409,7 @@ fn render_case(
                 } @else {
                     (messages.returned_supplement)
                 } }
-                @let words = super::apply::texts(lang);
+                @let words = crate::portal::applicant::apply::texts(lang);
                 p.actions {
                     @if state == CaseState::ReturnedForCorrection {
                         a.button.secondary #edit-answers href=(format!("{base}/form{suffix}")) { (words.edit_answers) }
@@ -447,7 +448,7 @@ fn render_case(
                         th scope="col" { (messages.download) }
                     } }
                     tbody { @for document in &case.documents { tr {
-                        td { (super::apply::spec::document_name(site, &case.application_type, &document.requirement, lang)) }
+                        td { (crate::portal::applicant::apply::spec::document_name(site, &case.application_type, &document.requirement, lang)) }
                         td { (document.file_name) }
                         td { (size(document.size_bytes)) " · " (document.media_type) }
                         td { a href=(format!("/api/v1/cases/{}/documents/{}", case.case_id, document.document_id))
@@ -658,7 +659,7 @@ fn page_link(path: &str, query: &CaseQuery, uri: &Uri, page: u32) -> String {
 pub async fn case_list(
     State(core): State<Core>,
     Path((agency, portal)): Path<(String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Response {
     let visit = match enter(&core, &agency, &portal, &uri, &headers).await {
@@ -748,7 +749,7 @@ pub async fn case_list(
                         td { (case.group_number) }
                         td { (site.type_name(&case.application_type).get(lang)) }
                         td { (case.applicant_masked_name) }
-                        td { (super::status::tag(lang, case.state)) }
+                        td { (crate::portal::applicant::status::tag(lang, case.state)) }
                         td { (when(site, case.submitted_at.as_ref()).unwrap_or_else(|| messages.not_submitted.to_owned())) }
                     } } }
                 } }
@@ -857,7 +858,7 @@ fn not_withdrawn(core: &Core, visit: &Visit, uri: &Uri, case: &Case) -> Response
 pub async fn withdraw_page(
     State(core): State<Core>,
     Path((agency, portal, case_id)): Path<(String, String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Response {
     let visit = match enter(&core, &agency, &portal, &uri, &headers).await {
@@ -879,7 +880,7 @@ pub async fn withdraw_page(
 pub async fn withdraw(
     State(core): State<Core>,
     Path((agency, portal, case_id)): Path<(String, String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     Form(form): Form<WithdrawForm>,
 ) -> Response {
@@ -958,7 +959,7 @@ pub struct ResubmitForm {
 pub async fn resubmit(
     State(core): State<Core>,
     Path((agency, portal, case_id)): Path<(String, String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     Form(form): Form<ResubmitForm>,
 ) -> Response {

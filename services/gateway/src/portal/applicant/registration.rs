@@ -5,6 +5,7 @@
 use std::collections::HashMap;
 
 use axum::Form;
+use axum::extract::OriginalUri;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::Response;
@@ -12,16 +13,17 @@ use laissez_proto::identity::v1::{ActivateRequest, RegisterRequest, RequestSmsCo
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::i18n::{Lang, Text};
-use super::pages::{
-    Language, anonymous, forbidden, lang_suffix, lookup_failed, page, unavailable, with_cookie,
-};
-use super::site::{self, Site};
-use super::view::{self, Frame};
 use crate::core::Core;
 use crate::core::client_ip::ClientIp;
 use crate::core::credentials::cookie;
 use crate::core::csrf::CSRF_FORM_FIELD;
+use crate::portal::shell::i18n::{Lang, Text};
+use crate::portal::shell::page::{
+    Language, forbidden, lang_suffix, lookup_failed, page, unavailable,
+};
+use crate::portal::shell::site::{self, Site};
+use crate::portal::shell::view::{self, Frame};
+use crate::portal::sign_in::{anonymous, with_cookie};
 
 pub struct Texts {
     pub register: &'static str,
@@ -327,7 +329,7 @@ fn registers(site: &Site) -> bool {
 pub async fn register_form(
     State(core): State<Core>,
     Path((agency, portal)): Path<(String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Response {
     let (language, site, binding, set) =
@@ -440,7 +442,7 @@ fn problems_of(site: &Site, lang: Lang, status: &tonic::Status) -> Vec<Problem> 
 pub async fn register(
     State(core): State<Core>,
     Path((agency, portal)): Path<(String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     client: Option<axum::Extension<ClientIp>>,
     headers: HeaderMap,
     Form(mut form): Form<HashMap<String, String>>,
@@ -673,7 +675,7 @@ pub async fn activate_form(
     State(core): State<Core>,
     Path((agency, portal)): Path<(String, String)>,
     Query(query): Query<ActivateQuery>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Response {
     let (language, site, binding, set) =
@@ -710,7 +712,7 @@ pub struct ActivateForm {
 pub async fn activate(
     State(core): State<Core>,
     Path((agency, portal)): Path<(String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     Form(form): Form<ActivateForm>,
 ) -> Response {

@@ -3,6 +3,7 @@
 //! from the catalog, prefilled from the draft; saved as a draft.
 
 use axum::Form;
+use axum::extract::OriginalUri;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
@@ -10,22 +11,26 @@ use laissez_proto::intake::v1::{Case, SaveDraftRequest};
 use maud::{Markup, html};
 use serde_json::{Map, Value};
 
-use super::spec::{Fault, Place, TypeSpec, field_code, field_type, is_upload};
-use super::{
+use crate::core::Core;
+use crate::core::csrf::CSRF_FORM_FIELD;
+use crate::portal::applicant::apply::spec::{
+    Fault, Place, TypeSpec, field_code, field_type, is_upload,
+};
+use crate::portal::applicant::apply::{
     answers_editable, case_page_path, fault_at, fault_summary, here, see_other, step_path, texts,
     type_of,
 };
-use crate::core::Core;
-use crate::core::csrf::CSRF_FORM_FIELD;
-use crate::portal::cases::{Visit, enter, enter_case_form, get_case, layout, refused, state_of};
-use crate::portal::i18n::{Lang, Text};
-use crate::portal::site::Site;
+use crate::portal::applicant::cases::{
+    Visit, enter, enter_case_form, get_case, layout, refused, state_of,
+};
+use crate::portal::shell::i18n::{Lang, Text};
+use crate::portal::shell::site::Site;
 
 /// `GET …/cases/{case_id}/form`.
 pub async fn form_page(
     State(core): State<Core>,
     Path((agency, portal, case_id)): Path<(String, String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Response {
     let visit = match enter(&core, &agency, &portal, &uri, &headers).await {
@@ -44,7 +49,7 @@ pub async fn form_page(
         Err(answer) => return answer,
     };
     let answers = stored_answers(&case);
-    let saved = super::query_value(&uri, "saved") == Some("1");
+    let saved = crate::portal::applicant::apply::query_value(&uri, "saved") == Some("1");
     render(
         &core,
         &visit,
@@ -165,7 +170,14 @@ fn input(
     let kind = field_type(field);
     if read_only {
         let shown = value
-            .map(|value| super::spec::display_answer(site, Some(field), value, lang))
+            .map(|value| {
+                crate::portal::applicant::apply::spec::display_answer(
+                    site,
+                    Some(field),
+                    value,
+                    lang,
+                )
+            })
             .unwrap_or_default();
         return html! {
             div.field {
@@ -353,7 +365,7 @@ fn answers_from(
 pub async fn save_form(
     State(core): State<Core>,
     Path((agency, portal, case_id)): Path<(String, String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     Form(posted): Form<Vec<(String, String)>>,
 ) -> Response {
@@ -415,7 +427,7 @@ pub async fn save_form(
             if next {
                 see_other(&step_path(&visit, &case.case_id, "documents", &uri))
             } else {
-                see_other(&super::step_path_with(
+                see_other(&crate::portal::applicant::apply::step_path_with(
                     &visit,
                     &case.case_id,
                     "form",
@@ -426,7 +438,7 @@ pub async fn save_form(
         }
         Err(status) if status.code() == tonic::Code::InvalidArgument => {
             let problem = laissez_kit::Problem::from_status(&status);
-            again(&super::spec::faults(
+            again(&crate::portal::applicant::apply::spec::faults(
                 &visit.site,
                 &kind,
                 &problem.errors,
@@ -445,7 +457,7 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::portal::i18n::Text;
+    use crate::portal::shell::i18n::Text;
 
     #[test]
     fn posted_values_become_typed_answers() {

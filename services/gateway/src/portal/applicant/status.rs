@@ -5,7 +5,7 @@
 use laissez_proto::intake::v1::CaseState as S;
 use maud::{Markup, html};
 
-use super::i18n::{self, Lang};
+use crate::portal::shell::i18n::{self, Lang};
 
 /// The state as a tag, coloured by what it asks of the applicant: grey
 /// for a draft or an ended case, blue while the agency works, orange when
@@ -55,7 +55,7 @@ pub fn next_step(lang: Lang, state: i32) -> Option<(&'static str, Option<(Action
             ),
             Some((
                 Action::ContinueForm,
-                super::apply::texts(lang).continue_application,
+                crate::portal::applicant::apply::texts(lang).continue_application,
             )),
         ),
         S::ReturnedForCorrection | S::ReturnedForSupplement => (

@@ -1,6 +1,6 @@
 //! The wizard's own texts, once per language.
 
-use super::super::i18n::Lang;
+use crate::portal::shell::i18n::Lang;
 
 pub struct Texts {
     pub apply: &'static str,

@@ -4,8 +4,8 @@
 use axum::http::Uri;
 use maud::{DOCTYPE, Markup, html};
 
-use super::i18n::{Lang, switch_link};
-use super::site::Site;
+use crate::portal::shell::i18n::{Lang, switch_link};
+use crate::portal::shell::site::Site;
 
 /// The vendored GOV.UK Frontend stylesheet (its version in the path, so a
 /// new one is never read from a browser's cache).

@@ -6,8 +6,8 @@ use std::sync::Arc;
 
 use crate::core::catalogs::CatalogError;
 
-use super::i18n::Text;
 use crate::core::Core;
+use crate::portal::shell::i18n::Text;
 
 /// An agency's portal as its pages need it.
 #[derive(Debug, Clone)]
@@ -169,7 +169,7 @@ pub enum Lookup {
     Unavailable,
 }
 
-pub(super) fn plausible_code(code: &str) -> bool {
+pub(crate) fn plausible_code(code: &str) -> bool {
     !code.is_empty()
         && code.len() <= 64
         && code
@@ -178,7 +178,7 @@ pub(super) fn plausible_code(code: &str) -> bool {
 }
 
 /// The agency's current catalog (kept a few seconds by the core).
-pub(super) async fn current_catalog(
+pub(crate) async fn current_catalog(
     core: &Core,
     agency: &str,
 ) -> Result<Arc<serde_json::Value>, Lookup> {
@@ -241,7 +241,10 @@ mod tests {
         }));
         let site = site_of(catalog.clone(), "students").unwrap();
         assert!(site.captcha);
-        assert_eq!(site.agency_name.get(super::super::i18n::Lang::En), "NIA");
+        assert_eq!(
+            site.agency_name.get(crate::portal::shell::i18n::Lang::En),
+            "NIA"
+        );
         assert_eq!(site.base_path(), "/portal/tw-nia/students/");
         assert!(site_of(catalog.clone(), "staff").is_none());
         assert!(site_of(catalog, "missing").is_none());

@@ -11,6 +11,7 @@
 //! the case's state reads "not now" (409).
 
 use axum::Form;
+use axum::extract::OriginalUri;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -24,12 +25,12 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use tonic::transport::Channel;
 
-use super::i18n::Lang;
-use super::problems::{self, Problem};
-use super::staff_desk::{Desk, enter_post, layout, refused};
 use crate::core::csrf::CSRF_FORM_FIELD;
 use crate::core::upstream::Upstream;
 use crate::core::{Caller, Core};
+use crate::portal::shell::i18n::Lang;
+use crate::portal::shell::problems::{self, Problem};
+use crate::portal::staff::desk::{Desk, enter_post, layout, refused};
 
 const REVIEWERS: &[Role] = &[Role::Reviewer, Role::SeniorReviewer];
 /// The longest reason or comment the forms pass on.
@@ -181,7 +182,7 @@ fn priority_pending(case: &ReviewCase) -> bool {
 }
 
 /// The action forms of the case page, as `caller` may use them.
-pub(super) fn section(
+pub(crate) fn section(
     core: &Core,
     base: &str,
     suffix: &str,
@@ -427,7 +428,7 @@ pub struct ActionForm {
 pub async fn release(
     State(core): State<Core>,
     Path((agency, portal, case_id)): Path<(String, String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: axum::http::HeaderMap,
     Form(form): Form<ActionForm>,
 ) -> Response {
@@ -475,7 +476,7 @@ pub async fn release(
 pub async fn reassign(
     State(core): State<Core>,
     Path((agency, portal, case_id)): Path<(String, String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: axum::http::HeaderMap,
     Form(form): Form<ActionForm>,
 ) -> Response {
@@ -540,7 +541,7 @@ pub async fn reassign(
 pub async fn request_priority(
     State(core): State<Core>,
     Path((agency, portal, case_id)): Path<(String, String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: axum::http::HeaderMap,
     Form(form): Form<ActionForm>,
 ) -> Response {
@@ -647,7 +648,7 @@ fn outcome_problems(
 pub async fn resolve_priority(
     State(core): State<Core>,
     Path((agency, portal, case_id)): Path<(String, String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: axum::http::HeaderMap,
     Form(form): Form<ActionForm>,
 ) -> Response {
@@ -726,7 +727,7 @@ pub async fn resolve_priority(
 pub async fn sign_off(
     State(core): State<Core>,
     Path((agency, portal, case_id)): Path<(String, String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: axum::http::HeaderMap,
     Form(form): Form<ActionForm>,
 ) -> Response {

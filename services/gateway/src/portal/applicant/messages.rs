@@ -8,8 +8,9 @@
 //! Notify scopes everything to the caller's account and agency: another
 //! account's message reads exactly like one that does not exist.
 
-use super::TokenForm;
+use crate::portal::TokenForm;
 use axum::Form;
+use axum::extract::OriginalUri;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -21,14 +22,14 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use tonic::transport::Channel;
 
-use super::cases::{Visit, enter, enter_form, layout, when};
-use super::i18n::Lang;
-use super::pages::{lang_suffix, lookup_failed, to_login, unavailable};
-use super::site::Lookup;
-use super::view::{self, FormError};
 use crate::core::csrf::CSRF_FORM_FIELD;
 use crate::core::upstream::Upstream;
 use crate::core::{Caller, Core};
+use crate::portal::applicant::cases::{Visit, enter, enter_form, layout, when};
+use crate::portal::shell::i18n::Lang;
+use crate::portal::shell::page::{lang_suffix, lookup_failed, to_login, unavailable};
+use crate::portal::shell::site::Lookup;
+use crate::portal::shell::view::{self, FormError};
 
 /// Messages per page of the list.
 const PAGE_SIZE: u32 = 10;
@@ -145,7 +146,7 @@ fn notify_client(core: &Core) -> NotifyServiceClient<Channel> {
 /// is reused for [`crate::core::UNREAD_COUNT_REUSE`] (a new message shows
 /// that much later; reading messages here forgets it at once), so a busy
 /// user's pages do not each cost a call to notify.
-pub(super) async fn unread_count(core: &Core, caller: &Caller) -> Option<u64> {
+pub(crate) async fn unread_count(core: &Core, caller: &Caller) -> Option<u64> {
     let account = &caller.signed_in.account_id;
     if let Some(count) = core.unread_counts.get(account) {
         return Some(count);
@@ -173,7 +174,7 @@ pub(super) async fn unread_count(core: &Core, caller: &Caller) -> Option<u64> {
 }
 
 /// The header's link to the message centre, with the unread count.
-pub(super) fn header_link(lang: Lang, href: &str, unread: Option<u64>) -> Markup {
+pub(crate) fn header_link(lang: Lang, href: &str, unread: Option<u64>) -> Markup {
     let texts = texts(lang);
     html! {
         a href=(href) {
@@ -215,7 +216,7 @@ fn list_link(visit: &Visit, uri: &Uri, after: &str, unread: bool) -> String {
     if unread {
         pairs.push("unread=1".to_owned());
     }
-    if let Some(lang) = super::i18n::from_query(uri) {
+    if let Some(lang) = crate::portal::shell::i18n::from_query(uri) {
         pairs.push(format!("lang={}", lang.tag()));
     }
     let path = format!("{}messages", visit.site.base_path());
@@ -239,7 +240,7 @@ fn message_link(visit: &Visit, uri: &Uri, message: &InAppMessage) -> String {
 pub async fn list(
     State(core): State<Core>,
     Path((agency, portal)): Path<(String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Response {
     let visit = match enter(&core, &agency, &portal, &uri, &headers).await {
@@ -370,7 +371,7 @@ async fn find(
 pub async fn message_page(
     State(core): State<Core>,
     Path((agency, portal, message_id)): Path<(String, String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Response {
     let mut visit = match enter(&core, &agency, &portal, &uri, &headers).await {
@@ -438,7 +439,7 @@ pub async fn message_page(
 pub async fn read_all(
     State(core): State<Core>,
     Path((agency, portal)): Path<(String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     Form(form): Form<TokenForm>,
 ) -> Response {

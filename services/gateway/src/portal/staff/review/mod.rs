@@ -8,7 +8,11 @@
 //! the sign-in, and the review pages of an applicant portal do not exist
 //! (the staff desk's way in, shared with the other staff pages).
 
+pub mod actions;
+pub mod group;
+
 use axum::Form;
+use axum::extract::OriginalUri;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -24,14 +28,14 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use tonic::transport::Channel;
 
-use super::cases::{return_rounds, size, when};
-use super::i18n::{self, Lang};
-use super::pages::lang_suffix;
-use super::staff_desk::{Desk, enter, enter_post, layout, refused};
-use super::view::{self, FormError};
 use crate::core::Core;
 use crate::core::csrf::CSRF_FORM_FIELD;
 use crate::core::upstream::Upstream;
+use crate::portal::applicant::cases::{return_rounds, size, when};
+use crate::portal::shell::i18n::{self, Lang};
+use crate::portal::shell::page::lang_suffix;
+use crate::portal::shell::view::{self, FormError};
+use crate::portal::staff::desk::{Desk, enter, enter_post, layout, refused};
 
 /// The longest comment the form passes on.
 const MAX_COMMENT_CHARS: usize = 2000;
@@ -271,7 +275,7 @@ fn lane_name(texts: &Texts, lane: i32) -> &'static str {
 pub async fn queue_page(
     State(core): State<Core>,
     Path((agency, portal)): Path<(String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Response {
     let desk = match enter(&core, &agency, &portal, &uri, &headers, REVIEWERS).await {
@@ -343,7 +347,7 @@ pub struct ClaimForm {
 pub async fn claim(
     State(core): State<Core>,
     Path((agency, portal)): Path<(String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     Form(form): Form<ClaimForm>,
 ) -> Response {
@@ -447,7 +451,7 @@ async fn audit_of(
 pub async fn case_page(
     State(core): State<Core>,
     Path((agency, portal, case_id)): Path<(String, String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Response {
     let desk = match enter(&core, &agency, &portal, &uri, &headers, REVIEWERS).await {
@@ -504,7 +508,7 @@ async fn group_of(core: &Core, desk: &Desk, case: &ReviewCase) -> Vec<Case> {
     if case.group_number.is_empty() {
         return Vec::new();
     }
-    super::review_group::group_cases(core, desk, &case.group_number)
+    crate::portal::staff::review::group::group_cases(core, desk, &case.group_number)
         .await
         .unwrap_or_else(|status| {
             tracing::warn!(code = ?status.code(), "intake did not list the case's group");
@@ -531,7 +535,7 @@ fn case_content(
     let submission = case.submission.as_ref();
     let answers = submission
         .map(|submission| {
-            super::apply::spec::labelled_answers(
+            crate::portal::applicant::apply::spec::labelled_answers(
                 site,
                 &case.application_type,
                 &submission.answers_json,
@@ -586,7 +590,7 @@ fn case_content(
                 ul.documents { @for document in documents {
                     @let href = format!("/api/v1/cases/{}/documents/{}", case.case_id, document.document_id);
                     @let preview = format!("{href}?disposition=inline");
-                    @let name = super::apply::spec::document_name(site, &case.application_type, &document.requirement, lang);
+                    @let name = crate::portal::applicant::apply::spec::document_name(site, &case.application_type, &document.requirement, lang);
                     li.document {
                         p {
                             strong { (name) } " · " (document.file_name) " · "
@@ -607,8 +611,8 @@ fn case_content(
         @if let Some(submission) = submission && !submission.returns.is_empty() {
             (return_rounds(lang, site, &submission.returns, false))
         }
-        (super::review_actions::section(core, &site.base_path(), &suffix, &desk.caller, lang, case))
-        (super::review_group::section(core, desk, uri, case, group))
+        (crate::portal::staff::review::actions::section(core, &site.base_path(), &suffix, &desk.caller, lang, case))
+        (crate::portal::staff::review::group::section(core, desk, uri, case, group))
         section aria-labelledby="decision-title" {
             h2 #decision-title { (texts.decision_title) }
             form method="post" action=(decision_action) novalidate {
@@ -696,7 +700,7 @@ pub struct DecisionForm {
 pub async fn decide(
     State(core): State<Core>,
     Path((agency, portal, case_id)): Path<(String, String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     Form(form): Form<DecisionForm>,
 ) -> Response {

@@ -12,6 +12,7 @@ use crate::portal::TokenForm;
 use std::sync::{Arc, Mutex};
 
 use axum::Form;
+use axum::extract::OriginalUri;
 use axum::extract::multipart::Field;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
@@ -22,20 +23,20 @@ use maud::html;
 use serde_json::Value;
 use tokio::sync::mpsc;
 
-use super::spec::{TypeSpec, Upload, document_name};
-use super::texts::Texts;
-use super::{
-    answers_editable, case_page_path, documents_editable, query_value, see_other, step_path,
-    step_path_with, texts, type_of,
-};
 use crate::api::documents::{UploadFailure, send_upload};
 use crate::core::Core;
 use crate::core::csrf::CSRF_FORM_FIELD;
-use crate::portal::cases::{
+use crate::portal::applicant::apply::spec::{TypeSpec, Upload, document_name};
+use crate::portal::applicant::apply::texts::Texts;
+use crate::portal::applicant::apply::{
+    answers_editable, case_page_path, documents_editable, query_value, see_other, step_path,
+    step_path_with, texts, type_of,
+};
+use crate::portal::applicant::cases::{
     Visit, enter, enter_case_form, get_case, layout, refused, returned, size, state_of,
 };
-use crate::portal::i18n::Lang;
-use crate::portal::pages::forbidden;
+use crate::portal::shell::i18n::Lang;
+use crate::portal::shell::page::forbidden;
 
 /// The most a small text part of the upload form (the CSRF token) may be.
 const MAX_TEXT_PART: usize = 1024;
@@ -85,7 +86,7 @@ fn reason_of(status: &tonic::Status) -> &'static str {
 pub async fn documents_page(
     State(core): State<Core>,
     Path((agency, portal, case_id)): Path<(String, String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Response {
     let visit = match enter(&core, &agency, &portal, &uri, &headers).await {
@@ -186,7 +187,7 @@ fn upload_section(
         "{}cases/{}/documents/{code}{}",
         visit.site.base_path(),
         case.case_id,
-        super::lang_suffix(uri)
+        crate::portal::applicant::apply::lang_suffix(uri)
     );
     html! {
         section.upload id=(format!("requirement-{code}")) aria-labelledby=(format!("upload-{code}-title")) {
@@ -266,7 +267,7 @@ fn uploaded_table(visit: &Visit, uri: &Uri, case: &Case, csrf: &str, lang: Lang)
                         td {
                             @if removable(case, &document.document_id) {
                                 form method="post" action=(format!("{}cases/{}/documents/{}/delete{}",
-                                    visit.site.base_path(), case.case_id, document.document_id, super::lang_suffix(uri))) {
+                                    visit.site.base_path(), case.case_id, document.document_id, crate::portal::applicant::apply::lang_suffix(uri))) {
                                     input type="hidden" name=(CSRF_FORM_FIELD) value=(csrf);
                                     button.secondary.delete-document id=(format!("delete-{}", document.document_id)) type="submit" {
                                         (words.remove) " " span.visually-hidden { (document.file_name) }
@@ -304,7 +305,7 @@ async fn small_text(field: &mut Field<'_>) -> Option<String> {
 pub async fn upload(
     State(core): State<Core>,
     Path((agency, portal, case_id, requirement)): Path<(String, String, String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     mut multipart: Multipart,
 ) -> Response {
@@ -314,7 +315,7 @@ pub async fn upload(
             .bytes()
             .all(|byte| byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'-');
     if !plausible {
-        return crate::portal::pages::not_found_page(&core, &uri, &headers);
+        return crate::portal::shell::page::not_found_page(&core, &uri, &headers);
     }
     let visit = match enter(&core, &agency, &portal, &uri, &headers).await {
         Ok(visit) => visit,
@@ -360,7 +361,7 @@ pub async fn upload(
         .into_iter()
         .find(|upload| upload.code == requirement)
     else {
-        return crate::portal::pages::not_found_page(&core, &uri, &headers);
+        return crate::portal::shell::page::not_found_page(&core, &uri, &headers);
     };
     let failed = |reason: &str| {
         back(
@@ -475,7 +476,7 @@ async fn answer_field(
 pub async fn delete_document(
     State(core): State<Core>,
     Path((agency, portal, case_id, document_id)): Path<(String, String, String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     Form(form): Form<TokenForm>,
 ) -> Response {
@@ -498,7 +499,7 @@ pub async fn delete_document(
         .iter()
         .find(|document| document.document_id == document_id)
     else {
-        return crate::portal::pages::not_found_page(&core, &uri, &headers);
+        return crate::portal::shell::page::not_found_page(&core, &uri, &headers);
     };
     if !removable(&case, &document.document_id) {
         return back(

@@ -9,35 +9,37 @@ use axum::response::Response;
 use laissez_kit::Role;
 use maud::{Markup, html};
 
-use super::i18n::Lang;
-use super::pages::{Language, forbidden, lang_suffix, lookup_failed, page, to_login, unavailable};
-use super::site::{Lookup, Site};
-use super::staff::{STAFF_PORTAL, find_staff};
-use super::view::{self, Frame};
 use crate::core::credentials::Credentials;
 use crate::core::csrf::CSRF_FORM_FIELD;
 use crate::core::problem::ApiError;
 use crate::core::{Caller, Core};
+use crate::portal::shell::i18n::Lang;
+use crate::portal::shell::page::{
+    Language, forbidden, lang_suffix, lookup_failed, page, to_login, unavailable,
+};
+use crate::portal::shell::site::{Lookup, Site};
+use crate::portal::shell::view::{self, Frame};
+use crate::portal::staff::{STAFF_PORTAL, find_staff};
 
 /// A signed-in staff member's visit to one of the agency's staff pages.
-pub(super) struct Desk {
-    pub(super) language: Language,
-    pub(super) site: Site,
-    pub(super) caller: Caller,
+pub(crate) struct Desk {
+    pub(crate) language: Language,
+    pub(crate) site: Site,
+    pub(crate) caller: Caller,
 }
 
 impl Desk {
-    pub(super) fn lang(&self) -> Lang {
+    pub(crate) fn lang(&self) -> Lang {
         self.language.lang
     }
 
     /// The CSRF token of this session, for the page's forms.
-    pub(super) fn csrf_token(&self, core: &Core) -> String {
+    pub(crate) fn csrf_token(&self, core: &Core) -> String {
         core.csrf_token(self.caller.session_token())
     }
 
     /// `{staff base}{path}` with the request's `?lang=` kept.
-    pub(super) fn link(&self, uri: &Uri, path: &str) -> String {
+    pub(crate) fn link(&self, uri: &Uri, path: &str) -> String {
         format!("{}{path}{}", self.site.base_path(), lang_suffix(uri))
     }
 }
@@ -84,7 +86,7 @@ fn admit(
 }
 
 /// A GET of a staff page for `roles`.
-pub(super) async fn enter(
+pub(crate) async fn enter(
     core: &Core,
     agency: &str,
     portal: &str,
@@ -110,7 +112,7 @@ pub(super) async fn enter(
 
 /// A POST of a staff page for `roles`: as [`enter`], after the session's
 /// CSRF token.
-pub(super) async fn enter_post(
+pub(crate) async fn enter_post(
     core: &Core,
     agency: &str,
     portal: &str,
@@ -138,7 +140,7 @@ pub(super) async fn enter_post(
 /// The answer to a service's refusal of a staff page: something missing
 /// (or another agency's) is the 404 page, a role the service refuses the
 /// 403 page, an ended session the sign-in, the rest unavailable.
-pub(super) fn refused(core: &Core, desk: &Desk, uri: &Uri, status: &tonic::Status) -> Response {
+pub(crate) fn refused(core: &Core, desk: &Desk, uri: &Uri, status: &tonic::Status) -> Response {
     match status.code() {
         tonic::Code::NotFound | tonic::Code::InvalidArgument => {
             lookup_failed(core, desk.language, uri, Lookup::NotFound)
@@ -155,7 +157,7 @@ pub(super) fn refused(core: &Core, desk: &Desk, uri: &Uri, status: &tonic::Statu
 /// The header of a staff page: a link to each staff area `roles` open
 /// (the review queues for reviewers, the admin pages for agency admins),
 /// and the sign-out form of the session `session_token`.
-pub(super) fn header(
+pub(crate) fn header(
     core: &Core,
     site: &Site,
     uri: &Uri,
@@ -168,14 +170,14 @@ pub(super) fn header(
         .iter()
         .any(|role| matches!(role, Role::Reviewer | Role::SeniorReviewer));
     let admin = roles.contains(&Role::AgencyAdmin);
-    let admin_texts = super::admin::texts(lang);
+    let admin_texts = crate::portal::staff::admin::texts(lang);
     let link = |path: &str| format!("{}{path}{}", site.base_path(), lang_suffix(uri));
     html! {
         @if reviewer || admin {
             nav.account aria-label=(admin_texts.staff_pages) {
                 ul {
                     @if reviewer {
-                        li { a href=(link("review")) { (super::review::texts(lang).queue_title) } }
+                        li { a href=(link("review")) { (crate::portal::staff::review::texts(lang).queue_title) } }
                     }
                     @if admin {
                         li { a href=(link("admin/catalog")) { (admin_texts.catalog_title) } }
@@ -196,7 +198,7 @@ pub(super) fn header(
 }
 
 /// A staff page: the layout with the staff header around `content`.
-pub(super) fn layout(
+pub(crate) fn layout(
     core: &Core,
     desk: &Desk,
     uri: &Uri,

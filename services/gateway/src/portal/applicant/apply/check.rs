@@ -5,6 +5,7 @@
 
 use crate::portal::TokenForm;
 use axum::Form;
+use axum::extract::OriginalUri;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
@@ -12,21 +13,25 @@ use laissez_proto::intake::v1::{Case, CaseState, SubmitRequest};
 use maud::html;
 use serde_json::Value;
 
-use super::spec::{Fault, Place, TypeSpec, display_answer, field_code, is_upload};
-use super::{case_page_path, fault_summary, see_other, step_path, texts, type_of};
 use crate::core::Core;
 use crate::core::csrf::CSRF_FORM_FIELD;
-use crate::portal::cases::{
+use crate::portal::applicant::apply::spec::{
+    Fault, Place, TypeSpec, display_answer, field_code, is_upload,
+};
+use crate::portal::applicant::apply::{
+    case_page_path, fault_summary, see_other, step_path, texts, type_of,
+};
+use crate::portal::applicant::cases::{
     Visit, enter, enter_case_form, get_case, layout, receipt, refused, resubmit_form, returned,
     size, state_of,
 };
-use crate::portal::i18n::Text;
+use crate::portal::shell::i18n::Text;
 
 /// `GET …/cases/{case_id}/check`.
 pub async fn check_page(
     State(core): State<Core>,
     Path((agency, portal, case_id)): Path<(String, String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Response {
     let visit = match enter(&core, &agency, &portal, &uri, &headers).await {
@@ -64,7 +69,7 @@ fn render(
     let form_path = step_path(visit, &case.case_id, "form", uri);
     let documents_path = step_path(visit, &case.case_id, "documents", uri);
     let state = state_of(case);
-    let answers_editable = super::answers_editable(state);
+    let answers_editable = crate::portal::applicant::apply::answers_editable(state);
     let content = html! {
         (fault_summary(lang, faults, |fault| match &fault.place {
             Place::Field(code) => Some(format!("{form_path}#f-{code}")),
@@ -99,7 +104,7 @@ fn render(
                 ul.documents {
                     @for document in &case.documents {
                         li {
-                            (super::spec::document_name(&visit.site, &case.application_type, &document.requirement, lang))
+                            (crate::portal::applicant::apply::spec::document_name(&visit.site, &case.application_type, &document.requirement, lang))
                             ": " (document.file_name) " (" (size(document.size_bytes)) ")"
                         }
                     }
@@ -124,7 +129,7 @@ fn render(
 pub async fn submit(
     State(core): State<Core>,
     Path((agency, portal, case_id)): Path<(String, String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     Form(form): Form<TokenForm>,
 ) -> Response {
@@ -164,7 +169,12 @@ pub async fn submit(
         Err(status) if status.code() == tonic::Code::InvalidArgument => {
             let problem = laissez_kit::Problem::from_status(&status);
             let lang = visit.language.lang;
-            let faults = super::spec::faults(&visit.site, &kind, &problem.errors, lang);
+            let faults = crate::portal::applicant::apply::spec::faults(
+                &visit.site,
+                &kind,
+                &problem.errors,
+                lang,
+            );
             let check_uri: Uri = step_path(&visit, &case.case_id, "check", &uri)
                 .parse()
                 .unwrap_or_else(|_| uri.clone());
@@ -189,7 +199,7 @@ pub async fn submit(
 pub async fn receipt_page(
     State(core): State<Core>,
     Path((agency, portal, case_id)): Path<(String, String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Response {
     let visit = match enter(&core, &agency, &portal, &uri, &headers).await {
@@ -206,7 +216,7 @@ pub async fn receipt_page(
     let lang = visit.language.lang;
     let words = texts(lang);
     let messages = lang.messages();
-    let suffix = super::lang_suffix(&uri);
+    let suffix = crate::portal::applicant::apply::lang_suffix(&uri);
     let content = html! {
         div.outcome role="status" {
             dl.summary {

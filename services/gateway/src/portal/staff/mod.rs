@@ -2,11 +2,19 @@
 //! whether or not its catalog lists it. Its sign-in asks for the captcha
 //! and the authenticator's code; its pages are the reviewer's.
 
+pub mod admin;
+pub mod desk;
+pub mod review;
+pub mod totp;
+
 use std::sync::Arc;
 
-use super::i18n::Text;
-use super::site::{self, Lookup, Site};
+use axum::Router;
+use axum::routing::{get, post};
+
 use crate::core::Core;
+use crate::portal::shell::i18n::Text;
+use crate::portal::shell::site::{self, Lookup, Site};
 
 /// Identity's staff portal code in every agency.
 pub const STAFF_PORTAL: &str = "staff";
@@ -67,8 +75,8 @@ pub struct SignInTexts {
     pub err_totp_required: &'static str,
 }
 
-pub fn sign_in_texts(lang: super::i18n::Lang) -> &'static SignInTexts {
-    use super::i18n::Lang;
+pub fn sign_in_texts(lang: crate::portal::shell::i18n::Lang) -> &'static SignInTexts {
+    use crate::portal::shell::i18n::Lang;
     match lang {
         Lang::ZhHant => &SignInTexts {
             totp_code: "驗證碼（身分驗證器）",
@@ -86,6 +94,60 @@ pub fn sign_in_texts(lang: super::i18n::Lang) -> &'static SignInTexts {
             err_totp_required: "Enter the code from your authenticator",
         },
     }
+}
+
+/// The staff portal's pages, below `/portal/{agency}/{portal}` (each
+/// refuses a portal that is not the agency's staff portal).
+pub fn routes() -> Router<Core> {
+    Router::new()
+        .route("/totp", get(totp::totp_page))
+        .route("/totp/begin", post(totp::begin))
+        .route("/totp/confirm", post(totp::confirm))
+        .route("/review", get(review::queue_page))
+        .route("/review/claim", post(review::claim))
+        .route("/review/cases/{case_id}", get(review::case_page))
+        .route("/review/cases/{case_id}/decision", post(review::decide))
+        .route(
+            "/review/cases/{case_id}/release",
+            post(review::actions::release),
+        )
+        .route(
+            "/review/cases/{case_id}/reassign",
+            post(review::actions::reassign),
+        )
+        .route(
+            "/review/cases/{case_id}/priority",
+            post(review::actions::request_priority),
+        )
+        .route(
+            "/review/cases/{case_id}/priority/resolve",
+            post(review::actions::resolve_priority),
+        )
+        .route(
+            "/review/cases/{case_id}/sign-off",
+            post(review::actions::sign_off),
+        )
+        .route(
+            "/review/cases/{case_id}/group-decision",
+            post(review::group::decide_group),
+        )
+        .route("/admin", get(admin::home))
+        .route("/admin/catalog", get(admin::catalog::catalog_page))
+        .route("/admin/catalog/validate", post(admin::catalog::validate))
+        .route("/admin/catalog/publish", post(admin::catalog::publish))
+        .route("/admin/announcements", get(admin::announcements::list))
+        .route(
+            "/admin/announcements/new",
+            get(admin::announcements::new_form).post(admin::announcements::create),
+        )
+        .route(
+            "/admin/announcements/{announcement_id}/edit",
+            get(admin::announcements::edit_form).post(admin::announcements::update),
+        )
+        .route(
+            "/admin/announcements/{announcement_id}/delete",
+            get(admin::announcements::delete_page).post(admin::announcements::delete),
+        )
 }
 
 #[cfg(test)]

@@ -6,6 +6,7 @@
 use std::collections::HashMap;
 
 use axum::Form;
+use axum::extract::OriginalUri;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -15,12 +16,12 @@ use laissez_proto::identity::v1::{
 };
 use maud::{Markup, html};
 
-use super::cases::{Visit, enter, enter_form, layout};
-use super::i18n::Lang;
-use super::pages::{lang_suffix, lookup_failed, to_login, unavailable};
-use super::site::{Lookup, Site};
 use crate::core::Core;
 use crate::core::csrf::CSRF_FORM_FIELD;
+use crate::portal::applicant::cases::{Visit, enter, enter_form, layout};
+use crate::portal::shell::i18n::Lang;
+use crate::portal::shell::page::{lang_suffix, lookup_failed, to_login, unavailable};
+use crate::portal::shell::site::{Lookup, Site};
 
 pub struct Texts {
     pub applicants: &'static str,
@@ -279,7 +280,7 @@ fn list_path(site: &Site, uri: &Uri) -> String {
 pub async fn list(
     State(core): State<Core>,
     Path((agency, portal)): Path<(String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Response {
     let visit = match enter(&core, &agency, &portal, &uri, &headers).await {
@@ -503,7 +504,7 @@ fn render_form(
 pub async fn new_form(
     State(core): State<Core>,
     Path((agency, portal)): Path<(String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Response {
     let visit = match enter(&core, &agency, &portal, &uri, &headers).await {
@@ -526,7 +527,7 @@ pub async fn new_form(
 pub async fn create(
     State(core): State<Core>,
     Path((agency, portal)): Path<(String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
@@ -593,7 +594,7 @@ async fn get_applicant(
 pub async fn edit_form(
     State(core): State<Core>,
     Path((agency, portal, applicant_id)): Path<(String, String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Response {
     let visit = match enter(&core, &agency, &portal, &uri, &headers).await {
@@ -612,7 +613,7 @@ pub async fn edit_form(
 pub async fn update(
     State(core): State<Core>,
     Path((agency, portal, applicant_id)): Path<(String, String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
@@ -657,7 +658,7 @@ pub async fn update(
 pub async fn remove_page(
     State(core): State<Core>,
     Path((agency, portal, applicant_id)): Path<(String, String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Response {
     let visit = match enter(&core, &agency, &portal, &uri, &headers).await {
@@ -701,7 +702,7 @@ pub async fn remove_page(
 pub async fn remove(
     State(core): State<Core>,
     Path((agency, portal, applicant_id)): Path<(String, String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {

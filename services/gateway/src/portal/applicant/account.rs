@@ -2,10 +2,11 @@
 //! account's sessions; and, before sign-in, asking for a password reset
 //! and choosing a new password from the emailed link.
 
-use super::TokenForm;
+use crate::portal::TokenForm;
 use std::collections::HashMap;
 
 use axum::Form;
+use axum::extract::OriginalUri;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -17,16 +18,16 @@ use laissez_proto::identity::v1::{
 use maud::{Markup, html};
 use serde::Deserialize;
 
-use super::cases::{Visit, enter, enter_form, layout, when};
-use super::i18n::{Lang, Text};
-use super::pages::{
-    Language, anonymous, anonymous_or_staff, forbidden, lang_suffix, lookup_failed, page, to_login,
-    unavailable, with_cookie,
-};
-use super::site::{self, Site};
-use super::view::{self, FormError, Frame};
 use crate::core::Core;
 use crate::core::csrf::CSRF_FORM_FIELD;
+use crate::portal::applicant::cases::{Visit, enter, enter_form, layout, when};
+use crate::portal::shell::i18n::{Lang, Text};
+use crate::portal::shell::page::{
+    Language, forbidden, lang_suffix, lookup_failed, page, to_login, unavailable,
+};
+use crate::portal::shell::site::{self, Site};
+use crate::portal::shell::view::{self, FormError, Frame};
+use crate::portal::sign_in::{anonymous, anonymous_or_staff, with_cookie};
 
 /// The texts of these pages, one struct per language (a missing
 /// translation does not compile).
@@ -599,7 +600,7 @@ async fn render_account(
 pub async fn account_page(
     State(core): State<Core>,
     Path((agency, portal)): Path<(String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Response {
     let visit = match enter(&core, &agency, &portal, &uri, &headers).await {
@@ -631,7 +632,7 @@ pub struct ChangePasswordForm {
 pub async fn change_password(
     State(core): State<Core>,
     Path((agency, portal)): Path<(String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     Form(form): Form<ChangePasswordForm>,
 ) -> Response {
@@ -717,7 +718,7 @@ pub async fn change_password(
 pub async fn update_profile(
     State(core): State<Core>,
     Path((agency, portal)): Path<(String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     Form(mut form): Form<HashMap<String, String>>,
 ) -> Response {
@@ -827,7 +828,7 @@ pub struct LanguageForm {
 pub async fn update_language(
     State(core): State<Core>,
     Path((agency, portal)): Path<(String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     Form(form): Form<LanguageForm>,
 ) -> Response {
@@ -876,7 +877,7 @@ pub async fn update_language(
 pub async fn revoke_session(
     State(core): State<Core>,
     Path((agency, portal, session_id)): Path<(String, String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     Form(form): Form<TokenForm>,
 ) -> Response {
@@ -983,7 +984,7 @@ fn render_forgot(
 pub async fn forgot_form(
     State(core): State<Core>,
     Path((agency, portal)): Path<(String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Response {
     let (language, site, binding, set) =
@@ -1018,7 +1019,7 @@ pub struct ForgotForm {
 pub async fn forgot(
     State(core): State<Core>,
     Path((agency, portal)): Path<(String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     Form(form): Form<ForgotForm>,
 ) -> Response {
@@ -1153,7 +1154,7 @@ pub async fn reset_form(
     State(core): State<Core>,
     Path((agency, portal)): Path<(String, String)>,
     Query(query): Query<ResetQuery>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
 ) -> Response {
     let (language, site, binding, set) =
@@ -1193,7 +1194,7 @@ pub struct ResetForm {
 pub async fn reset(
     State(core): State<Core>,
     Path((agency, portal)): Path<(String, String)>,
-    uri: Uri,
+    OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     Form(form): Form<ResetForm>,
 ) -> Response {

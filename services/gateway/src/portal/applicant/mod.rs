@@ -1,0 +1,95 @@
+//! The applicant portals' pages: the dashboard, the application wizard,
+//! the cases, the account, managed applicants, registration and the
+//! message centre.
+
+pub mod account;
+pub mod applicants;
+pub mod apply;
+pub mod cases;
+pub mod dashboard;
+pub mod messages;
+pub mod registration;
+pub mod status;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::core::Core;
+
+/// The applicant's pages, below `/portal/{agency}/{portal}`.
+pub fn routes() -> Router<Core> {
+    Router::new()
+        .route("/cases", get(cases::case_list))
+        .route("/cases/{case_id}", get(cases::case_page))
+        .route(
+            "/cases/{case_id}/withdraw",
+            get(cases::withdraw_page).post(cases::withdraw),
+        )
+        .route("/cases/{case_id}/resubmit", post(cases::resubmit))
+        .route("/account", get(account::account_page))
+        .route("/account/profile", post(account::update_profile))
+        .route("/account/language", post(account::update_language))
+        .route("/account/password", post(account::change_password))
+        .route(
+            "/account/sessions/{session_id}/revoke",
+            post(account::revoke_session),
+        )
+        .route(
+            "/forgot-password",
+            get(account::forgot_form).post(account::forgot),
+        )
+        .route(
+            "/reset-password",
+            get(account::reset_form).post(account::reset),
+        )
+        .route("/applicants", get(applicants::list))
+        .route(
+            "/applicants/new",
+            get(applicants::new_form).post(applicants::create),
+        )
+        .route(
+            "/applicants/{applicant_id}/edit",
+            get(applicants::edit_form).post(applicants::update),
+        )
+        .route(
+            "/applicants/{applicant_id}/remove",
+            get(applicants::remove_page).post(applicants::remove),
+        )
+        .route(
+            "/register",
+            get(registration::register_form).post(registration::register),
+        )
+        .route(
+            "/activate",
+            get(registration::activate_form).post(registration::activate),
+        )
+        .route("/messages", get(messages::list))
+        .route("/messages/read-all", post(messages::read_all))
+        .route("/messages/{message_id}", get(messages::message_page))
+        .route("/apply", get(apply::types_page))
+        .route(
+            "/apply/{application_type}",
+            get(apply::start_page).post(apply::start),
+        )
+        .route(
+            "/cases/{case_id}/form",
+            get(apply::form_page).post(apply::save_form),
+        )
+        .route("/cases/{case_id}/documents", get(apply::documents_page))
+        .route(
+            "/cases/{case_id}/documents/{document_id}/delete",
+            post(apply::delete_document),
+        )
+        .route("/cases/{case_id}/check", get(apply::check_page))
+        .route("/cases/{case_id}/submit", post(apply::submit))
+        .route("/cases/{case_id}/receipt", get(apply::receipt_page))
+}
+
+/// The upload of a document's file, below `/portal/{agency}/{portal}`:
+/// its own body limit, so it is routed apart.
+pub fn upload_routes() -> Router<Core> {
+    Router::new().route(
+        "/cases/{case_id}/documents/{requirement}",
+        post(apply::upload),
+    )
+}
