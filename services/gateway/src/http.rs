@@ -13,13 +13,14 @@ use crate::portal;
 
 pub fn router(core: Core, edge_state: Edge) -> anyhow::Result<Router> {
     let api = api::router(Api::new(core.clone())?)?;
-    let fallback_core = core.clone();
+    let core_for_language = core.clone();
     Ok(api
         .merge(portal::router(core))
-        .fallback(move |uri: Uri, headers: HeaderMap| {
-            let core = fallback_core.clone();
-            async move { not_found(&core, &uri, &headers) }
-        })
+        .fallback(|uri: Uri, headers: HeaderMap| async move { not_found(&uri, &headers) })
+        .layer(axum::middleware::from_fn_with_state(
+            core_for_language,
+            portal::remember_language,
+        ))
         .layer(axum::middleware::from_fn_with_state(
             edge_state,
             edge::client_and_rate_limit,
@@ -29,9 +30,9 @@ pub fn router(core: Core, edge_state: Edge) -> anyhow::Result<Router> {
 }
 
 /// Portal paths get the portal's localized page; anything else a problem.
-fn not_found(core: &Core, uri: &Uri, headers: &HeaderMap) -> Response {
+fn not_found(uri: &Uri, headers: &HeaderMap) -> Response {
     if portal::owns(uri.path()) {
-        portal::not_found_page(core, uri, headers)
+        portal::not_found_page(uri, headers)
     } else {
         ApiError::NotFound.into_response()
     }

@@ -108,7 +108,7 @@ pub async fn front_door(State(core): State<Core>, uri: Uri, headers: HeaderMap) 
         Ok(answer) => answer.into_inner().agencies,
         Err(status) => {
             tracing::warn!(code = ?status.code(), "the agencies could not be listed");
-            return unavailable(&core, language, &uri, None);
+            return unavailable(language, &uri, None);
         }
     };
     let mut agencies = Vec::with_capacity(codes.len());
@@ -116,7 +116,7 @@ pub async fn front_door(State(core): State<Core>, uri: Uri, headers: HeaderMap) 
         match core.catalogs.current(code).await {
             Ok(catalog) => agencies.push(listed(code, &catalog)),
             Err(CatalogError::NotFound) => {}
-            Err(CatalogError::Unavailable) => return unavailable(&core, language, &uri, None),
+            Err(CatalogError::Unavailable) => return unavailable(language, &uri, None),
         }
     }
     let lang = language.lang;
@@ -158,7 +158,6 @@ pub async fn front_door(State(core): State<Core>, uri: Uri, headers: HeaderMap) 
         title: text.title,
     };
     page(
-        &core,
         language,
         StatusCode::OK,
         view::layout(&frame, html! {}, content),

@@ -29,7 +29,7 @@ pub use shell::i18n;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::extract::{Query, State};
+use axum::extract::Query;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
@@ -99,12 +99,11 @@ pub fn owns(path: &str) -> bool {
     path == "/portal" || path.starts_with("/portal/")
 }
 
-pub use shell::page::not_found_page;
+pub use shell::page::{not_found_page, remember_language};
 
 /// Identity's emailed links (`{public_base_url}/activate?agency=…&portal=…&token=…`
 /// and the same for `/reset-password`) to the portal's own page.
 async fn emailed_link(
-    State(core): State<Core>,
     uri: axum::http::Uri,
     headers: axum::http::HeaderMap,
     Query(query): Query<std::collections::HashMap<String, String>>,
@@ -119,7 +118,7 @@ async fn emailed_link(
             .bytes()
             .all(|byte| byte.is_ascii_alphanumeric() || byte == b'-' || byte == b'_')
     {
-        return not_found_page(&core, &uri, &headers);
+        return not_found_page(&uri, &headers);
     }
     let page = uri.path().trim_start_matches('/');
     Redirect::to(&format!("/portal/{agency}/{portal}/{page}?token={token}")).into_response()
@@ -164,3 +163,5 @@ fn static_asset(
     )
         .into_response()
 }
+
+crate::portal::shell::request::csrf_token_field!(TokenForm);

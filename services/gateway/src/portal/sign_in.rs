@@ -18,9 +18,14 @@ use crate::core::credentials::{Credentials, cookie};
 use crate::core::csrf::{CSRF_FORM_FIELD, new_anonymous_binding};
 use crate::core::problem::ApiError;
 use crate::core::rate_limit::{Bucket, Verdict};
+use crate::portal::shell::error::PortalError;
 use crate::portal::shell::i18n::Lang;
+use crate::portal::shell::request::{SitePath, place};
+use crate::portal::shell::site::Lookup;
 use crate::portal::shell::site::{self, Site};
 use crate::portal::shell::view::{self, FormError, Frame};
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
 
 use crate::portal::shell::page::{
     Language, forbidden, lang_suffix, lookup_failed, page, to_login, unavailable,
@@ -87,36 +92,47 @@ fn anonymous_binding(core: &Core, headers: &HeaderMap) -> (String, Option<Header
 /// (with the cookie to set when it has none yet).
 pub(crate) type Anonymous = (Language, Site, String, Option<HeaderValue>);
 
-/// The portal of a pre-login page and the browser's anonymous binding, or
-/// the page that says the portal cannot be shown.
-pub(crate) async fn anonymous(
-    core: &Core,
-    agency: &str,
-    portal: &str,
-    uri: &Uri,
-    headers: &HeaderMap,
-) -> Result<Anonymous, Response> {
-    let language = Language::of(uri, headers);
-    match site::find(core, agency, portal).await {
-        Ok(site) => Ok(bound(core, language, site, headers)),
-        Err(lookup) => Err(lookup_failed(core, language, uri, lookup)),
+/// A visitor of an applicant portal's pre-login page (registration,
+/// activation, a forgotten password), or the page that says the portal
+/// cannot be shown.
+pub(crate) struct Guest(pub(crate) Anonymous);
+
+/// As [`Guest`], on an applicant portal or the agency's staff portal: for
+/// the pages staff reach from an emailed link too (setting the password of
+/// an invitation or a reset).
+pub(crate) struct AnyGuest(pub(crate) Anonymous);
+
+impl FromRequestParts<Core> for Guest {
+    type Rejection = PortalError;
+
+    async fn from_request_parts(parts: &mut Parts, core: &Core) -> Result<Self, PortalError> {
+        let (uri, path) = place(parts, core).await;
+        let language = Language::of(&uri, &parts.headers);
+        let found = match path {
+            Some(SitePath { agency, portal }) => site::find(core, &agency, &portal).await,
+            None => Err(Lookup::NotFound),
+        };
+        let site = found.map_err(|lookup| PortalError::lookup(lookup, language, &uri))?;
+        Ok(Guest(bound(core, language, site, &parts.headers)))
     }
 }
 
-/// As [`anonymous`], on an applicant portal or the agency's staff portal:
-/// for the pages staff reach from an emailed link too (setting the password
-/// of an invitation or a reset).
-pub(crate) async fn anonymous_or_staff(
-    core: &Core,
-    agency: &str,
-    portal: &str,
-    uri: &Uri,
-    headers: &HeaderMap,
-) -> Result<Anonymous, Response> {
-    let language = Language::of(uri, headers);
-    match crate::portal::staff::find_any(core, agency, portal).await {
-        Ok((site, _)) => Ok(bound(core, language, site, headers)),
-        Err(lookup) => Err(lookup_failed(core, language, uri, lookup)),
+impl FromRequestParts<Core> for AnyGuest {
+    type Rejection = PortalError;
+
+    async fn from_request_parts(parts: &mut Parts, core: &Core) -> Result<Self, PortalError> {
+        let (uri, path) = place(parts, core).await;
+        let language = Language::of(&uri, &parts.headers);
+        let found = match path {
+            Some(SitePath { agency, portal }) => {
+                crate::portal::staff::find_any(core, &agency, &portal)
+                    .await
+                    .map(|(site, _)| site)
+            }
+            None => Err(Lookup::NotFound),
+        };
+        let site = found.map_err(|lookup| PortalError::lookup(lookup, language, &uri))?;
+        Ok(AnyGuest(bound(core, language, site, &parts.headers)))
     }
 }
 
@@ -145,7 +161,7 @@ struct LoginPage<'a> {
     staff: bool,
 }
 
-fn render_login(core: &Core, status: StatusCode, login: LoginPage<'_>) -> Response {
+fn render_login(status: StatusCode, login: LoginPage<'_>) -> Response {
     let lang = login.language.lang;
     let messages = lang.messages();
     let account_label = if login.site.login_with == "document_number" {
@@ -205,7 +221,6 @@ fn render_login(core: &Core, status: StatusCode, login: LoginPage<'_>) -> Respon
         title: messages.sign_in,
     };
     page(
-        core,
         login.language,
         status,
         view::layout(&frame, html! {}, content),
@@ -222,7 +237,7 @@ pub async fn login_form(
     let language = Language::of(&uri, &headers);
     let (site, staff) = match crate::portal::staff::find_any(&core, &agency, &portal).await {
         Ok(found) => found,
-        Err(lookup) => return lookup_failed(&core, language, &uri, lookup),
+        Err(lookup) => return lookup_failed(language, &uri, lookup),
     };
     if let Some(landing) = signed_in_landing(&core, &site, staff, &headers).await {
         return Redirect::to(&format!(
@@ -236,13 +251,12 @@ pub async fn login_form(
     let captcha = if site.captcha {
         match new_captcha(&core, &site, "").await {
             Ok(captcha) => Some(captcha),
-            Err(_) => return unavailable(&core, language, &uri, Some(&site)),
+            Err(_) => return unavailable(language, &uri, Some(&site)),
         }
     } else {
         None
     };
     let mut response = render_login(
-        &core,
         StatusCode::OK,
         LoginPage {
             site: &site,
@@ -358,23 +372,22 @@ pub async fn login(
     let messages = lang.messages();
     let (site, staff) = match crate::portal::staff::find_any(&core, &agency, &portal).await {
         Ok(found) => found,
-        Err(lookup) => return lookup_failed(&core, language, &uri, lookup),
+        Err(lookup) => return lookup_failed(language, &uri, lookup),
     };
     if !core.anonymous_form_allowed(&headers, &form.csrf_token) {
-        return forbidden(&core, language, &uri, Some(&site));
+        return forbidden(language, &uri, Some(&site));
     }
     let binding = cookie(&headers, core.cookies.anonymous_cookie_name()).unwrap_or_default();
     let again = async |status: StatusCode, errors: Vec<FormError>| {
         let captcha = if site.captcha {
             match new_captcha(&core, &site, &form.pre_session).await {
                 Ok(captcha) => Some(captcha),
-                Err(_) => return unavailable(&core, language, &uri, Some(&site)),
+                Err(_) => return unavailable(language, &uri, Some(&site)),
             }
         } else {
             None
         };
         render_login(
-            &core,
             status,
             LoginPage {
                 site: &site,
@@ -479,7 +492,7 @@ pub async fn login(
         .absolute_expires_at
         .map_or(0, |at| at.seconds - chrono::Utc::now().timestamp());
     let Some(set_session) = core.cookies.set_session(&signed_in.session_token, max_age) else {
-        return unavailable(&core, language, &uri, Some(&site));
+        return unavailable(language, &uri, Some(&site));
     };
     // Staff land on their first page (the authenticator's enrolment, the
     // review queue, the administration), applicants on their dashboard.
@@ -521,7 +534,7 @@ pub async fn logout(
     let language = Language::of(&uri, &headers);
     let site = match crate::portal::staff::find_any(&core, &agency, &portal).await {
         Ok((site, _)) => site,
-        Err(lookup) => return lookup_failed(&core, language, &uri, lookup),
+        Err(lookup) => return lookup_failed(language, &uri, lookup),
     };
     if !core.credentials(&headers).is_cookie() {
         return to_login(&site, &uri);
@@ -531,7 +544,7 @@ pub async fn logout(
         .await
     {
         Ok(caller) => caller,
-        Err(ApiError::Forbidden(_)) => return forbidden(&core, language, &uri, Some(&site)),
+        Err(ApiError::Forbidden(_)) => return forbidden(language, &uri, Some(&site)),
         Err(_) => {
             let mut response = to_login(&site, &uri);
             response

@@ -20,14 +20,15 @@ use serde::Deserialize;
 
 use crate::core::Core;
 use crate::core::csrf::CSRF_FORM_FIELD;
-use crate::portal::applicant::cases::{Visit, enter, enter_form, layout, when};
+use crate::portal::applicant::cases::when;
+use crate::portal::applicant::visit::{Posted, Visit, layout};
 use crate::portal::shell::i18n::{Lang, Text};
 use crate::portal::shell::page::{
-    Language, forbidden, lang_suffix, lookup_failed, page, to_login, unavailable,
+    Language, forbidden, lang_suffix, lookup_failed, page, unavailable,
 };
 use crate::portal::shell::site::{self, Site};
 use crate::portal::shell::view::{self, FormError, Frame};
-use crate::portal::sign_in::{anonymous, anonymous_or_staff, with_cookie};
+use crate::portal::sign_in::{AnyGuest, Guest, with_cookie};
 
 /// The texts of these pages, one struct per language (a missing
 /// translation does not compile).
@@ -336,14 +337,6 @@ async fn profile_and_sessions(
     Ok((profile, sessions))
 }
 
-fn identity_refused(core: &Core, visit: &Visit, uri: &Uri, status: &tonic::Status) -> Response {
-    if status.code() == tonic::Code::Unauthenticated {
-        return to_login(&visit.site, uri);
-    }
-    tracing::warn!(code = ?status.code(), "identity did not answer the portal");
-    unavailable(core, visit.language, uri, Some(&visit.site))
-}
-
 fn profile_label(site: &Site, lang: Lang, code: &str) -> String {
     site.registration_label(code)
         .map(|label| label.get(lang).to_owned())
@@ -467,7 +460,7 @@ async fn render_account(
 ) -> Response {
     let (profile, sessions) = match profile_and_sessions(core, visit).await {
         Ok(found) => found,
-        Err(status) => return identity_refused(core, visit, uri, &status),
+        Err(status) => return visit.refused(&status).into_response(),
     };
     let lang = visit.language.lang;
     let texts = texts(lang);
@@ -599,14 +592,9 @@ async fn render_account(
 /// The account page: profile, password change, sessions.
 pub async fn account_page(
     State(core): State<Core>,
-    Path((agency, portal)): Path<(String, String)>,
+    visit: Visit,
     OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
 ) -> Response {
-    let visit = match enter(&core, &agency, &portal, &uri, &headers).await {
-        Ok(visit) => visit,
-        Err(response) => return response,
-    };
     render_account(
         &core,
         &visit,
@@ -631,15 +619,9 @@ pub struct ChangePasswordForm {
 /// account, so the answer clears the cookie and offers the sign-in.
 pub async fn change_password(
     State(core): State<Core>,
-    Path((agency, portal)): Path<(String, String)>,
     OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    Form(form): Form<ChangePasswordForm>,
+    Posted(visit, form): Posted<ChangePasswordForm>,
 ) -> Response {
-    let visit = match enter_form(&core, &agency, &portal, &uri, &headers, &form.csrf_token).await {
-        Ok(visit) => visit,
-        Err(response) => return response,
-    };
     let account_uri = account_uri(&visit, &uri);
     let lang = visit.language.lang;
     let errors = missing_passwords(
@@ -685,7 +667,7 @@ pub async fn change_password(
             )
             .await;
         }
-        Err(status) => return identity_refused(&core, &visit, &uri, &status),
+        Err(status) => return visit.refused(&status).into_response(),
     }
     core.forget_session(&visit.caller, true);
     let texts = texts(lang);
@@ -701,7 +683,6 @@ pub async fn change_password(
         p { a.button.primary href=(login) { (texts.sign_in_again) } }
     };
     let mut response = page(
-        &core,
         visit.language,
         StatusCode::OK,
         view::layout(&frame, html! {}, content),
@@ -717,16 +698,10 @@ pub async fn change_password(
 /// errors and the typed values.
 pub async fn update_profile(
     State(core): State<Core>,
-    Path((agency, portal)): Path<(String, String)>,
     OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    Form(mut form): Form<HashMap<String, String>>,
+    Posted(visit, mut form): Posted<HashMap<String, String>>,
 ) -> Response {
-    let token = form.remove(CSRF_FORM_FIELD).unwrap_or_default();
-    let visit = match enter_form(&core, &agency, &portal, &uri, &headers, &token).await {
-        Ok(visit) => visit,
-        Err(response) => return response,
-    };
+    form.remove(CSRF_FORM_FIELD);
     let account_uri = account_uri(&visit, &uri);
     let lang = visit.language.lang;
     let editable: Vec<String> = visit
@@ -750,7 +725,7 @@ pub async fn update_profile(
         .await
     {
         Ok(profile) => profile.into_inner(),
-        Err(status) => return identity_refused(&core, &visit, &uri, &status),
+        Err(status) => return visit.refused(&status).into_response(),
     };
     let answer = core
         .upstreams
@@ -799,7 +774,7 @@ pub async fn update_profile(
                 ..ProfileEdit::default()
             }
         }
-        Err(status) => return identity_refused(&core, &visit, &uri, &status),
+        Err(status) => return visit.refused(&status).into_response(),
     };
     let status = if edit.saved {
         StatusCode::OK
@@ -827,15 +802,9 @@ pub struct LanguageForm {
 /// Sets the language the account's messages are written in.
 pub async fn update_language(
     State(core): State<Core>,
-    Path((agency, portal)): Path<(String, String)>,
     OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    Form(form): Form<LanguageForm>,
+    Posted(visit, form): Posted<LanguageForm>,
 ) -> Response {
-    let visit = match enter_form(&core, &agency, &portal, &uri, &headers, &form.csrf_token).await {
-        Ok(visit) => visit,
-        Err(response) => return response,
-    };
     let account_uri = account_uri(&visit, &uri);
     let Some(chosen) = Lang::from_tag(&form.language) else {
         let errors = [FormError {
@@ -864,7 +833,7 @@ pub async fn update_language(
         ))
         .await;
     if let Err(status) = answer {
-        return identity_refused(&core, &visit, &uri, &status);
+        return visit.refused(&status).into_response();
     }
     let edit = ProfileEdit {
         language_saved: true,
@@ -876,15 +845,10 @@ pub async fn update_language(
 /// Ends one of the account's sessions, then back to the account page.
 pub async fn revoke_session(
     State(core): State<Core>,
-    Path((agency, portal, session_id)): Path<(String, String, String)>,
+    Path((_, _, session_id)): Path<(String, String, String)>,
     OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    Form(form): Form<TokenForm>,
+    Posted(visit, _form): Posted<TokenForm>,
 ) -> Response {
-    let visit = match enter_form(&core, &agency, &portal, &uri, &headers, &form.csrf_token).await {
-        Ok(visit) => visit,
-        Err(response) => return response,
-    };
     let answer = core
         .upstreams
         .identity()
@@ -903,9 +867,9 @@ pub async fn revoke_session(
                     | tonic::Code::PermissionDenied
             ) =>
         {
-            return lookup_failed(&core, visit.language, &uri, site::Lookup::NotFound);
+            return lookup_failed(visit.language, &uri, site::Lookup::NotFound);
         }
-        Err(status) => return identity_refused(&core, &visit, &uri, &status),
+        Err(status) => return visit.refused(&status).into_response(),
     }
     Redirect::to(&format!(
         "{}account{}",
@@ -918,7 +882,6 @@ pub async fn revoke_session(
 // ------------------------------------------------------ forgot and reset
 
 fn anonymous_page(
-    core: &Core,
     language: Language,
     site: &Site,
     uri: &Uri,
@@ -932,12 +895,7 @@ fn anonymous_page(
         site: Some(site),
         title,
     };
-    page(
-        core,
-        language,
-        status,
-        view::layout(&frame, html! {}, content),
-    )
+    page(language, status, view::layout(&frame, html! {}, content))
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -969,29 +927,15 @@ fn render_forgot(
         }
         p { a href=(format!("{}login{}", site.base_path(), lang_suffix(uri))) { (texts.back_to_sign_in) } }
     };
-    anonymous_page(
-        core,
-        language,
-        site,
-        uri,
-        status,
-        texts.forgot_password,
-        content,
-    )
+    anonymous_page(language, site, uri, status, texts.forgot_password, content)
 }
 
 /// The "forgot password" form.
 pub async fn forgot_form(
     State(core): State<Core>,
-    Path((agency, portal)): Path<(String, String)>,
+    Guest((language, site, binding, set)): Guest,
     OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
 ) -> Response {
-    let (language, site, binding, set) =
-        match anonymous(&core, &agency, &portal, &uri, &headers).await {
-            Ok(found) => found,
-            Err(response) => return response,
-        };
     with_cookie(
         render_forgot(
             &core,
@@ -1018,18 +962,14 @@ pub struct ForgotForm {
 /// the account exists (identity answers alike, in the same time).
 pub async fn forgot(
     State(core): State<Core>,
-    Path((agency, portal)): Path<(String, String)>,
+    Guest((language, site, binding, set)): Guest,
+    Path((_agency, _portal)): Path<(String, String)>,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     Form(form): Form<ForgotForm>,
 ) -> Response {
-    let (language, site, binding, set) =
-        match anonymous(&core, &agency, &portal, &uri, &headers).await {
-            Ok(found) => found,
-            Err(response) => return response,
-        };
     if !core.anonymous_form_allowed(&headers, &form.csrf_token) {
-        return forbidden(&core, language, &uri, Some(&site));
+        return forbidden(language, &uri, Some(&site));
     }
     let lang = language.lang;
     if form.login_name.trim().is_empty() {
@@ -1070,7 +1010,7 @@ pub async fn forgot(
         Err(status) if status.code() == tonic::Code::InvalidArgument => {}
         Err(status) => {
             tracing::warn!(code = ?status.code(), "identity did not take the reset request");
-            return unavailable(&core, language, &uri, Some(&site));
+            return unavailable(language, &uri, Some(&site));
         }
     }
     let texts = texts(lang);
@@ -1080,7 +1020,6 @@ pub async fn forgot(
     };
     with_cookie(
         anonymous_page(
-            &core,
             language,
             &site,
             &uri,
@@ -1121,25 +1060,16 @@ fn render_reset(
             div.actions { button.primary type="submit" { (texts.set_password) } }
         }
     };
-    anonymous_page(
-        core,
-        language,
-        site,
-        uri,
-        status,
-        texts.reset_title,
-        content,
-    )
+    anonymous_page(language, site, uri, status, texts.reset_title, content)
 }
 
-fn reset_link_invalid(core: &Core, language: Language, site: &Site, uri: &Uri) -> Response {
+fn reset_link_invalid(language: Language, site: &Site, uri: &Uri) -> Response {
     let texts = texts(language.lang);
     let content = html! {
         p { (texts.reset_link_invalid) }
         p { a href=(format!("{}forgot-password{}", site.base_path(), lang_suffix(uri))) { (texts.forgot_password) } }
     };
     anonymous_page(
-        core,
         language,
         site,
         uri,
@@ -1152,18 +1082,12 @@ fn reset_link_invalid(core: &Core, language: Language, site: &Site, uri: &Uri) -
 /// The page of the emailed link: the new password, twice.
 pub async fn reset_form(
     State(core): State<Core>,
-    Path((agency, portal)): Path<(String, String)>,
+    AnyGuest((language, site, binding, set)): AnyGuest,
     Query(query): Query<ResetQuery>,
     OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
 ) -> Response {
-    let (language, site, binding, set) =
-        match anonymous_or_staff(&core, &agency, &portal, &uri, &headers).await {
-            Ok(found) => found,
-            Err(response) => return response,
-        };
     if query.token.is_empty() || query.token.len() > 256 {
-        return with_cookie(reset_link_invalid(&core, language, &site, &uri), set);
+        return with_cookie(reset_link_invalid(language, &site, &uri), set);
     }
     with_cookie(
         render_reset(
@@ -1193,18 +1117,13 @@ pub struct ResetForm {
 /// sign-in.
 pub async fn reset(
     State(core): State<Core>,
-    Path((agency, portal)): Path<(String, String)>,
+    AnyGuest((language, site, binding, set)): AnyGuest,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     Form(form): Form<ResetForm>,
 ) -> Response {
-    let (language, site, binding, set) =
-        match anonymous_or_staff(&core, &agency, &portal, &uri, &headers).await {
-            Ok(found) => found,
-            Err(response) => return response,
-        };
     if !core.anonymous_form_allowed(&headers, &form.csrf_token) {
-        return forbidden(&core, language, &uri, Some(&site));
+        return forbidden(language, &uri, Some(&site));
     }
     let lang = language.lang;
     let again = |errors: &[FormError]| {
@@ -1251,11 +1170,13 @@ pub async fn reset(
             again(&password_errors(&status, lang))
         }
         Err(status) if status.code() == tonic::Code::FailedPrecondition => {
-            with_cookie(reset_link_invalid(&core, language, &site, &uri), set)
+            with_cookie(reset_link_invalid(language, &site, &uri), set)
         }
         Err(status) => {
             tracing::warn!(code = ?status.code(), "identity did not reset the password");
-            unavailable(&core, language, &uri, Some(&site))
+            unavailable(language, &uri, Some(&site))
         }
     }
 }
+
+crate::portal::shell::request::csrf_token_field!(ChangePasswordForm, LanguageForm);

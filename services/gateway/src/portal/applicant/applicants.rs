@@ -5,10 +5,9 @@
 
 use std::collections::HashMap;
 
-use axum::Form;
 use axum::extract::OriginalUri;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use laissez_proto::identity::v1::{
     Applicant, CreateApplicantRequest, DeleteApplicantRequest, GetApplicantRequest,
@@ -18,10 +17,10 @@ use maud::{Markup, html};
 
 use crate::core::Core;
 use crate::core::csrf::CSRF_FORM_FIELD;
-use crate::portal::applicant::cases::{Visit, enter, enter_form, layout};
+use crate::portal::applicant::visit::{Posted, Visit, layout};
 use crate::portal::shell::i18n::Lang;
-use crate::portal::shell::page::{lang_suffix, lookup_failed, to_login, unavailable};
-use crate::portal::shell::site::{Lookup, Site};
+use crate::portal::shell::page::lang_suffix;
+use crate::portal::shell::site::Site;
 
 pub struct Texts {
     pub applicants: &'static str,
@@ -259,19 +258,6 @@ fn summary(lang: Lang, problems: &[Problem]) -> Markup {
     }
 }
 
-fn refused(core: &Core, visit: &Visit, uri: &Uri, status: &tonic::Status) -> Response {
-    match status.code() {
-        tonic::Code::NotFound | tonic::Code::InvalidArgument | tonic::Code::PermissionDenied => {
-            lookup_failed(core, visit.language, uri, Lookup::NotFound)
-        }
-        tonic::Code::Unauthenticated => to_login(&visit.site, uri),
-        code => {
-            tracing::warn!(?code, "identity did not answer the portal");
-            unavailable(core, visit.language, uri, Some(&visit.site))
-        }
-    }
-}
-
 fn list_path(site: &Site, uri: &Uri) -> String {
     format!("{}applicants{}", site.base_path(), lang_suffix(uri))
 }
@@ -279,14 +265,9 @@ fn list_path(site: &Site, uri: &Uri) -> String {
 /// The list.
 pub async fn list(
     State(core): State<Core>,
-    Path((agency, portal)): Path<(String, String)>,
+    visit: Visit,
     OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
 ) -> Response {
-    let visit = match enter(&core, &agency, &portal, &uri, &headers).await {
-        Ok(visit) => visit,
-        Err(response) => return response,
-    };
     let answer = core
         .upstreams
         .identity()
@@ -297,7 +278,7 @@ pub async fn list(
         .await;
     let applicants = match answer {
         Ok(answer) => answer.into_inner().applicants,
-        Err(status) => return refused(&core, &visit, &uri, &status),
+        Err(status) => return visit.refused(&status).into_response(),
     };
     let lang = visit.language.lang;
     let texts = texts(lang);
@@ -503,14 +484,9 @@ fn render_form(
 /// The empty "add" form.
 pub async fn new_form(
     State(core): State<Core>,
-    Path((agency, portal)): Path<(String, String)>,
+    visit: Visit,
     OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
 ) -> Response {
-    let visit = match enter(&core, &agency, &portal, &uri, &headers).await {
-        Ok(visit) => visit,
-        Err(response) => return response,
-    };
     let title = texts(visit.language.lang).add;
     render_form(
         &core,
@@ -526,16 +502,9 @@ pub async fn new_form(
 /// Adds an applicant; the list, or the form again with the errors.
 pub async fn create(
     State(core): State<Core>,
-    Path((agency, portal)): Path<(String, String)>,
     OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    Form(form): Form<HashMap<String, String>>,
+    Posted(visit, form): Posted<HashMap<String, String>>,
 ) -> Response {
-    let token = form.get(CSRF_FORM_FIELD).map(String::as_str).unwrap_or("");
-    let visit = match enter_form(&core, &agency, &portal, &uri, &headers, token).await {
-        Ok(visit) => visit,
-        Err(response) => return response,
-    };
     let applicant = applicant_from(&form, String::new());
     let answer = core
         .upstreams
@@ -568,7 +537,7 @@ pub async fn create(
                 &problems_of(&status, lang),
             )
         }
-        Err(status) => refused(&core, &visit, &uri, &status),
+        Err(status) => visit.refused(&status).into_response(),
     }
 }
 
@@ -593,17 +562,13 @@ async fn get_applicant(
 /// The "edit" form with the applicant's details (unmasked: their own).
 pub async fn edit_form(
     State(core): State<Core>,
-    Path((agency, portal, applicant_id)): Path<(String, String, String)>,
+    visit: Visit,
+    Path((_, _, applicant_id)): Path<(String, String, String)>,
     OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
 ) -> Response {
-    let visit = match enter(&core, &agency, &portal, &uri, &headers).await {
-        Ok(visit) => visit,
-        Err(response) => return response,
-    };
     let applicant = match get_applicant(&core, &visit, &applicant_id).await {
         Ok(applicant) => applicant,
-        Err(status) => return refused(&core, &visit, &uri, &status),
+        Err(status) => return visit.refused(&status).into_response(),
     };
     let title = texts(visit.language.lang).edit;
     render_form(&core, &visit, &uri, StatusCode::OK, title, &applicant, &[])
@@ -612,16 +577,10 @@ pub async fn edit_form(
 /// Saves an applicant's changes.
 pub async fn update(
     State(core): State<Core>,
-    Path((agency, portal, applicant_id)): Path<(String, String, String)>,
+    Path((_, _, applicant_id)): Path<(String, String, String)>,
     OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    Form(form): Form<HashMap<String, String>>,
+    Posted(visit, form): Posted<HashMap<String, String>>,
 ) -> Response {
-    let token = form.get(CSRF_FORM_FIELD).map(String::as_str).unwrap_or("");
-    let visit = match enter_form(&core, &agency, &portal, &uri, &headers, token).await {
-        Ok(visit) => visit,
-        Err(response) => return response,
-    };
     let applicant = applicant_from(&form, applicant_id);
     let answer = core
         .upstreams
@@ -650,24 +609,20 @@ pub async fn update(
                 &problems_of(&status, lang),
             )
         }
-        Err(status) => refused(&core, &visit, &uri, &status),
+        Err(status) => visit.refused(&status).into_response(),
     }
 }
 
 /// The confirmation before removing.
 pub async fn remove_page(
     State(core): State<Core>,
-    Path((agency, portal, applicant_id)): Path<(String, String, String)>,
+    visit: Visit,
+    Path((_, _, applicant_id)): Path<(String, String, String)>,
     OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
 ) -> Response {
-    let visit = match enter(&core, &agency, &portal, &uri, &headers).await {
-        Ok(visit) => visit,
-        Err(response) => return response,
-    };
     let applicant = match get_applicant(&core, &visit, &applicant_id).await {
         Ok(applicant) => applicant,
-        Err(status) => return refused(&core, &visit, &uri, &status),
+        Err(status) => return visit.refused(&status).into_response(),
     };
     let lang = visit.language.lang;
     let texts = texts(lang);
@@ -701,16 +656,10 @@ pub async fn remove_page(
 /// Removes the applicant, then the list.
 pub async fn remove(
     State(core): State<Core>,
-    Path((agency, portal, applicant_id)): Path<(String, String, String)>,
+    Path((_, _, applicant_id)): Path<(String, String, String)>,
     OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    Form(form): Form<HashMap<String, String>>,
+    Posted(visit, _form): Posted<HashMap<String, String>>,
 ) -> Response {
-    let token = form.get(CSRF_FORM_FIELD).map(String::as_str).unwrap_or("");
-    let visit = match enter_form(&core, &agency, &portal, &uri, &headers, token).await {
-        Ok(visit) => visit,
-        Err(response) => return response,
-    };
     let answer = core
         .upstreams
         .identity()
@@ -721,6 +670,6 @@ pub async fn remove(
         .await;
     match answer {
         Ok(_) => Redirect::to(&list_path(&visit.site, &uri)).into_response(),
-        Err(status) => refused(&core, &visit, &uri, &status),
+        Err(status) => visit.refused(&status).into_response(),
     }
 }

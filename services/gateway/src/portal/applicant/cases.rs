@@ -5,11 +5,10 @@
 //! A case of another account or agency reads exactly like a missing one:
 //! intake scopes every read to the caller and answers `NotFound`.
 
-use axum::Form;
 use axum::extract::OriginalUri;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
-use axum::response::Response;
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
 use chrono::{NaiveDate, NaiveTime};
 use laissez_proto::common::v1::PageRequest;
 use laissez_proto::intake::v1::{
@@ -21,111 +20,16 @@ use serde::Deserialize;
 
 use crate::core::csrf::CSRF_FORM_FIELD;
 use crate::core::{Caller, Core};
-use crate::portal::applicant::dashboard::{applicant_of, signed_in_header};
+use crate::portal::applicant::visit::{PostedCase, Visit, layout};
 use crate::portal::shell::i18n::{self, Lang};
-use crate::portal::shell::page::{
-    Language, forbidden, lang_suffix, lookup_failed, page, to_login, unavailable,
-};
-use crate::portal::shell::site::{self, Lookup, Site};
-use crate::portal::shell::view::{self, FormError, Frame};
+use crate::portal::shell::page::lang_suffix;
+use crate::portal::shell::site::Site;
+use crate::portal::shell::view::{self, FormError};
 
 /// Cases per page of the progress query.
 const PAGE_SIZE: u32 = 10;
 /// The longest reply to a return the portal passes on.
 const MAX_REPLY_CHARS: usize = 2000;
-
-/// A signed-in page's applicant, portal and language.
-pub(crate) struct Visit {
-    pub(crate) language: Language,
-    pub(crate) site: Site,
-    pub(crate) caller: Caller,
-    /// Unread messages, for the header (`None` when notify did not say).
-    pub(crate) unread: Option<u64>,
-}
-
-/// The portal and its signed-in applicant, or the answer to give instead
-/// (404, unavailable, or the sign-in).
-pub(crate) async fn enter(
-    core: &Core,
-    agency: &str,
-    portal: &str,
-    uri: &Uri,
-    headers: &HeaderMap,
-) -> Result<Visit, Response> {
-    let language = Language::of(uri, headers);
-    let site = match site::find(core, agency, portal).await {
-        Ok(site) => site,
-        Err(lookup) => return Err(lookup_failed(core, language, uri, lookup)),
-    };
-    let Some(caller) = applicant_of(core, &site, headers).await else {
-        return Err(to_login(&site, uri));
-    };
-    let unread = crate::portal::applicant::messages::unread_count(core, &caller).await;
-    Ok(Visit {
-        language,
-        site,
-        caller,
-        unread,
-    })
-}
-
-/// A signed-in form: the visit, after the CSRF check of the form's token,
-/// or the page that refuses it.
-pub(crate) async fn enter_form(
-    core: &Core,
-    agency: &str,
-    portal: &str,
-    uri: &Uri,
-    headers: &HeaderMap,
-    csrf_token: &str,
-) -> Result<Visit, Response> {
-    let visit = enter(core, agency, portal, uri, headers).await?;
-    if core
-        .check_csrf(
-            &visit.caller.credentials,
-            &Method::POST,
-            headers,
-            Some(csrf_token),
-        )
-        .is_err()
-    {
-        return Err(forbidden(core, visit.language, uri, Some(&visit.site)));
-    }
-    Ok(visit)
-}
-
-/// A signed-in form sent about one case: the visit (after the CSRF check
-/// of the form's token) and the case, or the page that refuses it.
-pub(crate) async fn enter_case_form(
-    core: &Core,
-    agency: &str,
-    portal: &str,
-    case_id: &str,
-    uri: &Uri,
-    headers: &HeaderMap,
-    csrf_token: &str,
-) -> Result<(Visit, Case), Response> {
-    let visit = enter_form(core, agency, portal, uri, headers, csrf_token).await?;
-    match get_case(core, &visit.caller, case_id).await {
-        Ok(case) => Ok((visit, case)),
-        Err(status) => Err(refused(core, &visit, uri, &status)),
-    }
-}
-
-/// The answer to an intake refusal: a missing (or someone else's) case is
-/// the plain 404 page, a lost session the sign-in, the rest unavailable.
-pub(crate) fn refused(core: &Core, visit: &Visit, uri: &Uri, status: &tonic::Status) -> Response {
-    match status.code() {
-        tonic::Code::NotFound | tonic::Code::InvalidArgument | tonic::Code::PermissionDenied => {
-            lookup_failed(core, visit.language, uri, Lookup::NotFound)
-        }
-        tonic::Code::Unauthenticated => to_login(&visit.site, uri),
-        code => {
-            tracing::warn!(?code, "intake did not answer the portal");
-            unavailable(core, visit.language, uri, Some(&visit.site))
-        }
-    }
-}
 
 pub(crate) async fn get_case(
     core: &Core,
@@ -242,30 +146,6 @@ fn kind_name(lang: Lang, kind: &str) -> String {
     }
 }
 
-pub(crate) fn layout(
-    core: &Core,
-    visit: &Visit,
-    uri: &Uri,
-    status: StatusCode,
-    title: &str,
-    content: Markup,
-) -> Response {
-    let lang = visit.language.lang;
-    let frame = Frame {
-        lang,
-        uri,
-        site: Some(&visit.site),
-        title,
-    };
-    let header = signed_in_header(core, &visit.site, uri, &visit.caller, lang, visit.unread);
-    page(
-        core,
-        visit.language,
-        status,
-        view::layout(&frame, header, content),
-    )
-}
-
 /// The reply to a return and the button that sends the case back.
 pub(crate) fn resubmit_form(
     core: &Core,
@@ -304,17 +184,13 @@ pub(crate) fn resubmit_form(
 /// `GET /portal/{agency}/{portal}/cases/{case_id}`.
 pub async fn case_page(
     State(core): State<Core>,
-    Path((agency, portal, case_id)): Path<(String, String, String)>,
+    visit: Visit,
+    Path((_, _, case_id)): Path<(String, String, String)>,
     OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
 ) -> Response {
-    let visit = match enter(&core, &agency, &portal, &uri, &headers).await {
-        Ok(visit) => visit,
-        Err(answer) => return answer,
-    };
     match get_case(&core, &visit.caller, &case_id).await {
         Ok(case) => render_case(&core, &visit, &uri, StatusCode::OK, &case, &[], ""),
-        Err(status) => refused(&core, &visit, &uri, &status),
+        Err(status) => visit.refused(&status).into_response(),
     }
 }
 
@@ -658,14 +534,10 @@ fn page_link(path: &str, query: &CaseQuery, uri: &Uri, page: u32) -> String {
 /// `GET /portal/{agency}/{portal}/cases`: the progress query.
 pub async fn case_list(
     State(core): State<Core>,
-    Path((agency, portal)): Path<(String, String)>,
+    visit: Visit,
+    Path((_agency, _portal)): Path<(String, String)>,
     OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
 ) -> Response {
-    let visit = match enter(&core, &agency, &portal, &uri, &headers).await {
-        Ok(visit) => visit,
-        Err(answer) => return answer,
-    };
     let lang = visit.language.lang;
     let query = Query::<CaseQuery>::try_from_uri(&uri)
         .map(|Query(query)| query)
@@ -684,7 +556,7 @@ pub async fn case_list(
                     Vec::new(),
                     Some((answer.into_inner(), page)),
                 ),
-                Err(status) => return refused(&core, &visit, &uri, &status),
+                Err(status) => return visit.refused(&status).into_response(),
             }
         }
     };
@@ -857,17 +729,13 @@ fn not_withdrawn(core: &Core, visit: &Visit, uri: &Uri, case: &Case) -> Response
 /// what withdrawing means.
 pub async fn withdraw_page(
     State(core): State<Core>,
-    Path((agency, portal, case_id)): Path<(String, String, String)>,
+    visit: Visit,
+    Path((_, _, case_id)): Path<(String, String, String)>,
     OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
 ) -> Response {
-    let visit = match enter(&core, &agency, &portal, &uri, &headers).await {
-        Ok(visit) => visit,
-        Err(answer) => return answer,
-    };
     let case = match get_case(&core, &visit.caller, &case_id).await {
         Ok(case) => case,
-        Err(status) => return refused(&core, &visit, &uri, &status),
+        Err(status) => return visit.refused(&status).into_response(),
     };
     if !withdrawable(state_of(&case)) {
         return not_withdrawn(&core, &visit, &uri, &case);
@@ -879,25 +747,10 @@ pub async fn withdraw_page(
 /// box, with the session's CSRF token), then intake's `Withdraw`.
 pub async fn withdraw(
     State(core): State<Core>,
-    Path((agency, portal, case_id)): Path<(String, String, String)>,
+    Path((_, _, case_id)): Path<(String, String, String)>,
     OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    Form(form): Form<WithdrawForm>,
+    PostedCase(visit, case, form): PostedCase<WithdrawForm>,
 ) -> Response {
-    let (visit, case) = match enter_case_form(
-        &core,
-        &agency,
-        &portal,
-        &case_id,
-        &uri,
-        &headers,
-        &form.csrf_token,
-    )
-    .await
-    {
-        Ok(entered) => entered,
-        Err(answer) => return answer,
-    };
     let messages = visit.language.lang.messages();
     if form.confirm.is_none() {
         let errors = [FormError {
@@ -941,7 +794,7 @@ pub async fn withdraw(
                 .unwrap_or(case);
             not_withdrawn(&core, &visit, &uri, &now)
         }
-        Err(status) => refused(&core, &visit, &uri, &status),
+        Err(status) => visit.refused(&status).into_response(),
     }
 }
 
@@ -958,25 +811,10 @@ pub struct ResubmitForm {
 /// reply) and sends the case back to review.
 pub async fn resubmit(
     State(core): State<Core>,
-    Path((agency, portal, case_id)): Path<(String, String, String)>,
+    Path((_, _, _case_id)): Path<(String, String, String)>,
     OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    Form(form): Form<ResubmitForm>,
+    PostedCase(visit, case, form): PostedCase<ResubmitForm>,
 ) -> Response {
-    let (visit, case) = match enter_case_form(
-        &core,
-        &agency,
-        &portal,
-        &case_id,
-        &uri,
-        &headers,
-        &form.csrf_token,
-    )
-    .await
-    {
-        Ok(entered) => entered,
-        Err(answer) => return answer,
-    };
     let lang = visit.language.lang;
     let messages = lang.messages();
     let reply = form.reply.trim();
@@ -1034,9 +872,11 @@ pub async fn resubmit(
             &case.case_id,
         ),
         Err(status) if status.code() == tonic::Code::FailedPrecondition => failed(&case),
-        Err(status) => refused(&core, &visit, &uri, &status),
+        Err(status) => visit.refused(&status).into_response(),
     }
 }
+
+crate::portal::shell::request::csrf_token_field!(ResubmitForm, WithdrawForm);
 
 #[cfg(test)]
 mod tests {

@@ -2,93 +2,46 @@
 //! application type, the applicant's cases by section; and the header of
 //! every signed-in applicant page.
 
-use axum::extract::OriginalUri;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
-use axum::response::Response;
+use axum::extract::State;
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
 use laissez_proto::intake::v1::{Dashboard, GetDashboardRequest};
 use maud::{Markup, html};
 
-use crate::core::credentials::Credentials;
 use crate::core::csrf::CSRF_FORM_FIELD;
 use crate::core::{Caller, Core};
+use crate::portal::applicant::visit::{Visit, layout};
 use crate::portal::shell::i18n::{self, Lang, Text};
-use crate::portal::shell::site::{self, Site};
-use crate::portal::shell::view::{self, Frame};
+use crate::portal::shell::site::Site;
 
-use crate::portal::shell::page::{
-    Language, lang_suffix, lookup_failed, page, to_login, unavailable,
-};
+use crate::portal::shell::page::lang_suffix;
 
 // -------------------------------------------------------------- dashboard
 
-/// The signed-in applicant of this portal, if the cookie names one.
-pub(crate) async fn applicant_of(core: &Core, site: &Site, headers: &HeaderMap) -> Option<Caller> {
-    let credentials = core.credentials(headers);
-    let Credentials::Cookie(token) = &credentials else {
-        return None;
-    };
-    let signed_in = core.sessions.exchange(token).await.ok()?;
-    (signed_in.agency == site.agency && signed_in.portal == site.portal && !signed_in.is_staff())
-        .then_some(Caller {
-            credentials,
-            signed_in,
-        })
-}
-
 /// The dashboard: the agency's notice board and, per application type, the
 /// applicant's cases by section. Signed-out visitors go to the sign-in.
-pub async fn dashboard(
-    State(core): State<Core>,
-    Path((agency, portal)): Path<(String, String)>,
-    OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-) -> Response {
-    let language = Language::of(&uri, &headers);
-    let site = match site::find(&core, &agency, &portal).await {
-        Ok(site) => site,
-        Err(lookup) => return lookup_failed(&core, language, &uri, lookup),
-    };
-    let Some(caller) = applicant_of(&core, &site, &headers).await else {
-        return to_login(&site, &uri);
-    };
+pub async fn dashboard(State(core): State<Core>, visit: Visit) -> Response {
     let answer = core
         .upstreams
         .intake()
         .get_dashboard(
             core.upstreams
-                .request(GetDashboardRequest {}, Some(caller.token())),
+                .request(GetDashboardRequest {}, Some(visit.caller.token())),
         )
         .await;
     let dashboard = match answer {
         Ok(answer) => answer.into_inner(),
-        Err(status) if status.code() == tonic::Code::Unauthenticated => {
-            return to_login(&site, &uri);
-        }
-        Err(status) => {
-            tracing::warn!(code = ?status.code(), "the dashboard could not be read");
-            return unavailable(&core, language, &uri, Some(&site));
-        }
+        Err(status) => return visit.refused(&status).into_response(),
     };
-    let lang = language.lang;
-    let messages = lang.messages();
-    let unread = crate::portal::applicant::messages::unread_count(&core, &caller).await;
-    let header_extra = signed_in_header(&core, &site, &uri, &caller, lang, unread);
-    let frame = Frame {
-        lang,
-        uri: &uri,
-        site: Some(&site),
-        title: messages.dashboard,
-    };
-    page(
+    let messages = visit.language.lang.messages();
+    let content = dashboard_content(visit.language.lang, &visit.site, &visit.uri, &dashboard);
+    layout(
         &core,
-        language,
+        &visit,
+        &visit.uri,
         StatusCode::OK,
-        view::layout(
-            &frame,
-            header_extra,
-            dashboard_content(lang, &site, &uri, &dashboard),
-        ),
+        messages.dashboard,
+        content,
     )
 }
 

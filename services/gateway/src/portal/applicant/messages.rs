@@ -9,10 +9,9 @@
 //! account's message reads exactly like one that does not exist.
 
 use crate::portal::TokenForm;
-use axum::Form;
 use axum::extract::OriginalUri;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use laissez_proto::notify::v1::notify_service_client::NotifyServiceClient;
 use laissez_proto::notify::v1::{
@@ -25,9 +24,10 @@ use tonic::transport::Channel;
 use crate::core::csrf::CSRF_FORM_FIELD;
 use crate::core::upstream::Upstream;
 use crate::core::{Caller, Core};
-use crate::portal::applicant::cases::{Visit, enter, enter_form, layout, when};
+use crate::portal::applicant::cases::when;
+use crate::portal::applicant::visit::{Posted, Visit, layout};
 use crate::portal::shell::i18n::Lang;
-use crate::portal::shell::page::{lang_suffix, lookup_failed, to_login, unavailable};
+use crate::portal::shell::page::{lang_suffix, lookup_failed};
 use crate::portal::shell::site::Lookup;
 use crate::portal::shell::view::{self, FormError};
 
@@ -187,19 +187,6 @@ pub(crate) fn header_link(lang: Lang, href: &str, unread: Option<u64>) -> Markup
     }
 }
 
-fn refused(core: &Core, visit: &Visit, uri: &Uri, status: &tonic::Status) -> Response {
-    match status.code() {
-        tonic::Code::NotFound | tonic::Code::InvalidArgument | tonic::Code::PermissionDenied => {
-            lookup_failed(core, visit.language, uri, Lookup::NotFound)
-        }
-        tonic::Code::Unauthenticated => to_login(&visit.site, uri),
-        code => {
-            tracing::warn!(?code, "notify did not answer the portal");
-            unavailable(core, visit.language, uri, Some(&visit.site))
-        }
-    }
-}
-
 /// The list's query: where the page starts, and whether only unread.
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
@@ -239,14 +226,9 @@ fn message_link(visit: &Visit, uri: &Uri, message: &InAppMessage) -> String {
 /// `GET /portal/{agency}/{portal}/messages[?after=…][&unread=1]`.
 pub async fn list(
     State(core): State<Core>,
-    Path((agency, portal)): Path<(String, String)>,
+    visit: Visit,
     OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
 ) -> Response {
-    let visit = match enter(&core, &agency, &portal, &uri, &headers).await {
-        Ok(visit) => visit,
-        Err(answer) => return answer,
-    };
     let query = Query::<ListQuery>::try_from_uri(&uri)
         .map(|Query(query)| query)
         .unwrap_or_default();
@@ -269,7 +251,7 @@ pub async fn list(
             ListMessagesResponse::default(),
             true,
         ),
-        Err(status) => return refused(&core, &visit, &uri, &status),
+        Err(status) => return visit.refused(&status).into_response(),
     };
     let lang = visit.language.lang;
     let texts = texts(lang);
@@ -370,18 +352,14 @@ async fn find(
 /// marked read.
 pub async fn message_page(
     State(core): State<Core>,
-    Path((agency, portal, message_id)): Path<(String, String, String)>,
+    mut visit: Visit,
+    Path((_, _, message_id)): Path<(String, String, String)>,
     OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
 ) -> Response {
-    let mut visit = match enter(&core, &agency, &portal, &uri, &headers).await {
-        Ok(visit) => visit,
-        Err(answer) => return answer,
-    };
     let message = match find(&core, &visit.caller, &message_id).await {
         Ok(Some(message)) => message,
-        Ok(None) => return lookup_failed(&core, visit.language, &uri, Lookup::NotFound),
-        Err(status) => return refused(&core, &visit, &uri, &status),
+        Ok(None) => return lookup_failed(visit.language, &uri, Lookup::NotFound),
+        Err(status) => return visit.refused(&status).into_response(),
     };
     if !message.read {
         let marked = notify_client(&core)
@@ -401,7 +379,7 @@ pub async fn message_page(
                 let marked = answer.into_inner().marked;
                 visit.unread = visit.unread.map(|count| count.saturating_sub(marked));
             }
-            Err(status) => return refused(&core, &visit, &uri, &status),
+            Err(status) => return visit.refused(&status).into_response(),
         }
     }
     let lang = visit.language.lang;
@@ -438,15 +416,9 @@ pub async fn message_page(
 /// marked read, then the list (303).
 pub async fn read_all(
     State(core): State<Core>,
-    Path((agency, portal)): Path<(String, String)>,
     OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    Form(form): Form<TokenForm>,
+    Posted(visit, _form): Posted<TokenForm>,
 ) -> Response {
-    let visit = match enter_form(&core, &agency, &portal, &uri, &headers, &form.csrf_token).await {
-        Ok(visit) => visit,
-        Err(answer) => return answer,
-    };
     let answer = notify_client(&core)
         .mark_read(core.upstreams.request(
             MarkReadRequest {
@@ -462,6 +434,6 @@ pub async fn read_all(
                 .remove(&visit.caller.signed_in.account_id);
             Redirect::to(&list_link(&visit, &uri, "", false)).into_response()
         }
-        Err(status) => refused(&core, &visit, &uri, &status),
+        Err(status) => visit.refused(&status).into_response(),
     }
 }

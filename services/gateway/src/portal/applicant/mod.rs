@@ -10,6 +10,7 @@ pub mod dashboard;
 pub mod messages;
 pub mod registration;
 pub mod status;
+pub mod visit;
 
 use axum::Router;
 use axum::routing::{get, post};

@@ -23,7 +23,7 @@ use crate::portal::shell::page::{
 };
 use crate::portal::shell::site::{self, Site};
 use crate::portal::shell::view::{self, Frame};
-use crate::portal::sign_in::{anonymous, with_cookie};
+use crate::portal::sign_in::{Guest, with_cookie};
 
 pub struct Texts {
     pub register: &'static str,
@@ -313,7 +313,6 @@ fn render(core: &Core, status: StatusCode, form: RegisterPage<'_>) -> Response {
         title: texts.register,
     };
     page(
-        core,
         form.language,
         status,
         view::layout(&frame, html! {}, content),
@@ -328,17 +327,11 @@ fn registers(site: &Site) -> bool {
 /// The registration form.
 pub async fn register_form(
     State(core): State<Core>,
-    Path((agency, portal)): Path<(String, String)>,
+    Guest((language, site, binding, set)): Guest,
     OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
 ) -> Response {
-    let (language, site, binding, set) =
-        match anonymous(&core, &agency, &portal, &uri, &headers).await {
-            Ok(found) => found,
-            Err(response) => return response,
-        };
     if !registers(&site) {
-        return lookup_failed(&core, language, &uri, site::Lookup::NotFound);
+        return lookup_failed(language, &uri, site::Lookup::NotFound);
     }
     let typed = HashMap::new();
     with_cookie(
@@ -441,23 +434,19 @@ fn problems_of(site: &Site, lang: Lang, status: &tonic::Status) -> Vec<Problem> 
 /// the form again with what was typed (never the passwords).
 pub async fn register(
     State(core): State<Core>,
-    Path((agency, portal)): Path<(String, String)>,
+    Guest((language, site, binding, set)): Guest,
+    Path((_agency, _portal)): Path<(String, String)>,
     OriginalUri(uri): OriginalUri,
     client: Option<axum::Extension<ClientIp>>,
     headers: HeaderMap,
     Form(mut form): Form<HashMap<String, String>>,
 ) -> Response {
-    let (language, site, binding, set) =
-        match anonymous(&core, &agency, &portal, &uri, &headers).await {
-            Ok(found) => found,
-            Err(response) => return response,
-        };
     if !registers(&site) {
-        return lookup_failed(&core, language, &uri, site::Lookup::NotFound);
+        return lookup_failed(language, &uri, site::Lookup::NotFound);
     }
     let token = form.remove(CSRF_FORM_FIELD).unwrap_or_default();
     if !core.anonymous_form_allowed(&headers, &token) {
-        return forbidden(&core, language, &uri, Some(&site));
+        return forbidden(language, &uri, Some(&site));
     }
     let lang = language.lang;
     let texts = texts(lang);
@@ -554,7 +543,7 @@ pub async fn register(
             }
             Err(status) => {
                 tracing::warn!(code = ?status.code(), "identity did not send the SMS code");
-                unavailable(&core, language, &uri, Some(&site))
+                unavailable(language, &uri, Some(&site))
             }
         };
     }
@@ -605,7 +594,6 @@ pub async fn register(
             };
             with_cookie(
                 page(
-                    &core,
                     language,
                     StatusCode::OK,
                     view::layout(&frame, html! {}, content),
@@ -636,7 +624,7 @@ pub async fn register(
         }
         Err(status) => {
             tracing::warn!(code = ?status.code(), "identity did not register");
-            unavailable(&core, language, &uri, Some(&site))
+            unavailable(language, &uri, Some(&site))
         }
     }
 }
@@ -648,7 +636,6 @@ pub struct ActivateQuery {
 }
 
 fn activation_page(
-    core: &Core,
     language: Language,
     site: &Site,
     uri: &Uri,
@@ -661,28 +648,17 @@ fn activation_page(
         site: Some(site),
         title: texts(language.lang).activate_title,
     };
-    page(
-        core,
-        language,
-        status,
-        view::layout(&frame, html! {}, content),
-    )
+    page(language, status, view::layout(&frame, html! {}, content))
 }
 
 /// The emailed link's page: one button (a link alone never activates,
 /// so mail scanners following it change nothing).
 pub async fn activate_form(
     State(core): State<Core>,
-    Path((agency, portal)): Path<(String, String)>,
+    Guest((language, site, binding, set)): Guest,
     Query(query): Query<ActivateQuery>,
     OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
 ) -> Response {
-    let (language, site, binding, set) =
-        match anonymous(&core, &agency, &portal, &uri, &headers).await {
-            Ok(found) => found,
-            Err(response) => return response,
-        };
     let texts = texts(language.lang);
     let content = if query.token.is_empty() || query.token.len() > 256 {
         html! { p { (texts.activation_invalid) } }
@@ -696,7 +672,7 @@ pub async fn activate_form(
         }
     };
     with_cookie(
-        activation_page(&core, language, &site, &uri, StatusCode::OK, content),
+        activation_page(language, &site, &uri, StatusCode::OK, content),
         set,
     )
 }
@@ -711,22 +687,19 @@ pub struct ActivateForm {
 /// Activates the account of the emailed link.
 pub async fn activate(
     State(core): State<Core>,
-    Path((agency, portal)): Path<(String, String)>,
+    Guest((language, site, _, _)): Guest,
+    Path((_agency, _portal)): Path<(String, String)>,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     Form(form): Form<ActivateForm>,
 ) -> Response {
-    let (language, site, _, _) = match anonymous(&core, &agency, &portal, &uri, &headers).await {
-        Ok(found) => found,
-        Err(response) => return response,
-    };
     let binding = cookie(&headers, core.cookies.anonymous_cookie_name()).unwrap_or_default();
     if core
         .csrf
         .check(&Method::POST, &headers, &binding, Some(&form.csrf_token))
         .is_err()
     {
-        return forbidden(&core, language, &uri, Some(&site));
+        return forbidden(language, &uri, Some(&site));
     }
     let texts = texts(language.lang);
     let answer = core
@@ -746,7 +719,6 @@ pub async fn activate(
     let login = format!("{}login{}", site.base_path(), lang_suffix(&uri));
     match answer {
         Ok(_) => activation_page(
-            &core,
             language,
             &site,
             &uri,
@@ -765,7 +737,6 @@ pub async fn activate(
             ) =>
         {
             activation_page(
-                &core,
                 language,
                 &site,
                 &uri,
@@ -775,7 +746,7 @@ pub async fn activate(
         }
         Err(status) => {
             tracing::warn!(code = ?status.code(), "identity did not activate");
-            unavailable(&core, language, &uri, Some(&site))
+            unavailable(language, &uri, Some(&site))
         }
     }
 }

@@ -3,6 +3,7 @@
 //! (set when `?lang=` was used), the browser's `Accept-Language`, and
 //! Traditional Chinese.
 
+use crate::portal::shell::request::{decode_pairs, query_pairs};
 use axum::http::{HeaderMap, Uri, header};
 
 use crate::core::credentials::cookie;
@@ -87,10 +88,10 @@ impl Lang {
 
 /// `lang` of the query string, if it names one of our languages.
 pub fn from_query(uri: &Uri) -> Option<Lang> {
-    uri.query()?
-        .split('&')
-        .filter_map(|pair| pair.strip_prefix("lang="))
-        .find_map(Lang::from_tag)
+    query_pairs(uri)
+        .into_iter()
+        .filter(|(key, _)| key == "lang")
+        .find_map(|(_, value)| Lang::from_tag(&value))
 }
 
 /// The best of our languages for an `Accept-Language` header, by weight.
@@ -133,11 +134,18 @@ pub fn negotiate(uri: &Uri, headers: &HeaderMap) -> (Lang, bool) {
 /// The current path and query with `lang` set to `lang`: where the
 /// switcher's link for `lang` goes.
 pub fn switch_link(uri: &Uri, lang: Lang) -> String {
+    // The other pairs stay as they were written; only `lang` (however it
+    // is escaped) is replaced.
     let mut pairs: Vec<&str> = uri
         .query()
         .unwrap_or_default()
         .split('&')
-        .filter(|pair| !pair.is_empty() && *pair != "lang" && !pair.starts_with("lang="))
+        .filter(|pair| !pair.is_empty())
+        .filter(|pair| {
+            decode_pairs(pair)
+                .first()
+                .is_none_or(|(key, _)| key != "lang")
+        })
         .collect();
     let chosen = format!("lang={}", lang.tag());
     pairs.push(&chosen);
@@ -766,6 +774,13 @@ mod tests {
         assert_eq!(from_query(&uri), Some(Lang::En));
         let bare: Uri = "/portal/a/b/".parse().unwrap();
         assert_eq!(switch_link(&bare, Lang::En), "/portal/a/b/?lang=en");
+        // An escaped `lang` is the same parameter, and an escaped value
+        // chooses too.
+        let escaped: Uri = "/p?%6Cang=zh-Hans&page=2".parse().unwrap();
+        assert_eq!(switch_link(&escaped, Lang::En), "/p?page=2&lang=en");
+        assert_eq!(from_query(&escaped), Some(Lang::ZhHans));
+        let value: Uri = "/p?lang=zh%2DHant".parse().unwrap();
+        assert_eq!(from_query(&value), Some(Lang::ZhHant));
     }
 
     #[test]

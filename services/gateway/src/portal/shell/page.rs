@@ -2,7 +2,9 @@
 //! the message pages (not found, forbidden, unavailable) and the way to
 //! the sign-in.
 
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
 use crate::core::Core;
@@ -10,27 +12,42 @@ use crate::portal::shell::i18n::{self, LANG_COOKIE, Lang};
 use crate::portal::shell::site::{Lookup, Site};
 use crate::portal::shell::view::{self, Frame};
 
-/// The language of a request and whether `?lang=` chose it.
+/// The language of a request: `?lang=`, else the cookie, else the
+/// browser's `Accept-Language`.
 #[derive(Clone, Copy)]
 pub(crate) struct Language {
     pub(crate) lang: Lang,
-    chosen: bool,
 }
 
 impl Language {
     pub(crate) fn of(uri: &Uri, headers: &HeaderMap) -> Self {
-        let (lang, chosen) = i18n::negotiate(uri, headers);
-        Self { lang, chosen }
+        let (lang, _) = i18n::negotiate(uri, headers);
+        Self { lang }
     }
 }
 
-/// An HTML answer; when `?lang=` chose the language, the cookie keeps it.
-pub(crate) fn page(core: &Core, language: Language, status: StatusCode, body: String) -> Response {
-    let mut response = (status, Html(body)).into_response();
-    if language.chosen
-        && let Some(value) = core
-            .cookies
-            .set_preference(LANG_COOKIE, language.lang.tag())
+/// An HTML answer (the language cookie is [`remember_language`]'s).
+pub(crate) fn page(_language: Language, status: StatusCode, body: String) -> Response {
+    (status, Html(body)).into_response()
+}
+
+/// When `?lang=` chose the language of a portal page, the cookie keeps
+/// the choice: every HTML answer of the portal sets it, whichever page
+/// (or error page) answered.
+pub async fn remember_language(State(core): State<Core>, request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    let chosen = (path == "/" || crate::portal::owns(path))
+        .then(|| i18n::from_query(request.uri()))
+        .flatten();
+    let mut response = next.run(request).await;
+    let html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.starts_with("text/html"));
+    if let Some(lang) = chosen
+        && html
+        && let Some(value) = core.cookies.set_preference(LANG_COOKIE, lang.tag())
     {
         response.headers_mut().append(header::SET_COOKIE, value);
     }
@@ -38,7 +55,6 @@ pub(crate) fn page(core: &Core, language: Language, status: StatusCode, body: St
 }
 
 pub(crate) fn message(
-    core: &Core,
     language: Language,
     uri: &Uri,
     site: Option<&Site>,
@@ -52,19 +68,13 @@ pub(crate) fn message(
         site,
         title,
     };
-    page(core, language, status, view::message_page(&frame, body))
+    page(language, status, view::message_page(&frame, body))
 }
 
-pub(crate) fn lookup_failed(
-    core: &Core,
-    language: Language,
-    uri: &Uri,
-    lookup: Lookup,
-) -> Response {
+pub(crate) fn lookup_failed(language: Language, uri: &Uri, lookup: Lookup) -> Response {
     let messages = language.lang.messages();
     match lookup {
         Lookup::NotFound => message(
-            core,
             language,
             uri,
             None,
@@ -72,19 +82,13 @@ pub(crate) fn lookup_failed(
             messages.not_found_title,
             messages.not_found_body,
         ),
-        Lookup::Unavailable => unavailable(core, language, uri, None),
+        Lookup::Unavailable => unavailable(language, uri, None),
     }
 }
 
-pub(crate) fn unavailable(
-    core: &Core,
-    language: Language,
-    uri: &Uri,
-    site: Option<&Site>,
-) -> Response {
+pub(crate) fn unavailable(language: Language, uri: &Uri, site: Option<&Site>) -> Response {
     let messages = language.lang.messages();
     message(
-        core,
         language,
         uri,
         site,
@@ -94,15 +98,9 @@ pub(crate) fn unavailable(
     )
 }
 
-pub(crate) fn forbidden(
-    core: &Core,
-    language: Language,
-    uri: &Uri,
-    site: Option<&Site>,
-) -> Response {
+pub(crate) fn forbidden(language: Language, uri: &Uri, site: Option<&Site>) -> Response {
     let messages = language.lang.messages();
     message(
-        core,
         language,
         uri,
         site,
@@ -113,8 +111,8 @@ pub(crate) fn forbidden(
 }
 
 /// Any path under `/portal` that names no page.
-pub fn not_found_page(core: &Core, uri: &Uri, headers: &HeaderMap) -> Response {
-    lookup_failed(core, Language::of(uri, headers), uri, Lookup::NotFound)
+pub fn not_found_page(uri: &Uri, headers: &HeaderMap) -> Response {
+    lookup_failed(Language::of(uri, headers), uri, Lookup::NotFound)
 }
 
 /// `/portal/{agency}/{portal}` → the same with the slash.

@@ -4,8 +4,12 @@
 //! pages of an applicant portal under the same path do not exist. POSTs
 //! check the session's CSRF token before anything else happens.
 
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
-use axum::response::Response;
+use std::marker::PhantomData;
+
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{Method, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
 use laissez_kit::Role;
 use maud::{Markup, html};
 
@@ -13,11 +17,11 @@ use crate::core::credentials::Credentials;
 use crate::core::csrf::CSRF_FORM_FIELD;
 use crate::core::problem::ApiError;
 use crate::core::{Caller, Core};
+use crate::portal::shell::error::{Audience, PortalError, Refusal};
 use crate::portal::shell::i18n::Lang;
-use crate::portal::shell::page::{
-    Language, forbidden, lang_suffix, lookup_failed, page, to_login, unavailable,
-};
-use crate::portal::shell::site::{Lookup, Site};
+use crate::portal::shell::page::{Language, lang_suffix, page};
+use crate::portal::shell::request::{CsrfToken, SitePath, place};
+use crate::portal::shell::site::Site;
 use crate::portal::shell::view::{self, Frame};
 use crate::portal::staff::{STAFF_PORTAL, find_staff};
 
@@ -26,6 +30,8 @@ pub(crate) struct Desk {
     pub(crate) language: Language,
     pub(crate) site: Site,
     pub(crate) caller: Caller,
+    /// The page's address, as the visitor asked for it.
+    pub(crate) uri: Uri,
 }
 
 impl Desk {
@@ -42,115 +48,151 @@ impl Desk {
     pub(crate) fn link(&self, uri: &Uri, path: &str) -> String {
         format!("{}{path}{}", self.site.base_path(), lang_suffix(uri))
     }
+
+    /// A service's refusal of this staff page.
+    pub(crate) fn refused(&self, status: &tonic::Status) -> PortalError {
+        PortalError::from_status(
+            status,
+            Audience::Staff,
+            self.language,
+            &self.uri,
+            &self.site,
+        )
+    }
 }
 
-/// The staff portal of `agency`, or the 404 (an applicant portal has no
-/// staff pages).
-async fn staff_site(
-    core: &Core,
-    language: Language,
-    agency: &str,
-    portal: &str,
-    uri: &Uri,
-) -> Result<Site, Response> {
-    if portal != STAFF_PORTAL {
-        return Err(lookup_failed(core, language, uri, Lookup::NotFound));
-    }
-    find_staff(core, agency)
+/// The roles a staff page is for.
+pub(crate) trait Roles {
+    const ROLES: &'static [Role];
+}
+
+/// The review pages: reviewers and senior reviewers.
+pub(crate) struct Reviewers;
+
+impl Roles for Reviewers {
+    const ROLES: &'static [Role] = &[Role::Reviewer, Role::SeniorReviewer];
+}
+
+/// The agency administrator's pages.
+pub(crate) struct Admins;
+
+impl Roles for Admins {
+    const ROLES: &'static [Role] = &[Role::AgencyAdmin];
+}
+
+/// A GET of a staff page for the roles `R`: the desk, or the refusal.
+pub(crate) struct Staff<R>(pub(crate) Desk, pub(crate) PhantomData<R>);
+
+/// A POST of a staff page for the roles `R`: the desk and the body (a
+/// form, or an upload), after
+/// the session's CSRF token (checked before anything else happens).
+pub(crate) struct StaffPosted<R, T>(pub(crate) Desk, pub(crate) T, pub(crate) PhantomData<R>);
+
+/// The page's address, language and staff portal, or the 404 (an
+/// applicant portal has no staff pages).
+async fn staff_place(parts: &mut Parts, core: &Core) -> Result<(Uri, Language, Site), PortalError> {
+    let (uri, path) = place(parts, core).await;
+    let language = Language::of(&uri, &parts.headers);
+    let Some(SitePath { agency, portal: _ }) = path.filter(|path| path.portal == STAFF_PORTAL)
+    else {
+        return Err(PortalError::new(Refusal::NotFound, language, &uri, None));
+    };
+    let site = find_staff(core, &agency)
         .await
-        .map_err(|lookup| lookup_failed(core, language, uri, lookup))
+        .map_err(|lookup| PortalError::lookup(lookup, language, &uri))?;
+    Ok((uri, language, site))
 }
 
 /// The caller holds one of `roles` on this very staff portal, or the refusal.
-#[allow(clippy::result_large_err)]
 fn admit(
-    core: &Core,
     language: Language,
-    uri: &Uri,
+    uri: Uri,
     site: Site,
     caller: Caller,
     roles: &[Role],
-) -> Result<Desk, Response> {
+) -> Result<Desk, PortalError> {
     let signed_in = &caller.signed_in;
     if signed_in.agency != site.agency
         || signed_in.portal != site.portal
         || !signed_in.roles.iter().any(|role| roles.contains(role))
     {
-        return Err(forbidden(core, language, uri, Some(&site)));
+        return Err(PortalError::new(
+            Refusal::Forbidden,
+            language,
+            &uri,
+            Some(&site),
+        ));
     }
     Ok(Desk {
         language,
         site,
         caller,
+        uri,
     })
 }
 
-/// A GET of a staff page for `roles`.
-pub(crate) async fn enter(
-    core: &Core,
-    agency: &str,
-    portal: &str,
-    uri: &Uri,
-    headers: &HeaderMap,
-    roles: &[Role],
-) -> Result<Desk, Response> {
-    let language = Language::of(uri, headers);
-    let site = staff_site(core, language, agency, portal, uri).await?;
-    let credentials = core.credentials(headers);
-    let Credentials::Cookie(token) = &credentials else {
-        return Err(to_login(&site, uri));
-    };
-    let Ok(signed_in) = core.sessions.exchange(token).await else {
-        return Err(to_login(&site, uri));
-    };
-    let caller = Caller {
-        credentials,
-        signed_in,
-    };
-    admit(core, language, uri, site, caller, roles)
-}
+impl<R: Roles> FromRequestParts<Core> for Staff<R> {
+    type Rejection = PortalError;
 
-/// A POST of a staff page for `roles`: as [`enter`], after the session's
-/// CSRF token.
-pub(crate) async fn enter_post(
-    core: &Core,
-    agency: &str,
-    portal: &str,
-    uri: &Uri,
-    headers: &HeaderMap,
-    roles: &[Role],
-    csrf_token: &str,
-) -> Result<Desk, Response> {
-    let language = Language::of(uri, headers);
-    let site = staff_site(core, language, agency, portal, uri).await?;
-    if !core.credentials(headers).is_cookie() {
-        return Err(to_login(&site, uri));
+    async fn from_request_parts(parts: &mut Parts, core: &Core) -> Result<Self, PortalError> {
+        let (uri, language, site) = staff_place(parts, core).await?;
+        let credentials = core.credentials(&parts.headers);
+        let Credentials::Cookie(token) = &credentials else {
+            return Err(PortalError::new(
+                Refusal::SignIn,
+                language,
+                &uri,
+                Some(&site),
+            ));
+        };
+        let Ok(signed_in) = core.sessions.exchange(token).await else {
+            return Err(PortalError::new(
+                Refusal::SignIn,
+                language,
+                &uri,
+                Some(&site),
+            ));
+        };
+        let caller = Caller {
+            credentials,
+            signed_in,
+        };
+        admit(language, uri, site, caller, R::ROLES).map(|desk| Staff(desk, PhantomData))
     }
-    let caller = match core
-        .signed_in(&Method::POST, headers, Some(csrf_token))
-        .await
-    {
-        Ok(caller) => caller,
-        Err(ApiError::Forbidden(_)) => return Err(forbidden(core, language, uri, Some(&site))),
-        Err(_) => return Err(to_login(&site, uri)),
-    };
-    admit(core, language, uri, site, caller, roles)
 }
 
-/// The answer to a service's refusal of a staff page: something missing
-/// (or another agency's) is the 404 page, a role the service refuses the
-/// 403 page, an ended session the sign-in, the rest unavailable.
-pub(crate) fn refused(core: &Core, desk: &Desk, uri: &Uri, status: &tonic::Status) -> Response {
-    match status.code() {
-        tonic::Code::NotFound | tonic::Code::InvalidArgument => {
-            lookup_failed(core, desk.language, uri, Lookup::NotFound)
+impl<R, T> FromRequest<Core> for StaffPosted<R, T>
+where
+    R: Roles,
+    T: FromRequest<Core> + CsrfToken + Send,
+{
+    type Rejection = Response;
+
+    async fn from_request(request: Request, core: &Core) -> Result<Self, Response> {
+        let (mut parts, body) = request.into_parts();
+        let (uri, language, site) = staff_place(&mut parts, core)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let refuse =
+            |refusal| PortalError::new(refusal, language, &uri, Some(&site)).into_response();
+        if !core.credentials(&parts.headers).is_cookie() {
+            return Err(refuse(Refusal::SignIn));
         }
-        tonic::Code::PermissionDenied => forbidden(core, desk.language, uri, Some(&desk.site)),
-        tonic::Code::Unauthenticated => to_login(&desk.site, uri),
-        code => {
-            tracing::warn!(?code, "a service did not answer a staff page");
-            unavailable(core, desk.language, uri, Some(&desk.site))
-        }
+        let headers = parts.headers.clone();
+        let form = T::from_request(Request::from_parts(parts, body), core)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let caller = match core
+            .signed_in(&Method::POST, &headers, Some(form.csrf_token()))
+            .await
+        {
+            Ok(caller) => caller,
+            Err(ApiError::Forbidden(_)) => return Err(refuse(Refusal::Forbidden)),
+            Err(_) => return Err(refuse(Refusal::SignIn)),
+        };
+        admit(language, uri, site, caller, R::ROLES)
+            .map(|desk| StaffPosted(desk, form, PhantomData))
+            .map_err(IntoResponse::into_response)
     }
 }
 
@@ -213,7 +255,6 @@ pub(crate) fn layout(
         title,
     };
     page(
-        core,
         desk.language,
         status,
         view::layout(

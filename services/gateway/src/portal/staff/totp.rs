@@ -12,8 +12,8 @@
 
 use axum::Form;
 use axum::extract::OriginalUri;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, Method, StatusCode, Uri};
+use axum::extract::State;
+use axum::http::{Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use laissez_kit::Role;
 use laissez_proto::identity::v1::{BeginTotpEnrolmentRequest, ConfirmTotpEnrolmentRequest};
@@ -23,15 +23,17 @@ use serde::Deserialize;
 use crate::core::Core;
 use crate::core::credentials::Credentials;
 use crate::core::csrf::CSRF_FORM_FIELD;
+use crate::portal::shell::error::{Audience, PortalError, Refusal};
 use crate::portal::shell::i18n::Lang;
-use crate::portal::shell::page::{
-    Language, forbidden, lang_suffix, lookup_failed, page, to_login, unavailable,
-};
+use crate::portal::shell::page::{Language, lang_suffix, page};
 use crate::portal::shell::problems::{self, Problem};
-use crate::portal::shell::site::{Lookup, Site};
+use crate::portal::shell::request::{SitePath, place};
+use crate::portal::shell::site::Site;
 use crate::portal::shell::view::{self, Frame};
 use crate::portal::staff::desk;
 use crate::portal::staff::{STAFF_PORTAL, find_staff};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
 
 pub struct Texts {
     pub title: &'static str,
@@ -132,7 +134,7 @@ pub(crate) async fn landing(core: &Core, session_token: &str) -> &'static str {
 }
 
 /// The staff portal and the session cookie of a visit to these pages.
-struct Visit {
+pub(crate) struct Visit {
     language: Language,
     site: Site,
     session_token: String,
@@ -141,64 +143,87 @@ struct Visit {
     /// The staff roles of an enrolled session (none before: such a
     /// session opens no other staff page).
     roles: Vec<Role>,
+    /// The page's address, as the visitor asked for it.
+    uri: Uri,
 }
 
-async fn visit(
-    core: &Core,
-    agency: &str,
-    portal: &str,
-    uri: &Uri,
-    headers: &HeaderMap,
-) -> Result<Visit, Response> {
-    let language = Language::of(uri, headers);
-    if portal != STAFF_PORTAL {
-        return Err(lookup_failed(core, language, uri, Lookup::NotFound));
+impl FromRequestParts<Core> for Visit {
+    type Rejection = PortalError;
+
+    /// The staff portal and a staff session of it (enrolled or not), or
+    /// the refusal.
+    async fn from_request_parts(parts: &mut Parts, core: &Core) -> Result<Self, PortalError> {
+        let (uri, path) = place(parts, core).await;
+        let language = Language::of(&uri, &parts.headers);
+        let Some(SitePath { agency, .. }) = path.filter(|path| path.portal == STAFF_PORTAL) else {
+            return Err(PortalError::new(Refusal::NotFound, language, &uri, None));
+        };
+        let site = find_staff(core, &agency)
+            .await
+            .map_err(|lookup| PortalError::lookup(lookup, language, &uri))?;
+        let refuse = |refusal| PortalError::new(refusal, language, &uri, Some(&site));
+        let Credentials::Cookie(session_token) = core.credentials(&parts.headers) else {
+            return Err(refuse(Refusal::SignIn));
+        };
+        let roles = match core.sessions.exchange(&session_token).await {
+            Ok(signed_in)
+                if !signed_in.is_staff()
+                    || signed_in.agency != site.agency
+                    || signed_in.portal != site.portal =>
+            {
+                return Err(refuse(Refusal::Forbidden));
+            }
+            Ok(signed_in) => Some(signed_in.roles.clone()),
+            Err(status) if status.code() == tonic::Code::FailedPrecondition => None,
+            Err(_) => return Err(refuse(Refusal::SignIn)),
+        };
+        Ok(Visit {
+            language,
+            site,
+            session_token,
+            enrolled: roles.is_some(),
+            roles: roles.unwrap_or_default(),
+            uri,
+        })
     }
-    let site = find_staff(core, agency)
-        .await
-        .map_err(|lookup| lookup_failed(core, language, uri, lookup))?;
-    let Credentials::Cookie(session_token) = core.credentials(headers) else {
-        return Err(to_login(&site, uri));
-    };
-    let roles = match core.sessions.exchange(&session_token).await {
-        Ok(signed_in)
-            if !signed_in.is_staff()
-                || signed_in.agency != site.agency
-                || signed_in.portal != site.portal =>
+}
+
+/// As [`Visit`], for a POST: the visit and its form, after the session's
+/// CSRF token.
+pub(crate) struct Posted(Visit, TotpForm);
+
+impl FromRequest<Core> for Posted {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, core: &Core) -> Result<Self, Response> {
+        let (mut parts, body) = request.into_parts();
+        let visit = Visit::from_request_parts(&mut parts, core)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let headers = parts.headers.clone();
+        let Form(form) = Form::<TotpForm>::from_request(Request::from_parts(parts, body), core)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let credentials = Credentials::Cookie(visit.session_token.clone());
+        if core
+            .check_csrf(
+                &credentials,
+                &Method::POST,
+                &headers,
+                Some(&form.csrf_token),
+            )
+            .is_err()
         {
-            return Err(forbidden(core, language, uri, Some(&site)));
+            return Err(PortalError::new(
+                Refusal::Forbidden,
+                visit.language,
+                &visit.uri,
+                Some(&visit.site),
+            )
+            .into_response());
         }
-        Ok(signed_in) => Some(signed_in.roles.clone()),
-        Err(status) if status.code() == tonic::Code::FailedPrecondition => None,
-        Err(_) => return Err(to_login(&site, uri)),
-    };
-    Ok(Visit {
-        language,
-        site,
-        session_token,
-        enrolled: roles.is_some(),
-        roles: roles.unwrap_or_default(),
-    })
-}
-
-/// As [`visit`], for a POST: after the session's CSRF token.
-async fn visit_post(
-    core: &Core,
-    agency: &str,
-    portal: &str,
-    uri: &Uri,
-    headers: &HeaderMap,
-    csrf_token: &str,
-) -> Result<Visit, Response> {
-    let visit = visit(core, agency, portal, uri, headers).await?;
-    let credentials = Credentials::Cookie(visit.session_token.clone());
-    if core
-        .check_csrf(&credentials, &Method::POST, headers, Some(csrf_token))
-        .is_err()
-    {
-        return Err(forbidden(core, visit.language, uri, Some(&visit.site)));
+        Ok(Posted(visit, form))
     }
-    Ok(visit)
 }
 
 /// The staff header of these pages: the sign-out, and once enrolled the
@@ -222,7 +247,6 @@ fn render(core: &Core, visit: &Visit, uri: &Uri, status: StatusCode, content: Ma
         title: texts(visit.language.lang).title,
     };
     page(
-        core,
         visit.language,
         status,
         view::layout(&frame, header(core, visit, uri), content),
@@ -267,37 +291,33 @@ fn done(core: &Core, visit: &Visit, uri: &Uri, status: StatusCode) -> Response {
         title: texts.done_title,
     };
     page(
-        core,
         visit.language,
         status,
         view::layout(&frame, header(core, visit, uri), content),
     )
 }
 
-/// The answer to identity's refusal of an enrolment step.
+/// The answer to identity's refusal of an enrolment step: enrolled
+/// meanwhile (in another tab) is the done page, a session that may not
+/// enrol the sign-in, the rest as any staff page's refusal.
 fn refused(core: &Core, visit: &Visit, uri: &Uri, status: &tonic::Status) -> Response {
     match status.code() {
-        // Enrolled meanwhile (in another tab).
         tonic::Code::FailedPrecondition => done(core, visit, uri, StatusCode::CONFLICT),
-        tonic::Code::Unauthenticated | tonic::Code::PermissionDenied => to_login(&visit.site, uri),
-        code => {
-            tracing::warn!(?code, "identity did not answer the enrolment");
-            unavailable(core, visit.language, uri, Some(&visit.site))
+        tonic::Code::PermissionDenied => {
+            PortalError::new(Refusal::SignIn, visit.language, uri, Some(&visit.site))
+                .into_response()
         }
+        _ => PortalError::from_status(status, Audience::Staff, visit.language, uri, &visit.site)
+            .into_response(),
     }
 }
 
 /// `GET /portal/{agency}/staff/totp`.
 pub async fn totp_page(
     State(core): State<Core>,
-    Path((agency, portal)): Path<(String, String)>,
+    visit: Visit,
     OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
 ) -> Response {
-    let visit = match visit(&core, &agency, &portal, &uri, &headers).await {
-        Ok(visit) => visit,
-        Err(answer) => return answer,
-    };
     if visit.enrolled {
         return done(&core, &visit, &uri, StatusCode::OK);
     }
@@ -320,15 +340,9 @@ pub struct TotpForm {
 /// with the form for the first code.
 pub async fn begin(
     State(core): State<Core>,
-    Path((agency, portal)): Path<(String, String)>,
     OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    Form(form): Form<TotpForm>,
+    Posted(visit, _form): Posted,
 ) -> Response {
-    let visit = match visit_post(&core, &agency, &portal, &uri, &headers, &form.csrf_token).await {
-        Ok(visit) => visit,
-        Err(answer) => return answer,
-    };
     if visit.enrolled {
         return done(&core, &visit, &uri, StatusCode::CONFLICT);
     }
@@ -363,15 +377,9 @@ pub async fn begin(
 /// staff member's first page (303).
 pub async fn confirm(
     State(core): State<Core>,
-    Path((agency, portal)): Path<(String, String)>,
     OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    Form(form): Form<TotpForm>,
+    Posted(visit, form): Posted,
 ) -> Response {
-    let visit = match visit_post(&core, &agency, &portal, &uri, &headers, &form.csrf_token).await {
-        Ok(visit) => visit,
-        Err(answer) => return answer,
-    };
     if visit.enrolled {
         return done(&core, &visit, &uri, StatusCode::CONFLICT);
     }

@@ -4,11 +4,10 @@
 //! form instead of the submit button.
 
 use crate::portal::TokenForm;
-use axum::Form;
 use axum::extract::OriginalUri;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
-use axum::response::Response;
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
 use laissez_proto::intake::v1::{Case, CaseState, SubmitRequest};
 use maud::html;
 use serde_json::Value;
@@ -21,32 +20,26 @@ use crate::portal::applicant::apply::spec::{
 use crate::portal::applicant::apply::{
     case_page_path, fault_summary, see_other, step_path, texts, type_of,
 };
-use crate::portal::applicant::cases::{
-    Visit, enter, enter_case_form, get_case, layout, receipt, refused, resubmit_form, returned,
-    size, state_of,
-};
+use crate::portal::applicant::cases::{get_case, receipt, resubmit_form, returned, size, state_of};
+use crate::portal::applicant::visit::{PostedCase, Visit, layout};
 use crate::portal::shell::i18n::Text;
 
 /// `GET …/cases/{case_id}/check`.
 pub async fn check_page(
     State(core): State<Core>,
-    Path((agency, portal, case_id)): Path<(String, String, String)>,
+    visit: Visit,
+    Path((_, _, case_id)): Path<(String, String, String)>,
     OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
 ) -> Response {
-    let visit = match enter(&core, &agency, &portal, &uri, &headers).await {
-        Ok(visit) => visit,
-        Err(answer) => return answer,
-    };
     let case = match get_case(&core, &visit.caller, &case_id).await {
         Ok(case) => case,
-        Err(status) => return refused(&core, &visit, &uri, &status),
+        Err(status) => return visit.refused(&status).into_response(),
     };
     let state = state_of(&case);
     if state != CaseState::Draft && !returned(state) {
         return see_other(&case_page_path(&visit, &case.case_id, &uri));
     }
-    let kind = match type_of(&core, &visit, &uri, &case.application_type) {
+    let kind = match type_of(&visit, &uri, &case.application_type) {
         Ok(kind) => kind,
         Err(answer) => return answer,
     };
@@ -128,29 +121,14 @@ fn render(
 /// it, or says everything that is missing.
 pub async fn submit(
     State(core): State<Core>,
-    Path((agency, portal, case_id)): Path<(String, String, String)>,
+    Path((_agency, _portal, _case_id)): Path<(String, String, String)>,
     OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    Form(form): Form<TokenForm>,
+    PostedCase(visit, case, _form): PostedCase<TokenForm>,
 ) -> Response {
-    let (visit, case) = match enter_case_form(
-        &core,
-        &agency,
-        &portal,
-        &case_id,
-        &uri,
-        &headers,
-        &form.csrf_token,
-    )
-    .await
-    {
-        Ok(entered) => entered,
-        Err(answer) => return answer,
-    };
     if state_of(&case) != CaseState::Draft {
         return see_other(&case_page_path(&visit, &case.case_id, &uri));
     }
-    let kind = match type_of(&core, &visit, &uri, &case.application_type) {
+    let kind = match type_of(&visit, &uri, &case.application_type) {
         Ok(kind) => kind,
         Err(answer) => return answer,
     };
@@ -191,24 +169,20 @@ pub async fn submit(
         Err(status) if status.code() == tonic::Code::FailedPrecondition => {
             see_other(&case_page_path(&visit, &case.case_id, &uri))
         }
-        Err(status) => refused(&core, &visit, &uri, &status),
+        Err(status) => visit.refused(&status).into_response(),
     }
 }
 
 /// `GET …/cases/{case_id}/receipt`: the receipt and group numbers.
 pub async fn receipt_page(
     State(core): State<Core>,
-    Path((agency, portal, case_id)): Path<(String, String, String)>,
+    visit: Visit,
+    Path((_agency, _portal, case_id)): Path<(String, String, String)>,
     OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
 ) -> Response {
-    let visit = match enter(&core, &agency, &portal, &uri, &headers).await {
-        Ok(visit) => visit,
-        Err(answer) => return answer,
-    };
     let case = match get_case(&core, &visit.caller, &case_id).await {
         Ok(case) => case,
-        Err(status) => return refused(&core, &visit, &uri, &status),
+        Err(status) => return visit.refused(&status).into_response(),
     };
     if case.receipt_number.is_empty() {
         return see_other(&case_page_path(&visit, &case.case_id, &uri));

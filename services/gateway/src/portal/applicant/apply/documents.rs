@@ -11,12 +11,11 @@
 use crate::portal::TokenForm;
 use std::sync::{Arc, Mutex};
 
-use axum::Form;
 use axum::extract::OriginalUri;
 use axum::extract::multipart::Field;
 use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use laissez_proto::intake::v1::{Case, DeleteDocumentRequest, SaveDraftRequest, UploadHeader};
 use maud::html;
@@ -29,14 +28,14 @@ use crate::core::csrf::CSRF_FORM_FIELD;
 use crate::portal::applicant::apply::spec::{TypeSpec, Upload, document_name};
 use crate::portal::applicant::apply::texts::Texts;
 use crate::portal::applicant::apply::{
-    answers_editable, case_page_path, documents_editable, query_value, see_other, step_path,
-    step_path_with, texts, type_of,
+    answers_editable, case_page_path, documents_editable, see_other, step_path, step_path_with,
+    texts, type_of,
 };
-use crate::portal::applicant::cases::{
-    Visit, enter, enter_case_form, get_case, layout, refused, returned, size, state_of,
-};
+use crate::portal::applicant::cases::{get_case, returned, size, state_of};
+use crate::portal::applicant::visit::{PostedCase, Visit, layout};
 use crate::portal::shell::i18n::Lang;
 use crate::portal::shell::page::forbidden;
+use crate::portal::shell::request::query_value;
 
 /// The most a small text part of the upload form (the CSRF token) may be.
 const MAX_TEXT_PART: usize = 1024;
@@ -85,22 +84,18 @@ fn reason_of(status: &tonic::Status) -> &'static str {
 /// `GET …/cases/{case_id}/documents`.
 pub async fn documents_page(
     State(core): State<Core>,
-    Path((agency, portal, case_id)): Path<(String, String, String)>,
+    visit: Visit,
+    Path((_, _, case_id)): Path<(String, String, String)>,
     OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
 ) -> Response {
-    let visit = match enter(&core, &agency, &portal, &uri, &headers).await {
-        Ok(visit) => visit,
-        Err(answer) => return answer,
-    };
     let case = match get_case(&core, &visit.caller, &case_id).await {
         Ok(case) => case,
-        Err(status) => return refused(&core, &visit, &uri, &status),
+        Err(status) => return visit.refused(&status).into_response(),
     };
     if !documents_editable(state_of(&case)) {
         return see_other(&case_page_path(&visit, &case.case_id, &uri));
     }
-    let kind = match type_of(&core, &visit, &uri, &case.application_type) {
+    let kind = match type_of(&visit, &uri, &case.application_type) {
         Ok(kind) => kind,
         Err(answer) => return answer,
     };
@@ -110,6 +105,9 @@ pub async fn documents_page(
     } else {
         StatusCode::OK
     };
+    let failed = failed
+        .as_ref()
+        .map(|(name, reason)| (name.as_str(), reason.as_str()));
     render(&core, &visit, &uri, status, &case, &kind, failed)
 }
 
@@ -304,7 +302,8 @@ async fn small_text(field: &mut Field<'_>) -> Option<String> {
 /// signature field is then answered with the new document.
 pub async fn upload(
     State(core): State<Core>,
-    Path((agency, portal, case_id, requirement)): Path<(String, String, String, String)>,
+    visit: Visit,
+    Path((_agency, _portal, case_id, requirement)): Path<(String, String, String, String)>,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     mut multipart: Multipart,
@@ -315,12 +314,8 @@ pub async fn upload(
             .bytes()
             .all(|byte| byte.is_ascii_alphanumeric() || byte == b'_' || byte == b'-');
     if !plausible {
-        return crate::portal::shell::page::not_found_page(&core, &uri, &headers);
+        return crate::portal::shell::page::not_found_page(&uri, &headers);
     }
-    let visit = match enter(&core, &agency, &portal, &uri, &headers).await {
-        Ok(visit) => visit,
-        Err(answer) => return answer,
-    };
     // The token comes first: nothing of the file is read for a forged form.
     let token = match multipart.next_field().await {
         Ok(Some(mut field)) if field.name() == Some(CSRF_FORM_FIELD) => {
@@ -337,11 +332,11 @@ pub async fn upload(
         )
         .is_err()
     {
-        return forbidden(&core, visit.language, &uri, Some(&visit.site));
+        return forbidden(visit.language, &uri, Some(&visit.site));
     }
     let case = match get_case(&core, &visit.caller, &case_id).await {
         Ok(case) => case,
-        Err(status) => return refused(&core, &visit, &uri, &status),
+        Err(status) => return visit.refused(&status).into_response(),
     };
     let state = state_of(&case);
     if !documents_editable(state) {
@@ -352,7 +347,7 @@ pub async fn upload(
             &format!("failed={requirement}&reason=closed"),
         );
     }
-    let kind = match type_of(&core, &visit, &uri, &case.application_type) {
+    let kind = match type_of(&visit, &uri, &case.application_type) {
         Ok(kind) => kind,
         Err(answer) => return answer,
     };
@@ -361,7 +356,7 @@ pub async fn upload(
         .into_iter()
         .find(|upload| upload.code == requirement)
     else {
-        return crate::portal::shell::page::not_found_page(&core, &uri, &headers);
+        return crate::portal::shell::page::not_found_page(&uri, &headers);
     };
     let failed = |reason: &str| {
         back(
@@ -427,7 +422,7 @@ pub async fn upload(
         Err(UploadFailure::TooLarge) => return failed("too_large"),
         Err(UploadFailure::BrokeOff) => return failed("failed"),
         Err(UploadFailure::Refused(status)) if status.code() == tonic::Code::NotFound => {
-            return refused(&core, &visit, &uri, &status);
+            return visit.refused(&status).into_response();
         }
         Err(UploadFailure::Refused(status)) => return failed(reason_of(&status)),
     };
@@ -475,31 +470,17 @@ async fn answer_field(
 /// `POST …/cases/{case_id}/documents/{document_id}/delete`.
 pub async fn delete_document(
     State(core): State<Core>,
-    Path((agency, portal, case_id, document_id)): Path<(String, String, String, String)>,
+    Path((_agency, _portal, _case_id, document_id)): Path<(String, String, String, String)>,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
-    Form(form): Form<TokenForm>,
+    PostedCase(visit, case, _form): PostedCase<TokenForm>,
 ) -> Response {
-    let (visit, case) = match enter_case_form(
-        &core,
-        &agency,
-        &portal,
-        &case_id,
-        &uri,
-        &headers,
-        &form.csrf_token,
-    )
-    .await
-    {
-        Ok(entered) => entered,
-        Err(answer) => return answer,
-    };
     let Some(document) = case
         .documents
         .iter()
         .find(|document| document.document_id == document_id)
     else {
-        return crate::portal::shell::page::not_found_page(&core, &uri, &headers);
+        return crate::portal::shell::page::not_found_page(&uri, &headers);
     };
     if !removable(&case, &document.document_id) {
         return back(
@@ -539,7 +520,7 @@ pub async fn delete_document(
             &uri,
             &format!("failed={}&reason=closed", document.requirement),
         ),
-        Err(status) => refused(&core, &visit, &uri, &status),
+        Err(status) => visit.refused(&status).into_response(),
     }
 }
 
@@ -579,7 +560,7 @@ mod tests {
             );
         }
         let uri: Uri = "/p?failed=photo&reason=kind".parse().unwrap();
-        assert_eq!(query_value(&uri, "reason"), Some("kind"));
+        assert_eq!(query_value(&uri, "reason").as_deref(), Some("kind"));
         assert_eq!(query_value(&uri, "missing"), None);
     }
 }

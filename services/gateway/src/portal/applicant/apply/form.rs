@@ -2,11 +2,10 @@
 //! photo and signature fields are uploads, on the documents page), typed
 //! from the catalog, prefilled from the draft; saved as a draft.
 
-use axum::Form;
 use axum::extract::OriginalUri;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
-use axum::response::Response;
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
 use laissez_proto::intake::v1::{Case, SaveDraftRequest};
 use maud::{Markup, html};
 use serde_json::{Map, Value};
@@ -20,36 +19,31 @@ use crate::portal::applicant::apply::{
     answers_editable, case_page_path, fault_at, fault_summary, here, see_other, step_path, texts,
     type_of,
 };
-use crate::portal::applicant::cases::{
-    Visit, enter, enter_case_form, get_case, layout, refused, state_of,
-};
+use crate::portal::applicant::cases::{get_case, state_of};
+use crate::portal::applicant::visit::{PostedCase, Visit, layout};
 use crate::portal::shell::i18n::{Lang, Text};
 use crate::portal::shell::site::Site;
 
 /// `GET …/cases/{case_id}/form`.
 pub async fn form_page(
     State(core): State<Core>,
-    Path((agency, portal, case_id)): Path<(String, String, String)>,
+    visit: Visit,
+    Path((_agency, _portal, case_id)): Path<(String, String, String)>,
     OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
 ) -> Response {
-    let visit = match enter(&core, &agency, &portal, &uri, &headers).await {
-        Ok(visit) => visit,
-        Err(answer) => return answer,
-    };
     let case = match get_case(&core, &visit.caller, &case_id).await {
         Ok(case) => case,
-        Err(status) => return refused(&core, &visit, &uri, &status),
+        Err(status) => return visit.refused(&status).into_response(),
     };
     if !answers_editable(state_of(&case)) {
         return see_other(&case_page_path(&visit, &case.case_id, &uri));
     }
-    let kind = match type_of(&core, &visit, &uri, &case.application_type) {
+    let kind = match type_of(&visit, &uri, &case.application_type) {
         Ok(kind) => kind,
         Err(answer) => return answer,
     };
     let answers = stored_answers(&case);
-    let saved = crate::portal::applicant::apply::query_value(&uri, "saved") == Some("1");
+    let saved = crate::portal::shell::request::query_value(&uri, "saved").as_deref() == Some("1");
     render(
         &core,
         &visit,
@@ -364,25 +358,13 @@ fn answers_from(
 /// the documents.
 pub async fn save_form(
     State(core): State<Core>,
-    Path((agency, portal, case_id)): Path<(String, String, String)>,
     OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    Form(posted): Form<Vec<(String, String)>>,
+    PostedCase(visit, case, posted): PostedCase<Vec<(String, String)>>,
 ) -> Response {
-    let csrf = posted
-        .iter()
-        .find(|(key, _)| key == CSRF_FORM_FIELD)
-        .map(|(_, value)| value.as_str())
-        .unwrap_or_default();
-    let (visit, case) =
-        match enter_case_form(&core, &agency, &portal, &case_id, &uri, &headers, csrf).await {
-            Ok(entered) => entered,
-            Err(answer) => return answer,
-        };
     if !answers_editable(state_of(&case)) {
         return see_other(&case_page_path(&visit, &case.case_id, &uri));
     }
-    let kind = match type_of(&core, &visit, &uri, &case.application_type) {
+    let kind = match type_of(&visit, &uri, &case.application_type) {
         Ok(kind) => kind,
         Err(answer) => return answer,
     };
@@ -448,7 +430,7 @@ pub async fn save_form(
         Err(status) if status.code() == tonic::Code::FailedPrecondition => {
             see_other(&case_page_path(&visit, &case.case_id, &uri))
         }
-        Err(status) => refused(&core, &visit, &uri, &status),
+        Err(status) => visit.refused(&status).into_response(),
     }
 }
 

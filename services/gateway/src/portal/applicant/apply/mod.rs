@@ -17,10 +17,9 @@ mod form;
 pub mod spec;
 mod texts;
 
-use axum::Form;
 use axum::extract::OriginalUri;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use laissez_proto::identity::v1::{Applicant, ListApplicantsRequest};
 use laissez_proto::intake::v1::{ApplicantData, CaseState, StartApplicationRequest};
@@ -37,7 +36,8 @@ use crate::api::applicant::fill_applicant;
 use crate::core::csrf::CSRF_FORM_FIELD;
 use crate::core::problem::ApiError;
 use crate::core::{Caller, Core};
-use crate::portal::applicant::cases::{Visit, case_path, enter, enter_form, layout};
+use crate::portal::applicant::cases::case_path;
+use crate::portal::applicant::visit::{Posted, Visit, layout};
 use crate::portal::shell::i18n::{Lang, Text};
 use crate::portal::shell::page::{lang_suffix, lookup_failed, unavailable};
 use crate::portal::shell::site::Lookup;
@@ -99,13 +99,6 @@ fn step_path_with(visit: &Visit, case_id: &str, step: &str, uri: &Uri, extra: &s
 }
 
 /// A query value of a page's own address.
-fn query_value<'a>(uri: &'a Uri, name: &str) -> Option<&'a str> {
-    uri.query()?.split('&').find_map(|pair| {
-        let (key, value) = pair.split_once('=')?;
-        (key == name).then_some(value)
-    })
-}
-
 fn case_page_path(visit: &Visit, case_id: &str, uri: &Uri) -> String {
     format!("{}{}", case_path(&visit.site, case_id), lang_suffix(uri))
 }
@@ -124,15 +117,10 @@ fn documents_editable(state: CaseState) -> bool {
 /// catalog no longer offers it on this portal.
 // The refusal is the handler's answer, returned at once.
 #[allow(clippy::result_large_err)]
-fn type_of<'a>(
-    core: &Core,
-    visit: &'a Visit,
-    uri: &Uri,
-    code: &str,
-) -> Result<TypeSpec<'a>, Response> {
+fn type_of<'a>(visit: &'a Visit, uri: &Uri, code: &str) -> Result<TypeSpec<'a>, Response> {
     TypeSpec::find(&visit.site, code)
         .filter(|kind| kind.value["portal"] == visit.site.portal.as_str())
-        .ok_or_else(|| lookup_failed(core, visit.language, uri, Lookup::NotFound))
+        .ok_or_else(|| lookup_failed(visit.language, uri, Lookup::NotFound))
 }
 
 // ------------------------------------------------------------- the types
@@ -140,14 +128,9 @@ fn type_of<'a>(
 /// `GET /portal/{agency}/{portal}/apply`: what can be applied for here.
 pub async fn types_page(
     State(core): State<Core>,
-    Path((agency, portal)): Path<(String, String)>,
+    visit: Visit,
     OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
 ) -> Response {
-    let visit = match enter(&core, &agency, &portal, &uri, &headers).await {
-        Ok(visit) => visit,
-        Err(answer) => return answer,
-    };
     let lang = visit.language.lang;
     let words = texts(lang);
     let base = visit.site.base_path();
@@ -211,21 +194,17 @@ const MAX_START_TEXT: usize = 200;
 /// `GET …/apply/{application_type}`: the notice and the first questions.
 pub async fn start_page(
     State(core): State<Core>,
-    Path((agency, portal, code)): Path<(String, String, String)>,
+    visit: Visit,
+    Path((_, _, code)): Path<(String, String, String)>,
     OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
 ) -> Response {
-    let visit = match enter(&core, &agency, &portal, &uri, &headers).await {
-        Ok(visit) => visit,
-        Err(answer) => return answer,
-    };
-    let kind = match type_of(&core, &visit, &uri, &code) {
+    let kind = match type_of(&visit, &uri, &code) {
         Ok(kind) => kind,
         Err(answer) => return answer,
     };
     let managed = match managed_applicants(&core, &visit.caller, &kind).await {
         Ok(managed) => managed,
-        Err(()) => return unavailable(&core, visit.language, &uri, Some(&visit.site)),
+        Err(()) => return unavailable(visit.language, &uri, Some(&visit.site)),
     };
     let ask_person = holder_incomplete(&core, &visit.caller).await;
     render_start(
@@ -386,22 +365,17 @@ fn render_start(
 /// its form.
 pub async fn start(
     State(core): State<Core>,
-    Path((agency, portal, code)): Path<(String, String, String)>,
+    Path((_agency, _portal, code)): Path<(String, String, String)>,
     OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    Form(form): Form<StartForm>,
+    Posted(visit, form): Posted<StartForm>,
 ) -> Response {
-    let visit = match enter_form(&core, &agency, &portal, &uri, &headers, &form.csrf_token).await {
-        Ok(visit) => visit,
-        Err(answer) => return answer,
-    };
-    let kind = match type_of(&core, &visit, &uri, &code) {
+    let kind = match type_of(&visit, &uri, &code) {
         Ok(kind) => kind,
         Err(answer) => return answer,
     };
     let managed = match managed_applicants(&core, &visit.caller, &kind).await {
         Ok(managed) => managed,
-        Err(()) => return unavailable(&core, visit.language, &uri, Some(&visit.site)),
+        Err(()) => return unavailable(visit.language, &uri, Some(&visit.site)),
     };
     let lang = visit.language.lang;
     let words = texts(lang);
@@ -491,7 +465,7 @@ pub async fn start(
         }
         Err(error) => {
             tracing::warn!(status = %error.status(), "the applicant's data could not be read");
-            return unavailable(&core, visit.language, &uri, Some(&visit.site));
+            return unavailable(visit.language, &uri, Some(&visit.site));
         }
     }
     let answer = core
@@ -505,12 +479,8 @@ pub async fn start(
             let problem = laissez_kit::Problem::from_status(&status);
             refuse(spec::faults(&visit.site, &kind, &problem.errors, lang))
         }
-        Err(status) if status.code() == tonic::Code::Unauthenticated => {
-            crate::portal::shell::page::to_login(&visit.site, &uri)
-        }
-        Err(status) => {
-            tracing::warn!(code = ?status.code(), "intake did not start the application");
-            unavailable(&core, visit.language, &uri, Some(&visit.site))
-        }
+        Err(status) => visit.refused(&status).into_response(),
     }
 }
+
+crate::portal::shell::request::csrf_token_field!(StartForm);

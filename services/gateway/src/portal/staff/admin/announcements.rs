@@ -9,7 +9,7 @@ use crate::portal::TokenForm;
 use axum::Form;
 use axum::extract::OriginalUri;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use laissez_proto::common::v1::LocalizedText;
 use laissez_proto::intake::v1::{
@@ -25,8 +25,7 @@ use crate::portal::shell::i18n::{Lang, Text};
 use crate::portal::shell::page::lookup_failed;
 use crate::portal::shell::problems::{self, Problem, about};
 use crate::portal::shell::site::Lookup;
-use crate::portal::staff::admin::ADMINS;
-use crate::portal::staff::desk::{Desk, enter, enter_post, layout, refused};
+use crate::portal::staff::desk::{Admins, Desk, Staff, StaffPosted, layout};
 
 pub struct Texts {
     pub list_title: &'static str,
@@ -331,10 +330,10 @@ async fn find(
 ) -> Result<Announcement, Response> {
     let all = announcements(core, desk)
         .await
-        .map_err(|status| refused(core, desk, uri, &status))?;
+        .map_err(|status| desk.refused(&status).into_response())?;
     all.into_iter()
         .find(|announcement| announcement.announcement_id == announcement_id)
-        .ok_or_else(|| lookup_failed(core, desk.language, uri, Lookup::NotFound))
+        .ok_or_else(|| lookup_failed(desk.language, uri, Lookup::NotFound))
 }
 
 fn list_path(desk: &Desk, uri: &Uri) -> String {
@@ -344,17 +343,12 @@ fn list_path(desk: &Desk, uri: &Uri) -> String {
 /// `GET /portal/{agency}/staff/admin/announcements`.
 pub async fn list(
     State(core): State<Core>,
-    Path((agency, portal)): Path<(String, String)>,
+    Staff(desk, _): Staff<Admins>,
     OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
 ) -> Response {
-    let desk = match enter(&core, &agency, &portal, &uri, &headers, ADMINS).await {
-        Ok(desk) => desk,
-        Err(answer) => return answer,
-    };
     let all = match announcements(&core, &desk).await {
         Ok(all) => all,
-        Err(status) => return refused(&core, &desk, &uri, &status),
+        Err(status) => return desk.refused(&status).into_response(),
     };
     let lang = desk.lang();
     let texts = texts(lang);
@@ -447,14 +441,9 @@ fn render_form(
 /// `GET /portal/{agency}/staff/admin/announcements/new`.
 pub async fn new_form(
     State(core): State<Core>,
-    Path((agency, portal)): Path<(String, String)>,
+    Staff(desk, _): Staff<Admins>,
     OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
 ) -> Response {
-    let desk = match enter(&core, &agency, &portal, &uri, &headers, ADMINS).await {
-        Ok(desk) => desk,
-        Err(answer) => return answer,
-    };
     let form = AnnouncementForm {
         published_on: chrono::Utc::now().format("%Y-%m-%d").to_string(),
         ..AnnouncementForm::default()
@@ -467,25 +456,9 @@ pub async fn new_form(
 /// form again with intake's refusals.
 pub async fn create(
     State(core): State<Core>,
-    Path((agency, portal)): Path<(String, String)>,
     OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    Form(form): Form<AnnouncementForm>,
+    StaffPosted(desk, Form(form), _): StaffPosted<Admins, Form<AnnouncementForm>>,
 ) -> Response {
-    let desk = match enter_post(
-        &core,
-        &agency,
-        &portal,
-        &uri,
-        &headers,
-        ADMINS,
-        &form.csrf_token,
-    )
-    .await
-    {
-        Ok(desk) => desk,
-        Err(answer) => return answer,
-    };
     let answer = core
         .upstreams
         .catalog_admin()
@@ -534,21 +507,17 @@ fn saved(
                 &problems_of(&status, desk.lang()),
             )
         }
-        Err(status) => refused(core, desk, uri, &status),
+        Err(status) => desk.refused(&status).into_response(),
     }
 }
 
 /// `GET /portal/{agency}/staff/admin/announcements/{id}/edit`.
 pub async fn edit_form(
     State(core): State<Core>,
-    Path((agency, portal, announcement_id)): Path<(String, String, String)>,
+    Staff(desk, _): Staff<Admins>,
+    Path((_, _, announcement_id)): Path<(String, String, String)>,
     OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
 ) -> Response {
-    let desk = match enter(&core, &agency, &portal, &uri, &headers, ADMINS).await {
-        Ok(desk) => desk,
-        Err(answer) => return answer,
-    };
     let announcement = match find(&core, &desk, &uri, &announcement_id).await {
         Ok(announcement) => announcement,
         Err(answer) => return answer,
@@ -561,25 +530,10 @@ pub async fn edit_form(
 /// `POST /portal/{agency}/staff/admin/announcements/{id}/edit`.
 pub async fn update(
     State(core): State<Core>,
-    Path((agency, portal, announcement_id)): Path<(String, String, String)>,
+    Path((_, _, announcement_id)): Path<(String, String, String)>,
     OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    Form(form): Form<AnnouncementForm>,
+    StaffPosted(desk, Form(form), _): StaffPosted<Admins, Form<AnnouncementForm>>,
 ) -> Response {
-    let desk = match enter_post(
-        &core,
-        &agency,
-        &portal,
-        &uri,
-        &headers,
-        ADMINS,
-        &form.csrf_token,
-    )
-    .await
-    {
-        Ok(desk) => desk,
-        Err(answer) => return answer,
-    };
     let answer = core
         .upstreams
         .catalog_admin()
@@ -604,14 +558,10 @@ pub async fn update(
 /// confirmation.
 pub async fn delete_page(
     State(core): State<Core>,
-    Path((agency, portal, announcement_id)): Path<(String, String, String)>,
+    Staff(desk, _): Staff<Admins>,
+    Path((_, _, announcement_id)): Path<(String, String, String)>,
     OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
 ) -> Response {
-    let desk = match enter(&core, &agency, &portal, &uri, &headers, ADMINS).await {
-        Ok(desk) => desk,
-        Err(answer) => return answer,
-    };
     let announcement = match find(&core, &desk, &uri, &announcement_id).await {
         Ok(announcement) => announcement,
         Err(answer) => return answer,
@@ -662,25 +612,10 @@ fn delete_content(
 /// it, then the list.
 pub async fn delete(
     State(core): State<Core>,
-    Path((agency, portal, announcement_id)): Path<(String, String, String)>,
+    Path((_, _, announcement_id)): Path<(String, String, String)>,
     OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    Form(form): Form<TokenForm>,
+    StaffPosted(desk, Form(_form), _): StaffPosted<Admins, Form<TokenForm>>,
 ) -> Response {
-    let desk = match enter_post(
-        &core,
-        &agency,
-        &portal,
-        &uri,
-        &headers,
-        ADMINS,
-        &form.csrf_token,
-    )
-    .await
-    {
-        Ok(desk) => desk,
-        Err(answer) => return answer,
-    };
     let answer = core
         .upstreams
         .catalog_admin()
@@ -691,9 +626,11 @@ pub async fn delete(
         .await;
     match answer {
         Ok(_) => Redirect::to(&list_path(&desk, &uri)).into_response(),
-        Err(status) => refused(&core, &desk, &uri, &status),
+        Err(status) => desk.refused(&status).into_response(),
     }
 }
+
+crate::portal::shell::request::csrf_token_field!(AnnouncementForm);
 
 #[cfg(test)]
 mod tests {

@@ -12,8 +12,9 @@
 //! cannot send a chosen file twice; intake checks them again on publish.
 
 use axum::extract::OriginalUri;
-use axum::extract::{Multipart, Path, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::extract::{FromRequest, Request};
+use axum::extract::{Multipart, State};
+use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -29,8 +30,8 @@ use crate::portal::applicant::cases::{size, when};
 use crate::portal::shell::i18n::Lang;
 use crate::portal::shell::problems::{self, Problem};
 use crate::portal::shell::site::Site;
-use crate::portal::staff::admin::{ADMINS, texts as admin_texts};
-use crate::portal::staff::desk::{Desk, enter, enter_post, layout, refused};
+use crate::portal::staff::admin::texts as admin_texts;
+use crate::portal::staff::desk::{Admins, Desk, Staff, StaffPosted, layout};
 
 /// The files of a catalog that sit at the top of its folder.
 const TOP_LEVEL_FILES: [&str; 4] = [
@@ -201,7 +202,7 @@ fn catalog_path(file_name: &str) -> String {
 
 /// What an upload form sent.
 #[derive(Default)]
-struct Upload {
+pub(crate) struct Upload {
     csrf_token: String,
     confirm: bool,
     files: Vec<CatalogFile>,
@@ -211,6 +212,19 @@ struct Upload {
 
 /// Reads the form: the token, the confirmation, the chosen files (`files`)
 /// and the files a confirmation page carries (`file_path`/`file_content`).
+impl FromRequest<Core> for Upload {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, core: &Core) -> Result<Self, Response> {
+        let multipart = Multipart::from_request(request, core)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(read_upload(multipart).await)
+    }
+}
+
+crate::portal::shell::request::csrf_token_field!(Upload);
+
 async fn read_upload(mut multipart: Multipart) -> Upload {
     let mut upload = Upload::default();
     let mut kept_paths = Vec::new();
@@ -368,14 +382,9 @@ fn versions_table(lang: Lang, site: &Site, versions: &[CatalogVersion]) -> Marku
 /// `GET /portal/{agency}/staff/admin/catalog[?published=N]`.
 pub async fn catalog_page(
     State(core): State<Core>,
-    Path((agency, portal)): Path<(String, String)>,
+    Staff(desk, _): Staff<Admins>,
     OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
 ) -> Response {
-    let desk = match enter(&core, &agency, &portal, &uri, &headers, ADMINS).await {
-        Ok(desk) => desk,
-        Err(answer) => return answer,
-    };
     let answer = core
         .upstreams
         .catalog_admin()
@@ -386,14 +395,10 @@ pub async fn catalog_page(
         .await;
     let versions = match answer {
         Ok(answer) => answer.into_inner().versions,
-        Err(status) => return refused(&core, &desk, &uri, &status),
+        Err(status) => return desk.refused(&status).into_response(),
     };
-    let published: Option<u32> = uri.query().and_then(|query| {
-        query
-            .split('&')
-            .find_map(|pair| pair.strip_prefix("published="))
-            .and_then(|number| number.parse().ok())
-    });
+    let published: Option<u32> = crate::portal::shell::request::query_value(&uri, "published")
+        .and_then(|number| number.parse().ok());
     let lang = desk.lang();
     let texts = texts(lang);
     let content = html! {
@@ -515,26 +520,9 @@ fn unusable(upload: &Upload, texts: &Texts) -> Option<Problem> {
 /// `POST /portal/{agency}/staff/admin/catalog/validate` (multipart).
 pub async fn validate(
     State(core): State<Core>,
-    Path((agency, portal)): Path<(String, String)>,
     OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    multipart: Multipart,
+    StaffPosted(desk, upload, _): StaffPosted<Admins, Upload>,
 ) -> Response {
-    let upload = read_upload(multipart).await;
-    let desk = match enter_post(
-        &core,
-        &agency,
-        &portal,
-        &uri,
-        &headers,
-        ADMINS,
-        &upload.csrf_token,
-    )
-    .await
-    {
-        Ok(desk) => desk,
-        Err(answer) => return answer,
-    };
     let texts = texts(desk.lang());
     if let Some(problem) = unusable(&upload, texts) {
         return invalid_page(&core, &desk, &uri, &[problem], &[]);
@@ -568,7 +556,7 @@ pub async fn validate(
             let errors = refused_files(&status);
             invalid_page(&core, &desk, &uri, &file_problems(&errors), &errors)
         }
-        Err(status) => refused(&core, &desk, &uri, &status),
+        Err(status) => desk.refused(&status).into_response(),
     }
 }
 
@@ -576,26 +564,9 @@ pub async fn validate(
 /// the valid catalog's page): publishes, then the versions (303).
 pub async fn publish(
     State(core): State<Core>,
-    Path((agency, portal)): Path<(String, String)>,
     OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    multipart: Multipart,
+    StaffPosted(desk, upload, _): StaffPosted<Admins, Upload>,
 ) -> Response {
-    let upload = read_upload(multipart).await;
-    let desk = match enter_post(
-        &core,
-        &agency,
-        &portal,
-        &uri,
-        &headers,
-        ADMINS,
-        &upload.csrf_token,
-    )
-    .await
-    {
-        Ok(desk) => desk,
-        Err(answer) => return answer,
-    };
     let texts = texts(desk.lang());
     if let Some(problem) = unusable(&upload, texts) {
         return invalid_page(&core, &desk, &uri, &[problem], &[]);
@@ -645,7 +616,7 @@ pub async fn publish(
             &[Problem::new("files", texts.err_other_agency)],
             &[],
         ),
-        Err(status) => refused(&core, &desk, &uri, &status),
+        Err(status) => desk.refused(&status).into_response(),
     }
 }
 

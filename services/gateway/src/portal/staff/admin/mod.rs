@@ -8,18 +8,14 @@ pub mod announcements;
 pub mod catalog;
 
 use axum::extract::OriginalUri;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::State;
+use axum::http::StatusCode;
 use axum::response::Response;
-use laissez_kit::Role;
 use maud::html;
 
 use crate::core::Core;
 use crate::portal::shell::i18n::Lang;
-use crate::portal::staff::desk::{enter, layout};
-
-/// Who the administrator's pages are for.
-pub(crate) const ADMINS: &[Role] = &[Role::AgencyAdmin];
+use crate::portal::staff::desk::{Admins, Staff, layout};
 
 /// The texts the administrator's pages share.
 pub struct Texts {
@@ -73,14 +69,9 @@ pub fn texts(lang: Lang) -> &'static Texts {
 /// `GET /portal/{agency}/staff/admin`: where the administrator's pages are.
 pub async fn home(
     State(core): State<Core>,
-    Path((agency, portal)): Path<(String, String)>,
+    Staff(desk, _): Staff<Admins>,
     OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
 ) -> Response {
-    let desk = match enter(&core, &agency, &portal, &uri, &headers, ADMINS).await {
-        Ok(desk) => desk,
-        Err(answer) => return answer,
-    };
     let texts = texts(desk.lang());
     let content = html! {
         p { (texts.admin_intro) }

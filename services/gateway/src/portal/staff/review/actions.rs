@@ -30,9 +30,8 @@ use crate::core::upstream::Upstream;
 use crate::core::{Caller, Core};
 use crate::portal::shell::i18n::Lang;
 use crate::portal::shell::problems::{self, Problem};
-use crate::portal::staff::desk::{Desk, enter_post, layout, refused};
+use crate::portal::staff::desk::{Desk, Reviewers, StaffPosted, layout};
 
-const REVIEWERS: &[Role] = &[Role::Reviewer, Role::SeniorReviewer];
 /// The longest reason or comment the forms pass on.
 const MAX_TEXT_CHARS: usize = 2000;
 
@@ -397,7 +396,7 @@ fn after_refusal(
         tonic::Code::FailedPrecondition | tonic::Code::Aborted => {
             (StatusCode::CONFLICT, Problem::new(field, texts.err_not_now))
         }
-        _ => return refused(core, desk, uri, status),
+        _ => return desk.refused(status).into_response(),
     };
     let problems = [problem];
     again(
@@ -427,25 +426,11 @@ pub struct ActionForm {
 /// `POST …/review/cases/{case_id}/release`: back to the queues (303).
 pub async fn release(
     State(core): State<Core>,
-    Path((agency, portal, case_id)): Path<(String, String, String)>,
+    Path((_, _, case_id)): Path<(String, String, String)>,
     OriginalUri(uri): OriginalUri,
-    headers: axum::http::HeaderMap,
-    Form(form): Form<ActionForm>,
+    _headers: axum::http::HeaderMap,
+    StaffPosted(desk, Form(_form), _): StaffPosted<Reviewers, Form<ActionForm>>,
 ) -> Response {
-    let desk = match enter_post(
-        &core,
-        &agency,
-        &portal,
-        &uri,
-        &headers,
-        REVIEWERS,
-        &form.csrf_token,
-    )
-    .await
-    {
-        Ok(desk) => desk,
-        Err(answer) => return answer,
-    };
     let answer = review_client(&core)
         .release_claim(core.upstreams.request(
             ReleaseClaimRequest {
@@ -475,25 +460,11 @@ pub async fn release(
 /// `POST …/review/cases/{case_id}/reassign` (senior reviewers).
 pub async fn reassign(
     State(core): State<Core>,
-    Path((agency, portal, case_id)): Path<(String, String, String)>,
+    Path((_, _, case_id)): Path<(String, String, String)>,
     OriginalUri(uri): OriginalUri,
-    headers: axum::http::HeaderMap,
-    Form(form): Form<ActionForm>,
+    _headers: axum::http::HeaderMap,
+    StaffPosted(desk, Form(form), _): StaffPosted<Reviewers, Form<ActionForm>>,
 ) -> Response {
-    let desk = match enter_post(
-        &core,
-        &agency,
-        &portal,
-        &uri,
-        &headers,
-        REVIEWERS,
-        &form.csrf_token,
-    )
-    .await
-    {
-        Ok(desk) => desk,
-        Err(answer) => return answer,
-    };
     let lang = desk.lang();
     let texts = texts(lang);
     let csrf = desk.csrf_token(&core);
@@ -540,25 +511,11 @@ pub async fn reassign(
 /// `POST …/review/cases/{case_id}/priority`: asks for the priority lane.
 pub async fn request_priority(
     State(core): State<Core>,
-    Path((agency, portal, case_id)): Path<(String, String, String)>,
+    Path((_, _, case_id)): Path<(String, String, String)>,
     OriginalUri(uri): OriginalUri,
-    headers: axum::http::HeaderMap,
-    Form(form): Form<ActionForm>,
+    _headers: axum::http::HeaderMap,
+    StaffPosted(desk, Form(form), _): StaffPosted<Reviewers, Form<ActionForm>>,
 ) -> Response {
-    let desk = match enter_post(
-        &core,
-        &agency,
-        &portal,
-        &uri,
-        &headers,
-        REVIEWERS,
-        &form.csrf_token,
-    )
-    .await
-    {
-        Ok(desk) => desk,
-        Err(answer) => return answer,
-    };
     let lang = desk.lang();
     let texts = texts(lang);
     let csrf = desk.csrf_token(&core);
@@ -647,25 +604,11 @@ fn outcome_problems(
 /// the waiting request.
 pub async fn resolve_priority(
     State(core): State<Core>,
-    Path((agency, portal, case_id)): Path<(String, String, String)>,
+    Path((_, _, case_id)): Path<(String, String, String)>,
     OriginalUri(uri): OriginalUri,
-    headers: axum::http::HeaderMap,
-    Form(form): Form<ActionForm>,
+    _headers: axum::http::HeaderMap,
+    StaffPosted(desk, Form(form), _): StaffPosted<Reviewers, Form<ActionForm>>,
 ) -> Response {
-    let desk = match enter_post(
-        &core,
-        &agency,
-        &portal,
-        &uri,
-        &headers,
-        REVIEWERS,
-        &form.csrf_token,
-    )
-    .await
-    {
-        Ok(desk) => desk,
-        Err(answer) => return answer,
-    };
     let lang = desk.lang();
     let texts = texts(lang);
     let csrf = desk.csrf_token(&core);
@@ -726,25 +669,11 @@ pub async fn resolve_priority(
 /// or sends back a decision another reviewer proposed.
 pub async fn sign_off(
     State(core): State<Core>,
-    Path((agency, portal, case_id)): Path<(String, String, String)>,
+    Path((_, _, case_id)): Path<(String, String, String)>,
     OriginalUri(uri): OriginalUri,
-    headers: axum::http::HeaderMap,
-    Form(form): Form<ActionForm>,
+    _headers: axum::http::HeaderMap,
+    StaffPosted(desk, Form(form), _): StaffPosted<Reviewers, Form<ActionForm>>,
 ) -> Response {
-    let desk = match enter_post(
-        &core,
-        &agency,
-        &portal,
-        &uri,
-        &headers,
-        REVIEWERS,
-        &form.csrf_token,
-    )
-    .await
-    {
-        Ok(desk) => desk,
-        Err(answer) => return answer,
-    };
     let lang = desk.lang();
     let texts = texts(lang);
     let csrf = desk.csrf_token(&core);
@@ -803,3 +732,5 @@ pub async fn sign_off(
         ),
     }
 }
+
+crate::portal::shell::request::csrf_token_field!(ActionForm);

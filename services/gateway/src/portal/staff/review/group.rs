@@ -15,9 +15,8 @@
 use axum::Form;
 use axum::extract::OriginalUri;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
-use laissez_kit::Role;
 use laissez_proto::common::v1::PageRequest;
 use laissez_proto::events::v1::Decision;
 use laissez_proto::intake::v1::{Case, ListCasesRequest};
@@ -33,9 +32,8 @@ use crate::portal::shell::i18n::{self, Lang};
 use crate::portal::shell::page::lookup_failed;
 use crate::portal::shell::problems::{self, Problem};
 use crate::portal::shell::site::Lookup;
-use crate::portal::staff::desk::{Desk, enter_post, layout, refused};
+use crate::portal::staff::desk::{Desk, Reviewers, StaffPosted, layout};
 
-const REVIEWERS: &[Role] = &[Role::Reviewer, Role::SeniorReviewer];
 /// The longest reason the form passes on (review's own limit).
 const MAX_COMMENT_CHARS: usize = 2000;
 /// The most cases of a group the page lists (intake's largest page).
@@ -325,25 +323,10 @@ fn refusal_problem(texts: &Texts, status: &tonic::Status) -> Option<(StatusCode,
 /// step decides the group and shows the case again (303).
 pub async fn decide_group(
     State(core): State<Core>,
-    Path((agency, portal, case_id)): Path<(String, String, String)>,
+    Path((_, _, case_id)): Path<(String, String, String)>,
     OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    Form(form): Form<GroupDecisionForm>,
+    StaffPosted(desk, Form(form), _): StaffPosted<Reviewers, Form<GroupDecisionForm>>,
 ) -> Response {
-    let desk = match enter_post(
-        &core,
-        &agency,
-        &portal,
-        &uri,
-        &headers,
-        REVIEWERS,
-        &form.csrf_token,
-    )
-    .await
-    {
-        Ok(desk) => desk,
-        Err(answer) => return answer,
-    };
     let mut review = ReviewServiceClient::new(core.upstreams.channel(Upstream::Review));
     let case = match review
         .get_review_case(core.upstreams.request(
@@ -355,15 +338,15 @@ pub async fn decide_group(
         .await
     {
         Ok(case) => case.into_inner(),
-        Err(status) => return refused(&core, &desk, &uri, &status),
+        Err(status) => return desk.refused(&status).into_response(),
     };
     if case.group_number.is_empty() {
-        return lookup_failed(&core, desk.language, &uri, Lookup::NotFound);
+        return lookup_failed(desk.language, &uri, Lookup::NotFound);
     }
     let group = match group_cases(&core, &desk, &case.group_number).await {
         Ok(group) if group.len() > 1 => group,
-        Ok(_) => return lookup_failed(&core, desk.language, &uri, Lookup::NotFound),
-        Err(status) => return refused(&core, &desk, &uri, &status),
+        Ok(_) => return lookup_failed(desk.language, &uri, Lookup::NotFound),
+        Err(status) => return desk.refused(&status).into_response(),
     };
     let lang = desk.lang();
     let texts = texts(lang);
@@ -425,10 +408,12 @@ pub async fn decide_group(
         Ok(_) => Redirect::to(&case_link(&desk, &uri, &case_id)).into_response(),
         Err(status) => match refusal_problem(texts, &status) {
             Some((code, problem)) => again(code, &[problem]),
-            None => refused(&core, &desk, &uri, &status),
+            None => desk.refused(&status).into_response(),
         },
     }
 }
+
+crate::portal::shell::request::csrf_token_field!(GroupDecisionForm);
 
 #[cfg(test)]
 mod tests {

@@ -14,9 +14,8 @@ pub mod group;
 use axum::Form;
 use axum::extract::OriginalUri;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
-use laissez_kit::Role;
 use laissez_proto::events::v1::Decision;
 use laissez_proto::intake::v1::Case;
 use laissez_proto::review::v1::review_service_client::ReviewServiceClient;
@@ -35,7 +34,7 @@ use crate::portal::applicant::cases::{return_rounds, size, when};
 use crate::portal::shell::i18n::{self, Lang};
 use crate::portal::shell::page::lang_suffix;
 use crate::portal::shell::view::{self, FormError};
-use crate::portal::staff::desk::{Desk, enter, enter_post, layout, refused};
+use crate::portal::staff::desk::{Desk, Reviewers, Staff, StaffPosted, layout};
 
 /// The longest comment the form passes on.
 const MAX_COMMENT_CHARS: usize = 2000;
@@ -240,8 +239,6 @@ fn review_client(core: &Core) -> ReviewServiceClient<Channel> {
     ReviewServiceClient::new(core.upstreams.channel(Upstream::Review))
 }
 
-const REVIEWERS: &[Role] = &[Role::Reviewer, Role::SeniorReviewer];
-
 /// How long ago `at` was, roughly: minutes, hours or days.
 fn age(lang: Lang, at: Option<&prost_types::Timestamp>) -> String {
     let Some(at) = at else {
@@ -274,14 +271,9 @@ fn lane_name(texts: &Texts, lane: i32) -> &'static str {
 /// `GET /portal/{agency}/staff/review`: the queues by lane.
 pub async fn queue_page(
     State(core): State<Core>,
-    Path((agency, portal)): Path<(String, String)>,
+    Staff(desk, _): Staff<Reviewers>,
     OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
 ) -> Response {
-    let desk = match enter(&core, &agency, &portal, &uri, &headers, REVIEWERS).await {
-        Ok(desk) => desk,
-        Err(answer) => return answer,
-    };
     let answer = review_client(&core)
         .get_queue_summary(
             core.upstreams
@@ -290,7 +282,7 @@ pub async fn queue_page(
         .await;
     let queues = match answer {
         Ok(answer) => answer.into_inner().queues,
-        Err(status) => return refused(&core, &desk, &uri, &status),
+        Err(status) => return desk.refused(&status).into_response(),
     };
     let lang = desk.language.lang;
     let texts = texts(lang);
@@ -346,25 +338,9 @@ pub struct ClaimForm {
 /// queue and opens it.
 pub async fn claim(
     State(core): State<Core>,
-    Path((agency, portal)): Path<(String, String)>,
     OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    Form(form): Form<ClaimForm>,
+    StaffPosted(desk, Form(form), _): StaffPosted<Reviewers, Form<ClaimForm>>,
 ) -> Response {
-    let desk = match enter_post(
-        &core,
-        &agency,
-        &portal,
-        &uri,
-        &headers,
-        REVIEWERS,
-        &form.csrf_token,
-    )
-    .await
-    {
-        Ok(desk) => desk,
-        Err(answer) => return answer,
-    };
     let answer = review_client(&core)
         .claim_next(core.upstreams.request(
             ClaimNextRequest {
@@ -401,7 +377,7 @@ pub async fn claim(
                 content,
             )
         }
-        Err(status) => refused(&core, &desk, &uri, &status),
+        Err(status) => desk.refused(&status).into_response(),
     }
 }
 
@@ -450,14 +426,10 @@ async fn audit_of(
 /// `GET /portal/{agency}/staff/review/cases/{case_id}`.
 pub async fn case_page(
     State(core): State<Core>,
-    Path((agency, portal, case_id)): Path<(String, String, String)>,
+    Staff(desk, _): Staff<Reviewers>,
+    Path((_, _, case_id)): Path<(String, String, String)>,
     OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
 ) -> Response {
-    let desk = match enter(&core, &agency, &portal, &uri, &headers, REVIEWERS).await {
-        Ok(desk) => desk,
-        Err(answer) => return answer,
-    };
     show_case(&core, &desk, &uri, &case_id, StatusCode::OK, &[], "", "").await
 }
 
@@ -474,11 +446,11 @@ async fn show_case(
 ) -> Response {
     let case = match get_review_case(core, desk, case_id).await {
         Ok(case) => case,
-        Err(status) => return refused(core, desk, uri, &status),
+        Err(status) => return desk.refused(&status).into_response(),
     };
     let audit = match audit_of(core, desk, case_id).await {
         Ok(audit) => audit,
-        Err(status) => return refused(core, desk, uri, &status),
+        Err(status) => return desk.refused(&status).into_response(),
     };
     let group = group_of(core, desk, &case).await;
     let content = case_content(
@@ -699,25 +671,10 @@ pub struct DecisionForm {
 /// errors.
 pub async fn decide(
     State(core): State<Core>,
-    Path((agency, portal, case_id)): Path<(String, String, String)>,
+    Path((_, _, case_id)): Path<(String, String, String)>,
     OriginalUri(uri): OriginalUri,
-    headers: HeaderMap,
-    Form(form): Form<DecisionForm>,
+    StaffPosted(desk, Form(form), _): StaffPosted<Reviewers, Form<DecisionForm>>,
 ) -> Response {
-    let desk = match enter_post(
-        &core,
-        &agency,
-        &portal,
-        &uri,
-        &headers,
-        REVIEWERS,
-        &form.csrf_token,
-    )
-    .await
-    {
-        Ok(desk) => desk,
-        Err(answer) => return answer,
-    };
     let texts = texts(desk.language.lang);
     let comment = form.comment.trim();
     let decision = DECISIONS
@@ -802,6 +759,8 @@ pub async fn decide(
             };
             again(StatusCode::UNPROCESSABLE_ENTITY, vec![error]).await
         }
-        Err(status) => refused(&core, &desk, &uri, &status),
+        Err(status) => desk.refused(&status).into_response(),
     }
 }
+
+crate::portal::shell::request::csrf_token_field!(ClaimForm, DecisionForm);
