@@ -1,13 +1,14 @@
 //! The agencies' current catalogs, as the portal reads them on every page
 //! (names, labels, code lists, how a portal signs in). Each is kept for a
 //! few seconds: a busy portal asks intake once per agency per interval
-//! instead of once per page, and a newly published catalog shows within
-//! that interval. Only catalogs that exist are kept, so the cache holds at
+//! instead of once per page (pages that miss at once share one read), and
+//! a newly published catalog shows within that interval. Only catalogs that exist are kept, so the cache holds at
 //! most one entry per real agency whatever paths clients make up.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
+
+use moka::future::Cache;
 
 use laissez_proto::intake::v1::GetCurrentCatalogRequest;
 
@@ -16,7 +17,7 @@ use super::upstream::Upstreams;
 /// How long a catalog read from intake is used before it is read again.
 pub const CATALOG_REUSE: Duration = Duration::from_secs(5);
 
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CatalogError {
     /// The agency has no catalog (no such agency).
     NotFound,
@@ -24,37 +25,37 @@ pub enum CatalogError {
     Unavailable,
 }
 
-/// A catalog and when it was read.
-type Entry = (Instant, Arc<serde_json::Value>);
-
 #[derive(Clone)]
 pub struct CatalogCache {
     upstreams: Upstreams,
-    entries: Arc<Mutex<HashMap<String, Entry>>>,
-    reuse_for: Duration,
+    /// Catalogs by agency, each kept `reuse_for`; concurrent misses of one
+    /// agency share one read.
+    entries: Cache<String, Arc<serde_json::Value>>,
 }
+
+/// At most this many agencies' catalogs are kept.
+const MAX_AGENCIES: u64 = 1_000;
 
 impl CatalogCache {
     pub fn new(upstreams: Upstreams, reuse_for: Duration) -> Self {
         Self {
             upstreams,
-            entries: Arc::default(),
-            reuse_for,
+            entries: Cache::builder()
+                .max_capacity(MAX_AGENCIES)
+                .time_to_live(reuse_for)
+                .build(),
         }
     }
 
     /// The agency's current catalog as JSON.
     pub async fn current(&self, agency: &str) -> Result<Arc<serde_json::Value>, CatalogError> {
-        let now = Instant::now();
-        if let Some((read_at, catalog)) = self
-            .entries
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .get(agency)
-            && now.duration_since(*read_at) < self.reuse_for
-        {
-            return Ok(catalog.clone());
-        }
+        self.entries
+            .try_get_with_by_ref(agency, self.read(agency))
+            .await
+            .map_err(|error| *error)
+    }
+
+    async fn read(&self, agency: &str) -> Result<Arc<serde_json::Value>, CatalogError> {
         let answer = self
             .upstreams
             .catalog_admin()
@@ -80,13 +81,8 @@ impl CatalogCache {
                 return Err(CatalogError::Unavailable);
             }
         };
-        let catalog: Arc<serde_json::Value> = Arc::new(
-            serde_json::from_str(&catalog.catalog_json).map_err(|_| CatalogError::Unavailable)?,
-        );
-        self.entries
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .insert(agency.to_owned(), (now, catalog.clone()));
-        Ok(catalog)
+        serde_json::from_str(&catalog.catalog_json)
+            .map(Arc::new)
+            .map_err(|_| CatalogError::Unavailable)
     }
 }

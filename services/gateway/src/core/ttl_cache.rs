@@ -1,57 +1,43 @@
 //! A small in-process map whose entries expire: for answers that may be a
 //! moment old without harm (the header's unread count), so that a busy
 //! user's pages do not each cost another service call. Bounded: when full,
-//! expired entries go first, then everything.
+//! the least used entries go (moka's TinyLFU).
 
-use std::collections::HashMap;
 use std::hash::Hash;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
+/// A `moka` cache whose entries live `ttl`, at most `capacity` of them.
 #[derive(Clone)]
 pub struct TtlCache<K, V> {
-    entries: Arc<Mutex<HashMap<K, (V, Instant)>>>,
-    ttl: Duration,
-    capacity: usize,
+    entries: moka::sync::Cache<K, V>,
 }
 
-impl<K: Eq + Hash, V: Clone> TtlCache<K, V> {
+impl<K, V> TtlCache<K, V>
+where
+    K: Eq + Hash + Send + Sync + 'static,
+    V: Clone + Send + Sync + 'static,
+{
     pub fn new(ttl: Duration, capacity: usize) -> Self {
         Self {
-            entries: Arc::new(Mutex::new(HashMap::new())),
-            ttl,
-            capacity: capacity.max(1),
+            entries: moka::sync::Cache::builder()
+                .max_capacity(capacity.max(1) as u64)
+                .time_to_live(ttl)
+                .build(),
         }
     }
 
     /// The value kept for `key`, if it has not expired.
     pub fn get(&self, key: &K) -> Option<V> {
-        let entries = self.entries.lock().ok()?;
-        entries
-            .get(key)
-            .filter(|(_, until)| *until > Instant::now())
-            .map(|(value, _)| value.clone())
+        self.entries.get(key)
     }
 
     pub fn insert(&self, key: K, value: V) {
-        let Ok(mut entries) = self.entries.lock() else {
-            return;
-        };
-        let now = Instant::now();
-        if entries.len() >= self.capacity {
-            entries.retain(|_, (_, until)| *until > now);
-            if entries.len() >= self.capacity {
-                entries.clear();
-            }
-        }
-        entries.insert(key, (value, now + self.ttl));
+        self.entries.insert(key, value);
     }
 
     /// Forgets `key` (its value changed through us).
     pub fn remove(&self, key: &K) {
-        if let Ok(mut entries) = self.entries.lock() {
-            entries.remove(key);
-        }
+        self.entries.invalidate(key);
     }
 }
 
@@ -70,7 +56,8 @@ mod tests {
         cache.insert("b", 2);
         cache.insert("c", 3);
         assert_eq!(cache.get(&"c"), Some(3));
-        assert!(cache.entries.lock().unwrap().len() <= 2);
+        cache.entries.run_pending_tasks();
+        assert!(cache.entries.entry_count() <= 2);
         std::thread::sleep(Duration::from_millis(60));
         assert_eq!(cache.get(&"c"), None);
     }
