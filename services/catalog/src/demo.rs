@@ -155,7 +155,7 @@ mod tests {
             if agency.agency == "platform" {
                 continue;
             }
-            for role in ["reviewer", "senior_reviewer", "agency_admin"] {
+            for role in ["reviewer", "senior_reviewer", "agency_admin", "counter"] {
                 assert!(
                     agency
                         .staff

@@ -16,6 +16,7 @@ mod portal_admin;
 mod portal_applicants;
 mod portal_apply;
 mod portal_cases;
+mod portal_counter;
 mod portal_messages;
 mod portal_registration;
 mod portal_review;

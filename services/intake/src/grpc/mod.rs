@@ -48,10 +48,11 @@ impl Intake {
     }
 }
 
-const STAFF: [Role; 4] = [
+const STAFF: [Role; 5] = [
     Role::Reviewer,
     Role::SeniorReviewer,
     Role::AgencyAdmin,
+    Role::Counter,
     Role::PlatformOperator,
 ];
 

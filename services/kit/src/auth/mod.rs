@@ -19,6 +19,9 @@ pub enum Role {
     Reviewer,
     SeniorReviewer,
     AgencyAdmin,
+    /// The counter (cashier) of a service centre: finds cases and serves
+    /// the applicants who come in.
+    Counter,
     /// Platform-wide and read-only on cases.
     PlatformOperator,
 }
@@ -34,6 +37,7 @@ impl Role {
             Role::Reviewer => "reviewer",
             Role::SeniorReviewer => "senior_reviewer",
             Role::AgencyAdmin => "agency_admin",
+            Role::Counter => "counter",
             Role::PlatformOperator => "platform_operator",
         }
     }
@@ -44,6 +48,7 @@ impl Role {
             Role::Reviewer,
             Role::SeniorReviewer,
             Role::AgencyAdmin,
+            Role::Counter,
             Role::PlatformOperator,
         ]
         .into_iter()

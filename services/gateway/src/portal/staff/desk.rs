@@ -80,6 +80,13 @@ impl Roles for Admins {
     const ROLES: &'static [Role] = &[Role::AgencyAdmin];
 }
 
+/// The counter desk: the counter (cashier) of a service centre.
+pub(crate) struct Counter;
+
+impl Roles for Counter {
+    const ROLES: &'static [Role] = &[Role::Counter];
+}
+
 /// A GET of a staff page for the roles `R`: the desk, or the refusal.
 pub(crate) struct Staff<R>(pub(crate) Desk, pub(crate) PhantomData<R>);
 
@@ -197,7 +204,8 @@ where
 }
 
 /// The header of a staff page: a link to each staff area `roles` open
-/// (the review queues for reviewers, the admin pages for agency admins),
+/// (the review queues for reviewers, the counter desk for the counter,
+/// the admin pages for agency admins),
 /// and the sign-out form of the session `session_token`.
 pub(crate) fn header(
     core: &Core,
@@ -212,14 +220,18 @@ pub(crate) fn header(
         .iter()
         .any(|role| matches!(role, Role::Reviewer | Role::SeniorReviewer));
     let admin = roles.contains(&Role::AgencyAdmin);
+    let counter = roles.contains(&Role::Counter);
     let admin_texts = crate::portal::staff::admin::texts(lang);
     let link = |path: &str| format!("{}{path}{}", site.base_path(), lang_suffix(uri));
     html! {
-        @if reviewer || admin {
+        @if reviewer || admin || counter {
             nav.account aria-label=(admin_texts.staff_pages) {
                 ul {
                     @if reviewer {
                         li { a href=(link("review")) { (crate::portal::staff::review::texts(lang).queue_title) } }
+                    }
+                    @if counter {
+                        li { a href=(link("counter")) { (crate::portal::staff::counter::texts(lang).title) } }
                     }
                     @if admin {
                         li { a href=(link("admin/catalog")) { (admin_texts.catalog_title) } }

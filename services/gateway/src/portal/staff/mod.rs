@@ -3,6 +3,7 @@
 //! and the authenticator's code; its pages are the reviewer's.
 
 pub mod admin;
+pub mod counter;
 pub mod desk;
 pub mod review;
 pub mod totp;
@@ -131,6 +132,7 @@ pub fn routes() -> Router<Core> {
             "/review/cases/{case_id}/group-decision",
             post(review::group::decide_group),
         )
+        .route("/counter", get(counter::desk_page))
         .route("/admin", get(admin::home))
         .route("/admin/catalog", get(admin::catalog::catalog_page))
         .route("/admin/catalog/validate", post(admin::catalog::validate))

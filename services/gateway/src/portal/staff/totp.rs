@@ -120,14 +120,17 @@ pub fn texts(lang: Lang) -> &'static Texts {
 pub(crate) async fn landing(core: &Core, session_token: &str) -> &'static str {
     match core.sessions.exchange(session_token).await {
         Err(status) if status.code() == tonic::Code::FailedPrecondition => "totp",
-        Ok(signed_in)
-            if signed_in.roles.contains(&Role::AgencyAdmin)
-                && !signed_in
-                    .roles
-                    .iter()
-                    .any(|role| matches!(role, Role::Reviewer | Role::SeniorReviewer)) =>
-        {
-            "admin"
+        Ok(signed_in) => {
+            let holds = |role| signed_in.roles.contains(&role);
+            if holds(Role::Reviewer) || holds(Role::SeniorReviewer) {
+                "review"
+            } else if holds(Role::Counter) {
+                "counter"
+            } else if holds(Role::AgencyAdmin) {
+                "admin"
+            } else {
+                "review"
+            }
         }
         _ => "review",
     }
