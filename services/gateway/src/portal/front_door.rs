@@ -14,8 +14,8 @@ use crate::core::Core;
 use crate::core::catalogs::CatalogError;
 use crate::portal::shell::i18n::{Lang, Text};
 use crate::portal::shell::page::{Language, page, unavailable};
+use crate::portal::shell::site::STAFF_PORTAL;
 use crate::portal::shell::view::{self, Frame};
-use crate::portal::staff::STAFF_PORTAL;
 
 struct Texts {
     title: &'static str,

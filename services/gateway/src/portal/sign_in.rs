@@ -4,7 +4,7 @@
 use axum::Form;
 use axum::extract::OriginalUri;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::http::{HeaderMap, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
@@ -15,17 +15,13 @@ use serde::Deserialize;
 use crate::core::Core;
 use crate::core::client_ip::ClientIp;
 use crate::core::credentials::{Credentials, cookie};
-use crate::core::csrf::{CSRF_FORM_FIELD, new_anonymous_binding};
+use crate::core::csrf::CSRF_FORM_FIELD;
 use crate::core::problem::ApiError;
 use crate::core::rate_limit::{Bucket, Verdict};
-use crate::portal::shell::error::PortalError;
+use crate::portal::shell::guest::anonymous_binding;
 use crate::portal::shell::i18n::Lang;
-use crate::portal::shell::request::{SitePath, place};
-use crate::portal::shell::site::Lookup;
-use crate::portal::shell::site::{self, Site};
+use crate::portal::shell::site::Site;
 use crate::portal::shell::view::{self, FormError, Frame};
-use axum::extract::FromRequestParts;
-use axum::http::request::Parts;
 
 use crate::portal::shell::page::{
     Language, forbidden, lang_suffix, lookup_failed, page, to_login, unavailable,
@@ -73,80 +69,6 @@ async fn new_captcha(core: &Core, site: &Site, pre_session: &str) -> Result<Capt
         captcha_id: issued.captcha_id,
         data_url: format!("data:image/png;base64,{}", STANDARD.encode(&issued.png)),
     })
-}
-
-/// The anonymous binding of the browser, and the cookie to set when it
-/// has none yet.
-fn anonymous_binding(core: &Core, headers: &HeaderMap) -> (String, Option<HeaderValue>) {
-    match cookie(headers, core.cookies.anonymous_cookie_name()) {
-        Some(binding) if !binding.is_empty() && binding.len() <= 128 => (binding, None),
-        _ => {
-            let binding = new_anonymous_binding();
-            let set = core.cookies.set_anonymous(&binding);
-            (binding, set)
-        }
-    }
-}
-
-/// A pre-login page's language, portal and the browser's anonymous binding
-/// (with the cookie to set when it has none yet).
-pub(crate) type Anonymous = (Language, Site, String, Option<HeaderValue>);
-
-/// A visitor of an applicant portal's pre-login page (registration,
-/// activation, a forgotten password), or the page that says the portal
-/// cannot be shown.
-pub(crate) struct Guest(pub(crate) Anonymous);
-
-/// As [`Guest`], on an applicant portal or the agency's staff portal: for
-/// the pages staff reach from an emailed link too (setting the password of
-/// an invitation or a reset).
-pub(crate) struct AnyGuest(pub(crate) Anonymous);
-
-impl FromRequestParts<Core> for Guest {
-    type Rejection = PortalError;
-
-    async fn from_request_parts(parts: &mut Parts, core: &Core) -> Result<Self, PortalError> {
-        let (uri, path) = place(parts, core).await;
-        let language = Language::of(&uri, &parts.headers);
-        let found = match path {
-            Some(SitePath { agency, portal }) => site::find(core, &agency, &portal).await,
-            None => Err(Lookup::NotFound),
-        };
-        let site = found.map_err(|lookup| PortalError::lookup(lookup, language, &uri))?;
-        Ok(Guest(bound(core, language, site, &parts.headers)))
-    }
-}
-
-impl FromRequestParts<Core> for AnyGuest {
-    type Rejection = PortalError;
-
-    async fn from_request_parts(parts: &mut Parts, core: &Core) -> Result<Self, PortalError> {
-        let (uri, path) = place(parts, core).await;
-        let language = Language::of(&uri, &parts.headers);
-        let found = match path {
-            Some(SitePath { agency, portal }) => {
-                crate::portal::staff::find_any(core, &agency, &portal)
-                    .await
-                    .map(|(site, _)| site)
-            }
-            None => Err(Lookup::NotFound),
-        };
-        let site = found.map_err(|lookup| PortalError::lookup(lookup, language, &uri))?;
-        Ok(AnyGuest(bound(core, language, site, &parts.headers)))
-    }
-}
-
-fn bound(core: &Core, language: Language, site: Site, headers: &HeaderMap) -> Anonymous {
-    let (binding, set) = anonymous_binding(core, headers);
-    (language, site, binding, set)
-}
-
-/// `response` with the anonymous binding's cookie, when one is to be set.
-pub(crate) fn with_cookie(mut response: Response, set: Option<HeaderValue>) -> Response {
-    if let Some(set) = set {
-        response.headers_mut().append(header::SET_COOKIE, set);
-    }
-    response
 }
 
 struct LoginPage<'a> {
@@ -235,7 +157,7 @@ pub async fn login_form(
     headers: HeaderMap,
 ) -> Response {
     let language = Language::of(&uri, &headers);
-    let (site, staff) = match crate::portal::staff::find_any(&core, &agency, &portal).await {
+    let (site, staff) = match crate::portal::shell::site::find_any(&core, &agency, &portal).await {
         Ok(found) => found,
         Err(lookup) => return lookup_failed(language, &uri, lookup),
     };
@@ -370,7 +292,7 @@ pub async fn login(
     let language = Language::of(&uri, &headers);
     let lang = language.lang;
     let messages = lang.messages();
-    let (site, staff) = match crate::portal::staff::find_any(&core, &agency, &portal).await {
+    let (site, staff) = match crate::portal::shell::site::find_any(&core, &agency, &portal).await {
         Ok(found) => found,
         Err(lookup) => return lookup_failed(language, &uri, lookup),
     };
@@ -532,7 +454,7 @@ pub async fn logout(
     Form(form): Form<LogoutForm>,
 ) -> Response {
     let language = Language::of(&uri, &headers);
-    let site = match crate::portal::staff::find_any(&core, &agency, &portal).await {
+    let site = match crate::portal::shell::site::find_any(&core, &agency, &portal).await {
         Ok((site, _)) => site,
         Err(lookup) => return lookup_failed(language, &uri, lookup),
     };

@@ -20,15 +20,15 @@ use serde::Deserialize;
 
 use crate::core::Core;
 use crate::core::csrf::CSRF_FORM_FIELD;
-use crate::portal::applicant::cases::when;
+use crate::portal::applicant::parts::when;
 use crate::portal::applicant::visit::{Posted, Visit, layout};
+use crate::portal::shell::guest::{AnyGuest, Guest, with_cookie};
 use crate::portal::shell::i18n::{Lang, Text};
 use crate::portal::shell::page::{
     Language, forbidden, lang_suffix, lookup_failed, page, unavailable,
 };
 use crate::portal::shell::site::{self, Site};
 use crate::portal::shell::view::{self, FormError, Frame};
-use crate::portal::sign_in::{AnyGuest, Guest, with_cookie};
 
 /// The texts of these pages, one struct per language (a missing
 /// translation does not compile).

@@ -8,8 +8,7 @@ use axum::response::{IntoResponse, Response};
 use laissez_proto::intake::v1::{Dashboard, GetDashboardRequest};
 use maud::{Markup, html};
 
-use crate::core::csrf::CSRF_FORM_FIELD;
-use crate::core::{Caller, Core};
+use crate::core::Core;
 use crate::portal::applicant::visit::{Visit, layout};
 use crate::portal::shell::i18n::{self, Lang, Text};
 use crate::portal::shell::site::Site;
@@ -43,41 +42,6 @@ pub async fn dashboard(State(core): State<Core>, visit: Visit) -> Response {
         messages.dashboard,
         content,
     )
-}
-
-/// The header of a signed-in page: where to go, and the sign-out form.
-pub(crate) fn signed_in_header(
-    core: &Core,
-    site: &Site,
-    uri: &Uri,
-    caller: &Caller,
-    lang: Lang,
-    unread: Option<u64>,
-) -> Markup {
-    let messages = lang.messages();
-    let base = site.base_path();
-    let suffix = lang_suffix(uri);
-    let logout_action = format!("{base}logout{suffix}");
-    html! {
-        nav.account aria-label=(messages.my_applications) {
-            ul {
-                li { a href=(format!("{base}{suffix}")) { (messages.dashboard) } }
-                li { a #nav-apply href=(format!("{base}apply{suffix}")) { (crate::portal::applicant::apply::texts(lang).apply) } }
-                li { a href=(format!("{base}cases{suffix}")) { (messages.all_cases) } }
-                li { a href=(format!("{base}applicants{suffix}")) { (crate::portal::applicant::applicants::texts(lang).applicants) } }
-                li { a href=(format!("{base}account{suffix}")) { (crate::portal::applicant::account::texts(lang).account) } }
-                li { (crate::portal::applicant::messages::header_link(lang, &format!("{base}messages{suffix}"), unread)) }
-            }
-        }
-        form.sign-out method="post" action=(logout_action) {
-            input type="hidden" name=(CSRF_FORM_FIELD) value=(core.csrf_token(caller.session_token()));
-            div.checkbox {
-                input #everywhere type="checkbox" name="everywhere" value="1";
-                label for="everywhere" { (messages.sign_out_everywhere) }
-            }
-            button.secondary type="submit" { (messages.sign_out) }
-        }
-    }
 }
 
 fn dashboard_content(lang: Lang, site: &Site, uri: &Uri, dashboard: &Dashboard) -> Markup {

@@ -13,18 +13,16 @@ use axum::extract::OriginalUri;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
-use laissez_proto::notify::v1::notify_service_client::NotifyServiceClient;
 use laissez_proto::notify::v1::{
-    GetUnreadCountRequest, InAppMessage, ListMessagesRequest, ListMessagesResponse, MarkReadRequest,
+    InAppMessage, ListMessagesRequest, ListMessagesResponse, MarkReadRequest,
 };
-use maud::{Markup, html};
+use maud::html;
 use serde::Deserialize;
-use tonic::transport::Channel;
 
 use crate::core::csrf::CSRF_FORM_FIELD;
-use crate::core::upstream::Upstream;
 use crate::core::{Caller, Core};
-use crate::portal::applicant::cases::when;
+use crate::portal::applicant::header::notify_client;
+use crate::portal::applicant::parts::when;
 use crate::portal::applicant::visit::{Posted, Visit, layout};
 use crate::portal::shell::i18n::Lang;
 use crate::portal::shell::page::{lang_suffix, lookup_failed};
@@ -37,12 +35,9 @@ const PAGE_SIZE: u32 = 10;
 const SEARCH_PAGE_SIZE: u32 = 100;
 /// Pages searched for one message (the newest 2,000 messages).
 const SEARCH_PAGES: usize = 20;
-/// How long a page waits for the header's unread count.
-const UNREAD_COUNT_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(500);
 
 pub struct Texts {
     pub messages: &'static str,
-    pub unread_count: &'static str,
     pub intro: &'static str,
     pub none: &'static str,
     pub none_unread: &'static str,
@@ -64,7 +59,6 @@ pub struct Texts {
 
 static ZH_HANT: Texts = Texts {
     messages: "訊息中心",
-    unread_count: "則未讀",
     intro: "系統寄給您的通知，最新的在前。開啟訊息即標示為已讀。",
     none: "目前沒有訊息。",
     none_unread: "沒有未讀訊息。",
@@ -86,7 +80,6 @@ static ZH_HANT: Texts = Texts {
 
 static ZH_HANS: Texts = Texts {
     messages: "消息中心",
-    unread_count: "条未读",
     intro: "系统发给您的通知，最新的在前。打开消息即标记为已读。",
     none: "目前没有消息。",
     none_unread: "没有未读消息。",
@@ -108,7 +101,6 @@ static ZH_HANS: Texts = Texts {
 
 static EN: Texts = Texts {
     messages: "Messages",
-    unread_count: "unread",
     intro: "Notices sent to you, newest first. Opening a message marks it read.",
     none: "You have no messages.",
     none_unread: "You have no unread messages.",
@@ -133,57 +125,6 @@ pub fn texts(lang: Lang) -> &'static Texts {
         Lang::ZhHant => &ZH_HANT,
         Lang::ZhHans => &ZH_HANS,
         Lang::En => &EN,
-    }
-}
-
-fn notify_client(core: &Core) -> NotifyServiceClient<Channel> {
-    NotifyServiceClient::new(core.upstreams.channel(Upstream::Notify))
-}
-
-/// The caller's unread messages, for the header; `None` when notify does
-/// not answer within [`UNREAD_COUNT_TIMEOUT`] (the header then shows the
-/// link without a count, and the page is not held up by notify). A count
-/// is reused for [`crate::core::UNREAD_COUNT_REUSE`] (a new message shows
-/// that much later; reading messages here forgets it at once), so a busy
-/// user's pages do not each cost a call to notify.
-pub(crate) async fn unread_count(core: &Core, caller: &Caller) -> Option<u64> {
-    let account = &caller.signed_in.account_id;
-    if let Some(count) = core.unread_counts.get(account) {
-        return Some(count);
-    }
-    let mut client = notify_client(core);
-    let call = client.get_unread_count(
-        core.upstreams
-            .request(GetUnreadCountRequest {}, Some(caller.token())),
-    );
-    match tokio::time::timeout(UNREAD_COUNT_TIMEOUT, call).await {
-        Ok(Ok(answer)) => {
-            let count = answer.into_inner().unread;
-            core.unread_counts.insert(account.clone(), count);
-            Some(count)
-        }
-        Ok(Err(status)) => {
-            tracing::debug!(code = ?status.code(), "no unread count");
-            None
-        }
-        Err(_) => {
-            tracing::debug!("notify was too slow for the unread count");
-            None
-        }
-    }
-}
-
-/// The header's link to the message centre, with the unread count.
-pub(crate) fn header_link(lang: Lang, href: &str, unread: Option<u64>) -> Markup {
-    let texts = texts(lang);
-    html! {
-        a href=(href) {
-            (texts.messages)
-            @if let Some(unread) = unread.filter(|count| *count > 0) {
-                " " span.badge.unread-count { (unread) } " "
-                span.unread-label { (texts.unread_count) }
-            }
-        }
     }
 }
 

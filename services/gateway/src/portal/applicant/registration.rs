@@ -17,13 +17,13 @@ use crate::core::Core;
 use crate::core::client_ip::ClientIp;
 use crate::core::credentials::cookie;
 use crate::core::csrf::CSRF_FORM_FIELD;
+use crate::portal::shell::guest::{Guest, with_cookie};
 use crate::portal::shell::i18n::{Lang, Text};
 use crate::portal::shell::page::{
     Language, forbidden, lang_suffix, lookup_failed, page, unavailable,
 };
 use crate::portal::shell::site::{self, Site};
 use crate::portal::shell::view::{self, Frame};
-use crate::portal::sign_in::{Guest, with_cookie};
 
 pub struct Texts {
     pub register: &'static str,

@@ -7,15 +7,14 @@ use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use laissez_proto::intake::v1::Case;
+use laissez_proto::intake::v1::{Case, GetCaseRequest};
 use maud::Markup;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::core::credentials::Credentials;
 use crate::core::{Caller, Core};
-use crate::portal::applicant::cases::get_case;
-use crate::portal::applicant::dashboard::signed_in_header;
+use crate::portal::applicant::header::{signed_in_header, unread_count};
 use crate::portal::shell::error::{Audience, PortalError, Refusal};
 use crate::portal::shell::page::{Language, page};
 use crate::portal::shell::request::{CsrfToken, SitePath, place};
@@ -55,7 +54,7 @@ impl FromRequestParts<Core> for Visit {
                 Some(&site),
             ));
         };
-        let unread = crate::portal::applicant::messages::unread_count(core, &caller).await;
+        let unread = unread_count(core, &caller).await;
         Ok(Visit {
             language,
             site,
@@ -193,4 +192,22 @@ where
             .map_err(IntoResponse::into_response)?;
         Ok(PostedCase(visit, case, form))
     }
+}
+
+pub(crate) async fn get_case(
+    core: &Core,
+    caller: &Caller,
+    case_id: &str,
+) -> Result<Case, tonic::Status> {
+    Ok(core
+        .upstreams
+        .intake()
+        .get_case(core.upstreams.request(
+            GetCaseRequest {
+                case_id: case_id.to_owned(),
+            },
+            Some(caller.token()),
+        ))
+        .await?
+        .into_inner())
 }

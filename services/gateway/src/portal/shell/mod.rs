@@ -3,6 +3,7 @@
 //! (agency and portal) a page belongs to, and the translations.
 
 pub mod error;
+pub mod guest;
 pub mod i18n;
 pub mod page;
 pub mod problems;

@@ -226,6 +226,58 @@ fn site_of(catalog: Arc<serde_json::Value>, portal: &str) -> Option<Site> {
     })
 }
 
+// ------------------------------------------------------ the staff portal
+
+/// Identity's staff portal code in every agency.
+pub const STAFF_PORTAL: &str = "staff";
+
+/// An applicant portal (`staff == false`) or the agency's staff portal.
+pub async fn find_any(core: &Core, agency: &str, portal: &str) -> Result<(Site, bool), Lookup> {
+    if portal != STAFF_PORTAL {
+        return find(core, agency, portal).await.map(|site| (site, false));
+    }
+    find_staff(core, agency).await.map(|site| (site, true))
+}
+
+/// The agency's staff portal.
+pub async fn find_staff(core: &Core, agency: &str) -> Result<Site, Lookup> {
+    if !plausible_code(agency) {
+        return Err(Lookup::NotFound);
+    }
+    let catalog = current_catalog(core, agency).await?;
+    staff_site(catalog).ok_or(Lookup::NotFound)
+}
+
+fn staff_site(catalog: Arc<serde_json::Value>) -> Option<Site> {
+    let listed = catalog["portals"].as_array().and_then(|portals| {
+        portals
+            .iter()
+            .find(|candidate| candidate["code"] == STAFF_PORTAL)
+    });
+    // A catalog portal of that code that is not a staff portal is not ours.
+    if listed.is_some_and(|found| found["staff"].as_bool() != Some(true)) {
+        return None;
+    }
+    let portal_name = listed
+        .map(|found| Text::from_json(&found["name"]))
+        .filter(|name| !name.zh_hant.is_empty() || !name.en.is_empty())
+        .unwrap_or_else(|| Text {
+            zh_hant: "審查人員入口".to_owned(),
+            zh_hans: "审查人员入口".to_owned(),
+            en: "Staff portal".to_owned(),
+        });
+    Some(Site {
+        agency: catalog["agency"]["code"].as_str()?.to_owned(),
+        portal: STAFF_PORTAL.to_owned(),
+        agency_name: Text::from_json(&catalog["agency"]["name"]),
+        portal_name,
+        // Identity asks staff for the captcha as well as the second factor.
+        captcha: true,
+        login_with: "login_name".to_owned(),
+        catalog,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -249,5 +301,26 @@ mod tests {
         assert!(site_of(catalog.clone(), "staff").is_none());
         assert!(site_of(catalog, "missing").is_none());
         assert!(!plausible_code("../x"));
+    }
+}
+
+#[cfg(test)]
+mod staff_tests {
+    use super::*;
+
+    #[test]
+    fn every_agency_has_a_staff_portal_unless_its_catalog_says_otherwise() {
+        let catalog = Arc::new(serde_json::json!({
+            "agency": {"code": "fj", "name": {"en": "FJ"}},
+            "portals": [{"code": "nia-app", "name": {"en": "App"}}]
+        }));
+        let site = staff_site(catalog).unwrap();
+        assert!(site.captcha);
+        assert_eq!(site.base_path(), "/portal/fj/staff/");
+        let odd = Arc::new(serde_json::json!({
+            "agency": {"code": "fj", "name": {"en": "FJ"}},
+            "portals": [{"code": "staff", "name": {"en": "Not staff"}}]
+        }));
+        assert!(staff_site(odd).is_none());
     }
 }

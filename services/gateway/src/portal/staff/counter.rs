@@ -14,7 +14,7 @@ use laissez_proto::intake::v1::{Case, ListCasesRequest};
 use maud::{Markup, html};
 
 use crate::core::Core;
-use crate::portal::applicant::cases::when;
+use crate::portal::applicant::parts::when;
 use crate::portal::applicant::status;
 use crate::portal::shell::i18n::Lang;
 use crate::portal::shell::problems::{self, Problem};

@@ -22,8 +22,8 @@ use crate::portal::shell::i18n::Lang;
 use crate::portal::shell::page::{Language, lang_suffix, page};
 use crate::portal::shell::request::{CsrfToken, SitePath, place};
 use crate::portal::shell::site::Site;
+use crate::portal::shell::site::{STAFF_PORTAL, find_staff};
 use crate::portal::shell::view::{self, Frame};
-use crate::portal::staff::{STAFF_PORTAL, find_staff};
 
 /// A signed-in staff member's visit to one of the agency's staff pages.
 pub(crate) struct Desk {
@@ -203,6 +203,47 @@ where
     }
 }
 
+/// The staff header's links.
+struct Nav {
+    staff_pages: &'static str,
+    review: &'static str,
+    counter: &'static str,
+    catalog: &'static str,
+    announcements: &'static str,
+}
+
+static ZH_HANT: Nav = Nav {
+    staff_pages: "工作頁面",
+    review: "審查佇列",
+    counter: "櫃檯",
+    catalog: "申請目錄",
+    announcements: "公告管理",
+};
+
+static ZH_HANS: Nav = Nav {
+    staff_pages: "工作页面",
+    review: "审查队列",
+    counter: "柜台",
+    catalog: "申请目录",
+    announcements: "公告管理",
+};
+
+static EN: Nav = Nav {
+    staff_pages: "Staff pages",
+    review: "Review queues",
+    counter: "Counter",
+    catalog: "Catalog",
+    announcements: "Announcements",
+};
+
+fn nav(lang: Lang) -> &'static Nav {
+    match lang {
+        Lang::ZhHant => &ZH_HANT,
+        Lang::ZhHans => &ZH_HANS,
+        Lang::En => &EN,
+    }
+}
+
 /// The header of a staff page: a link to each staff area `roles` open
 /// (the review queues for reviewers, the counter desk for the counter,
 /// the admin pages for agency admins),
@@ -221,21 +262,21 @@ pub(crate) fn header(
         .any(|role| matches!(role, Role::Reviewer | Role::SeniorReviewer));
     let admin = roles.contains(&Role::AgencyAdmin);
     let counter = roles.contains(&Role::Counter);
-    let admin_texts = crate::portal::staff::admin::texts(lang);
+    let nav = nav(lang);
     let link = |path: &str| format!("{}{path}{}", site.base_path(), lang_suffix(uri));
     html! {
         @if reviewer || admin || counter {
-            nav.account aria-label=(admin_texts.staff_pages) {
+            nav.account aria-label=(nav.staff_pages) {
                 ul {
                     @if reviewer {
-                        li { a href=(link("review")) { (crate::portal::staff::review::texts(lang).queue_title) } }
+                        li { a href=(link("review")) { (nav.review) } }
                     }
                     @if counter {
-                        li { a href=(link("counter")) { (crate::portal::staff::counter::texts(lang).title) } }
+                        li { a href=(link("counter")) { (nav.counter) } }
                     }
                     @if admin {
-                        li { a href=(link("admin/catalog")) { (admin_texts.catalog_title) } }
-                        li { a href=(link("admin/announcements")) { (admin_texts.announcements_title) } }
+                        li { a href=(link("admin/catalog")) { (nav.catalog) } }
+                        li { a href=(link("admin/announcements")) { (nav.announcements) } }
                     }
                 }
             }

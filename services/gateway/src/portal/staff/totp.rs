@@ -29,9 +29,9 @@ use crate::portal::shell::page::{Language, lang_suffix, page};
 use crate::portal::shell::problems::{self, Problem};
 use crate::portal::shell::request::{SitePath, place};
 use crate::portal::shell::site::Site;
+use crate::portal::shell::site::{STAFF_PORTAL, find_staff};
 use crate::portal::shell::view::{self, Frame};
 use crate::portal::staff::desk;
-use crate::portal::staff::{STAFF_PORTAL, find_staff};
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 

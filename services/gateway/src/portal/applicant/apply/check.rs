@@ -20,7 +20,8 @@ use crate::portal::applicant::apply::spec::{
 use crate::portal::applicant::apply::{
     case_page_path, fault_summary, see_other, step_path, texts, type_of,
 };
-use crate::portal::applicant::cases::{get_case, receipt, resubmit_form, returned, size, state_of};
+use crate::portal::applicant::parts::{receipt, resubmit_form, returned, size, state_of};
+use crate::portal::applicant::visit::get_case;
 use crate::portal::applicant::visit::{PostedCase, Visit, layout};
 use crate::portal::shell::i18n::Text;
 

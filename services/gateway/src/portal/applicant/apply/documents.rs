@@ -31,7 +31,8 @@ use crate::portal::applicant::apply::{
     answers_editable, case_page_path, documents_editable, see_other, step_path, step_path_with,
     texts, type_of,
 };
-use crate::portal::applicant::cases::{get_case, returned, size, state_of};
+use crate::portal::applicant::parts::{returned, size, state_of};
+use crate::portal::applicant::visit::get_case;
 use crate::portal::applicant::visit::{PostedCase, Visit, layout};
 use crate::portal::shell::i18n::Lang;
 use crate::portal::shell::page::forbidden;

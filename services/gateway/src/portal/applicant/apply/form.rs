@@ -19,7 +19,8 @@ use crate::portal::applicant::apply::{
     answers_editable, case_page_path, fault_at, fault_summary, here, see_other, step_path, texts,
     type_of,
 };
-use crate::portal::applicant::cases::{get_case, state_of};
+use crate::portal::applicant::parts::state_of;
+use crate::portal::applicant::visit::get_case;
 use crate::portal::applicant::visit::{PostedCase, Visit, layout};
 use crate::portal::shell::i18n::{Lang, Text};
 use crate::portal::shell::site::Site;

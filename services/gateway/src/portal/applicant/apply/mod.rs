@@ -36,7 +36,7 @@ use crate::api::applicant::fill_applicant;
 use crate::core::csrf::CSRF_FORM_FIELD;
 use crate::core::problem::ApiError;
 use crate::core::{Caller, Core};
-use crate::portal::applicant::cases::case_path;
+use crate::portal::applicant::parts::case_path;
 use crate::portal::applicant::visit::{Posted, Visit, layout};
 use crate::portal::shell::i18n::{Lang, Text};
 use crate::portal::shell::page::{lang_suffix, lookup_failed, unavailable};

@@ -521,12 +521,12 @@ mod tests {
             nanos: 0,
         };
         assert_eq!(
-            crate::portal::applicant::cases::when(&site, Some(&at)).as_deref(),
+            crate::portal::applicant::parts::when(&site, Some(&at)).as_deref(),
             Some("2026-12-04 16:00 (UTC)")
         );
         site.catalog = Arc::new(serde_json::json!({"agency": {"time_zone": "Asia/Taipei"}}));
         assert_eq!(
-            crate::portal::applicant::cases::when(&site, Some(&at)).as_deref(),
+            crate::portal::applicant::parts::when(&site, Some(&at)).as_deref(),
             Some("2026-12-05 00:00 (UTC+08:00)")
         );
     }

@@ -26,7 +26,7 @@ use maud::{Markup, html};
 
 use crate::core::Core;
 use crate::core::csrf::CSRF_FORM_FIELD;
-use crate::portal::applicant::cases::{size, when};
+use crate::portal::applicant::parts::{size, when};
 use crate::portal::shell::i18n::Lang;
 use crate::portal::shell::problems::{self, Problem};
 use crate::portal::shell::site::Site;

@@ -19,7 +19,6 @@ use crate::portal::staff::desk::{Admins, Staff, layout};
 
 /// The texts the administrator's pages share.
 pub struct Texts {
-    pub staff_pages: &'static str,
     pub admin_title: &'static str,
     pub admin_intro: &'static str,
     pub catalog_title: &'static str,
@@ -29,7 +28,6 @@ pub struct Texts {
 }
 
 static ZH_HANT: Texts = Texts {
-    staff_pages: "工作頁面",
     admin_title: "機關管理",
     admin_intro: "管理本機關的申請目錄與公告。",
     catalog_title: "申請目錄",
@@ -39,7 +37,6 @@ static ZH_HANT: Texts = Texts {
 };
 
 static ZH_HANS: Texts = Texts {
-    staff_pages: "工作页面",
     admin_title: "机关管理",
     admin_intro: "管理本机关的申请目录与公告。",
     catalog_title: "申请目录",
@@ -49,7 +46,6 @@ static ZH_HANS: Texts = Texts {
 };
 
 static EN: Texts = Texts {
-    staff_pages: "Staff pages",
     admin_title: "Agency administration",
     admin_intro: "Manage the agency's catalog and announcements.",
     catalog_title: "Catalog",

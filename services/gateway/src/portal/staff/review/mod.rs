@@ -30,7 +30,7 @@ use tonic::transport::Channel;
 use crate::core::Core;
 use crate::core::csrf::CSRF_FORM_FIELD;
 use crate::core::upstream::Upstream;
-use crate::portal::applicant::cases::{return_rounds, size, when};
+use crate::portal::applicant::parts::{return_rounds, size, when};
 use crate::portal::shell::i18n::{self, Lang};
 use crate::portal::shell::page::lang_suffix;
 use crate::portal::shell::view::{self, FormError};
