@@ -150,6 +150,20 @@ async fn a_signed_in_visitor_opening_the_sign_in_goes_to_their_pages() {
     // ... but not on the applicants' sign-in, which shows its form.
     let applicants = page(&stack, &format!("{base}login"), Some(&staff_cookie), None).await;
     assert_eq!(applicants.status, 200);
+    // The counter goes to the counter desk.
+    let counter = stack.staff(&operator, FJ, "fj.counter", &["counter"]).await;
+    let at_counter = page(
+        &stack,
+        &format!("/portal/{FJ}/staff/login"),
+        Some(&format!("__Host-laissez-session={counter}")),
+        None,
+    )
+    .await;
+    assert_eq!(at_counter.status, 303, "{}", at_counter.text());
+    assert_eq!(
+        at_counter.header("location"),
+        Some(format!("/portal/{FJ}/staff/counter").as_str())
+    );
     stack.stop().await;
 }
 

@@ -1,6 +1,7 @@
 //! The staff header links to the staff areas the member's roles open, on
 //! every staff page: the queues for reviewers, the admin pages for agency
-//! administrators, both for someone with both roles.
+//! administrators, both for someone with both roles, the counter desk for
+//! the counter.
 
 use crate::portal::page;
 use crate::support::*;
@@ -64,6 +65,25 @@ async fn the_staff_header_links_to_the_areas_of_the_members_roles() {
     }
     for path in ["admin/catalog", "totp"] {
         assert_eq!(links(&stack, &admin, path).await, (false, true), "{path}");
+    }
+    // The counter's header links the counter desk, and nothing else.
+    let counter = cookie_of(&stack.staff(&operator, FJ, "fj.counter", &["counter"]).await);
+    for path in ["counter", "totp"] {
+        assert_eq!(
+            links(&stack, &counter, path).await,
+            (false, false),
+            "{path}"
+        );
+        let shown = page(&stack, &format!("{STAFF_BASE}{path}"), Some(&counter), None).await;
+        let header = header_of(&shown.text());
+        assert!(
+            header.contains(&format!("href=\"{STAFF_BASE}counter\"")),
+            "{header}"
+        );
+    }
+    for path in ["review", "admin/catalog"] {
+        let refused = page(&stack, &format!("{STAFF_BASE}{path}"), Some(&counter), None).await;
+        assert_eq!(refused.status, 403, "{path}");
     }
     stack.stop().await;
 }
