@@ -963,7 +963,6 @@ pub struct ForgotForm {
 pub async fn forgot(
     State(core): State<Core>,
     Guest((language, site, binding, set)): Guest,
-    Path((_agency, _portal)): Path<(String, String)>,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     Form(form): Form<ForgotForm>,

@@ -401,7 +401,6 @@ fn page_link(path: &str, query: &CaseQuery, uri: &Uri, page: u32) -> String {
 pub async fn case_list(
     State(core): State<Core>,
     visit: Visit,
-    Path((_agency, _portal)): Path<(String, String)>,
     OriginalUri(uri): OriginalUri,
 ) -> Response {
     let lang = visit.language.lang;

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use axum::Form;
 use axum::extract::OriginalUri;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::Response;
 use laissez_proto::identity::v1::{ActivateRequest, RegisterRequest, RequestSmsCodeRequest};
@@ -435,7 +435,6 @@ fn problems_of(site: &Site, lang: Lang, status: &tonic::Status) -> Vec<Problem> 
 pub async fn register(
     State(core): State<Core>,
     Guest((language, site, binding, set)): Guest,
-    Path((_agency, _portal)): Path<(String, String)>,
     OriginalUri(uri): OriginalUri,
     client: Option<axum::Extension<ClientIp>>,
     headers: HeaderMap,
@@ -688,7 +687,6 @@ pub struct ActivateForm {
 pub async fn activate(
     State(core): State<Core>,
     Guest((language, site, _, _)): Guest,
-    Path((_agency, _portal)): Path<(String, String)>,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     Form(form): Form<ActivateForm>,

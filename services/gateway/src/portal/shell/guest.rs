@@ -47,14 +47,7 @@ impl FromRequestParts<Core> for Guest {
     type Rejection = PortalError;
 
     async fn from_request_parts(parts: &mut Parts, core: &Core) -> Result<Self, PortalError> {
-        let (uri, path) = place(parts, core).await;
-        let language = Language::of(&uri, &parts.headers);
-        let found = match path {
-            Some(SitePath { agency, portal }) => site::find(core, &agency, &portal).await,
-            None => Err(Lookup::NotFound),
-        };
-        let site = found.map_err(|lookup| PortalError::lookup(lookup, language, &uri))?;
-        Ok(Guest(bound(core, language, site, &parts.headers)))
+        guest(parts, core, false).await.map(Guest)
     }
 }
 
@@ -62,17 +55,24 @@ impl FromRequestParts<Core> for AnyGuest {
     type Rejection = PortalError;
 
     async fn from_request_parts(parts: &mut Parts, core: &Core) -> Result<Self, PortalError> {
-        let (uri, path) = place(parts, core).await;
-        let language = Language::of(&uri, &parts.headers);
-        let found = match path {
-            Some(SitePath { agency, portal }) => site::find_any(core, &agency, &portal)
-                .await
-                .map(|(site, _)| site),
-            None => Err(Lookup::NotFound),
-        };
-        let site = found.map_err(|lookup| PortalError::lookup(lookup, language, &uri))?;
-        Ok(AnyGuest(bound(core, language, site, &parts.headers)))
+        guest(parts, core, true).await.map(AnyGuest)
     }
+}
+
+/// The portal the path names (an applicant portal, or also the agency's
+/// staff portal when `or_staff`) and the browser's anonymous binding.
+async fn guest(parts: &mut Parts, core: &Core, or_staff: bool) -> Result<Anonymous, PortalError> {
+    let (uri, path) = place(parts, core).await;
+    let language = Language::of(&uri, &parts.headers);
+    let found = match path {
+        Some(SitePath { agency, portal }) if or_staff => site::find_any(core, &agency, &portal)
+            .await
+            .map(|(site, _)| site),
+        Some(SitePath { agency, portal }) => site::find(core, &agency, &portal).await,
+        None => Err(Lookup::NotFound),
+    };
+    let site = found.map_err(|lookup| PortalError::lookup(lookup, language, &uri))?;
+    Ok(bound(core, language, site, &parts.headers))
 }
 
 fn bound(core: &Core, language: Language, site: Site, headers: &HeaderMap) -> Anonymous {

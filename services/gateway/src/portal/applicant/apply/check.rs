@@ -122,7 +122,6 @@ fn render(
 /// it, or says everything that is missing.
 pub async fn submit(
     State(core): State<Core>,
-    Path((_agency, _portal, _case_id)): Path<(String, String, String)>,
     OriginalUri(uri): OriginalUri,
     PostedCase(visit, case, _form): PostedCase<TokenForm>,
 ) -> Response {
@@ -178,7 +177,7 @@ pub async fn submit(
 pub async fn receipt_page(
     State(core): State<Core>,
     visit: Visit,
-    Path((_agency, _portal, case_id)): Path<(String, String, String)>,
+    Path((_, _, case_id)): Path<(String, String, String)>,
     OriginalUri(uri): OriginalUri,
 ) -> Response {
     let case = match get_case(&core, &visit.caller, &case_id).await {

@@ -304,7 +304,7 @@ async fn small_text(field: &mut Field<'_>) -> Option<String> {
 pub async fn upload(
     State(core): State<Core>,
     visit: Visit,
-    Path((_agency, _portal, case_id, requirement)): Path<(String, String, String, String)>,
+    Path((_, _, case_id, requirement)): Path<(String, String, String, String)>,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     mut multipart: Multipart,
@@ -471,7 +471,7 @@ async fn answer_field(
 /// `POST …/cases/{case_id}/documents/{document_id}/delete`.
 pub async fn delete_document(
     State(core): State<Core>,
-    Path((_agency, _portal, _case_id, document_id)): Path<(String, String, String, String)>,
+    Path((_, _, _, document_id)): Path<(String, String, String, String)>,
     OriginalUri(uri): OriginalUri,
     headers: HeaderMap,
     PostedCase(visit, case, _form): PostedCase<TokenForm>,

@@ -29,7 +29,7 @@ use crate::portal::shell::site::Site;
 pub async fn form_page(
     State(core): State<Core>,
     visit: Visit,
-    Path((_agency, _portal, case_id)): Path<(String, String, String)>,
+    Path((_, _, case_id)): Path<(String, String, String)>,
     OriginalUri(uri): OriginalUri,
 ) -> Response {
     let case = match get_case(&core, &visit.caller, &case_id).await {

@@ -365,7 +365,7 @@ fn render_start(
 /// its form.
 pub async fn start(
     State(core): State<Core>,
-    Path((_agency, _portal, code)): Path<(String, String, String)>,
+    Path((_, _, code)): Path<(String, String, String)>,
     OriginalUri(uri): OriginalUri,
     Posted(visit, form): Posted<StartForm>,
 ) -> Response {

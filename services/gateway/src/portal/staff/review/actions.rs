@@ -428,7 +428,6 @@ pub async fn release(
     State(core): State<Core>,
     Path((_, _, case_id)): Path<(String, String, String)>,
     OriginalUri(uri): OriginalUri,
-    _headers: axum::http::HeaderMap,
     StaffPosted(desk, Form(_form), _): StaffPosted<Reviewers, Form<ActionForm>>,
 ) -> Response {
     let answer = review_client(&core)
@@ -462,7 +461,6 @@ pub async fn reassign(
     State(core): State<Core>,
     Path((_, _, case_id)): Path<(String, String, String)>,
     OriginalUri(uri): OriginalUri,
-    _headers: axum::http::HeaderMap,
     StaffPosted(desk, Form(form), _): StaffPosted<Reviewers, Form<ActionForm>>,
 ) -> Response {
     let lang = desk.lang();
@@ -513,7 +511,6 @@ pub async fn request_priority(
     State(core): State<Core>,
     Path((_, _, case_id)): Path<(String, String, String)>,
     OriginalUri(uri): OriginalUri,
-    _headers: axum::http::HeaderMap,
     StaffPosted(desk, Form(form), _): StaffPosted<Reviewers, Form<ActionForm>>,
 ) -> Response {
     let lang = desk.lang();
@@ -606,7 +603,6 @@ pub async fn resolve_priority(
     State(core): State<Core>,
     Path((_, _, case_id)): Path<(String, String, String)>,
     OriginalUri(uri): OriginalUri,
-    _headers: axum::http::HeaderMap,
     StaffPosted(desk, Form(form), _): StaffPosted<Reviewers, Form<ActionForm>>,
 ) -> Response {
     let lang = desk.lang();
@@ -671,7 +667,6 @@ pub async fn sign_off(
     State(core): State<Core>,
     Path((_, _, case_id)): Path<(String, String, String)>,
     OriginalUri(uri): OriginalUri,
-    _headers: axum::http::HeaderMap,
     StaffPosted(desk, Form(form), _): StaffPosted<Reviewers, Form<ActionForm>>,
 ) -> Response {
     let lang = desk.lang();
