@@ -1,6 +1,6 @@
 //! Fee quotes with their breakdown.
 
-use crate::format::{Catalog, Currency, LocalizedText, Money, Pricing, Speed};
+use crate::format::{Catalog, Currency, LocalizedText, Money, PaymentMethod, Pricing, Speed};
 use crate::rules::age_on;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -37,6 +37,15 @@ pub enum LineKind {
     Fee,
     Delivery,
     Surcharge,
+    /// A surcharge inside the fee: shown, not added to the total.
+    IncludedSurcharge,
+}
+
+impl LineKind {
+    /// Whether the line adds to what the applicant pays.
+    pub fn is_charged(self) -> bool {
+        !matches!(self, LineKind::IncludedSurcharge)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -212,34 +221,54 @@ pub fn quote(catalog: &Catalog, query: &FeeQuery) -> Result<FeeQuote, Error> {
         if !application_type.payment_methods.contains(method_code) {
             return Err(Error::MethodNotOffered(method_code.clone()));
         }
+        lines.extend(surcharge_line(method, subtotal, currency)?);
         let surcharge = &method.surcharge;
-        let fixed = if surcharge.fixed.is_empty() {
-            0
-        } else {
-            *surcharge
-                .fixed
-                .get(&currency)
-                .ok_or(Error::NoAmountInCurrency(currency))?
-        };
-        let percent = percent_of(subtotal, surcharge.percent_basis_points, currency);
-        if fixed + percent > 0 {
-            lines.push(FeeLine {
-                kind: LineKind::Surcharge,
-                code: method_code.clone(),
-                label: method.name.clone(),
-                amount: Money::new(fixed + percent, currency),
-            });
-        }
         plus_bank_fee = surcharge.plus_bank_fee;
         notes.extend(method.note.clone());
     }
-    let total = lines.iter().map(|line| line.amount.minor_units).sum();
+    let total = lines
+        .iter()
+        .filter(|line| line.kind.is_charged())
+        .map(|line| line.amount.minor_units)
+        .sum();
     Ok(FeeQuote {
         lines,
         total: Money::new(total, currency),
         plus_bank_fee,
         notes,
     })
+}
+
+/// What paying `subtotal` with `method` adds (or, for an included
+/// surcharge, shows): None when nothing.
+pub fn surcharge_line(
+    method: &PaymentMethod,
+    subtotal: i64,
+    currency: Currency,
+) -> Result<Option<FeeLine>, Error> {
+    let surcharge = &method.surcharge;
+    let fixed = if surcharge.fixed.is_empty() {
+        0
+    } else {
+        *surcharge
+            .fixed
+            .get(&currency)
+            .ok_or(Error::NoAmountInCurrency(currency))?
+    };
+    let percent = percent_of(subtotal, surcharge.percent_basis_points, currency);
+    if fixed + percent == 0 {
+        return Ok(None);
+    }
+    Ok(Some(FeeLine {
+        kind: if surcharge.included {
+            LineKind::IncludedSurcharge
+        } else {
+            LineKind::Surcharge
+        },
+        code: method.code.clone(),
+        label: method.name.clone(),
+        amount: Money::new(fixed + percent, currency),
+    }))
 }
 
 /// `basis_points` of `amount`, rounded half up to a whole unit of the currency.

@@ -159,12 +159,13 @@ fn cases() -> Vec<Case> {
         tw("multi_entry_permit", None, 1000),
         tw("permit_extension", None, 300),
         tw("data_change", None, 0),
+        // The card's 2 % is inside the fee (seed 002: 「內含」): not added.
         tw(
             "multi_entry_permit",
             Some("international_credit_card"),
-            1020,
+            1000,
         ),
-        tw("permit_extension", Some("international_credit_card"), 306),
+        tw("permit_extension", Some("international_credit_card"), 300),
         tw("multi_entry_permit", Some("web_atm"), 1007),
         tw("multi_entry_permit", Some("virtual_account"), 1010),
         tw("multi_entry_permit", Some("egov_account_or_web_atm"), 1015),
@@ -228,6 +229,30 @@ fn quote_has_a_breakdown_and_flags_bank_fees() {
     assert_eq!(result.lines[1].amount.minor_units, 7);
     assert!(result.plus_bank_fee);
     assert_eq!(result.total.to_string(), "TWD 1007");
+}
+
+#[test]
+fn an_included_surcharge_is_shown_but_not_charged() {
+    let catalog = load("tw-nia");
+    let query = FeeQuery {
+        application_type: "multi_entry_permit".into(),
+        answers: Default::default(),
+        variant: None,
+        date_of_birth: None,
+        on: date(ON),
+        express: false,
+        delivery: None,
+        payment_method: Some("international_credit_card".into()),
+        currency: None,
+    };
+    let result = quote(&catalog, &query).expect("quote");
+    assert_eq!(result.lines.len(), 2);
+    assert_eq!(
+        result.lines[1].kind,
+        laissez_catalog::fees::LineKind::IncludedSurcharge
+    );
+    assert_eq!(result.lines[1].amount.minor_units, 20);
+    assert_eq!(result.total.to_string(), "TWD 1000");
 }
 
 #[test]

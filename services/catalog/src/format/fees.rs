@@ -19,6 +19,10 @@ pub struct FeeSchedule {
     pub delivery_options: Vec<DeliveryOption>,
     #[serde(default)]
     pub refund_policy: Option<LocalizedText>,
+    /// Whether paid fees may be refunded (by amount, with a reason); the
+    /// policy's text says when. False: a refund is refused.
+    #[serde(default)]
+    pub refundable: bool,
 }
 
 /// Age band: `min_age <= age < below_age` (either bound may be open).
@@ -68,6 +72,8 @@ pub struct FeeRow {
 pub struct PaymentMethod {
     pub code: String,
     pub name: LocalizedText,
+    /// Who takes the money: the payment service's connector for it.
+    pub connector: Connector,
     #[serde(default)]
     pub surcharge: Surcharge,
     /// A printed payment slip must be paid within this many days.
@@ -89,6 +95,42 @@ pub struct Surcharge {
     /// The bank adds its own inter-bank fee, not known in advance.
     #[serde(default)]
     pub plus_bank_fee: bool,
+    /// The surcharge is inside the fee (the provider keeps it from what the
+    /// agency receives): shown to the applicant, never added to the total.
+    #[serde(default)]
+    pub included: bool,
+}
+
+/// How a payment method takes money; each is one connector of the payment
+/// service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Connector {
+    /// Recorded by a cashier at a counter, with the cashier's receipt number.
+    Counter,
+    /// A card acquirer's hosted payment page.
+    Card,
+    /// A bank's web ATM page.
+    WebAtm,
+    /// A per-payment bank account number; the bank reports the transfer.
+    VirtualAccount,
+    /// The e-government payment platform's hosted page.
+    Egov,
+    /// A printed slip paid at a convenience store; the collector reports it.
+    ConvenienceStore,
+}
+
+impl Connector {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Connector::Counter => "counter",
+            Connector::Card => "card",
+            Connector::WebAtm => "web_atm",
+            Connector::VirtualAccount => "virtual_account",
+            Connector::Egov => "egov",
+            Connector::ConvenienceStore => "convenience_store",
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
