@@ -47,6 +47,7 @@ pub mod events {
             CaseResubmitted => "intake.case.resubmitted",
             CaseWithdrawn => "intake.case.withdrawn",
             AppointmentBooked => "intake.appointment.booked",
+            PaymentRequested => "intake.case.payment_requested",
             CaseDecided => "review.case.decided",
             OrderCreated => "payment.order.created",
             OrderPaid => "payment.order.paid",

@@ -18,6 +18,7 @@ use laissez_proto::intake::v1::intake_service_server::IntakeServiceServer;
 use crate::catalog::{self, CatalogAdmin};
 use crate::config::Config;
 use crate::events::decisions::{self, ReviewDecisions};
+use crate::events::payments::{self, PaymentOrders};
 use crate::grpc::Intake;
 use crate::store::CatalogCache;
 
@@ -25,6 +26,7 @@ pub struct Application {
     host: BoundHost,
     relay: TaskHandle,
     decisions: TaskHandle,
+    payments: TaskHandle,
 }
 
 impl Application {
@@ -67,6 +69,9 @@ impl Application {
                     pool: pool.clone(),
                 })
                 .spawn(pool.clone(), config.events.clone(), shutdown.clone())?;
+        let payments = laissez_eventbus::Consumer::builder(payments::CONSUMER, payments::BINDINGS)
+            .handler(PaymentOrders)
+            .spawn(pool.clone(), config.events.clone(), shutdown.clone())?;
         let blobs = laissez_kit::blob::from_config(&config.common.blob)?;
         let broker = relay.status();
         let mut host = ServiceHost::new("intake", &config.common)
@@ -95,6 +100,7 @@ impl Application {
             host,
             relay,
             decisions,
+            payments,
         })
     }
 
@@ -110,6 +116,7 @@ impl Application {
         self.host.serve().await?;
         self.relay.join().await;
         self.decisions.join().await;
+        self.payments.join().await;
         Ok(())
     }
 }

@@ -74,9 +74,14 @@ impl TestIntake {
         self.shutdown.cancel();
         self.task.await??;
         self.database.drop_database().await;
-        let _ =
-            laissez_eventbus::topology::remove(&self.events, &[crate::events::decisions::CONSUMER])
-                .await;
+        let _ = laissez_eventbus::topology::remove(
+            &self.events,
+            &[
+                crate::events::decisions::CONSUMER,
+                crate::events::payments::CONSUMER,
+            ],
+        )
+        .await;
         Ok(())
     }
 }

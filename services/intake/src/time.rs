@@ -15,6 +15,14 @@ pub fn from_timestamp(at: &prost_types::Timestamp) -> Option<DateTime<Utc>> {
     DateTime::from_timestamp(at.seconds, u32::try_from(at.nanos).ok()?)
 }
 
+/// The agency's calendar date at `at` (UTC if the zone is unknown).
+pub fn agency_date(catalog: &Catalog, at: DateTime<Utc>) -> NaiveDate {
+    match catalog.agency.time_zone.parse::<chrono_tz::Tz>() {
+        Ok(zone) => at.with_timezone(&zone).date_naive(),
+        Err(_) => at.date_naive(),
+    }
+}
+
 /// Today's date in the agency's time zone (UTC if the zone is unknown; the
 /// catalog loader has checked it).
 pub fn agency_today(catalog: &Catalog) -> NaiveDate {

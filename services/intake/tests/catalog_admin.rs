@@ -187,7 +187,10 @@ async fn publishing_needs_the_agencys_administrator_and_keeps_old_versions() {
     let v1 = intake
         .client
         .get_catalog_version(intake.as_role(
-            GetCatalogVersionRequest { version: 1 },
+            GetCatalogVersionRequest {
+                version: 1,
+                ..Default::default()
+            },
             "tw-nia",
             Role::AgencyAdmin,
         ))
@@ -217,7 +220,10 @@ async fn publishing_needs_the_agencys_administrator_and_keeps_old_versions() {
     let v1_again = intake
         .client
         .get_catalog_version(intake.as_role(
-            GetCatalogVersionRequest { version: 1 },
+            GetCatalogVersionRequest {
+                version: 1,
+                ..Default::default()
+            },
             "tw-nia",
             Role::AgencyAdmin,
         ))
@@ -241,7 +247,10 @@ async fn publishing_needs_the_agencys_administrator_and_keeps_old_versions() {
     let missing = intake
         .client
         .get_catalog_version(intake.as_role(
-            GetCatalogVersionRequest { version: 2 },
+            GetCatalogVersionRequest {
+                version: 2,
+                ..Default::default()
+            },
             "hk-cts",
             Role::AgencyAdmin,
         ))

@@ -182,6 +182,14 @@ impl Stack {
                     laissez_intake::events::decisions::CONSUMER,
                     &laissez_intake::events::decisions::BINDINGS,
                 ),
+                (
+                    laissez_intake::events::payments::CONSUMER,
+                    &laissez_intake::events::payments::BINDINGS,
+                ),
+                (
+                    laissez_payment::events::CONSUMER,
+                    &laissez_payment::events::BINDINGS,
+                ),
             ],
         )
         .await
@@ -405,6 +413,8 @@ impl Stack {
                 laissez_review::events::intake::CONSUMER,
                 laissez_notify::events::CONSUMER_NAME,
                 laissez_intake::events::decisions::CONSUMER,
+                laissez_intake::events::payments::CONSUMER,
+                laissez_payment::events::CONSUMER,
             ],
         )
         .await;

@@ -4,13 +4,13 @@
 //! is recorded in the log and dropped (review hears of the withdrawal).
 
 use laissez_catalog::format::Stage;
-use laissez_eventbus::{EnvelopeExt, Handler, HandlerError};
-use laissez_proto::events::v1::{CaseDecided, Decision, Envelope};
+use laissez_eventbus::{EnvelopeExt, Handler, HandlerError, Outbox};
+use laissez_proto::events::v1::{CaseDecided, Decision, Envelope, PaymentRequested};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::domain::{Event, State, state};
-use crate::store::cases::{self, TransitionError};
+use crate::store::cases::{self, CaseRow, TransitionError};
 use crate::store::{CatalogCache, Scope, rounds};
 
 /// The consumer's name: its queue is `<exchange>.intake.review-decisions`.
@@ -34,6 +34,52 @@ fn event_of(decision: Decision) -> Option<Event> {
         Decision::ReturnedForCorrection => Some(Event::ReturnForCorrection),
         Decision::ReturnedForSupplement => Some(Event::ReturnForSupplement),
         Decision::Unspecified => None,
+    }
+}
+
+/// What payment needs to open the case's order: the fee's inputs, named
+/// by the case's own catalog version.
+pub fn payment_requested(
+    case: &CaseRow,
+    catalog: Option<&laissez_catalog::Catalog>,
+) -> PaymentRequested {
+    let kind = catalog.and_then(|catalog| catalog.application_type(&case.application_type));
+    let answer = |field: &str| {
+        case.answers
+            .get(field)
+            .and_then(|value| value.as_str())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let fee_variant = kind
+        .and_then(|kind| kind.fee_variant_field.as_deref())
+        .map(answer)
+        .unwrap_or_default();
+    // A delivery answer counts only when it names one of the type's options.
+    let delivery = answer("delivery");
+    let delivery = if kind.is_some_and(|kind| kind.delivery_options.contains(&delivery)) {
+        delivery
+    } else {
+        String::new()
+    };
+    let submitted_on = match (case.submitted_at, catalog) {
+        (Some(at), Some(catalog)) => crate::time::agency_date(catalog, at),
+        (Some(at), None) => at.date_naive(),
+        (None, _) => chrono::Utc::now().date_naive(),
+    };
+    PaymentRequested {
+        case_id: case.id.to_string(),
+        receipt_number: case.receipt_number.clone().unwrap_or_default(),
+        group_number: case.group_number.clone().unwrap_or_default(),
+        application_type: case.application_type.clone(),
+        catalog_version: case.catalog_version,
+        party: Some(crate::grpc::view::party(case)),
+        express: case.express,
+        fee_variant,
+        date_of_birth: case.applicant.date_of_birth.format("%Y-%m-%d").to_string(),
+        delivery,
+        submitted_on: submitted_on.format("%Y-%m-%d").to_string(),
+        requested_at: Some(crate::time::timestamp(chrono::Utc::now())),
     }
 }
 
@@ -79,10 +125,9 @@ pub async fn apply_decision(
         }
         Event::Approve => {
             // The type's workflow says whether payment or an appointment follows.
-            let workflow: Vec<Stage> = catalogs
-                .get(pool, agency, case.catalog_version)
-                .await
-                .ok()
+            let catalog = catalogs.get(pool, agency, case.catalog_version).await.ok();
+            let workflow: Vec<Stage> = catalog
+                .as_ref()
                 .and_then(|catalog| {
                     catalog
                         .application_type(&case.application_type)
@@ -98,6 +143,12 @@ pub async fn apply_decision(
                             sqlx::Error::Protocol(illegal.to_string())
                         }
                     })?;
+                if state == State::AwaitingPayment {
+                    let event = payment_requested(&case, catalog.as_deref());
+                    Outbox::enqueue(connection, agency, "case", &event.case_id, &event)
+                        .await
+                        .map_err(|error| sqlx::Error::Protocol(error.to_string()))?;
+                }
                 return Ok(Outcome::Applied(state));
             }
         }

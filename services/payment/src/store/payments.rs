@@ -1,0 +1,311 @@
+//! Payments (one method, one or several orders) and provider notices.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::postgres::PgRow;
+use sqlx::types::Json;
+use sqlx::{PgConnection, PgPool, Row};
+use uuid::Uuid;
+
+use super::Scope;
+use crate::domain::{Line, PaymentState};
+
+/// A slip's printed data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SlipData {
+    pub number: String,
+    pub deadline: chrono::NaiveDate,
+    pub barcodes: [String; 3],
+}
+
+#[derive(Debug, Clone)]
+pub struct PaymentRow {
+    pub id: Uuid,
+    pub agency: String,
+    pub account_id: String,
+    pub method: String,
+    pub connector: String,
+    pub provider: String,
+    pub provider_txn: Option<String>,
+    pub state: PaymentState,
+    pub reason: String,
+    pub currency: String,
+    pub lines: Vec<Line>,
+    pub surcharge: i64,
+    pub total: i64,
+    pub received: i64,
+    pub redirect_url: String,
+    pub virtual_account: String,
+    pub slip: Option<SlipData>,
+    pub idempotency_key: String,
+    pub request_hash: String,
+    pub order_ids: Vec<Uuid>,
+    pub created_at: DateTime<Utc>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub paid_at: Option<DateTime<Utc>>,
+}
+
+const COLUMNS: &str = "p.id, p.agency, p.account_id, p.method, p.connector, p.provider,
+     p.provider_txn, p.state, p.reason, p.currency, p.lines, p.surcharge, p.total, p.received,
+     p.redirect_url, p.virtual_account, p.slip, p.idempotency_key, p.request_hash,
+     ARRAY(SELECT po.order_id FROM payment_orders po WHERE po.payment_id = p.id
+           ORDER BY po.order_id) AS order_ids,
+     p.created_at, p.expires_at, p.paid_at";
+
+fn from_row(row: &PgRow) -> sqlx::Result<PaymentRow> {
+    let state: String = row.try_get("state")?;
+    let Json(lines): Json<Vec<Line>> = row.try_get("lines")?;
+    let slip: Option<Json<SlipData>> = row.try_get("slip")?;
+    Ok(PaymentRow {
+        id: row.try_get("id")?,
+        agency: row.try_get("agency")?,
+        account_id: row.try_get("account_id")?,
+        method: row.try_get("method")?,
+        connector: row.try_get("connector")?,
+        provider: row.try_get("provider")?,
+        provider_txn: row.try_get("provider_txn")?,
+        state: PaymentState::parse(&state).ok_or_else(|| {
+            sqlx::Error::Decode(format!("unknown payment state {state:?}").into())
+        })?,
+        reason: row.try_get("reason")?,
+        currency: row.try_get("currency")?,
+        lines,
+        surcharge: row.try_get("surcharge")?,
+        total: row.try_get("total")?,
+        received: row.try_get("received")?,
+        redirect_url: row.try_get("redirect_url")?,
+        virtual_account: row.try_get("virtual_account")?,
+        slip: slip.map(|Json(slip)| slip),
+        idempotency_key: row.try_get("idempotency_key")?,
+        request_hash: row.try_get("request_hash")?,
+        order_ids: row.try_get("order_ids")?,
+        created_at: row.try_get("created_at")?,
+        expires_at: row.try_get("expires_at")?,
+        paid_at: row.try_get("paid_at")?,
+    })
+}
+
+#[derive(Debug, Clone)]
+pub struct NewPayment<'a> {
+    pub id: Uuid,
+    pub scope_agency: &'a str,
+    pub account_id: &'a str,
+    pub method: &'a str,
+    pub connector: &'a str,
+    pub state: PaymentState,
+    pub currency: &'a str,
+    pub lines: &'a [Line],
+    pub surcharge: i64,
+    pub total: i64,
+    pub slip: Option<&'a SlipData>,
+    pub idempotency_key: &'a str,
+    pub request_hash: &'a str,
+    pub order_ids: &'a [Uuid],
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+pub async fn insert(connection: &mut PgConnection, payment: &NewPayment<'_>) -> sqlx::Result<()> {
+    sqlx::query(
+        "INSERT INTO payments (id, agency, account_id, method, connector, state, currency, lines,
+             surcharge, total, slip, idempotency_key, request_hash, expires_at,
+             paid_at, received)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14,
+             CASE WHEN $6 = 'succeeded' THEN now() END,
+             CASE WHEN $6 = 'succeeded' THEN $10 ELSE 0 END)",
+    )
+    .bind(payment.id)
+    .bind(payment.scope_agency)
+    .bind(payment.account_id)
+    .bind(payment.method)
+    .bind(payment.connector)
+    .bind(payment.state.as_str())
+    .bind(payment.currency)
+    .bind(Json(payment.lines))
+    .bind(payment.surcharge)
+    .bind(payment.total)
+    .bind(payment.slip.map(Json))
+    .bind(payment.idempotency_key)
+    .bind(payment.request_hash)
+    .bind(payment.expires_at)
+    .execute(&mut *connection)
+    .await?;
+    sqlx::query("INSERT INTO payment_orders (payment_id, order_id) SELECT $1, unnest($2::uuid[])")
+        .bind(payment.id)
+        .bind(payment.order_ids)
+        .execute(connection)
+        .await?;
+    Ok(())
+}
+
+/// Records what the provider answered when the charge was opened.
+pub async fn set_instructions(
+    pool: &PgPool,
+    id: Uuid,
+    provider: &str,
+    transaction_id: &str,
+    redirect_url: &str,
+    virtual_account: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE payments SET provider = $2, provider_txn = $3, redirect_url = $4,
+             virtual_account = $5
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(provider)
+    .bind(transaction_id)
+    .bind(redirect_url)
+    .bind(virtual_account)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+/// A payment the provider could not open: failed, with the reason.
+pub async fn fail(pool: &PgPool, id: Uuid, reason: &str) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE payments SET state = 'failed', reason = $2 WHERE id = $1 AND state = 'pending'",
+    )
+    .bind(id)
+    .bind(reason)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn get(pool: &PgPool, scope: &Scope, id: Uuid) -> sqlx::Result<Option<PaymentRow>> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM payments p
+         WHERE p.id = $1 AND p.agency = $2 AND ($3::text IS NULL OR p.account_id = $3)"
+    )))
+    .bind(id)
+    .bind(&scope.agency)
+    .bind(scope.account.as_deref())
+    .fetch_optional(pool)
+    .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// The payment an idempotency key already made, if any.
+pub async fn by_key(
+    connection: &mut PgConnection,
+    agency: &str,
+    account_id: &str,
+    key: &str,
+) -> sqlx::Result<Option<PaymentRow>> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM payments p
+         WHERE p.agency = $1 AND p.account_id = $2 AND p.idempotency_key = $3"
+    )))
+    .bind(agency)
+    .bind(account_id)
+    .bind(key)
+    .fetch_optional(connection)
+    .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// Locks the payment a provider's transaction belongs to.
+pub async fn lock_by_transaction(
+    connection: &mut PgConnection,
+    provider: &str,
+    transaction_id: &str,
+) -> sqlx::Result<Option<PaymentRow>> {
+    let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM payments p
+         WHERE p.provider = $1 AND p.provider_txn = $2
+         FOR UPDATE OF p"
+    )))
+    .bind(provider)
+    .bind(transaction_id)
+    .fetch_optional(connection)
+    .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+pub async fn settle(
+    connection: &mut PgConnection,
+    id: Uuid,
+    state: PaymentState,
+    received: i64,
+    reason: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE payments SET state = $2, received = $3, reason = $4,
+             paid_at = CASE WHEN $3 > 0 THEN now() ELSE paid_at END
+         WHERE id = $1",
+    )
+    .bind(id)
+    .bind(state.as_str())
+    .bind(received)
+    .bind(reason)
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
+/// Records a provider notice once; false when it was seen before.
+pub async fn first_notice(
+    connection: &mut PgConnection,
+    provider: &str,
+    transaction_id: &str,
+    event: &str,
+) -> sqlx::Result<bool> {
+    let inserted = sqlx::query(
+        "INSERT INTO provider_notices (provider, transaction_id, event) VALUES ($1, $2, $3)
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(provider)
+    .bind(transaction_id)
+    .bind(event)
+    .execute(connection)
+    .await?;
+    Ok(inserted.rows_affected() == 1)
+}
+
+/// Pending payments past their deadline become expired; returns them.
+/// Runs under a transaction-scoped advisory lock: one replica sweeps.
+pub async fn expire_due(pool: &PgPool) -> sqlx::Result<Vec<(Uuid, String)>> {
+    let mut transaction = pool.begin().await?;
+    let locked: bool = sqlx::query_scalar(
+        "SELECT pg_try_advisory_xact_lock(hashtextextended('laissez.payment.sweep', 0))",
+    )
+    .fetch_one(&mut *transaction)
+    .await?;
+    if !locked {
+        return Ok(Vec::new());
+    }
+    let expired: Vec<(Uuid, String)> = sqlx::query_as(
+        "UPDATE payments SET state = 'expired'
+         WHERE state = 'pending' AND expires_at < now()
+         RETURNING id, agency",
+    )
+    .fetch_all(&mut *transaction)
+    .await?;
+    transaction.commit().await?;
+    Ok(expired)
+}
+
+/// Pending online payments with no notice for `after_seconds`, to ask the
+/// provider about (each at most once per interval).
+pub async fn due_for_polling(
+    pool: &PgPool,
+    after_seconds: i64,
+    limit: i64,
+) -> sqlx::Result<Vec<(String, String)>> {
+    sqlx::query_as(
+        "UPDATE payments SET last_polled_at = now()
+         WHERE id IN (
+             SELECT id FROM payments
+             WHERE state = 'pending' AND provider_txn IS NOT NULL
+               AND created_at < now() - make_interval(secs => $1)
+               AND (last_polled_at IS NULL OR last_polled_at < now() - make_interval(secs => $1))
+             ORDER BY created_at LIMIT $2
+             FOR UPDATE SKIP LOCKED)
+         RETURNING provider, provider_txn",
+    )
+    .bind(after_seconds as f64)
+    .bind(limit)
+    .fetch_all(pool)
+    .await
+}

@@ -1,0 +1,672 @@
+//! The payment service against real PostgreSQL, RabbitMQ, an in-process
+//! intake serving the demo catalogs and the providers' simulator over HTTP.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use laissez_kit::Role;
+use laissez_payment::domain::signature;
+use laissez_payment::domain::slip;
+use laissez_payment::events::Outcome;
+use laissez_payment::provider::Notice;
+use laissez_payment::testing::{TestPayment, tw_request};
+use laissez_proto::common::v1::Money;
+use laissez_proto::payment::v1 as proto;
+use tonic::Code;
+
+const TW: &str = "tw-nia";
+const MO: &str = "mo-cts";
+
+async fn eventually<T, F, Fut>(what: &str, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    for _ in 0..200 {
+        if let Some(found) = probe().await {
+            return found;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{what} did not happen within 20 s");
+}
+
+async fn open(app: &TestPayment, account: &str, receipt: &str, group: &str) -> String {
+    match app
+        .open_order(TW, &tw_request(account, receipt, group))
+        .await
+    {
+        Outcome::Opened(id) => id.to_string(),
+        Outcome::AlreadyOpen => panic!("a new case's order is new"),
+    }
+}
+
+async fn order(app: &TestPayment, account: &str, id: &str) -> proto::Order {
+    app.client()
+        .await
+        .get_order(app.request(
+            proto::GetOrderRequest {
+                order_id: id.to_owned(),
+            },
+            account,
+            TW,
+            Role::Applicant,
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+}
+
+async fn start(
+    app: &TestPayment,
+    account: &str,
+    orders: &[&str],
+    method: &str,
+    key: &str,
+) -> Result<proto::Payment, tonic::Status> {
+    app.client()
+        .await
+        .start_payment(
+            app.request(
+                proto::StartPaymentRequest {
+                    order_ids: orders.iter().map(|id| (*id).to_owned()).collect(),
+                    method: method.to_owned(),
+                    idempotency_key: key.to_owned(),
+                    return_url:
+                        "http://127.0.0.1:8080/portal/tw-nia/mainland-students/payments/result"
+                            .to_owned(),
+                },
+                account,
+                TW,
+                Role::Applicant,
+            ),
+        )
+        .await
+        .map(tonic::Response::into_inner)
+}
+
+async fn ledger(app: &TestPayment, kind: &str) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM ledger WHERE kind = $1")
+        .bind(kind)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+}
+
+fn field_of(status: &tonic::Status) -> Vec<String> {
+    laissez_kit::error::field_errors(status)
+        .into_iter()
+        .map(|error| error.field)
+        .collect()
+}
+
+/// Posts a notice to the payment's callback listener, signed with `secret`
+/// at `timestamp`.
+async fn post_notice(
+    app: &TestPayment,
+    provider: &str,
+    secret: &str,
+    timestamp: i64,
+    notice: &Notice,
+) -> reqwest::StatusCode {
+    let body = serde_json::to_vec(notice).unwrap();
+    reqwest::Client::new()
+        .post(format!("http://{}/callbacks/{provider}", app.callback_addr))
+        .header(signature::TIMESTAMP_HEADER, timestamp.to_string())
+        .header(
+            signature::SIGNATURE_HEADER,
+            signature::sign(secret.as_bytes(), timestamp, &body),
+        )
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+fn notice_for(payment: &proto::Payment, amount: i64) -> Notice {
+    Notice {
+        event: "charge.succeeded".into(),
+        transaction_id: payment.provider_transaction_id.clone(),
+        reference: payment.payment_id.clone(),
+        merchant: TW.into(),
+        amount,
+        currency: "TWD".into(),
+        occurred_at: Utc::now(),
+    }
+}
+
+#[tokio::test]
+async fn an_order_opens_once_priced_with_the_cases_catalog_version() {
+    let app = TestPayment::start("opens_once").await.unwrap();
+    let request = tw_request("acct-1", "R-0001", "G-0001");
+    let Outcome::Opened(id) = app.open_order(TW, &request).await else {
+        panic!("the first delivery opens the order");
+    };
+    // Redelivered: nothing new.
+    assert_eq!(app.open_order(TW, &request).await, Outcome::AlreadyOpen);
+    let listed = app
+        .client()
+        .await
+        .list_orders(app.request(
+            proto::ListOrdersRequest::default(),
+            "acct-1",
+            TW,
+            Role::Applicant,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(listed.orders.len(), 1);
+    let found = &listed.orders[0];
+    assert_eq!(found.order_id, id.to_string());
+    assert_eq!(found.state(), proto::OrderState::Pending);
+    assert_eq!(found.total.as_ref().unwrap().minor_units, 1000);
+    assert_eq!(found.total.as_ref().unwrap().currency, "TWD");
+    assert_eq!(found.group_number, "G-0001");
+    assert_eq!(found.methods.len(), 6, "{:?}", found.methods);
+    // Another account sees nothing of it, and reading it answers 404.
+    let other = app
+        .client()
+        .await
+        .get_order(app.request(
+            proto::GetOrderRequest {
+                order_id: id.to_string(),
+            },
+            "acct-2",
+            TW,
+            Role::Applicant,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(other.code(), Code::NotFound);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn two_groups_paid_at_once_by_card_through_the_hosted_page() {
+    let app = TestPayment::start("card_two_groups").await.unwrap();
+    let first = open(&app, "acct-1", "R-0101", "G-01").await;
+    let second = open(&app, "acct-1", "R-0102", "G-02").await;
+    let quote = |method: &'static str| {
+        let (app, first, second) = (&app, first.clone(), second.clone());
+        async move {
+            app.client()
+                .await
+                .quote_fee(app.request(
+                    proto::QuoteFeeRequest {
+                        order_ids: vec![first, second],
+                        method: method.into(),
+                    },
+                    "acct-1",
+                    TW,
+                    Role::Applicant,
+                ))
+                .await
+                .map(tonic::Response::into_inner)
+        }
+    };
+    // The card's 2 % is inside the fee: shown, not added.
+    let card = quote("international_credit_card").await.unwrap();
+    assert_eq!(card.total.as_ref().unwrap().minor_units, 2000);
+    let included = card.lines.last().unwrap();
+    assert_eq!(included.kind(), proto::LineKind::IncludedSurcharge);
+    assert_eq!(included.amount.as_ref().unwrap().minor_units, 40);
+    // Web ATM adds NT$7 once per payment, whatever the number of orders.
+    let web_atm = quote("web_atm").await.unwrap();
+    assert_eq!(web_atm.total.as_ref().unwrap().minor_units, 2007);
+    assert!(web_atm.plus_bank_fee);
+    let unknown = quote("port_counter").await.unwrap_err();
+    assert_eq!(field_of(&unknown), ["method"]);
+
+    let payment = start(
+        &app,
+        "acct-1",
+        &[&first, &second],
+        "international_credit_card",
+        "pay-1",
+    )
+    .await
+    .unwrap();
+    assert_eq!(payment.state(), proto::PaymentState::Pending);
+    assert_eq!(payment.total.as_ref().unwrap().minor_units, 2000);
+    assert!(payment.redirect_url.contains("/card/pay/"), "{payment:?}");
+    // The same key and request answer the same payment; another request is refused.
+    let again = start(
+        &app,
+        "acct-1",
+        &[&first, &second],
+        "international_credit_card",
+        "pay-1",
+    )
+    .await
+    .unwrap();
+    assert_eq!(again.payment_id, payment.payment_id);
+    let reused = start(&app, "acct-1", &[&first], "web_atm", "pay-1")
+        .await
+        .unwrap_err();
+    assert_eq!(reused.code(), Code::AlreadyExists);
+
+    // The browser on the provider's page: it shows the amount; "Pay" sends it back.
+    let browser = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = browser
+        .get(&payment.redirect_url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("TWD 2000"), "{page}");
+    let paid = browser
+        .post(&payment.redirect_url)
+        .form(&[("action", "pay")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(paid.status(), 303);
+    assert!(
+        paid.headers()["location"]
+            .to_str()
+            .unwrap()
+            .ends_with("/payments/result")
+    );
+    let (app_ref, first_id) = (&app, first.clone());
+    eventually("the orders are paid", move || {
+        let first_id = first_id.clone();
+        async move {
+            (order(app_ref, "acct-1", &first_id).await.state() == proto::OrderState::Paid)
+                .then_some(())
+        }
+    })
+    .await;
+    assert_eq!(
+        order(&app, "acct-1", &second).await.state(),
+        proto::OrderState::Paid
+    );
+    // Three copies of the notice arrive (out of order, on purpose): one charge per order.
+    eventually("every copy of the notice is delivered", || async {
+        (app.simulator.notices_sent() >= 3).then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(ledger(&app, "charge").await, 2);
+    assert_eq!(ledger(&app, "unmatched").await, 0);
+    let settled = app
+        .client()
+        .await
+        .get_payment(app.request(
+            proto::GetPaymentRequest {
+                payment_id: payment.payment_id.clone(),
+            },
+            "acct-1",
+            TW,
+            Role::Applicant,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(settled.state(), proto::PaymentState::Succeeded);
+    assert!(settled.paid_at.is_some());
+    // A paid order cannot be paid again.
+    let twice = start(&app, "acct-1", &[&first], "web_atm", "pay-2")
+        .await
+        .unwrap_err();
+    assert_eq!(twice.code(), Code::FailedPrecondition);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn forged_stale_foreign_and_short_notices_change_nothing() {
+    let app = TestPayment::start("hostile_notices").await.unwrap();
+    let id = open(&app, "acct-1", "R-0201", "G-01").await;
+    let payment = start(&app, "acct-1", &[&id], "web_atm", "k-1")
+        .await
+        .unwrap();
+    let secret = app.secrets["webatm"].clone();
+    let now = Utc::now().timestamp();
+    let notice = notice_for(&payment, 1007);
+
+    // Signed with another secret, or re-signed after a change: refused.
+    assert_eq!(
+        post_notice(&app, "webatm", "not-the-secret", now, &notice).await,
+        401
+    );
+    // Signed long ago (a replay of an old message): refused.
+    assert_eq!(
+        post_notice(&app, "webatm", &secret, now - 3600, &notice).await,
+        401
+    );
+    // Another agency's merchant name on this transaction: refused.
+    let foreign = Notice {
+        merchant: "hk-cts".into(),
+        ..notice.clone()
+    };
+    assert_eq!(
+        post_notice(&app, "webatm", &secret, now, &foreign).await,
+        403
+    );
+    // An unknown transaction: 404 (the provider retries later).
+    let unknown = Notice {
+        transaction_id: "webatm-9999999999".into(),
+        ..notice.clone()
+    };
+    assert_eq!(
+        post_notice(&app, "webatm", &secret, now, &unknown).await,
+        404
+    );
+    // Garbage, properly signed: 400.
+    let body = b"{not json";
+    let garbage = reqwest::Client::new()
+        .post(format!("http://{}/callbacks/webatm", app.callback_addr))
+        .header(signature::TIMESTAMP_HEADER, now.to_string())
+        .header(
+            signature::SIGNATURE_HEADER,
+            signature::sign(secret.as_bytes(), now, body),
+        )
+        .body(body.to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(garbage.status(), 400);
+    assert_eq!(
+        order(&app, "acct-1", &id).await.state(),
+        proto::OrderState::Pending
+    );
+    assert_eq!(ledger(&app, "charge").await, 0);
+
+    // The right notice, replayed 1,000 times (some at once): one payment.
+    let mut replays = Vec::new();
+    for _ in 0..1000 {
+        let (app, secret, notice) = (&app, secret.clone(), notice.clone());
+        replays.push(async move { post_notice(app, "webatm", &secret, now, &notice).await });
+    }
+    let answers = futures::future::join_all(replays).await;
+    assert!(answers.iter().all(|status| *status == 200), "{answers:?}");
+    assert_eq!(ledger(&app, "charge").await, 1);
+    assert_eq!(
+        order(&app, "acct-1", &id).await.state(),
+        proto::OrderState::Paid
+    );
+
+    // An amount that differs never marks an order paid: flagged, recorded.
+    let other = open(&app, "acct-1", "R-0202", "G-02").await;
+    let short = start(&app, "acct-1", &[&other], "web_atm", "k-2")
+        .await
+        .unwrap();
+    assert_eq!(
+        post_notice(&app, "webatm", &secret, now, &notice_for(&short, 500)).await,
+        200
+    );
+    assert_eq!(
+        order(&app, "acct-1", &other).await.state(),
+        proto::OrderState::Pending
+    );
+    let flagged = app
+        .client()
+        .await
+        .get_payment(app.request(
+            proto::GetPaymentRequest {
+                payment_id: short.payment_id.clone(),
+            },
+            "acct-1",
+            TW,
+            Role::Applicant,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(flagged.state(), proto::PaymentState::Flagged);
+    assert_eq!(ledger(&app, "unmatched").await, 1);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn two_payments_of_one_order_race_and_exactly_one_wins() {
+    let app = TestPayment::start("race").await.unwrap();
+    let id = open(&app, "acct-1", "R-0301", "G-01").await;
+    let card = start(&app, "acct-1", &[&id], "international_credit_card", "a")
+        .await
+        .unwrap();
+    let atm = start(&app, "acct-1", &[&id], "web_atm", "b").await.unwrap();
+    let now = Utc::now().timestamp();
+    let (card_secret, atm_secret) = (app.secrets["card"].clone(), app.secrets["webatm"].clone());
+    let (card_notice, atm_notice) = (notice_for(&card, 1000), notice_for(&atm, 1007));
+    let (one, two) = tokio::join!(
+        post_notice(&app, "card", &card_secret, now, &card_notice),
+        post_notice(&app, "webatm", &atm_secret, now, &atm_notice),
+    );
+    assert_eq!((one.as_u16(), two.as_u16()), (200, 200));
+    assert_eq!(ledger(&app, "charge").await, 1);
+    assert_eq!(
+        ledger(&app, "unmatched").await,
+        1,
+        "the loser is kept for a refund"
+    );
+    let paid = order(&app, "acct-1", &id).await;
+    assert_eq!(paid.state(), proto::OrderState::Paid);
+    assert!(
+        paid.provider_reference == card.payment_id || paid.provider_reference == atm.payment_id
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_virtual_account_transfer_whose_notice_never_comes_is_found_by_polling() {
+    let app = TestPayment::start("polling").await.unwrap();
+    let id = open(&app, "acct-1", "R-0401", "G-01").await;
+    let payment = start(&app, "acct-1", &[&id], "virtual_account", "k")
+        .await
+        .unwrap();
+    assert_eq!(payment.virtual_account.len(), 16, "{payment:?}");
+    assert_eq!(payment.total.as_ref().unwrap().minor_units, 1010);
+    // The bank takes the transfer but its notice is lost.
+    app.simulator
+        .settle("bank", &payment.provider_transaction_id, None, true)
+        .unwrap();
+    let (app_ref, order_id) = (&app, id.clone());
+    eventually("the poller finds the transfer", move || {
+        let order_id = order_id.clone();
+        async move {
+            (order(app_ref, "acct-1", &order_id).await.state() == proto::OrderState::Paid)
+                .then_some(())
+        }
+    })
+    .await;
+    assert_eq!(ledger(&app, "charge").await, 1);
+    assert_eq!(ledger(&app, "surcharge").await, 1);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_convenience_store_slip_expires_and_a_late_payment_is_kept() {
+    let app = TestPayment::start("slip").await.unwrap();
+    let id = open(&app, "acct-1", "R-0501", "G-01").await;
+    let payment = start(&app, "acct-1", &[&id], "convenience_store", "k")
+        .await
+        .unwrap();
+    let slip_data = payment.slip.clone().expect("a slip");
+    assert_eq!(slip_data.slip_number.len(), 16);
+    assert_eq!(slip_data.barcodes.len(), 3);
+    let [one, two, three] = [
+        &slip_data.barcodes[0],
+        &slip_data.barcodes[1],
+        &slip_data.barcodes[2],
+    ];
+    assert_eq!(two, &slip_data.slip_number);
+    assert!(three.ends_with("000001008"), "{three}");
+    let check = slip::check_characters(one, two, three);
+    assert_eq!(&three[4..6], check.iter().collect::<String>());
+    let deadline = chrono::NaiveDate::parse_from_str(&slip_data.deadline, "%Y-%m-%d").unwrap();
+    assert_eq!((deadline - Utc::now().date_naive()).num_days(), 5);
+
+    // The deadline passes: the sweeper expires the slip.
+    sqlx::query("UPDATE payments SET expires_at = now() - interval '1 second'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let (app_ref, payment_id) = (&app, payment.payment_id.clone());
+    eventually("the slip expires", move || {
+        let payment_id = payment_id.clone();
+        async move {
+            let found = app_ref
+                .client()
+                .await
+                .get_payment(app_ref.request(
+                    proto::GetPaymentRequest { payment_id },
+                    "acct-1",
+                    TW,
+                    Role::Applicant,
+                ))
+                .await
+                .unwrap()
+                .into_inner();
+            (found.state() == proto::PaymentState::Expired).then_some(())
+        }
+    })
+    .await;
+    // Paid at the store anyway: the money is never lost, the order is paid.
+    let now = Utc::now().timestamp();
+    let secret = app.secrets["cvs"].clone();
+    assert_eq!(
+        post_notice(&app, "cvs", &secret, now, &notice_for(&payment, 1008)).await,
+        200
+    );
+    assert_eq!(
+        order(&app, "acct-1", &id).await.state(),
+        proto::OrderState::Paid
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn counter_payments_and_refunds_follow_the_catalog() {
+    let app = TestPayment::start("counter").await.unwrap();
+    let mut request = tw_request("acct-9", "MO-0001", "");
+    request.application_type = "home_return_permit".into();
+    request.fee_variant = "first".into();
+    request.date_of_birth = "1990-01-01".into();
+    let Outcome::Opened(id) = app.open_order(MO, &request).await else {
+        panic!("opened");
+    };
+    let id = id.to_string();
+    let client = app.client().await;
+    let record = |amount: i64, receipt: &str, role: Role| {
+        let mut client = client.clone();
+        let message = proto::RecordCounterPaymentRequest {
+            order_id: id.clone(),
+            method: "counter".into(),
+            amount: Some(Money {
+                minor_units: amount,
+                currency: "HKD".into(),
+            }),
+            counter_receipt: receipt.into(),
+            idempotency_key: String::new(),
+        };
+        let request = app.request(message, "cashier-1", MO, role);
+        async move { client.record_counter_payment(request).await }
+    };
+    // Found by receipt number at the counter.
+    let found = client
+        .clone()
+        .find_orders(app.request(
+            proto::FindOrdersRequest {
+                receipt_number: "mo-0001".into(),
+            },
+            "cashier-1",
+            MO,
+            Role::Counter,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(found.orders.len(), 1);
+    assert_eq!(found.orders[0].total.as_ref().unwrap().minor_units, 39000);
+    // An applicant cannot record money; a wrong amount or receipt is refused.
+    assert_eq!(
+        record(39000, "C-1", Role::Applicant)
+            .await
+            .unwrap_err()
+            .code(),
+        Code::PermissionDenied
+    );
+    assert_eq!(
+        field_of(&record(100, "C-1", Role::Counter).await.unwrap_err()),
+        ["amount"]
+    );
+    assert_eq!(
+        field_of(&record(39000, "<script>", Role::Counter).await.unwrap_err()),
+        ["counter_receipt"]
+    );
+    let paid = record(39000, "C-1", Role::Counter)
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(paid.state(), proto::OrderState::Paid);
+    assert_eq!(paid.counter_receipt, "C-1");
+    // Replayed by the same receipt: the same payment.
+    record(39000, "C-1", Role::Counter).await.unwrap();
+    assert_eq!(ledger(&app, "charge").await, 1);
+
+    let refund = |amount: Option<i64>, key: &str| {
+        let mut client = client.clone();
+        let message = proto::RefundRequest {
+            order_id: id.clone(),
+            reason: "not approved".into(),
+            amount: amount.map(|minor_units| Money {
+                minor_units,
+                currency: "HKD".into(),
+            }),
+            idempotency_key: key.into(),
+        };
+        let request = app.request(message, "admin-1", MO, Role::AgencyAdmin);
+        async move { client.refund(request).await }
+    };
+    let part = refund(Some(9000), "r-1").await.unwrap().into_inner();
+    assert_eq!(part.state(), proto::OrderState::PartlyRefunded);
+    // The same key again refunds nothing more.
+    refund(Some(9000), "r-1").await.unwrap();
+    assert_eq!(
+        field_of(&refund(Some(40000), "r-2").await.unwrap_err()),
+        ["amount"]
+    );
+    let whole = refund(None, "r-3").await.unwrap().into_inner();
+    assert_eq!(whole.state(), proto::OrderState::Refunded);
+    assert_eq!(whole.refunded.as_ref().unwrap().minor_units, 39000);
+    assert_eq!(ledger(&app, "refund").await, 2);
+    // The ledger is append-only.
+    assert!(
+        sqlx::query("DELETE FROM ledger")
+            .execute(&app.pool)
+            .await
+            .is_err()
+    );
+
+    // tw-nia never refunds.
+    let tw = open(&app, "acct-1", "R-0601", "G-01").await;
+    let payment = start(&app, "acct-1", &[&tw], "web_atm", "k").await.unwrap();
+    let now = Utc::now().timestamp();
+    let secret = app.secrets["webatm"].clone();
+    post_notice(&app, "webatm", &secret, now, &notice_for(&payment, 1007)).await;
+    let refused = app
+        .client()
+        .await
+        .refund(app.request(
+            proto::RefundRequest {
+                order_id: tw,
+                reason: "asked".into(),
+                amount: None,
+                idempotency_key: "x".into(),
+            },
+            "admin-2",
+            TW,
+            Role::AgencyAdmin,
+        ))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::FailedPrecondition);
+    app.stop().await;
+}
