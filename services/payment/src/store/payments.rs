@@ -244,6 +244,24 @@ pub async fn settle(
     Ok(())
 }
 
+/// Whether a provider notice was applied before.
+pub async fn notice_seen(
+    pool: &PgPool,
+    provider: &str,
+    transaction_id: &str,
+    event: &str,
+) -> sqlx::Result<bool> {
+    sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM provider_notices
+             WHERE provider = $1 AND transaction_id = $2 AND event = $3)",
+    )
+    .bind(provider)
+    .bind(transaction_id)
+    .bind(event)
+    .fetch_one(pool)
+    .await
+}
+
 /// Records a provider notice once; false when it was seen before.
 pub async fn first_notice(
     connection: &mut PgConnection,
