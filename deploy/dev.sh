@@ -34,6 +34,11 @@ DEV_AMQP_URL="${LAISSEZ_DEV_AMQP_URL:-amqp://guest:guest@127.0.0.1:5672/%2f}"
 SMTP_HOST="${LAISSEZ_DEV_SMTP_HOST:-127.0.0.1}"
 SMTP_PORT="${LAISSEZ_DEV_SMTP_PORT:-1025}"
 MAIL_UI_PORT="${LAISSEZ_DEV_MAIL_UI_PORT:-8025}"
+# The payment providers' simulator (hosted pages, notices) and the payment
+# service's listener for the providers' notices.
+PAYSIM_PORT="${LAISSEZ_DEV_PAYSIM_PORT:-8090}"
+PAYMENT_CALLBACK_PORT="${LAISSEZ_DEV_PAYMENT_CALLBACK_PORT:-8064}"
+PAYMENT_PROVIDERS=(card webatm egov bank cvs)
 
 # Seconds to wait for infrastructure ports and for each service's /readyz,
 # and the shutdown grace period: SIGTERM, then SIGKILL after this long (the
@@ -407,6 +412,26 @@ ensure_mail_python() {
     mail_python >/dev/null || die "python3-aiosmtpd is installed but /usr/bin/python3 cannot import aiosmtpd"
 }
 
+# ensure_payment_simulator: the providers' simulator (a binary of the
+# payment crate), with the same per-provider secrets payment signs with.
+ensure_payment_simulator() {
+    if running_pid paysim >/dev/null; then return 0; fi
+    local binary="$BIN_DIR/laissez-payment-sim" provider
+    [[ -x "$binary" ]] || die "$binary does not exist (was it built?)"
+    local -a secrets=()
+    for provider in "${PAYMENT_PROVIDERS[@]}"; do
+        secrets+=("LAISSEZ_SIM_SECRET_${provider^^}=$(local_secret "provider-$provider")")
+    done
+    mkdir -p "$LOG_DIR" "$PID_DIR"
+    info "starting the payment providers' simulator (http://127.0.0.1:$PAYSIM_PORT/)"
+    env "${secrets[@]}" setsid "$binary" --listen "127.0.0.1:$PAYSIM_PORT" \
+        --public-url "http://127.0.0.1:$PAYSIM_PORT" \
+        >>"$LOG_DIR/paysim.log" 2>&1 </dev/null &
+    echo $! >"$(pid_file paysim)"
+    disown $!
+    wait_for_port "the payment simulator" 127.0.0.1 "$PAYSIM_PORT" 15
+}
+
 ensure_mailcatcher() {
     if running_pid mailcatcher >/dev/null; then return 0; fi
     if port_open "$SMTP_HOST" "$SMTP_PORT"; then
@@ -510,6 +535,16 @@ service_env() {
             echo "LAISSEZ_CATALOG__DIR=$ROOT/deploy/agencies"
             ;;
         render) echo "LAISSEZ_BLOB__ROOT=$BLOB_DIR/render" ;;
+        payment)
+            echo "LAISSEZ_SERVICES__INTAKE=http://127.0.0.1:${MAIN_PORT[intake]}"
+            echo "LAISSEZ_PROVIDERS__CALLBACK_LISTEN=127.0.0.1:$PAYMENT_CALLBACK_PORT"
+            echo "LAISSEZ_PROVIDERS__CALLBACK_BASE_URL=http://127.0.0.1:$PAYMENT_CALLBACK_PORT"
+            local provider
+            for provider in "${PAYMENT_PROVIDERS[@]}"; do
+                echo "LAISSEZ_PROVIDERS__PROVIDERS__${provider^^}__URL=http://127.0.0.1:$PAYSIM_PORT/$provider"
+                echo "LAISSEZ_PROVIDERS__PROVIDERS__${provider^^}__SECRET=$(local_secret "provider-$provider")"
+            done
+            ;;
         notify)
             echo "LAISSEZ_SMTP__HOST=$SMTP_HOST"
             echo "LAISSEZ_SMTP__PORT=$SMTP_PORT"
@@ -603,6 +638,7 @@ print_urls() {
 ${GREEN}Laissez is up.${RESET}
   portal and API    http://127.0.0.1:${MAIN_PORT[gateway]}/   (JSON API under /api/v1)
   mail catcher      http://127.0.0.1:$MAIL_UI_PORT/   (SMTP $SMTP_HOST:$SMTP_PORT, files in .local/mail/)
+  payment providers http://127.0.0.1:$PAYSIM_PORT/   (simulated; POST /<provider>/operator/settle settles a transfer or slip)
   metrics           http://127.0.0.1:<admin port>/metrics   (also /healthz, /readyz)
 EOF
     local service
@@ -677,6 +713,7 @@ cmd_up() {
         cargo build --bins || die "the build failed (see above); nothing was started"
     fi
     ensure_mailcatcher
+    ensure_payment_simulator
 
     trap 'echo; cmd_down; exit 130' INT TERM
     local stage
@@ -720,6 +757,7 @@ cmd_down() {
     info "stopping services"
     stop_services
     stop_process mailcatcher mailcatcher.py
+    stop_process paysim laissez-payment-sim
     info "stopped (PostgreSQL, Redis and RabbitMQ are left running)"
 }
 

@@ -305,15 +305,24 @@ impl Payments {
         if orders.len() != ids.len() {
             return Err(ServiceError::NotFound("order"));
         }
-        let quote = price(&orders, method)?;
-        let kind = quote.method.connector;
-        if kind == Kind::Counter {
+        let counter_only = orders
+            .first()
+            .and_then(|order| {
+                order
+                    .methods
+                    .iter()
+                    .find(|offered| offered.code == method.trim())
+            })
+            .is_some_and(|offered| offered.connector == Kind::Counter);
+        if counter_only {
             return Err(ServiceError::invalid(
                 "method",
                 "counter_only",
                 "this method is paid at the counter",
             ));
         }
+        let quote = price(&orders, method)?;
+        let kind = quote.method.connector;
         let connector = self.connectors.get(kind).ok_or_else(|| {
             ServiceError::Unavailable(format!(
                 "{} payments are not available now",

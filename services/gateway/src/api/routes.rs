@@ -380,10 +380,44 @@ pub const ROUTES: &[RouteSpec] = &[
     RouteSpec::new("GET", "/admin/deliveries",
         rpc!("notify.v1.NotifyService", "ListDeliveries"), SignedIn,
         "Staff: email and SMS deliveries and their status."),
+
+    // --- payment ------------------------------------------------------------
+    RouteSpec::new("GET", "/payment/orders",
+        rpc!("payment.v1.PaymentService", "ListOrders"), SignedIn,
+        "The caller's orders (staff: the agency's); filter by state, group number, receipt number and payment dates (the receipts list)."),
+    RouteSpec::new("GET", "/payment/orders/{order_id}",
+        rpc!("payment.v1.PaymentService", "GetOrder"), SignedIn,
+        "One order: its lines, total, methods and state."),
+    RouteSpec::new("POST", "/payment/quotes",
+        rpc!("payment.v1.PaymentService", "QuoteFee"), SignedIn,
+        "What paying these orders with this method costs, line by line, before anything is charged."),
+    RouteSpec::new("POST", "/payments",
+        rpc!("payment.v1.PaymentService", "StartPayment"), SignedIn,
+        "Applicant: pay one or several orders with one method; answers where to go next (hosted page, transfer account or slip).")
+        .creates(),
+    RouteSpec::new("GET", "/payments/{payment_id}",
+        rpc!("payment.v1.PaymentService", "GetPayment"), SignedIn,
+        "A payment and its state (the result page)."),
+    RouteSpec::new("GET", "/counter/orders",
+        rpc!("payment.v1.PaymentService", "FindOrders"), SignedIn,
+        "Counter: the orders of the case with this receipt number."),
+    RouteSpec::new("POST", "/payment/orders/{order_id}/counter-payments",
+        rpc!("payment.v1.PaymentService", "RecordCounterPayment"), SignedIn,
+        "Counter: money taken at the counter, with the cashier's receipt number.")
+        .creates(),
+    RouteSpec::new("POST", "/payment/orders/{order_id}/refunds",
+        rpc!("payment.v1.PaymentService", "Refund"), SignedIn,
+        "Agency administrator: refund an order, whole or in part, with a reason.")
+        .creates(),
 ];
 
 /// Methods deliberately not exposed: the gateway's own plumbing.
 pub const INTERNAL_ONLY: &[&str] = &[
     concat!("laissez.identity.v1.IdentityService", "/ExchangeSession"),
     concat!("laissez.identity.v1.IdentityService", "/GetSigningKeys"),
+    // Providers post their signed notices to payment's own listener.
+    concat!(
+        "laissez.payment.v1.PaymentService",
+        "/HandleProviderCallback"
+    ),
 ];

@@ -9,6 +9,7 @@ use laissez_kit::health::DependencyCheck;
 use laissez_proto::identity::v1::identity_service_client::IdentityServiceClient;
 use laissez_proto::intake::v1::catalog_admin_service_client::CatalogAdminServiceClient;
 use laissez_proto::intake::v1::intake_service_client::IntakeServiceClient;
+use laissez_proto::payment::v1::payment_service_client::PaymentServiceClient;
 use prost::Message;
 use prost_reflect::{DynamicMessage, MessageDescriptor, MethodDescriptor};
 use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
@@ -27,14 +28,16 @@ pub enum Upstream {
     Intake,
     Review,
     Notify,
+    Payment,
 }
 
 impl Upstream {
-    pub const ALL: [Upstream; 4] = [
+    pub const ALL: [Upstream; 5] = [
         Upstream::Identity,
         Upstream::Intake,
         Upstream::Review,
         Upstream::Notify,
+        Upstream::Payment,
     ];
 
     /// The upstream that serves a fully qualified gRPC service name.
@@ -44,6 +47,7 @@ impl Upstream {
             "intake" => Some(Upstream::Intake),
             "review" => Some(Upstream::Review),
             "notify" => Some(Upstream::Notify),
+            "payment" => Some(Upstream::Payment),
             _ => None,
         }
     }
@@ -54,6 +58,7 @@ impl Upstream {
             Upstream::Intake => "intake",
             Upstream::Review => "review",
             Upstream::Notify => "notify",
+            Upstream::Payment => "payment",
         }
     }
 }
@@ -65,6 +70,7 @@ pub struct Upstreams {
     intake: Channel,
     review: Channel,
     notify: Channel,
+    payment: Channel,
     timeout: Duration,
 }
 
@@ -84,6 +90,7 @@ impl Upstreams {
             intake: channel(&services.intake)?,
             review: channel(&services.review)?,
             notify: channel(&services.notify)?,
+            payment: channel(&services.payment)?,
             timeout,
         })
     }
@@ -94,6 +101,7 @@ impl Upstreams {
             Upstream::Intake => self.intake.clone(),
             Upstream::Review => self.review.clone(),
             Upstream::Notify => self.notify.clone(),
+            Upstream::Payment => self.payment.clone(),
         }
     }
 
@@ -105,6 +113,12 @@ impl Upstreams {
 
     pub fn intake(&self) -> IntakeServiceClient<Channel> {
         IntakeServiceClient::new(self.intake.clone())
+            .max_decoding_message_size(MAX_MESSAGE_BYTES)
+            .max_encoding_message_size(MAX_MESSAGE_BYTES)
+    }
+
+    pub fn payment(&self) -> PaymentServiceClient<Channel> {
+        PaymentServiceClient::new(self.payment.clone())
             .max_decoding_message_size(MAX_MESSAGE_BYTES)
             .max_encoding_message_size(MAX_MESSAGE_BYTES)
     }

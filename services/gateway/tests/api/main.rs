@@ -10,6 +10,7 @@ mod first_hour;
 mod idempotency;
 mod journey;
 mod openapi;
+mod payment;
 mod portal;
 mod portal_account;
 mod portal_admin;

@@ -46,6 +46,8 @@ pub struct Services {
     pub intake: bool,
     pub review: bool,
     pub notify: bool,
+    /// Payment with its providers' simulator.
+    pub payment: bool,
 }
 
 impl Services {
@@ -53,16 +55,19 @@ impl Services {
         intake: false,
         review: false,
         notify: false,
+        payment: false,
     };
     pub const INTAKE: Services = Services {
         intake: true,
         review: false,
         notify: false,
+        payment: false,
     };
     pub const ALL: Services = Services {
         intake: true,
         review: true,
         notify: true,
+        payment: true,
     };
 }
 
@@ -84,6 +89,8 @@ pub struct Stack {
     gateway: Running,
     services: Vec<Running>,
     intake: Option<laissez_intake::testing::TestIntake>,
+    /// Payment and its providers' simulator (Services::ALL).
+    pub payment: Option<laissez_payment::testing::TestPayment>,
     /// Notify's database (its deliveries hold every rendered email).
     pub notify_pool: Option<sqlx::PgPool>,
     sequence: std::sync::atomic::AtomicU32,
@@ -320,6 +327,28 @@ impl Stack {
             });
         }
 
+        // payment, with its providers' simulator
+        let mut payment_url = NOWHERE.to_owned();
+        let payment = if services.payment {
+            let events = events.clone();
+            let started = laissez_payment::testing::TestPayment::start_with(
+                "gw",
+                test_keys.clone(),
+                &intake_url,
+                laissez_payment::testing::Delivery::default(),
+                move |config| {
+                    config.events = events;
+                    config.common.database.max_connections = 6;
+                },
+            )
+            .await
+            .unwrap();
+            payment_url = format!("http://{}", started.grpc_addr);
+            Some(started)
+        } else {
+            None
+        };
+
         // the gateway
         let mut config = GatewayConfig::default();
         config.http.listen = "127.0.0.1:0".parse().unwrap();
@@ -328,6 +357,7 @@ impl Stack {
         config.services.intake = intake_url;
         config.services.review = review_url;
         config.services.notify = notify_url;
+        config.services.payment = payment_url;
         config.gateway.redis_prefix = format!("{prefix}gateway:");
         config.gateway.rate_limit.requests_per_window = 1_000_000;
         config.gateway.rate_limit.sign_in_requests_per_window = 1_000_000;
@@ -362,6 +392,7 @@ impl Stack {
             gateway,
             services: running,
             intake,
+            payment,
             notify_pool,
             sequence: std::sync::atomic::AtomicU32::new(1),
         };
@@ -403,6 +434,9 @@ impl Stack {
         self.core.take();
         if let Some(intake) = self.intake.take() {
             let _ = intake.stop().await;
+        }
+        if let Some(payment) = self.payment.take() {
+            payment.stop().await;
         }
         for service in &mut self.services {
             stop(service).await;
