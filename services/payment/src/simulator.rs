@@ -414,7 +414,20 @@ fn settle_charge(
         occurred_at: now,
     };
     let callback_url = charge.request.callback_url.clone();
-    let return_url = charge.request.return_url.clone();
+    // The browser comes back with the merchant's reference, as providers do.
+    let return_url = if charge.request.return_url.is_empty() {
+        String::new()
+    } else {
+        let separator = if charge.request.return_url.contains('?') {
+            '&'
+        } else {
+            '?'
+        };
+        format!(
+            "{}{separator}reference={}",
+            charge.request.return_url, charge.request.reference
+        )
+    };
     drop(ledger);
     if !silent {
         deliver(inner.clone(), provider.to_owned(), callback_url, notice);

@@ -272,7 +272,10 @@ async fn two_groups_paid_at_once_by_card_through_the_hosted_page() {
         paid.headers()["location"]
             .to_str()
             .unwrap()
-            .ends_with("/payments/result")
+            .ends_with(&format!(
+                "/payments/result?reference={}",
+                payment.payment_id
+            ))
     );
     let (app_ref, first_id) = (&app, first.clone());
     eventually("the orders are paid", move || {

@@ -19,6 +19,7 @@ mod portal_apply;
 mod portal_cases;
 mod portal_counter;
 mod portal_messages;
+mod portal_payments;
 mod portal_registration;
 mod portal_review;
 mod portal_review_group;

@@ -22,6 +22,7 @@ struct Nav {
     apply: &'static str,
     applicants: &'static str,
     account: &'static str,
+    payments: &'static str,
     messages: &'static str,
     unread: &'static str,
 }
@@ -30,6 +31,7 @@ static ZH_HANT: Nav = Nav {
     apply: "線上申請",
     applicants: "辦理人管理",
     account: "帳號資料",
+    payments: "繳費",
     messages: "訊息中心",
     unread: "則未讀",
 };
@@ -38,6 +40,7 @@ static ZH_HANS: Nav = Nav {
     apply: "在线申请",
     applicants: "办理人管理",
     account: "账号资料",
+    payments: "缴费",
     messages: "消息中心",
     unread: "条未读",
 };
@@ -46,6 +49,7 @@ static EN: Nav = Nav {
     apply: "Apply",
     applicants: "Applicants",
     account: "My account",
+    payments: "Payments",
     messages: "Messages",
     unread: "unread",
 };
@@ -129,6 +133,7 @@ pub(crate) fn signed_in_header(
                 li { a #nav-apply href=(format!("{base}apply{suffix}")) { (nav(lang).apply) } }
                 li { a href=(format!("{base}cases{suffix}")) { (messages.all_cases) } }
                 li { a href=(format!("{base}applicants{suffix}")) { (nav(lang).applicants) } }
+                li { a #nav-payments href=(format!("{base}payments{suffix}")) { (nav(lang).payments) } }
                 li { a href=(format!("{base}account{suffix}")) { (nav(lang).account) } }
                 li { (header_link(lang, &format!("{base}messages{suffix}"), unread)) }
             }

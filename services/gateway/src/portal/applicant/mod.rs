@@ -1,6 +1,6 @@
 //! The applicant portals' pages: the dashboard, the application wizard,
-//! the cases, the account, managed applicants, registration and the
-//! message centre.
+//! the cases, the account, managed applicants, registration, the
+//! message centre and payments.
 
 pub mod account;
 pub mod applicants;
@@ -10,6 +10,7 @@ pub mod dashboard;
 pub mod header;
 pub mod messages;
 pub mod parts;
+pub mod payments;
 pub mod registration;
 pub mod status;
 pub mod visit;
@@ -66,6 +67,11 @@ pub fn routes() -> Router<Core> {
             "/activate",
             get(registration::activate_form).post(registration::activate),
         )
+        .route("/payments", get(payments::payments_page))
+        .route("/payments/quote", post(payments::quote))
+        .route("/payments/start", post(payments::start))
+        .route("/payments/return", get(payments::returned))
+        .route("/payments/{payment_id}", get(payments::payment_page))
         .route("/messages", get(messages::list))
         .route("/messages/read-all", post(messages::read_all))
         .route("/messages/{message_id}", get(messages::message_page))
