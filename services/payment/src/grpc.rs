@@ -136,6 +136,7 @@ pub fn order(order: &OrderRow) -> proto::Order {
         paid: Some(money(order.paid_amount, &order.currency)),
         refunded: Some(money(order.refunded_amount, &order.currency)),
         counter_receipt: order.counter_receipt.clone(),
+        currency: order.currency.clone(),
     }
 }
 

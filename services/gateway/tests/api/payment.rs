@@ -8,13 +8,22 @@ use serde_json::json;
 use crate::journey::{eventually, post_with_key};
 use crate::support::*;
 
-#[tokio::test]
-async fn an_approved_case_is_paid_at_the_counter_and_moves_on() {
-    let stack = Stack::start(Services::ALL).await;
+/// A Fujian case, submitted and approved: the applicant's session, the
+/// case, its receipt number, and the agency's reviewer and counter
+/// sessions.
+pub(crate) struct Approved {
+    pub applicant: String,
+    pub case_id: String,
+    pub receipt: String,
+    pub reviewer: String,
+    pub counter: String,
+}
+
+pub(crate) async fn approved_fj_case(stack: &Stack) -> Approved {
     let (_, applicant) = stack.fj_applicant().await;
     let case_id = stack.complete_fj_draft(&applicant).await;
     let submitted = post_with_key(
-        &stack,
+        stack,
         "/api/v1/submissions",
         &applicant,
         "submit-1",
@@ -32,7 +41,7 @@ async fn an_approved_case_is_paid_at_the_counter_and_moves_on() {
         .staff(&operator, FJ, "fj.reviewer", &["reviewer"])
         .await;
     let counter = stack.staff(&operator, FJ, "fj.counter", &["counter"]).await;
-    let (on, as_reviewer) = (&stack, reviewer.as_str());
+    let (on, as_reviewer) = (stack, reviewer.as_str());
     eventually("the case reaches the queue", move || async move {
         let claim = post_with_key(
             on,
@@ -53,6 +62,26 @@ async fn an_approved_case_is_paid_at_the_counter_and_moves_on() {
         )
         .await;
     assert_eq!(decided.status, 201, "{}", decided.text());
+    Approved {
+        applicant,
+        case_id,
+        receipt,
+        reviewer,
+        counter,
+    }
+}
+
+#[tokio::test]
+async fn an_approved_case_is_paid_at_the_counter_and_moves_on() {
+    let stack = Stack::start(Services::ALL).await;
+    let Approved {
+        applicant,
+        case_id,
+        receipt,
+        counter,
+        ..
+    } = approved_fj_case(&stack).await;
+    let on = &stack;
 
     // The workflow's next stage is payment: the case waits for it and its
     // order opens, priced at the counter (Fujian publishes no tariff).

@@ -1,12 +1,14 @@
 //! The counter desk: a member of staff with the counter role finds a
 //! submitted case by its receipt number; a receipt number of another
 //! agency reads as no case, a malformed one is refused naming the field,
-//! and the desk is only the counter's.
+//! and the desk is only the counter's. Below the case, its order: the
+//! counter takes the money once, however often the form is sent.
 
 use serde_json::json;
 
-use crate::journey::post_with_key;
-use crate::portal::page;
+use crate::journey::{eventually, post_with_key};
+use crate::payment::{Approved, approved_fj_case};
+use crate::portal::{error_summary, form, input_value, page};
 use crate::support::*;
 
 const COUNTER: &str = "/portal/fj-exit-entry/staff/counter";
@@ -119,5 +121,126 @@ async fn the_counter_finds_a_case_by_its_receipt_number() {
     )
     .await;
     assert_eq!(applicant_portal.status, 404);
+    stack.stop().await;
+}
+
+#[tokio::test]
+async fn the_counter_takes_the_payment_of_an_approved_case_once() {
+    let stack = Stack::start(Services::ALL).await;
+    let Approved {
+        applicant,
+        case_id,
+        receipt,
+        reviewer,
+        counter,
+    } = approved_fj_case(&stack).await;
+    let (counter, reviewer) = (cookie_of(&counter), cookie_of(&reviewer));
+    let (on, as_applicant) = (&stack, applicant.as_str());
+    eventually("the order opens", move || async move {
+        let listed = on.get("/api/v1/payment/orders", as_applicant).await.ok();
+        (!listed["orders"].as_array()?.is_empty()).then_some(())
+    })
+    .await;
+
+    // The desk shows the case's order, priced by the tariff at the counter.
+    let desk = page(
+        &stack,
+        &format!("{COUNTER}?lang=en&receipt={receipt}"),
+        Some(&counter),
+        None,
+    )
+    .await;
+    assert_eq!(desk.status, 200, "{}", desk.text());
+    let html = desk.text();
+    for expected in [
+        "<h3>Payment</h3>",
+        "By the tariff, at the counter (CNY)",
+        "value=\"port_counter\"",
+        "id=\"take\"",
+    ] {
+        assert!(html.contains(expected), "lacks {expected}: {html}");
+    }
+    let token = input_value(&html, "csrf_token");
+    let order = input_value(&html, "order");
+    let key = input_value(&html, "key");
+    let take = format!("{COUNTER}/payments?lang=en");
+    let fields = |amount: &'static str, counter_receipt: &'static str| {
+        vec![
+            ("csrf_token", token.clone()),
+            ("receipt", receipt.clone()),
+            ("order", order.clone()),
+            ("key", key.clone()),
+            ("method", "port_counter".to_owned()),
+            ("amount", amount.to_owned()),
+            ("counter_receipt", counter_receipt.to_owned()),
+        ]
+    };
+    let send = |fields: Vec<(&'static str, String)>| {
+        let (stack, take, counter) = (&stack, take.clone(), counter.clone());
+        async move {
+            let fields: Vec<(&str, &str)> = fields
+                .iter()
+                .map(|(name, value)| (*name, value.as_str()))
+                .collect();
+            form(stack, &take, &counter, &fields).await
+        }
+    };
+
+    // Wrong amounts and receipt numbers: named, nothing taken.
+    for (amount, counter_receipt, wrong) in [
+        ("12.345", "FJ-0001", "#amount"),
+        ("-5", "FJ-0001", "#amount"),
+        ("abc", "FJ-0001", "#amount"),
+        ("200.00", "", "#counter_receipt"),
+        ("200.00", "<script>alert(1)</script>", "#counter_receipt"),
+    ] {
+        let refused = send(fields(amount, counter_receipt)).await;
+        assert_eq!(
+            refused.status,
+            422,
+            "{amount} {counter_receipt}: {}",
+            refused.text()
+        );
+        let summary = error_summary(&refused.text()).expect("an error summary");
+        assert!(summary.contains(wrong), "{summary}");
+        assert!(!refused.text().contains("<script>alert"));
+    }
+    let pending = stack.get("/api/v1/payment/orders", &applicant).await.ok();
+    assert_eq!(pending["orders"][0]["state"], "ORDER_STATE_PENDING");
+
+    // Only the counter takes money.
+    let reviewer_fields: Vec<(&str, String)> = fields("200.00", "FJ-0001");
+    let reviewer_fields: Vec<(&str, &str)> = reviewer_fields
+        .iter()
+        .map(|(name, value)| (*name, value.as_str()))
+        .collect();
+    let refused = form(&stack, &take, &reviewer, &reviewer_fields).await;
+    assert_eq!(refused.status, 403, "{}", refused.text());
+
+    // Taken: back to the case with a notice; sent twice, taken once.
+    for _ in 0..2 {
+        let taken = send(fields("200.00", "FJ-0001")).await;
+        assert_eq!(taken.status, 303, "{}", taken.text());
+        let back = taken.header("location").unwrap().to_owned();
+        assert!(back.contains("recorded=1"), "{back}");
+        let shown = page(&stack, &back, Some(&counter), None).await;
+        let html = shown.text();
+        assert!(html.contains("The payment is recorded."), "{html}");
+        assert!(html.contains("Paid CNY 200.00"), "{html}");
+        assert!(html.contains("FJ-0001"), "{html}");
+        assert!(!html.contains("id=\"take\""), "{html}");
+    }
+    let paid = stack.get("/api/v1/payment/orders", &applicant).await.ok();
+    assert_eq!(paid["orders"][0]["state"], "ORDER_STATE_PAID", "{paid}");
+    assert_eq!(paid["orders"][0]["paid"]["minor_units"], "20000", "{paid}");
+    let (case, as_applicant) = (case_id.as_str(), applicant.as_str());
+    eventually("the case is paid", move || async move {
+        let found = on
+            .get(&format!("/api/v1/cases/{case}"), as_applicant)
+            .await
+            .ok();
+        (found["state"] == "CASE_STATE_PAID").then_some(())
+    })
+    .await;
     stack.stop().await;
 }

@@ -77,6 +77,7 @@ pub fn routes() -> Router<Core> {
             post(review::group::decide_group),
         )
         .route("/counter", get(counter::desk_page))
+        .route("/counter/payments", post(counter::take_payment))
         .route("/admin", get(admin::home))
         .route("/admin/catalog", get(admin::catalog::catalog_page))
         .route("/admin/catalog/validate", post(admin::catalog::validate))
