@@ -178,6 +178,17 @@ impl AgencyView<'_> {
             .unwrap_or_else(|| self.name(language).to_owned())
     }
 
+    /// A payment method's name (its code when the catalog lacks it).
+    pub fn payment_method_name(&self, code: &str, language: Language) -> String {
+        self.catalog
+            .fees
+            .payment_methods
+            .iter()
+            .find(|method| method.code == code)
+            .map(|method| method.name.get(language).to_owned())
+            .unwrap_or_else(|| code.to_owned())
+    }
+
     pub fn centre(&self, code: &str, language: Language) -> (String, String) {
         match self.catalog.centre(code) {
             Some(centre) => (

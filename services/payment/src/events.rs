@@ -123,6 +123,7 @@ pub async fn open_order(
         method: String::new(),
         expires_at: None,
         account_id: party.account_id.clone(),
+        receipt_numbers: vec![requested.receipt_number.clone()],
     };
     Outbox::enqueue(connection, agency, "order", &event.order_id, &event)
         .await

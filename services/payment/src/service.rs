@@ -730,6 +730,8 @@ impl Payments {
             amount: Some(money(amount, &order.currency)),
             reason: reason.to_owned(),
             account_id: order.account_id.clone(),
+            case_ids: vec![order.case_id.to_string()],
+            receipt_numbers: vec![order.receipt_number.clone()],
         };
         Outbox::enqueue(
             &mut transaction,
@@ -774,7 +776,7 @@ async fn pay_order(
         provider_txn,
         actor,
     } = *settlement;
-    let paid_at =
+    let (paid_at, method) =
         orders::mark_paid(connection, order.id, payment_id, amount, counter_receipt).await?;
     ledger::append(
         connection,
@@ -798,6 +800,8 @@ async fn pay_order(
         amount: Some(money(amount, &order.currency)),
         paid_at: Some(timestamp(paid_at)),
         account_id: order.account_id.clone(),
+        receipt_numbers: vec![order.receipt_number.clone()],
+        method,
     };
     Outbox::enqueue(connection, &order.agency, "order", &event.order_id, &event)
         .await

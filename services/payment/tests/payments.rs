@@ -531,6 +531,19 @@ async fn a_convenience_store_slip_expires_and_a_late_payment_is_kept() {
         }
     })
     .await;
+    // The applicant is told the slip expired (the order stays open).
+    let told: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM outbox WHERE event_type = 'payment.order.expired' AND aggregate_id = $1",
+    )
+    .bind(&id)
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(told, 1);
+    assert_eq!(
+        order(&app, "acct-1", &id).await.state(),
+        proto::OrderState::Pending
+    );
     // Paid at the store anyway: the money is never lost, the order is paid.
     let now = Utc::now().timestamp();
     let secret = app.secrets["cvs"].clone();

@@ -7,10 +7,11 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use laissez_catalog::format::Language;
 use laissez_eventbus::{EnvelopeExt, HandlerError};
+use laissez_proto::common::v1::Money;
 use laissez_proto::events::v1::{
     AccountActivated, AccountRegistered, AppointmentBooked, CaseDecided, CaseParty,
-    CaseResubmitted, CaseSubmitted, CaseWithdrawn, Decision, Envelope, EventMessage,
-    PasswordResetRequested, SmsCodeRequested,
+    CaseResubmitted, CaseSubmitted, CaseWithdrawn, Decision, Envelope, EventMessage, OrderCreated,
+    OrderExpired, OrderPaid, OrderRefunded, PasswordResetRequested, SmsCodeRequested,
 };
 use sqlx::PgConnection;
 
@@ -35,6 +36,10 @@ pub const NOTIFIED_EVENTS: &[&str] = &[
     CaseWithdrawn::EVENT_TYPE,
     AppointmentBooked::EVENT_TYPE,
     CaseDecided::EVENT_TYPE,
+    OrderCreated::EVENT_TYPE,
+    OrderPaid::EVENT_TYPE,
+    OrderExpired::EVENT_TYPE,
+    OrderRefunded::EVENT_TYPE,
 ];
 
 /// What a mapping reads besides the event.
@@ -271,9 +276,121 @@ pub async fn map_event(
                 template: None,
             }
         }
+        OrderCreated::EVENT_TYPE => {
+            let event: OrderCreated = envelope.decode()?;
+            let mut told = Payer::of(connection, agency, &event.account_id).await?;
+            told.values
+                .insert("receipt_numbers".into(), event.receipt_numbers.join(", "));
+            let amount = match event.amount.as_ref() {
+                Some(amount) => written_money(amount),
+                None => by_tariff(told.language).to_owned(),
+            };
+            told.values.insert("amount".into(), amount);
+            let method = (!event.method.is_empty())
+                .then(|| agency.payment_method_name(&event.method, told.language))
+                .unwrap_or_default();
+            told.values.insert("method".into(), method);
+            let expires_at = timestamp(event.expires_at.as_ref())
+                .map(|at| format_time(at, agency.time_zone()))
+                .unwrap_or_default();
+            told.values.insert("expires_at".into(), expires_at);
+            told.notification(event.account_id, &event.case_ids)
+        }
+        OrderPaid::EVENT_TYPE => {
+            let event: OrderPaid = envelope.decode()?;
+            let mut told = Payer::of(connection, agency, &event.account_id).await?;
+            let paid_at = timestamp(event.paid_at.as_ref()).unwrap_or(occurred_at);
+            told.values
+                .insert("receipt_numbers".into(), event.receipt_numbers.join(", "));
+            told.values.insert(
+                "amount".into(),
+                event.amount.as_ref().map(written_money).unwrap_or_default(),
+            );
+            told.values
+                .insert("paid_at".into(), format_time(paid_at, agency.time_zone()));
+            told.notification(event.account_id, &event.case_ids)
+        }
+        OrderExpired::EVENT_TYPE => {
+            let event: OrderExpired = envelope.decode()?;
+            let mut told = Payer::of(connection, agency, &event.account_id).await?;
+            told.values
+                .insert("receipt_numbers".into(), event.receipt_numbers.join(", "));
+            told.notification(event.account_id, &event.case_ids)
+        }
+        OrderRefunded::EVENT_TYPE => {
+            let event: OrderRefunded = envelope.decode()?;
+            let mut told = Payer::of(connection, agency, &event.account_id).await?;
+            told.values.insert(
+                "amount".into(),
+                event.amount.as_ref().map(written_money).unwrap_or_default(),
+            );
+            told.values.insert("reason".into(), event.reason.clone());
+            told.notification(event.account_id, &event.case_ids)
+        }
         _ => return Ok(None),
     };
     Ok(Some(notification))
+}
+
+/// The account an order belongs to, as notify knows it (registration
+/// kept its contact and language), and the values every payment message
+/// has.
+struct Payer {
+    contact: AccountContact,
+    language: Language,
+    values: BTreeMap<String, String>,
+}
+
+impl Payer {
+    async fn of(
+        connection: &mut PgConnection,
+        agency: AgencyView<'_>,
+        account_id: &str,
+    ) -> Result<Self, HandlerError> {
+        let contact = facts::contact(connection, agency.code(), account_id)
+            .await?
+            .unwrap_or_default();
+        let language =
+            Language::parse(&contact.language).unwrap_or_else(|| agency.default_language());
+        let values = base_values(agency, language);
+        Ok(Self {
+            contact,
+            language,
+            values,
+        })
+    }
+
+    fn notification(self, account_id: String, case_ids: &[String]) -> Notification {
+        Notification {
+            account_id,
+            case_id: case_ids.first().cloned().unwrap_or_default(),
+            email: self.contact.email,
+            mobile: self.contact.mobile,
+            language: self.language,
+            channels: ChannelPlan::EMAIL_AND_IN_APP,
+            values: self.values,
+            template: None,
+        }
+    }
+}
+
+/// An amount as the catalog writes it (`TWD 1000`, `MOP 402.30`).
+fn written_money(money: &Money) -> String {
+    match laissez_catalog::format::Currency::parse(&money.currency) {
+        Some(currency) => {
+            laissez_catalog::format::Money::new(money.minor_units, currency).to_string()
+        }
+        None => format!("{} {}", money.currency, money.minor_units),
+    }
+}
+
+/// What an order without a published total costs.
+fn by_tariff(language: Language) -> &'static str {
+    match language {
+        Language::ZhHant => "依收費標準於櫃檯繳納",
+        Language::ZhHans => "依收费标准于柜台缴纳",
+        Language::En => "the tariff, paid at the counter",
+    }
 }
 
 fn contact_of(event: &AccountRegistered, language: Option<Language>) -> AccountContact {

@@ -11,5 +11,6 @@ mod mail_catcher;
 mod mapping;
 mod message_centre;
 mod outage;
+mod payment_messages;
 mod rejection;
 mod sms;

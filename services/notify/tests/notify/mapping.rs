@@ -8,7 +8,8 @@ use laissez_notify::config::{EmailConfig, LinksConfig};
 use laissez_notify::events::mapping::{MappingContext, NOTIFIED_EVENTS, map_event};
 use laissez_proto::events::v1::{
     AccountActivated, AccountRegistered, AppointmentBooked, CaseDecided, CaseResubmitted,
-    CaseSubmitted, CaseWithdrawn, PasswordResetRequested, SmsCodeRequested,
+    CaseSubmitted, CaseWithdrawn, OrderCreated, OrderExpired, OrderPaid, OrderRefunded,
+    PasswordResetRequested, SmsCodeRequested,
 };
 
 use crate::support::{AGENCY, agencies_dir, envelope};
@@ -76,6 +77,10 @@ async fn every_mapped_event_fills_every_template_variable() {
             },
         ),
         envelope(AGENCY, "c", &CaseDecided::default()),
+        envelope(AGENCY, "o", &OrderCreated::default()),
+        envelope(AGENCY, "o", &OrderPaid::default()),
+        envelope(AGENCY, "o", &OrderExpired::default()),
+        envelope(AGENCY, "o", &OrderRefunded::default()),
     ];
     assert_eq!(
         envelopes.len(),

@@ -195,18 +195,19 @@ pub async fn lock(
     rows.iter().map(from_row).collect()
 }
 
-/// Marks an order paid by `payment_id`.
+/// Marks an order paid by `payment_id`; when, and the paying method.
 pub async fn mark_paid(
     connection: &mut PgConnection,
     id: Uuid,
     payment_id: Uuid,
     amount: i64,
     counter_receipt: &str,
-) -> sqlx::Result<DateTime<Utc>> {
-    sqlx::query_scalar(
+) -> sqlx::Result<(DateTime<Utc>, String)> {
+    sqlx::query_as(
         "UPDATE orders SET state = 'paid', payment_id = $2, paid_amount = $3,
              counter_receipt = $4, paid_at = now()
-         WHERE id = $1 RETURNING paid_at",
+         WHERE id = $1
+         RETURNING paid_at, COALESCE((SELECT method FROM payments WHERE id = $2), '')",
     )
     .bind(id)
     .bind(payment_id)

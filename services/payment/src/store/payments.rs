@@ -1,6 +1,8 @@
 //! Payments (one method, one or several orders) and provider notices.
 
 use chrono::{DateTime, Utc};
+use laissez_eventbus::Outbox;
+use laissez_proto::events::v1::OrderExpired;
 use serde::{Deserialize, Serialize};
 use sqlx::postgres::PgRow;
 use sqlx::types::Json;
@@ -281,9 +283,12 @@ pub async fn first_notice(
     Ok(inserted.rows_affected() == 1)
 }
 
-/// Pending payments past their deadline become expired; returns them.
-/// Runs under a transaction-scoped advisory lock: one replica sweeps.
-pub async fn expire_due(pool: &PgPool) -> sqlx::Result<Vec<(Uuid, String)>> {
+/// Expires the pending payments past their deadline, once across replicas
+/// (the advisory lock); returns each expired payment's id and agency. An
+/// expired slip or transfer account tells its still-open orders'
+/// applicant (`payment.order.expired`, in the same transaction); an
+/// abandoned hosted page tells no one.
+pub async fn expire_due(pool: &PgPool) -> anyhow::Result<Vec<(Uuid, String)>> {
     let mut transaction = pool.begin().await?;
     let locked: bool = sqlx::query_scalar(
         "SELECT pg_try_advisory_xact_lock(hashtextextended('laissez.payment.sweep', 0))",
@@ -300,6 +305,28 @@ pub async fn expire_due(pool: &PgPool) -> sqlx::Result<Vec<(Uuid, String)>> {
     )
     .fetch_all(&mut *transaction)
     .await?;
+    let ids: Vec<Uuid> = expired.iter().map(|(id, _)| *id).collect();
+    let told: Vec<(Uuid, String, String, Uuid, String, String)> = sqlx::query_as(
+        "SELECT o.id, o.agency, o.account_id, o.case_id, o.receipt_number, p.method
+         FROM payments p
+         JOIN payment_orders po ON po.payment_id = p.id
+         JOIN orders o ON o.id = po.order_id
+         WHERE p.id = ANY($1) AND o.state = 'pending'
+           AND p.connector IN ('convenience_store', 'virtual_account')",
+    )
+    .bind(&ids)
+    .fetch_all(&mut *transaction)
+    .await?;
+    for (order_id, agency, account_id, case_id, receipt_number, method) in told {
+        let event = OrderExpired {
+            order_id: order_id.to_string(),
+            case_ids: vec![case_id.to_string()],
+            account_id,
+            receipt_numbers: vec![receipt_number],
+            method,
+        };
+        Outbox::enqueue(&mut transaction, &agency, "order", &event.order_id, &event).await?;
+    }
     transaction.commit().await?;
     Ok(expired)
 }

@@ -682,7 +682,17 @@ mod tests {
         assert_eq!(minor_units(" 200.5 ", Currency::Cny), Some(20050));
         assert_eq!(minor_units("1,000.00", Currency::Mop), Some(100000));
         assert_eq!(minor_units("1000", Currency::Twd), Some(1000));
-        for wrong in ["", "0", "0.00", "-5", "12.345", "1e3", "abc", "1.2.3", "123456789"] {
+        for wrong in [
+            "",
+            "0",
+            "0.00",
+            "-5",
+            "12.345",
+            "1e3",
+            "abc",
+            "1.2.3",
+            "123456789",
+        ] {
             assert_eq!(minor_units(wrong, Currency::Cny), None, "{wrong}");
         }
         assert_eq!(minor_units("10.5", Currency::Twd), None);
