@@ -286,9 +286,11 @@ pub async fn map_event(
                 None => by_tariff(told.language).to_owned(),
             };
             told.values.insert("amount".into(), amount);
-            let method = (!event.method.is_empty())
-                .then(|| agency.payment_method_name(&event.method, told.language))
-                .unwrap_or_default();
+            let method = if event.method.is_empty() {
+                String::new()
+            } else {
+                agency.payment_method_name(&event.method, told.language)
+            };
             told.values.insert("method".into(), method);
             let expires_at = timestamp(event.expires_at.as_ref())
                 .map(|at| format_time(at, agency.time_zone()))
