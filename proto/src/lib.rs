@@ -53,6 +53,7 @@ pub mod events {
             OrderPaid => "payment.order.paid",
             OrderExpired => "payment.order.expired",
             OrderRefunded => "payment.order.refunded",
+            ReconciliationCompleted => "payment.reconciliation.completed",
             DocumentRendered => "render.document.rendered",
             ProbeEmitted => "platform.probe.emitted",
         }

@@ -106,6 +106,9 @@ pub struct PaymentConfig {
     pub sweep_interval_seconds: u64,
     /// A pending online payment is polled when no notice came this long.
     pub poll_after_seconds: i64,
+    /// From this hour (UTC) on, yesterday's settlement files are ready and
+    /// the daily reconciliation runs (24: never).
+    pub reconcile_from_hour_utc: u32,
 }
 
 impl Default for PaymentConfig {
@@ -117,6 +120,7 @@ impl Default for PaymentConfig {
             slip_collector_code: "NIA".to_owned(),
             sweep_interval_seconds: 30,
             poll_after_seconds: 60,
+            reconcile_from_hour_utc: 2,
         }
     }
 }

@@ -10,10 +10,12 @@ use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
 use crate::domain::{Line, LineKind, OrderState, PaymentState};
+use crate::reconciliation;
 use crate::service::{Applied, NoticeError, Payments, Quote, money};
 use crate::store::Scope;
 use crate::store::orders::{self, Filter, OrderRow};
 use crate::store::payments::{self, PaymentRow};
+use crate::store::reconciliations::{self, ReconciliationRow};
 
 /// Callers without a token: the providers' notices (relayed).
 pub const PUBLIC_METHODS: &[&str] = &["/laissez.payment.v1.PaymentService/HandleProviderCallback"];
@@ -422,6 +424,80 @@ impl PaymentService for Grpc {
             .refund(&scope, &actor, request.get_ref())
             .await?;
         Ok(Response::new(order(&refunded)))
+    }
+
+    async fn reconcile(
+        &self,
+        request: Request<proto::ReconcileRequest>,
+    ) -> Result<Response<proto::Reconciliation>, Status> {
+        let caller = caller(&request)?;
+        caller.require_any_role(&[Role::AgencyAdmin])?;
+        let body = request.get_ref();
+        let day = reconciliation::parse_day(&body.day)?;
+        let actor = format!("staff:{}", caller.account_id);
+        let run = reconciliation::reconcile(
+            &self.payments,
+            &caller.agency,
+            body.provider.trim(),
+            day,
+            &actor,
+        )
+        .await?;
+        Ok(Response::new(reconciliation_message(&run)))
+    }
+
+    async fn list_reconciliations(
+        &self,
+        request: Request<proto::ListReconciliationsRequest>,
+    ) -> Result<Response<proto::ListReconciliationsResponse>, Status> {
+        let caller = caller(&request)?;
+        caller.require_any_role(&[Role::AgencyAdmin])?;
+        let body = request.get_ref();
+        let provider = body.provider.trim();
+        let limit = match body.limit {
+            0 => 30,
+            limit => i64::from(limit.min(200)),
+        };
+        let runs = reconciliations::list(
+            &self.payments.pool,
+            &caller.agency,
+            (!provider.is_empty()).then_some(provider),
+            limit,
+        )
+        .await
+        .map_err(ServiceError::from)?;
+        Ok(Response::new(proto::ListReconciliationsResponse {
+            reconciliations: runs.iter().map(reconciliation_message).collect(),
+        }))
+    }
+}
+
+pub fn reconciliation_message(run: &ReconciliationRow) -> proto::Reconciliation {
+    let count = |value: i32| u32::try_from(value).unwrap_or_default();
+    proto::Reconciliation {
+        reconciliation_id: run.id.to_string(),
+        agency: run.agency.clone(),
+        provider: run.provider.clone(),
+        day: run.day.format("%Y-%m-%d").to_string(),
+        settled_rows: count(run.settled_rows),
+        recorded_rows: count(run.recorded_rows),
+        matched: count(run.matched),
+        missing: count(run.missing),
+        extra: count(run.extra),
+        mismatched: count(run.mismatched),
+        differences: run
+            .differences
+            .iter()
+            .map(|difference| proto::ReconciliationDifference {
+                kind: difference.kind.as_str().to_owned(),
+                transaction_id: difference.transaction_id.clone(),
+                reference: difference.reference.clone(),
+                settled: Some(money(difference.settled, &difference.currency)),
+                recorded: Some(money(difference.recorded, &difference.currency)),
+            })
+            .collect(),
+        run_at: Some(timestamp(run.run_at)),
+        actor: run.actor.clone(),
     }
 }
 

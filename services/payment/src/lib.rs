@@ -11,6 +11,7 @@ pub mod domain;
 pub mod events;
 pub mod grpc;
 pub mod provider;
+pub mod reconciliation;
 pub mod service;
 pub mod simulator;
 pub mod startup;

@@ -110,43 +110,24 @@ pub struct SettlementRow {
     pub settled_at: DateTime<Utc>,
 }
 
-pub const SETTLEMENT_HEADER: &str = "transaction_id,reference,merchant,amount,currency,settled_at";
-
-impl SettlementRow {
-    pub fn to_csv(&self) -> String {
-        format!(
-            "{},{},{},{},{},{}",
-            self.transaction_id,
-            self.reference,
-            self.merchant,
-            self.amount,
-            self.currency,
-            self.settled_at.to_rfc3339()
-        )
+/// A settlement file: CSV with a header line (`transaction_id,reference,
+/// merchant,amount,currency,settled_at`), one row per settled charge or
+/// refund.
+pub fn write_settlement(rows: &[SettlementRow]) -> Result<String, csv::Error> {
+    let mut writer = csv::Writer::from_writer(Vec::new());
+    for row in rows {
+        writer.serialize(row)?;
     }
+    let bytes = writer
+        .into_inner()
+        .map_err(|error| csv::Error::from(error.into_error()))?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
 
-    pub fn parse_csv(line: &str) -> Option<SettlementRow> {
-        let fields: Vec<&str> = line.trim().split(',').collect();
-        let [
-            transaction_id,
-            reference,
-            merchant,
-            amount,
-            currency,
-            settled_at,
-        ] = fields[..]
-        else {
-            return None;
-        };
-        Some(SettlementRow {
-            transaction_id: transaction_id.to_owned(),
-            reference: reference.to_owned(),
-            merchant: merchant.to_owned(),
-            amount: amount.parse().ok()?,
-            currency: currency.to_owned(),
-            settled_at: DateTime::parse_from_rfc3339(settled_at)
-                .ok()?
-                .with_timezone(&Utc),
-        })
-    }
+/// The rows of a settlement file; a malformed row is an error (a file that
+/// cannot be read whole is not reconciled in part).
+pub fn read_settlement(text: &str) -> Result<Vec<SettlementRow>, csv::Error> {
+    csv::Reader::from_reader(text.as_bytes())
+        .deserialize()
+        .collect()
 }

@@ -35,7 +35,7 @@ use tokio_util::sync::CancellationToken;
 use crate::domain::signature::{self, SIGNATURE_HEADER, TIMESTAMP_HEADER};
 use crate::provider::{
     ChargeCreated, ChargeKind, ChargeRequest, ChargeStatus, ChargeStatusKind, FAILED, Notice,
-    RefundCreated, RefundRequest, SETTLEMENT_HEADER, SUCCEEDED, SettlementRow,
+    RefundCreated, RefundRequest, SUCCEEDED, SettlementRow,
 };
 
 #[derive(Debug, Clone)]
@@ -293,13 +293,10 @@ async fn settlements(
         }
     }
     rows.sort_by_key(|row| row.settled_at);
-    let mut text = String::from(SETTLEMENT_HEADER);
-    text.push('\n');
-    for row in rows {
-        text.push_str(&row.to_csv());
-        text.push('\n');
+    match crate::provider::write_settlement(&rows) {
+        Ok(text) => ([("content-type", "text/csv; charset=utf-8")], text).into_response(),
+        Err(error) => refuse(StatusCode::INTERNAL_SERVER_ERROR, &error.to_string()),
     }
-    ([("content-type", "text/csv; charset=utf-8")], text).into_response()
 }
 
 fn escape(text: &str) -> String {

@@ -1,8 +1,11 @@
 //! The periodic work: pending payments past their deadline expire (one
-//! replica sweeps, under an advisory lock), and pending online payments
-//! whose notice is late are polled at their provider.
+//! replica sweeps, under an advisory lock), pending online payments whose
+//! notice is late are polled at their provider, and once a day, from the
+//! configured hour, yesterday is reconciled with every provider.
 
 use std::time::Duration;
+
+use chrono::Timelike;
 
 use tokio_util::sync::CancellationToken;
 
@@ -70,12 +73,25 @@ pub fn spawn(
     tokio::spawn(async move {
         let mut ticker = tokio::time::interval(interval);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut reconciled_on = None;
         loop {
             tokio::select! {
                 () = shutdown.cancelled() => break,
                 _ = ticker.tick() => {
                     if let Err(error) = run_once(&payments).await {
                         tracing::warn!(%error, "payment sweep failed");
+                    }
+                    let now = chrono::Utc::now();
+                    let due = now.hour() >= payments.settings.payment.reconcile_from_hour_utc
+                        && reconciled_on != Some(now.date_naive());
+                    if due {
+                        match crate::reconciliation::run_daily(&payments).await {
+                            Ok(runs) => {
+                                reconciled_on = Some(now.date_naive());
+                                tracing::info!(runs, "daily reconciliation done");
+                            }
+                            Err(error) => tracing::warn!(%error, "daily reconciliation failed"),
+                        }
                     }
                 }
             }

@@ -62,10 +62,19 @@ impl Default for Delivery {
 impl TestPayment {
     /// Payment with an intake of its own.
     pub async fn start(name: &str) -> anyhow::Result<Self> {
+        Self::start_tweaked(name, |_| {}).await
+    }
+
+    /// Payment with an intake of its own and `tweak` applied to its
+    /// configuration.
+    pub async fn start_tweaked(
+        name: &str,
+        tweak: impl FnOnce(&mut Config),
+    ) -> anyhow::Result<Self> {
         let keys = TestKeys::new();
         let intake = TestIntake::start_with("pay", 4, keys.clone(), |_| {}).await?;
         let url = format!("http://{}", intake.grpc_addr);
-        let mut payment = Self::start_with(name, keys, &url, Delivery::default(), |_| {}).await?;
+        let mut payment = Self::start_with(name, keys, &url, Delivery::default(), tweak).await?;
         payment.intake = Some(intake);
         Ok(payment)
     }

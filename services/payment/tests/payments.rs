@@ -686,3 +686,178 @@ async fn counter_payments_and_refunds_follow_the_catalog() {
     assert_eq!(refused.code(), Code::FailedPrecondition);
     app.stop().await;
 }
+
+async fn reconcile(
+    app: &TestPayment,
+    agency: &str,
+    provider: &str,
+    day: &str,
+    role: Role,
+) -> Result<proto::Reconciliation, tonic::Status> {
+    app.client()
+        .await
+        .reconcile(app.request(
+            proto::ReconcileRequest {
+                provider: provider.to_owned(),
+                day: day.to_owned(),
+            },
+            "admin-1",
+            agency,
+            role,
+        ))
+        .await
+        .map(tonic::Response::into_inner)
+}
+
+#[tokio::test]
+async fn the_settlement_file_and_the_ledger_are_reconciled_and_differences_reported() {
+    // No polling here: a transfer whose notice is lost stays unknown.
+    let app = TestPayment::start_tweaked("reconcile", |config| {
+        config.payment.poll_after_seconds = 3600;
+    })
+    .await
+    .unwrap();
+    let mut transfers = Vec::new();
+    for (receipt, key) in [("R-0701", "a"), ("R-0702", "b"), ("R-0703", "c")] {
+        let id = open(&app, "acct-1", receipt, "G-07").await;
+        let payment = start(&app, "acct-1", &[&id], "virtual_account", key)
+            .await
+            .unwrap();
+        transfers.push((id, payment));
+    }
+    // The bank settles all three; the first one's notice is lost.
+    for (index, (_, payment)) in transfers.iter().enumerate() {
+        app.simulator
+            .settle("bank", &payment.provider_transaction_id, None, index == 0)
+            .unwrap();
+    }
+    let (app_ref, second, third) = (&app, transfers[1].0.clone(), transfers[2].0.clone());
+    eventually("two transfers are applied", move || {
+        let (second, third) = (second.clone(), third.clone());
+        async move {
+            let paid = order(app_ref, "acct-1", &second).await.state() == proto::OrderState::Paid
+                && order(app_ref, "acct-1", &third).await.state() == proto::OrderState::Paid;
+            paid.then_some(())
+        }
+    })
+    .await;
+    // A bug records money twice for the third transfer, and money of a
+    // transaction the bank never saw.
+    for (txn, amount) in [
+        (transfers[2].1.provider_transaction_id.as_str(), 1010),
+        ("ghost-txn", 500),
+    ] {
+        sqlx::query(
+            "INSERT INTO ledger (agency, kind, amount, currency, provider, provider_txn, actor)
+             VALUES ('tw-nia', 'charge', $1, 'TWD', 'bank', $2, 'test')",
+        )
+        .bind(amount)
+        .bind(txn)
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    }
+
+    let today = Utc::now().date_naive().to_string();
+    let run = reconcile(&app, TW, "bank", &today, Role::AgencyAdmin)
+        .await
+        .unwrap();
+    assert_eq!((run.settled_rows, run.matched), (3, 1), "{run:?}");
+    assert_eq!(
+        (run.missing, run.extra, run.mismatched),
+        (1, 1, 1),
+        "{run:?}"
+    );
+    let kind_of = |txn: &str| {
+        run.differences
+            .iter()
+            .find(|difference| difference.transaction_id == txn)
+            .map(|difference| difference.kind.clone())
+    };
+    assert_eq!(
+        kind_of(&transfers[0].1.provider_transaction_id).as_deref(),
+        Some("missing")
+    );
+    assert_eq!(
+        kind_of(&transfers[2].1.provider_transaction_id).as_deref(),
+        Some("mismatched")
+    );
+    assert_eq!(kind_of("ghost-txn").as_deref(), Some("extra"));
+    let mismatched = run
+        .differences
+        .iter()
+        .find(|difference| difference.kind == "mismatched")
+        .unwrap();
+    assert_eq!(mismatched.settled.as_ref().unwrap().minor_units, 1010);
+    assert_eq!(mismatched.recorded.as_ref().unwrap().minor_units, 2020);
+
+    // Run again after the lost notice is found: it replaces the day's result.
+    let notice = Notice {
+        event: laissez_payment::provider::SUCCEEDED.to_owned(),
+        transaction_id: transfers[0].1.provider_transaction_id.clone(),
+        reference: transfers[0].1.payment_id.clone(),
+        merchant: TW.to_owned(),
+        amount: 1010,
+        currency: "TWD".to_owned(),
+        occurred_at: Utc::now(),
+    };
+    let secret = app.secrets["bank"].clone();
+    assert_eq!(
+        post_notice(&app, "bank", &secret, Utc::now().timestamp(), &notice).await,
+        200
+    );
+    let again = reconcile(&app, TW, "bank", &today, Role::AgencyAdmin)
+        .await
+        .unwrap();
+    assert_eq!((again.matched, again.missing), (2, 0), "{again:?}");
+    let listed = app
+        .client()
+        .await
+        .list_reconciliations(app.request(
+            proto::ListReconciliationsRequest::default(),
+            "admin-1",
+            TW,
+            Role::AgencyAdmin,
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+        .reconciliations;
+    assert_eq!(listed.len(), 1, "one result per day and provider");
+    assert_eq!(listed[0].missing, 0);
+    let told: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM outbox WHERE event_type = 'payment.reconciliation.completed'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(told, 2);
+
+    // Another agency's day at the same bank holds none of Taiwan's money.
+    let other = reconcile(&app, MO, "bank", &today, Role::AgencyAdmin)
+        .await
+        .unwrap();
+    assert_eq!((other.settled_rows, other.recorded_rows), (0, 0));
+    // Bad input: named, nothing kept.
+    let tomorrow = (Utc::now().date_naive() + chrono::Duration::days(1)).to_string();
+    for (provider, day, field) in [
+        ("bank", "yesterday", "day"),
+        ("bank", tomorrow.as_str(), "day"),
+        ("no-such-bank", today.as_str(), "provider"),
+    ] {
+        let refused = reconcile(&app, TW, provider, day, Role::AgencyAdmin)
+            .await
+            .unwrap_err();
+        assert_eq!(field_of(&refused), [field], "{provider} {day}");
+    }
+    let applicant = reconcile(&app, TW, "bank", &today, Role::Applicant)
+        .await
+        .unwrap_err();
+    assert_eq!(applicant.code(), Code::PermissionDenied);
+    let kept: i64 = sqlx::query_scalar("SELECT count(*) FROM reconciliations")
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(kept, 2);
+    app.stop().await;
+}

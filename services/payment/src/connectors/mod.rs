@@ -35,6 +35,8 @@ pub enum ConnectorError {
     Unreachable(String),
     #[error("the provider refused the request: {0}")]
     Refused(String),
+    #[error("the provider's answer cannot be read: {0}")]
+    Malformed(String),
 }
 
 /// What to charge.
@@ -197,11 +199,8 @@ impl ProviderClient {
             .text()
             .await
             .map_err(|error| ConnectorError::Unreachable(error.to_string()))?;
-        Ok(text
-            .lines()
-            .skip(1)
-            .filter_map(SettlementRow::parse_csv)
-            .collect())
+        crate::provider::read_settlement(&text)
+            .map_err(|error| ConnectorError::Malformed(format!("settlement file: {error}")))
     }
 }
 

@@ -1,6 +1,7 @@
 //! The payment model: orders, payments, their lines and states, money in
 //! minor units, slips and signatures.
 
+pub mod reconcile;
 pub mod signature;
 pub mod slip;
 

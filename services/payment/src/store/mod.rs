@@ -3,6 +3,7 @@
 pub mod ledger;
 pub mod orders;
 pub mod payments;
+pub mod reconciliations;
 
 /// Whose rows a caller may see: an agency's, and of one account (applicants).
 #[derive(Debug, Clone)]
