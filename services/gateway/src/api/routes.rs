@@ -409,6 +409,13 @@ pub const ROUTES: &[RouteSpec] = &[
         rpc!("payment.v1.PaymentService", "Refund"), SignedIn,
         "Agency administrator: refund an order, whole or in part, with a reason.")
         .creates(),
+    RouteSpec::new("POST", "/payment/reconciliations",
+        rpc!("payment.v1.PaymentService", "Reconcile"), SignedIn,
+        "Agency administrator: a provider's settlement file of one day against the ledger (missing, extra and mismatched entries); running a day again replaces its result.")
+        .creates(),
+    RouteSpec::new("GET", "/payment/reconciliations",
+        rpc!("payment.v1.PaymentService", "ListReconciliations"), SignedIn,
+        "Agency administrator: the reconciliations run, newest day first."),
 ];
 
 /// Methods deliberately not exposed: the gateway's own plumbing.

@@ -1,8 +1,9 @@
 //! The applicant's payment pages against real services: two groups' orders
 //! chosen together, the preview with each line and the included card fee,
 //! the provider's hosted page (the simulator over HTTP), the way back to a
-//! result page with date, time and amount, the receipts search, and
-//! another account finding nothing.
+//! result page with date, time and amount, the receipts search, another
+//! account finding nothing, and the agency administrator reconciling the
+//! card provider's settlement file of the day with the ledger.
 
 use laissez_payment::testing::tw_request;
 use reqwest::header::{COOKIE, LOCATION};
@@ -223,5 +224,66 @@ async fn two_groups_are_paid_by_card_from_the_portal_and_show_in_the_receipts() 
     assert_eq!(hidden.status, 404, "{}", hidden.text());
     let theirs = page(&stack, &format!("{payments}?lang=en"), Some(&other), None).await;
     assert!(!theirs.text().contains("TW-R-1"));
+
+    // The administrator reconciles the card provider's day: it agrees.
+    let operator = stack.operator().await;
+    let admin = cookie_of(
+        &stack
+            .staff(&operator, TW, "tw.admin", &["agency_admin"])
+            .await,
+    );
+    let reconciliation = format!("/portal/{TW}/staff/admin/reconciliation?lang=en");
+    let shown = page(&stack, &reconciliation, Some(&admin), None).await;
+    assert_eq!(shown.status, 200, "{}", shown.text());
+    let html = main_of(&shown.text());
+    assert!(html.contains("id=\"no-runs\""), "{html}");
+    let token = input_value(&html, "csrf_token");
+    let today = chrono::Utc::now().date_naive().to_string();
+    for (provider, day) in [("nowhere", today.as_str()), ("card", "2026-13-45")] {
+        let refused = form(
+            &stack,
+            &reconciliation,
+            &admin,
+            &[
+                ("csrf_token", token.as_str()),
+                ("provider", provider),
+                ("day", day),
+            ],
+        )
+        .await;
+        assert_eq!(refused.status, 422, "{provider} {day}: {}", refused.text());
+        assert!(error_summary(&refused.text()).is_some());
+    }
+    let ran = form(
+        &stack,
+        &reconciliation,
+        &admin,
+        &[
+            ("csrf_token", token.as_str()),
+            ("provider", "card"),
+            ("day", today.as_str()),
+        ],
+    )
+    .await;
+    assert_eq!(ran.status, 303, "{}", ran.text());
+    let back = ran.header("location").unwrap().to_owned();
+    let html = main_of(&page(&stack, &back, Some(&admin), None).await.text());
+    assert!(html.contains("The day is reconciled."), "{html}");
+    assert!(html.contains(&format!("{today} · card")), "{html}");
+    assert!(html.contains("Everything agrees."), "{html}");
+    // One card payment, settled once, in the ledger once.
+    for (label, value) in [
+        ("Settled rows", 1),
+        ("Matched", 1),
+        ("Missing from the ledger", 0),
+    ] {
+        let row = format!(
+            "<dt class=\"govuk-summary-list__key\">{label}</dt><dd class=\"govuk-summary-list__value\">{value}</dd>"
+        );
+        assert!(html.contains(&row), "lacks {row}: {html}");
+    }
+    // Only the agency's administrator.
+    let refused = page(&stack, &reconciliation, Some(&cookie), None).await;
+    assert_ne!(refused.status, 200);
     stack.stop().await;
 }

@@ -84,6 +84,10 @@ pub fn routes() -> Router<Core> {
         .route("/admin/catalog/publish", post(admin::catalog::publish))
         .route("/admin/announcements", get(admin::announcements::list))
         .route(
+            "/admin/reconciliation",
+            get(admin::reconciliation::page).post(admin::reconciliation::run),
+        )
+        .route(
             "/admin/announcements/new",
             get(admin::announcements::new_form).post(admin::announcements::create),
         )

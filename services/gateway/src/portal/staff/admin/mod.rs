@@ -1,11 +1,14 @@
 //! The agency administrator's pages on the staff portal
 //! (`/portal/{agency}/staff/admin…`): the agency's catalog versions with
 //! validating and publishing a new one (`admin_catalog`), and the notice
-//! board's announcements (`admin_announcements`). Only a signed-in agency
-//! administrator of this agency's staff portal gets them.
+//! board's announcements (`admin_announcements`), and the reconciliation
+//! of the payment providers' settlement files (`admin_reconciliation`).
+//! Only a signed-in agency administrator of this agency's staff portal
+//! gets them.
 
 pub mod announcements;
 pub mod catalog;
+pub mod reconciliation;
 
 use axum::extract::OriginalUri;
 use axum::extract::State;
@@ -25,6 +28,8 @@ pub struct Texts {
     pub catalog_summary: &'static str,
     pub announcements_title: &'static str,
     pub announcements_summary: &'static str,
+    pub reconciliation_title: &'static str,
+    pub reconciliation_summary: &'static str,
 }
 
 static ZH_HANT: Texts = Texts {
@@ -34,6 +39,8 @@ static ZH_HANT: Texts = Texts {
     catalog_summary: "已發布的版本、檢查並發布新版本。",
     announcements_title: "公告管理",
     announcements_summary: "首頁公告的新增、修改與刪除。",
+    reconciliation_title: "對帳",
+    reconciliation_summary: "金流業者每日清算檔與帳務紀錄的比對結果。",
 };
 
 static ZH_HANS: Texts = Texts {
@@ -43,6 +50,8 @@ static ZH_HANS: Texts = Texts {
     catalog_summary: "已发布的版本、检查并发布新版本。",
     announcements_title: "公告管理",
     announcements_summary: "首页公告的新增、修改与删除。",
+    reconciliation_title: "对账",
+    reconciliation_summary: "支付机构每日清算文件与账务记录的比对结果。",
 };
 
 static EN: Texts = Texts {
@@ -52,6 +61,8 @@ static EN: Texts = Texts {
     catalog_summary: "Published versions; validate and publish a new one.",
     announcements_title: "Announcements",
     announcements_summary: "Add, change and remove the notice board's announcements.",
+    reconciliation_title: "Reconciliation",
+    reconciliation_summary: "Each payment provider's daily settlement file against the ledger.",
 };
 
 pub fn texts(lang: Lang) -> &'static Texts {
@@ -74,6 +85,7 @@ pub async fn home(
         ul.admin-pages {
             li { a href=(desk.link(&uri, "admin/catalog")) { (texts.catalog_title) } " · " (texts.catalog_summary) }
             li { a href=(desk.link(&uri, "admin/announcements")) { (texts.announcements_title) } " · " (texts.announcements_summary) }
+            li { a href=(desk.link(&uri, "admin/reconciliation")) { (texts.reconciliation_title) } " · " (texts.reconciliation_summary) }
         }
     };
     layout(
