@@ -45,6 +45,18 @@ async fn two_groups_are_paid_by_card_from_the_portal_and_show_in_the_receipts() 
     }
     let payments = format!("{}payments", base());
 
+    // The dashboard says what awaits payment and where to pay.
+    let board = page(&stack, &format!("{}?lang=en", base()), Some(&cookie), None).await;
+    let html = main_of(&board.text());
+    let due = &html[html
+        .find("id=\"awaiting-payment\"")
+        .expect("an awaiting-payment section")..];
+    assert!(due.contains("TW-R-1") && due.contains("TW-R-2"), "{due}");
+    assert!(
+        due.contains(&format!("href=\"{payments}?lang=en\"")),
+        "{due}"
+    );
+
     // The choice: both orders, the agency's online methods.
     let shown = page(&stack, &format!("{payments}?lang=en"), Some(&cookie), None).await;
     assert_eq!(shown.status, 200, "{}", shown.text());

@@ -1,14 +1,16 @@
-//! The applicant's dashboard: the agency's notice board and, per
-//! application type, the applicant's cases by section; and the header of
-//! every signed-in applicant page.
+//! The applicant's dashboard: the agency's notice board, what awaits
+//! payment and, per application type, the applicant's cases by section;
+//! and the header of every signed-in applicant page.
 
 use axum::extract::State;
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use laissez_proto::intake::v1::{Dashboard, GetDashboardRequest};
+use laissez_proto::payment::v1::{ListOrdersRequest, Order, OrderState};
 use maud::{Markup, html};
 
 use crate::core::Core;
+use crate::portal::applicant::payments;
 use crate::portal::applicant::visit::{Visit, layout};
 use crate::portal::shell::i18n::{self, Lang, Text};
 use crate::portal::shell::site::Site;
@@ -33,7 +35,11 @@ pub async fn dashboard(State(core): State<Core>, visit: Visit) -> Response {
         Err(status) => return visit.refused(&status).into_response(),
     };
     let messages = visit.language.lang.messages();
-    let content = dashboard_content(visit.language.lang, &visit.site, &visit.uri, &dashboard);
+    let due = due_orders(&core, &visit).await;
+    let content = html! {
+        (awaiting_payment(visit.language.lang, &visit.site, &visit.uri, &due))
+        (dashboard_content(visit.language.lang, &visit.site, &visit.uri, &dashboard))
+    };
     layout(
         &core,
         &visit,
@@ -42,6 +48,54 @@ pub async fn dashboard(State(core): State<Core>, visit: Visit) -> Response {
         messages.dashboard,
         content,
     )
+}
+
+/// How long the dashboard waits for payment's list of open orders.
+const DUE_ORDERS_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(800);
+
+/// The caller's orders awaiting payment; none when payment does not answer
+/// in time (the dashboard is not held up by it; the payments page says
+/// more).
+async fn due_orders(core: &Core, visit: &Visit) -> Vec<Order> {
+    let mut client = core.upstreams.payment();
+    let call = client.list_orders(core.upstreams.request(
+        ListOrdersRequest {
+            states: vec![OrderState::Pending as i32],
+            ..Default::default()
+        },
+        Some(visit.caller.token()),
+    ));
+    match tokio::time::timeout(DUE_ORDERS_TIMEOUT, call).await {
+        Ok(Ok(answer)) => answer.into_inner().orders,
+        Ok(Err(status)) => {
+            tracing::debug!(code = ?status.code(), "no orders for the dashboard");
+            Vec::new()
+        }
+        Err(_) => {
+            tracing::debug!("payment was too slow for the dashboard");
+            Vec::new()
+        }
+    }
+}
+
+/// The "awaiting payment" section: the receipt numbers and the way to pay.
+fn awaiting_payment(lang: Lang, site: &Site, uri: &Uri, due: &[Order]) -> Markup {
+    if due.is_empty() {
+        return html! {};
+    }
+    let texts = payments::texts(lang);
+    let suffix = lang_suffix(uri);
+    html! {
+        section.awaiting-payment #awaiting-payment aria-labelledby="awaiting-payment-title" {
+            h2 #awaiting-payment-title { (texts.choose_orders) }
+            ul {
+                @for order in due {
+                    li { (order.receipt_numbers.join(", ")) " · " (texts.group) " " (order.group_number) }
+                }
+            }
+            p { a.button href=(format!("{}payments{suffix}", site.base_path())) { (texts.title) } }
+        }
+    }
 }
 
 fn dashboard_content(lang: Lang, site: &Site, uri: &Uri, dashboard: &Dashboard) -> Markup {
