@@ -154,6 +154,7 @@ pub fn payment(payment: &PaymentRow) -> proto::Payment {
             PaymentState::Failed => proto::PaymentState::Failed,
             PaymentState::Expired => proto::PaymentState::Expired,
             PaymentState::Flagged => proto::PaymentState::Flagged,
+            PaymentState::Refunded => proto::PaymentState::Refunded,
         }
         .into(),
         lines: payment

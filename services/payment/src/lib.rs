@@ -12,6 +12,7 @@ pub mod events;
 pub mod grpc;
 pub mod provider;
 pub mod reconciliation;
+pub mod refunds;
 pub mod service;
 pub mod simulator;
 pub mod startup;

@@ -1,5 +1,6 @@
 //! The periodic work: pending payments past their deadline expire (one
-//! replica sweeps, under an advisory lock), pending online payments whose
+//! replica sweeps, under an advisory lock), flagged payments are given
+//! back (`refunds`), pending online payments whose
 //! notice is late are polled at their provider, and once a day, from the
 //! configured hour, yesterday is reconciled with every provider.
 
@@ -19,6 +20,11 @@ pub async fn run_once(payments: &Payments) -> anyhow::Result<(usize, usize)> {
     for (_, agency) in &expired {
         metrics::counter!("payment_payments_expired_total", "agency" => agency.clone())
             .increment(1);
+    }
+    match crate::refunds::refund_flagged(payments).await {
+        Ok(0) => {}
+        Ok(refunded) => tracing::info!(refunded, "flagged payments given back"),
+        Err(error) => tracing::warn!(%error, "flagged payments were not given back"),
     }
     let due = payments::due_for_polling(
         &payments.pool,

@@ -861,3 +861,83 @@ async fn the_settlement_file_and_the_ledger_are_reconciled_and_differences_repor
     assert_eq!(kept, 2);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn the_loser_of_two_settled_payments_is_refunded_through_its_provider() {
+    let app = TestPayment::start("giveback").await.unwrap();
+    let id = open(&app, "acct-1", "R-0801", "G-08").await;
+    let card = start(&app, "acct-1", &[&id], "international_credit_card", "a")
+        .await
+        .unwrap();
+    let atm = start(&app, "acct-1", &[&id], "web_atm", "b").await.unwrap();
+    // The applicant pays twice, in two tabs; both providers take the money.
+    app.simulator
+        .settle("card", &card.provider_transaction_id, None, false)
+        .unwrap();
+    app.simulator
+        .settle("webatm", &atm.provider_transaction_id, None, false)
+        .unwrap();
+    let state_of = |payment_id: String| {
+        let app = &app;
+        async move {
+            app.client()
+                .await
+                .get_payment(app.request(
+                    proto::GetPaymentRequest { payment_id },
+                    "acct-1",
+                    TW,
+                    Role::Applicant,
+                ))
+                .await
+                .unwrap()
+                .into_inner()
+                .state()
+        }
+    };
+    let (card_id, atm_id) = (card.payment_id.clone(), atm.payment_id.clone());
+    let states = eventually("one pays, the other is given back", || {
+        let (card_id, atm_id) = (card_id.clone(), atm_id.clone());
+        async move {
+            let states = (state_of(card_id).await, state_of(atm_id).await);
+            let mut sorted = [states.0 as i32, states.1 as i32];
+            sorted.sort_unstable();
+            (sorted
+                == [
+                    proto::PaymentState::Succeeded as i32,
+                    proto::PaymentState::Refunded as i32,
+                ])
+            .then_some(states)
+        }
+    })
+    .await;
+    assert_eq!(
+        order(&app, "acct-1", &id).await.state(),
+        proto::OrderState::Paid
+    );
+    assert_eq!(ledger(&app, "charge").await, 1);
+    assert_eq!(ledger(&app, "unmatched").await, 1);
+    assert_eq!(ledger(&app, "refund").await, 1);
+    let told: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM outbox WHERE event_type = 'payment.order.refunded'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(told, 1);
+    // The refunded provider's day reconciles: money in, money out, nothing else.
+    let refunded_provider = if states.0 == proto::PaymentState::Refunded {
+        "card"
+    } else {
+        "webatm"
+    };
+    let today = Utc::now().date_naive().to_string();
+    let run = reconcile(&app, TW, refunded_provider, &today, Role::AgencyAdmin)
+        .await
+        .unwrap();
+    assert_eq!(run.matched, 2, "{run:?}");
+    assert!(run.differences.is_empty(), "{run:?}");
+    // Sweeps go on: it is given back once.
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    assert_eq!(ledger(&app, "refund").await, 1);
+    app.stop().await;
+}

@@ -92,6 +92,8 @@ pub enum PaymentState {
     Failed,
     Expired,
     Flagged,
+    /// A flagged payment's money given back.
+    Refunded,
 }
 
 impl PaymentState {
@@ -102,6 +104,7 @@ impl PaymentState {
             PaymentState::Failed => "failed",
             PaymentState::Expired => "expired",
             PaymentState::Flagged => "flagged",
+            PaymentState::Refunded => "refunded",
         }
     }
 
@@ -112,6 +115,7 @@ impl PaymentState {
             "failed" => PaymentState::Failed,
             "expired" => PaymentState::Expired,
             "flagged" => PaymentState::Flagged,
+            "refunded" => PaymentState::Refunded,
             _ => return None,
         })
     }

@@ -354,3 +354,92 @@ pub async fn due_for_polling(
     .fetch_all(pool)
     .await
 }
+
+/// A flagged payment to give back: its money and whom to tell.
+#[derive(Debug, Clone)]
+pub struct FlaggedPayment {
+    pub id: Uuid,
+    pub agency: String,
+    pub account_id: String,
+    pub provider: String,
+    pub provider_txn: String,
+    pub received: i64,
+    pub currency: String,
+    pub reason: String,
+    pub order_ids: Vec<Uuid>,
+    pub case_ids: Vec<Uuid>,
+    pub receipt_numbers: Vec<String>,
+}
+
+/// Up to `limit` flagged payments, locked for this transaction (another
+/// replica's sweep skips them). One the provider refused `max_attempts`
+/// times is left to a person (the metric and the log say so).
+pub async fn lock_flagged(
+    connection: &mut PgConnection,
+    limit: i64,
+    max_attempts: i32,
+) -> sqlx::Result<Vec<FlaggedPayment>> {
+    let rows = sqlx::query(
+        "SELECT p.id, p.agency, p.account_id, p.provider, p.provider_txn, p.received,
+                p.currency, p.reason,
+                ARRAY(SELECT o.id FROM payment_orders po JOIN orders o ON o.id = po.order_id
+                      WHERE po.payment_id = p.id ORDER BY o.id) AS order_ids,
+                ARRAY(SELECT o.case_id FROM payment_orders po JOIN orders o ON o.id = po.order_id
+                      WHERE po.payment_id = p.id ORDER BY o.id) AS case_ids,
+                ARRAY(SELECT o.receipt_number FROM payment_orders po JOIN orders o ON o.id = po.order_id
+                      WHERE po.payment_id = p.id ORDER BY o.id) AS receipt_numbers
+         FROM payments p
+         WHERE p.state = 'flagged' AND p.received > 0 AND p.provider_txn IS NOT NULL
+           AND p.refund_attempts < $2
+         ORDER BY p.refund_attempts, p.created_at
+         LIMIT $1
+         FOR UPDATE OF p SKIP LOCKED",
+    )
+    .bind(limit)
+    .bind(max_attempts)
+    .fetch_all(connection)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            Ok(FlaggedPayment {
+                id: row.try_get("id")?,
+                agency: row.try_get("agency")?,
+                account_id: row.try_get("account_id")?,
+                provider: row.try_get("provider")?,
+                provider_txn: row.try_get("provider_txn")?,
+                received: row.try_get("received")?,
+                currency: row.try_get("currency")?,
+                reason: row.try_get("reason")?,
+                order_ids: row.try_get("order_ids")?,
+                case_ids: row.try_get("case_ids")?,
+                receipt_numbers: row.try_get("receipt_numbers")?,
+            })
+        })
+        .collect()
+}
+
+/// The flagged payment's money is back with the payer.
+pub async fn mark_refunded(
+    connection: &mut PgConnection,
+    id: Uuid,
+    provider_refund: &str,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE payments SET state = 'refunded', provider_refund = $2, refunded_at = now()
+         WHERE id = $1 AND state = 'flagged'",
+    )
+    .bind(id)
+    .bind(provider_refund)
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
+/// One more failed attempt to give a flagged payment back.
+pub async fn count_refund_attempt(connection: &mut PgConnection, id: Uuid) -> sqlx::Result<()> {
+    sqlx::query("UPDATE payments SET refund_attempts = refund_attempts + 1 WHERE id = $1")
+        .bind(id)
+        .execute(connection)
+        .await?;
+    Ok(())
+}
