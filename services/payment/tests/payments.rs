@@ -544,6 +544,13 @@ async fn a_convenience_store_slip_expires_and_a_late_payment_is_kept() {
         order(&app, "acct-1", &id).await.state(),
         proto::OrderState::Pending
     );
+    // The applicant asks for a new slip: another number, a new deadline.
+    let reissued = start(&app, "acct-1", &[&id], "convenience_store", "k-new")
+        .await
+        .unwrap();
+    let new_slip = reissued.slip.clone().expect("a new slip");
+    assert_ne!(new_slip.slip_number, slip_data.slip_number);
+    assert_eq!(reissued.state(), proto::PaymentState::Pending);
     // Paid at the store anyway: the money is never lost, the order is paid.
     let now = Utc::now().timestamp();
     let secret = app.secrets["cvs"].clone();
