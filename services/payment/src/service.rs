@@ -857,8 +857,9 @@ async fn apply_in(
         reference: reason,
         actor: "provider",
     };
-    if notice.amount != payment.total || notice.currency != payment.currency {
-        let reason = "the amount paid differs from the payment's total";
+    // Money that cannot pay its orders: booked as unmatched, the payment
+    // flagged (the sweeper gives it back).
+    let flag = async |connection: &mut PgConnection, reason: &'static str| {
         ledger::append(connection, &unmatched(reason)).await?;
         payments::settle(
             connection,
@@ -868,9 +869,16 @@ async fn apply_in(
             reason,
         )
         .await?;
+        Ok::<_, NoticeError>(Applied::Flagged)
+    };
+    if notice.amount != payment.total || notice.currency != payment.currency {
         metrics::counter!("payment_amount_mismatches_total", "provider" => provider.to_owned())
             .increment(1);
-        return Ok(Applied::Flagged);
+        return flag(
+            connection,
+            "the amount paid differs from the payment's total",
+        )
+        .await;
     }
     let scope = Scope {
         agency: payment.agency.clone(),
@@ -885,19 +893,13 @@ async fn apply_in(
             .iter()
             .all(|order| matches!(order.state, OrderState::Pending | OrderState::Expired));
     if !payable {
-        let reason = "its orders were settled otherwise: to be refunded";
-        ledger::append(connection, &unmatched(reason)).await?;
-        payments::settle(
-            connection,
-            payment.id,
-            PaymentState::Flagged,
-            notice.amount,
-            reason,
-        )
-        .await?;
         metrics::counter!("payment_double_payments_total", "provider" => provider.to_owned())
             .increment(1);
-        return Ok(Applied::Flagged);
+        return flag(
+            connection,
+            "its orders were settled otherwise: to be refunded",
+        )
+        .await;
     }
     let actor = format!("provider:{provider}");
     for order in &orders {

@@ -57,6 +57,22 @@ async fn order(app: &TestPayment, account: &str, id: &str) -> proto::Order {
         .into_inner()
 }
 
+async fn payment_of(app: &TestPayment, account: &str, payment_id: &str) -> proto::Payment {
+    app.client()
+        .await
+        .get_payment(app.request(
+            proto::GetPaymentRequest {
+                payment_id: payment_id.to_owned(),
+            },
+            account,
+            TW,
+            Role::Applicant,
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+}
+
 async fn start(
     app: &TestPayment,
     account: &str,
@@ -298,20 +314,7 @@ async fn two_groups_paid_at_once_by_card_through_the_hosted_page() {
     tokio::time::sleep(Duration::from_millis(200)).await;
     assert_eq!(ledger(&app, "charge").await, 2);
     assert_eq!(ledger(&app, "unmatched").await, 0);
-    let settled = app
-        .client()
-        .await
-        .get_payment(app.request(
-            proto::GetPaymentRequest {
-                payment_id: payment.payment_id.clone(),
-            },
-            "acct-1",
-            TW,
-            Role::Applicant,
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let settled = payment_of(&app, "acct-1", &payment.payment_id).await;
     assert_eq!(settled.state(), proto::PaymentState::Succeeded);
     assert!(settled.paid_at.is_some());
     // A paid order cannot be paid again.
@@ -408,20 +411,7 @@ async fn forged_stale_foreign_and_short_notices_change_nothing() {
         order(&app, "acct-1", &other).await.state(),
         proto::OrderState::Pending
     );
-    let flagged = app
-        .client()
-        .await
-        .get_payment(app.request(
-            proto::GetPaymentRequest {
-                payment_id: short.payment_id.clone(),
-            },
-            "acct-1",
-            TW,
-            Role::Applicant,
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let flagged = payment_of(&app, "acct-1", &short.payment_id).await;
     assert_eq!(flagged.state(), proto::PaymentState::Flagged);
     assert_eq!(ledger(&app, "unmatched").await, 1);
     app.stop().await;
@@ -515,18 +505,7 @@ async fn a_convenience_store_slip_expires_and_a_late_payment_is_kept() {
     eventually("the slip expires", move || {
         let payment_id = payment_id.clone();
         async move {
-            let found = app_ref
-                .client()
-                .await
-                .get_payment(app_ref.request(
-                    proto::GetPaymentRequest { payment_id },
-                    "acct-1",
-                    TW,
-                    Role::Applicant,
-                ))
-                .await
-                .unwrap()
-                .into_inner();
+            let found = payment_of(app_ref, "acct-1", &payment_id).await;
             (found.state() == proto::PaymentState::Expired).then_some(())
         }
     })
@@ -886,20 +865,7 @@ async fn the_loser_of_two_settled_payments_is_refunded_through_its_provider() {
         .unwrap();
     let state_of = |payment_id: String| {
         let app = &app;
-        async move {
-            app.client()
-                .await
-                .get_payment(app.request(
-                    proto::GetPaymentRequest { payment_id },
-                    "acct-1",
-                    TW,
-                    Role::Applicant,
-                ))
-                .await
-                .unwrap()
-                .into_inner()
-                .state()
-        }
+        async move { payment_of(app, "acct-1", &payment_id).await.state() }
     };
     let (card_id, atm_id) = (card.payment_id.clone(), atm.payment_id.clone());
     let states = eventually("one pays, the other is given back", || {

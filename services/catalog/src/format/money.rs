@@ -84,3 +84,13 @@ impl fmt::Display for Money {
         )
     }
 }
+
+/// `minor_units` of the currency with ISO code `code` as this platform
+/// writes amounts (`TWD 1000`, `MOP 402.30`); a code it does not know is
+/// written as given, with the minor units.
+pub fn written_amount(minor_units: i64, code: &str) -> String {
+    match Currency::parse(code) {
+        Some(currency) => Money::new(minor_units, currency).to_string(),
+        None => format!("{code} {minor_units}"),
+    }
+}

@@ -19,14 +19,15 @@ pub(crate) struct Approved {
     pub counter: String,
 }
 
-pub(crate) async fn approved_fj_case(stack: &Stack) -> Approved {
-    let (_, applicant) = stack.fj_applicant().await;
-    let case_id = stack.complete_fj_draft(&applicant).await;
+/// A complete Fujian draft of `applicant`, submitted: the case and its
+/// receipt number.
+pub(crate) async fn submitted_fj_case(stack: &Stack, applicant: &str) -> (String, String) {
+    let case_id = stack.complete_fj_draft(applicant).await;
     let submitted = post_with_key(
         stack,
         "/api/v1/submissions",
-        &applicant,
-        "submit-1",
+        applicant,
+        &format!("submit-{case_id}"),
         &json!({"case_ids": [case_id]}),
     )
     .await;
@@ -35,6 +36,12 @@ pub(crate) async fn approved_fj_case(stack: &Stack) -> Approved {
         .as_str()
         .expect("a receipt number")
         .to_owned();
+    (case_id, receipt)
+}
+
+pub(crate) async fn approved_fj_case(stack: &Stack) -> Approved {
+    let (_, applicant) = stack.fj_applicant().await;
+    let (case_id, receipt) = submitted_fj_case(stack, &applicant).await;
 
     let operator = stack.operator().await;
     let reviewer = stack

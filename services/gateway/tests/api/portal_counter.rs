@@ -4,10 +4,8 @@
 //! and the desk is only the counter's. Below the case, its order: the
 //! counter takes the money once, however often the form is sent.
 
-use serde_json::json;
-
-use crate::journey::{eventually, post_with_key};
-use crate::payment::{Approved, approved_fj_case};
+use crate::journey::eventually;
+use crate::payment::{Approved, approved_fj_case, submitted_fj_case};
 use crate::portal::{error_summary, form, input_value, page};
 use crate::support::*;
 
@@ -28,20 +26,7 @@ async fn the_counter_finds_a_case_by_its_receipt_number() {
             .await,
     );
     let (_, applicant) = stack.fj_applicant().await;
-    let case_id = stack.complete_fj_draft(&applicant).await;
-    let submitted = post_with_key(
-        &stack,
-        "/api/v1/submissions",
-        &applicant,
-        "counter-submit",
-        &json!({"case_ids": [case_id]}),
-    )
-    .await;
-    assert_eq!(submitted.status, 201, "{}", submitted.text());
-    let receipt = submitted.json()["cases"][0]["receipt_number"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (case_id, receipt) = submitted_fj_case(&stack, &applicant).await;
 
     // The empty desk, and the counter's landing link in the header.
     let desk = page(&stack, &format!("{COUNTER}?lang=en"), Some(&counter), None).await;

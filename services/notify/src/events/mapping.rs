@@ -378,12 +378,7 @@ impl Payer {
 
 /// An amount as the catalog writes it (`TWD 1000`, `MOP 402.30`).
 fn written_money(money: &Money) -> String {
-    match laissez_catalog::format::Currency::parse(&money.currency) {
-        Some(currency) => {
-            laissez_catalog::format::Money::new(money.minor_units, currency).to_string()
-        }
-        None => format!("{} {}", money.currency, money.minor_units),
-    }
+    laissez_catalog::format::written_amount(money.minor_units, &money.currency)
 }
 
 /// What an order without a published total costs.

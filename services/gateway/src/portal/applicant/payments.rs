@@ -12,7 +12,6 @@
 use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
-use laissez_proto::common::v1::Money;
 use laissez_proto::payment::v1::{
     FeeLine, GetPaymentRequest, LineKind, ListOrdersRequest, Order, OrderState, Payment,
     PaymentMethod, PaymentState, QuoteFeeRequest, StartPaymentRequest,
@@ -216,19 +215,6 @@ pub fn texts(lang: Lang) -> &'static Texts {
     }
 }
 
-/// An amount as the catalog writes it (`TWD 1000`, `MOP 402.30`).
-fn amount(money: Option<&Money>) -> String {
-    money.map_or_else(
-        String::new,
-        |money| match laissez_catalog::format::Currency::parse(&money.currency) {
-            Some(currency) => {
-                laissez_catalog::format::Money::new(money.minor_units, currency).to_string()
-            }
-            None => format!("{} {}", money.currency, money.minor_units),
-        },
-    )
-}
-
 fn lines_table(lang: Lang, texts: &Texts, lines: &[FeeLine], orders: &[Order]) -> Markup {
     let receipt_of = |order_id: &str| {
         orders
@@ -248,7 +234,7 @@ fn lines_table(lang: Lang, texts: &Texts, lines: &[FeeLine], orders: &[Order]) -
                 td { (receipt_of(&line.order_id)) }
                 td { (Text::from_proto(line.label.as_ref()).get(lang))
                     @if line.kind() == LineKind::IncludedSurcharge { " " (texts.included) } }
-                td.amount { (amount(line.amount.as_ref())) }
+                td.amount { (view::money(line.amount.as_ref())) }
             } } }
         } }
     }
@@ -391,7 +377,7 @@ async fn render_choice(
                                 (order.receipt_numbers.first().cloned().unwrap_or_default())
                                 " · " (texts.group) " " (order.group_number) " · "
                                 @match order.total.as_ref() {
-                                    Some(total) => (amount(Some(total))),
+                                    Some(total) => (view::money(Some(total))),
                                     None => (texts.at_counter),
                                 }
                             }
@@ -439,7 +425,7 @@ async fn render_choice(
                 tbody { @for order in &receipts { tr {
                     td { (order.receipt_numbers.first().cloned().unwrap_or_default()) }
                     td { (order.group_number) }
-                    td.amount { (amount(order.paid.as_ref())) }
+                    td.amount { (view::money(order.paid.as_ref())) }
                     td { (when(&visit.site, order.paid_at.as_ref()).unwrap_or_default()) }
                 } } }
             } }
@@ -554,7 +540,7 @@ pub async fn quote(
     let content = html! {
         p { (texts.preview_intro) }
         (lines_table(lang, texts, &quote.lines, &due))
-        p.total #total { strong { (texts.total) " " (amount(quote.total.as_ref())) } }
+        p.total #total { strong { (texts.total) " " (view::money(quote.total.as_ref())) } }
         @if quote.plus_bank_fee { p.hint { (texts.bank_fee) } }
         @for note in &quote.notes { p.hint { (Text::from_proto(Some(note)).get(lang)) } }
         form method="post" action=(format!("{}/start{suffix}", payments_path(&visit))) {
@@ -705,7 +691,7 @@ pub async fn payment_page(
         dl.summary {
             dt { (texts.state) } dd #payment-state { (state_text(texts, &payment)) }
             dt { (texts.method) } dd { (payment.method) }
-            dt { (texts.total) } dd #payment-total { (amount(payment.total.as_ref())) }
+            dt { (texts.total) } dd #payment-total { (view::money(payment.total.as_ref())) }
             @if let Some(paid_at) = when(&visit.site, payment.paid_at.as_ref()) {
                 dt { (texts.paid_at) } dd #paid-at { (paid_at) }
             }

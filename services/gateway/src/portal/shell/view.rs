@@ -151,3 +151,11 @@ pub fn field(
         }
     }
 }
+
+/// A service's amount as the catalog writes it (`TWD 1000`, `MOP 402.30`);
+/// nothing when absent.
+pub(crate) fn money(money: Option<&laissez_proto::common::v1::Money>) -> String {
+    money.map_or_else(String::new, |money| {
+        laissez_catalog::format::written_amount(money.minor_units, &money.currency)
+    })
+}

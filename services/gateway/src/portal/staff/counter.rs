@@ -29,6 +29,7 @@ use crate::portal::applicant::status;
 use crate::portal::shell::i18n::{Lang, Text};
 use crate::portal::shell::problems::{self, Problem};
 use crate::portal::shell::request::{csrf_token_field, query_value};
+use crate::portal::shell::view;
 use crate::portal::staff::desk::{Counter, Desk, Staff, StaffPosted, layout};
 
 /// The longest receipt number the desk looks up.
@@ -192,12 +193,17 @@ fn receipt_number(typed: &str, texts: &Texts) -> Result<String, Problem> {
     if typed.is_empty() {
         return Err(Problem::new("receipt", texts.err_receipt_missing));
     }
-    if typed.chars().count() > MAX_RECEIPT_CHARS
-        || !typed.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
-    {
+    if !is_reference(typed) {
         return Err(Problem::new("receipt", texts.err_receipt_form));
     }
     Ok(typed.to_ascii_uppercase())
+}
+
+/// Letters, digits and hyphens, at most [`MAX_RECEIPT_CHARS`]: receipt
+/// numbers, the agency's and the cashier's.
+fn is_reference(text: &str) -> bool {
+    text.chars().count() <= MAX_RECEIPT_CHARS
+        && text.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
 }
 
 /// What the desk shows: the search as typed, its problems, what was found
@@ -226,24 +232,12 @@ pub async fn desk_page(
     Staff(desk, _): Staff<Counter>,
     OriginalUri(uri): OriginalUri,
 ) -> Response {
-    let texts = texts(desk.lang());
     let Some(typed) = query_value(&uri, "receipt") else {
         return render(&core, &desk, StatusCode::OK, View::default());
     };
-    let receipt = match receipt_number(&typed, texts) {
-        Ok(receipt) => receipt,
-        Err(problem) => {
-            let view = View {
-                typed,
-                problems: vec![problem],
-                ..View::default()
-            };
-            return render(&core, &desk, StatusCode::UNPROCESSABLE_ENTITY, view);
-        }
-    };
-    let found = match find(&core, &desk, &receipt).await {
+    let (receipt, found) = match look_up(&core, &desk, &typed).await {
         Ok(found) => found,
-        Err(status) => return desk.refused(&status).into_response(),
+        Err(answer) => return answer,
     };
     let status = if found.cases.is_empty() {
         StatusCode::NOT_FOUND
@@ -257,6 +251,26 @@ pub async fn desk_page(
         ..View::default()
     };
     render(&core, &desk, status, view)
+}
+
+/// The receipt number as typed, checked, and what it finds; or the page
+/// that says what is wrong.
+async fn look_up(core: &Core, desk: &Desk, typed: &str) -> Result<(String, Found), Response> {
+    let receipt = match receipt_number(typed, texts(desk.lang())) {
+        Ok(receipt) => receipt,
+        Err(problem) => {
+            let view = View {
+                typed: typed.to_owned(),
+                problems: vec![problem],
+                ..View::default()
+            };
+            return Err(render(core, desk, StatusCode::UNPROCESSABLE_ENTITY, view));
+        }
+    };
+    match find(core, desk, &receipt).await {
+        Ok(found) => Ok((receipt, found)),
+        Err(status) => Err(desk.refused(&status).into_response()),
+    }
 }
 
 /// The agency's cases of `receipt` (intake scopes them to the agency) and
@@ -361,15 +375,6 @@ fn plain_amount(money: &Money) -> String {
     )
 }
 
-fn written(money: Option<&Money>) -> String {
-    money.map_or_else(String::new, |money| {
-        match Currency::parse(&money.currency) {
-            Some(currency) => CatalogMoney::new(money.minor_units, currency).to_string(),
-            None => format!("{} {}", money.currency, money.minor_units),
-        }
-    })
-}
-
 /// The form's problems before anything is asked of payment.
 fn check_payment(form: &TakePaymentForm, order: &Order, texts: &Texts) -> Vec<Problem> {
     let mut problems = Vec::new();
@@ -388,12 +393,7 @@ fn check_payment(form: &TakePaymentForm, order: &Order, texts: &Texts) -> Vec<Pr
         problems.push(Problem::new("amount", texts.err_amount));
     }
     let receipt = form.counter_receipt.trim();
-    if receipt.is_empty()
-        || receipt.chars().count() > MAX_RECEIPT_CHARS
-        || !receipt
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-')
-    {
+    if receipt.is_empty() || !is_reference(receipt) {
         problems.push(Problem::new("counter_receipt", texts.err_counter_receipt));
     }
     problems
@@ -430,20 +430,9 @@ pub async fn take_payment(
     StaffPosted(desk, Form(form), _): StaffPosted<Counter, Form<TakePaymentForm>>,
 ) -> Response {
     let texts = texts(desk.lang());
-    let receipt = match receipt_number(&form.receipt, texts) {
-        Ok(receipt) => receipt,
-        Err(problem) => {
-            let view = View {
-                typed: form.receipt.clone(),
-                problems: vec![problem],
-                ..View::default()
-            };
-            return render(&core, &desk, StatusCode::UNPROCESSABLE_ENTITY, view);
-        }
-    };
-    let found = match find(&core, &desk, &receipt).await {
+    let (receipt, found) = match look_up(&core, &desk, &form.receipt).await {
         Ok(found) => found,
-        Err(status) => return desk.refused(&status).into_response(),
+        Err(answer) => return answer,
     };
     let order = found
         .orders
@@ -557,7 +546,7 @@ fn payment_section(core: &Core, desk: &Desk, view: &View, found: &Found, case: &
                         dt.govuk-summary-list__key { (texts.total) }
                         dd.govuk-summary-list__value.order-total {
                             @match order.total.as_ref() {
-                                Some(total) => (written(Some(total))),
+                                Some(total) => (view::money(Some(total))),
                                 None => { (texts.by_tariff) " (" (order.currency) ")" },
                             }
                         }
@@ -566,7 +555,7 @@ fn payment_section(core: &Core, desk: &Desk, view: &View, found: &Found, case: &
                         div.govuk-summary-list__row {
                             dt.govuk-summary-list__key { (texts.state) }
                             dd.govuk-summary-list__value.order-state {
-                                @if order.paid_at.is_some() { (texts.paid) " " (written(order.paid.as_ref())) }
+                                @if order.paid_at.is_some() { (texts.paid) " " (view::money(order.paid.as_ref())) }
                                 @else { (texts.not_payable) }
                             }
                         }

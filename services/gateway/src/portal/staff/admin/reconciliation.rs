@@ -8,8 +8,6 @@ use axum::Form;
 use axum::extract::{OriginalUri, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use laissez_catalog::format::{Currency, Money as CatalogMoney};
-use laissez_proto::common::v1::Money;
 use laissez_proto::payment::v1::{ListReconciliationsRequest, ReconcileRequest, Reconciliation};
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -20,6 +18,7 @@ use crate::portal::applicant::parts::when;
 use crate::portal::shell::i18n::Lang;
 use crate::portal::shell::problems::{self, Problem};
 use crate::portal::shell::request::{csrf_token_field, query_value};
+use crate::portal::shell::view;
 use crate::portal::staff::desk::{Admins, Desk, Staff, StaffPosted, layout};
 
 /// The providers a deployment's payment service knows (its connectors).
@@ -154,15 +153,6 @@ pub struct RunForm {
 }
 
 csrf_token_field!(RunForm);
-
-fn written(money: Option<&Money>) -> String {
-    money.map_or_else(String::new, |money| {
-        match Currency::parse(&money.currency) {
-            Some(currency) => CatalogMoney::new(money.minor_units, currency).to_string(),
-            None => format!("{} {}", money.currency, money.minor_units),
-        }
-    })
-}
 
 /// `GET /portal/{agency}/staff/admin/reconciliation`.
 pub async fn page(
@@ -341,8 +331,8 @@ fn run_section(desk: &Desk, lang: Lang, run: &Reconciliation) -> Markup {
                     tbody { @for difference in &run.differences { tr class=(difference.kind) {
                         td { code { (difference.transaction_id) } }
                         td { (kind(&difference.kind)) }
-                        td.amount { (written(difference.settled.as_ref())) }
-                        td.amount { (written(difference.recorded.as_ref())) }
+                        td.amount { (view::money(difference.settled.as_ref())) }
+                        td.amount { (view::money(difference.recorded.as_ref())) }
                     } } }
                 } }
             }
