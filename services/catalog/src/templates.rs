@@ -117,7 +117,15 @@ pub const EVENT_VARIABLES: &[(&str, &[&str])] = &[
         "payment.order.paid",
         &["agency_name", "amount", "paid_at", "receipt_numbers"],
     ),
-    ("payment.order.expired", &["agency_name", "receipt_numbers"]),
+    (
+        "payment.order.expired",
+        &[
+            "agency_name",
+            "receipt_numbers",
+            "slip_expired",
+            "order_expired",
+        ],
+    ),
     (
         "payment.order.refunded",
         &["agency_name", "amount", "reason"],

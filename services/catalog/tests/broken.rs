@@ -208,3 +208,50 @@ fn a_yaml_syntax_or_shape_error_names_the_line() {
     );
     assert_eq!(error.field, "rows[1].amount");
 }
+
+#[test]
+fn an_order_deadline_and_late_payments_are_read_and_a_zero_day_refused() {
+    let mut deadline = files("mo-cts");
+    replace(
+        &mut deadline,
+        "fees.yaml",
+        "refundable: true",
+        "refundable: true\norder_valid_days: 7\nlate_payment: refund",
+    );
+    let catalog = load_files(&deadline).expect("loads");
+    assert_eq!(catalog.fees.order_valid_days, Some(7));
+    assert_eq!(
+        catalog.fees.late_payment,
+        laissez_catalog::format::LatePayment::Refund
+    );
+    // Absent: orders wait, late money is accepted.
+    let plain = common::load("mo-cts");
+    assert_eq!(plain.fees.order_valid_days, None);
+    assert_eq!(
+        plain.fees.late_payment,
+        laissez_catalog::format::LatePayment::Accept
+    );
+
+    let mut unknown = files("mo-cts");
+    replace(
+        &mut unknown,
+        "fees.yaml",
+        "refundable: true",
+        "refundable: true\nlate_payment: whenever",
+    );
+    let errors = load_files(&unknown).expect_err("broken").0;
+    let error = errors
+        .iter()
+        .find(|error| error.file == "fees.yaml")
+        .expect("a fees error");
+    assert!(error.message.contains("whenever"), "{error}");
+    let mut zero = files("mo-cts");
+    replace(
+        &mut zero,
+        "fees.yaml",
+        "refundable: true",
+        "refundable: true\norder_valid_days: 0",
+    );
+    let errors = load_files(&zero).expect_err("broken").0;
+    find(&errors, "fees.yaml", "order_valid_days");
+}

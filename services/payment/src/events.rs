@@ -4,6 +4,7 @@
 
 use chrono::NaiveDate;
 use laissez_catalog::fees::{self, FeeQuery};
+use laissez_catalog::format::LatePayment;
 use laissez_eventbus::{EnvelopeExt, Handler, HandlerError, Outbox};
 use laissez_proto::events::v1::{Envelope, OrderCreated, PaymentRequested};
 use sqlx::PgConnection;
@@ -112,6 +113,11 @@ pub async fn open_order(
         total,
         methods,
         refundable: catalog.fees.refundable,
+        expires_at: catalog
+            .fees
+            .order_valid_days
+            .map(|days| chrono::Utc::now() + chrono::Duration::days(i64::from(days))),
+        late_payment_accepted: catalog.fees.late_payment == LatePayment::Accept,
     };
     let Some(order_id) = orders::open(connection, &order).await? else {
         return Ok(Outcome::AlreadyOpen);
@@ -121,7 +127,10 @@ pub async fn open_order(
         case_ids: vec![requested.case_id.clone()],
         amount: total.map(|total| money(total, currency.code())),
         method: String::new(),
-        expires_at: None,
+        expires_at: order.expires_at.map(|at| prost_types::Timestamp {
+            seconds: at.timestamp(),
+            nanos: 0,
+        }),
         account_id: party.account_id.clone(),
         receipt_numbers: vec![requested.receipt_number.clone()],
     };

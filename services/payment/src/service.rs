@@ -887,7 +887,17 @@ async fn apply_in(
     let orders = orders::lock(connection, &scope, &payment.order_ids).await?;
     // A payment that arrives after its deadline is kept: its orders are
     // paid if they still wait (an expired slip expires the slip, not the
-    // order); if another payment or a refund settled them, it is flagged.
+    // order), or if they expired and their catalog accepts late money; if
+    // another payment or a refund settled them, or the catalog turns late
+    // money away, it is flagged (and given back).
+    let late = orders
+        .iter()
+        .any(|order| order.state == OrderState::Expired && !order.late_payment_accepted);
+    if late {
+        metrics::counter!("payment_late_payments_refused_total", "provider" => provider.to_owned())
+            .increment(1);
+        return flag(connection, "its order expired: to be refunded").await;
+    }
     let payable = orders.len() == payment.order_ids.len()
         && orders
             .iter()

@@ -17,6 +17,10 @@ use crate::store::payments;
 /// One pass; returns (expired, polled) counts.
 pub async fn run_once(payments: &Payments) -> anyhow::Result<(usize, usize)> {
     let expired = payments::expire_due(&payments.pool).await?;
+    let orders_expired = crate::store::orders::expire_due_told(&payments.pool).await?;
+    for agency in &orders_expired {
+        metrics::counter!("payment_orders_expired_total", "agency" => agency.clone()).increment(1);
+    }
     for (_, agency) in &expired {
         metrics::counter!("payment_payments_expired_total", "agency" => agency.clone())
             .increment(1);

@@ -914,3 +914,96 @@ async fn the_loser_of_two_settled_payments_is_refunded_through_its_provider() {
     assert_eq!(ledger(&app, "refund").await, 1);
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_order_past_its_deadline_expires_and_late_money_follows_the_catalog() {
+    let app = TestPayment::start("deadline").await.unwrap();
+    let accepted = open(&app, "acct-1", "R-0901", "G-09").await;
+    let refused = open(&app, "acct-1", "R-0902", "G-09").await;
+    let late_ok = start(
+        &app,
+        "acct-1",
+        &[&accepted],
+        "international_credit_card",
+        "a",
+    )
+    .await
+    .unwrap();
+    let late_no = start(
+        &app,
+        "acct-1",
+        &[&refused],
+        "international_credit_card",
+        "b",
+    )
+    .await
+    .unwrap();
+    // The catalog's deadline passes (one agency accepts late money, the
+    // other's catalog says `late_payment: refund`).
+    sqlx::query(
+        "UPDATE orders SET expires_at = now() - interval '1 second',
+             late_payment_accepted = (id = $1::uuid)",
+    )
+    .bind(&accepted)
+    .execute(&app.pool)
+    .await
+    .unwrap();
+    let (app_ref, both) = (&app, [accepted.clone(), refused.clone()]);
+    eventually("both orders expire", move || {
+        let both = both.clone();
+        async move {
+            for id in &both {
+                if order(app_ref, "acct-1", id).await.state() != proto::OrderState::Expired {
+                    return None;
+                }
+            }
+            Some(())
+        }
+    })
+    .await;
+    let told: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM outbox WHERE event_type = 'payment.order.expired'",
+    )
+    .fetch_one(&app.pool)
+    .await
+    .unwrap();
+    assert_eq!(told, 2);
+    // An expired order cannot be paid anew.
+    let again = start(&app, "acct-1", &[&accepted], "web_atm", "c")
+        .await
+        .unwrap_err();
+    assert_eq!(again.code(), Code::FailedPrecondition);
+
+    // The card payments started before the deadline go through late.
+    for payment in [&late_ok, &late_no] {
+        app.simulator
+            .settle("card", &payment.provider_transaction_id, None, false)
+            .unwrap();
+    }
+    let (app_ref, paid_id) = (&app, accepted.clone());
+    eventually("late money pays the order that accepts it", move || {
+        let paid_id = paid_id.clone();
+        async move {
+            (order(app_ref, "acct-1", &paid_id).await.state() == proto::OrderState::Paid)
+                .then_some(())
+        }
+    })
+    .await;
+    let (app_ref, given_back) = (&app, late_no.payment_id.clone());
+    eventually("late money for the other is given back", move || {
+        let given_back = given_back.clone();
+        async move {
+            (payment_of(app_ref, "acct-1", &given_back).await.state()
+                == proto::PaymentState::Refunded)
+                .then_some(())
+        }
+    })
+    .await;
+    assert_eq!(
+        order(&app, "acct-1", &refused).await.state(),
+        proto::OrderState::Expired
+    );
+    assert_eq!(ledger(&app, "charge").await, 1);
+    assert_eq!(ledger(&app, "refund").await, 1);
+    app.stop().await;
+}

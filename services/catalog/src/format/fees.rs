@@ -23,6 +23,24 @@ pub struct FeeSchedule {
     /// policy's text says when. False: a refund is refused.
     #[serde(default)]
     pub refundable: bool,
+    /// An order not paid within this many days of opening expires (absent:
+    /// it waits until it is paid).
+    #[serde(default)]
+    pub order_valid_days: Option<u32>,
+    /// What money that arrives after its order expired does.
+    #[serde(default)]
+    pub late_payment: LatePayment,
+}
+
+/// What a payment for an expired order does.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LatePayment {
+    /// It still pays the order: money is never turned away for lateness.
+    #[default]
+    Accept,
+    /// It is recorded and given back; the order stays expired.
+    Refund,
 }
 
 /// Age band: `min_age <= age < below_age` (either bound may be open).

@@ -56,6 +56,22 @@ pub(crate) fn check_fees(report: &mut Report<'_>, parts: &Parts<'_>) {
             }
         }
     }
+    if fees.order_valid_days == Some(0) {
+        report.at(
+            source,
+            "order_valid_days".to_owned(),
+            "an order must stay payable at least one day".to_owned(),
+        );
+    }
+    for (index, method) in fees.payment_methods.iter().enumerate() {
+        if method.slip_valid_days == Some(0) {
+            report.at(
+                source,
+                format!("payment_methods[{index}].slip_valid_days"),
+                "a slip must stay payable at least one day".to_owned(),
+            );
+        }
+    }
     report.unique(
         source,
         "delivery_options",

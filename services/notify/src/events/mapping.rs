@@ -317,6 +317,12 @@ pub async fn map_event(
             let mut told = Payer::of(connection, agency, &event.account_id).await?;
             told.values
                 .insert("receipt_numbers".into(), event.receipt_numbers.join(", "));
+            // A method: its slip or account expired (the order waits);
+            // none: the order itself expired.
+            let slip = !event.method.is_empty();
+            let flag = |on: bool| if on { "yes" } else { "" }.to_owned();
+            told.values.insert("slip_expired".into(), flag(slip));
+            told.values.insert("order_expired".into(), flag(!slip));
             told.notification(event.account_id, &event.case_ids)
         }
         OrderRefunded::EVENT_TYPE => {

@@ -1,6 +1,7 @@
 //! Payment's events told to the account that pays, in its language: the
 //! order to pay (with or without a published total), the payment, the
-//! expired slip and the refund, each once.
+//! expired slip, the order whose time to pay passed and the refund, each
+//! once.
 
 use std::time::Duration;
 
@@ -78,6 +79,17 @@ async fn payment_events_reach_the_payer_in_their_language() {
     )
     .await;
     env.publish(
+        "order-2",
+        &OrderExpired {
+            order_id: "order-2".to_owned(),
+            case_ids: vec!["case-2".to_owned()],
+            account_id: account.to_owned(),
+            receipt_numbers: vec!["CSM-2026-000043".to_owned()],
+            method: String::new(),
+        },
+    )
+    .await;
+    env.publish(
         "order-1",
         &OrderRefunded {
             order_id: "order-1".to_owned(),
@@ -92,15 +104,15 @@ async fn payment_events_reach_the_payer_in_their_language() {
 
     assert!(
         eventually(Duration::from_secs(15), || async {
-            env.smtp.received().len() >= 5
+            env.smtp.received().len() >= 6
         })
         .await,
-        "expected five emails, got {}",
+        "expected six emails, got {}",
         env.smtp.received().len()
     );
     tokio::time::sleep(Duration::from_millis(1_000)).await;
     let received = env.smtp.received();
-    assert_eq!(received.len(), 5, "the repeated order event is told once");
+    assert_eq!(received.len(), 6, "the repeated order event is told once");
     let subjects: Vec<(String, String)> = received
         .iter()
         .map(|email| {
@@ -125,13 +137,16 @@ async fn payment_events_reach_the_payer_in_their_language() {
     assert!(paid.contains("MOP 402.30"), "{paid}");
     let (_, expired) = find("slip expired");
     assert!(expired.contains("CSM-2026-000042"), "{expired}");
+    let (_, closed) = find("the time to pay has passed");
+    assert!(closed.contains("CSM-2026-000043"), "{closed}");
+    assert!(!closed.contains("slip"), "{closed}");
     let (subject, refunded) = find("refunded");
     assert!(subject.contains("MOP 402.30"), "{subject}");
     assert!(refunded.contains("Not approved"), "{refunded}");
     assert_eq!(
         env.count("SELECT count(*) FROM in_app_message").await,
-        4,
-        "the four payment messages are in the message centre"
+        5,
+        "the five payment messages are in the message centre"
     );
 
     app.stop().await;

@@ -26,6 +26,8 @@ pub struct OrderRow {
     pub total: Option<i64>,
     pub methods: Vec<PaymentMethod>,
     pub refundable: bool,
+    /// Whether money arriving after the order expired still pays it.
+    pub late_payment_accepted: bool,
     pub state: OrderState,
     pub payment_id: Option<Uuid>,
     pub paid_amount: i64,
@@ -39,7 +41,7 @@ pub struct OrderRow {
 
 const COLUMNS: &str = "o.id, o.agency, o.account_id, o.case_id, o.receipt_number, o.group_number,
      o.application_type, o.catalog_version, o.language, o.currency, o.lines, o.total, o.methods,
-     o.refundable, o.state, o.payment_id, o.paid_amount, o.refunded_amount, o.counter_receipt,
+     o.refundable, o.late_payment_accepted, o.state, o.payment_id, o.paid_amount, o.refunded_amount, o.counter_receipt,
      COALESCE((SELECT p.method FROM payments p WHERE p.id = o.payment_id), '') AS method,
      o.created_at, o.expires_at, o.paid_at";
 
@@ -63,6 +65,7 @@ fn from_row(row: &PgRow) -> sqlx::Result<OrderRow> {
         total: row.try_get("total")?,
         methods,
         refundable: row.try_get("refundable")?,
+        late_payment_accepted: row.try_get("late_payment_accepted")?,
         state: OrderState::parse(&state)
             .ok_or_else(|| sqlx::Error::Decode(format!("unknown order state {state:?}").into()))?,
         payment_id: row.try_get("payment_id")?,
@@ -92,6 +95,9 @@ pub struct NewOrder {
     pub total: Option<i64>,
     pub methods: Vec<PaymentMethod>,
     pub refundable: bool,
+    /// The catalog's deadline (none: the order waits).
+    pub expires_at: Option<DateTime<Utc>>,
+    pub late_payment_accepted: bool,
 }
 
 /// Opens the case's order; None when it already has one (a redelivery).
@@ -99,8 +105,8 @@ pub async fn open(connection: &mut PgConnection, order: &NewOrder) -> sqlx::Resu
     sqlx::query_scalar(
         "INSERT INTO orders (id, agency, account_id, case_id, receipt_number, group_number,
              application_type, catalog_version, language, currency, lines, total, methods,
-             refundable)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)
+             refundable, expires_at, late_payment_accepted)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
          ON CONFLICT (case_id) DO NOTHING
          RETURNING id",
     )
@@ -118,6 +124,8 @@ pub async fn open(connection: &mut PgConnection, order: &NewOrder) -> sqlx::Resu
     .bind(order.total)
     .bind(Json(&order.methods))
     .bind(order.refundable)
+    .bind(order.expires_at)
+    .bind(order.late_payment_accepted)
     .fetch_optional(connection)
     .await
 }
@@ -233,4 +241,62 @@ pub async fn add_refund(
     .fetch_one(connection)
     .await?;
     Ok(OrderState::parse(&state).unwrap_or(OrderState::Refunded))
+}
+
+/// An expired order and whom to tell.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ExpiredOrder {
+    pub id: Uuid,
+    pub agency: String,
+    pub account_id: String,
+    pub case_id: Uuid,
+    pub receipt_number: String,
+}
+
+/// Expires the pending orders past their deadline (a payment still
+/// pending for them stays so: if it is paid, the catalog's `late_payment`
+/// says what its money does).
+pub async fn expire_due(connection: &mut PgConnection) -> sqlx::Result<Vec<ExpiredOrder>> {
+    sqlx::query_as(
+        "UPDATE orders SET state = 'expired'
+         WHERE state = 'pending' AND expires_at IS NOT NULL AND expires_at < now()
+         RETURNING id, agency, account_id, case_id, receipt_number",
+    )
+    .fetch_all(connection)
+    .await
+}
+
+/// Expires the orders past their deadline and tells their applicants
+/// (`payment.order.expired`), in one transaction, once across replicas;
+/// returns each expired order's agency.
+pub async fn expire_due_told(pool: &PgPool) -> anyhow::Result<Vec<String>> {
+    let mut transaction = pool.begin().await?;
+    let locked: bool = sqlx::query_scalar(
+        "SELECT pg_try_advisory_xact_lock(hashtextextended('laissez.payment.orders', 0))",
+    )
+    .fetch_one(&mut *transaction)
+    .await?;
+    if !locked {
+        return Ok(Vec::new());
+    }
+    let expired = expire_due(&mut transaction).await?;
+    for order in &expired {
+        let event = laissez_proto::events::v1::OrderExpired {
+            order_id: order.id.to_string(),
+            case_ids: vec![order.case_id.to_string()],
+            account_id: order.account_id.clone(),
+            receipt_numbers: vec![order.receipt_number.clone()],
+            method: String::new(),
+        };
+        laissez_eventbus::Outbox::enqueue(
+            &mut transaction,
+            &order.agency,
+            "order",
+            &event.order_id,
+            &event,
+        )
+        .await?;
+    }
+    transaction.commit().await?;
+    Ok(expired.into_iter().map(|order| order.agency).collect())
 }
