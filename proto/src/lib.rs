@@ -54,6 +54,7 @@ pub mod events {
             OrderExpired => "payment.order.expired",
             OrderRefunded => "payment.order.refunded",
             ReconciliationCompleted => "payment.reconciliation.completed",
+            SlipExpiring => "payment.slip.expiring",
             DocumentRendered => "render.document.rendered",
             ProbeEmitted => "platform.probe.emitted",
         }

@@ -127,6 +127,16 @@ pub const EVENT_VARIABLES: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "payment.slip.expiring",
+        &[
+            "agency_name",
+            "receipt_numbers",
+            "amount",
+            "method",
+            "expires_at",
+        ],
+    ),
+    (
         "payment.order.refunded",
         &["agency_name", "amount", "reason"],
     ),

@@ -25,6 +25,13 @@ pub async fn run_once(payments: &Payments) -> anyhow::Result<(usize, usize)> {
         metrics::counter!("payment_payments_expired_total", "agency" => agency.clone())
             .increment(1);
     }
+    let reminded = payments::remind_expiring(&payments.pool).await?;
+    if reminded > 0 {
+        tracing::info!(
+            reminded,
+            "applicants reminded of slips expiring within a day"
+        );
+    }
     match crate::refunds::refund_flagged(payments).await {
         Ok(0) => {}
         Ok(refunded) => tracing::info!(refunded, "flagged payments given back"),

@@ -496,6 +496,26 @@ async fn a_convenience_store_slip_expires_and_a_late_payment_is_kept() {
     let deadline = chrono::NaiveDate::parse_from_str(&slip_data.deadline, "%Y-%m-%d").unwrap();
     assert_eq!((deadline - Utc::now().date_naive()).num_days(), 5);
 
+    // A day before the deadline the applicant is reminded, once.
+    sqlx::query("UPDATE payments SET expires_at = now() + interval '1 hour'")
+        .execute(&app.pool)
+        .await
+        .unwrap();
+    let reminders = || async {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT count(*) FROM outbox WHERE event_type = 'payment.slip.expiring'",
+        )
+        .fetch_one(&app.pool)
+        .await
+        .unwrap()
+    };
+    eventually("the applicant is reminded", || async {
+        (reminders().await == 1).then_some(())
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(1_500)).await;
+    assert_eq!(reminders().await, 1, "reminded once");
+
     // The deadline passes: the sweeper expires the slip.
     sqlx::query("UPDATE payments SET expires_at = now() - interval '1 second'")
         .execute(&app.pool)

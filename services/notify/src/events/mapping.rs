@@ -11,7 +11,7 @@ use laissez_proto::common::v1::Money;
 use laissez_proto::events::v1::{
     AccountActivated, AccountRegistered, AppointmentBooked, CaseDecided, CaseParty,
     CaseResubmitted, CaseSubmitted, CaseWithdrawn, Decision, Envelope, EventMessage, OrderCreated,
-    OrderExpired, OrderPaid, OrderRefunded, PasswordResetRequested, SmsCodeRequested,
+    OrderExpired, OrderPaid, OrderRefunded, PasswordResetRequested, SlipExpiring, SmsCodeRequested,
 };
 use sqlx::PgConnection;
 
@@ -40,6 +40,7 @@ pub const NOTIFIED_EVENTS: &[&str] = &[
     OrderPaid::EVENT_TYPE,
     OrderExpired::EVENT_TYPE,
     OrderRefunded::EVENT_TYPE,
+    SlipExpiring::EVENT_TYPE,
 ];
 
 /// What a mapping reads besides the event.
@@ -323,6 +324,25 @@ pub async fn map_event(
             let flag = |on: bool| if on { "yes" } else { "" }.to_owned();
             told.values.insert("slip_expired".into(), flag(slip));
             told.values.insert("order_expired".into(), flag(!slip));
+            told.notification(event.account_id, &event.case_ids)
+        }
+        SlipExpiring::EVENT_TYPE => {
+            let event: SlipExpiring = envelope.decode()?;
+            let mut told = Payer::of(connection, agency, &event.account_id).await?;
+            told.values
+                .insert("receipt_numbers".into(), event.receipt_numbers.join(", "));
+            told.values.insert(
+                "amount".into(),
+                event.amount.as_ref().map(written_money).unwrap_or_default(),
+            );
+            told.values.insert(
+                "method".into(),
+                agency.payment_method_name(&event.method, told.language),
+            );
+            let expires_at = timestamp(event.expires_at.as_ref())
+                .map(|at| format_time(at, agency.time_zone()))
+                .unwrap_or_default();
+            told.values.insert("expires_at".into(), expires_at);
             told.notification(event.account_id, &event.case_ids)
         }
         OrderRefunded::EVENT_TYPE => {

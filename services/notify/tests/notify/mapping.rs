@@ -9,7 +9,7 @@ use laissez_notify::events::mapping::{MappingContext, NOTIFIED_EVENTS, map_event
 use laissez_proto::events::v1::{
     AccountActivated, AccountRegistered, AppointmentBooked, CaseDecided, CaseResubmitted,
     CaseSubmitted, CaseWithdrawn, OrderCreated, OrderExpired, OrderPaid, OrderRefunded,
-    PasswordResetRequested, SmsCodeRequested,
+    PasswordResetRequested, SlipExpiring, SmsCodeRequested,
 };
 
 use crate::support::{AGENCY, agencies_dir, envelope};
@@ -81,6 +81,7 @@ async fn every_mapped_event_fills_every_template_variable() {
         envelope(AGENCY, "o", &OrderPaid::default()),
         envelope(AGENCY, "o", &OrderExpired::default()),
         envelope(AGENCY, "o", &OrderRefunded::default()),
+        envelope(AGENCY, "p", &SlipExpiring::default()),
     ];
     assert_eq!(
         envelopes.len(),

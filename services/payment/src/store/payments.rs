@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use laissez_eventbus::Outbox;
-use laissez_proto::events::v1::OrderExpired;
+use laissez_proto::events::v1::{OrderExpired, SlipExpiring};
 use serde::{Deserialize, Serialize};
 use sqlx::postgres::PgRow;
 use sqlx::types::Json;
@@ -442,4 +442,68 @@ pub async fn count_refund_attempt(connection: &mut PgConnection, id: Uuid) -> sq
         .execute(connection)
         .await?;
     Ok(())
+}
+
+/// Reminds, once, the applicants whose slip or transfer account expires
+/// within a day unpaid (`payment.slip.expiring`, in the same transaction);
+/// one replica at a time. Returns how many were reminded.
+pub async fn remind_expiring(pool: &PgPool) -> anyhow::Result<usize> {
+    let mut transaction = pool.begin().await?;
+    let locked: bool = sqlx::query_scalar(
+        "SELECT pg_try_advisory_xact_lock(hashtextextended('laissez.payment.remind', 0))",
+    )
+    .fetch_one(&mut *transaction)
+    .await?;
+    if !locked {
+        return Ok(0);
+    }
+    let due = sqlx::query(
+        "UPDATE payments p SET reminded_at = now()
+         WHERE p.state = 'pending' AND p.reminded_at IS NULL
+           AND p.connector IN ('convenience_store', 'virtual_account')
+           AND p.expires_at > now() AND p.expires_at < now() + interval '1 day'
+         RETURNING p.id, p.agency, p.account_id, p.method, p.expires_at, p.total, p.currency,
+             ARRAY(SELECT o.id FROM payment_orders po JOIN orders o ON o.id = po.order_id
+                   WHERE po.payment_id = p.id ORDER BY o.id) AS order_ids,
+             ARRAY(SELECT o.case_id FROM payment_orders po JOIN orders o ON o.id = po.order_id
+                   WHERE po.payment_id = p.id ORDER BY o.id) AS case_ids,
+             ARRAY(SELECT o.receipt_number FROM payment_orders po JOIN orders o ON o.id = po.order_id
+                   WHERE po.payment_id = p.id ORDER BY o.id) AS receipt_numbers",
+    )
+    .fetch_all(&mut *transaction)
+    .await?;
+    for row in &due {
+        let id: Uuid = row.try_get("id")?;
+        let agency: String = row.try_get("agency")?;
+        let expires_at: DateTime<Utc> = row.try_get("expires_at")?;
+        let order_ids: Vec<Uuid> = row.try_get("order_ids")?;
+        let case_ids: Vec<Uuid> = row.try_get("case_ids")?;
+        let currency: String = row.try_get("currency")?;
+        let event = SlipExpiring {
+            payment_id: id.to_string(),
+            order_ids: order_ids.iter().map(ToString::to_string).collect(),
+            case_ids: case_ids.iter().map(ToString::to_string).collect(),
+            account_id: row.try_get("account_id")?,
+            receipt_numbers: row.try_get("receipt_numbers")?,
+            method: row.try_get("method")?,
+            expires_at: Some(prost_types::Timestamp {
+                seconds: expires_at.timestamp(),
+                nanos: 0,
+            }),
+            amount: Some(laissez_proto::common::v1::Money {
+                minor_units: row.try_get("total")?,
+                currency,
+            }),
+        };
+        Outbox::enqueue(
+            &mut transaction,
+            &agency,
+            "payment",
+            &event.payment_id,
+            &event,
+        )
+        .await?;
+    }
+    transaction.commit().await?;
+    Ok(due.len())
 }
