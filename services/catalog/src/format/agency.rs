@@ -197,6 +197,10 @@ pub struct NumberFormats {
     pub receipt: String,
     #[serde(default)]
     pub group: Option<String>,
+    /// Permit numbers the platform gives (electronic issue); physical
+    /// documents carry the number their production gave them.
+    #[serde(default)]
+    pub permit: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

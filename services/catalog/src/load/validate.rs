@@ -223,6 +223,11 @@ fn check_agency(report: &mut Report<'_>, source: &SourceFile, file: &AgencyFile)
     {
         report.at(source, "numbers.group", error.to_string());
     }
+    if let Some(permit) = &file.numbers.permit
+        && let Err(error) = numbers::validate_format(permit)
+    {
+        report.at(source, "numbers.permit", error.to_string());
+    }
     report.unique(
         source,
         "announcements",

@@ -183,6 +183,25 @@ pub(crate) fn check_types(report: &mut Report<'_>, parts: &Parts<'_>) {
         if !workflow.contains(&Stage::Review) {
             report.at(source, "workflow", "the workflow needs a review stage");
         }
+        if workflow.contains(&Stage::ElectronicIssue)
+            && parts
+                .agency
+                .as_ref()
+                .is_some_and(|(_, agency)| agency.numbers.permit.is_none())
+        {
+            report.at(
+                source,
+                "workflow",
+                "electronic issue needs a permit number format (numbers.permit in agency.yaml)",
+            );
+        }
+        if workflow.contains(&Stage::Delivery) {
+            report.at(
+                source,
+                "workflow",
+                "a delivery stage is not supported yet: offer courier delivery as a delivery option",
+            );
+        }
         let charges = application_type.pricing == Pricing::Schedule
             || application_type.pricing == Pricing::NotPublished;
         if workflow.contains(&Stage::Payment) && application_type.payment_methods.is_empty() {
