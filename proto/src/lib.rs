@@ -48,6 +48,7 @@ pub mod events {
             CaseWithdrawn => "intake.case.withdrawn",
             AppointmentBooked => "intake.appointment.booked",
             PaymentRequested => "intake.case.payment_requested",
+            CaseProgressed => "intake.case.progressed",
             CaseDecided => "review.case.decided",
             OrderCreated => "payment.order.created",
             OrderPaid => "payment.order.paid",

@@ -70,7 +70,10 @@ impl Application {
                 })
                 .spawn(pool.clone(), config.events.clone(), shutdown.clone())?;
         let payments = laissez_eventbus::Consumer::builder(payments::CONSUMER, payments::BINDINGS)
-            .handler(PaymentOrders)
+            .handler(PaymentOrders {
+                catalogs: catalogs.clone(),
+                pool: pool.clone(),
+            })
             .spawn(pool.clone(), config.events.clone(), shutdown.clone())?;
         let blobs = laissez_kit::blob::from_config(&config.common.blob)?;
         let broker = relay.status();

@@ -163,14 +163,15 @@ async fn cases_land_in_the_seeds_sections_and_nobody_elses_show() {
     intake
         .decide(TW, &partly_refused.case_id, Decision::NotApproved, "")
         .await;
-    // Data change has no payment: approved, it leaves the to-do list.
+    // Data change has no payment: approved, it is issued electronically at
+    // once (its workflow's next stage) and leaves the to-do list.
     let change = intake.complete_tw_draft(&student, "data_change").await;
     intake.submit(&student, &[&change.case_id]).await.unwrap();
     assert_eq!(
         intake
             .decide(TW, &change.case_id, Decision::Approved, "")
             .await,
-        Outcome::Applied(State::Approved)
+        Outcome::Applied(State::Issued)
     );
 
     // Someone else's: another account of the agency, and the same account

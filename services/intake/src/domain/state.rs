@@ -86,15 +86,17 @@ pub fn transition(from: State, event: Event) -> Result<State, IllegalTransition>
             | S::ReturnedForSupplement,
             E::Withdraw,
         ) => S::Withdrawn,
-        (S::Approved | S::AppointmentBooked, E::RequestPayment) => S::AwaitingPayment,
-        (S::AwaitingPayment, E::ReceivePayment) => S::Paid,
-        (S::Approved | S::Paid, E::RequestAppointment) => S::AwaitingAppointment,
-        (S::AwaitingAppointment, E::BookAppointment) => S::AppointmentBooked,
-        (S::Approved | S::Paid | S::AppointmentBooked, E::StartProduction) => S::InProduction,
-        (S::Approved | S::Paid | S::InProduction, E::IssueElectronically) => S::Issued,
-        (S::InProduction | S::Paid | S::AppointmentBooked, E::MakeReadyForPickup) => {
-            S::ReadyForPickup
+        // Entering the workflow's next stage: from the end of the last one
+        // (the workflow, not this table, says which stage comes next).
+        (from, E::RequestPayment) if from.between_stages() => S::AwaitingPayment,
+        (from, E::RequestAppointment) if from.between_stages() => S::AwaitingAppointment,
+        (from, E::StartProduction) if from.between_stages() && from != S::InProduction => {
+            S::InProduction
         }
+        (from, E::IssueElectronically) if from.between_stages() => S::Issued,
+        (from, E::MakeReadyForPickup) if from.between_stages() => S::ReadyForPickup,
+        (S::AwaitingPayment, E::ReceivePayment) => S::Paid,
+        (S::AwaitingAppointment, E::BookAppointment) => S::AppointmentBooked,
         (S::ReadyForPickup, E::Collect) => S::Collected,
         (S::AwaitingPayment | S::ReadyForPickup, E::Cancel) => S::Cancelled,
         _ => return Err(IllegalTransition { from, event }),
@@ -102,14 +104,22 @@ pub fn transition(from: State, event: Event) -> Result<State, IllegalTransition>
     Ok(to)
 }
 
-/// What follows approval in a type's workflow: the first stage after
-/// `review` that needs the applicant (payment or appointment), if any.
-pub fn after_approval(workflow: &[Stage]) -> Option<Event> {
-    let review = workflow.iter().position(|stage| *stage == Stage::Review)?;
-    match workflow.get(review + 1)? {
+/// The stage that follows `completed` in a type's workflow, if any.
+pub fn next_stage(workflow: &[Stage], completed: Stage) -> Option<Stage> {
+    let done = workflow.iter().position(|stage| *stage == completed)?;
+    workflow.get(done + 1).copied()
+}
+
+/// The event that puts a case into `stage`. Review is entered by
+/// submission, and delivery has no state of its own yet: `None`.
+pub fn entering(stage: Stage) -> Option<Event> {
+    match stage {
         Stage::Payment => Some(Event::RequestPayment),
         Stage::Appointment => Some(Event::RequestAppointment),
-        _ => None,
+        Stage::Production => Some(Event::StartProduction),
+        Stage::ElectronicIssue => Some(Event::IssueElectronically),
+        Stage::Pickup => Some(Event::MakeReadyForPickup),
+        Stage::Review | Stage::Delivery => None,
     }
 }
 
@@ -193,6 +203,28 @@ impl State {
     pub fn from_proto(state: CaseState) -> Option<State> {
         ALL.into_iter()
             .find(|candidate| candidate.to_proto() == state)
+    }
+
+    /// A stage has ended and the next has not begun: approved, paid, booked,
+    /// or in production (which ends when staff say it is done).
+    pub fn between_stages(self) -> bool {
+        matches!(
+            self,
+            State::Approved | State::Paid | State::AppointmentBooked | State::InProduction
+        )
+    }
+
+    /// The workflow stage a case in this state is at, if it is in one.
+    pub fn stage(self) -> Option<Stage> {
+        match self {
+            State::Approved => Some(Stage::Review),
+            State::AwaitingPayment | State::Paid => Some(Stage::Payment),
+            State::AwaitingAppointment | State::AppointmentBooked => Some(Stage::Appointment),
+            State::InProduction => Some(Stage::Production),
+            State::Issued => Some(Stage::ElectronicIssue),
+            State::ReadyForPickup | State::Collected => Some(Stage::Pickup),
+            _ => None,
+        }
     }
 
     /// Answers may be edited (returned for supplement keeps them read-only).
@@ -307,16 +339,69 @@ mod tests {
     }
 
     #[test]
-    fn the_workflow_says_what_follows_approval() {
+    fn the_workflow_says_what_follows_each_stage() {
         use Stage::*;
-        assert_eq!(
-            after_approval(&[Review, Payment, ElectronicIssue]),
-            Some(Event::RequestPayment)
-        );
-        assert_eq!(
-            after_approval(&[Review, Appointment, Payment, Pickup]),
-            Some(Event::RequestAppointment)
-        );
-        assert_eq!(after_approval(&[Appointment, Review, Production]), None);
+        let tw = [Review, Payment, ElectronicIssue];
+        assert_eq!(next_stage(&tw, Review), Some(Payment));
+        assert_eq!(next_stage(&tw, Payment), Some(ElectronicIssue));
+        assert_eq!(next_stage(&tw, ElectronicIssue), None);
+        let csm = [Review, Appointment, Production, Payment, Pickup];
+        assert_eq!(next_stage(&csm, Review), Some(Appointment));
+        assert_eq!(next_stage(&csm, Production), Some(Payment));
+        assert_eq!(next_stage(&[Appointment, Review], Payment), None);
+        assert_eq!(entering(Pickup), Some(Event::MakeReadyForPickup));
+        assert_eq!(entering(Review), None);
+    }
+
+    #[test]
+    fn every_workflow_of_the_five_agencies_runs_to_its_end() {
+        use Stage::*;
+        // mo-csm: review, appointment, production, payment at pickup.
+        let mut state = State::Approved;
+        for event in [
+            Event::RequestAppointment,
+            Event::BookAppointment,
+            Event::StartProduction,
+            Event::RequestPayment,
+            Event::ReceivePayment,
+            Event::MakeReadyForPickup,
+            Event::Collect,
+        ] {
+            state = transition(state, event).unwrap();
+        }
+        assert_eq!(state, State::Collected);
+        // mo-cts: production first, then payment and pickup.
+        let mut state = State::Approved;
+        for stage in [Production, Payment] {
+            state = transition(state, entering(stage).unwrap()).unwrap();
+        }
+        state = transition(state, Event::ReceivePayment).unwrap();
+        state = transition(state, entering(Pickup).unwrap()).unwrap();
+        assert_eq!(state, State::ReadyForPickup);
+        assert_eq!(state.stage(), Some(Pickup));
+    }
+
+    #[test]
+    fn a_stage_is_entered_only_once_the_last_one_ended() {
+        for state in [
+            State::Submitted,
+            State::AwaitingPayment,
+            State::AwaitingAppointment,
+            State::Issued,
+            State::Collected,
+            State::Withdrawn,
+            State::NotApproved,
+        ] {
+            for event in [
+                Event::RequestPayment,
+                Event::StartProduction,
+                Event::IssueElectronically,
+                Event::MakeReadyForPickup,
+            ] {
+                assert!(transition(state, event).is_err(), "{state:?} {event:?}");
+            }
+        }
+        assert!(transition(State::InProduction, Event::StartProduction).is_err());
+        assert!(transition(State::Paid, Event::ReceivePayment).is_err());
     }
 }

@@ -4,13 +4,14 @@
 //! is recorded in the log and dropped (review hears of the withdrawal).
 
 use laissez_catalog::format::Stage;
-use laissez_eventbus::{EnvelopeExt, Handler, HandlerError, Outbox};
-use laissez_proto::events::v1::{CaseDecided, Decision, Envelope, PaymentRequested};
+use laissez_eventbus::{EnvelopeExt, Handler, HandlerError};
+use laissez_proto::events::v1::{CaseDecided, Decision, Envelope};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::domain::{Event, State, state};
-use crate::store::cases::{self, CaseRow, TransitionError};
+use crate::domain::{Event, State};
+use crate::lifecycle::{self, AdvanceError};
+use crate::store::cases::{self, TransitionError};
 use crate::store::{CatalogCache, Scope, rounds};
 
 /// The consumer's name: its queue is `<exchange>.intake.review-decisions`.
@@ -37,52 +38,6 @@ fn event_of(decision: Decision) -> Option<Event> {
     }
 }
 
-/// What payment needs to open the case's order: the fee's inputs, named
-/// by the case's own catalog version.
-pub fn payment_requested(
-    case: &CaseRow,
-    catalog: Option<&laissez_catalog::Catalog>,
-) -> PaymentRequested {
-    let kind = catalog.and_then(|catalog| catalog.application_type(&case.application_type));
-    let answer = |field: &str| {
-        case.answers
-            .get(field)
-            .and_then(|value| value.as_str())
-            .unwrap_or_default()
-            .to_owned()
-    };
-    let fee_variant = kind
-        .and_then(|kind| kind.fee_variant_field.as_deref())
-        .map(answer)
-        .unwrap_or_default();
-    // A delivery answer counts only when it names one of the type's options.
-    let delivery = answer("delivery");
-    let delivery = if kind.is_some_and(|kind| kind.delivery_options.contains(&delivery)) {
-        delivery
-    } else {
-        String::new()
-    };
-    let submitted_on = match (case.submitted_at, catalog) {
-        (Some(at), Some(catalog)) => crate::time::agency_date(catalog, at),
-        (Some(at), None) => at.date_naive(),
-        (None, _) => chrono::Utc::now().date_naive(),
-    };
-    PaymentRequested {
-        case_id: case.id.to_string(),
-        receipt_number: case.receipt_number.clone().unwrap_or_default(),
-        group_number: case.group_number.clone().unwrap_or_default(),
-        application_type: case.application_type.clone(),
-        catalog_version: case.catalog_version,
-        party: Some(crate::grpc::view::party(case)),
-        express: case.express,
-        fee_variant,
-        date_of_birth: case.applicant.date_of_birth.format("%Y-%m-%d").to_string(),
-        delivery,
-        submitted_on: submitted_on.format("%Y-%m-%d").to_string(),
-        requested_at: Some(crate::time::timestamp(chrono::Utc::now())),
-    }
-}
-
 /// Applies a decision to the case in `connection`'s transaction.
 pub async fn apply_decision(
     connection: &mut PgConnection,
@@ -90,7 +45,7 @@ pub async fn apply_decision(
     pool: &sqlx::PgPool,
     agency: &str,
     decided: &CaseDecided,
-) -> Result<Outcome, sqlx::Error> {
+) -> Result<Outcome, AdvanceError> {
     let Ok(id) = Uuid::parse_str(&decided.case_id) else {
         return Ok(Outcome::UnknownCase);
     };
@@ -109,7 +64,7 @@ pub async fn apply_decision(
     let applied = match cases::apply(connection, &mut case, event, &actor, &reason).await {
         Ok(state) => state,
         Err(TransitionError::Illegal(illegal)) => return Ok(Outcome::Refused(illegal.to_string())),
-        Err(TransitionError::Database(error)) => return Err(error),
+        Err(TransitionError::Database(error)) => return Err(error.into()),
     };
     let decided_at = decided
         .decided_at
@@ -124,33 +79,18 @@ pub async fn apply_decision(
             rounds::open(connection, id, "supplement", &reason, decided_at).await?;
         }
         Event::Approve => {
-            // The type's workflow says whether payment or an appointment follows.
-            let catalog = catalogs.get(pool, agency, case.catalog_version).await.ok();
-            let workflow: Vec<Stage> = catalog
-                .as_ref()
-                .and_then(|catalog| {
-                    catalog
-                        .application_type(&case.application_type)
-                        .map(|kind| kind.workflow.clone())
-                })
-                .unwrap_or_default();
-            if let Some(next) = state::after_approval(&workflow) {
-                let state = cases::apply(connection, &mut case, next, "intake:workflow", "")
-                    .await
-                    .map_err(|error| match error {
-                        TransitionError::Database(error) => error,
-                        TransitionError::Illegal(illegal) => {
-                            sqlx::Error::Protocol(illegal.to_string())
-                        }
-                    })?;
-                if state == State::AwaitingPayment {
-                    let event = payment_requested(&case, catalog.as_deref());
-                    Outbox::enqueue(connection, agency, "case", &event.case_id, &event)
-                        .await
-                        .map_err(|error| sqlx::Error::Protocol(error.to_string()))?;
-                }
-                return Ok(Outcome::Applied(state));
-            }
+            // The type's workflow says what follows (payment, an appointment,
+            // production, the e-permit).
+            let catalog = lifecycle::catalog_of(catalogs, pool, &case).await?;
+            let advanced = lifecycle::advance(
+                connection,
+                catalog.as_deref(),
+                &mut case,
+                Stage::Review,
+                "intake:workflow",
+            )
+            .await?;
+            return Ok(Outcome::Applied(advanced.state));
         }
         _ => {}
     }

@@ -1,15 +1,19 @@
 //! Reacting to payment's orders (`payment.order.paid`): a paid case moves
-//! on through the same state machine, in the consumer's inbox transaction.
-//! Redelivery is harmless: a case already paid refuses the second move.
+//! on through the same state machine, in the consumer's inbox transaction,
+//! into its workflow's next stage. Redelivery is harmless: a case already
+//! paid refuses the second move.
 
 use laissez_eventbus::{EnvelopeExt, Handler, HandlerError};
 use laissez_proto::events::v1::{Envelope, OrderPaid};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+use laissez_catalog::format::Stage;
+
 use crate::domain::{Event, State};
-use crate::store::Scope;
+use crate::lifecycle::{self, AdvanceError};
 use crate::store::cases::{self, TransitionError};
+use crate::store::{CatalogCache, Scope};
 
 /// The consumer's name: its queue is `<exchange>.intake.payment-orders`.
 pub const CONSUMER: &str = "intake.payment-orders";
@@ -22,12 +26,15 @@ pub enum Outcome {
     Refused(String),
 }
 
-/// Marks every case of a paid order paid, in `connection`'s transaction.
+/// Marks every case of a paid order paid, in `connection`'s transaction,
+/// and starts each one's next stage.
 pub async fn apply_paid(
     connection: &mut PgConnection,
+    catalogs: &CatalogCache,
+    pool: &sqlx::PgPool,
     agency: &str,
     paid: &OrderPaid,
-) -> Result<Outcome, sqlx::Error> {
+) -> Result<Outcome, AdvanceError> {
     let scope = Scope {
         agency: agency.to_owned(),
         account: None,
@@ -50,9 +57,21 @@ pub async fn apply_paid(
         let actor = format!("payment:{}", paid.order_id);
         match cases::apply(connection, &mut case, Event::ReceivePayment, &actor, "").await {
             Ok(_) => moved += 1,
-            Err(TransitionError::Illegal(illegal)) => refusals.push(illegal.to_string()),
-            Err(TransitionError::Database(error)) => return Err(error),
+            Err(TransitionError::Illegal(illegal)) => {
+                refusals.push(illegal.to_string());
+                continue;
+            }
+            Err(TransitionError::Database(error)) => return Err(error.into()),
         }
+        let catalog = lifecycle::catalog_of(catalogs, pool, &case).await?;
+        lifecycle::advance(
+            connection,
+            catalog.as_deref(),
+            &mut case,
+            Stage::Payment,
+            "intake:workflow",
+        )
+        .await?;
     }
     if refusals.is_empty() {
         Ok(Outcome::Paid(moved))
@@ -61,7 +80,10 @@ pub async fn apply_paid(
     }
 }
 
-pub struct PaymentOrders;
+pub struct PaymentOrders {
+    pub catalogs: CatalogCache,
+    pub pool: sqlx::PgPool,
+}
 
 #[async_trait::async_trait]
 impl Handler for PaymentOrders {
@@ -71,7 +93,15 @@ impl Handler for PaymentOrders {
         transaction: &mut PgConnection,
     ) -> Result<(), HandlerError> {
         let paid: OrderPaid = event.decode()?;
-        match apply_paid(transaction, &event.agency, &paid).await? {
+        match apply_paid(
+            transaction,
+            &self.catalogs,
+            &self.pool,
+            &event.agency,
+            &paid,
+        )
+        .await?
+        {
             Outcome::Paid(cases) => {
                 tracing::info!(order_id = %paid.order_id, agency = %event.agency, cases, "payment received");
             }

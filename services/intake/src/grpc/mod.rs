@@ -2,6 +2,7 @@
 //! Protocol types become domain types here and nowhere else.
 
 mod documents;
+mod lifecycle;
 mod read;
 mod start;
 mod submit;
@@ -198,6 +199,26 @@ impl IntakeService for Intake {
         let caller = caller(&request)?;
         Ok(Response::new(
             read::list_cases(self, &caller, request.into_inner()).await?,
+        ))
+    }
+
+    async fn complete_production(
+        &self,
+        request: Request<proto::CompleteProductionRequest>,
+    ) -> Result<Response<proto::Case>, Status> {
+        let caller = caller(&request)?;
+        Ok(Response::new(
+            lifecycle::complete_production(self, &caller, request.into_inner()).await?,
+        ))
+    }
+
+    async fn record_collection(
+        &self,
+        request: Request<proto::RecordCollectionRequest>,
+    ) -> Result<Response<proto::Case>, Status> {
+        let caller = caller(&request)?;
+        Ok(Response::new(
+            lifecycle::record_collection(self, &caller, request.into_inner()).await?,
         ))
     }
 

@@ -6,6 +6,7 @@ use laissez_proto::intake::v1 as proto;
 use crate::store::cases::CaseRow;
 use crate::store::details::Details;
 use crate::store::documents::DocumentRow;
+use crate::store::lifecycle::Lifecycle;
 use crate::time::timestamp;
 
 /// The case without its documents, returns and history (lists).
@@ -29,6 +30,7 @@ pub fn summary(case: &CaseRow) -> proto::Case {
         express: case.express,
         history: Vec::new(),
         applicant: Some(case.applicant.to_proto()),
+        lifecycle: None,
     }
 }
 
@@ -83,7 +85,30 @@ pub fn detail(case: &CaseRow, details: &Details) -> proto::Case {
             reason: change.reason.clone(),
         })
         .collect();
+    view.lifecycle = details.lifecycle.as_ref().map(lifecycle);
     view
+}
+
+fn lifecycle(known: &Lifecycle) -> proto::Lifecycle {
+    let day = |date: Option<chrono::NaiveDate>| {
+        date.map(|date| date.format("%Y-%m-%d").to_string())
+            .unwrap_or_default()
+    };
+    proto::Lifecycle {
+        production_due_on: day(known.production_due_on),
+        produced_at: known.produced_at.map(timestamp),
+        permit_number: known.permit_number.clone().unwrap_or_default(),
+        permit_valid_until: day(known.permit_valid_until),
+        collect_by: day(known.collect_by),
+        collected_at: known.collected_at.map(timestamp),
+        collected_by: known.collector.as_ref().map(|collector| proto::Collector {
+            kind: collector.kind.clone(),
+            name: collector.name.clone(),
+            id_number: collector.id_number.clone(),
+            relationship: collector.relationship.clone(),
+            pickup_card: collector.pickup_card.clone(),
+        }),
+    }
 }
 
 pub fn party(case: &CaseRow) -> CaseParty {

@@ -10,6 +10,7 @@ use sqlx::postgres::PgRow;
 use sqlx::types::Json;
 
 use super::documents::DocumentRow;
+use super::lifecycle::Lifecycle;
 use crate::domain::State;
 
 macro_rules! documents_column {
@@ -33,7 +34,8 @@ pub const COLUMNS: &str = concat!(
           FROM case_returns WHERE case_id = cases.id) r) AS detail_returns,
        (SELECT COALESCE(jsonb_agg(to_jsonb(t) ORDER BY t.id), '[]') FROM (
           SELECT id, from_state, to_state, actor, reason, at
-          FROM case_transitions WHERE case_id = cases.id) t) AS detail_history"
+          FROM case_transitions WHERE case_id = cases.id) t) AS detail_history, ",
+    super::lifecycle::lifecycle_column!()
 );
 
 /// The documents of a row selected with [`DOCUMENTS`] (or [`COLUMNS`]).
@@ -79,6 +81,8 @@ pub struct Details {
     pub returns: Vec<ReturnRow>,
     /// State changes in the order they happened.
     pub history: Vec<Transition>,
+    /// After approval: production, permit, collection.
+    pub lifecycle: Option<Lifecycle>,
 }
 
 impl Details {
@@ -94,6 +98,7 @@ impl Details {
                 reason: "started".to_owned(),
                 at,
             }],
+            lifecycle: None,
         }
     }
 }
@@ -116,9 +121,11 @@ pub fn from_row(row: &PgRow) -> Result<Details, sqlx::Error> {
             })
         })
         .collect::<Result<_, sqlx::Error>>()?;
+    let lifecycle: Option<Json<Lifecycle>> = row.try_get("detail_lifecycle")?;
     Ok(Details {
         documents,
         returns,
         history,
+        lifecycle: lifecycle.map(|Json(lifecycle)| lifecycle),
     })
 }

@@ -4,6 +4,7 @@ pub mod cases;
 pub mod catalogs;
 pub mod details;
 pub mod documents;
+pub mod lifecycle;
 pub mod numbers;
 pub mod records;
 pub mod rounds;

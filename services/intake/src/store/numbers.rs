@@ -14,6 +14,7 @@ use crate::domain::numbering::counter_period;
 pub enum Counter {
     Receipt,
     Group,
+    Permit,
 }
 
 impl Counter {
@@ -21,6 +22,7 @@ impl Counter {
         match self {
             Counter::Receipt => "receipt",
             Counter::Group => "group",
+            Counter::Permit => "permit",
         }
     }
 }

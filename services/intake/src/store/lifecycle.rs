@@ -1,0 +1,173 @@
+//! A case's life after approval (`case_lifecycle`): production's due date,
+//! the permit's number and validity, the collection deadline and who
+//! collected. Written in the transaction of the transition it belongs to.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+use sqlx::types::Json;
+use sqlx::{PgConnection, PgExecutor};
+use uuid::Uuid;
+
+/// Who took the document, as the counter checked them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Collector {
+    /// "holder" or "proxy".
+    pub kind: String,
+    pub name: String,
+    pub id_number: String,
+    pub relationship: String,
+    pub pickup_card: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+pub struct Lifecycle {
+    pub production_due_on: Option<NaiveDate>,
+    pub produced_at: Option<DateTime<Utc>>,
+    pub permit_number: Option<String>,
+    pub permit_valid_until: Option<NaiveDate>,
+    pub ready_at: Option<DateTime<Utc>>,
+    pub collect_by: Option<NaiveDate>,
+    pub collected_at: Option<DateTime<Utc>>,
+    pub collector: Option<Collector>,
+}
+
+macro_rules! lifecycle_column {
+    () => {
+        "(SELECT to_jsonb(l) FROM (
+             SELECT production_due_on, produced_at, permit_number, permit_valid_until,
+                    ready_at, collect_by, collected_at, collector
+             FROM case_lifecycle WHERE case_id = cases.id) l) AS detail_lifecycle"
+    };
+}
+pub(crate) use lifecycle_column;
+
+pub async fn find(
+    executor: impl PgExecutor<'_>,
+    case_id: Uuid,
+) -> Result<Option<Lifecycle>, sqlx::Error> {
+    let found: Option<Option<Json<Lifecycle>>> = sqlx::query_scalar(concat!(
+        "SELECT ",
+        lifecycle_column!(),
+        " FROM cases WHERE cases.id = $1"
+    ))
+    .bind(case_id)
+    .fetch_optional(executor)
+    .await?;
+    Ok(found.flatten().map(|Json(lifecycle)| lifecycle))
+}
+
+/// Production began: it is due on `due_on` (when the agency publishes a
+/// processing time).
+pub async fn start_production(
+    connection: &mut PgConnection,
+    case_id: Uuid,
+    agency: &str,
+    due_on: Option<NaiveDate>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO case_lifecycle (case_id, agency, production_due_on) VALUES ($1, $2, $3)
+         ON CONFLICT (case_id) DO UPDATE SET production_due_on = EXCLUDED.production_due_on",
+    )
+    .bind(case_id)
+    .bind(agency)
+    .bind(due_on)
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
+pub async fn finish_production(
+    connection: &mut PgConnection,
+    case_id: Uuid,
+    agency: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO case_lifecycle (case_id, agency, produced_at) VALUES ($1, $2, now())
+         ON CONFLICT (case_id) DO UPDATE SET produced_at = now()",
+    )
+    .bind(case_id)
+    .bind(agency)
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
+/// The permit's number and last valid day, fixed when it is issued.
+pub async fn fix_permit(
+    connection: &mut PgConnection,
+    case_id: Uuid,
+    agency: &str,
+    number: Option<&str>,
+    valid_until: Option<NaiveDate>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO case_lifecycle (case_id, agency, permit_number, permit_valid_until)
+         VALUES ($1, $2, $3, $4)
+         ON CONFLICT (case_id) DO UPDATE SET
+             permit_number = COALESCE(case_lifecycle.permit_number, EXCLUDED.permit_number),
+             permit_valid_until = COALESCE(case_lifecycle.permit_valid_until,
+                                           EXCLUDED.permit_valid_until)",
+    )
+    .bind(case_id)
+    .bind(agency)
+    .bind(number)
+    .bind(valid_until)
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
+pub async fn make_ready(
+    connection: &mut PgConnection,
+    case_id: Uuid,
+    agency: &str,
+    collect_by: Option<NaiveDate>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO case_lifecycle (case_id, agency, ready_at, collect_by) VALUES ($1, $2, now(), $3)
+         ON CONFLICT (case_id) DO UPDATE SET ready_at = now(), collect_by = EXCLUDED.collect_by",
+    )
+    .bind(case_id)
+    .bind(agency)
+    .bind(collect_by)
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
+pub async fn record_collection(
+    connection: &mut PgConnection,
+    case_id: Uuid,
+    collector: &Collector,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE case_lifecycle SET collected_at = now(), collector = $2 WHERE case_id = $1",
+    )
+    .bind(case_id)
+    .bind(Json(collector))
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
+/// Ready cases of `agency` whose collection deadline passed before `today`
+/// (the agency's date), oldest first, at most `limit`.
+pub async fn uncollected(
+    executor: impl PgExecutor<'_>,
+    agency: &str,
+    today: NaiveDate,
+    limit: i64,
+) -> Result<Vec<Uuid>, sqlx::Error> {
+    sqlx::query_scalar(
+        "SELECT lifecycle.case_id FROM case_lifecycle lifecycle
+         JOIN cases ON cases.id = lifecycle.case_id
+         WHERE lifecycle.agency = $1 AND lifecycle.collect_by < $2
+           AND lifecycle.collected_at IS NULL AND cases.state = 'ready_for_pickup'
+         ORDER BY lifecycle.collect_by LIMIT $3",
+    )
+    .bind(agency)
+    .bind(today)
+    .bind(limit)
+    .fetch_all(executor)
+    .await
+}

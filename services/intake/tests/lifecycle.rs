@@ -1,0 +1,299 @@
+//! After approval the case's workflow drives it: payment, production,
+//! pickup and collection (fj), payment and electronic issue with a permit
+//! number (tw-nia); staff actions refuse bad input, the wrong role and the
+//! wrong state, and change nothing when they do.
+
+mod support;
+
+use laissez_intake::events::decisions::Outcome;
+use laissez_intake::events::payments::{Outcome as Paid, apply_paid};
+use laissez_intake::store::CatalogCache;
+use laissez_kit::Role;
+use laissez_proto::events::v1::{Decision, OrderPaid};
+use laissez_proto::intake::v1::*;
+use support::*;
+use tonic::{Code, Status};
+
+/// Pays `case_ids` the way payment's `payment.order.paid` is consumed.
+async fn pay(intake: &Intake, agency: &str, order_id: &str, case_ids: &[&str]) -> Paid {
+    let mut transaction = intake.database.pool.begin().await.unwrap();
+    let outcome = apply_paid(
+        &mut transaction,
+        &CatalogCache::default(),
+        &intake.database.pool,
+        agency,
+        &OrderPaid {
+            order_id: order_id.into(),
+            case_ids: case_ids.iter().map(|id| id.to_string()).collect(),
+            method: "port_counter".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap();
+    transaction.commit().await.unwrap();
+    outcome
+}
+
+async fn complete_production(
+    intake: &Intake,
+    who: &As,
+    case_id: &str,
+    permit_number: &str,
+) -> Result<Case, Status> {
+    intake
+        .client
+        .clone()
+        .complete_production(intake.request(
+            who,
+            CompleteProductionRequest {
+                case_id: case_id.into(),
+                permit_number: permit_number.into(),
+            },
+        ))
+        .await
+        .map(|response| response.into_inner())
+}
+
+async fn collect(
+    intake: &Intake,
+    who: &As,
+    case_id: &str,
+    collector: Collector,
+) -> Result<Case, Status> {
+    intake
+        .client
+        .clone()
+        .record_collection(intake.request(
+            who,
+            RecordCollectionRequest {
+                case_id: case_id.into(),
+                collector: Some(collector),
+            },
+        ))
+        .await
+        .map(|response| response.into_inner())
+}
+
+async fn outbox_count(intake: &Intake, event_type: &str, case_id: &str) -> i64 {
+    sqlx::query_scalar("SELECT count(*) FROM outbox WHERE event_type = $1 AND aggregate_id = $2")
+        .bind(event_type)
+        .bind(case_id)
+        .fetch_one(&intake.database.pool)
+        .await
+        .unwrap()
+}
+
+fn proxy(name: &str, pickup_card: &str) -> Collector {
+    Collector {
+        kind: "proxy".into(),
+        name: name.into(),
+        id_number: "Z987654321".into(),
+        relationship: "父親".into(),
+        pickup_card: pickup_card.into(),
+    }
+}
+
+#[tokio::test]
+async fn an_fj_case_is_paid_produced_and_collected_by_a_proxy() {
+    let intake = start("lifecycle_fj").await;
+    let who = As::applicant("lifecycle-1", FJ);
+    let counter = As::staff(FJ, Role::Counter);
+    let case = intake.complete_fj_draft(&who).await;
+    intake.submit(&who, &[&case.case_id]).await.unwrap();
+    let id = case.case_id.as_str();
+
+    // Review approves: the workflow's next stage is payment.
+    assert_eq!(
+        intake.decide(FJ, id, Decision::Approved, "").await,
+        Outcome::Applied(laissez_intake::domain::State::AwaitingPayment)
+    );
+    assert_eq!(
+        outbox_count(&intake, "intake.case.payment_requested", id).await,
+        1
+    );
+    // Production cannot be finished before it started.
+    let early = complete_production(&intake, &counter, id, "")
+        .await
+        .unwrap_err();
+    assert_eq!(early.code(), Code::FailedPrecondition, "{early:?}");
+
+    // Paid: production starts at once, and says so.
+    assert_eq!(pay(&intake, FJ, "order-1", &[id]).await, Paid::Paid(1));
+    let producing = intake.get(&who, id).await.unwrap();
+    assert_eq!(producing.state(), CaseState::InProduction);
+    let states: Vec<_> = producing.history.iter().map(|change| change.to()).collect();
+    assert!(states.contains(&CaseState::Paid), "{states:?}");
+    let lifecycle = producing.lifecycle.clone().unwrap();
+    // fj's catalog gives production no working days (the permit is made on
+    // arrival at the port), so there is no due date to promise.
+    assert_eq!(lifecycle.production_due_on, "", "{lifecycle:?}");
+    assert_eq!(outbox_count(&intake, "intake.case.progressed", id).await, 1);
+    // The same payment heard again changes nothing.
+    assert!(matches!(
+        pay(&intake, FJ, "order-1", &[id]).await,
+        Paid::Refused(_)
+    ));
+    assert_eq!(
+        intake.get(&who, id).await.unwrap().state(),
+        CaseState::InProduction
+    );
+    assert_eq!(outbox_count(&intake, "intake.case.progressed", id).await, 1);
+
+    // Who may finish production, and with what number.
+    let applicant_tries = complete_production(&intake, &who, id, "")
+        .await
+        .unwrap_err();
+    assert_eq!(applicant_tries.code(), Code::PermissionDenied);
+    for hostile in ["<script>", "A/1", &"9".repeat(41)] {
+        let refused = complete_production(&intake, &counter, id, hostile)
+            .await
+            .unwrap_err();
+        assert_eq!(
+            field_errors(&refused),
+            vec![("permit_number".to_owned(), "malformed".to_owned())],
+            "{hostile}"
+        );
+    }
+    let other_agency = complete_production(&intake, &As::staff(TW, Role::Counter), id, "")
+        .await
+        .unwrap_err();
+    assert_eq!(other_agency.code(), Code::NotFound);
+    assert_eq!(
+        intake.get(&who, id).await.unwrap().state(),
+        CaseState::InProduction
+    );
+
+    let ready = complete_production(&intake, &counter, id, " t12345 ")
+        .await
+        .unwrap();
+    assert_eq!(ready.state(), CaseState::ReadyForPickup);
+    let lifecycle = ready.lifecycle.clone().unwrap();
+    assert_eq!(lifecycle.permit_number, "T12345");
+    assert!(lifecycle.produced_at.is_some());
+    assert_eq!(outbox_count(&intake, "intake.case.progressed", id).await, 2);
+    // Twice is refused: it is no longer in production.
+    let again = complete_production(&intake, &counter, id, "")
+        .await
+        .unwrap_err();
+    assert_eq!(again.code(), Code::FailedPrecondition);
+
+    // Collection: every wrong detail is named, nothing moves.
+    let receipt = ready.receipt_number.clone();
+    let unknown = collect(
+        &intake,
+        &counter,
+        id,
+        Collector {
+            kind: "neighbour".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        field_errors(&unknown),
+        vec![("collector.kind".to_owned(), "invalid".to_owned())]
+    );
+    let wrong_card = collect(&intake, &counter, id, proxy("陳父", "FJ20990101000001"))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        field_errors(&wrong_card),
+        vec![("collector.pickup_card".to_owned(), "mismatch".to_owned())]
+    );
+    let hostile = collect(&intake, &counter, id, proxy(&"名".repeat(101), &receipt))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        field_errors(&hostile),
+        vec![("collector.name".to_owned(), "malformed".to_owned())]
+    );
+    let not_the_holder = collect(
+        &intake,
+        &counter,
+        id,
+        Collector {
+            kind: "holder".into(),
+            id_number: "B000000000".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        field_errors(&not_the_holder),
+        vec![("collector.id_number".to_owned(), "mismatch".to_owned())]
+    );
+    let reviewer = collect(
+        &intake,
+        &As::staff(FJ, Role::Reviewer),
+        id,
+        proxy("陳父", &receipt),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(reviewer.code(), Code::PermissionDenied);
+    assert_eq!(
+        intake.get(&who, id).await.unwrap().state(),
+        CaseState::ReadyForPickup
+    );
+
+    // The proxy with the right pickup card collects, once.
+    let collected = collect(
+        &intake,
+        &counter,
+        id,
+        proxy(" 陳父 ", &receipt.to_lowercase()),
+    )
+    .await
+    .unwrap();
+    assert_eq!(collected.state(), CaseState::Collected);
+    let by = collected.lifecycle.unwrap().collected_by.unwrap();
+    assert_eq!((by.kind.as_str(), by.name.as_str()), ("proxy", "陳父"));
+    assert_eq!(by.pickup_card, receipt);
+    let twice = collect(&intake, &counter, id, proxy("陳父", &receipt))
+        .await
+        .unwrap_err();
+    assert_eq!(twice.code(), Code::FailedPrecondition);
+    assert_eq!(outbox_count(&intake, "intake.case.progressed", id).await, 3);
+    intake.stop().await;
+}
+
+#[tokio::test]
+async fn a_paid_tw_case_is_issued_electronically_with_a_permit_number() {
+    let intake = start("lifecycle_tw").await;
+    intake.import_tw_records().await;
+    let student = As::applicant("lifecycle-tw", TW);
+    let first = intake
+        .complete_tw_draft(&student, "multi_entry_permit")
+        .await;
+    intake.submit(&student, &[&first.case_id]).await.unwrap();
+    let id = first.case_id.as_str();
+    assert_eq!(
+        intake.decide(TW, id, Decision::Approved, "").await,
+        Outcome::Applied(laissez_intake::domain::State::AwaitingPayment)
+    );
+    // A payment naming an unknown or malformed case moves nothing else.
+    let partly = pay(
+        &intake,
+        TW,
+        "order-tw",
+        &[id, "not-a-uuid", "00000000-0000-0000-0000-000000000000"],
+    )
+    .await;
+    assert!(matches!(partly, Paid::Refused(_)), "{partly:?}");
+    let issued = intake.get(&student, id).await.unwrap();
+    assert_eq!(issued.state(), CaseState::Issued);
+    let lifecycle = issued.lifecycle.unwrap();
+    // tw-nia's catalog numbers permits "E{roc}{seq:7}".
+    assert!(lifecycle.permit_number.starts_with('E'), "{lifecycle:?}");
+    assert_eq!(lifecycle.permit_number.len(), 1 + 3 + 7, "{lifecycle:?}");
+    // Production and pickup are not tw-nia's stages: staff cannot use them.
+    let counter = As::staff(TW, Role::Counter);
+    let refused = complete_production(&intake, &counter, id, "")
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::FailedPrecondition);
+    intake.stop().await;
+}
