@@ -284,6 +284,12 @@ pub const ROUTES: &[RouteSpec] = &[
     RouteSpec::new("GET", "/dashboard",
         rpc!("intake.v1.IntakeService", "GetDashboard"), SignedIn,
         "The applicant's dashboard: notice board and cases by type and section."),
+    RouteSpec::new("POST", "/counter/cases/{case_id}/production",
+        rpc!("intake.v1.IntakeService", "CompleteProduction"), SignedIn,
+        "Counter or agency: production of an approved case is done (optionally with the number printed on the document); the workflow's next stage begins."),
+    RouteSpec::new("POST", "/counter/cases/{case_id}/collection",
+        rpc!("intake.v1.IntakeService", "RecordCollection"), SignedIn,
+        "Counter: the document was handed over, to the holder (their document number) or a proxy (name, ID number, relationship, pickup card)."),
     RouteSpec::new("POST", "/admin/permit-records",
         rpc!("intake.v1.IntakeService", "ImportPermitRecords"), SignedIn,
         "Agency administrator: import the permit records applications are checked against.")

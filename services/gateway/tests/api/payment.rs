@@ -164,12 +164,14 @@ async fn an_approved_case_is_paid_at_the_counter_and_moves_on() {
     assert_eq!(paid.json()["counter_receipt"], "FJ-1");
 
     // Intake hears of it: the case is paid.
-    eventually("the case is paid", move || async move {
+    // The fj workflow's next stage after payment is production: the case
+    // moves straight on once the money is in.
+    eventually("the case is paid and in production", move || async move {
         let found = on
             .get(&format!("/api/v1/cases/{case}"), as_applicant)
             .await
             .ok();
-        (found["state"] == "CASE_STATE_PAID").then_some(())
+        (found["state"] == "CASE_STATE_IN_PRODUCTION").then_some(())
     })
     .await;
     // The receipts list: by receipt number, and by payment date.

@@ -219,12 +219,14 @@ async fn the_counter_takes_the_payment_of_an_approved_case_once() {
     assert_eq!(paid["orders"][0]["state"], "ORDER_STATE_PAID", "{paid}");
     assert_eq!(paid["orders"][0]["paid"]["minor_units"], "20000", "{paid}");
     let (case, as_applicant) = (case_id.as_str(), applicant.as_str());
-    eventually("the case is paid", move || async move {
+    // The fj workflow's next stage after payment is production: the case
+    // moves straight on once the money is in.
+    eventually("the case is paid and in production", move || async move {
         let found = on
             .get(&format!("/api/v1/cases/{case}"), as_applicant)
             .await
             .ok();
-        (found["state"] == "CASE_STATE_PAID").then_some(())
+        (found["state"] == "CASE_STATE_IN_PRODUCTION").then_some(())
     })
     .await;
     stack.stop().await;
