@@ -1,7 +1,9 @@
 //! After approval, money: the approved case's order opens (payment reads
 //! the case's catalog version from intake), the counter finds it by receipt
-//! number and takes the money, intake moves the case to paid, and the
-//! applicant's receipts list shows it. Every service is real.
+//! number and takes the money, intake moves the case to paid and on into
+//! production, the applicant's receipts list shows it, and the counter
+//! finishes production and hands the permit to a proxy. Every service is
+//! real.
 
 use serde_json::json;
 
@@ -194,5 +196,47 @@ async fn an_approved_case_is_paid_at_the_counter_and_moves_on() {
         .get("/api/v1/payment/orders?paid_from=yesterday", &applicant)
         .await;
     assert_eq!(malformed.problem(400)["errors"][0]["field"], "paid_from");
+
+    // The counter finishes production: the permit waits at the port.
+    let produced = stack
+        .post(
+            &format!("/api/v1/counter/cases/{case_id}/production"),
+            Some(&counter),
+            json!({"permit_number": "T0000001"}),
+        )
+        .await;
+    assert_eq!(produced.status, 200, "{}", produced.text());
+    assert_eq!(produced.json()["state"], "CASE_STATE_READY_FOR_PICKUP");
+    assert_eq!(produced.json()["lifecycle"]["permit_number"], "T0000001");
+    // The applicant cannot say it was collected; a wrong card is named.
+    let collection = format!("/api/v1/counter/cases/{case_id}/collection");
+    stack
+        .post(
+            &collection,
+            Some(&applicant),
+            json!({"collector": {"kind": "holder", "id_number": "A123456789"}}),
+        )
+        .await
+        .problem(403);
+    let wrong = stack
+        .post(
+            &collection,
+            Some(&counter),
+            json!({"collector": {"kind": "proxy", "name": "陳父", "id_number": "Z1", "relationship": "父親", "pickup_card": "FJ0"}}),
+        )
+        .await;
+    assert_eq!(
+        wrong.problem(400)["errors"][0]["field"],
+        "collector.pickup_card"
+    );
+    let collected = stack
+        .post(
+            &collection,
+            Some(&counter),
+            json!({"collector": {"kind": "proxy", "name": "陳父", "id_number": "Z1", "relationship": "父親", "pickup_card": receipt}}),
+        )
+        .await;
+    assert_eq!(collected.status, 200, "{}", collected.text());
+    assert_eq!(collected.json()["state"], "CASE_STATE_COLLECTED");
     stack.stop().await;
 }
