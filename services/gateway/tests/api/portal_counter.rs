@@ -2,7 +2,8 @@
 //! submitted case by its receipt number; a receipt number of another
 //! agency reads as no case, a malformed one is refused naming the field,
 //! and the desk is only the counter's. Below the case, its order: the
-//! counter takes the money once, however often the form is sent.
+//! counter takes the money once, however often the form is sent; then it
+//! records production and hands the permit over.
 
 use crate::journey::eventually;
 use crate::payment::{Approved, approved_fj_case, submitted_fj_case};
@@ -229,5 +230,80 @@ async fn the_counter_takes_the_payment_of_an_approved_case_once() {
         (found["state"] == "CASE_STATE_IN_PRODUCTION").then_some(())
     })
     .await;
+
+    // In production: the desk offers "production done"; a hostile number
+    // is named and changes nothing.
+    let desk_of = format!("{COUNTER}?lang=en&receipt={receipt}");
+    let html = page(&stack, &desk_of, Some(&counter), None).await.text();
+    assert!(html.contains("id=\"produce\""), "{html}");
+    let token = input_value(&html, "csrf_token");
+    let case = case_id.clone();
+    let handover = |path: &'static str, fields: Vec<(&'static str, &str)>| {
+        let (stack, counter) = (&stack, counter.clone());
+        let mut all: Vec<(&'static str, String)> = vec![
+            ("csrf_token", token.clone()),
+            ("receipt", receipt.clone()),
+            ("case", case.clone()),
+        ];
+        all.extend(
+            fields
+                .into_iter()
+                .map(|(name, value)| (name, value.to_owned())),
+        );
+        async move {
+            let fields: Vec<(&str, &str)> = all
+                .iter()
+                .map(|(name, value)| (*name, value.as_str()))
+                .collect();
+            form(
+                stack,
+                &format!("{COUNTER}/{path}?lang=en"),
+                &counter,
+                &fields,
+            )
+            .await
+        }
+    };
+    let hostile = handover("production", vec![("permit_number", "<b>1</b>")]).await;
+    assert_eq!(hostile.status, 422, "{}", hostile.text());
+    assert!(
+        error_summary(&hostile.text())
+            .unwrap()
+            .contains("#permit_number")
+    );
+    assert!(!hostile.text().contains("<b>1</b>"));
+    let produced = handover("production", vec![("permit_number", "T0000002")]).await;
+    assert_eq!(produced.status, 303, "{}", produced.text());
+    let back = produced.header("location").unwrap().to_owned();
+    let html = page(&stack, &back, Some(&counter), None).await.text();
+    assert!(html.contains("Production is recorded."), "{html}");
+    assert!(html.contains("id=\"collect\""), "{html}");
+
+    // Ready for pickup: a proxy with another case's card is refused; with
+    // this case's card, the permit is handed over.
+    fn proxy(card: &str) -> Vec<(&'static str, &str)> {
+        vec![
+            ("kind", "proxy"),
+            ("name", "陳父"),
+            ("id_number", "Z123"),
+            ("relationship", "父親"),
+            ("pickup_card", card),
+        ]
+    }
+    let wrong = handover("collection", proxy("FJ0000")).await;
+    assert_eq!(wrong.status, 422, "{}", wrong.text());
+    let summary = error_summary(&wrong.text()).unwrap();
+    assert!(summary.contains("#pickup_card"), "{summary}");
+    assert!(
+        summary.contains("does not belong to this case"),
+        "{summary}"
+    );
+    let collected = handover("collection", proxy(&receipt)).await;
+    assert_eq!(collected.status, 303, "{}", collected.text());
+    let back = collected.header("location").unwrap().to_owned();
+    let html = page(&stack, &back, Some(&counter), None).await.text();
+    assert!(html.contains("The collection is recorded."), "{html}");
+    assert!(html.contains("A proxy · 陳父 (父親)"), "{html}");
+    assert!(!html.contains("id=\"collect\""), "{html}");
     stack.stop().await;
 }

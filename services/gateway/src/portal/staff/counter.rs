@@ -7,7 +7,7 @@
 //! awaits a counter payment takes the money here (method, amount in the
 //! order's currency, the cashier's receipt number), once whatever the
 //! number of clicks; a paid one shows what was taken and the receipt.
-//! Recording collections arrives with the after-approval stages.
+//! Below that, production and collection (`handover`).
 
 use axum::Form;
 use axum::extract::{OriginalUri, State};
@@ -15,7 +15,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use laissez_catalog::format::{Currency, Money as CatalogMoney};
 use laissez_proto::common::v1::{Money, PageRequest};
-use laissez_proto::intake::v1::{Case, ListCasesRequest};
+use laissez_proto::intake::v1::{Case, CaseState, GetCaseRequest, ListCasesRequest};
 use laissez_proto::payment::v1::{
     FindOrdersRequest, Order, OrderState, RecordCounterPaymentRequest,
 };
@@ -31,6 +31,7 @@ use crate::portal::shell::problems::{self, Problem};
 use crate::portal::shell::request::{csrf_token_field, query_value};
 use crate::portal::shell::view;
 use crate::portal::staff::desk::{Counter, Desk, Staff, StaffPosted, layout};
+use crate::portal::staff::handover::{self, HandoverForm};
 
 /// The longest receipt number the desk looks up.
 const MAX_RECEIPT_CHARS: usize = 40;
@@ -210,15 +211,18 @@ fn is_reference(text: &str) -> bool {
 /// (cases, and their orders unless payment did not answer), the payment
 /// form as typed, and whether a payment was just recorded.
 #[derive(Default)]
-struct View {
-    typed: String,
-    problems: Vec<Problem>,
-    found: Option<Found>,
-    taking: TakePaymentForm,
-    recorded: bool,
+pub(super) struct View {
+    pub(super) typed: String,
+    pub(super) problems: Vec<Problem>,
+    pub(super) found: Option<Found>,
+    pub(super) taking: TakePaymentForm,
+    /// The production or collection form as typed.
+    pub(super) handing: HandoverForm,
+    /// "recorded", "produced" or "collected": what was just done.
+    pub(super) notice: Option<&'static str>,
 }
 
-struct Found {
+pub(super) struct Found {
     cases: Vec<Case>,
     /// `None` when payment did not answer.
     orders: Option<Vec<Order>>,
@@ -247,7 +251,9 @@ pub async fn desk_page(
     let view = View {
         typed: receipt,
         found: Some(found),
-        recorded: query_value(&uri, "recorded").is_some(),
+        notice: ["recorded", "produced", "collected"]
+            .into_iter()
+            .find(|notice| query_value(&uri, notice).is_some()),
         ..View::default()
     };
     render(&core, &desk, status, view)
@@ -255,7 +261,11 @@ pub async fn desk_page(
 
 /// The receipt number as typed, checked, and what it finds; or the page
 /// that says what is wrong.
-async fn look_up(core: &Core, desk: &Desk, typed: &str) -> Result<(String, Found), Response> {
+pub(super) async fn look_up(
+    core: &Core,
+    desk: &Desk,
+    typed: &str,
+) -> Result<(String, Found), Response> {
     let receipt = match receipt_number(typed, texts(desk.lang())) {
         Ok(receipt) => receipt,
         Err(problem) => {
@@ -296,6 +306,7 @@ async fn find(core: &Core, desk: &Desk, receipt: &str) -> Result<Found, tonic::S
         .into_iter()
         .filter(|case| case.receipt_number.eq_ignore_ascii_case(receipt))
         .collect::<Vec<_>>();
+    let cases = with_lifecycle(core, desk, cases).await;
     if cases.is_empty() {
         return Ok(Found {
             cases,
@@ -320,6 +331,41 @@ async fn find(core: &Core, desk: &Desk, receipt: &str) -> Result<Found, tonic::S
         }
     };
     Ok(Found { cases, orders })
+}
+
+/// Cases the counter hands over come with their production and collection
+/// details (the list gives summaries); a case whose details do not come
+/// stays a summary.
+async fn with_lifecycle(core: &Core, desk: &Desk, cases: Vec<Case>) -> Vec<Case> {
+    let mut detailed = Vec::with_capacity(cases.len());
+    for case in cases {
+        let handed_over = matches!(
+            case.state(),
+            CaseState::InProduction | CaseState::ReadyForPickup | CaseState::Collected
+        );
+        if !handed_over {
+            detailed.push(case);
+            continue;
+        }
+        let fetched = core
+            .upstreams
+            .intake()
+            .get_case(core.upstreams.request(
+                GetCaseRequest {
+                    case_id: case.case_id.clone(),
+                },
+                Some(desk.caller.token()),
+            ))
+            .await;
+        match fetched {
+            Ok(found) => detailed.push(found.into_inner()),
+            Err(status) => {
+                tracing::warn!(code = ?status.code(), "the counter desk shows a case without its details");
+                detailed.push(case);
+            }
+        }
+    }
+    detailed
 }
 
 /// The payment form of a pending order.
@@ -449,7 +495,7 @@ pub async fn take_payment(
         problems,
         found: Some(found),
         taking: form,
-        recorded: false,
+        ..View::default()
     };
     let Some(order) = order.filter(|_| problems.is_empty()) else {
         let view = again(problems, found, form);
@@ -491,12 +537,20 @@ pub async fn take_payment(
     }
 }
 
-fn render(core: &Core, desk: &Desk, status: StatusCode, view: View) -> Response {
+pub(super) fn render(core: &Core, desk: &Desk, status: StatusCode, view: View) -> Response {
     let lang = desk.lang();
     let texts = texts(lang);
     let content = html! {
         @if !view.problems.is_empty() { (problems::summary(lang, &view.problems)) }
-        @if view.recorded { p.notice #recorded role="status" { (texts.recorded) } }
+        @if let Some(notice) = view.notice {
+            p.notice id=(notice) role="status" {
+                @match notice {
+                    "produced" => (handover::texts(lang).produced),
+                    "collected" => (handover::texts(lang).collected),
+                    _ => (texts.recorded),
+                }
+            }
+        }
         p { (texts.intro) }
         form #counter-search method="get" action=(desk.link(&desk.uri, "counter")) novalidate {
             @if let Some(lang) = crate::portal::shell::i18n::from_query(&desk.uri) {
@@ -512,6 +566,7 @@ fn render(core: &Core, desk: &Desk, status: StatusCode, view: View) -> Response 
                 @for case in &found.cases {
                     (case_summary(desk, lang, case))
                     (payment_section(core, desk, &view, found, case))
+                    (handover::section(core, desk, &view, case))
                 }
             }
         }

@@ -5,6 +5,7 @@
 pub mod admin;
 pub mod counter;
 pub mod desk;
+pub mod handover;
 pub mod review;
 pub mod totp;
 
@@ -78,6 +79,8 @@ pub fn routes() -> Router<Core> {
         )
         .route("/counter", get(counter::desk_page))
         .route("/counter/payments", post(counter::take_payment))
+        .route("/counter/production", post(handover::complete_production))
+        .route("/counter/collection", post(handover::record_collection))
         .route("/admin", get(admin::home))
         .route("/admin/catalog", get(admin::catalog::catalog_page))
         .route("/admin/catalog/validate", post(admin::catalog::validate))
