@@ -91,6 +91,24 @@ pub const EVENT_VARIABLES: &[(&str, &[&str])] = &[
         ],
     ),
     (
+        "intake.case.progressed",
+        &[
+            "agency_name",
+            "applicant_name",
+            "receipt_number",
+            "application_type_name",
+            "in_production",
+            "issued",
+            "ready_for_pickup",
+            "collected",
+            "production_due_on",
+            "permit_number",
+            "permit_valid_until",
+            "collect_by",
+            "at",
+        ],
+    ),
+    (
         "review.case.decided",
         &[
             "agency_name",

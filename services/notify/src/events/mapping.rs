@@ -9,7 +9,7 @@ use laissez_catalog::format::Language;
 use laissez_eventbus::{EnvelopeExt, HandlerError};
 use laissez_proto::common::v1::Money;
 use laissez_proto::events::v1::{
-    AccountActivated, AccountRegistered, AppointmentBooked, CaseDecided, CaseParty,
+    AccountActivated, AccountRegistered, AppointmentBooked, CaseDecided, CaseParty, CaseProgressed,
     CaseResubmitted, CaseSubmitted, CaseWithdrawn, Decision, Envelope, EventMessage, OrderCreated,
     OrderExpired, OrderPaid, OrderRefunded, PasswordResetRequested, SlipExpiring, SmsCodeRequested,
 };
@@ -36,6 +36,7 @@ pub const NOTIFIED_EVENTS: &[&str] = &[
     CaseWithdrawn::EVENT_TYPE,
     AppointmentBooked::EVENT_TYPE,
     CaseDecided::EVENT_TYPE,
+    CaseProgressed::EVENT_TYPE,
     OrderCreated::EVENT_TYPE,
     OrderPaid::EVENT_TYPE,
     OrderExpired::EVENT_TYPE,
@@ -241,6 +242,36 @@ pub async fn map_event(
                 "starts_at".into(),
                 format_time(starts_at, agency.time_zone()),
             );
+            case_notification(party, event.case_id, language, values)
+        }
+        CaseProgressed::EVENT_TYPE => {
+            let event: CaseProgressed = envelope.decode()?;
+            let party = event.party.clone().unwrap_or_default();
+            let language = party_language(&party, agency);
+            let at = timestamp(event.at.as_ref()).unwrap_or(occurred_at);
+            let mut values = case_values(agency, language, &party, &event.receipt_number);
+            values.insert(
+                "application_type_name".into(),
+                agency.application_type_name(&event.application_type, language),
+            );
+            // One flag per state the templates speak of; any other state
+            // (a stage added later) has no message.
+            let states = ["in_production", "issued", "ready_for_pickup", "collected"];
+            if !states.contains(&event.state.as_str()) {
+                return Ok(None);
+            }
+            for state in states {
+                let flag = if state == event.state { "yes" } else { "" };
+                values.insert(state.into(), flag.into());
+            }
+            values.insert("production_due_on".into(), event.production_due_on.clone());
+            values.insert("permit_number".into(), event.permit_number.clone());
+            values.insert(
+                "permit_valid_until".into(),
+                event.permit_valid_until.clone(),
+            );
+            values.insert("collect_by".into(), event.collect_by.clone());
+            values.insert("at".into(), format_time(at, agency.time_zone()));
             case_notification(party, event.case_id, language, values)
         }
         CaseDecided::EVENT_TYPE => {

@@ -12,5 +12,6 @@ mod mapping;
 mod message_centre;
 mod outage;
 mod payment_messages;
+mod progress_messages;
 mod rejection;
 mod sms;

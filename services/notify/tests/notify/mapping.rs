@@ -7,9 +7,9 @@ use laissez_notify::catalogs::AgencyCatalogs;
 use laissez_notify::config::{EmailConfig, LinksConfig};
 use laissez_notify::events::mapping::{MappingContext, NOTIFIED_EVENTS, map_event};
 use laissez_proto::events::v1::{
-    AccountActivated, AccountRegistered, AppointmentBooked, CaseDecided, CaseResubmitted,
-    CaseSubmitted, CaseWithdrawn, OrderCreated, OrderExpired, OrderPaid, OrderRefunded,
-    PasswordResetRequested, SlipExpiring, SmsCodeRequested,
+    AccountActivated, AccountRegistered, AppointmentBooked, CaseDecided, CaseProgressed,
+    CaseResubmitted, CaseSubmitted, CaseWithdrawn, OrderCreated, OrderExpired, OrderPaid,
+    OrderRefunded, PasswordResetRequested, SlipExpiring, SmsCodeRequested,
 };
 
 use crate::support::{AGENCY, agencies_dir, envelope};
@@ -77,6 +77,14 @@ async fn every_mapped_event_fills_every_template_variable() {
             },
         ),
         envelope(AGENCY, "c", &CaseDecided::default()),
+        envelope(
+            AGENCY,
+            "c",
+            &CaseProgressed {
+                state: "ready_for_pickup".into(),
+                ..Default::default()
+            },
+        ),
         envelope(AGENCY, "o", &OrderCreated::default()),
         envelope(AGENCY, "o", &OrderPaid::default()),
         envelope(AGENCY, "o", &OrderExpired::default()),
