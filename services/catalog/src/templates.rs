@@ -101,6 +101,7 @@ pub const EVENT_VARIABLES: &[(&str, &[&str])] = &[
             "issued",
             "ready_for_pickup",
             "collected",
+            "cancelled",
             "production_due_on",
             "permit_number",
             "permit_valid_until",

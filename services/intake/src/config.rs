@@ -51,6 +51,26 @@ pub struct Config {
     /// Development only: the demo permit records loaded at start-up.
     #[serde(default)]
     pub demo: laissez_catalog::demo::DemoConfig,
+    #[serde(default)]
+    pub jobs: JobsConfig,
+}
+
+/// The scheduled work (`jobs`).
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct JobsConfig {
+    /// Seconds between two passes.
+    pub interval_seconds: u64,
+    /// Most cases one pass handles.
+    pub batch: i64,
+}
+
+impl Default for JobsConfig {
+    fn default() -> Self {
+        Self {
+            interval_seconds: 300,
+            batch: 100,
+        }
+    }
 }
 
 impl Default for Config {
@@ -64,6 +84,7 @@ impl Default for Config {
             },
             uploads: UploadConfig::default(),
             demo: Default::default(),
+            jobs: JobsConfig::default(),
         }
     }
 }

@@ -5,6 +5,7 @@ pub mod config;
 pub mod domain;
 pub mod events;
 pub mod grpc;
+pub mod jobs;
 pub mod lifecycle;
 pub mod startup;
 pub mod store;

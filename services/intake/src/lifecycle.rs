@@ -198,12 +198,9 @@ pub async fn advance(
     })
 }
 
-/// Tells notify (and anyone else) that the case ended its last stage at
-/// the counter: collected.
-pub async fn announce_collection(
-    connection: &mut PgConnection,
-    case: &CaseRow,
-) -> Result<(), AdvanceError> {
+/// Tells notify (and anyone else) the state a staff action or a job left
+/// the case in (collected, cancelled), with what earlier stages fixed.
+pub async fn announce(connection: &mut PgConnection, case: &CaseRow) -> Result<(), AdvanceError> {
     let event = progressed_event(connection, case, ProgressDetail::default(), Utc::now()).await?;
     enqueue(connection, case, &event).await
 }

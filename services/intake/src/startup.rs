@@ -27,6 +27,7 @@ pub struct Application {
     relay: TaskHandle,
     decisions: TaskHandle,
     payments: TaskHandle,
+    jobs: tokio::task::JoinHandle<()>,
 }
 
 impl Application {
@@ -75,6 +76,12 @@ impl Application {
                 pool: pool.clone(),
             })
             .spawn(pool.clone(), config.events.clone(), shutdown.clone())?;
+        let jobs = crate::jobs::spawn(
+            pool.clone(),
+            std::time::Duration::from_secs(config.jobs.interval_seconds.max(1)),
+            config.jobs.batch.max(1),
+            shutdown.clone(),
+        );
         let blobs = laissez_kit::blob::from_config(&config.common.blob)?;
         let broker = relay.status();
         let mut host = ServiceHost::new("intake", &config.common)
@@ -104,6 +111,7 @@ impl Application {
             relay,
             decisions,
             payments,
+            jobs,
         })
     }
 
@@ -120,6 +128,7 @@ impl Application {
         self.relay.join().await;
         self.decisions.join().await;
         self.payments.join().await;
+        let _ = self.jobs.await;
         Ok(())
     }
 }

@@ -297,3 +297,70 @@ async fn a_paid_tw_case_is_issued_electronically_with_a_permit_number() {
     assert_eq!(refused.code(), Code::FailedPrecondition);
     intake.stop().await;
 }
+
+#[tokio::test]
+async fn a_case_not_collected_by_its_last_day_is_cancelled_once() {
+    use laissez_intake::jobs::cancel_uncollected;
+
+    let intake = start("lifecycle_late").await;
+    let who = As::applicant("lifecycle-late", FJ);
+    let counter = As::staff(FJ, Role::Counter);
+    let case = intake.complete_fj_draft(&who).await;
+    intake.submit(&who, &[&case.case_id]).await.unwrap();
+    let id = case.case_id.as_str();
+    intake.decide(FJ, id, Decision::Approved, "").await;
+    pay(&intake, FJ, "order-late", &[id]).await;
+    complete_production(&intake, &counter, id, "")
+        .await
+        .unwrap();
+    // fj's catalog sets no last day to collect (mo-csm's sets 12 months):
+    // give this case one, as make_ready would have.
+    let last_day = chrono::NaiveDate::from_ymd_opt(2027, 6, 4).unwrap();
+    sqlx::query("UPDATE case_lifecycle SET collect_by = $2 WHERE case_id = $1::uuid")
+        .bind(id)
+        .bind(last_day)
+        .execute(&intake.database.pool)
+        .await
+        .unwrap();
+    let pool = &intake.database.pool;
+
+    // On the last day the case still waits; the day after, it is
+    // cancelled, once, with the reason in its history and an event.
+    assert_eq!(cancel_uncollected(pool, last_day, 10).await.unwrap(), 0);
+    let next_day = last_day.succ_opt().unwrap();
+    let before = outbox_count(&intake, "intake.case.progressed", id).await;
+    let (first, second) = tokio::join!(
+        cancel_uncollected(pool, next_day, 10),
+        cancel_uncollected(pool, next_day, 10)
+    );
+    assert_eq!(
+        first.unwrap() + second.unwrap(),
+        1,
+        "two replicas, one cancellation"
+    );
+    assert_eq!(cancel_uncollected(pool, next_day, 10).await.unwrap(), 0);
+    let cancelled = intake.get(&who, id).await.unwrap();
+    assert_eq!(cancelled.state(), CaseState::Cancelled);
+    let last = cancelled.history.last().unwrap();
+    assert_eq!(last.actor, laissez_intake::jobs::ACTOR);
+    assert_eq!(last.reason, "not collected by 2027-06-04");
+    assert_eq!(
+        outbox_count(&intake, "intake.case.progressed", id).await,
+        before + 1
+    );
+    // Too late to collect now.
+    let refused = collect(
+        &intake,
+        &counter,
+        id,
+        Collector {
+            kind: "holder".into(),
+            id_number: "A123456789".into(),
+            ..Default::default()
+        },
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(refused.code(), Code::FailedPrecondition);
+    intake.stop().await;
+}

@@ -172,7 +172,7 @@ pub async fn record_collection(
     .await
     .map_err(transition_error)?;
     stored::record_collection(&mut transaction, id, &collector).await?;
-    lifecycle::announce_collection(&mut transaction, &case).await?;
+    lifecycle::announce(&mut transaction, &case).await?;
     read_back(transaction, &scope, id).await
 }
 

@@ -150,24 +150,25 @@ pub async fn record_collection(
     Ok(())
 }
 
-/// Ready cases of `agency` whose collection deadline passed before `today`
-/// (the agency's date), oldest first, at most `limit`.
-pub async fn uncollected(
-    executor: impl PgExecutor<'_>,
-    agency: &str,
+/// Up to `limit` cases of any agency still ready for pickup after their
+/// last day to collect (`collect_by` before `today`), locked for the
+/// caller's transaction; rows another transaction holds are skipped, so
+/// replicas running side by side never take the same case.
+pub async fn lock_uncollected(
+    connection: &mut PgConnection,
     today: NaiveDate,
     limit: i64,
-) -> Result<Vec<Uuid>, sqlx::Error> {
-    sqlx::query_scalar(
-        "SELECT lifecycle.case_id FROM case_lifecycle lifecycle
+) -> Result<Vec<(Uuid, String)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT cases.id, cases.agency FROM case_lifecycle lifecycle
          JOIN cases ON cases.id = lifecycle.case_id
-         WHERE lifecycle.agency = $1 AND lifecycle.collect_by < $2
+         WHERE lifecycle.collect_by < $1
            AND lifecycle.collected_at IS NULL AND cases.state = 'ready_for_pickup'
-         ORDER BY lifecycle.collect_by LIMIT $3",
+         ORDER BY lifecycle.collect_by LIMIT $2
+         FOR UPDATE OF cases SKIP LOCKED",
     )
-    .bind(agency)
     .bind(today)
     .bind(limit)
-    .fetch_all(executor)
+    .fetch_all(connection)
     .await
 }

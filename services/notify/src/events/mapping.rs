@@ -256,7 +256,13 @@ pub async fn map_event(
             );
             // One flag per state the templates speak of; any other state
             // (a stage added later) has no message.
-            let states = ["in_production", "issued", "ready_for_pickup", "collected"];
+            let states = [
+                "in_production",
+                "issued",
+                "ready_for_pickup",
+                "collected",
+                "cancelled",
+            ];
             if !states.contains(&event.state.as_str()) {
                 return Ok(None);
             }

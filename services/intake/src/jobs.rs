@@ -1,0 +1,89 @@
+//! Intake's scheduled work: a case still ready for pickup after its last
+//! day to collect (the catalog's `uncollected_cancel_after_months`) is
+//! cancelled and its party told. Every replica runs the pass; each locks
+//! the cases it takes (`SKIP LOCKED`) and commits them with their history
+//! and event in one transaction, so a case is cancelled once, a crash
+//! half-way loses nothing, and a restart simply runs the next pass.
+
+use std::time::Duration;
+
+use chrono::{NaiveDate, Utc};
+use sqlx::PgPool;
+use tokio_util::sync::CancellationToken;
+
+use crate::domain::Event;
+use crate::lifecycle::{self, AdvanceError};
+use crate::store::Scope;
+use crate::store::cases;
+use crate::store::lifecycle as stored;
+
+/// The actor the case history names for the job.
+pub const ACTOR: &str = "intake:uncollected";
+
+/// One pass as of `today`: cancels at most `limit` uncollected cases;
+/// returns how many. `today` is compared with each case's last day to
+/// collect, which is a date of the agency's calendar: the scheduler passes
+/// the UTC date, which is never ahead of the demo agencies' dates, so a
+/// case is never cancelled early (at most a few hours late).
+pub async fn cancel_uncollected(
+    pool: &PgPool,
+    today: NaiveDate,
+    limit: i64,
+) -> Result<usize, AdvanceError> {
+    let mut transaction = pool.begin().await?;
+    let due = stored::lock_uncollected(&mut transaction, today, limit).await?;
+    let mut cancelled = 0;
+    for (id, agency) in due {
+        let scope = Scope {
+            agency: agency.clone(),
+            account: None,
+        };
+        let Some(mut case) = cases::lock(&mut transaction, &scope, id).await? else {
+            continue;
+        };
+        let collect_by = stored::find(&mut *transaction, id)
+            .await?
+            .and_then(|known| known.collect_by)
+            .map(|day| day.format("%Y-%m-%d").to_string())
+            .unwrap_or_default();
+        let reason = format!("not collected by {collect_by}");
+        cases::apply(&mut transaction, &mut case, Event::Cancel, ACTOR, &reason).await?;
+        lifecycle::announce(&mut transaction, &case).await?;
+        metrics::counter!("intake_uncollected_cancelled_total", "agency" => agency).increment(1);
+        cancelled += 1;
+    }
+    transaction.commit().await?;
+    Ok(cancelled)
+}
+
+/// Runs a pass every `interval` until shutdown, with its metrics: when it
+/// last ran, cases handled, failures.
+pub fn spawn(
+    pool: PgPool,
+    interval: Duration,
+    batch: i64,
+    shutdown: CancellationToken,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticker = tokio::time::interval(interval);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                () = shutdown.cancelled() => break,
+                _ = ticker.tick() => {
+                    let job = "uncollected";
+                    match cancel_uncollected(&pool, Utc::now().date_naive(), batch).await {
+                        Ok(0) => {}
+                        Ok(cancelled) => tracing::info!(cancelled, "uncollected cases cancelled"),
+                        Err(error) => {
+                            metrics::counter!("intake_job_failures_total", "job" => job).increment(1);
+                            tracing::warn!(%error, "the uncollected-case pass failed");
+                        }
+                    }
+                    metrics::gauge!("intake_job_last_run_timestamp_seconds", "job" => job)
+                        .set(Utc::now().timestamp() as f64);
+                }
+            }
+        }
+    })
+}
