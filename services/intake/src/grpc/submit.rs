@@ -96,12 +96,17 @@ async fn check_case(
         }
         _ => None,
     };
-    let input = application::rule_input(
+    let mut input = application::rule_input(
         &case.applicant,
         &case.answers,
         case.record.as_ref().or(answered_record.as_ref()),
         agency_today(&catalog),
     );
+    // What the applicant holds, as the agency's records say: rules such as
+    // "no travel permit while a valid passport is held" read it.
+    input.applicant.documents_held =
+        records::held_documents(&intake.pool, &case.agency, &case.applicant.document_number)
+            .await?;
     let mut errors = application::submission_errors(
         &catalog,
         application_type,

@@ -51,3 +51,44 @@ pub async fn upsert_permit_record(
     .await?;
     Ok(())
 }
+
+/// What the agency's records say `document_number`'s holder holds: each
+/// record of theirs as a held document of its `permit_kind`, valid until
+/// its `expires_on` (no date: not known to expire). Document numbers match
+/// as the start page matches them: case, spaces and hyphens aside.
+pub async fn held_documents<'e>(
+    executor: impl PgExecutor<'e>,
+    agency: &str,
+    document_number: &str,
+) -> Result<Vec<laissez_catalog::rules::HeldDocument>, sqlx::Error> {
+    let normal: String = document_number
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .flat_map(char::to_uppercase)
+        .collect();
+    if normal.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = sqlx::query(
+        "SELECT permit_number, fields FROM permit_records
+         WHERE agency = $1
+           AND upper(regexp_replace(holder_document_number, '[[:space:]-]', '', 'g')) = $2
+         ORDER BY permit_number LIMIT 100",
+    )
+    .bind(agency)
+    .bind(&normal)
+    .fetch_all(executor)
+    .await?;
+    rows.into_iter()
+        .map(|row| {
+            let Json(fields): Json<Map<String, Value>> = row.try_get("fields")?;
+            let text = |key: &str| fields.get(key).and_then(Value::as_str).map(str::trim);
+            Ok(laissez_catalog::rules::HeldDocument {
+                kind: text("permit_kind").unwrap_or_default().to_owned(),
+                number: Some(row.try_get("permit_number")?),
+                expires_on: text("expires_on")
+                    .and_then(|day| chrono::NaiveDate::parse_from_str(day, "%Y-%m-%d").ok()),
+            })
+        })
+        .collect()
+}
