@@ -54,6 +54,7 @@ struct Checked {
 
 async fn check_case(
     intake: &Intake,
+    connection: &mut sqlx::PgConnection,
     case: &CaseRow,
     documents: Vec<DocumentRow>,
     prefix: &str,
@@ -80,7 +81,7 @@ async fn check_case(
         application::answered_permit_number(application_type, &case.answers),
     ) {
         (None, Some(number)) => {
-            let found = records::permit_record(&intake.pool, &case.agency, number).await?;
+            let found = records::permit_record(&mut *connection, &case.agency, number).await?;
             match application::answered_record(
                 application_type,
                 &case.applicant,
@@ -104,9 +105,12 @@ async fn check_case(
     );
     // What the applicant holds, as the agency's records say: rules such as
     // "no travel permit while a valid passport is held" read it.
-    input.applicant.documents_held =
-        records::held_documents(&intake.pool, &case.agency, &case.applicant.document_number)
-            .await?;
+    input.applicant.documents_held = records::held_documents(
+        &mut *connection,
+        &case.agency,
+        &case.applicant.document_number,
+    )
+    .await?;
     let mut errors = application::submission_errors(
         &catalog,
         application_type,
@@ -159,7 +163,7 @@ pub async fn submit(
         } else {
             format!("cases[{}].", case.id)
         };
-        let mut checked = check_case(intake, &case, documents, &prefix).await?;
+        let mut checked = check_case(intake, &mut transaction, &case, documents, &prefix).await?;
         errors.append(&mut checked.errors);
         checks.push(checked);
         group.push(case);
@@ -264,7 +268,7 @@ pub async fn resubmit(
         .await?
         .ok_or(ServiceError::NotFound("case"))?;
     refuse_unless(&case, Event::Resubmit)?;
-    let checked = check_case(intake, &case, documents, "").await?;
+    let checked = check_case(intake, &mut transaction, &case, documents, "").await?;
     if !checked.errors.is_empty() {
         return Err(ServiceError::InvalidArgument(checked.errors));
     }
