@@ -102,6 +102,8 @@ pub const EVENT_VARIABLES: &[(&str, &[&str])] = &[
             "ready_for_pickup",
             "collected",
             "cancelled",
+            "uncollected",
+            "reason",
             "production_due_on",
             "permit_number",
             "permit_valid_until",

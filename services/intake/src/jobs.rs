@@ -48,7 +48,8 @@ pub async fn cancel_uncollected(
             .unwrap_or_default();
         let reason = format!("not collected by {collect_by}");
         cases::apply(&mut transaction, &mut case, Event::Cancel, ACTOR, &reason).await?;
-        lifecycle::announce(&mut transaction, &case).await?;
+        // The event carries no reason: its last day to collect says why.
+        lifecycle::announce(&mut transaction, &case, "").await?;
         metrics::counter!("intake_uncollected_cancelled_total", "agency" => agency).increment(1);
         cancelled += 1;
     }

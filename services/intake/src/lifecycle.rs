@@ -200,8 +200,14 @@ pub async fn advance(
 
 /// Tells notify (and anyone else) the state a staff action or a job left
 /// the case in (collected, cancelled), with what earlier stages fixed.
-pub async fn announce(connection: &mut PgConnection, case: &CaseRow) -> Result<(), AdvanceError> {
-    let event = progressed_event(connection, case, ProgressDetail::default(), Utc::now()).await?;
+pub async fn announce(
+    connection: &mut PgConnection,
+    case: &CaseRow,
+    reason: &str,
+) -> Result<(), AdvanceError> {
+    let mut event =
+        progressed_event(connection, case, ProgressDetail::default(), Utc::now()).await?;
+    event.reason = reason.to_owned();
     enqueue(connection, case, &event).await
 }
 
@@ -243,6 +249,7 @@ async fn progressed_event(
         permit_valid_until: day(detail.permit_valid_until.or(known.permit_valid_until)),
         collect_by: day(detail.collect_by.or(known.collect_by)),
         at: Some(timestamp(at)),
+        reason: String::new(),
     })
 }
 

@@ -364,3 +364,102 @@ async fn a_case_not_collected_by_its_last_day_is_cancelled_once() {
     assert_eq!(refused.code(), Code::FailedPrecondition);
     intake.stop().await;
 }
+
+async fn cancel(intake: &Intake, who: &As, case_id: &str, reason: &str) -> Result<Case, Status> {
+    intake
+        .client
+        .clone()
+        .cancel_case(intake.request(
+            who,
+            CancelCaseRequest {
+                case_id: case_id.into(),
+                reason: reason.into(),
+            },
+        ))
+        .await
+        .map(|response| response.into_inner())
+}
+
+#[tokio::test]
+async fn an_approved_case_is_cancelled_with_its_reason_where_the_catalog_allows() {
+    let intake = start("cancel_fj").await;
+    let who = As::applicant("lifecycle-cancel", FJ);
+    let case = intake.complete_fj_draft(&who).await;
+    intake.submit(&who, &[&case.case_id]).await.unwrap();
+    let id = case.case_id.as_str();
+    intake.decide(FJ, id, Decision::Approved, "").await;
+
+    // Every bad reason is named; nobody else's case is found; a reviewer
+    // (not senior) may not.
+    for (reason, code) in [
+        ("", "required"),
+        ("  ", "required"),
+        ("change\u{0}port", "malformed"),
+        (&"長".repeat(501), "malformed"),
+    ] {
+        let refused = cancel(&intake, &who, id, reason).await.unwrap_err();
+        assert_eq!(
+            field_errors(&refused),
+            vec![("reason".to_owned(), code.to_owned())],
+            "{reason:?}"
+        );
+    }
+    let stranger = As::applicant("lifecycle-stranger", FJ);
+    let hidden = cancel(&intake, &stranger, id, "mine").await.unwrap_err();
+    assert_eq!(hidden.code(), Code::NotFound);
+    let reviewer = cancel(&intake, &As::staff(FJ, Role::Reviewer), id, "no")
+        .await
+        .unwrap_err();
+    assert_eq!(reviewer.code(), Code::PermissionDenied);
+    assert_eq!(
+        intake.get(&who, id).await.unwrap().state(),
+        CaseState::AwaitingPayment
+    );
+
+    // fj's notice: another port or date means cancelling and applying again.
+    let cancelled = cancel(&intake, &who, id, "換口岸").await.unwrap();
+    assert_eq!(cancelled.state(), CaseState::Cancelled);
+    assert_eq!(cancelled.history.last().unwrap().reason, "換口岸");
+    assert_eq!(outbox_count(&intake, "intake.case.progressed", id).await, 1);
+    let twice = cancel(&intake, &who, id, "again").await.unwrap_err();
+    assert_eq!(twice.code(), Code::FailedPrecondition);
+
+    // Once paid and in production, not even a senior reviewer cancels it.
+    let paid = intake.complete_fj_draft(&who).await;
+    intake.submit(&who, &[&paid.case_id]).await.unwrap();
+    intake
+        .decide(FJ, &paid.case_id, Decision::Approved, "")
+        .await;
+    pay(&intake, FJ, "order-paid", &[&paid.case_id]).await;
+    let senior = As::staff(FJ, Role::SeniorReviewer);
+    let made = cancel(&intake, &senior, &paid.case_id, "too late")
+        .await
+        .unwrap_err();
+    assert_eq!(made.code(), Code::FailedPrecondition);
+    intake.stop().await;
+}
+
+#[tokio::test]
+async fn an_applicant_cannot_cancel_a_type_whose_catalog_does_not_allow_it() {
+    let intake = start("cancel_tw").await;
+    intake.import_tw_records().await;
+    let student = As::applicant("lifecycle-tw-cancel", TW);
+    let case = intake
+        .complete_tw_draft(&student, "multi_entry_permit")
+        .await;
+    intake.submit(&student, &[&case.case_id]).await.unwrap();
+    intake
+        .decide(TW, &case.case_id, Decision::Approved, "")
+        .await;
+    let refused = cancel(&intake, &student, &case.case_id, "changed my mind")
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::FailedPrecondition);
+    // The agency's administrator can.
+    let admin = As::staff(TW, Role::AgencyAdmin);
+    let cancelled = cancel(&intake, &admin, &case.case_id, "申請人請求撤案")
+        .await
+        .unwrap();
+    assert_eq!(cancelled.state(), CaseState::Cancelled);
+    intake.stop().await;
+}

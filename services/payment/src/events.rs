@@ -1,12 +1,16 @@
-//! The consumer of intake's `intake.case.payment_requested`: one order per
-//! case, priced with the case's own catalog version. Redelivery finds the
-//! order already open and changes nothing.
+//! The consumer of intake's case events: `intake.case.payment_requested`
+//! opens one order per case, priced with the case's own catalog version;
+//! `intake.case.progressed` into `cancelled` releases the case's open
+//! order. Redelivery changes nothing; a request that arrives after its
+//! case's cancellation opens nothing (both take the case's lock first).
 
 use chrono::NaiveDate;
 use laissez_catalog::fees::{self, FeeQuery};
 use laissez_catalog::format::LatePayment;
 use laissez_eventbus::{EnvelopeExt, Handler, HandlerError, Outbox};
-use laissez_proto::events::v1::{Envelope, OrderCreated, PaymentRequested};
+use laissez_proto::events::v1::{
+    CaseProgressed, Envelope, EventMessage, OrderCreated, PaymentRequested,
+};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
@@ -17,13 +21,62 @@ use crate::store::orders::{self, NewOrder};
 
 /// The consumer's name: its queue is `<exchange>.payment.intake-cases`.
 pub const CONSUMER: &str = "payment.intake-cases";
-pub const BINDINGS: [&str; 1] = ["intake.case.payment_requested"];
+pub const BINDINGS: [&str; 2] = ["intake.case.payment_requested", "intake.case.progressed"];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     Opened(Uuid),
     /// The case has its order already.
     AlreadyOpen,
+    /// The case was cancelled first: no order.
+    CaseCancelled,
+}
+
+/// Serialises the handling of one case's events across consumers.
+async fn lock_case(connection: &mut PgConnection, case_id: Uuid) -> Result<(), HandlerError> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1::text, 0))")
+        .bind(case_id)
+        .execute(connection)
+        .await
+        .map(drop)
+        .map_err(|error| HandlerError::transient(error.to_string()))
+}
+
+/// Releases the open (pending or expired) order of a cancelled case and
+/// remembers the cancellation; returns how many orders were cancelled.
+pub async fn release_cancelled(
+    connection: &mut PgConnection,
+    agency: &str,
+    progressed: &CaseProgressed,
+) -> Result<u64, HandlerError> {
+    let case_id = Uuid::parse_str(&progressed.case_id)
+        .map_err(|_| HandlerError::permanent("the event's case id is malformed"))?;
+    lock_case(connection, case_id).await?;
+    let transient = |error: sqlx::Error| HandlerError::transient(error.to_string());
+    sqlx::query(
+        "INSERT INTO cancelled_cases (case_id, agency) VALUES ($1, $2)
+         ON CONFLICT (case_id) DO NOTHING",
+    )
+    .bind(case_id)
+    .bind(agency)
+    .execute(&mut *connection)
+    .await
+    .map_err(transient)?;
+    let released = sqlx::query(
+        "UPDATE orders SET state = 'cancelled'
+         WHERE case_id = $1 AND agency = $2 AND state IN ('pending', 'expired')",
+    )
+    .bind(case_id)
+    .bind(agency)
+    .execute(&mut *connection)
+    .await
+    .map_err(transient)?
+    .rows_affected();
+    for _ in 0..released {
+        metrics::counter!("payment_orders_cancelled_total", "agency" => agency.to_owned())
+            .increment(1);
+    }
+    Ok(released)
 }
 
 fn date(text: &str) -> Option<NaiveDate> {
@@ -48,6 +101,16 @@ pub async fn open_order(
         return Err(HandlerError::permanent(
             "the event names no agency or account",
         ));
+    }
+    lock_case(connection, case_id).await?;
+    let cancelled: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM cancelled_cases WHERE case_id = $1)")
+            .bind(case_id)
+            .fetch_one(&mut *connection)
+            .await
+            .map_err(|error| HandlerError::transient(error.to_string()))?;
+    if cancelled {
+        return Ok(Outcome::CaseCancelled);
     }
     let catalog = match catalogs.get(agency, requested.catalog_version).await {
         Ok(catalog) => catalog,
@@ -152,6 +215,14 @@ impl Handler for IntakeCases {
         event: &Envelope,
         transaction: &mut PgConnection,
     ) -> Result<(), HandlerError> {
+        if event.event_type == CaseProgressed::EVENT_TYPE {
+            let progressed: CaseProgressed = event.decode()?;
+            if progressed.state == "cancelled" {
+                let released = release_cancelled(transaction, &event.agency, &progressed).await?;
+                tracing::info!(case_id = %progressed.case_id, agency = %event.agency, released, "case cancelled");
+            }
+            return Ok(());
+        }
         let requested: PaymentRequested = event.decode()?;
         match open_order(transaction, &self.catalogs, &event.agency, &requested).await? {
             Outcome::Opened(order_id) => {
@@ -159,6 +230,9 @@ impl Handler for IntakeCases {
             }
             Outcome::AlreadyOpen => {
                 tracing::info!(case_id = %requested.case_id, agency = %event.agency, "order already open");
+            }
+            Outcome::CaseCancelled => {
+                tracing::info!(case_id = %requested.case_id, agency = %event.agency, "case cancelled before its order");
             }
         }
         Ok(())

@@ -188,6 +188,24 @@ impl TestPayment {
         outcome
     }
 
+    /// Hears that intake cancelled `case_id`, as the consumer does.
+    pub async fn cancel_case(&self, agency: &str, case_id: &str) -> u64 {
+        let mut transaction = self.pool.begin().await.expect("a transaction");
+        let released = events::release_cancelled(
+            &mut transaction,
+            agency,
+            &laissez_proto::events::v1::CaseProgressed {
+                case_id: case_id.to_owned(),
+                state: "cancelled".to_owned(),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("the cancellation applies");
+        transaction.commit().await.expect("commit");
+        released
+    }
+
     pub async fn stop(self) {
         self.shutdown.cancel();
         let _ = self.task.await;

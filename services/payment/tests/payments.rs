@@ -37,7 +37,7 @@ async fn open(app: &TestPayment, account: &str, receipt: &str, group: &str) -> S
         .await
     {
         Outcome::Opened(id) => id.to_string(),
-        Outcome::AlreadyOpen => panic!("a new case's order is new"),
+        Outcome::AlreadyOpen | Outcome::CaseCancelled => panic!("a new case's order is new"),
     }
 }
 
@@ -196,6 +196,34 @@ async fn an_order_opens_once_priced_with_the_cases_catalog_version() {
         .await
         .unwrap_err();
     assert_eq!(other.code(), Code::NotFound);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_cancelled_case_releases_its_order_and_a_late_request_opens_none() {
+    let app = TestPayment::start("cancelled").await.unwrap();
+    let request = tw_request("acct-1", "R-0002", "G-0002");
+    let Outcome::Opened(id) = app.open_order(TW, &request).await else {
+        panic!("the first delivery opens the order");
+    };
+    assert_eq!(app.cancel_case(TW, &request.case_id).await, 1);
+    let cancelled = order(&app, "acct-1", &id.to_string()).await;
+    assert_eq!(cancelled.state(), proto::OrderState::Cancelled);
+    // Redelivered: nothing more.
+    assert_eq!(app.cancel_case(TW, &request.case_id).await, 0);
+    // It cannot be paid any more.
+    let refused = start(&app, "acct-1", &[&id.to_string()], "web_atm", "k-cancelled").await;
+    assert!(refused.is_err(), "{refused:?}");
+    // Events reordered: the cancellation first, the request after it.
+    let late = tw_request("acct-1", "R-0003", "G-0003");
+    assert_eq!(app.cancel_case(TW, &late.case_id).await, 0);
+    assert_eq!(app.open_order(TW, &late).await, Outcome::CaseCancelled);
+    let orders: i64 = sqlx::query_scalar("SELECT count(*) FROM orders WHERE case_id = $1::uuid")
+        .bind(&late.case_id)
+        .fetch_one(&app.pool)
+        .await
+        .unwrap();
+    assert_eq!(orders, 0);
     app.stop().await;
 }
 

@@ -40,6 +40,10 @@ pub struct ApplicationType {
     /// Documents not collected within this many months are cancelled.
     #[serde(default)]
     pub uncollected_cancel_after_months: Option<u32>,
+    /// The applicant may cancel an approved case before it is paid or made
+    /// (fj: cancel and apply again to change the port or the date).
+    #[serde(default)]
+    pub cancel_by_applicant: bool,
 }
 
 impl ApplicationType {

@@ -98,7 +98,7 @@ pub fn transition(from: State, event: Event) -> Result<State, IllegalTransition>
         (S::AwaitingPayment, E::ReceivePayment) => S::Paid,
         (S::AwaitingAppointment, E::BookAppointment) => S::AppointmentBooked,
         (S::ReadyForPickup, E::Collect) => S::Collected,
-        (S::AwaitingPayment | S::ReadyForPickup, E::Cancel) => S::Cancelled,
+        (from, E::Cancel) if from.cancellable() => S::Cancelled,
         _ => return Err(IllegalTransition { from, event }),
     };
     Ok(to)
@@ -211,6 +211,20 @@ impl State {
         matches!(
             self,
             State::Approved | State::Paid | State::AppointmentBooked | State::InProduction
+        )
+    }
+
+    /// A case that may still be cancelled: approved and not yet paid,
+    /// produced or issued (its order and booking are released), or made
+    /// and never collected.
+    pub fn cancellable(self) -> bool {
+        matches!(
+            self,
+            State::Approved
+                | State::AwaitingPayment
+                | State::AwaitingAppointment
+                | State::AppointmentBooked
+                | State::ReadyForPickup
         )
     }
 

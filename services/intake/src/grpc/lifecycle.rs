@@ -172,7 +172,55 @@ pub async fn record_collection(
     .await
     .map_err(transition_error)?;
     stored::record_collection(&mut transaction, id, &collector).await?;
-    lifecycle::announce(&mut transaction, &case).await?;
+    lifecycle::announce(&mut transaction, &case, "").await?;
+    read_back(transaction, &scope, id).await
+}
+
+/// Senior reviewers and agency administrators cancel any cancellable case
+/// of their agency.
+const CANCELLATION: [Role; 2] = [Role::SeniorReviewer, Role::AgencyAdmin];
+
+pub async fn cancel_case(
+    intake: &Intake,
+    caller: &Caller,
+    request: proto::CancelCaseRequest,
+) -> Result<proto::Case, ServiceError> {
+    let by_applicant = caller.has_role(Role::Applicant);
+    let scope = if by_applicant {
+        super::applicant_scope(caller)?
+    } else {
+        staff_scope(caller, &CANCELLATION)?
+    };
+    let id = case_id(&request.case_id)?;
+    let reason = name_like("reason", &request.reason, 500)
+        .map_err(|error| ServiceError::InvalidArgument(vec![error]))?;
+    let mut transaction = intake.pool.begin().await?;
+    let mut case = cases::lock(&mut transaction, &scope, id)
+        .await?
+        .ok_or(ServiceError::NotFound("case"))?;
+    if by_applicant {
+        let catalog = lifecycle::catalog_of(&intake.catalogs, &intake.pool, &case).await?;
+        let allowed = catalog
+            .as_deref()
+            .and_then(|catalog| catalog.application_type(&case.application_type))
+            .is_some_and(|kind| kind.cancel_by_applicant);
+        if !allowed {
+            return Err(ServiceError::FailedPrecondition(
+                "this application type cannot be cancelled by the applicant; contact the agency"
+                    .into(),
+            ));
+        }
+    }
+    cases::apply(
+        &mut transaction,
+        &mut case,
+        Event::Cancel,
+        &caller.account_id,
+        &reason,
+    )
+    .await
+    .map_err(transition_error)?;
+    lifecycle::announce(&mut transaction, &case, &reason).await?;
     read_back(transaction, &scope, id).await
 }
 

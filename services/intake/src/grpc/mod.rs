@@ -222,6 +222,16 @@ impl IntakeService for Intake {
         ))
     }
 
+    async fn cancel_case(
+        &self,
+        request: Request<proto::CancelCaseRequest>,
+    ) -> Result<Response<proto::Case>, Status> {
+        let caller = caller(&request)?;
+        Ok(Response::new(
+            lifecycle::cancel_case(self, &caller, request.into_inner()).await?,
+        ))
+    }
+
     async fn get_dashboard(
         &self,
         request: Request<proto::GetDashboardRequest>,

@@ -278,6 +278,15 @@ pub async fn map_event(
             );
             values.insert("collect_by".into(), event.collect_by.clone());
             values.insert("at".into(), format_time(at, agency.time_zone()));
+            values.insert("reason".into(), event.reason.clone());
+            // Cancelled without a reason by the job: never collected.
+            let uncollected = event.state == "cancelled"
+                && event.reason.is_empty()
+                && !event.collect_by.is_empty();
+            values.insert(
+                "uncollected".into(),
+                if uncollected { "yes" } else { "" }.into(),
+            );
             case_notification(party, event.case_id, language, values)
         }
         CaseDecided::EVENT_TYPE => {
