@@ -240,3 +240,81 @@ async fn an_approved_case_is_paid_at_the_counter_and_moves_on() {
     assert_eq!(collected.json()["state"], "CASE_STATE_COLLECTED");
     stack.stop().await;
 }
+
+/// Fujian's notice: to change the port or the date, cancel and apply again.
+/// The applicant cancels the approved case from its page, with a reason;
+/// its order at the port is released.
+#[tokio::test]
+async fn an_approved_fj_case_is_cancelled_by_its_applicant_and_its_order_released() {
+    use crate::portal::{error_summary, form, input_value, page};
+
+    let stack = Stack::start(Services::ALL).await;
+    let Approved {
+        applicant, case_id, ..
+    } = approved_fj_case(&stack).await;
+    let on = &stack;
+    let (as_applicant, case) = (applicant.as_str(), case_id.as_str());
+    eventually("the order opens", move || async move {
+        let listed = on.get("/api/v1/payment/orders", as_applicant).await.ok();
+        (!listed["orders"].as_array()?.is_empty()).then_some(())
+    })
+    .await;
+    let cookie = format!("__Host-laissez-session={applicant}");
+    let case_page = format!("/portal/{FJ}/{FJ_PORTAL}/cases/{case_id}?lang=en");
+    let html = page(&stack, &case_page, Some(&cookie), None).await.text();
+    assert!(html.contains("id=\"cancel\""), "{html}");
+    let cancel_path = format!("/portal/{FJ}/{FJ_PORTAL}/cases/{case_id}/cancel?lang=en");
+    let shown = page(&stack, &cancel_path, Some(&cookie), None).await;
+    assert_eq!(shown.status, 200, "{}", shown.text());
+    let token = input_value(&shown.text(), "csrf_token");
+
+    // No reason: named, nothing changes.
+    let empty = form(
+        &stack,
+        &cancel_path,
+        &cookie,
+        &[("csrf_token", &token), ("reason", " ")],
+    )
+    .await;
+    assert_eq!(empty.status, 422, "{}", empty.text());
+    assert!(error_summary(&empty.text()).unwrap().contains("#reason"));
+    let still = stack
+        .get(&format!("/api/v1/cases/{case}"), &applicant)
+        .await
+        .ok();
+    assert_eq!(still["state"], "CASE_STATE_AWAITING_PAYMENT");
+
+    let done = form(
+        &stack,
+        &cancel_path,
+        &cookie,
+        &[("csrf_token", &token), ("reason", "改從廈門入境")],
+    )
+    .await;
+    assert_eq!(done.status, 200, "{}", done.text());
+    assert!(
+        done.text().contains("Application cancelled"),
+        "{}",
+        done.text()
+    );
+    let cancelled = stack
+        .get(&format!("/api/v1/cases/{case}"), &applicant)
+        .await
+        .ok();
+    assert_eq!(cancelled["state"], "CASE_STATE_CANCELLED");
+    eventually("the order is released", move || async move {
+        let listed = on.get("/api/v1/payment/orders", as_applicant).await.ok();
+        (listed["orders"][0]["state"] == "ORDER_STATE_CANCELLED").then_some(())
+    })
+    .await;
+    // Sent again: the case can no longer be cancelled.
+    let again = form(
+        &stack,
+        &cancel_path,
+        &cookie,
+        &[("csrf_token", &token), ("reason", "again")],
+    )
+    .await;
+    assert_eq!(again.status, 409, "{}", again.text());
+    stack.stop().await;
+}

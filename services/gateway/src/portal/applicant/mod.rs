@@ -29,6 +29,10 @@ pub fn routes() -> Router<Core> {
             "/cases/{case_id}/withdraw",
             get(cases::withdraw_page).post(cases::withdraw),
         )
+        .route(
+            "/cases/{case_id}/cancel",
+            get(cases::cancel_page).post(cases::cancel),
+        )
         .route("/cases/{case_id}/resubmit", post(cases::resubmit))
         .route("/account", get(account::account_page))
         .route("/account/profile", post(account::update_profile))
