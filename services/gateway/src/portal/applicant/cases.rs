@@ -552,11 +552,7 @@ fn render_withdraw(
     let back = format!("{}{}", case_path(site, &case.case_id), lang_suffix(uri));
     let content = html! {
         (view::error_summary(lang, errors))
-        dl.summary {
-            dt { (messages.receipt_number) } dd { (receipt(lang, case)) }
-            dt { (messages.application_type) } dd { (site.type_name(&case.application_type).get(lang)) }
-            dt { (messages.state) } dd { (i18n::state_name(lang, case.state)) }
-        }
+        (case_facts(visit, case))
         p.warning { (messages.withdraw_consequence) }
         form method="post" action=(uri.path_and_query().map_or(uri.path(), |pq| pq.as_str())) novalidate {
             input type="hidden" name=(CSRF_FORM_FIELD) value=(core.csrf_token(visit.caller.session_token()));
@@ -599,17 +595,49 @@ fn outcome(
     layout(core, visit, uri, status, title, content)
 }
 
-fn not_withdrawn(core: &Core, visit: &Visit, uri: &Uri, case: &Case) -> Response {
-    let messages = visit.language.lang.messages();
+/// The case's state does not allow the action: `title`, then `body`
+/// followed by the state.
+fn not_in_state(
+    core: &Core,
+    visit: &Visit,
+    uri: &Uri,
+    case: &Case,
+    title: &str,
+    body: &str,
+) -> Response {
+    let state = i18n::state_name(visit.language.lang, case.state);
+    let body = html! { p.reason { (body) (state) } };
     outcome(
         core,
         visit,
         uri,
         StatusCode::CONFLICT,
-        messages.withdraw_failed_title,
-        html! { p.reason { (messages.withdraw_failed_body) (i18n::state_name(visit.language.lang, case.state)) } },
+        title,
+        body,
         &case.case_id,
     )
+}
+
+/// The case, as the confirmation pages recall it.
+fn case_facts(visit: &Visit, case: &Case) -> Markup {
+    let lang = visit.language.lang;
+    let messages = lang.messages();
+    html! {
+        dl.summary {
+            dt { (messages.receipt_number) } dd { (receipt(lang, case)) }
+            dt { (messages.application_type) } dd { (visit.site.type_name(&case.application_type).get(lang)) }
+            dt { (messages.state) } dd { (i18n::state_name(lang, case.state)) }
+        }
+    }
+}
+
+fn not_withdrawn(core: &Core, visit: &Visit, uri: &Uri, case: &Case) -> Response {
+    let messages = visit.language.lang.messages();
+    let (title, body) = (
+        messages.withdraw_failed_title,
+        messages.withdraw_failed_body,
+    );
+    not_in_state(core, visit, uri, case, title, body)
 }
 
 /// `GET …/cases/{case_id}/withdraw`: the first confirmation, explaining
@@ -713,11 +741,7 @@ fn render_cancel(
     let error = errors.iter().find(|error| error.field == "reason");
     let content = html! {
         (view::error_summary(lang, errors))
-        dl.summary {
-            dt { (messages.receipt_number) } dd { (receipt(lang, case)) }
-            dt { (messages.application_type) } dd { (site.type_name(&case.application_type).get(lang)) }
-            dt { (messages.state) } dd { (i18n::state_name(lang, case.state)) }
-        }
+        (case_facts(visit, case))
         p.warning { (messages.cancel_consequence) }
         form method="post" action=(uri.path_and_query().map_or(uri.path(), |pq| pq.as_str())) novalidate {
             input type="hidden" name=(CSRF_FORM_FIELD) value=(core.csrf_token(visit.caller.session_token()));
@@ -742,15 +766,8 @@ fn render_cancel(
 
 fn not_cancelled(core: &Core, visit: &Visit, uri: &Uri, case: &Case) -> Response {
     let messages = visit.language.lang.messages();
-    outcome(
-        core,
-        visit,
-        uri,
-        StatusCode::CONFLICT,
-        messages.cancel_failed_title,
-        html! { p.reason { (messages.cancel_failed_body) (i18n::state_name(visit.language.lang, case.state)) } },
-        &case.case_id,
-    )
+    let (title, body) = (messages.cancel_failed_title, messages.cancel_failed_body);
+    not_in_state(core, visit, uri, case, title, body)
 }
 
 /// `GET …/cases/{case_id}/cancel`: what cancelling means, and the reason.
