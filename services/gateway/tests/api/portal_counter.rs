@@ -1,6 +1,6 @@
 //! The counter desk: a member of staff with the counter role finds a
-//! submitted case by its receipt number; a receipt number of another
-//! agency reads as no case, a malformed one is refused naming the field,
+//! submitted case by its receipt number or the applicant's document
+//! number; a receipt number of another agency reads as no case, a malformed one is refused naming the field,
 //! and the desk is only the counter's. Below the case, its order: the
 //! counter takes the money once, however often the form is sent; then it
 //! records production and hands the permit over.
@@ -26,7 +26,7 @@ async fn the_counter_finds_a_case_by_its_receipt_number() {
             .staff(&operator, FJ, "fj.reviewer", &["reviewer"])
             .await,
     );
-    let (_, applicant) = stack.fj_applicant().await;
+    let (document, applicant) = stack.fj_applicant().await;
     let (case_id, receipt) = submitted_fj_case(&stack, &applicant).await;
 
     // The empty desk, and the counter's landing link in the header.
@@ -56,6 +56,25 @@ async fn the_counter_finds_a_case_by_its_receipt_number() {
         "{html}"
     );
     assert!(html.contains("govuk-tag"), "{html}");
+
+    // The applicant's identity document, as shown at the counter (lower
+    // case, a hyphen): the same case.
+    let shown = format!("{}-{}", &document[..1], &document[1..]).to_ascii_lowercase();
+    let by_document = page(
+        &stack,
+        &format!("{COUNTER}?lang=en&receipt={shown}"),
+        Some(&counter),
+        None,
+    )
+    .await;
+    assert_eq!(by_document.status, 200, "{}", by_document.text());
+    assert!(
+        by_document
+            .text()
+            .contains(&format!("<h2 id=\"case-{case_id}\">{receipt}</h2>")),
+        "{}",
+        by_document.text()
+    );
 
     // Unknown, and another agency's number shape: no case, no leak.
     let missing = page(

@@ -48,6 +48,17 @@ fn non_empty(text: &str) -> Option<&str> {
     (!text.is_empty()).then_some(text)
 }
 
+/// A document number as the cases index compares it: upper case, without
+/// spaces or hyphens; none when nothing is left.
+fn normal_document_number(text: &str) -> Option<String> {
+    let normal: String = text
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .flat_map(char::to_uppercase)
+        .collect();
+    (!normal.is_empty()).then_some(normal)
+}
+
 pub async fn list_cases(
     intake: &Intake,
     caller: &Caller,
@@ -83,6 +94,8 @@ pub async fn list_cases(
            AND ($6::timestamptz IS NULL OR COALESCE(submitted_at, created_at) < $6)
            AND ($7::text IS NULL OR state = $7)
            AND ($8::text IS NULL OR application_type = $8)
+           AND ($11::text IS NULL OR
+                upper(regexp_replace(applicant->>'document_number', '[[:space:]-]', '', 'g')) = $11)
          ORDER BY created_at DESC, id DESC
          LIMIT $9 OFFSET $10",
         cases::COLUMNS
@@ -97,6 +110,7 @@ pub async fn list_cases(
     .bind(non_empty(&request.application_type))
     .bind(i64::from(size))
     .bind(offset)
+    .bind(normal_document_number(&request.document_number))
     .fetch_all(&intake.pool)
     .await?;
     let total: i64 = match rows.first() {

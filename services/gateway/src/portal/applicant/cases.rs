@@ -381,6 +381,7 @@ fn filters(query: &CaseQuery, lang: Lang) -> Result<(ListCasesRequest, u32), Vec
                 page_size: PAGE_SIZE,
                 page_token: ((page - 1) * PAGE_SIZE).to_string(),
             }),
+            document_number: String::new(),
         },
         page,
     ))

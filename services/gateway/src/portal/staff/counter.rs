@@ -76,7 +76,7 @@ static ZH_HANT: Texts = Texts {
     title: "櫃檯",
     intro: "以收據上的收件編號查詢申請案件。",
     receipt: "收件編號",
-    receipt_help: "收據上印的編號,例如 TW-2026-000123。",
+    receipt_help: "收據或領證卡上印的編號,例如 TW-2026-000123;或申請人出示的身分證件號碼。",
     find: "查詢",
     err_receipt_missing: "請輸入收件編號",
     err_receipt_form: "收件編號只含英文字母、數字與連字號,最多 40 個字元",
@@ -112,7 +112,7 @@ static ZH_HANS: Texts = Texts {
     title: "柜台",
     intro: "以收据上的收件编号查询申请案件。",
     receipt: "收件编号",
-    receipt_help: "收据上印的编号,例如 TW-2026-000123。",
+    receipt_help: "收据或领证卡上印的编号,例如 TW-2026-000123;或申请人出示的身份证件号码。",
     find: "查询",
     err_receipt_missing: "请输入收件编号",
     err_receipt_form: "收件编号只含英文字母、数字与连字号,最多 40 个字符",
@@ -148,7 +148,7 @@ static EN: Texts = Texts {
     title: "Counter",
     intro: "Find an application by the receipt number on its receipt.",
     receipt: "Receipt number",
-    receipt_help: "As printed on the receipt, for example TW-2026-000123.",
+    receipt_help: "As printed on the receipt or pickup card, for example TW-2026-000123; or the identity document number the applicant shows.",
     find: "Find",
     err_receipt_missing: "Enter a receipt number",
     err_receipt_form: "A receipt number has only letters, digits and hyphens, at most 40 characters",
@@ -283,53 +283,74 @@ pub(super) async fn look_up(
     }
 }
 
-/// The agency's cases of `receipt` (intake scopes them to the agency) and
-/// their orders (payment does too).
-async fn find(core: &Core, desk: &Desk, receipt: &str) -> Result<Found, tonic::Status> {
-    let cases = core
-        .upstreams
-        .intake()
-        .list_cases(core.upstreams.request(
-            ListCasesRequest {
-                receipt_number: receipt.to_owned(),
-                page: Some(PageRequest {
-                    page_size: 10,
-                    page_token: String::new(),
-                }),
-                ..Default::default()
-            },
-            Some(desk.caller.token()),
-        ))
-        .await?
-        .into_inner()
-        .cases
-        .into_iter()
-        .filter(|case| case.receipt_number.eq_ignore_ascii_case(receipt))
-        .collect::<Vec<_>>();
-    let cases = with_lifecycle(core, desk, cases).await;
-    if cases.is_empty() {
-        return Ok(Found {
-            cases,
-            orders: Some(Vec::new()),
-        });
-    }
-    let orders = core
-        .upstreams
-        .payment()
-        .find_orders(core.upstreams.request(
-            FindOrdersRequest {
-                receipt_number: receipt.to_owned(),
-            },
-            Some(desk.caller.token()),
-        ))
-        .await;
-    let orders = match orders {
-        Ok(orders) => Some(orders.into_inner().orders),
-        Err(status) => {
-            tracing::warn!(code = ?status.code(), "the counter desk has no orders");
-            None
-        }
+/// The agency's cases (intake scopes them to the agency) of `typed` as a
+/// receipt number or, when none has it, as the applicant's identity
+/// document number (the person at the counter shows it, or a pickup
+/// slip); and their orders (payment scopes them too).
+async fn find(core: &Core, desk: &Desk, typed: &str) -> Result<Found, tonic::Status> {
+    let list = |request: ListCasesRequest| async move {
+        core.upstreams
+            .intake()
+            .list_cases(core.upstreams.request(
+                ListCasesRequest {
+                    page: Some(PageRequest {
+                        page_size: 10,
+                        page_token: String::new(),
+                    }),
+                    ..request
+                },
+                Some(desk.caller.token()),
+            ))
+            .await
+            .map(|response| response.into_inner().cases)
     };
+    let mut cases: Vec<Case> = list(ListCasesRequest {
+        receipt_number: typed.to_owned(),
+        ..Default::default()
+    })
+    .await?
+    .into_iter()
+    .filter(|case| case.receipt_number.eq_ignore_ascii_case(typed))
+    .collect();
+    if cases.is_empty() {
+        cases = list(ListCasesRequest {
+            document_number: typed.to_owned(),
+            ..Default::default()
+        })
+        .await?;
+    }
+    let cases = with_lifecycle(core, desk, cases).await;
+    let mut receipts: Vec<&str> = cases
+        .iter()
+        .map(|case| case.receipt_number.as_str())
+        .collect();
+    receipts.sort_unstable();
+    receipts.dedup();
+    let mut orders = Some(Vec::new());
+    for receipt in receipts {
+        let found = core
+            .upstreams
+            .payment()
+            .find_orders(core.upstreams.request(
+                FindOrdersRequest {
+                    receipt_number: receipt.to_owned(),
+                },
+                Some(desk.caller.token()),
+            ))
+            .await;
+        match found {
+            Ok(found) => {
+                if let Some(orders) = orders.as_mut() {
+                    orders.extend(found.into_inner().orders);
+                }
+            }
+            Err(status) => {
+                tracing::warn!(code = ?status.code(), "the counter desk has no orders");
+                orders = None;
+                break;
+            }
+        }
+    }
     Ok(Found { cases, orders })
 }
 
