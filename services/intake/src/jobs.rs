@@ -1,6 +1,7 @@
 //! Intake's scheduled work: a case still ready for pickup after its last
 //! day to collect (the catalog's `uncollected_cancel_after_months`) is
-//! cancelled and its party told. Every replica runs the pass; each locks
+//! cancelled and its party told; and the cases still in production after
+//! their due date are counted for the SLA dashboards. Every replica runs the pass; each locks
 //! the cases it takes (`SKIP LOCKED`) and commits them with their history
 //! and event in one transaction, so a case is cancelled once, a crash
 //! half-way loses nothing, and a restart simply runs the next pass.
@@ -57,6 +58,19 @@ pub async fn cancel_uncollected(
     Ok(cancelled)
 }
 
+/// Sets `intake_production_overdue{agency}` to the cases of each agency
+/// still in production after their due date, as of `today`; returns them.
+pub async fn count_overdue_productions(
+    pool: &PgPool,
+    today: NaiveDate,
+) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    let overdue = stored::overdue_productions(pool, today).await?;
+    for (agency, count) in &overdue {
+        metrics::gauge!("intake_production_overdue", "agency" => agency.clone()).set(*count as f64);
+    }
+    Ok(overdue)
+}
+
 /// Runs a pass every `interval` until shutdown, with its metrics: when it
 /// last ran, cases handled, failures.
 pub fn spawn(
@@ -80,6 +94,10 @@ pub fn spawn(
                             metrics::counter!("intake_job_failures_total", "job" => job).increment(1);
                             tracing::warn!(%error, "the uncollected-case pass failed");
                         }
+                    }
+                    if let Err(error) = count_overdue_productions(&pool, Utc::now().date_naive()).await {
+                        metrics::counter!("intake_job_failures_total", "job" => "production_overdue").increment(1);
+                        tracing::warn!(%error, "overdue productions were not counted");
                     }
                     metrics::gauge!("intake_job_last_run_timestamp_seconds", "job" => job)
                         .set(Utc::now().timestamp() as f64);

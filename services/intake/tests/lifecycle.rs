@@ -164,9 +164,30 @@ async fn an_fj_case_is_paid_produced_and_collected_by_a_proxy() {
         CaseState::InProduction
     );
 
+    // Overdue production is counted for the SLA dashboards: give the case
+    // a due date (fj's catalog sets none) that has passed.
+    let due = chrono::NaiveDate::from_ymd_opt(2026, 1, 5).unwrap();
+    sqlx::query("UPDATE case_lifecycle SET production_due_on = $2 WHERE case_id = $1::uuid")
+        .bind(id)
+        .bind(due)
+        .execute(&intake.database.pool)
+        .await
+        .unwrap();
+    let pool = &intake.database.pool;
+    let overdue = laissez_intake::jobs::count_overdue_productions;
+    assert_eq!(overdue(pool, due).await.unwrap(), vec![]);
+    assert_eq!(
+        overdue(pool, due.succ_opt().unwrap()).await.unwrap(),
+        vec![(FJ.to_owned(), 1)]
+    );
+
     let ready = complete_production(&intake, &counter, id, " t12345 ")
         .await
         .unwrap();
+    assert_eq!(
+        overdue(pool, due.succ_opt().unwrap()).await.unwrap(),
+        vec![]
+    );
     assert_eq!(ready.state(), CaseState::ReadyForPickup);
     let lifecycle = ready.lifecycle.clone().unwrap();
     assert_eq!(lifecycle.permit_number, "T12345");

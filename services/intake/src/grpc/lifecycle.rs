@@ -99,6 +99,13 @@ pub async fn complete_production(
     }
     let catalog = lifecycle::catalog_of(&intake.catalogs, &intake.pool, &case).await?;
     stored::finish_production(&mut transaction, id, &case.agency).await?;
+    let due_on = stored::find(&mut *transaction, id)
+        .await?
+        .and_then(|known| known.production_due_on);
+    // Counted once committed: on time when done by the due date.
+    let on_time = due_on
+        .zip(catalog.as_deref())
+        .map(|(due_on, catalog)| agency_date(catalog, chrono::Utc::now()) <= due_on);
     // The document exists now: its number and validity are fixed.
     let kind = catalog
         .as_deref()
@@ -139,7 +146,16 @@ pub async fn complete_production(
         &caller.account_id,
     )
     .await?;
-    read_back(transaction, &scope, id).await
+    let produced = read_back(transaction, &scope, id).await?;
+    if let Some(on_time) = on_time {
+        metrics::counter!(
+            "intake_productions_finished_total",
+            "agency" => case.agency.clone(),
+            "on_time" => if on_time { "true" } else { "false" }
+        )
+        .increment(1);
+    }
+    Ok(produced)
 }
 
 pub async fn record_collection(

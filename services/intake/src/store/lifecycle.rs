@@ -172,3 +172,20 @@ pub async fn lock_uncollected(
     .fetch_all(connection)
     .await
 }
+
+/// Per agency, how many cases are still in production after their due
+/// date (`production_due_on` before `today`).
+pub async fn overdue_productions(
+    executor: impl PgExecutor<'_>,
+    today: NaiveDate,
+) -> Result<Vec<(String, i64)>, sqlx::Error> {
+    sqlx::query_as(
+        "SELECT lifecycle.agency, count(*) FROM case_lifecycle lifecycle
+         JOIN cases ON cases.id = lifecycle.case_id
+         WHERE cases.state = 'in_production' AND lifecycle.production_due_on < $1
+         GROUP BY lifecycle.agency ORDER BY lifecycle.agency",
+    )
+    .bind(today)
+    .fetch_all(executor)
+    .await
+}
