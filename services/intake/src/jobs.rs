@@ -34,7 +34,7 @@ pub async fn cancel_uncollected(
     let mut transaction = pool.begin().await?;
     let due = stored::lock_uncollected(&mut transaction, today, limit).await?;
     let mut cancelled = 0;
-    for (id, agency) in due {
+    for (id, agency, collect_by) in due {
         let scope = Scope {
             agency: agency.clone(),
             account: None,
@@ -42,12 +42,7 @@ pub async fn cancel_uncollected(
         let Some(mut case) = cases::lock(&mut transaction, &scope, id).await? else {
             continue;
         };
-        let collect_by = stored::find(&mut *transaction, id)
-            .await?
-            .and_then(|known| known.collect_by)
-            .map(|day| day.format("%Y-%m-%d").to_string())
-            .unwrap_or_default();
-        let reason = format!("not collected by {collect_by}");
+        let reason = format!("not collected by {}", collect_by.format("%Y-%m-%d"));
         cases::apply(&mut transaction, &mut case, Event::Cancel, ACTOR, &reason).await?;
         // The event carries no reason: its last day to collect says why.
         lifecycle::announce(&mut transaction, &case, "").await?;

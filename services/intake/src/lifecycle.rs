@@ -8,7 +8,7 @@
 //! pickup gets its collection deadline. Nothing here names an agency.
 
 use chrono::{DateTime, Months, NaiveDate, Utc};
-use laissez_catalog::format::{Stage, ValidityRule};
+use laissez_catalog::format::{ApplicationType, Stage, ValidityRule};
 use laissez_catalog::{Catalog, calendar, rules};
 use laissez_eventbus::Outbox;
 use laissez_kit::ServiceError;
@@ -158,15 +158,7 @@ pub async fn advance(
                 ),
                 None => None,
             };
-            let valid_until = valid_until(&kind.validity, &rule_input(case, today), today);
-            lifecycle::fix_permit(
-                connection,
-                case.id,
-                &case.agency,
-                number.as_deref(),
-                valid_until,
-            )
-            .await?;
+            let valid_until = fix_permit(connection, kind, case, number.as_deref(), today).await?;
             progressed = Some(ProgressDetail {
                 permit_number: number,
                 permit_valid_until: valid_until,
@@ -196,6 +188,21 @@ pub async fn advance(
         state: entered,
         entered: Some(next),
     })
+}
+
+/// The document of `case` exists as of `today`: its number (if any) and
+/// its validity from the type's rules are stored; returns the last valid
+/// day. A number another case of the agency has is a unique violation.
+pub async fn fix_permit(
+    connection: &mut PgConnection,
+    kind: &ApplicationType,
+    case: &CaseRow,
+    number: Option<&str>,
+    today: NaiveDate,
+) -> Result<Option<NaiveDate>, sqlx::Error> {
+    let valid_until = valid_until(&kind.validity, &rule_input(case, today), today);
+    lifecycle::fix_permit(connection, case.id, &case.agency, number, valid_until).await?;
+    Ok(valid_until)
 }
 
 /// Tells notify (and anyone else) the state a staff action or a job left

@@ -299,14 +299,18 @@ pub fn answered_permit_number<'a>(
         .filter(|number| !number.is_empty())
 }
 
+/// A document number as it is compared everywhere: upper case, without
+/// spaces or hyphens (the SQL side writes the same with `upper` and
+/// `regexp_replace`).
+pub fn normal_document_number(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
 fn same_document(recorded: &str, given: &str) -> bool {
-    let normal = |text: &str| -> String {
-        text.chars()
-            .filter(|c| !c.is_whitespace() && *c != '-')
-            .flat_map(char::to_uppercase)
-            .collect()
-    };
-    !recorded.trim().is_empty() && normal(recorded) == normal(given)
+    !recorded.trim().is_empty() && normal_document_number(recorded) == normal_document_number(given)
 }
 
 /// The answers a draft save keeps: the new answers, with read-only fields

@@ -112,21 +112,8 @@ pub async fn complete_production(
         .and_then(|catalog| catalog.application_type(&case.application_type));
     if let (Some(catalog), Some(kind)) = (catalog.as_deref(), kind) {
         let today = agency_date(catalog, chrono::Utc::now());
-        let input = crate::domain::application::rule_input(
-            &case.applicant,
-            &case.answers,
-            case.record.as_ref(),
-            today,
-        );
-        let valid_until = lifecycle::valid_until(&kind.validity, &input, today);
-        let fixed = stored::fix_permit(
-            &mut transaction,
-            id,
-            &case.agency,
-            number.as_deref(),
-            valid_until,
-        )
-        .await;
+        let fixed =
+            lifecycle::fix_permit(&mut transaction, kind, &case, number.as_deref(), today).await;
         if let Err(sqlx::Error::Database(error)) = &fixed
             && error.is_unique_violation()
         {

@@ -12,6 +12,7 @@ use sqlx::Row;
 use super::{Intake, applicant_scope, case_id, read_scope, view};
 use crate::catalog::convert;
 use crate::domain::State;
+use crate::domain::application::normal_document_number;
 use crate::store::cases::{self, CaseRow};
 use crate::time::from_timestamp;
 
@@ -46,17 +47,6 @@ fn offset(token: &str) -> Result<i64, ServiceError> {
 fn non_empty(text: &str) -> Option<&str> {
     let text = text.trim();
     (!text.is_empty()).then_some(text)
-}
-
-/// A document number as the cases index compares it: upper case, without
-/// spaces or hyphens; none when nothing is left.
-fn normal_document_number(text: &str) -> Option<String> {
-    let normal: String = text
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '-')
-        .flat_map(char::to_uppercase)
-        .collect();
-    (!normal.is_empty()).then_some(normal)
 }
 
 pub async fn list_cases(
@@ -110,7 +100,7 @@ pub async fn list_cases(
     .bind(non_empty(&request.application_type))
     .bind(i64::from(size))
     .bind(offset)
-    .bind(normal_document_number(&request.document_number))
+    .bind(non_empty(&normal_document_number(&request.document_number)))
     .fetch_all(&intake.pool)
     .await?;
     let total: i64 = match rows.first() {

@@ -150,17 +150,17 @@ pub async fn record_collection(
     Ok(())
 }
 
-/// Up to `limit` cases of any agency still ready for pickup after their
-/// last day to collect (`collect_by` before `today`), locked for the
-/// caller's transaction; rows another transaction holds are skipped, so
-/// replicas running side by side never take the same case.
+/// Up to `limit` cases of any agency (with their last day to collect)
+/// still ready for pickup after that day (`collect_by` before `today`),
+/// locked for the caller's transaction; rows another transaction holds
+/// are skipped, so replicas running side by side never take the same case.
 pub async fn lock_uncollected(
     connection: &mut PgConnection,
     today: NaiveDate,
     limit: i64,
-) -> Result<Vec<(Uuid, String)>, sqlx::Error> {
+) -> Result<Vec<(Uuid, String, NaiveDate)>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT cases.id, cases.agency FROM case_lifecycle lifecycle
+        "SELECT cases.id, cases.agency, lifecycle.collect_by FROM case_lifecycle lifecycle
          JOIN cases ON cases.id = lifecycle.case_id
          WHERE lifecycle.collect_by < $1
            AND lifecycle.collected_at IS NULL AND cases.state = 'ready_for_pickup'

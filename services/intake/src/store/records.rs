@@ -61,11 +61,7 @@ pub async fn held_documents<'e>(
     agency: &str,
     document_number: &str,
 ) -> Result<Vec<laissez_catalog::rules::HeldDocument>, sqlx::Error> {
-    let normal: String = document_number
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '-')
-        .flat_map(char::to_uppercase)
-        .collect();
+    let normal = crate::domain::application::normal_document_number(document_number);
     if normal.is_empty() {
         return Ok(Vec::new());
     }
