@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{NaiveDate, NaiveTime};
 use laissez_proto::common::v1::PageRequest;
 use laissez_proto::intake::v1::{
-    CancelCaseRequest, Case, CaseState, ListCasesRequest, ResubmitRequest, WithdrawRequest,
+    Case, CaseState, ListCasesRequest, ResubmitRequest, WithdrawRequest,
 };
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -43,23 +43,6 @@ fn withdrawable(state: CaseState) -> bool {
             | CaseState::ReturnedForCorrection
             | CaseState::ReturnedForSupplement
     )
-}
-
-/// Whether the applicant may cancel `case` now: an approved case not yet
-/// paid or made, of a type whose catalog lets the applicant cancel it.
-fn cancellable(site: &crate::portal::shell::site::Site, case: &Case) -> bool {
-    let before_payment = matches!(
-        state_of(case),
-        CaseState::Approved
-            | CaseState::AwaitingPayment
-            | CaseState::AwaitingAppointment
-            | CaseState::AppointmentBooked
-    );
-    before_payment
-        && site
-            .application_type(&case.application_type)
-            .and_then(|kind| kind["cancel_by_applicant"].as_bool())
-            .unwrap_or(false)
 }
 
 // ------------------------------------------------------------ case page
@@ -155,7 +138,7 @@ fn render_case(
                     a.button.secondary.govuk-button.govuk-button--secondary href=(format!("{base}/withdraw{suffix}")) { (messages.withdraw) }
                 }
             }
-            @if cancellable(&visit.site, case) {
+            @if super::cancel::cancellable(&visit.site, case) {
                 p.actions {
                     a.button.secondary.govuk-button.govuk-button--secondary #cancel href=(format!("{base}/cancel{suffix}")) { (messages.cancel) }
                 }
@@ -578,7 +561,7 @@ fn render_withdraw(
 
 /// The outcome of a withdrawal or resubmission: what happened, and the
 /// way back to the case.
-fn outcome(
+pub(super) fn outcome(
     core: &Core,
     visit: &Visit,
     uri: &Uri,
@@ -598,7 +581,7 @@ fn outcome(
 
 /// The case's state does not allow the action: `title`, then `body`
 /// followed by the state.
-fn not_in_state(
+pub(super) fn not_in_state(
     core: &Core,
     visit: &Visit,
     uri: &Uri,
@@ -620,7 +603,7 @@ fn not_in_state(
 }
 
 /// The case, as the confirmation pages recall it.
-fn case_facts(visit: &Visit, case: &Case) -> Markup {
+pub(super) fn case_facts(visit: &Visit, case: &Case) -> Markup {
     let lang = visit.language.lang;
     let messages = lang.messages();
     html! {
@@ -714,143 +697,6 @@ pub async fn withdraw(
     }
 }
 
-// -------------------------------------------------------- cancellation
-
-/// The longest cancellation reason (intake's limit).
-const MAX_CANCEL_REASON_CHARS: usize = 500;
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct CancelForm {
-    csrf_token: String,
-    reason: String,
-}
-
-fn render_cancel(
-    core: &Core,
-    visit: &Visit,
-    uri: &Uri,
-    status: StatusCode,
-    case: &Case,
-    reason: &str,
-    errors: &[FormError],
-) -> Response {
-    let lang = visit.language.lang;
-    let messages = lang.messages();
-    let site = &visit.site;
-    let back = format!("{}{}", case_path(site, &case.case_id), lang_suffix(uri));
-    let error = errors.iter().find(|error| error.field == "reason");
-    let content = html! {
-        (view::error_summary(lang, errors))
-        (case_facts(visit, case))
-        p.warning { (messages.cancel_consequence) }
-        form method="post" action=(uri.path_and_query().map_or(uri.path(), |pq| pq.as_str())) novalidate {
-            input type="hidden" name=(CSRF_FORM_FIELD) value=(core.csrf_token(visit.caller.session_token()));
-            div.field.field-error[error.is_some()] {
-                label for="reason" { (messages.cancel_reason) }
-                p.hint #reason-hint { (messages.cancel_reason_help) }
-                @if let Some(error) = error {
-                    p.error-message #reason-error { (error.message) }
-                }
-                textarea #reason name="reason" rows="3" maxlength=(MAX_CANCEL_REASON_CHARS)
-                    aria-describedby=(if error.is_some() { "reason-hint reason-error" } else { "reason-hint" })
-                    aria-invalid=[error.map(|_| "true")] { (reason) }
-            }
-            div.actions {
-                button.primary #confirm-cancel type="submit" { (messages.cancel_submit) }
-                a.button.secondary href=(back) { (messages.keep_case) }
-            }
-        }
-    };
-    layout(core, visit, uri, status, messages.cancel_title, content)
-}
-
-fn not_cancelled(core: &Core, visit: &Visit, uri: &Uri, case: &Case) -> Response {
-    let messages = visit.language.lang.messages();
-    let (title, body) = (messages.cancel_failed_title, messages.cancel_failed_body);
-    not_in_state(core, visit, uri, case, title, body)
-}
-
-/// `GET …/cases/{case_id}/cancel`: what cancelling means, and the reason.
-pub async fn cancel_page(
-    State(core): State<Core>,
-    visit: Visit,
-    Path((_, _, case_id)): Path<(String, String, String)>,
-    OriginalUri(uri): OriginalUri,
-) -> Response {
-    let case = match get_case(&core, &visit.caller, &case_id).await {
-        Ok(case) => case,
-        Err(status) => return visit.refused(&status).into_response(),
-    };
-    if !cancellable(&visit.site, &case) {
-        return not_cancelled(&core, &visit, &uri, &case);
-    }
-    render_cancel(&core, &visit, &uri, StatusCode::OK, &case, "", &[])
-}
-
-/// `POST …/cases/{case_id}/cancel`: the reason (with the session's CSRF
-/// token), then intake's `CancelCase`.
-pub async fn cancel(
-    State(core): State<Core>,
-    Path((_, _, case_id)): Path<(String, String, String)>,
-    OriginalUri(uri): OriginalUri,
-    PostedCase(visit, case, form): PostedCase<CancelForm>,
-) -> Response {
-    let messages = visit.language.lang.messages();
-    let reason = form.reason.trim();
-    let malformed = reason.is_empty()
-        || reason.chars().count() > MAX_CANCEL_REASON_CHARS
-        || reason.chars().any(char::is_control);
-    let refuse = |reason: &str| {
-        let errors = [FormError {
-            field: "reason",
-            message: messages.err_cancel_reason,
-        }];
-        render_cancel(
-            &core,
-            &visit,
-            &uri,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &case,
-            reason,
-            &errors,
-        )
-    };
-    if malformed {
-        return refuse(reason);
-    }
-    let answer = core
-        .upstreams
-        .intake()
-        .cancel_case(core.upstreams.request(
-            CancelCaseRequest {
-                case_id: case.case_id.clone(),
-                reason: reason.to_owned(),
-            },
-            Some(visit.caller.token()),
-        ))
-        .await;
-    match answer {
-        Ok(_) => outcome(
-            &core,
-            &visit,
-            &uri,
-            StatusCode::OK,
-            messages.cancelled_title,
-            html! { p { (messages.cancelled_body) } },
-            &case.case_id,
-        ),
-        Err(status) if status.code() == tonic::Code::InvalidArgument => refuse(reason),
-        Err(status) if status.code() == tonic::Code::FailedPrecondition => {
-            let now = get_case(&core, &visit.caller, &case_id)
-                .await
-                .unwrap_or(case.clone());
-            not_cancelled(&core, &visit, &uri, &now)
-        }
-        Err(status) => visit.refused(&status).into_response(),
-    }
-}
-
 // -------------------------------------------------------- resubmission
 
 #[derive(Debug, Default, Deserialize)]
@@ -929,7 +775,7 @@ pub async fn resubmit(
     }
 }
 
-crate::portal::shell::request::csrf_token_field!(ResubmitForm, WithdrawForm, CancelForm);
+crate::portal::shell::request::csrf_token_field!(ResubmitForm, WithdrawForm);
 
 #[cfg(test)]
 mod tests {

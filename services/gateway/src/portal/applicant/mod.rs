@@ -5,6 +5,7 @@
 pub mod account;
 pub mod applicants;
 pub mod apply;
+pub mod cancel;
 pub mod cases;
 pub mod dashboard;
 pub mod header;
@@ -31,7 +32,7 @@ pub fn routes() -> Router<Core> {
         )
         .route(
             "/cases/{case_id}/cancel",
-            get(cases::cancel_page).post(cases::cancel),
+            get(cancel::cancel_page).post(cancel::cancel),
         )
         .route("/cases/{case_id}/resubmit", post(cases::resubmit))
         .route("/account", get(account::account_page))
