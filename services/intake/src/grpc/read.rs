@@ -14,7 +14,9 @@ use crate::catalog::convert;
 use crate::domain::State;
 use crate::domain::application::normal_document_number;
 use crate::store::cases::{self, CaseRow};
+use crate::store::lifecycle::{Lifecycle, lifecycle_column};
 use crate::time::from_timestamp;
+use sqlx::types::Json;
 
 const DEFAULT_PAGE_SIZE: u32 = 20;
 const MAX_PAGE_SIZE: u32 = 100;
@@ -75,7 +77,7 @@ pub async fn list_cases(
     let from = request.from.as_ref().and_then(from_timestamp);
     let to = request.to.as_ref().and_then(from_timestamp);
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT {}, count(*) OVER () AS total FROM cases
+        "SELECT {}, {}, count(*) OVER () AS total FROM cases
          WHERE agency = $1 AND ($2::text IS NULL OR account_id = $2)
            AND ($2::text IS NOT NULL OR submitted_at IS NOT NULL)
            AND ($3::text IS NULL OR group_number = $3)
@@ -88,7 +90,8 @@ pub async fn list_cases(
                 upper(regexp_replace(applicant->>'document_number', '[[:space:]-]', '', 'g')) = $11)
          ORDER BY created_at DESC, id DESC
          LIMIT $9 OFFSET $10",
-        cases::COLUMNS
+        cases::COLUMNS,
+        lifecycle_column!(),
     )))
     .bind(&scope.agency)
     .bind(scope.account.as_deref())
@@ -107,13 +110,21 @@ pub async fn list_cases(
         Some(row) => row.try_get("total")?,
         None => 0,
     };
+    // Each summary carries what happened after approval (the counter
+    // hands over from the list).
     let cases = rows
         .iter()
-        .map(cases::from_row)
-        .collect::<Result<Vec<_>, _>>()?;
+        .map(|row| {
+            let case = cases::from_row(row)?;
+            let known: Option<Json<Lifecycle>> = row.try_get("detail_lifecycle")?;
+            let mut summary = view::summary(&case);
+            summary.lifecycle = known.map(|Json(known)| view::lifecycle(&known));
+            Ok(summary)
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
     let next = offset + i64::try_from(cases.len()).unwrap_or_default();
     Ok(proto::ListCasesResponse {
-        cases: cases.iter().map(view::summary).collect(),
+        cases,
         page: Some(PageResponse {
             next_page_token: if next < total {
                 next.to_string()

@@ -89,7 +89,7 @@ pub fn detail(case: &CaseRow, details: &Details) -> proto::Case {
     view
 }
 
-fn lifecycle(known: &Lifecycle) -> proto::Lifecycle {
+pub fn lifecycle(known: &Lifecycle) -> proto::Lifecycle {
     let day = |date: Option<chrono::NaiveDate>| {
         date.map(|date| date.format("%Y-%m-%d").to_string())
             .unwrap_or_default()

@@ -15,7 +15,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use laissez_catalog::format::{Currency, Money as CatalogMoney};
 use laissez_proto::common::v1::{Money, PageRequest};
-use laissez_proto::intake::v1::{Case, CaseState, GetCaseRequest, ListCasesRequest};
+use laissez_proto::intake::v1::{Case, ListCasesRequest};
 use laissez_proto::payment::v1::{
     FindOrdersRequest, Order, OrderState, RecordCounterPaymentRequest,
 };
@@ -319,7 +319,6 @@ async fn find(core: &Core, desk: &Desk, typed: &str) -> Result<Found, tonic::Sta
         })
         .await?;
     }
-    let cases = with_lifecycle(core, desk, cases).await;
     let mut receipts: Vec<&str> = cases
         .iter()
         .map(|case| case.receipt_number.as_str())
@@ -352,41 +351,6 @@ async fn find(core: &Core, desk: &Desk, typed: &str) -> Result<Found, tonic::Sta
         }
     }
     Ok(Found { cases, orders })
-}
-
-/// Cases the counter hands over come with their production and collection
-/// details (the list gives summaries); a case whose details do not come
-/// stays a summary.
-async fn with_lifecycle(core: &Core, desk: &Desk, cases: Vec<Case>) -> Vec<Case> {
-    let mut detailed = Vec::with_capacity(cases.len());
-    for case in cases {
-        let handed_over = matches!(
-            case.state(),
-            CaseState::InProduction | CaseState::ReadyForPickup | CaseState::Collected
-        );
-        if !handed_over {
-            detailed.push(case);
-            continue;
-        }
-        let fetched = core
-            .upstreams
-            .intake()
-            .get_case(core.upstreams.request(
-                GetCaseRequest {
-                    case_id: case.case_id.clone(),
-                },
-                Some(desk.caller.token()),
-            ))
-            .await;
-        match fetched {
-            Ok(found) => detailed.push(found.into_inner()),
-            Err(status) => {
-                tracing::warn!(code = ?status.code(), "the counter desk shows a case without its details");
-                detailed.push(case);
-            }
-        }
-    }
-    detailed
 }
 
 /// The payment form of a pending order.
