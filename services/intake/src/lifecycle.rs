@@ -12,7 +12,7 @@ use laissez_catalog::format::{ApplicationType, Stage, ValidityRule};
 use laissez_catalog::{Catalog, calendar, rules};
 use laissez_eventbus::Outbox;
 use laissez_kit::ServiceError;
-use laissez_proto::events::v1::{CaseProgressed, PaymentRequested};
+use laissez_proto::events::v1::{CaseProgressed, PaymentRequested, PermitHolder};
 use sqlx::{PgConnection, PgPool};
 use std::sync::Arc;
 
@@ -257,7 +257,24 @@ async fn progressed_event(
         collect_by: day(detail.collect_by.or(known.collect_by)),
         at: Some(timestamp(at)),
         reason: String::new(),
+        holder: (case.state == State::Issued).then(|| permit_holder(case)),
     })
+}
+
+/// Who an issued permit is for, as the case was approved: what an
+/// electronic permit prints.
+fn permit_holder(case: &CaseRow) -> PermitHolder {
+    PermitHolder {
+        name: case.applicant.name.clone(),
+        date_of_birth: case.applicant.date_of_birth.format("%Y-%m-%d").to_string(),
+        document_number: case.applicant.document_number.clone(),
+        answers_json: serde_json::Value::Object(case.answers.clone()).to_string(),
+        record_json: case
+            .record
+            .clone()
+            .map(|record| serde_json::Value::Object(record).to_string())
+            .unwrap_or_default(),
+    }
 }
 
 async fn enqueue<E: laissez_proto::events::v1::EventMessage>(

@@ -8,7 +8,7 @@ use chrono::{DateTime, Duration, Utc};
 use laissez_catalog::format::{Connector as Kind, PaymentMethod};
 use laissez_eventbus::Outbox;
 use laissez_kit::ServiceError;
-use laissez_proto::events::v1::{OrderPaid, OrderRefunded};
+use laissez_proto::events::v1::{OrderPaid, OrderRefunded, PaidLine};
 use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
@@ -802,11 +802,34 @@ async fn pay_order(
         account_id: order.account_id.clone(),
         receipt_numbers: vec![order.receipt_number.clone()],
         method,
+        group_number: order.group_number.clone(),
+        application_type: order.application_type.clone(),
+        catalog_version: order.catalog_version,
+        language: order.language,
+        lines: receipt_lines(&order.lines),
     };
     Outbox::enqueue(connection, &order.agency, "order", &event.order_id, &event)
         .await
         .map_err(|error| sqlx::Error::Protocol(error.to_string()))?;
     Ok(())
+}
+
+/// What an electronic receipt lists: the fees and delivery the agency
+/// charges, never a method's surcharge.
+fn receipt_lines(lines: &[Line]) -> Vec<PaidLine> {
+    lines
+        .iter()
+        .filter(|line| matches!(line.kind, LineKind::Fee | LineKind::Delivery))
+        .map(|line| PaidLine {
+            code: line.code.clone(),
+            label: Some(laissez_proto::common::v1::LocalizedText {
+                zh_hant: line.label.zh_hant.clone(),
+                zh_hans: line.label.zh_hans.clone(),
+                en: line.label.en.clone(),
+            }),
+            minor_units: line.amount,
+        })
+        .collect()
 }
 
 async fn apply_in(
