@@ -5,10 +5,13 @@
 //! - [`rules`]: CEL rules and their evaluation context;
 //! - [`eligibility`], [`documents`], [`fees`], [`calendar`], [`forms`], [`registration`]: what services ask of a catalog;
 //! - [`templates`], [`numbers`]: message templates and receipt/group numbers;
-//! - [`store`]: published versions in PostgreSQL (run [`store::MIGRATOR`] in the owning service).
+//! - [`store`]: published versions in PostgreSQL (run [`store::MIGRATOR`] in the owning service);
+//! - `client` (feature `client`): published versions read from intake over gRPC, kept in memory.
 #![forbid(unsafe_code)]
 
 pub mod calendar;
+#[cfg(feature = "client")]
+pub mod client;
 pub mod demo;
 pub mod documents;
 pub mod eligibility;

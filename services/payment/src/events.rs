@@ -14,10 +14,10 @@ use laissez_proto::events::v1::{
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::catalogs::{CatalogError, Catalogs};
 use crate::domain::{Line, LineKind};
 use crate::service::money;
 use crate::store::orders::{self, NewOrder};
+use laissez_catalog::client::{CatalogError, Catalogs};
 
 /// The consumer's name: its queue is `<exchange>.payment.intake-cases`.
 pub const CONSUMER: &str = "payment.intake-cases";

@@ -4,7 +4,6 @@
 //! and the providers' simulator.
 
 pub mod callbacks;
-pub mod catalogs;
 pub mod config;
 pub mod connectors;
 pub mod domain;

@@ -16,12 +16,12 @@ use laissez_proto::payment::v1::payment_service_server::PaymentServiceServer;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
-use crate::catalogs::Catalogs;
 use crate::config::Config;
 use crate::connectors::Connectors;
 use crate::events::{self, IntakeCases};
 use crate::grpc::Grpc;
 use crate::service::{Payments, Settings};
+use laissez_catalog::client::Catalogs;
 
 pub struct Application {
     host: BoundHost,
@@ -60,7 +60,8 @@ impl Application {
             connectors,
             settings: Arc::new(Settings::new(&config.payment, &config.providers)),
         };
-        let catalogs = Catalogs::connect_lazy(&config.services)?;
+        let catalogs =
+            Catalogs::connect_lazy(&config.services.intake, config.services.intake_timeout_ms)?;
         let relay = Relay::spawn(pool.clone(), config.events.clone(), shutdown.clone());
         let consumer = Consumer::builder(events::CONSUMER, events::BINDINGS)
             .handler(IntakeCases { catalogs })

@@ -18,13 +18,13 @@ use tokio_util::sync::CancellationToken;
 use tonic::transport::Channel;
 use uuid::Uuid;
 
-use crate::catalogs::Catalogs;
 use crate::config::{Config, ProviderConfig};
 use crate::events::{self, Outcome};
 use crate::provider::PROVIDERS;
 use crate::service::Payments;
 use crate::simulator::{Simulator, SimulatorConfig};
 use crate::startup::Application;
+use laissez_catalog::client::Catalogs;
 
 pub struct TestPayment {
     pub grpc_addr: SocketAddr,
@@ -129,7 +129,8 @@ impl TestPayment {
         config.payment.poll_after_seconds = 1;
         tweak(&mut config);
         let events = config.events.clone();
-        let catalogs = Catalogs::connect_lazy(&config.services)?;
+        let catalogs =
+            Catalogs::connect_lazy(&config.services.intake, config.services.intake_timeout_ms)?;
         let application =
             Application::build_with_keys(config, shutdown.clone(), Some(keys.keys.clone())).await?;
         let grpc_addr = application.grpc_addr();

@@ -1,16 +1,16 @@
-//! The catalog versions orders are priced with, read from intake (which
-//! keeps every published version) and kept: a version never changes.
+//! Published catalog versions read from intake (which keeps every version)
+//! over gRPC and kept in memory: a version never changes. Services that act
+//! on a case under the version it was submitted with (payment prices with
+//! it, render lays documents out with its templates) read it here.
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use laissez_catalog::Catalog;
+use crate::Catalog;
 use laissez_proto::intake::v1::GetCatalogVersionRequest;
 use laissez_proto::intake::v1::catalog_admin_service_client::CatalogAdminServiceClient;
 use tonic::transport::{Channel, Endpoint};
-
-use crate::config::ServicesConfig;
 
 #[derive(Debug, thiserror::Error)]
 pub enum CatalogError {
@@ -37,12 +37,13 @@ pub struct Catalogs {
 }
 
 impl Catalogs {
-    /// A lazily connected client: payment starts while intake is down.
-    pub fn connect_lazy(services: &ServicesConfig) -> anyhow::Result<Self> {
-        let endpoint = Endpoint::from_shared(services.intake.clone())
-            .map_err(|error| anyhow::anyhow!("services.intake {:?}: {error}", services.intake))?
+    /// A lazily connected client of intake at `intake_url`: the caller
+    /// starts while intake is down.
+    pub fn connect_lazy(intake_url: &str, timeout_ms: u64) -> anyhow::Result<Self> {
+        let endpoint = Endpoint::from_shared(intake_url.to_owned())
+            .map_err(|error| anyhow::anyhow!("services.intake {intake_url:?}: {error}"))?
             .connect_timeout(Duration::from_secs(2))
-            .timeout(Duration::from_millis(services.intake_timeout_ms.max(1)))
+            .timeout(Duration::from_millis(timeout_ms.max(1)))
             .tcp_nodelay(true);
         Ok(Self {
             client: CatalogAdminServiceClient::new(endpoint.connect_lazy())
