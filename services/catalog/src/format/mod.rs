@@ -6,6 +6,7 @@
 mod agency;
 mod application;
 mod calendar;
+mod documents;
 mod fees;
 mod money;
 mod templates;
@@ -13,6 +14,7 @@ mod templates;
 pub use agency::*;
 pub use application::*;
 pub use calendar::*;
+pub use documents::*;
 pub use fees::*;
 pub use money::*;
 pub use templates::*;
@@ -95,6 +97,9 @@ pub struct Catalog {
     pub calendar: Calendar,
     /// Platform defaults merged with the agency's overrides.
     pub templates: TemplateSet,
+    /// The documents the agency issues, with their templates.
+    #[serde(default)]
+    pub documents: Vec<DocumentTemplate>,
 }
 
 impl Catalog {
@@ -102,6 +107,17 @@ impl Catalog {
         self.application_types
             .iter()
             .find(|application_type| application_type.code == code)
+    }
+
+    /// The template of the document of `kind` a case of `application_type` gets.
+    pub fn document(
+        &self,
+        kind: DocumentKind,
+        application_type: &str,
+    ) -> Option<&DocumentTemplate> {
+        self.documents
+            .iter()
+            .find(|document| document.kind == kind && document.applies_to(application_type))
     }
 
     pub fn centre(&self, code: &str) -> Option<&ServiceCentre> {

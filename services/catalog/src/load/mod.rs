@@ -2,16 +2,21 @@
 //!
 //! An agency folder holds `agency.yaml`, `fees.yaml`, `calendar.yaml`,
 //! `types/<code>.yaml` (one per application type) and optionally
-//! `templates.yaml` (overrides of the platform's default message templates).
+//! `templates.yaml` (overrides of the platform's default message templates)
+//! and `documents.yaml` with the Typst templates it names under
+//! `documents/` (the documents the agency issues).
 
 mod checks;
 mod lines;
 mod validate;
+mod validate_documents;
 mod validate_fees;
 mod validate_templates;
 mod validate_types;
 
-use crate::format::{AgencyFile, ApplicationType, Calendar, Catalog, FeeSchedule, TemplateSet};
+use crate::format::{
+    AgencyFile, ApplicationType, Calendar, Catalog, DocumentsFile, FeeSchedule, TemplateSet,
+};
 use crate::templates::{DEFAULT_TEMPLATES_PATH, DEFAULT_TEMPLATES_YAML};
 pub use lines::LineIndex;
 use serde::de::DeserializeOwned;
@@ -100,10 +105,9 @@ fn collect(root: &Path, dir: &Path, files: &mut Vec<(String, Vec<u8>)>) -> std::
         let path = entry?.path();
         if path.is_dir() {
             collect(root, &path, files)?;
-        } else if path
-            .extension()
-            .is_some_and(|extension| extension == "yaml" || extension == "yml")
-        {
+        } else if path.extension().is_some_and(|extension| {
+            extension == "yaml" || extension == "yml" || extension == "typ"
+        }) {
             let relative = path
                 .strip_prefix(root)
                 .unwrap_or(&path)
@@ -146,6 +150,9 @@ pub(crate) struct Parts<'a> {
     pub calendar: Option<(&'a SourceFile, Calendar)>,
     pub types: Vec<(&'a SourceFile, ApplicationType)>,
     pub templates: Option<(&'a SourceFile, TemplateSet)>,
+    pub documents: Option<(&'a SourceFile, DocumentsFile)>,
+    /// The Typst templates under `documents/`.
+    pub document_sources: Vec<&'a SourceFile>,
     pub default_templates: Option<(SourceFile, TemplateSet)>,
     /// Codes of type files that did not parse (their error is reported once;
     /// references to them are not reported again).
@@ -159,6 +166,8 @@ fn parse_parts<'a>(sources: &'a [SourceFile], errors: &mut Vec<LoadError>) -> Pa
         calendar: None,
         types: Vec::new(),
         templates: None,
+        documents: None,
+        document_sources: Vec::new(),
         default_templates: None,
         unparsed_type_codes: Vec::new(),
     };
@@ -171,6 +180,10 @@ fn parse_parts<'a>(sources: &'a [SourceFile], errors: &mut Vec<LoadError>) -> Pa
             "fees.yaml" => parts.fees = parse(source, errors).map(|value| (source, value)),
             "calendar.yaml" => parts.calendar = parse(source, errors).map(|value| (source, value)),
             "templates.yaml" => parts.templates = parse(source, errors).map(|value| (source, value)),
+            "documents.yaml" => parts.documents = parse(source, errors).map(|value| (source, value)),
+            _ if name.starts_with("documents/") && name.ends_with(".typ") => {
+                parts.document_sources.push(source);
+            }
             _ if name.starts_with("types/") => {
                 match parse(source, errors) {
                     Some(value) => parts.types.push((source, value)),
@@ -181,7 +194,7 @@ fn parse_parts<'a>(sources: &'a [SourceFile], errors: &mut Vec<LoadError>) -> Pa
                 file: source.path.clone(),
                 line: None,
                 field: String::new(),
-                message: "unexpected file: a catalog has agency.yaml, fees.yaml, calendar.yaml, templates.yaml and types/*.yaml".into(),
+                message: "unexpected file: a catalog has agency.yaml, fees.yaml, calendar.yaml, templates.yaml, documents.yaml, types/*.yaml and documents/*.typ".into(),
             }),
         }
     }

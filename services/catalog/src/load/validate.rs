@@ -28,6 +28,7 @@ pub(crate) fn validate(parts: &Parts<'_>, errors: &mut Vec<LoadError>) -> Option
     super::validate_types::check_types(&mut report, parts);
     super::validate_fees::check_fees(&mut report, parts);
     let templates = super::validate_templates::merge_templates(&mut report, parts);
+    let documents = super::validate_documents::check_documents(&mut report, parts);
 
     let (_, agency) = parts.agency.as_ref()?;
     let (_, fees) = parts.fees.as_ref()?;
@@ -47,6 +48,7 @@ pub(crate) fn validate(parts: &Parts<'_>, errors: &mut Vec<LoadError>) -> Option
         fees: fees.clone(),
         calendar: calendar.clone(),
         templates: templates?,
+        documents,
     })
 }
 

@@ -1,0 +1,127 @@
+use super::LocalizedText;
+use serde::{Deserialize, Serialize};
+
+/// The documents the render service lays out, each from an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DocumentKind {
+    /// Submission acknowledgement, from `intake.case.submitted`.
+    Acknowledgement,
+    /// Electronic permit, from `intake.case.progressed` to `issued`.
+    EPermit,
+    /// Electronic receipt of the fees paid, from `payment.order.paid`.
+    Receipt,
+}
+
+impl DocumentKind {
+    pub const ALL: [DocumentKind; 3] = [
+        DocumentKind::Acknowledgement,
+        DocumentKind::EPermit,
+        DocumentKind::Receipt,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DocumentKind::Acknowledgement => "acknowledgement",
+            DocumentKind::EPermit => "e_permit",
+            DocumentKind::Receipt => "receipt",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<DocumentKind> {
+        DocumentKind::ALL
+            .into_iter()
+            .find(|kind| kind.as_str() == text)
+    }
+
+    /// The `data.…` paths a template of this kind may read (an e-permit
+    /// also reads `data.answers.<field>` and `data.labels.<field>` of its
+    /// types' form fields).
+    pub fn fields(self) -> Vec<&'static str> {
+        const COMMON: &[&str] = &[
+            "agency.code",
+            "agency.name",
+            "document.id",
+            "document.kind",
+            "document.name",
+            "document.number",
+            "document.language",
+            "document.rendered_on",
+            "case.id",
+            "case.receipt_number",
+            "case.group_number",
+            "case.application_type",
+            "case.type_name",
+            "seal.text",
+        ];
+        let own: &[&str] = match self {
+            DocumentKind::Acknowledgement => {
+                &["case.submitted_at", "case.express", "holder.masked_name"]
+            }
+            DocumentKind::EPermit => &[
+                "holder.name",
+                "holder.date_of_birth",
+                "holder.document_number",
+                "permit.number",
+                "permit.issued_on",
+                "permit.valid_until",
+                "record",
+            ],
+            DocumentKind::Receipt => &[
+                "payment.order_id",
+                "payment.paid_at",
+                "payment.method",
+                "payment.currency",
+                "payment.total",
+                "payment.total_text",
+                "payment.lines",
+            ],
+        };
+        COMMON.iter().chain(own).copied().collect()
+    }
+}
+
+/// `documents.yaml`: the documents an agency issues.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentsFile {
+    pub documents: Vec<DocumentDeclaration>,
+}
+
+/// One entry of `documents.yaml`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DocumentDeclaration {
+    pub kind: DocumentKind,
+    /// Path of the Typst template in the agency folder, `documents/<name>.typ`.
+    pub template: String,
+    /// The document's name, also the start of its download's file name.
+    pub name: LocalizedText,
+    /// Application types it is issued for; empty: every type.
+    #[serde(default)]
+    pub types: Vec<String>,
+    /// Whether it carries a signed seal (a QR code anyone can verify).
+    #[serde(default)]
+    pub sealed: bool,
+}
+
+/// A declared document with its template's text, as a catalog version keeps it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DocumentTemplate {
+    pub kind: DocumentKind,
+    pub template: String,
+    pub name: LocalizedText,
+    #[serde(default)]
+    pub types: Vec<String>,
+    #[serde(default)]
+    pub sealed: bool,
+    /// The Typst source.
+    pub source: String,
+}
+
+impl DocumentTemplate {
+    /// Whether a case of `application_type` gets this document.
+    pub fn applies_to(&self, application_type: &str) -> bool {
+        self.types.is_empty() || self.types.iter().any(|code| code == application_type)
+    }
+}
