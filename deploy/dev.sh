@@ -202,6 +202,13 @@ ensure_tools() {
     command -v psql >/dev/null || missing+=(postgresql-client)
     command -v cc >/dev/null || missing+=(gcc libc6-dev)
     mail_python >/dev/null || missing+=(python3-aiosmtpd)
+    # Render lays documents out in Noto CJK (OFL), with HanaMin for the CJK
+    # characters outside the BMP; its tests read PDFs back with poppler and
+    # decode their QR codes with zbar.
+    [[ -e /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ]] || missing+=(fonts-noto-cjk)
+    [[ -e /usr/share/fonts/truetype/hanazono/HanaMinB.ttf ]] || missing+=(fonts-hanazono)
+    command -v pdftoppm >/dev/null || missing+=(poppler-utils)
+    command -v zbarimg >/dev/null || missing+=(zbar-tools)
     if [[ "${LAISSEZ_DEV_SKIP_BROWSER:-0}" != 1 ]]; then
         # The gateway's browser tests drive Debian's chromium through chromedriver.
         command -v chromium >/dev/null || missing+=(chromium)
@@ -495,6 +502,12 @@ local_secret() {
     cat "$file"
 }
 
+# seal_key_dir: where render keeps each agency's seal key (made on first use).
+seal_key_dir() {
+    (umask 077 && mkdir -p "$LOCAL_DIR/secrets/seal-keys")
+    echo "$LOCAL_DIR/secrets/seal-keys"
+}
+
 service_env() {
     local service="$1"
     echo "LAISSEZ_ENVIRONMENT=development"
@@ -534,7 +547,14 @@ service_env() {
             echo "LAISSEZ_BLOB__ROOT=$BLOB_DIR/intake"
             echo "LAISSEZ_CATALOG__DIR=$ROOT/deploy/agencies"
             ;;
-        render) echo "LAISSEZ_BLOB__ROOT=$BLOB_DIR/render" ;;
+        render)
+            echo "LAISSEZ_BLOB__ROOT=$BLOB_DIR/render"
+            echo "LAISSEZ_SERVICES__INTAKE=http://127.0.0.1:${MAIN_PORT[intake]}"
+            # Each agency's seal key is made on first use and kept with the
+            # checkout's other local secrets; production mounts them.
+            echo "LAISSEZ_SEAL__KEY_DIR=$(seal_key_dir)"
+            echo "LAISSEZ_SEAL__GENERATE_MISSING=true"
+            ;;
         payment)
             echo "LAISSEZ_SERVICES__INTAKE=http://127.0.0.1:${MAIN_PORT[intake]}"
             echo "LAISSEZ_PROVIDERS__CALLBACK_LISTEN=127.0.0.1:$PAYMENT_CALLBACK_PORT"

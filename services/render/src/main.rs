@@ -3,6 +3,10 @@ use laissez_render::startup::Application;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    // `laissez-render check|verify …` are offline tools; anything else runs the service.
+    if let Some(code) = laissez_render::tools::run_if_asked()? {
+        std::process::exit(code);
+    }
     let Some(runtime) = laissez_kit::app::start::<Config>("render")? else {
         return Ok(());
     };

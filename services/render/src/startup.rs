@@ -1,36 +1,94 @@
 //! Builds the render service from its configuration and runs it until
-//! SIGTERM: database and migrations, the outbox relay, the gRPC host.
+//! SIGTERM: database and migrations, fonts, seal keys, the outbox relay,
+//! the consumer of the facts documents come from, the gRPC host.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
-use laissez_eventbus::{Relay, TaskHandle};
+use laissez_catalog::client::Catalogs;
+use laissez_eventbus::{Consumer, Relay, TaskHandle};
+use laissez_kit::auth::KeySet;
 use laissez_kit::db;
 use laissez_kit::health::DependencyCheck;
 use laissez_kit::server::{BoundHost, ServiceHost};
+use laissez_proto::render::v1::render_service_server::RenderServiceServer;
+use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
+use crate::engine::Engine;
+use crate::events::{self, Documents};
+use crate::grpc::Grpc;
+use crate::produce::Renderer;
+use crate::seal::KeyRing;
 
 pub struct Application {
     host: BoundHost,
     relay: TaskHandle,
+    consumer: TaskHandle,
+    pool: PgPool,
+    renderer: Renderer,
 }
 
 impl Application {
     pub async fn build(config: Config, shutdown: CancellationToken) -> anyhow::Result<Self> {
+        Self::build_with_keys(config, shutdown, None).await
+    }
+
+    /// As [`Application::build`], verifying caller tokens against `keys`
+    /// instead of identity's published keys (tests).
+    pub async fn build_with_keys(
+        config: Config,
+        shutdown: CancellationToken,
+        keys: Option<KeySet>,
+    ) -> anyhow::Result<Self> {
+        let engine = Arc::new(Engine::load(&config.render.fonts)?);
+        tracing::info!(families = ?engine.families(), "fonts loaded");
         let pool = db::connect(&config.common.database).await?;
         db::migrate(&pool, "eventbus", &laissez_eventbus::MIGRATOR).await?;
+        db::migrate(&pool, "render", &crate::MIGRATOR).await?;
+        let renderer = Renderer {
+            engine,
+            keys: Arc::new(KeyRing::new(
+                &config.seal.key_dir,
+                config.seal.generate_missing,
+            )),
+            blobs: laissez_kit::blob::from_config(&config.common.blob)?,
+        };
+        let catalogs =
+            Catalogs::connect_lazy(&config.services.intake, config.services.intake_timeout_ms)?;
         let relay = Relay::spawn(pool.clone(), config.events.clone(), shutdown.clone());
-        let broker = relay.status();
-        let host = ServiceHost::new("render", &config.common)
-            .depends_on(DependencyCheck::postgres(pool))
+        let consumer = Consumer::builder(events::CONSUMER, events::BINDINGS)
+            .handler(Documents {
+                catalogs,
+                renderer: renderer.clone(),
+            })
+            .spawn(pool.clone(), config.events.clone(), shutdown.clone())?;
+        let (relay_link, consumer_link) = (relay.status(), consumer.status());
+        let mut host = ServiceHost::new("render", &config.common)
+            .depends_on(DependencyCheck::postgres(pool.clone()))
             .depends_on(DependencyCheck::flag("rabbitmq", move || {
-                broker.is_connected()
+                relay_link.is_connected() && consumer_link.is_connected()
             }))
-            .with_shutdown(shutdown)
-            .bind()
-            .await?;
-        Ok(Self { host, relay })
+            .public_methods(Grpc::public_methods())
+            .with_shutdown(shutdown);
+        if let Some(keys) = keys {
+            host = host.with_keys(keys);
+        }
+        let mut host = host.bind().await?;
+        let max_message_bytes = host.max_message_bytes();
+        host.add_service(
+            RenderServiceServer::new(Grpc::new(pool.clone(), renderer.clone()))
+                .max_decoding_message_size(max_message_bytes)
+                .max_encoding_message_size(max_message_bytes),
+        );
+        Ok(Self {
+            host,
+            relay,
+            consumer,
+            pool,
+            renderer,
+        })
     }
 
     pub fn grpc_addr(&self) -> SocketAddr {
@@ -41,9 +99,18 @@ impl Application {
         self.host.admin_addr()
     }
 
+    pub fn pool(&self) -> PgPool {
+        self.pool.clone()
+    }
+
+    pub fn renderer(&self) -> Renderer {
+        self.renderer.clone()
+    }
+
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         self.host.serve().await?;
         self.relay.join().await;
+        self.consumer.join().await;
         Ok(())
     }
 }

@@ -1,0 +1,341 @@
+//! What to render for an event: the document's kind, owner, source fact
+//! and the kind's part of the template data. The catalog decides whether
+//! the agency issues that document at all.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use laissez_catalog::Catalog;
+use laissez_catalog::format::{DocumentKind, Language};
+use laissez_proto::events::v1::{CaseParty, CaseProgressed, CaseSubmitted, OrderPaid};
+use serde_json::{Map, Value, json};
+use uuid::Uuid;
+
+use crate::seal::Message;
+
+/// A document to lay out.
+#[derive(Debug, Clone)]
+pub struct Job {
+    pub agency: String,
+    pub account_id: String,
+    pub case_id: Uuid,
+    pub kind: DocumentKind,
+    /// The fact it comes from (`case:<id>`, `order:<id>`): one document per fact.
+    pub source: String,
+    pub application_type: String,
+    pub catalog_version: u32,
+    pub language: Language,
+    pub receipt_number: String,
+    pub group_number: String,
+    pub paid_at: Option<DateTime<Utc>>,
+    /// The document's own number.
+    pub number: String,
+    /// What a seal signs of the holder and dates (`did` is set later).
+    pub sealed: Message,
+    /// The kind's own parts of the template data (`holder`, `permit`, …).
+    pub parts: Map<String, Value>,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct BadEvent(pub String);
+
+fn case_id(text: &str) -> Result<Uuid, BadEvent> {
+    Uuid::parse_str(text).map_err(|_| BadEvent(format!("case id {text:?} is malformed")))
+}
+
+fn party(party: Option<&CaseParty>) -> Result<&CaseParty, BadEvent> {
+    party
+        .filter(|party| !party.account_id.is_empty())
+        .ok_or_else(|| BadEvent("the event names no account".into()))
+}
+
+pub fn language(value: i32) -> Language {
+    use laissez_proto::common::v1::Language as Proto;
+    match Proto::try_from(value).unwrap_or(Proto::Unspecified) {
+        Proto::ZhHans => Language::ZhHans,
+        Proto::En => Language::En,
+        Proto::ZhHant | Proto::Unspecified => Language::ZhHant,
+    }
+}
+
+fn instant(timestamp: Option<&prost_types::Timestamp>) -> Option<DateTime<Utc>> {
+    timestamp
+        .and_then(|at| DateTime::from_timestamp(at.seconds, u32::try_from(at.nanos).unwrap_or(0)))
+}
+
+/// A moment as the agency's clock shows it, `YYYY-MM-DD HH:MM`.
+pub fn local_time(catalog: &Catalog, at: DateTime<Utc>) -> String {
+    match catalog.agency.time_zone.parse::<chrono_tz::Tz>() {
+        Ok(zone) => at.with_timezone(&zone).format("%Y-%m-%d %H:%M").to_string(),
+        Err(_) => at.format("%Y-%m-%d %H:%M UTC").to_string(),
+    }
+}
+
+pub fn local_day(catalog: &Catalog, at: DateTime<Utc>) -> NaiveDate {
+    match catalog.agency.time_zone.parse::<chrono_tz::Tz>() {
+        Ok(zone) => at.with_timezone(&zone).date_naive(),
+        Err(_) => at.date_naive(),
+    }
+}
+
+/// `intake.case.submitted` → the submission acknowledgement.
+pub fn acknowledgement(
+    agency: &str,
+    event: &CaseSubmitted,
+    catalog: &Catalog,
+) -> Result<Job, BadEvent> {
+    let party = party(event.party.as_ref())?;
+    let submitted_at = instant(event.submitted_at.as_ref()).unwrap_or_else(Utc::now);
+    let mut parts = Map::new();
+    parts.insert(
+        "case_extra".into(),
+        json!({
+            "submitted_at": local_time(catalog, submitted_at),
+            "express": event.express,
+        }),
+    );
+    parts.insert(
+        "holder".into(),
+        json!({ "masked_name": party.applicant_masked_name }),
+    );
+    Ok(Job {
+        agency: agency.to_owned(),
+        account_id: party.account_id.clone(),
+        case_id: case_id(&event.case_id)?,
+        kind: DocumentKind::Acknowledgement,
+        source: format!("case:{}", event.case_id),
+        application_type: event.application_type.clone(),
+        catalog_version: event.catalog_version,
+        language: language(party.language),
+        receipt_number: event.receipt_number.clone(),
+        group_number: event.group_number.clone(),
+        paid_at: None,
+        number: event.receipt_number.clone(),
+        sealed: Message {
+            nam: party.applicant_masked_name.clone(),
+            doi: local_day(catalog, submitted_at).to_string(),
+            ty: event.application_type.clone(),
+            no: event.receipt_number.clone(),
+            ..Message::default()
+        },
+        parts,
+    })
+}
+
+/// `intake.case.progressed` into `issued` → the electronic permit.
+pub fn e_permit(agency: &str, event: &CaseProgressed, catalog: &Catalog) -> Result<Job, BadEvent> {
+    let party = party(event.party.as_ref())?;
+    let holder = event
+        .holder
+        .as_ref()
+        .ok_or_else(|| BadEvent("an issued case's event carries no holder".into()))?;
+    if event.permit_number.is_empty() {
+        return Err(BadEvent(
+            "an issued case's event carries no permit number".into(),
+        ));
+    }
+    let answers: Map<String, Value> = parse_object(&holder.answers_json, "answers")?;
+    let record: Map<String, Value> = parse_object(&holder.record_json, "record")?;
+    let issued_at = instant(event.at.as_ref()).unwrap_or_else(Utc::now);
+    let issued_on = local_day(catalog, issued_at).to_string();
+    let labels = labels(catalog, &event.application_type, &answers);
+    let mut parts = Map::new();
+    parts.insert(
+        "holder".into(),
+        json!({
+            "name": holder.name,
+            "date_of_birth": holder.date_of_birth,
+            "document_number": holder.document_number,
+        }),
+    );
+    parts.insert(
+        "permit".into(),
+        json!({
+            "number": event.permit_number,
+            "issued_on": issued_on,
+            "valid_until": event.permit_valid_until,
+        }),
+    );
+    parts.insert("answers".into(), Value::Object(answers));
+    parts.insert("labels".into(), Value::Object(labels));
+    parts.insert("record".into(), Value::Object(record));
+    Ok(Job {
+        agency: agency.to_owned(),
+        account_id: party.account_id.clone(),
+        case_id: case_id(&event.case_id)?,
+        kind: DocumentKind::EPermit,
+        source: format!("case:{}", event.case_id),
+        application_type: event.application_type.clone(),
+        catalog_version: event.catalog_version,
+        language: language(party.language),
+        receipt_number: event.receipt_number.clone(),
+        group_number: event.group_number.clone(),
+        paid_at: None,
+        number: event.permit_number.clone(),
+        sealed: Message {
+            no: event.permit_number.clone(),
+            nam: holder.name.clone(),
+            dob: holder.date_of_birth.clone(),
+            doi: issued_on,
+            doe: event.permit_valid_until.clone(),
+            ty: event.application_type.clone(),
+            ..Message::default()
+        },
+        parts,
+    })
+}
+
+/// `payment.order.paid` → the electronic receipt of the fees (never a
+/// method's surcharge: the event carries only fee and delivery lines).
+pub fn receipt(agency: &str, event: &OrderPaid, catalog: &Catalog) -> Result<Job, BadEvent> {
+    if event.account_id.is_empty() {
+        return Err(BadEvent("the event names no account".into()));
+    }
+    let case = event
+        .case_ids
+        .first()
+        .ok_or_else(|| BadEvent("the event names no case".into()))?;
+    let order = Uuid::parse_str(&event.order_id)
+        .map_err(|_| BadEvent(format!("order id {:?} is malformed", event.order_id)))?;
+    let paid_at = instant(event.paid_at.as_ref()).unwrap_or_else(Utc::now);
+    let language = language(event.language);
+    let currency = event
+        .amount
+        .as_ref()
+        .map(|amount| amount.currency.clone())
+        .unwrap_or_default();
+    let lines: Vec<Value> = event
+        .lines
+        .iter()
+        .map(|line| {
+            let label = line
+                .label
+                .as_ref()
+                .map(|label| match language {
+                    Language::ZhHant => label.zh_hant.clone(),
+                    Language::ZhHans => label.zh_hans.clone(),
+                    Language::En => label.en.clone(),
+                })
+                .unwrap_or_default();
+            json!({
+                "code": line.code,
+                "label": label,
+                "amount": line.minor_units,
+                "amount_text": amount_text(line.minor_units, &currency),
+            })
+        })
+        .collect();
+    let total: i64 = event.lines.iter().map(|line| line.minor_units).sum();
+    let method = catalog
+        .fees
+        .payment_methods
+        .iter()
+        .find(|method| method.code == event.method)
+        .map(|method| method.name.get(language).to_owned())
+        .unwrap_or_else(|| event.method.clone());
+    let number = format!(
+        "E{}{}",
+        local_day(catalog, paid_at).format("%Y%m%d"),
+        &order.simple().to_string()[..8].to_uppercase()
+    );
+    let mut parts = Map::new();
+    parts.insert(
+        "payment".into(),
+        json!({
+            "order_id": event.order_id,
+            "paid_at": local_time(catalog, paid_at),
+            "method": method,
+            "currency": currency,
+            "total": total,
+            "total_text": amount_text(total, &currency),
+            "lines": lines,
+        }),
+    );
+    Ok(Job {
+        agency: agency.to_owned(),
+        account_id: event.account_id.clone(),
+        case_id: case_id(case)?,
+        kind: DocumentKind::Receipt,
+        source: format!("order:{}", event.order_id),
+        application_type: event.application_type.clone(),
+        catalog_version: event.catalog_version,
+        language,
+        receipt_number: event.receipt_numbers.first().cloned().unwrap_or_default(),
+        group_number: event.group_number.clone(),
+        paid_at: Some(paid_at),
+        number: number.clone(),
+        sealed: Message {
+            no: number,
+            nam: event.receipt_numbers.join(","),
+            doi: local_day(catalog, paid_at).to_string(),
+            ty: event.application_type.clone(),
+            ..Message::default()
+        },
+        parts,
+    })
+}
+
+/// Minor units as the currency writes them: `600`, `1,234.50`.
+pub fn amount_text(minor_units: i64, currency: &str) -> String {
+    let exponent = laissez_catalog::format::Currency::parse(currency)
+        .map(|currency| currency.exponent())
+        .unwrap_or(2);
+    let scale = 10_i64.pow(exponent);
+    let (whole, part) = (minor_units.abs() / scale, minor_units.abs() % scale);
+    let digits = whole.to_string();
+    let mut grouped = String::new();
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(digit);
+    }
+    let sign = if minor_units < 0 { "-" } else { "" };
+    if exponent == 0 {
+        format!("{sign}{grouped}")
+    } else {
+        format!("{sign}{grouped}.{part:0width$}", width = exponent as usize)
+    }
+}
+
+fn parse_object(text: &str, what: &str) -> Result<Map<String, Value>, BadEvent> {
+    if text.trim().is_empty() {
+        return Ok(Map::new());
+    }
+    match serde_json::from_str::<Value>(text) {
+        Ok(Value::Object(map)) => Ok(map),
+        _ => Err(BadEvent(format!(
+            "the holder's {what} are not a JSON object"
+        ))),
+    }
+}
+
+/// The catalog's names of the codes chosen in choice fields, every language.
+fn labels(
+    catalog: &Catalog,
+    application_type: &str,
+    answers: &Map<String, Value>,
+) -> Map<String, Value> {
+    let mut labels = Map::new();
+    let Some(kind) = catalog.application_type(application_type) else {
+        return labels;
+    };
+    for field in kind.form.iter().flat_map(|section| &section.fields) {
+        let Some(list) = field
+            .code_list
+            .as_ref()
+            .and_then(|list| catalog.code_lists.get(list))
+        else {
+            continue;
+        };
+        let Some(chosen) = answers.get(&field.code).and_then(Value::as_str) else {
+            continue;
+        };
+        if let Some(item) = list.iter().find(|item| item.code == chosen) {
+            labels.insert(
+                field.code.clone(),
+                serde_json::to_value(&item.name).unwrap_or_default(),
+            );
+        }
+    }
+    labels
+}
