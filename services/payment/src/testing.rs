@@ -169,13 +169,7 @@ impl TestPayment {
         agency: &str,
         role: Role,
     ) -> tonic::Request<T> {
-        let mut request = tonic::Request::new(message);
-        let token = self.keys.token(account, agency, "test", &[role]);
-        request.metadata_mut().insert(
-            "authorization",
-            format!("Bearer {token}").parse().expect("a header value"),
-        );
-        request
+        self.keys.request(message, account, agency, role)
     }
 
     /// Opens a case's order through the consumer's own code (with the

@@ -45,8 +45,7 @@ impl Grpc {
 fn scope(caller: &Caller) -> Scope {
     Scope {
         agency: caller.agency.clone(),
-        account: (!caller.roles.iter().any(|role| role.is_staff()))
-            .then(|| caller.account_id.clone()),
+        account: caller.own_account(),
     }
 }
 

@@ -30,7 +30,8 @@ pub struct TestRender {
     pub keys: TestKeys,
     pub renderer: Renderer,
     pub database: TestDatabase,
-    pub intake: TestIntake,
+    /// The intake it started for itself (none when given one).
+    pub intake: Option<TestIntake>,
     /// Blobs and seal keys.
     pub files: tempfile::TempDir,
     events: laissez_eventbus::EventBusConfig,
@@ -39,9 +40,25 @@ pub struct TestRender {
 }
 
 impl TestRender {
+    /// Render with an intake of its own.
     pub async fn start(name: &str) -> anyhow::Result<Self> {
         let keys = TestKeys::new();
         let intake = TestIntake::start_with(&format!("rn{name}"), 4, keys.clone(), |_| {}).await?;
+        let url = format!("http://{}", intake.grpc_addr);
+        let mut render = Self::start_with(name, keys, &url, |_| {}).await?;
+        render.intake = Some(intake);
+        Ok(render)
+    }
+
+    /// Render reading catalogs from the intake at `intake_url`, verifying
+    /// tokens signed by `keys`, with `tweak` applied to its configuration
+    /// last (e.g. to share an event exchange).
+    pub async fn start_with(
+        name: &str,
+        keys: TestKeys,
+        intake_url: &str,
+        tweak: impl FnOnce(&mut Config),
+    ) -> anyhow::Result<Self> {
         let shutdown = CancellationToken::new();
         let files = tempfile::tempdir()?;
         let database = TestDatabase::create(&format!("laissez_render_{name}")).await?;
@@ -53,9 +70,10 @@ impl TestRender {
         config.common.shutdown.grace_seconds = 2;
         config.common.blob.root = files.path().join("blobs");
         config.events.exchange = format!("test.render.{}", Uuid::new_v4().simple());
-        config.services.intake = format!("http://{}", intake.grpc_addr);
+        config.services.intake = intake_url.to_owned();
         config.seal.key_dir = files.path().join("seal-keys");
         config.seal.generate_missing = true;
+        tweak(&mut config);
         let events = config.events.clone();
         let application =
             Application::build_with_keys(config, shutdown.clone(), Some(keys.keys.clone())).await?;
@@ -69,7 +87,7 @@ impl TestRender {
             keys,
             renderer,
             database,
-            intake,
+            intake: None,
             files,
             events,
             shutdown,
@@ -95,13 +113,7 @@ impl TestRender {
         agency: &str,
         role: Role,
     ) -> tonic::Request<T> {
-        let mut request = tonic::Request::new(message);
-        let token = self.keys.token(account, agency, "test", &[role]);
-        request.metadata_mut().insert(
-            "authorization",
-            format!("Bearer {token}").parse().expect("a header value"),
-        );
-        request
+        self.keys.request(message, account, agency, role)
     }
 
     /// Publishes `event` of `agency` on the service's exchange (through its
@@ -142,7 +154,9 @@ impl TestRender {
         self.shutdown.cancel();
         let _ = self.task.await;
         self.database.drop_database().await;
-        let _ = self.intake.stop().await;
+        if let Some(intake) = self.intake {
+            let _ = intake.stop().await;
+        }
         let _ = laissez_eventbus::topology::remove(&self.events, &[events::CONSUMER]).await;
     }
 }

@@ -109,6 +109,12 @@ impl Caller {
         }
     }
 
+    /// The one account whose rows the caller sees: an applicant's own;
+    /// `None` for staff, who see their agency's.
+    pub fn own_account(&self) -> Option<String> {
+        (!self.roles.iter().any(|role| role.is_staff())).then(|| self.account_id.clone())
+    }
+
     /// The `authorization` value to forward on calls made for this caller.
     pub fn bearer(&self) -> String {
         format!("Bearer {}", self.token)
@@ -156,6 +162,23 @@ pub mod testing {
         pub fn token(&self, account: &str, agency: &str, portal: &str, roles: &[Role]) -> String {
             let now = chrono::Utc::now().timestamp();
             self.token_at(account, agency, portal, roles, now, now + 120)
+        }
+
+        /// `message` as a request carrying a token for `account` of
+        /// `agency` with `role` (portal `test`).
+        pub fn request<T>(
+            &self,
+            message: T,
+            account: &str,
+            agency: &str,
+            role: Role,
+        ) -> tonic::Request<T> {
+            let mut request = tonic::Request::new(message);
+            let token = self.token(account, agency, "test", &[role]);
+            if let Ok(value) = format!("Bearer {token}").parse() {
+                request.metadata_mut().insert("authorization", value);
+            }
+            request
         }
 
         pub fn token_at(
