@@ -6,7 +6,8 @@
 #
 #   services/render/bench/render.sh
 #
-# Environment: BENCH_PERMITS (400), BENCH_WEASYPRINT_PERMITS (40), CARGO_TARGET_DIR.
+# Environment: BENCH_PERMITS (400), BENCH_WEASYPRINT_PERMITS (10: WeasyPrint takes seconds
+# per permit with CJK fonts), CARGO_TARGET_DIR.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"
@@ -33,4 +34,4 @@ binary="${CARGO_TARGET_DIR:-$root/target}/release/examples/bench_render"
 exec taskset -c 0 "$binary" \
     --permits "${BENCH_PERMITS:-400}" \
     --weasyprint "$venv/bin/python" \
-    --weasyprint-permits "${BENCH_WEASYPRINT_PERMITS:-40}"
+    --weasyprint-permits "${BENCH_WEASYPRINT_PERMITS:-10}"

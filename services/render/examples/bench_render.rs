@@ -8,7 +8,7 @@
 //!
 //! Arguments: `--permits N` (default 400), `--weasyprint PYTHON` (a Python
 //! with WeasyPrint; without it only Laissez's figures are printed),
-//! `--weasyprint-permits N` (default 40).
+//! `--weasyprint-permits N` (default 10).
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -47,7 +47,7 @@ fn main() -> anyhow::Result<()> {
         .unwrap_or(400);
     let weasy_permits: usize = argument("--weasyprint-permits")
         .and_then(|n| n.parse().ok())
-        .unwrap_or(40);
+        .unwrap_or(10);
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..");
     let catalog = Arc::new(
         laissez_catalog::load_dir(&root.join("deploy/agencies/tw-nia"))
@@ -127,6 +127,7 @@ fn main() -> anyhow::Result<()> {
         millis(percentile(&times, 0.99)),
         size as f64 / 1024.0
     );
+    phases(&renderer, &catalog, &template, &job_for(0)?, today)?;
 
     let Some(python) = argument("--weasyprint") else {
         println!("weasyprint: not run (pass --weasyprint PYTHON; bench/render.sh does)");
@@ -187,6 +188,71 @@ fn main() -> anyhow::Result<()> {
         laissez_rate / weasy_rate,
         millis(laissez_p50),
         size as f64 / 1024.0
+    );
+    Ok(())
+}
+
+/// Where a permit's time goes: the seal's signature, its QR code, the
+/// layout and the PDF (fonts subset), each the median of 100.
+fn phases(
+    renderer: &Renderer,
+    catalog: &laissez_catalog::Catalog,
+    template: &laissez_catalog::format::DocumentTemplate,
+    job: &laissez_render::jobs::Job,
+    today: chrono::NaiveDate,
+) -> anyhow::Result<()> {
+    use laissez_render::engine::Attachment;
+    use laissez_render::seal::{Header, SealData};
+    let median = |mut times: Vec<Duration>| {
+        times.sort();
+        millis(percentile(&times, 0.5))
+    };
+    let (mut sign, mut qr, mut layout, mut pdf) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut encode = Vec::new();
+    for _ in 0..100 {
+        let id = Uuid::now_v7();
+        let started = Instant::now();
+        let mut message = job.sealed.clone();
+        message.did = id.to_string();
+        let seal = renderer.keys.sign(SealData {
+            hdr: Header {
+                t: "laissez.e_permit".into(),
+                v: 1,
+                is: "tw-nia".into(),
+            },
+            msg: message,
+        })?;
+        let text = serde_json::to_string(&seal)?;
+        let data = template_data(job, catalog, template, id, &text, today);
+        sign.push(started.elapsed());
+        let started = Instant::now();
+        qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M)?;
+        encode.push(started.elapsed());
+        let started = Instant::now();
+        let svg = laissez_render::produce::qr_svg(&text).map_err(anyhow::Error::msg)?;
+        qr.push(started.elapsed());
+        let started = Instant::now();
+        let laid = renderer.engine.lay_out(
+            &template.source,
+            &data,
+            vec![Attachment {
+                name: "seal.svg",
+                bytes: svg,
+            }],
+            today,
+        )?;
+        layout.push(started.elapsed());
+        let started = Instant::now();
+        laid.pdf()?;
+        pdf.push(started.elapsed());
+    }
+    println!(
+        "  where a permit's time goes (medians): data and seal signature {:.2} ms, QR code {:.2} ms (of which encoding {:.2} ms), Typst layout {:.2} ms, PDF export with font subsetting {:.2} ms",
+        median(sign),
+        median(qr),
+        median(encode),
+        median(layout),
+        median(pdf)
     );
     Ok(())
 }

@@ -102,6 +102,17 @@ impl Engine {
         attachments: Vec<Attachment>,
         today: chrono::NaiveDate,
     ) -> Result<Vec<u8>, TemplateError> {
+        self.lay_out(template, data, attachments, today)?.pdf()
+    }
+
+    /// The layout of `template` with `data`, before it is written.
+    pub fn lay_out(
+        &self,
+        template: &str,
+        data: &serde_json::Value,
+        attachments: Vec<Attachment>,
+        today: chrono::NaiveDate,
+    ) -> Result<Laid<'_>, TemplateError> {
         let data = serde_json::to_vec(data).map_err(|error| TemplateError {
             problems: vec![format!("data: {error}")],
         })?;
@@ -122,12 +133,26 @@ impl Engine {
         let document = compiled
             .output
             .map_err(|errors| world.explain(errors.as_slice()))?;
+        Ok(Laid { world, document })
+    }
+}
+
+/// A laid-out document, ready to be written as PDF.
+pub struct Laid<'a> {
+    world: Sheet<'a>,
+    document: PagedDocument,
+}
+
+impl Laid<'_> {
+    /// The PDF, fonts embedded and subset.
+    pub fn pdf(&self) -> Result<Vec<u8>, TemplateError> {
         let options = typst_pdf::PdfOptions {
             ident: typst::foundations::Smart::Custom("laissez".into()),
             creator: typst::foundations::Smart::Custom(Some("Laissez".into())),
             ..Default::default()
         };
-        typst_pdf::pdf(&document, &options).map_err(|errors| world.explain(errors.as_slice()))
+        typst_pdf::pdf(&self.document, &options)
+            .map_err(|errors| self.world.explain(errors.as_slice()))
     }
 }
 

@@ -36,16 +36,37 @@ pub enum Produced {
     NotIssued,
 }
 
-/// The seal's QR code as SVG.
+/// The seal's QR code as SVG: one path, a rectangle per horizontal run
+/// of dark modules, in module units with the four-module quiet zone (a
+/// few hundred path commands rather than thousands of elements keeps the
+/// PDF's drawing small and quick to convert).
 pub fn qr_svg(text: &str) -> Result<Vec<u8>, String> {
     let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M)
         .map_err(|error| error.to_string())?;
-    Ok(code
-        .render::<qrcode::render::svg::Color<'_>>()
-        .quiet_zone(true)
-        .min_dimensions(200, 200)
-        .build()
-        .into_bytes())
+    let width = code.width();
+    let modules = code.to_colors();
+    let quiet = 4;
+    let mut path = String::with_capacity(width * width);
+    for (row, line) in modules.chunks(width).enumerate() {
+        let mut column = 0;
+        while column < width {
+            if line[column] == qrcode::Color::Dark {
+                let start = column;
+                while column < width && line[column] == qrcode::Color::Dark {
+                    column += 1;
+                }
+                let (x, y, run) = (start + quiet, row + quiet, column - start);
+                path.push_str(&format!("M{x} {y}h{run}v1h-{run}z"));
+            } else {
+                column += 1;
+            }
+        }
+    }
+    let size = width + 2 * quiet;
+    Ok(format!(
+        r##"<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size} {size}" shape-rendering="crispEdges"><rect width="{size}" height="{size}" fill="#fff"/><path d="{path}" fill="#000"/></svg>"##
+    )
+    .into_bytes())
 }
 
 /// The whole `data.json` of a document.
