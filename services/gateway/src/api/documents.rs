@@ -19,6 +19,7 @@ use laissez_proto::intake::v1::upload_document_chunk::Part;
 use laissez_proto::intake::v1::{
     DownloadDocumentRequest, GetCaseRequest, UploadDocumentChunk, UploadHeader,
 };
+use laissez_proto::render::v1::{DownloadRenderedRequest, RenderedChunk};
 use prost::Message;
 use prost_reflect::DynamicMessage;
 use sha2::{Digest, Sha256};
@@ -319,6 +320,9 @@ pub async fn download(api: Api, route: Arc<Route>, request: Request) -> Response
 }
 
 async fn serve_download(api: &Api, route: &Route, request: Request) -> Result<Response, ApiError> {
+    if route.upstream == crate::core::upstream::Upstream::Render {
+        return serve_rendered(api, route, request).await;
+    }
     let (mut parts, _body) = request.into_parts();
     let presented = authenticate(api, route, &parts).await?;
     let Presented::SignedIn(caller) = &presented else {
@@ -393,6 +397,97 @@ async fn serve_download(api: &Api, route: &Route, request: Request) -> Result<Re
     if let Ok(value) = HeaderValue::from_str(&media_type) {
         headers.insert(header::CONTENT_TYPE, value);
     }
+    headers.insert(
+        header::CONTENT_DISPOSITION,
+        content_disposition(if inline { "inline" } else { "attachment" }, &file_name),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    Ok(response)
+}
+
+/// An issued document's PDF from render, named in the language asked for
+/// (`language`, else the browser's `Accept-Language`).
+async fn serve_rendered(api: &Api, route: &Route, request: Request) -> Result<Response, ApiError> {
+    let (mut parts, _body) = request.into_parts();
+    let presented = authenticate(api, route, &parts).await?;
+    let Presented::SignedIn(caller) = &presented else {
+        return Err(ApiError::Unauthenticated("sign in first"));
+    };
+    let params = path_params(&mut parts).await?;
+    let document_id = params.get("document_id").cloned().unwrap_or_default();
+    let mut language = crate::portal::i18n::from_accept_language(&parts.headers)
+        .unwrap_or(crate::portal::i18n::Lang::ZhHant)
+        .tag()
+        .to_owned();
+    let mut inline = false;
+    for (name, value) in query_pairs(&parts)? {
+        match (name.as_str(), value.as_str()) {
+            ("language", tag) => {
+                language = crate::portal::i18n::Lang::from_tag(tag)
+                    .ok_or_else(|| {
+                        ApiError::invalid("language", "invalid_value", "zh-Hant, zh-Hans or en")
+                    })?
+                    .tag()
+                    .to_owned();
+            }
+            ("disposition", "inline") => inline = true,
+            ("disposition", "attachment") => inline = false,
+            ("disposition", _) => {
+                return Err(ApiError::invalid(
+                    "disposition",
+                    "invalid_value",
+                    "inline or attachment",
+                ));
+            }
+            _ => {
+                return Err(ApiError::invalid(
+                    &name,
+                    "unknown_parameter",
+                    "this operation takes no such query parameter",
+                ));
+            }
+        }
+    }
+    let chunks = api
+        .core
+        .upstreams
+        .render()
+        .download_rendered(api.core.upstreams.streaming_request(
+            DownloadRenderedRequest {
+                document_id,
+                language,
+            },
+            Some(caller.token()),
+        ))
+        .await?
+        .into_inner();
+    Ok(rendered_response(chunks, inline).await?)
+}
+
+/// The answer of a render download: the first chunk (or the error instead
+/// of it) decides the status and names the file; the rest streams.
+pub(crate) async fn rendered_response(
+    mut chunks: tonic::Streaming<RenderedChunk>,
+    inline: bool,
+) -> Result<Response, tonic::Status> {
+    let first = chunks.message().await?;
+    let file_name = first
+        .as_ref()
+        .and_then(|chunk| chunk.document.as_ref())
+        .map(|document| document.file_name.clone())
+        .unwrap_or_else(|| "document.pdf".to_owned());
+    let head =
+        futures::stream::iter(first.map(|chunk| Ok::<_, tonic::Status>(Bytes::from(chunk.data))));
+    let rest = chunks.map(|chunk| chunk.map(|chunk| Bytes::from(chunk.data)));
+    let mut response = (StatusCode::OK, Body::from_stream(head.chain(rest))).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/pdf"),
+    );
     headers.insert(
         header::CONTENT_DISPOSITION,
         content_disposition(if inline { "inline" } else { "attachment" }, &file_name),

@@ -425,6 +425,27 @@ pub const ROUTES: &[RouteSpec] = &[
     RouteSpec::new("GET", "/payment/reconciliations",
         rpc!("payment.v1.PaymentService", "ListReconciliations"), SignedIn,
         "Agency administrator: the reconciliations run, newest day first."),
+
+    // --- render -------------------------------------------------------------
+    RouteSpec::new("GET", "/documents",
+        rpc!("render.v1.RenderService", "ListDocuments"), SignedIn,
+        "The caller's issued documents (acknowledgements, electronic permits, receipts; staff: the agency's), newest first; filter by group number, receipt number, payment dates, case and kind; `language` names the file names' language."),
+    RouteSpec::new("GET", "/documents/{document_id}",
+        rpc!("render.v1.RenderService", "DownloadRendered"), SignedIn,
+        "Download an issued document's PDF, the same bytes every time; `Content-Disposition` names it in `language` (the account's when not given). Anyone else's answers 404.")
+        .kind(Kind::Download),
+    RouteSpec::new("POST", "/documents/{document_id}/revocations",
+        rpc!("render.v1.RenderService", "RevokeDocument"), SignedIn,
+        "Agency administrator or senior reviewer: revoke a document with a reason; its seal then verifies as revoked."),
+    RouteSpec::new("POST", "/verify/seals",
+        rpc!("render.v1.RenderService", "VerifySeal"), Public,
+        "Anyone: check a seal (the text of a document's QR code): valid, invalid (with why) or revoked, with the data as signed."),
+    RouteSpec::new("GET", "/verify/documents/{sha256}",
+        rpc!("render.v1.RenderService", "VerifyDocument"), Public,
+        "Anyone: whether a PDF with this SHA-256 is one the platform issued, and whether it is revoked."),
+    RouteSpec::new("GET", "/verify/keys",
+        rpc!("render.v1.RenderService", "ListSealKeys"), Public,
+        "Anyone: every agency's seal public keys (PEM), for verifying seals offline."),
 ];
 
 /// Methods deliberately not exposed: the gateway's own plumbing.

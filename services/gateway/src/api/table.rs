@@ -184,8 +184,8 @@ mod tests {
 
     #[test]
     fn only_signed_in_routes_reach_non_public_methods() {
-        // Identity's and intake's public methods are the only ones a
-        // route may call without a session.
+        // Identity's, intake's and render's public methods are the only
+        // ones a route may call without a session.
         let public_by_contract = [
             "CreateCaptcha",
             "Register",
@@ -199,6 +199,9 @@ mod tests {
             "GetCurrentCatalog",
             "ListAgencies",
             "ListAnnouncements",
+            "VerifySeal",
+            "VerifyDocument",
+            "ListSealKeys",
         ];
         for spec in ROUTES {
             if spec.access != Access::SignedIn {

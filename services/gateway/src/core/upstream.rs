@@ -10,6 +10,7 @@ use laissez_proto::identity::v1::identity_service_client::IdentityServiceClient;
 use laissez_proto::intake::v1::catalog_admin_service_client::CatalogAdminServiceClient;
 use laissez_proto::intake::v1::intake_service_client::IntakeServiceClient;
 use laissez_proto::payment::v1::payment_service_client::PaymentServiceClient;
+use laissez_proto::render::v1::render_service_client::RenderServiceClient;
 use prost::Message;
 use prost_reflect::{DynamicMessage, MessageDescriptor, MethodDescriptor};
 use tonic::codec::{Codec, DecodeBuf, Decoder, EncodeBuf, Encoder};
@@ -29,15 +30,17 @@ pub enum Upstream {
     Review,
     Notify,
     Payment,
+    Render,
 }
 
 impl Upstream {
-    pub const ALL: [Upstream; 5] = [
+    pub const ALL: [Upstream; 6] = [
         Upstream::Identity,
         Upstream::Intake,
         Upstream::Review,
         Upstream::Notify,
         Upstream::Payment,
+        Upstream::Render,
     ];
 
     /// The upstream that serves a fully qualified gRPC service name.
@@ -48,6 +51,7 @@ impl Upstream {
             "review" => Some(Upstream::Review),
             "notify" => Some(Upstream::Notify),
             "payment" => Some(Upstream::Payment),
+            "render" => Some(Upstream::Render),
             _ => None,
         }
     }
@@ -59,6 +63,7 @@ impl Upstream {
             Upstream::Review => "review",
             Upstream::Notify => "notify",
             Upstream::Payment => "payment",
+            Upstream::Render => "render",
         }
     }
 }
@@ -71,6 +76,7 @@ pub struct Upstreams {
     review: Channel,
     notify: Channel,
     payment: Channel,
+    render: Channel,
     timeout: Duration,
 }
 
@@ -91,6 +97,7 @@ impl Upstreams {
             review: channel(&services.review)?,
             notify: channel(&services.notify)?,
             payment: channel(&services.payment)?,
+            render: channel(&services.render)?,
             timeout,
         })
     }
@@ -102,6 +109,7 @@ impl Upstreams {
             Upstream::Review => self.review.clone(),
             Upstream::Notify => self.notify.clone(),
             Upstream::Payment => self.payment.clone(),
+            Upstream::Render => self.render.clone(),
         }
     }
 
@@ -119,6 +127,12 @@ impl Upstreams {
 
     pub fn payment(&self) -> PaymentServiceClient<Channel> {
         PaymentServiceClient::new(self.payment.clone())
+            .max_decoding_message_size(MAX_MESSAGE_BYTES)
+            .max_encoding_message_size(MAX_MESSAGE_BYTES)
+    }
+
+    pub fn render(&self) -> RenderServiceClient<Channel> {
+        RenderServiceClient::new(self.render.clone())
             .max_decoding_message_size(MAX_MESSAGE_BYTES)
             .max_encoding_message_size(MAX_MESSAGE_BYTES)
     }

@@ -24,6 +24,7 @@ mod front_door;
 pub mod shell;
 mod sign_in;
 mod staff;
+mod verify;
 
 pub use shell::i18n;
 
@@ -71,11 +72,21 @@ pub fn router(core: Core) -> Router {
             body_limit,
         ))
         .layer(DefaultBodyLimit::max(upload_limit));
+    // The public verify page takes a PDF: a limit of its own.
+    let verify_limit = verify::MAX_PDF_BYTES + UPLOAD_FORM_OVERHEAD;
+    let verify_routes = Router::new()
+        .route("/verify", get(verify::verify_page).post(verify::verify))
+        .layer(axum::middleware::from_fn_with_state(
+            verify_limit,
+            body_limit,
+        ))
+        .layer(DefaultBodyLimit::max(verify_limit));
     Router::new()
         .route("/portal/static/portal.css", get(stylesheet))
         .route(shell::view::GOVUK_CSS_PATH, get(govuk_stylesheet))
         .route("/portal/static/upload.js", get(upload_script))
         .route("/", get(front_door::front_door))
+        .route("/verify/keys.json", get(verify::keys))
         .route("/activate", get(emailed_link))
         .route("/reset-password", get(emailed_link))
         // The portal's own address and its dashboard, with the slash.
@@ -87,6 +98,7 @@ pub fn router(core: Core) -> Router {
         .layer(axum::middleware::from_fn_with_state(limit, body_limit))
         .nest(SITE, pages)
         .nest(SITE, uploads)
+        .merge(verify_routes)
         .with_state(core)
 }
 

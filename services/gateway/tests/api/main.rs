@@ -6,6 +6,7 @@ mod support;
 mod authorization;
 mod bad_inputs;
 mod dev_captcha;
+mod documents;
 mod first_hour;
 mod idempotency;
 mod journey;

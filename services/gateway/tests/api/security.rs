@@ -256,6 +256,7 @@ async fn readiness_follows_redis_and_every_service() {
     assert_eq!(body["dependencies"]["review"], false, "{body}");
     assert_eq!(body["dependencies"]["notify"], false, "{body}");
     assert_eq!(body["dependencies"]["payment"], false, "{body}");
+    assert_eq!(body["dependencies"]["render"], false, "{body}");
     let alive = partial
         .send(
             partial
@@ -279,7 +280,9 @@ async fn readiness_follows_redis_and_every_service() {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     let ready = ready.expect("the full stack never became ready");
-    for dependency in ["redis", "identity", "intake", "review", "notify", "payment"] {
+    for dependency in [
+        "redis", "identity", "intake", "review", "notify", "payment", "render",
+    ] {
         assert_eq!(ready["dependencies"][dependency], true, "{ready}");
     }
     assert_eq!(ready["ready"], true);

@@ -48,6 +48,8 @@ pub struct Services {
     pub notify: bool,
     /// Payment with its providers' simulator.
     pub payment: bool,
+    /// Render, with seal keys made on first use.
+    pub render: bool,
 }
 
 impl Services {
@@ -56,18 +58,21 @@ impl Services {
         review: false,
         notify: false,
         payment: false,
+        render: false,
     };
     pub const INTAKE: Services = Services {
         intake: true,
         review: false,
         notify: false,
         payment: false,
+        render: false,
     };
     pub const ALL: Services = Services {
         intake: true,
         review: true,
         notify: true,
         payment: true,
+        render: true,
     };
 }
 
@@ -91,6 +96,8 @@ pub struct Stack {
     intake: Option<laissez_intake::testing::TestIntake>,
     /// Payment and its providers' simulator (Services::ALL).
     pub payment: Option<laissez_payment::testing::TestPayment>,
+    /// Render and its seal keys (Services::ALL).
+    pub render: Option<laissez_render::testing::TestRender>,
     /// Notify's database (its deliveries hold every rendered email).
     pub notify_pool: Option<sqlx::PgPool>,
     sequence: std::sync::atomic::AtomicU32,
@@ -196,6 +203,10 @@ impl Stack {
                 (
                     laissez_payment::events::CONSUMER,
                     &laissez_payment::events::BINDINGS,
+                ),
+                (
+                    laissez_render::events::CONSUMER,
+                    &laissez_render::events::BINDINGS,
                 ),
             ],
         )
@@ -349,6 +360,27 @@ impl Stack {
             None
         };
 
+        // render
+        let mut render_url = NOWHERE.to_owned();
+        let render = if services.render {
+            let events = events.clone();
+            let started = laissez_render::testing::TestRender::start_with(
+                "gw",
+                test_keys.clone(),
+                &intake_url,
+                move |config| {
+                    config.events = events;
+                    config.common.database.max_connections = 4;
+                },
+            )
+            .await
+            .unwrap();
+            render_url = format!("http://{}", started.grpc_addr);
+            Some(started)
+        } else {
+            None
+        };
+
         // the gateway
         let mut config = GatewayConfig::default();
         config.http.listen = "127.0.0.1:0".parse().unwrap();
@@ -358,6 +390,7 @@ impl Stack {
         config.services.review = review_url;
         config.services.notify = notify_url;
         config.services.payment = payment_url;
+        config.services.render = render_url;
         config.gateway.redis_prefix = format!("{prefix}gateway:");
         config.gateway.rate_limit.requests_per_window = 1_000_000;
         config.gateway.rate_limit.sign_in_requests_per_window = 1_000_000;
@@ -393,6 +426,7 @@ impl Stack {
             services: running,
             intake,
             payment,
+            render,
             notify_pool,
             sequence: std::sync::atomic::AtomicU32::new(1),
         };
@@ -438,6 +472,9 @@ impl Stack {
         if let Some(payment) = self.payment.take() {
             payment.stop().await;
         }
+        if let Some(render) = self.render.take() {
+            render.stop().await;
+        }
         for service in &mut self.services {
             stop(service).await;
         }
@@ -449,6 +486,7 @@ impl Stack {
                 laissez_intake::events::decisions::CONSUMER,
                 laissez_intake::events::payments::CONSUMER,
                 laissez_payment::events::CONSUMER,
+                laissez_render::events::CONSUMER,
             ],
         )
         .await;

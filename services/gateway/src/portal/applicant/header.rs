@@ -23,6 +23,7 @@ struct Nav {
     applicants: &'static str,
     account: &'static str,
     payments: &'static str,
+    documents: &'static str,
     messages: &'static str,
     unread: &'static str,
 }
@@ -32,6 +33,7 @@ static ZH_HANT: Nav = Nav {
     applicants: "辦理人管理",
     account: "帳號資料",
     payments: "繳費",
+    documents: "下載專區",
     messages: "訊息中心",
     unread: "則未讀",
 };
@@ -41,6 +43,7 @@ static ZH_HANS: Nav = Nav {
     applicants: "办理人管理",
     account: "账号资料",
     payments: "缴费",
+    documents: "下载专区",
     messages: "消息中心",
     unread: "条未读",
 };
@@ -50,6 +53,7 @@ static EN: Nav = Nav {
     applicants: "Applicants",
     account: "My account",
     payments: "Payments",
+    documents: "Downloads",
     messages: "Messages",
     unread: "unread",
 };
@@ -134,6 +138,7 @@ pub(crate) fn signed_in_header(
                 li { a href=(format!("{base}cases{suffix}")) { (messages.all_cases) } }
                 li { a href=(format!("{base}applicants{suffix}")) { (nav(lang).applicants) } }
                 li { a #nav-payments href=(format!("{base}payments{suffix}")) { (nav(lang).payments) } }
+                li { a #nav-documents href=(format!("{base}documents{suffix}")) { (nav(lang).documents) } }
                 li { a href=(format!("{base}account{suffix}")) { (nav(lang).account) } }
                 li { (header_link(lang, &format!("{base}messages{suffix}"), unread)) }
             }

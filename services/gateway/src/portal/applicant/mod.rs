@@ -1,6 +1,6 @@
 //! The applicant portals' pages: the dashboard, the application wizard,
 //! the cases, the account, managed applicants, registration, the
-//! message centre and payments.
+//! message centre, payments and the downloads of issued documents.
 
 pub mod account;
 pub mod applicants;
@@ -8,6 +8,7 @@ pub mod apply;
 pub mod cancel;
 pub mod cases;
 pub mod dashboard;
+pub mod documents;
 pub mod header;
 pub mod messages;
 pub mod parts;
@@ -77,6 +78,8 @@ pub fn routes() -> Router<Core> {
         .route("/payments/start", post(payments::start))
         .route("/payments/return", get(payments::returned))
         .route("/payments/{payment_id}", get(payments::payment_page))
+        .route("/documents", get(documents::documents_page))
+        .route("/documents/{document_id}", get(documents::download))
         .route("/messages", get(messages::list))
         .route("/messages/read-all", post(messages::read_all))
         .route("/messages/{message_id}", get(messages::message_page))

@@ -1,0 +1,289 @@
+//! The applicant's downloads (下載專區): the documents issued to the
+//! account (submission acknowledgements, electronic permits, receipts),
+//! newest first, searchable by group number, receipt number and payment
+//! date as seed 002's download area is; each downloads as the PDF render
+//! stored, named in the visitor's language.
+//!
+//! Render scopes everything to the caller's account and agency: another
+//! account's document answers like one that does not exist.
+
+use axum::extract::{OriginalUri, Path, Query, State};
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use chrono::{NaiveDate, TimeZone};
+use laissez_proto::render::v1::{DownloadRenderedRequest, ListDocumentsRequest, RenderedDocument};
+use maud::html;
+use serde::Deserialize;
+
+use crate::core::Core;
+use crate::portal::applicant::parts::{size, when};
+use crate::portal::applicant::visit::{Visit, layout};
+use crate::portal::shell::i18n::Lang;
+use crate::portal::shell::page::lang_suffix;
+use crate::portal::shell::site::Site;
+use crate::portal::shell::view::{self, FormError};
+
+pub struct Texts {
+    pub title: &'static str,
+    pub intro: &'static str,
+    pub none: &'static str,
+    pub kind: &'static str,
+    pub number: &'static str,
+    pub receipt: &'static str,
+    pub group: &'static str,
+    pub issued: &'static str,
+    pub from: &'static str,
+    pub to: &'static str,
+    pub search: &'static str,
+    pub download: &'static str,
+    pub revoked: &'static str,
+    pub acknowledgement: &'static str,
+    pub e_permit: &'static str,
+    pub receipt_kind: &'static str,
+    pub err_date: &'static str,
+}
+
+static ZH_HANT: Texts = Texts {
+    title: "下載專區",
+    intro: "機關核發給您的文件：送件確認、電子許可證及電子收據。可依團號、收件號或繳費日期查詢。",
+    none: "沒有符合的文件。",
+    kind: "文件",
+    number: "號碼",
+    receipt: "收件號",
+    group: "團號",
+    issued: "產製時間",
+    from: "繳費日期（起）",
+    to: "繳費日期（迄）",
+    search: "查詢",
+    download: "下載",
+    revoked: "已撤銷",
+    acknowledgement: "送件確認",
+    e_permit: "電子許可證",
+    receipt_kind: "電子收據",
+    err_date: "日期格式應為 年-月-日",
+};
+
+static ZH_HANS: Texts = Texts {
+    title: "下载专区",
+    intro: "机关核发给您的文件：送件确认、电子许可证及电子收据。可依团号、收件号或缴费日期查询。",
+    none: "没有符合的文件。",
+    kind: "文件",
+    number: "号码",
+    receipt: "收件号",
+    group: "团号",
+    issued: "生成时间",
+    from: "缴费日期（起）",
+    to: "缴费日期（止）",
+    search: "查询",
+    download: "下载",
+    revoked: "已撤销",
+    acknowledgement: "送件确认",
+    e_permit: "电子许可证",
+    receipt_kind: "电子收据",
+    err_date: "日期格式应为 年-月-日",
+};
+
+static EN: Texts = Texts {
+    title: "Downloads",
+    intro: "The documents issued to you: acknowledgements of submission, electronic permits and receipts. Search by group number, receipt number or payment date.",
+    none: "No document matches.",
+    kind: "Document",
+    number: "Number",
+    receipt: "Receipt number",
+    group: "Group number",
+    issued: "Issued",
+    from: "Paid from",
+    to: "Paid until",
+    search: "Search",
+    download: "Download",
+    revoked: "Revoked",
+    acknowledgement: "Acknowledgement",
+    e_permit: "Electronic permit",
+    receipt_kind: "Electronic receipt",
+    err_date: "Write the date as year-month-day",
+};
+
+pub fn texts(lang: Lang) -> &'static Texts {
+    match lang {
+        Lang::ZhHant => &ZH_HANT,
+        Lang::ZhHans => &ZH_HANS,
+        Lang::En => &EN,
+    }
+}
+
+fn kind_name(texts: &Texts, kind: &str) -> &'static str {
+    match kind {
+        "e_permit" => texts.e_permit,
+        "receipt" => texts.receipt_kind,
+        _ => texts.acknowledgement,
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DocumentsQuery {
+    group: String,
+    receipt: String,
+    from: String,
+    to: String,
+}
+
+/// The start of `day` on the agency's clock (UTC without a time zone).
+fn day_start(site: &Site, day: NaiveDate) -> Option<prost_types::Timestamp> {
+    let midnight = day.and_hms_opt(0, 0, 0)?;
+    let at = match site.time_zone() {
+        Some(zone) => zone.from_local_datetime(&midnight).earliest()?.timestamp(),
+        None => midnight.and_utc().timestamp(),
+    };
+    Some(prost_types::Timestamp {
+        seconds: at,
+        nanos: 0,
+    })
+}
+
+fn parse_day(text: &str) -> Result<Option<NaiveDate>, ()> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .map(Some)
+        .map_err(|_| ())
+}
+
+fn download_link(visit: &Visit, uri: &Uri, document: &RenderedDocument) -> String {
+    format!(
+        "{}documents/{}{}",
+        visit.site.base_path(),
+        document.document_id,
+        lang_suffix(uri)
+    )
+}
+
+/// `GET /portal/{agency}/{portal}/documents[?group=…&receipt=…&from=…&to=…]`.
+pub async fn documents_page(
+    State(core): State<Core>,
+    visit: Visit,
+    OriginalUri(uri): OriginalUri,
+) -> Response {
+    let query = Query::<DocumentsQuery>::try_from_uri(&uri)
+        .map(|Query(query)| query)
+        .unwrap_or_default();
+    let lang = visit.language.lang;
+    let texts = texts(lang);
+    let mut errors = Vec::new();
+    let from = parse_day(&query.from).unwrap_or_else(|()| {
+        errors.push(FormError {
+            field: "from",
+            message: texts.err_date,
+        });
+        None
+    });
+    let to = parse_day(&query.to).unwrap_or_else(|()| {
+        errors.push(FormError {
+            field: "to",
+            message: texts.err_date,
+        });
+        None
+    });
+    let documents = if errors.is_empty() {
+        let answer = core
+            .upstreams
+            .render()
+            .list_documents(
+                core.upstreams.request(
+                    ListDocumentsRequest {
+                        group_number: query.group.trim().chars().take(40).collect(),
+                        receipt_number: query.receipt.trim().chars().take(40).collect(),
+                        paid_from: from.and_then(|day| day_start(&visit.site, day)),
+                        paid_to: to
+                            .and_then(|day| day.succ_opt())
+                            .and_then(|day| day_start(&visit.site, day)),
+                        language: lang.tag().to_owned(),
+                        ..Default::default()
+                    },
+                    Some(visit.caller.token()),
+                ),
+            )
+            .await;
+        match answer {
+            Ok(answer) => answer.into_inner().documents,
+            Err(status) => return visit.refused(&status).into_response(),
+        }
+    } else {
+        Vec::new()
+    };
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let action = format!("{}documents", visit.site.base_path());
+    let content = html! {
+        (view::error_summary(lang, &errors))
+        p { (texts.intro) }
+        form.search method="get" action=(action) {
+            @if let Some(lang) = crate::portal::shell::i18n::from_query(&uri) {
+                input type="hidden" name="lang" value=(lang.tag());
+            }
+            label for="group" { (texts.group) } input #group name="group" value=(query.group) maxlength="40";
+            label for="receipt" { (texts.receipt) } input #receipt name="receipt" value=(query.receipt) maxlength="40";
+            label for="from" { (texts.from) } input #from type="date" name="from" value=(query.from);
+            label for="to" { (texts.to) } input #to type="date" name="to" value=(query.to);
+            button.secondary type="submit" { (texts.search) }
+        }
+        @if documents.is_empty() {
+            p #no-documents { (texts.none) }
+        } @else {
+            div.table-wrap { table.documents {
+                thead { tr {
+                    th scope="col" { (texts.kind) }
+                    th scope="col" { (texts.number) }
+                    th scope="col" { (texts.receipt) }
+                    th scope="col" { (texts.group) }
+                    th scope="col" { (texts.issued) }
+                    th scope="col" {}
+                } }
+                tbody { @for document in &documents { tr.document data-kind=(document.kind) {
+                    td { (kind_name(texts, &document.kind)) @if document.revoked { " " span.badge { (texts.revoked) } } }
+                    td { (document.number) }
+                    td { (document.receipt_number) }
+                    td { (document.group_number) }
+                    td { (when(&visit.site, document.rendered_at.as_ref()).unwrap_or_default()) }
+                    td { a.download href=(download_link(&visit, &uri, document)) download=(document.file_name) {
+                        (texts.download) " (PDF, " (size(u64::try_from(document.size_bytes).unwrap_or(0))) ")"
+                    } }
+                } } }
+            } }
+        }
+    };
+    layout(&core, &visit, &uri, status, texts.title, content)
+}
+
+/// `GET /portal/{agency}/{portal}/documents/{document_id}`: the PDF,
+/// named in the visitor's language.
+pub async fn download(
+    State(core): State<Core>,
+    visit: Visit,
+    Path((_, _, document_id)): Path<(String, String, String)>,
+) -> Response {
+    let answer = core
+        .upstreams
+        .render()
+        .download_rendered(core.upstreams.streaming_request(
+            DownloadRenderedRequest {
+                document_id,
+                language: visit.language.lang.tag().to_owned(),
+            },
+            Some(visit.caller.token()),
+        ))
+        .await;
+    let chunks = match answer {
+        Ok(chunks) => chunks.into_inner(),
+        Err(status) => return visit.refused(&status).into_response(),
+    };
+    match crate::api::documents::rendered_response(chunks, false).await {
+        Ok(response) => response,
+        Err(status) => visit.refused(&status).into_response(),
+    }
+}
