@@ -212,6 +212,12 @@ async fn a_decision_waits_for_a_senior_sign_off_where_the_catalog_asks() {
             std::fs::copy(entry.path(), hk.join(entry.file_name())).unwrap();
         }
     }
+    // The document templates documents.yaml names.
+    std::fs::create_dir_all(hk.join("documents")).unwrap();
+    for entry in std::fs::read_dir(agencies_dir().join(HK).join("documents")).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), hk.join("documents").join(entry.file_name())).unwrap();
+    }
     for entry in std::fs::read_dir(agencies_dir().join(HK).join("types")).unwrap() {
         let entry = entry.unwrap();
         let mut text = std::fs::read_to_string(entry.path()).unwrap();

@@ -34,11 +34,12 @@ use crate::portal::staff::admin::texts as admin_texts;
 use crate::portal::staff::desk::{Admins, Desk, Staff, StaffPosted, layout};
 
 /// The files of a catalog that sit at the top of its folder.
-const TOP_LEVEL_FILES: [&str; 4] = [
+const TOP_LEVEL_FILES: [&str; 5] = [
     "agency.yaml",
     "fees.yaml",
     "calendar.yaml",
     "templates.yaml",
+    "documents.yaml",
 ];
 /// Characters of the fingerprint shown in the list.
 const FINGERPRINT_CHARS: usize = 12;
@@ -89,7 +90,7 @@ static ZH_HANT: Texts = Texts {
     upload_title: "檢查新版本",
     upload_intro: "上傳申請目錄的檔案以檢查內容；確認前不會發布。",
     files: "申請目錄檔案",
-    files_help: "請一次選取全部檔案：agency.yaml、fees.yaml、calendar.yaml、templates.yaml（如有）及各申請類別的檔案（types 資料夾）。",
+    files_help: "請一次選取全部檔案：agency.yaml、fees.yaml、calendar.yaml、templates.yaml 及 documents.yaml（如有）、各申請類別的檔案（types 資料夾）及文件範本（documents 資料夾的 .typ 檔）。",
     validate: "檢查",
     err_no_files: "請選取申請目錄的檔案",
     err_unreadable: "無法讀取上傳的檔案，請重新上傳",
@@ -122,7 +123,7 @@ static ZH_HANS: Texts = Texts {
     upload_title: "检查新版本",
     upload_intro: "上传申请目录的文件以检查内容；确认前不会发布。",
     files: "申请目录文件",
-    files_help: "请一次选择全部文件：agency.yaml、fees.yaml、calendar.yaml、templates.yaml（如有）及各申请类别的文件（types 文件夹）。",
+    files_help: "请一次选择全部文件：agency.yaml、fees.yaml、calendar.yaml、templates.yaml 及 documents.yaml（如有）、各申请类别的文件（types 文件夹）及文件模板（documents 文件夹的 .typ 文件）。",
     validate: "检查",
     err_no_files: "请选择申请目录的文件",
     err_unreadable: "无法读取上传的文件，请重新上传",
@@ -155,7 +156,7 @@ static EN: Texts = Texts {
     upload_title: "Validate a new version",
     upload_intro: "Upload the catalog's files to check them; nothing is published before you confirm.",
     files: "Catalog files",
-    files_help: "Select every file at once: agency.yaml, fees.yaml, calendar.yaml, templates.yaml (if there is one) and each application type's file (the types folder).",
+    files_help: "Select every file at once: agency.yaml, fees.yaml, calendar.yaml, templates.yaml and documents.yaml (if there are), each application type's file (the types folder) and the document templates (the .typ files of the documents folder).",
     validate: "Validate",
     err_no_files: "Choose the catalog's files",
     err_unreadable: "The upload could not be read; upload the files again",
@@ -194,6 +195,8 @@ fn catalog_path(file_name: &str) -> String {
         name.to_owned()
     } else if name.ends_with(".yaml") || name.ends_with(".yml") {
         format!("types/{name}")
+    } else if name.ends_with(".typ") {
+        format!("documents/{name}")
     } else {
         // Intake names it as a file a catalog does not have.
         name.to_owned()
@@ -340,7 +343,7 @@ fn upload_form(core: &Core, desk: &Desk, uri: &Uri, problems: &[Problem]) -> Mar
                     @if let Some(problem) = problem {
                         p.error-message #files-error { (problem.message) }
                     }
-                    input #files type="file" name="files" multiple accept=".yaml,.yml"
+                    input #files type="file" name="files" multiple accept=".yaml,.yml,.typ"
                         aria-describedby=(described) aria-invalid=[problem.map(|_| "true")];
                 }
                 div.actions { button.primary type="submit" { (texts.validate) } }
