@@ -310,6 +310,29 @@ async fn a_paid_tw_case_is_issued_electronically_with_a_permit_number() {
     // tw-nia's catalog numbers permits "E{roc}{seq:7}".
     assert!(lifecycle.permit_number.starts_with('E'), "{lifecycle:?}");
     assert_eq!(lifecycle.permit_number.len(), 1 + 3 + 7, "{lifecycle:?}");
+    // The issued event carries what the electronic permit prints.
+    let payload: Vec<u8> = sqlx::query_scalar(
+        "SELECT payload FROM outbox WHERE event_type = 'intake.case.progressed' AND aggregate_id = $1",
+    )
+    .bind(id)
+    .fetch_one(&intake.database.pool)
+    .await
+    .unwrap();
+    let envelope: laissez_proto::events::v1::Envelope =
+        prost::Message::decode(payload.as_slice()).unwrap();
+    let progressed: laissez_proto::events::v1::CaseProgressed =
+        laissez_eventbus::EnvelopeExt::decode(&envelope).unwrap();
+    assert_eq!(progressed.state, "issued");
+    assert_eq!(progressed.permit_number, lifecycle.permit_number);
+    let holder = progressed
+        .holder
+        .expect("the holder travels with the issued event");
+    assert!(
+        !holder.name.is_empty() && !holder.document_number.is_empty(),
+        "{holder:?}"
+    );
+    let answers: serde_json::Value = serde_json::from_str(&holder.answers_json).unwrap();
+    assert!(answers["chinese_name"].is_string(), "{answers}");
     // Production and pickup are not tw-nia's stages: staff cannot use them.
     let counter = As::staff(TW, Role::Counter);
     let refused = complete_production(&intake, &counter, id, "")

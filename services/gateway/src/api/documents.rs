@@ -331,27 +331,7 @@ async fn serve_download(api: &Api, route: &Route, request: Request) -> Result<Re
     let params = path_params(&mut parts).await?;
     let case_id = params.get("case_id").cloned().unwrap_or_default();
     let document_id = params.get("document_id").cloned().unwrap_or_default();
-    let mut inline = false;
-    for (name, value) in query_pairs(&parts)? {
-        match (name.as_str(), value.as_str()) {
-            ("disposition", "inline") => inline = true,
-            ("disposition", "attachment") => inline = false,
-            ("disposition", _) => {
-                return Err(ApiError::invalid(
-                    "disposition",
-                    "invalid_value",
-                    "inline or attachment",
-                ));
-            }
-            _ => {
-                return Err(ApiError::invalid(
-                    &name,
-                    "unknown_parameter",
-                    "this operation takes no such query parameter",
-                ));
-            }
-        }
-    }
+    let (inline, _) = download_query(&parts, false)?;
     let mut intake = api.core.upstreams.intake();
     // The case says the file's name (and answers NOT_FOUND alike for a
     // case that does not exist and one that is not the caller's).
@@ -408,30 +388,19 @@ async fn serve_download(api: &Api, route: &Route, request: Request) -> Result<Re
     Ok(response)
 }
 
-/// An issued document's PDF from render, named in the language asked for
-/// (`language`, else the browser's `Accept-Language`).
-async fn serve_rendered(api: &Api, route: &Route, request: Request) -> Result<Response, ApiError> {
-    let (mut parts, _body) = request.into_parts();
-    let presented = authenticate(api, route, &parts).await?;
-    let Presented::SignedIn(caller) = &presented else {
-        return Err(ApiError::Unauthenticated("sign in first"));
-    };
-    let params = path_params(&mut parts).await?;
-    let document_id = params.get("document_id").cloned().unwrap_or_default();
-    let mut language = crate::portal::i18n::from_accept_language(&parts.headers)
-        .unwrap_or(crate::portal::i18n::Lang::ZhHant)
-        .tag()
-        .to_owned();
-    let mut inline = false;
-    for (name, value) in query_pairs(&parts)? {
+/// A download's query: `disposition` (`inline` or `attachment`) and, where
+/// the file's name has a language, `language`; anything else is refused.
+fn download_query(
+    parts: &axum::http::request::Parts,
+    with_language: bool,
+) -> Result<(bool, Option<crate::portal::i18n::Lang>), ApiError> {
+    let (mut inline, mut language) = (false, None);
+    for (name, value) in query_pairs(parts)? {
         match (name.as_str(), value.as_str()) {
-            ("language", tag) => {
-                language = crate::portal::i18n::Lang::from_tag(tag)
-                    .ok_or_else(|| {
-                        ApiError::invalid("language", "invalid_value", "zh-Hant, zh-Hans or en")
-                    })?
-                    .tag()
-                    .to_owned();
+            ("language", tag) if with_language => {
+                language = Some(crate::portal::i18n::Lang::from_tag(tag).ok_or_else(|| {
+                    ApiError::invalid("language", "invalid_value", "zh-Hant, zh-Hans or en")
+                })?);
             }
             ("disposition", "inline") => inline = true,
             ("disposition", "attachment") => inline = false,
@@ -451,6 +420,25 @@ async fn serve_rendered(api: &Api, route: &Route, request: Request) -> Result<Re
             }
         }
     }
+    Ok((inline, language))
+}
+
+/// An issued document's PDF from render, named in the language asked for
+/// (`language`, else the browser's `Accept-Language`).
+async fn serve_rendered(api: &Api, route: &Route, request: Request) -> Result<Response, ApiError> {
+    let (mut parts, _body) = request.into_parts();
+    let presented = authenticate(api, route, &parts).await?;
+    let Presented::SignedIn(caller) = &presented else {
+        return Err(ApiError::Unauthenticated("sign in first"));
+    };
+    let params = path_params(&mut parts).await?;
+    let document_id = params.get("document_id").cloned().unwrap_or_default();
+    let (inline, asked) = download_query(&parts, true)?;
+    let language = asked
+        .or_else(|| crate::portal::i18n::from_accept_language(&parts.headers))
+        .unwrap_or(crate::portal::i18n::Lang::ZhHant)
+        .tag()
+        .to_owned();
     let chunks = api
         .core
         .upstreams
