@@ -8,8 +8,8 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use crate::Catalog;
-use laissez_proto::intake::v1::GetCatalogVersionRequest;
 use laissez_proto::intake::v1::catalog_admin_service_client::CatalogAdminServiceClient;
+use laissez_proto::intake::v1::{GetCatalogVersionRequest, GetCurrentCatalogRequest};
 use tonic::transport::{Channel, Endpoint};
 
 #[derive(Debug, thiserror::Error)]
@@ -50,6 +50,25 @@ impl Catalogs {
                 .max_decoding_message_size(16 * 1024 * 1024),
             versions: Arc::default(),
         })
+    }
+
+    /// The number of the agency's catalog version in use now.
+    pub async fn current_version(&self, agency: &str) -> Result<u32, CatalogError> {
+        let answer = self
+            .client
+            .clone()
+            .get_current_catalog(GetCurrentCatalogRequest {
+                agency: agency.to_owned(),
+            })
+            .await;
+        match answer {
+            Ok(current) => Ok(current.into_inner().version),
+            Err(status) if status.code() == tonic::Code::NotFound => Err(CatalogError::Unknown {
+                agency: agency.to_owned(),
+                version: 0,
+            }),
+            Err(status) => Err(CatalogError::Unavailable(status.message().to_owned())),
+        }
     }
 
     pub async fn get(&self, agency: &str, version: u32) -> Result<Arc<Catalog>, CatalogError> {

@@ -13,6 +13,8 @@ use tokio_stream::Stream;
 use tonic::{Request, Response, Status};
 use uuid::Uuid;
 
+use laissez_catalog::client::Catalogs;
+
 use crate::produce::{Renderer, file_name};
 use crate::seal::{self, SealData, SealError};
 use crate::store::{self, DocumentRow, Filter, Scope};
@@ -29,11 +31,16 @@ const CHUNK_BYTES: usize = 64 * 1024;
 pub struct Grpc {
     pool: PgPool,
     renderer: Renderer,
+    catalogs: Catalogs,
 }
 
 impl Grpc {
-    pub fn new(pool: PgPool, renderer: Renderer) -> Self {
-        Self { pool, renderer }
+    pub fn new(pool: PgPool, renderer: Renderer, catalogs: Catalogs) -> Self {
+        Self {
+            pool,
+            renderer,
+            catalogs,
+        }
     }
 
     pub fn public_methods() -> impl Iterator<Item = String> {
@@ -82,6 +89,8 @@ fn document(row: &DocumentRow, language: Language) -> proto::RenderedDocument {
         file_name: file_name(&row.name, language, &row.number),
         revoked: row.revoked_at.is_some(),
         catalog_version: row.catalog_version,
+        version: row.version,
+        superseded: row.superseded_at.is_some(),
     }
 }
 
@@ -325,6 +334,36 @@ impl RenderService for Grpc {
             .map_err(internal)?
             .ok_or_else(|| Status::from(ServiceError::NotFound("document")))?;
         tracing::info!(document_id = %id, agency = %caller.agency, actor = %caller.account_id, "document revoked");
+        Ok(Response::new(document(&row, Language::ZhHant)))
+    }
+
+    async fn rerender_document(
+        &self,
+        request: Request<proto::RerenderDocumentRequest>,
+    ) -> Result<Response<proto::RenderedDocument>, Status> {
+        let caller = caller(&request)?;
+        caller.require_any_role(&[Role::AgencyAdmin])?;
+        let body = request.get_ref();
+        let id = document_id(&body.document_id)?;
+        let reason = body.reason.trim();
+        if reason.is_empty() || reason.chars().count() > 500 {
+            return Err(ServiceError::invalid(
+                "reason",
+                "required",
+                "why, in at most 500 characters",
+            )
+            .into());
+        }
+        let row = crate::rerender::rerender(
+            &self.pool,
+            &self.renderer,
+            &self.catalogs,
+            &caller.agency,
+            id,
+            &caller.account_id,
+            reason,
+        )
+        .await?;
         Ok(Response::new(document(&row, Language::ZhHant)))
     }
 }

@@ -9,6 +9,7 @@ pub mod events;
 pub mod grpc;
 pub mod jobs;
 pub mod produce;
+pub mod rerender;
 pub mod sample;
 pub mod seal;
 pub mod startup;

@@ -124,12 +124,13 @@ fn transient(error: impl std::fmt::Display) -> HandlerError {
     HandlerError::transient(error.to_string())
 }
 
-/// A laid-out document and its seal.
+/// A laid-out document, its seal and the data it was laid out with.
 pub struct Composed {
     pub pdf: Vec<u8>,
     /// The seal's text ('' when the document has none).
     pub seal_text: String,
     pub sealed: Option<SealData>,
+    pub data: Value,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -151,23 +152,64 @@ pub fn compose(
     document_id: Uuid,
     today: chrono::NaiveDate,
 ) -> Result<Composed, ComposeError> {
-    let (seal_text, sealed) = if template.sealed {
+    let data = template_data(job, catalog, template, document_id, "", today);
+    let seal = template.sealed.then(|| {
         let mut message = job.sealed.clone();
         message.did = document_id.to_string();
-        let seal = renderer.keys.sign(SealData {
+        SealData {
             hdr: Header {
                 t: format!("laissez.{}", job.kind.as_str()),
                 v: 1,
                 is: job.agency.clone(),
             },
             msg: message,
-        })?;
-        let text = serde_json::to_string(&seal).unwrap_or_default();
-        (text, Some(seal.data))
-    } else {
-        (String::new(), None)
+        }
+    });
+    finish(renderer, template, data, seal, today)
+}
+
+/// A document laid out again with `template` from the data an earlier
+/// version was laid out with, as document `document_id` (a new seal).
+pub fn recompose(
+    renderer: &Renderer,
+    template: &DocumentTemplate,
+    mut data: Value,
+    sealed: Option<SealData>,
+    document_id: Uuid,
+    today: chrono::NaiveDate,
+) -> Result<Composed, ComposeError> {
+    if let Some(document) = data.get_mut("document").and_then(Value::as_object_mut) {
+        document.insert("id".into(), json!(document_id.to_string()));
+        document.insert("rendered_on".into(), json!(today.to_string()));
+    }
+    let seal = sealed.filter(|_| template.sealed).map(|mut seal| {
+        seal.msg.did = document_id.to_string();
+        seal
+    });
+    finish(renderer, template, data, seal, today)
+}
+
+/// Signs `seal` into `data` (and draws its QR code), then lays out.
+fn finish(
+    renderer: &Renderer,
+    template: &DocumentTemplate,
+    mut data: Value,
+    seal: Option<SealData>,
+    today: chrono::NaiveDate,
+) -> Result<Composed, ComposeError> {
+    let (seal_text, sealed) = match seal {
+        Some(seal) => {
+            let seal = renderer.keys.sign(seal)?;
+            (
+                serde_json::to_string(&seal).unwrap_or_default(),
+                Some(seal.data),
+            )
+        }
+        None => (String::new(), None),
     };
-    let data = template_data(job, catalog, template, document_id, &seal_text, today);
+    if let Some(fields) = data.as_object_mut() {
+        fields.insert("seal".into(), json!({ "text": seal_text }));
+    }
     let mut attachments = Vec::new();
     if !seal_text.is_empty() {
         let bytes = qr_svg(&seal_text).map_err(|error| TemplateError {
@@ -185,6 +227,7 @@ pub fn compose(
         pdf,
         seal_text,
         sealed,
+        data,
     })
 }
 
@@ -199,10 +242,7 @@ pub async fn produce(
     let Some(template) = catalog.document(job.kind, &job.application_type).cloned() else {
         return Ok(Produced::NotIssued);
     };
-    // One render per fact, even when a redelivery races the first delivery.
-    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
-        .bind(format!("{}:{}", job.kind.as_str(), job.source))
-        .execute(&mut *connection)
+    lock_fact(connection, job.kind.as_str(), &job.source)
         .await
         .map_err(transient)?;
     if store::exists(&mut *connection, job.kind, &job.source)
@@ -213,7 +253,6 @@ pub async fn produce(
     }
     let document_id = Uuid::now_v7();
     let today = local_day(catalog, chrono::Utc::now());
-    let kind = job.kind.as_str();
     let started = Instant::now();
     let composed = {
         let (renderer, catalog, template, job) = (
@@ -228,15 +267,11 @@ pub async fn produce(
         .await
         .map_err(transient)?
     };
-    let Composed {
-        pdf,
-        seal_text,
-        sealed,
-    } = match composed {
+    let composed = match composed {
         Ok(composed) => composed,
         Err(ComposeError::Seal(error)) => return Err(HandlerError::transient(error.to_string())),
         Err(ComposeError::Template(TemplateError { problems })) => {
-            metrics::counter!("render_failures_total", "kind" => kind, "agency" => job.agency.clone())
+            metrics::counter!("render_failures_total", "kind" => job.kind.as_str(), "agency" => job.agency.clone())
                 .increment(1);
             return Err(HandlerError::permanent(format!(
                 "{} of catalog version {} does not lay out: {}",
@@ -246,34 +281,83 @@ pub async fn produce(
             )));
         }
     };
-    metrics::histogram!("render_seconds", "kind" => kind).record(started.elapsed().as_secs_f64());
-    let sha256 = hex::encode(Sha256::digest(&pdf));
-    let blob_key = format!("documents/{}/{document_id}.pdf", job.agency);
-    let size_bytes = i64::try_from(pdf.len()).unwrap_or(i64::MAX);
-    renderer
-        .blobs
-        .put(&blob_key, bytes::Bytes::from(pdf))
+    metrics::histogram!("render_seconds", "kind" => job.kind.as_str())
+        .record(started.elapsed().as_secs_f64());
+    let stored = Stored {
+        id: document_id,
+        job: &job,
+        template: &template,
+        version: 1,
+        rendered_by: "",
+        reason: "",
+    };
+    keep(connection, renderer, &stored, composed)
         .await
         .map_err(transient)?;
+    Ok(Produced::Rendered(document_id))
+}
+
+/// Serialises the rendering of one fact's document of one kind.
+pub async fn lock_fact(
+    connection: &mut PgConnection,
+    kind: &str,
+    source: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock(hashtextextended($1, 0))")
+        .bind(format!("{kind}:{source}"))
+        .execute(connection)
+        .await
+        .map(drop)
+}
+
+/// Which document a laid-out PDF becomes.
+pub struct Stored<'a> {
+    pub id: Uuid,
+    pub job: &'a Job,
+    pub template: &'a DocumentTemplate,
+    pub version: i32,
+    pub rendered_by: &'a str,
+    pub reason: &'a str,
+}
+
+/// Stores a laid-out document: the PDF in the blob store, its row and its
+/// `render.document.rendered`, in `connection`'s transaction.
+pub async fn keep(
+    connection: &mut PgConnection,
+    renderer: &Renderer,
+    stored: &Stored<'_>,
+    composed: Composed,
+) -> anyhow::Result<()> {
+    let job = stored.job;
+    let sha256 = hex::encode(Sha256::digest(&composed.pdf));
+    let blob_key = format!("documents/{}/{}.pdf", job.agency, stored.id);
+    let size_bytes = i64::try_from(composed.pdf.len()).unwrap_or(i64::MAX);
+    renderer
+        .blobs
+        .put(&blob_key, bytes::Bytes::from(composed.pdf))
+        .await?;
     store::insert(
         &mut *connection,
         &NewDocument {
-            id: document_id,
-            job: &job,
-            name: &template.name,
+            id: stored.id,
+            job,
+            version: stored.version,
+            data: &composed.data,
+            rendered_by: stored.rendered_by,
+            reason: stored.reason,
+            name: &stored.template.name,
             sha256: &sha256,
             size_bytes,
             blob_key: &blob_key,
-            seal: &seal_text,
-            sealed: sealed.as_ref(),
+            seal: &composed.seal_text,
+            sealed: composed.sealed.as_ref(),
         },
     )
-    .await
-    .map_err(transient)?;
+    .await?;
     let event = DocumentRendered {
-        document_id: document_id.to_string(),
+        document_id: stored.id.to_string(),
         case_id: job.case_id.to_string(),
-        kind: kind.to_owned(),
+        kind: job.kind.as_str().to_owned(),
         sha256,
         account_id: job.account_id.clone(),
         number: job.number.clone(),
@@ -285,11 +369,10 @@ pub async fn produce(
         &event.document_id,
         &event,
     )
-    .await
-    .map_err(transient)?;
-    metrics::counter!("render_documents_total", "kind" => kind, "agency" => job.agency.clone())
+    .await?;
+    metrics::counter!("render_documents_total", "kind" => job.kind.as_str(), "agency" => job.agency.clone())
         .increment(1);
-    Ok(Produced::Rendered(document_id))
+    Ok(())
 }
 
 /// A download's file name: the document's name in `language` and its number.

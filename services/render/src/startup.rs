@@ -60,7 +60,7 @@ impl Application {
         let relay = Relay::spawn(pool.clone(), config.events.clone(), shutdown.clone());
         let consumer = Consumer::builder(events::CONSUMER, events::BINDINGS)
             .handler(Documents {
-                catalogs,
+                catalogs: catalogs.clone(),
                 renderer: renderer.clone(),
             })
             .spawn(pool.clone(), config.events.clone(), shutdown.clone())?;
@@ -78,7 +78,7 @@ impl Application {
         let mut host = host.bind().await?;
         let max_message_bytes = host.max_message_bytes();
         host.add_service(
-            RenderServiceServer::new(Grpc::new(pool.clone(), renderer.clone()))
+            RenderServiceServer::new(Grpc::new(pool.clone(), renderer.clone(), catalogs))
                 .max_decoding_message_size(max_message_bytes)
                 .max_encoding_message_size(max_message_bytes),
         );

@@ -13,6 +13,14 @@ use crate::seal::SealData;
 pub struct NewDocument<'a> {
     pub id: Uuid,
     pub job: &'a Job,
+    /// Its version among the documents of its (kind, source): 1, then one
+    /// more per re-render.
+    pub version: i32,
+    /// The data it was laid out with.
+    pub data: &'a serde_json::Value,
+    /// Who re-rendered it and why (empty for the first render).
+    pub rendered_by: &'a str,
+    pub reason: &'a str,
     pub name: &'a LocalizedText,
     pub sha256: &'a str,
     pub size_bytes: i64,
@@ -28,6 +36,11 @@ pub struct DocumentRow {
     pub account_id: String,
     pub case_id: Uuid,
     pub kind: String,
+    pub source: String,
+    pub version: i32,
+    pub language: String,
+    pub data: Option<serde_json::Value>,
+    pub superseded_at: Option<DateTime<Utc>>,
     pub number: String,
     pub receipt_number: String,
     pub group_number: String,
@@ -43,9 +56,9 @@ pub struct DocumentRow {
     pub revoked_at: Option<DateTime<Utc>>,
 }
 
-const COLUMNS: &str = "id, agency, account_id, case_id, kind, number, receipt_number, group_number, \
-     application_type, catalog_version, name, sha256, size_bytes, blob_key, sealed, paid_at, \
-     rendered_at, revoked_at";
+const COLUMNS: &str = "id, agency, account_id, case_id, kind, source, version, language, data, \
+     superseded_at, number, receipt_number, group_number, application_type, catalog_version, name, \
+     sha256, size_bytes, blob_key, sealed, paid_at, rendered_at, revoked_at";
 
 fn from_row(row: &PgRow) -> Result<DocumentRow, sqlx::Error> {
     let Json(name): Json<LocalizedText> = row.try_get("name")?;
@@ -57,6 +70,13 @@ fn from_row(row: &PgRow) -> Result<DocumentRow, sqlx::Error> {
         account_id: row.try_get("account_id")?,
         case_id: row.try_get("case_id")?,
         kind: row.try_get("kind")?,
+        source: row.try_get("source")?,
+        version: row.try_get("version")?,
+        language: row.try_get("language")?,
+        data: row
+            .try_get::<Option<Json<serde_json::Value>>, _>("data")?
+            .map(|Json(data)| data),
+        superseded_at: row.try_get("superseded_at")?,
         number: row.try_get("number")?,
         receipt_number: row.try_get("receipt_number")?,
         group_number: row.try_get("group_number")?,
@@ -90,8 +110,9 @@ pub async fn insert(connection: &mut PgConnection, new: &NewDocument<'_>) -> sql
     sqlx::query(
         "INSERT INTO documents (id, agency, account_id, case_id, kind, source, number,
              receipt_number, group_number, application_type, catalog_version, language, name,
-             sha256, size_bytes, blob_key, seal, sealed, paid_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
+             sha256, size_bytes, blob_key, seal, sealed, paid_at, version, data, rendered_by, reason)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18,
+             $19, $20, $21, $22, $23)",
     )
     .bind(new.id)
     .bind(&job.agency)
@@ -112,6 +133,10 @@ pub async fn insert(connection: &mut PgConnection, new: &NewDocument<'_>) -> sql
     .bind(new.seal)
     .bind(new.sealed.map(Json))
     .bind(job.paid_at)
+    .bind(new.version)
+    .bind(Json(new.data))
+    .bind(new.rendered_by)
+    .bind(new.reason)
     .execute(connection)
     .await
     .map(drop)
@@ -146,6 +171,7 @@ pub async fn list(pool: &PgPool, scope: &Scope, filter: &Filter) -> sqlx::Result
            AND ($6::timestamptz IS NULL OR paid_at < $6)
            AND ($7::uuid IS NULL OR case_id = $7)
            AND ($8::text IS NULL OR kind = $8)
+           AND superseded_at IS NULL
          ORDER BY rendered_at DESC, id DESC
          LIMIT 200"
     );
@@ -194,6 +220,33 @@ pub async fn by_sha256(pool: &PgPool, sha256: &str) -> sqlx::Result<Option<Docum
         .try_map(|row: PgRow| from_row(&row))
         .fetch_optional(pool)
         .await
+}
+
+/// Marks `id` superseded by a newer version, unless it already is: false
+/// when another re-render got there first.
+pub async fn supersede(connection: &mut PgConnection, id: Uuid) -> sqlx::Result<bool> {
+    sqlx::query(
+        "UPDATE documents SET superseded_at = now() WHERE id = $1 AND superseded_at IS NULL",
+    )
+    .bind(id)
+    .execute(connection)
+    .await
+    .map(|done| done.rows_affected() == 1)
+}
+
+/// The newest version number of a (kind, source).
+pub async fn latest_version(
+    connection: &mut PgConnection,
+    kind: &str,
+    source: &str,
+) -> sqlx::Result<i32> {
+    sqlx::query_scalar(
+        "SELECT COALESCE(max(version), 0) FROM documents WHERE kind = $1 AND source = $2",
+    )
+    .bind(kind)
+    .bind(source)
+    .fetch_one(connection)
+    .await
 }
 
 pub async fn revoke(

@@ -6,8 +6,8 @@ use std::process::Command;
 
 use laissez_kit::Role;
 use laissez_proto::render::v1::{
-    DownloadRenderedRequest, ListDocumentsRequest, ListSealKeysRequest, RevokeDocumentRequest,
-    Verdict, VerifyDocumentRequest, VerifySealRequest,
+    DownloadRenderedRequest, ListDocumentsRequest, ListSealKeysRequest, RerenderDocumentRequest,
+    RevokeDocumentRequest, Verdict, VerifyDocumentRequest, VerifySealRequest,
 };
 use laissez_render::sample::{self, HOLDER};
 use laissez_render::seal::{self, Seal};
@@ -241,8 +241,103 @@ async fn facts_become_documents_once_and_only_their_owner_downloads_them() {
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     assert_eq!(render.wait_for_documents(&hk_case, 2, 0).await, 1);
 
+    rerender_receipt(&render, &mine).await;
     check_seals(&render, &case_id, &permit.document_id, &permit.sha256).await;
     render.stop().await;
+}
+
+/// After a template change the agency lays the receipt out again: a new
+/// version with its own seal; the old one is kept but no longer listed.
+async fn rerender_receipt(
+    render: &TestRender,
+    mine: &[laissez_proto::render::v1::RenderedDocument],
+) {
+    let receipt = mine
+        .iter()
+        .find(|document| document.kind == "receipt")
+        .expect("the receipt");
+    let ask = |reason: &str| RerenderDocumentRequest {
+        document_id: receipt.document_id.clone(),
+        reason: reason.to_owned(),
+    };
+    let mut client = render.client().await;
+    for (account, agency, role, reason, code) in [
+        (
+            OWNER,
+            "tw-nia",
+            Role::Applicant,
+            "new layout",
+            tonic::Code::PermissionDenied,
+        ),
+        (
+            "admin-hk",
+            "hk-cts",
+            Role::AgencyAdmin,
+            "new layout",
+            tonic::Code::NotFound,
+        ),
+        (
+            "admin-1",
+            "tw-nia",
+            Role::AgencyAdmin,
+            "  ",
+            tonic::Code::InvalidArgument,
+        ),
+    ] {
+        let error = client
+            .rerender_document(render.request(ask(reason), account, agency, role))
+            .await
+            .expect_err("refused");
+        assert_eq!(error.code(), code, "{account} {agency}");
+    }
+    let again = client
+        .rerender_document(render.request(
+            ask("the receipt's layout changed"),
+            "admin-1",
+            "tw-nia",
+            Role::AgencyAdmin,
+        ))
+        .await
+        .expect("the agency re-renders")
+        .into_inner();
+    assert_eq!(again.version, 2);
+    assert_ne!(again.document_id, receipt.document_id);
+    assert_eq!(again.number, receipt.number);
+    let error = client
+        .rerender_document(render.request(ask("twice"), "admin-1", "tw-nia", Role::AgencyAdmin))
+        .await
+        .expect_err("the old version is superseded");
+    assert_eq!(error.code(), tonic::Code::FailedPrecondition);
+    // Listed: the new version only; the old one still downloads, the same bytes.
+    let receipts = client
+        .list_documents(render.request(
+            ListDocumentsRequest {
+                kind: "receipt".into(),
+                ..Default::default()
+            },
+            OWNER,
+            "tw-nia",
+            Role::Applicant,
+        ))
+        .await
+        .expect("the owner lists")
+        .into_inner()
+        .documents;
+    assert_eq!(receipts.len(), 1);
+    assert_eq!(receipts[0].document_id, again.document_id);
+    let (old, _) = download(render, &receipt.document_id, OWNER, "tw-nia", "en")
+        .await
+        .expect("kept");
+    assert_eq!(hex::encode(Sha256::digest(&old)), receipt.sha256);
+    // The new seal names the new document.
+    let seal: String = sqlx::query_scalar("SELECT seal FROM documents WHERE id = $1::uuid")
+        .bind(&again.document_id)
+        .fetch_one(&render.pool)
+        .await
+        .expect("the new seal");
+    let answer = verify_seal(render, &seal).await;
+    assert_eq!(answer.verdict(), Verdict::Valid, "{}", answer.reason);
+    assert_eq!(answer.data.expect("data").document_id, again.document_id);
 }
 
 fn render_catalog() -> laissez_catalog::Catalog {
