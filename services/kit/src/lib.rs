@@ -18,6 +18,7 @@ pub mod redis_store;
 pub mod server;
 pub mod shutdown;
 pub mod telemetry;
+pub mod time;
 
 pub use auth::{Caller, Role, caller};
 pub use error::{FieldError, Problem, ServiceError};

@@ -2,6 +2,7 @@
 //! the work is in [`crate::service`].
 
 use laissez_kit::auth::{Role, caller};
+use laissez_kit::time::timestamp;
 use laissez_kit::{Caller, ServiceError};
 use laissez_proto::common::v1::{LocalizedText, PageResponse};
 use laissez_proto::payment::v1 as proto;
@@ -47,13 +48,6 @@ fn text(text: &laissez_catalog::format::LocalizedText) -> LocalizedText {
         zh_hant: text.zh_hant.clone(),
         zh_hans: text.zh_hans.clone(),
         en: text.en.clone(),
-    }
-}
-
-fn timestamp(at: chrono::DateTime<chrono::Utc>) -> prost_types::Timestamp {
-    prost_types::Timestamp {
-        seconds: at.timestamp(),
-        nanos: i32::try_from(at.timestamp_subsec_nanos()).unwrap_or(0),
     }
 }
 

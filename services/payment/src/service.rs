@@ -4,10 +4,11 @@
 
 use std::sync::Arc;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{Duration, Utc};
 use laissez_catalog::format::{Connector as Kind, PaymentMethod};
 use laissez_eventbus::Outbox;
 use laissez_kit::ServiceError;
+use laissez_kit::time::timestamp;
 use laissez_proto::events::v1::{OrderPaid, OrderRefunded, PaidLine};
 use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
@@ -61,13 +62,6 @@ pub fn money(amount: i64, currency: &str) -> laissez_proto::common::v1::Money {
     laissez_proto::common::v1::Money {
         minor_units: amount,
         currency: currency.to_owned(),
-    }
-}
-
-fn timestamp(at: DateTime<Utc>) -> prost_types::Timestamp {
-    prost_types::Timestamp {
-        seconds: at.timestamp(),
-        nanos: i32::try_from(at.timestamp_subsec_nanos()).unwrap_or(0),
     }
 }
 

@@ -5,6 +5,7 @@ use std::pin::Pin;
 
 use laissez_catalog::format::Language;
 use laissez_kit::auth::{Role, caller};
+use laissez_kit::time::{from_timestamp, timestamp};
 use laissez_kit::{Caller, ServiceError};
 use laissez_proto::render::v1 as proto;
 use laissez_proto::render::v1::render_service_server::RenderService;
@@ -54,19 +55,6 @@ fn scope(caller: &Caller) -> Scope {
         agency: caller.agency.clone(),
         account: caller.own_account(),
     }
-}
-
-fn timestamp(at: chrono::DateTime<chrono::Utc>) -> prost_types::Timestamp {
-    prost_types::Timestamp {
-        seconds: at.timestamp(),
-        nanos: i32::try_from(at.timestamp_subsec_nanos()).unwrap_or(0),
-    }
-}
-
-fn instant(at: Option<&prost_types::Timestamp>) -> Option<chrono::DateTime<chrono::Utc>> {
-    at.and_then(|at| {
-        chrono::DateTime::from_timestamp(at.seconds, u32::try_from(at.nanos).unwrap_or(0))
-    })
 }
 
 fn language(tag: &str) -> Language {
@@ -156,8 +144,8 @@ impl RenderService for Grpc {
         let filter = Filter {
             group_number: optional(&body.group_number),
             receipt_number: optional(&body.receipt_number),
-            paid_from: instant(body.paid_from.as_ref()),
-            paid_to: instant(body.paid_to.as_ref()),
+            paid_from: body.paid_from.as_ref().and_then(from_timestamp),
+            paid_to: body.paid_to.as_ref().and_then(from_timestamp),
             case_id,
             kind,
         };

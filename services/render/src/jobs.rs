@@ -5,6 +5,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use laissez_catalog::Catalog;
 use laissez_catalog::format::{DocumentKind, Language};
+use laissez_kit::time::from_timestamp;
 use laissez_proto::events::v1::{CaseParty, CaseProgressed, CaseSubmitted, OrderPaid};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
@@ -57,11 +58,6 @@ pub fn language(value: i32) -> Language {
     }
 }
 
-fn instant(timestamp: Option<&prost_types::Timestamp>) -> Option<DateTime<Utc>> {
-    timestamp
-        .and_then(|at| DateTime::from_timestamp(at.seconds, u32::try_from(at.nanos).unwrap_or(0)))
-}
-
 /// A moment as the agency's clock shows it, `YYYY-MM-DD HH:MM`.
 pub fn local_time(catalog: &Catalog, at: DateTime<Utc>) -> String {
     match catalog.agency.time_zone.parse::<chrono_tz::Tz>() {
@@ -84,7 +80,11 @@ pub fn acknowledgement(
     catalog: &Catalog,
 ) -> Result<Job, BadEvent> {
     let party = party(event.party.as_ref())?;
-    let submitted_at = instant(event.submitted_at.as_ref()).unwrap_or_else(Utc::now);
+    let submitted_at = event
+        .submitted_at
+        .as_ref()
+        .and_then(from_timestamp)
+        .unwrap_or_else(Utc::now);
     let mut parts = Map::new();
     parts.insert(
         "case_extra".into(),
@@ -135,7 +135,11 @@ pub fn e_permit(agency: &str, event: &CaseProgressed, catalog: &Catalog) -> Resu
     }
     let answers: Map<String, Value> = parse_object(&holder.answers_json, "answers")?;
     let record: Map<String, Value> = parse_object(&holder.record_json, "record")?;
-    let issued_at = instant(event.at.as_ref()).unwrap_or_else(Utc::now);
+    let issued_at = event
+        .at
+        .as_ref()
+        .and_then(from_timestamp)
+        .unwrap_or_else(Utc::now);
     let issued_on = local_day(catalog, issued_at).to_string();
     let labels = labels(catalog, &event.application_type, &answers);
     let mut parts = Map::new();
@@ -196,7 +200,11 @@ pub fn receipt(agency: &str, event: &OrderPaid, catalog: &Catalog) -> Result<Job
         .ok_or_else(|| BadEvent("the event names no case".into()))?;
     let order = Uuid::parse_str(&event.order_id)
         .map_err(|_| BadEvent(format!("order id {:?} is malformed", event.order_id)))?;
-    let paid_at = instant(event.paid_at.as_ref()).unwrap_or_else(Utc::now);
+    let paid_at = event
+        .paid_at
+        .as_ref()
+        .and_then(from_timestamp)
+        .unwrap_or_else(Utc::now);
     let language = language(event.language);
     let currency = event
         .amount
