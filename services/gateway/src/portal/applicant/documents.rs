@@ -13,10 +13,9 @@ use axum::response::{IntoResponse, Response};
 use chrono::{NaiveDate, TimeZone};
 use laissez_proto::render::v1::{DownloadRenderedRequest, ListDocumentsRequest, RenderedDocument};
 use maud::html;
-use serde::Deserialize;
 
 use crate::core::Core;
-use crate::portal::applicant::parts::{size, when};
+use crate::portal::applicant::parts::{PaidSearch, PaidSearchLabels, paid_search_form, size, when};
 use crate::portal::applicant::visit::{Visit, layout};
 use crate::portal::shell::i18n::Lang;
 use crate::portal::shell::page::lang_suffix;
@@ -119,15 +118,6 @@ fn kind_name(texts: &Texts, kind: &str) -> &'static str {
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct DocumentsQuery {
-    group: String,
-    receipt: String,
-    from: String,
-    to: String,
-}
-
 /// The start of `day` on the agency's clock (UTC without a time zone).
 fn day_start(site: &Site, day: NaiveDate) -> Option<prost_types::Timestamp> {
     let midnight = day.and_hms_opt(0, 0, 0)?;
@@ -166,7 +156,7 @@ pub async fn documents_page(
     visit: Visit,
     OriginalUri(uri): OriginalUri,
 ) -> Response {
-    let query = Query::<DocumentsQuery>::try_from_uri(&uri)
+    let query = Query::<PaidSearch>::try_from_uri(&uri)
         .map(|Query(query)| query)
         .unwrap_or_default();
     let lang = visit.language.lang;
@@ -222,16 +212,13 @@ pub async fn documents_page(
     let content = html! {
         (view::error_summary(lang, &errors))
         p { (texts.intro) }
-        form.search method="get" action=(action) {
-            @if let Some(lang) = crate::portal::shell::i18n::from_query(&uri) {
-                input type="hidden" name="lang" value=(lang.tag());
-            }
-            label for="group" { (texts.group) } input #group name="group" value=(query.group) maxlength="40";
-            label for="receipt" { (texts.receipt) } input #receipt name="receipt" value=(query.receipt) maxlength="40";
-            label for="from" { (texts.from) } input #from type="date" name="from" value=(query.from);
-            label for="to" { (texts.to) } input #to type="date" name="to" value=(query.to);
-            button.secondary type="submit" { (texts.search) }
-        }
+        (paid_search_form(&action, &uri, &PaidSearchLabels {
+            group: texts.group,
+            receipt: texts.receipt,
+            from: texts.from,
+            to: texts.to,
+            search: texts.search,
+        }, &query))
         @if documents.is_empty() {
             p #no-documents { (texts.none) }
         } @else {

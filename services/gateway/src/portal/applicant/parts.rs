@@ -1,6 +1,8 @@
 //! Pieces of a case's pages that the applicant's pages and the staff's
 //! share: its state, receipt number and address, times in the agency's
-//! zone, file sizes, the return rounds and the reply form.
+//! zone, file sizes, the return rounds and the reply form, and the search
+//! of paid things (receipts, issued documents) by group, receipt number
+//! and payment dates.
 
 use laissez_proto::intake::v1::{Case, CaseState, ReturnRound};
 use maud::{Markup, html};
@@ -128,6 +130,47 @@ pub(crate) fn resubmit_form(
                     aria-invalid=[error.map(|_| "true")] { (reply) }
             }
             div.actions { button.primary #resubmit type="submit" { (messages.resubmit) } }
+        }
+    }
+}
+
+/// A search of paid things by group number, receipt number and payment
+/// dates (the query of the receipts list and of the downloads).
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct PaidSearch {
+    pub group: String,
+    pub receipt: String,
+    pub from: String,
+    pub to: String,
+}
+
+/// The labels of a [`PaidSearch`] form, in the page's language.
+pub(crate) struct PaidSearchLabels<'a> {
+    pub group: &'a str,
+    pub receipt: &'a str,
+    pub from: &'a str,
+    pub to: &'a str,
+    pub search: &'a str,
+}
+
+/// The form of a [`PaidSearch`] (GET `action`, keeping `?lang=`).
+pub(crate) fn paid_search_form(
+    action: &str,
+    uri: &Uri,
+    labels: &PaidSearchLabels<'_>,
+    query: &PaidSearch,
+) -> Markup {
+    html! {
+        form.search method="get" action=(action) {
+            @if let Some(lang) = crate::portal::shell::i18n::from_query(uri) {
+                input type="hidden" name="lang" value=(lang.tag());
+            }
+            label for="group" { (labels.group) } input #group name="group" value=(query.group) maxlength="40";
+            label for="receipt" { (labels.receipt) } input #receipt name="receipt" value=(query.receipt) maxlength="40";
+            label for="from" { (labels.from) } input #from type="date" name="from" value=(query.from);
+            label for="to" { (labels.to) } input #to type="date" name="to" value=(query.to);
+            button.secondary type="submit" { (labels.search) }
         }
     }
 }

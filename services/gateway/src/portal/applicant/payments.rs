@@ -21,7 +21,7 @@ use serde::Deserialize;
 
 use crate::core::Core;
 use crate::core::csrf::CSRF_FORM_FIELD;
-use crate::portal::applicant::parts::when;
+use crate::portal::applicant::parts::{PaidSearch, PaidSearchLabels, paid_search_form, when};
 use crate::portal::applicant::visit::{Posted, Visit, layout};
 use crate::portal::shell::i18n::{Lang, Text};
 use crate::portal::shell::page::lang_suffix;
@@ -255,14 +255,7 @@ async fn orders(
 }
 
 /// The receipts search: group, receipt number, payment dates.
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct ReceiptsQuery {
-    group: String,
-    receipt: String,
-    from: String,
-    to: String,
-}
+pub type ReceiptsQuery = PaidSearch;
 
 fn valid_day(text: &str) -> bool {
     text.trim().is_empty() || chrono::NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").is_ok()
@@ -402,16 +395,13 @@ async fn render_choice(
             }
         }
         h2 #receipts { (texts.receipts) }
-        form.search method="get" action=(payments_path(visit)) {
-            @if let Some(lang) = crate::portal::shell::i18n::from_query(uri) {
-                input type="hidden" name="lang" value=(lang.tag());
-            }
-            label for="group" { (texts.group) } input #group name="group" value=(query.group) maxlength="40";
-            label for="receipt" { (texts.receipt) } input #receipt name="receipt" value=(query.receipt) maxlength="40";
-            label for="from" { (texts.from) } input #from type="date" name="from" value=(query.from);
-            label for="to" { (texts.to) } input #to type="date" name="to" value=(query.to);
-            button.secondary type="submit" { (texts.search) }
-        }
+        (paid_search_form(&payments_path(visit), uri, &PaidSearchLabels {
+            group: texts.group,
+            receipt: texts.receipt,
+            from: texts.from,
+            to: texts.to,
+            search: texts.search,
+        }, query))
         @if receipts.is_empty() {
             p { (texts.receipts_none) }
         } @else {
