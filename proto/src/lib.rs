@@ -47,6 +47,8 @@ pub mod events {
             CaseResubmitted => "intake.case.resubmitted",
             CaseWithdrawn => "intake.case.withdrawn",
             AppointmentBooked => "intake.appointment.booked",
+            AppointmentCancelled => "intake.appointment.cancelled",
+            AppointmentReminder => "intake.appointment.reminder",
             PaymentRequested => "intake.case.payment_requested",
             CaseProgressed => "intake.case.progressed",
             CaseDecided => "review.case.decided",

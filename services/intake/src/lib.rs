@@ -1,5 +1,6 @@
 //! The intake service.
 
+pub mod appointments;
 pub mod catalog;
 pub mod config;
 pub mod domain;

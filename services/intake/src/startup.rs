@@ -12,9 +12,11 @@ use laissez_kit::health::DependencyCheck;
 use laissez_kit::server::{BoundHost, ServiceHost};
 use tokio_util::sync::CancellationToken;
 
+use laissez_proto::intake::v1::appointment_service_server::AppointmentServiceServer;
 use laissez_proto::intake::v1::catalog_admin_service_server::CatalogAdminServiceServer;
 use laissez_proto::intake::v1::intake_service_server::IntakeServiceServer;
 
+use crate::appointments::Appointments;
 use crate::catalog::{self, CatalogAdmin};
 use crate::config::Config;
 use crate::events::decisions::{self, ReviewDecisions};
@@ -28,6 +30,7 @@ pub struct Application {
     decisions: TaskHandle,
     payments: TaskHandle,
     jobs: tokio::task::JoinHandle<()>,
+    appointment_jobs: tokio::task::JoinHandle<()>,
 }
 
 impl Application {
@@ -82,6 +85,13 @@ impl Application {
             config.jobs.batch.max(1),
             shutdown.clone(),
         );
+        let appointments = Appointments::new(pool.clone(), catalogs.clone());
+        let appointment_jobs = crate::appointments::jobs::spawn(
+            appointments.clone(),
+            std::time::Duration::from_secs(config.jobs.interval_seconds.max(1)),
+            config.jobs.batch.max(1),
+            shutdown.clone(),
+        );
         let blobs = laissez_kit::blob::from_config(&config.common.blob)?;
         let broker = relay.status();
         let mut host = ServiceHost::new("intake", &config.common)
@@ -102,6 +112,11 @@ impl Application {
                 .max_encoding_message_size(max_message_bytes),
         );
         host.add_service(
+            AppointmentServiceServer::new(appointments)
+                .max_decoding_message_size(max_message_bytes)
+                .max_encoding_message_size(max_message_bytes),
+        );
+        host.add_service(
             IntakeServiceServer::new(Intake::new(pool, catalogs, blobs, config.uploads))
                 .max_decoding_message_size(max_message_bytes)
                 .max_encoding_message_size(max_message_bytes),
@@ -112,6 +127,7 @@ impl Application {
             decisions,
             payments,
             jobs,
+            appointment_jobs,
         })
     }
 
@@ -129,6 +145,7 @@ impl Application {
         self.decisions.join().await;
         self.payments.join().await;
         let _ = self.jobs.await;
+        let _ = self.appointment_jobs.await;
         Ok(())
     }
 }

@@ -37,6 +37,35 @@ pub struct Agency {
     /// How the platform writes to this agency's applicants.
     #[serde(default)]
     pub notifications: Option<Notifications>,
+    /// How its centres' appointments are held, opened and moved.
+    #[serde(default)]
+    pub appointments: AppointmentRules,
+}
+
+/// The agency's booking rules (`agency.appointments`); every field has a
+/// default, so an agency without centres need not say anything.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AppointmentRules {
+    /// How long a chosen slot is held while the applicant confirms.
+    pub hold_minutes: u32,
+    /// How many days ahead slots are open for booking.
+    pub window_days: u32,
+    /// What a closure declared at run time does to the bookings inside it.
+    pub closure_effect: super::ClosureEffect,
+    /// Holds one account may take per minute (a hold storm is refused).
+    pub holds_per_minute: u32,
+}
+
+impl Default for AppointmentRules {
+    fn default() -> Self {
+        AppointmentRules {
+            hold_minutes: 10,
+            window_days: 60,
+            closure_effect: super::ClosureEffect::MoveToNextWorkingDaySameSlot,
+            holds_per_minute: 10,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -24,6 +24,10 @@ pub struct ApplicationType {
     #[serde(default)]
     pub fee_variant_field: Option<String>,
     pub workflow: Vec<Stage>,
+    /// The appointment stage is answered in the form (a port and a date),
+    /// not booked in a centre's slots.
+    #[serde(default)]
+    pub appointment_by_answers: Option<AppointmentByAnswers>,
     #[serde(default)]
     pub payment_methods: Vec<String>,
     pub processing: Processing,
@@ -405,4 +409,13 @@ pub struct PriorityLane {
 pub struct ValidityRule {
     pub when: String,
     pub years: u32,
+}
+
+/// Form fields that name an appointment's place and date instead of a
+/// booked slot (fj: planned port and entry date).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AppointmentByAnswers {
+    pub place: String,
+    pub date: String,
 }

@@ -195,6 +195,24 @@ pub(crate) fn check_types(report: &mut Report<'_>, parts: &Parts<'_>) {
                 "electronic issue needs a permit number format (numbers.permit in agency.yaml)",
             );
         }
+        if let Some(by_answers) = &application_type.appointment_by_answers {
+            if !workflow.contains(&Stage::Appointment) {
+                report.at(
+                    source,
+                    "appointment_by_answers",
+                    "the workflow has no appointment stage",
+                );
+            }
+            for (key, code) in [("place", &by_answers.place), ("date", &by_answers.date)] {
+                if application_type.field(code).is_none() {
+                    report.at(
+                        source,
+                        format!("appointment_by_answers.{key}"),
+                        format!("unknown form field `{code}`"),
+                    );
+                }
+            }
+        }
         if workflow.contains(&Stage::Delivery) {
             report.at(
                 source,

@@ -51,6 +51,8 @@ pub enum Event {
     ReceivePayment,
     RequestAppointment,
     BookAppointment,
+    /// The booking was cancelled or missed: the case books again.
+    ReleaseAppointment,
     StartProduction,
     IssueElectronically,
     MakeReadyForPickup,
@@ -97,6 +99,7 @@ pub fn transition(from: State, event: Event) -> Result<State, IllegalTransition>
         (from, E::MakeReadyForPickup) if from.between_stages() => S::ReadyForPickup,
         (S::AwaitingPayment, E::ReceivePayment) => S::Paid,
         (S::AwaitingAppointment, E::BookAppointment) => S::AppointmentBooked,
+        (S::AppointmentBooked, E::ReleaseAppointment) => S::AwaitingAppointment,
         (S::ReadyForPickup, E::Collect) => S::Collected,
         (from, E::Cancel) if from.cancellable() => S::Cancelled,
         _ => return Err(IllegalTransition { from, event }),
@@ -286,6 +289,7 @@ impl Event {
             Event::ReceivePayment => "paid",
             Event::RequestAppointment => "sent to booking",
             Event::BookAppointment => "booked",
+            Event::ReleaseAppointment => "sent back to booking",
             Event::StartProduction => "put into production",
             Event::IssueElectronically => "issued",
             Event::MakeReadyForPickup => "made ready for pickup",
@@ -417,5 +421,20 @@ mod tests {
         }
         assert!(transition(State::InProduction, Event::StartProduction).is_err());
         assert!(transition(State::Paid, Event::ReceivePayment).is_err());
+    }
+
+    #[test]
+    fn a_cancelled_or_missed_booking_sends_the_case_back_to_booking() {
+        assert_eq!(
+            transition(State::AppointmentBooked, Event::ReleaseAppointment),
+            Ok(State::AwaitingAppointment)
+        );
+        for state in [
+            State::Draft,
+            State::AwaitingAppointment,
+            State::InProduction,
+        ] {
+            assert!(transition(state, Event::ReleaseAppointment).is_err());
+        }
     }
 }

@@ -119,6 +119,18 @@ async fn check_case(
         case.applicant.catalog_language(),
     );
     errors.extend(record_error);
+    // A type that books before review is submitted with its booking.
+    if crate::appointments::booking::books_before_review(application_type)
+        && crate::appointments::store::lock_active(&mut *connection, case.id)
+            .await?
+            .is_none_or(|booking| booking.state != "booked")
+    {
+        errors.push(FieldError::new(
+            "appointment",
+            "required",
+            "book an appointment at a service centre before submitting",
+        ));
+    }
     for error in &mut errors {
         error.field = format!("{prefix}{}", error.field);
     }

@@ -296,6 +296,10 @@ pub async fn apply_submitting(
     submission: Option<Submission<'_>>,
 ) -> Result<State, TransitionError> {
     let to = state::transition(case.state, event)?;
+    if matches!(to, State::Withdrawn | State::Cancelled) {
+        // A case that ends gives back its appointment's place at once.
+        crate::appointments::store::release_with_case(&mut *connection, case.id, actor).await?;
+    }
     let numbers = submission
         .as_ref()
         .and_then(|submission| submission.numbers.as_ref());
