@@ -88,6 +88,32 @@ pub const EVENT_VARIABLES: &[(&str, &[&str])] = &[
             "centre_name",
             "centre_address",
             "starts_at",
+            "moved",
+            "previous_starts_at",
+            "reason",
+        ],
+    ),
+    (
+        "intake.appointment.cancelled",
+        &[
+            "agency_name",
+            "applicant_name",
+            "receipt_number",
+            "centre_name",
+            "starts_at",
+            "no_show",
+            "reason",
+        ],
+    ),
+    (
+        "intake.appointment.reminder",
+        &[
+            "agency_name",
+            "applicant_name",
+            "receipt_number",
+            "centre_name",
+            "centre_address",
+            "starts_at",
         ],
     ),
     (
@@ -194,8 +220,8 @@ enum Piece<'a> {
     Literal(&'a str),
     Variable(&'a str),
     /// `{{#name}}`: what follows up to its end is kept only when `name` has
-    /// a non-empty value.
-    SectionStart(&'a str),
+    /// a non-empty value; `{{^name}}` (inverted) only when it has none.
+    SectionStart(&'a str, bool),
     SectionEnd,
 }
 
@@ -210,8 +236,9 @@ fn parse(text: &str) -> Result<Vec<Piece<'_>>, Error> {
         let end = after.find("}}").ok_or(Error::Unclosed(offset + start))?;
         let tag = after[..end].trim();
         let (kind, name) = match tag.as_bytes().first() {
-            Some(b'#') => (Some(true), tag[1..].trim()),
-            Some(b'/') => (Some(false), tag[1..].trim()),
+            Some(b'#') => (Some(Some(false)), tag[1..].trim()),
+            Some(b'^') => (Some(Some(true)), tag[1..].trim()),
+            Some(b'/') => (Some(None), tag[1..].trim()),
             _ => (None, tag),
         };
         if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
@@ -219,11 +246,11 @@ fn parse(text: &str) -> Result<Vec<Piece<'_>>, Error> {
         }
         pieces.push(match kind {
             None => Piece::Variable(name),
-            Some(true) => {
+            Some(Some(inverted)) => {
                 open.push(name);
-                Piece::SectionStart(name)
+                Piece::SectionStart(name, inverted)
             }
-            Some(false) => {
+            Some(None) => {
                 if open.pop() != Some(name) {
                     return Err(Error::StraySectionEnd(name.to_owned()));
                 }
@@ -246,7 +273,7 @@ pub fn variables_used(text: &str) -> Result<Vec<String>, Error> {
     Ok(parse(text)?
         .into_iter()
         .filter_map(|piece| match piece {
-            Piece::Variable(name) | Piece::SectionStart(name) => Some(name.to_owned()),
+            Piece::Variable(name) | Piece::SectionStart(name, _) => Some(name.to_owned()),
             Piece::Literal(_) | Piece::SectionEnd => None,
         })
         .collect())
@@ -263,10 +290,11 @@ pub fn render(
     let mut skipped = 0usize;
     for piece in parse(text)? {
         match piece {
-            Piece::SectionStart(name) => {
-                let shown = values
+            Piece::SectionStart(name, inverted) => {
+                let set = values
                     .get(name)
                     .is_some_and(|value| !value.trim().is_empty());
+                let shown = set != inverted;
                 if skipped > 0 || !shown {
                     skipped += 1;
                 }
@@ -362,6 +390,24 @@ mod tests {
             Ok(vec!["x".to_owned(), "y".to_owned()])
         );
         assert!(matches!(variables_used("a {{ x"), Err(Error::Unclosed(_))));
+    }
+
+    #[test]
+    fn an_inverted_section_is_kept_only_when_its_variable_is_empty() {
+        let template = "{{#moved}}Moved{{/moved}}{{^moved}}Booked{{/moved}}: {{ at }}";
+        let mut values = BTreeMap::new();
+        values.insert("at".to_owned(), "9:00".to_owned());
+        values.insert("moved".to_owned(), String::new());
+        assert_eq!(
+            render(template, &values, false).as_deref(),
+            Ok("Booked: 9:00")
+        );
+        values.insert("moved".to_owned(), "yes".to_owned());
+        assert_eq!(
+            render(template, &values, false).as_deref(),
+            Ok("Moved: 9:00")
+        );
+        assert_eq!(variables_used("{{^a}}x{{/a}}"), Ok(vec!["a".to_owned()]));
     }
 
     #[test]

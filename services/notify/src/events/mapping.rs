@@ -9,9 +9,10 @@ use laissez_catalog::format::Language;
 use laissez_eventbus::{EnvelopeExt, HandlerError};
 use laissez_proto::common::v1::Money;
 use laissez_proto::events::v1::{
-    AccountActivated, AccountRegistered, AppointmentBooked, CaseDecided, CaseParty, CaseProgressed,
-    CaseResubmitted, CaseSubmitted, CaseWithdrawn, Decision, Envelope, EventMessage, OrderCreated,
-    OrderExpired, OrderPaid, OrderRefunded, PasswordResetRequested, SlipExpiring, SmsCodeRequested,
+    AccountActivated, AccountRegistered, AppointmentBooked, AppointmentCancelled,
+    AppointmentReminder, CaseDecided, CaseParty, CaseProgressed, CaseResubmitted, CaseSubmitted,
+    CaseWithdrawn, Decision, Envelope, EventMessage, OrderCreated, OrderExpired, OrderPaid,
+    OrderRefunded, PasswordResetRequested, SlipExpiring, SmsCodeRequested,
 };
 use sqlx::PgConnection;
 
@@ -35,6 +36,8 @@ pub const NOTIFIED_EVENTS: &[&str] = &[
     CaseResubmitted::EVENT_TYPE,
     CaseWithdrawn::EVENT_TYPE,
     AppointmentBooked::EVENT_TYPE,
+    AppointmentCancelled::EVENT_TYPE,
+    AppointmentReminder::EVENT_TYPE,
     CaseDecided::EVENT_TYPE,
     CaseProgressed::EVENT_TYPE,
     OrderCreated::EVENT_TYPE,
@@ -230,18 +233,59 @@ pub async fn map_event(
             let event: AppointmentBooked = envelope.decode()?;
             let party = event.party.clone().unwrap_or_default();
             let language = party_language(&party, agency);
-            let case = facts::case(connection, agency.code(), &event.case_id)
-                .await?
-                .unwrap_or_default();
-            let starts_at = timestamp(event.starts_at.as_ref()).unwrap_or(occurred_at);
-            let (centre_name, centre_address) = agency.centre(&event.centre, language);
-            let mut values = case_values(agency, language, &party, &case.receipt_number);
-            values.insert("centre_name".into(), centre_name);
-            values.insert("centre_address".into(), centre_address);
+            let slot = Appointment {
+                case_id: &event.case_id,
+                receipt_number: &event.receipt_number,
+                centre: &event.centre,
+                starts_at: timestamp(event.starts_at.as_ref()).unwrap_or(occurred_at),
+            };
+            let mut values =
+                appointment_values(agency, language, &party, &slot, connection).await?;
+            let previous = timestamp(event.previous_starts_at.as_ref());
             values.insert(
-                "starts_at".into(),
-                format_time(starts_at, agency.time_zone()),
+                "moved".into(),
+                if previous.is_some() { "yes" } else { "" }.into(),
             );
+            values.insert(
+                "previous_starts_at".into(),
+                previous
+                    .map(|at| format_time(at, agency.time_zone()))
+                    .unwrap_or_default(),
+            );
+            values.insert("reason".into(), event.reason.clone());
+            case_notification(party, event.case_id, language, values)
+        }
+        AppointmentCancelled::EVENT_TYPE => {
+            let event: AppointmentCancelled = envelope.decode()?;
+            let party = event.party.clone().unwrap_or_default();
+            let language = party_language(&party, agency);
+            let slot = Appointment {
+                case_id: &event.case_id,
+                receipt_number: &event.receipt_number,
+                centre: &event.centre,
+                starts_at: timestamp(event.starts_at.as_ref()).unwrap_or(occurred_at),
+            };
+            let mut values =
+                appointment_values(agency, language, &party, &slot, connection).await?;
+            let no_show = event.reason == "no_show";
+            values.insert("no_show".into(), if no_show { "yes" } else { "" }.into());
+            values.insert(
+                "reason".into(),
+                if no_show { "" } else { &event.reason }.into(),
+            );
+            case_notification(party, event.case_id, language, values)
+        }
+        AppointmentReminder::EVENT_TYPE => {
+            let event: AppointmentReminder = envelope.decode()?;
+            let party = event.party.clone().unwrap_or_default();
+            let language = party_language(&party, agency);
+            let slot = Appointment {
+                case_id: &event.case_id,
+                receipt_number: &event.receipt_number,
+                centre: &event.centre,
+                starts_at: timestamp(event.starts_at.as_ref()).unwrap_or(occurred_at),
+            };
+            let values = appointment_values(agency, language, &party, &slot, connection).await?;
             case_notification(party, event.case_id, language, values)
         }
         CaseProgressed::EVENT_TYPE => {
@@ -574,4 +618,41 @@ fn yes_no(value: bool, language: Language) -> &'static str {
         (true, _) => "是",
         (false, _) => "否",
     }
+}
+
+/// The slot an appointment event speaks of.
+struct Appointment<'a> {
+    case_id: &'a str,
+    receipt_number: &'a str,
+    centre: &'a str,
+    starts_at: DateTime<Utc>,
+}
+
+/// What every appointment message says: the case's receipt (the event's,
+/// else the one notify recorded), the centre in the reader's language and
+/// the time in the agency's.
+async fn appointment_values(
+    agency: AgencyView<'_>,
+    language: Language,
+    party: &CaseParty,
+    slot: &Appointment<'_>,
+    connection: &mut PgConnection,
+) -> Result<BTreeMap<String, String>, HandlerError> {
+    let receipt = if slot.receipt_number.is_empty() {
+        facts::case(connection, agency.code(), slot.case_id)
+            .await?
+            .unwrap_or_default()
+            .receipt_number
+    } else {
+        slot.receipt_number.to_owned()
+    };
+    let (centre_name, centre_address) = agency.centre(slot.centre, language);
+    let mut values = case_values(agency, language, party, &receipt);
+    values.insert("centre_name".into(), centre_name);
+    values.insert("centre_address".into(), centre_address);
+    values.insert(
+        "starts_at".into(),
+        format_time(slot.starts_at, agency.time_zone()),
+    );
+    Ok(values)
 }

@@ -7,9 +7,10 @@ use laissez_notify::catalogs::AgencyCatalogs;
 use laissez_notify::config::{EmailConfig, LinksConfig};
 use laissez_notify::events::mapping::{MappingContext, NOTIFIED_EVENTS, map_event};
 use laissez_proto::events::v1::{
-    AccountActivated, AccountRegistered, AppointmentBooked, CaseDecided, CaseProgressed,
-    CaseResubmitted, CaseSubmitted, CaseWithdrawn, OrderCreated, OrderExpired, OrderPaid,
-    OrderRefunded, PasswordResetRequested, SlipExpiring, SmsCodeRequested,
+    AccountActivated, AccountRegistered, AppointmentBooked, AppointmentCancelled,
+    AppointmentReminder, CaseDecided, CaseProgressed, CaseResubmitted, CaseSubmitted,
+    CaseWithdrawn, OrderCreated, OrderExpired, OrderPaid, OrderRefunded, PasswordResetRequested,
+    SlipExpiring, SmsCodeRequested,
 };
 
 use crate::support::{AGENCY, agencies_dir, envelope};
@@ -76,6 +77,8 @@ async fn every_mapped_event_fills_every_template_variable() {
                 ..Default::default()
             },
         ),
+        envelope(AGENCY, "c", &AppointmentCancelled::default()),
+        envelope(AGENCY, "c", &AppointmentReminder::default()),
         envelope(AGENCY, "c", &CaseDecided::default()),
         envelope(
             AGENCY,
