@@ -33,10 +33,17 @@ use crate::time::{agency_date, timestamp};
 /// The longest date range one search may cover.
 pub const MAX_SEARCH_DAYS: i64 = 62;
 
+/// How long the agency's current catalog version is reused before it is
+/// looked up again (centres and time zone; a new version shows within it).
+const CURRENT_FOR: std::time::Duration = std::time::Duration::from_secs(5);
+
+type Current = std::collections::HashMap<String, (std::time::Instant, Arc<Catalog>)>;
+
 #[derive(Clone)]
 pub struct Appointments {
     pub pool: PgPool,
     pub catalogs: CatalogCache,
+    current: Arc<std::sync::RwLock<Current>>,
 }
 
 /// A slot the applicant chose.
@@ -94,12 +101,30 @@ pub fn books_before_review(kind: &ApplicationType) -> bool {
 
 impl Appointments {
     pub fn new(pool: PgPool, catalogs: CatalogCache) -> Self {
-        Self { pool, catalogs }
+        Self {
+            pool,
+            catalogs,
+            current: Arc::default(),
+        }
     }
 
-    /// The agency's current catalog (centres and time zone).
+    /// The agency's current catalog (centres and time zone), looked up at
+    /// most every few seconds: every search and every answer needs it.
     pub async fn current(&self, agency: &str) -> Result<Arc<Catalog>, ServiceError> {
-        Ok(self.catalogs.current(&self.pool, agency).await?.1)
+        if let Ok(current) = self.current.read()
+            && let Some((at, catalog)) = current.get(agency)
+            && at.elapsed() < CURRENT_FOR
+        {
+            return Ok(catalog.clone());
+        }
+        let catalog = self.catalogs.current(&self.pool, agency).await?.1;
+        if let Ok(mut current) = self.current.write() {
+            current.insert(
+                agency.to_owned(),
+                (std::time::Instant::now(), catalog.clone()),
+            );
+        }
+        Ok(catalog)
     }
 
     /// Open slots of `centre` from `from` to `to` (the agency's dates).
