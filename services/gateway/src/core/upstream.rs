@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use laissez_kit::health::DependencyCheck;
 use laissez_proto::identity::v1::identity_service_client::IdentityServiceClient;
+use laissez_proto::intake::v1::appointment_service_client::AppointmentServiceClient;
 use laissez_proto::intake::v1::catalog_admin_service_client::CatalogAdminServiceClient;
 use laissez_proto::intake::v1::intake_service_client::IntakeServiceClient;
 use laissez_proto::payment::v1::payment_service_client::PaymentServiceClient;
@@ -135,6 +136,10 @@ impl Upstreams {
         RenderServiceClient::new(self.render.clone())
             .max_decoding_message_size(MAX_MESSAGE_BYTES)
             .max_encoding_message_size(MAX_MESSAGE_BYTES)
+    }
+
+    pub fn appointments(&self) -> AppointmentServiceClient<Channel> {
+        AppointmentServiceClient::new(self.intake.clone())
     }
 
     pub fn catalog_admin(&self) -> CatalogAdminServiceClient<Channel> {

@@ -3,6 +3,7 @@
 
 mod support;
 
+mod appointments;
 mod authorization;
 mod bad_inputs;
 mod dev_captcha;

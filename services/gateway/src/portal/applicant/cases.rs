@@ -138,6 +138,12 @@ fn render_case(
                     a.button.secondary.govuk-button.govuk-button--secondary href=(format!("{base}/withdraw{suffix}")) { (messages.withdraw) }
                 }
             }
+            @if super::appointment::books_slots(&visit.site, case) && appointment_open(state) {
+                @let words = super::appointment::texts(lang);
+                p.actions {
+                    a.button.secondary.govuk-button.govuk-button--secondary #appointment href=(format!("{base}/appointment{suffix}")) { (words.my_appointment) ": " (words.book_link) }
+                }
+            }
             @if super::cancel::cancellable(&visit.site, case) {
                 p.actions {
                     a.button.secondary.govuk-button.govuk-button--secondary #cancel href=(format!("{base}/cancel{suffix}")) { (messages.cancel) }
@@ -776,6 +782,20 @@ pub async fn resubmit(
 }
 
 crate::portal::shell::request::csrf_token_field!(ResubmitForm, WithdrawForm);
+
+/// A case that may still book, move or cancel its appointment.
+fn appointment_open(state: CaseState) -> bool {
+    matches!(
+        state,
+        CaseState::Draft
+            | CaseState::Submitted
+            | CaseState::UnderReview
+            | CaseState::ReturnedForCorrection
+            | CaseState::ReturnedForSupplement
+            | CaseState::AwaitingAppointment
+            | CaseState::AppointmentBooked
+    )
+}
 
 #[cfg(test)]
 mod tests {

@@ -5,6 +5,7 @@
 pub mod account;
 pub mod applicants;
 pub mod apply;
+pub mod appointment;
 pub mod cancel;
 pub mod cases;
 pub mod dashboard;
@@ -36,6 +37,18 @@ pub fn routes() -> Router<Core> {
             get(cancel::cancel_page).post(cancel::cancel),
         )
         .route("/cases/{case_id}/resubmit", post(cases::resubmit))
+        .route(
+            "/cases/{case_id}/appointment",
+            get(appointment::appointment_page).post(appointment::choose),
+        )
+        .route(
+            "/cases/{case_id}/appointment/confirm",
+            post(appointment::confirm),
+        )
+        .route(
+            "/cases/{case_id}/appointment/cancel",
+            post(appointment::cancel),
+        )
         .route("/account", get(account::account_page))
         .route("/account/profile", post(account::update_profile))
         .route("/account/language", post(account::update_language))

@@ -208,6 +208,7 @@ struct Nav {
     staff_pages: &'static str,
     review: &'static str,
     counter: &'static str,
+    appointments: &'static str,
     catalog: &'static str,
     announcements: &'static str,
 }
@@ -216,6 +217,7 @@ static ZH_HANT: Nav = Nav {
     staff_pages: "工作頁面",
     review: "審查佇列",
     counter: "櫃檯",
+    appointments: "預約名單",
     catalog: "申請目錄",
     announcements: "公告管理",
 };
@@ -224,6 +226,7 @@ static ZH_HANS: Nav = Nav {
     staff_pages: "工作页面",
     review: "审查队列",
     counter: "柜台",
+    appointments: "预约名单",
     catalog: "申请目录",
     announcements: "公告管理",
 };
@@ -232,6 +235,7 @@ static EN: Nav = Nav {
     staff_pages: "Staff pages",
     review: "Review queues",
     counter: "Counter",
+    appointments: "Appointments",
     catalog: "Catalog",
     announcements: "Announcements",
 };
@@ -273,6 +277,9 @@ pub(crate) fn header(
                     }
                     @if counter {
                         li { a href=(link("counter")) { (nav.counter) } }
+                    }
+                    @if counter || admin {
+                        li { a href=(link("appointments")) { (nav.appointments) } }
                     }
                     @if admin {
                         li { a href=(link("admin/catalog")) { (nav.catalog) } }

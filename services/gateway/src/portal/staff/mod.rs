@@ -3,6 +3,7 @@
 //! and the authenticator's code; its pages are the reviewer's.
 
 pub mod admin;
+pub mod appointments;
 pub mod counter;
 pub mod desk;
 pub mod handover;
@@ -78,6 +79,15 @@ pub fn routes() -> Router<Core> {
             post(review::group::decide_group),
         )
         .route("/counter", get(counter::desk_page))
+        .route("/appointments", get(appointments::day_page))
+        .route(
+            "/appointments/attendance",
+            post(appointments::record_attendance),
+        )
+        .route(
+            "/appointments/closures",
+            post(appointments::declare_closure),
+        )
         .route("/counter/payments", post(counter::take_payment))
         .route("/counter/production", post(handover::complete_production))
         .route("/counter/collection", post(handover::record_collection))

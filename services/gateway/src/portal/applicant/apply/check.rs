@@ -68,6 +68,7 @@ fn render(
         (fault_summary(lang, faults, |fault| match &fault.place {
             Place::Field(code) => Some(format!("{form_path}#f-{code}")),
             Place::Upload(code) => Some(format!("{documents_path}#upload-{code}")),
+            Place::Appointment => Some(step_path(visit, &case.case_id, "appointment", uri)),
             _ => None,
         }))
         p { @if returned(state) { (words.check_returned) } @else { (words.check_intro) } }
@@ -105,6 +106,13 @@ fn render(
                 }
             }
             p { a #change-documents href=(documents_path) { (words.change_documents) } }
+        }
+        @if crate::portal::applicant::appointment::books_slots(&visit.site, case) {
+            @let booking = crate::portal::applicant::appointment::texts(lang);
+            section aria-labelledby="appointment-title" {
+                h2 #appointment-title { (booking.my_appointment) }
+                p { a #book-appointment href=(step_path(visit, &case.case_id, "appointment", uri)) { (booking.book_link) } }
+            }
         }
         @if returned(state) {
             (resubmit_form(core, visit, case, uri, &[], ""))

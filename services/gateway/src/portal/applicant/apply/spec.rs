@@ -317,6 +317,8 @@ pub enum Place {
     Field(String),
     Upload(String),
     Start(String),
+    /// The appointment the type books before submission.
+    Appointment,
     Nowhere,
 }
 
@@ -334,6 +336,7 @@ impl Fault {
             Place::Field(code) => Some(format!("f-{code}")),
             Place::Upload(code) => Some(format!("file-{code}")),
             Place::Start(id) => Some(id.clone()),
+            Place::Appointment => Some("slot".to_owned()),
             Place::Nowhere => None,
         }
     }
@@ -406,6 +409,12 @@ pub fn faults(site: &Site, kind: &TypeSpec<'_>, errors: &[FieldError], lang: Lan
                 };
             }
             match (error.field.as_str(), error.code.as_str()) {
+                ("appointment", _) => Fault {
+                    place: Place::Appointment,
+                    text: crate::portal::applicant::appointment::texts(lang)
+                        .err_book_first
+                        .to_owned(),
+                },
                 ("notice_accepted", _) => Fault {
                     place: Place::Start("notice_accepted".into()),
                     text: words.err_notice.to_owned(),

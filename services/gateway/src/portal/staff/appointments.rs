@@ -1,0 +1,471 @@
+//! The centres' appointments for counter staff and agency administrators
+//! (`…/staff/appointments[?centre=…&date=…]`): one centre's bookings of one
+//! day in time order (a list that prints), attendance recorded from it, and
+//! for administrators the closures with a form to declare one (typhoon
+//! signal 8, black rainstorm, an unplanned holiday). Intake moves the
+//! bookings a closure covers and tells each applicant.
+
+use axum::extract::{Form, State};
+use axum::http::{StatusCode, Uri};
+use axum::response::{IntoResponse, Redirect, Response};
+use chrono::Utc;
+use laissez_kit::Role;
+use laissez_proto::intake::v1::{
+    Booking, Closure, DeclareClosureRequest, ListClosuresRequest, ListDayBookingsRequest,
+    RecordAttendanceRequest,
+};
+use maud::html;
+use serde::Deserialize;
+
+use crate::core::Core;
+use crate::core::csrf::CSRF_FORM_FIELD;
+use crate::portal::shell::i18n::Lang;
+use crate::portal::shell::request::query_value;
+use crate::portal::shell::view::{self, FormError};
+use crate::portal::staff::desk::{Desk, Roles, Staff, StaffPosted, layout};
+
+/// Counter staff and agency administrators.
+pub(crate) struct Centres;
+
+impl Roles for Centres {
+    const ROLES: &'static [Role] = &[Role::Counter, Role::AgencyAdmin];
+}
+
+pub struct Texts {
+    pub title: &'static str,
+    pub centre: &'static str,
+    pub date: &'static str,
+    pub show: &'static str,
+    pub print: &'static str,
+    pub time: &'static str,
+    pub receipt: &'static str,
+    pub applicant: &'static str,
+    pub state: &'static str,
+    pub none: &'static str,
+    pub came: &'static str,
+    pub no_show: &'static str,
+    pub closures: &'static str,
+    pub no_closures: &'static str,
+    pub all_centres: &'static str,
+    pub from: &'static str,
+    pub to: &'static str,
+    pub reason: &'static str,
+    pub declare: &'static str,
+    pub moved: &'static str,
+    pub cancelled: &'static str,
+    pub err_dates: &'static str,
+    pub err_reason: &'static str,
+    pub err_refused: &'static str,
+}
+
+static ZH_HANT: Texts = Texts {
+    title: "預約名單",
+    centre: "服務中心",
+    date: "日期",
+    show: "顯示",
+    print: "列印",
+    time: "時段",
+    receipt: "收件號",
+    applicant: "申請人",
+    state: "狀態",
+    none: "當日沒有預約。",
+    came: "已到場",
+    no_show: "未到場",
+    closures: "暫停服務",
+    no_closures: "沒有暫停服務紀錄。",
+    all_centres: "所有服務中心",
+    from: "開始日期",
+    to: "結束日期",
+    reason: "原因（將通知受影響的申請人）",
+    declare: "宣布暫停服務並順延預約",
+    moved: "已順延",
+    cancelled: "已取消",
+    err_dates: "請以 年-月-日 填寫開始及結束日期，結束不得早於開始",
+    err_reason: "請填寫原因（1 至 500 字）",
+    err_refused: "無法完成，請檢查資料後再試",
+};
+
+static ZH_HANS: Texts = Texts {
+    title: "预约名单",
+    centre: "服务中心",
+    date: "日期",
+    show: "显示",
+    print: "打印",
+    time: "时段",
+    receipt: "受理号",
+    applicant: "申请人",
+    state: "状态",
+    none: "当日没有预约。",
+    came: "已到场",
+    no_show: "未到场",
+    closures: "暂停服务",
+    no_closures: "没有暂停服务记录。",
+    all_centres: "所有服务中心",
+    from: "开始日期",
+    to: "结束日期",
+    reason: "原因（将通知受影响的申请人）",
+    declare: "宣布暂停服务并顺延预约",
+    moved: "已顺延",
+    cancelled: "已取消",
+    err_dates: "请以 年-月-日 填写开始及结束日期，结束不得早于开始",
+    err_reason: "请填写原因（1 至 500 字）",
+    err_refused: "无法完成，请检查资料后再试",
+};
+
+static EN: Texts = Texts {
+    title: "Appointments",
+    centre: "Service centre",
+    date: "Date",
+    show: "Show",
+    print: "Print",
+    time: "Time",
+    receipt: "Receipt number",
+    applicant: "Applicant",
+    state: "State",
+    none: "No appointment that day.",
+    came: "Came",
+    no_show: "Did not come",
+    closures: "Closures",
+    no_closures: "No closure declared.",
+    all_centres: "All centres",
+    from: "First day",
+    to: "Last day",
+    reason: "Reason (told to every applicant affected)",
+    declare: "Declare the closure and move the bookings",
+    moved: "moved",
+    cancelled: "cancelled",
+    err_dates: "Write both days as year-month-day, the last not before the first",
+    err_reason: "Say why in 1 to 500 characters",
+    err_refused: "That could not be done; check and try again",
+};
+
+pub fn texts(lang: Lang) -> &'static Texts {
+    match lang {
+        Lang::ZhHant => &ZH_HANT,
+        Lang::ZhHans => &ZH_HANS,
+        Lang::En => &EN,
+    }
+}
+
+fn centres(desk: &Desk) -> Vec<(String, String)> {
+    let lang = desk.lang();
+    desk.site.catalog["centres"]
+        .as_array()
+        .map(|centres| {
+            centres
+                .iter()
+                .filter_map(|centre| {
+                    let code = centre["code"].as_str()?.to_owned();
+                    let name = centre["name"][lang.tag()]
+                        .as_str()
+                        .unwrap_or(&code)
+                        .to_owned();
+                    Some((code, name))
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn today(desk: &Desk) -> String {
+    match desk.site.time_zone() {
+        Some(zone) => Utc::now().with_timezone(&zone).date_naive().to_string(),
+        None => Utc::now().date_naive().to_string(),
+    }
+}
+
+struct View {
+    centre: String,
+    date: String,
+    bookings: Vec<Booking>,
+    closures: Vec<Closure>,
+    errors: Vec<FormError>,
+}
+
+fn render(core: &Core, desk: &Desk, uri: &Uri, status: StatusCode, view: View) -> Response {
+    let lang = desk.lang();
+    let texts = texts(lang);
+    let admin = desk.caller.signed_in.roles.contains(&Role::AgencyAdmin);
+    let counter = desk.caller.signed_in.roles.contains(&Role::Counter);
+    let token = desk.csrf_token(core);
+    let all = centres(desk);
+    let name_of = |code: &str| {
+        all.iter()
+            .find(|(centre, _)| centre == code)
+            .map_or_else(|| texts.all_centres.to_owned(), |(_, name)| name.clone())
+    };
+    let content = html! {
+        (view::error_summary(lang, &view.errors))
+        form.day-list.no-print method="get" action=(desk.link(uri, "appointments")) {
+            @if lang != Lang::ZhHant { input type="hidden" name="lang" value=(lang.tag()); }
+            div.field {
+                label for="centre" { (texts.centre) }
+                select #centre name="centre" {
+                    @for (code, name) in &all {
+                        option value=(code) selected[*code == view.centre] { (name) }
+                    }
+                }
+            }
+            div.field {
+                label for="date" { (texts.date) }
+                input #date type="date" name="date" value=(view.date);
+            }
+            button.secondary type="submit" { (texts.show) }
+            " "
+            button.secondary type="button" onclick="window.print()" { (texts.print) }
+        }
+        h2 { (name_of(&view.centre)) " · " (view.date) }
+        @if view.bookings.is_empty() {
+            p #no-bookings { (texts.none) }
+        } @else {
+            div.table-wrap { table.bookings #day-bookings {
+                thead { tr {
+                    th scope="col" { (texts.time) }
+                    th scope="col" { (texts.receipt) }
+                    th scope="col" { (texts.applicant) }
+                    th scope="col" { (texts.state) }
+                    @if counter || admin { th.no-print scope="col" {} }
+                } }
+                tbody { @for booking in &view.bookings { tr.booking data-state=(booking.state) {
+                    td { (booking.time) }
+                    td { (booking.receipt_number) }
+                    td { (booking.applicant_name) }
+                    td { @match booking.state.as_str() {
+                        "attended" => (texts.came),
+                        "no_show" => (texts.no_show),
+                        other => (other),
+                    } }
+                    @if counter || admin { td.no-print {
+                        @if booking.state == "booked" {
+                            form method="post" action=(desk.link(uri, "appointments/attendance")) {
+                                input type="hidden" name=(CSRF_FORM_FIELD) value=(token);
+                                input type="hidden" name="case" value=(booking.case_id);
+                                input type="hidden" name="centre" value=(view.centre);
+                                input type="hidden" name="date" value=(view.date);
+                                button.secondary type="submit" name="attended" value="1" { (texts.came) }
+                                " "
+                                button.secondary type="submit" name="attended" value="0" { (texts.no_show) }
+                            }
+                        }
+                    } }
+                } } }
+            } }
+        }
+        section.no-print aria-labelledby="closures-title" {
+            h2 #closures-title { (texts.closures) }
+            @if view.closures.is_empty() {
+                p { (texts.no_closures) }
+            } @else {
+                ul #closures { @for closure in &view.closures {
+                    li { (closure.starts_on) " – " (closure.ends_on) " · " (name_of(&closure.centre)) " · " (closure.reason)
+                        " (" (closure.moved) " " (texts.moved) ", " (closure.cancelled) " " (texts.cancelled) ")" }
+                } }
+            }
+            @if admin {
+                form #declare-closure method="post" action=(desk.link(uri, "appointments/closures")) {
+                    input type="hidden" name=(CSRF_FORM_FIELD) value=(token);
+                    div.field {
+                        label for="closure-centre" { (texts.centre) }
+                        select #closure-centre name="centre" {
+                            option value="" { (texts.all_centres) }
+                            @for (code, name) in &all { option value=(code) { (name) } }
+                        }
+                    }
+                    div.field {
+                        label for="starts_on" { (texts.from) }
+                        input #starts_on type="date" name="starts_on" required;
+                    }
+                    div.field {
+                        label for="ends_on" { (texts.to) }
+                        input #ends_on type="date" name="ends_on" required;
+                    }
+                    div.field {
+                        label for="reason" { (texts.reason) }
+                        input #reason type="text" name="reason" maxlength="500" required;
+                    }
+                    button.primary type="submit" { (texts.declare) }
+                }
+            }
+        }
+    };
+    layout(core, desk, uri, status, texts.title, content)
+}
+
+async fn view(
+    core: &Core,
+    desk: &Desk,
+    centre: String,
+    date: String,
+) -> Result<View, tonic::Status> {
+    let bookings = core
+        .upstreams
+        .appointments()
+        .list_day_bookings(core.upstreams.request(
+            ListDayBookingsRequest {
+                centre: centre.clone(),
+                date: date.clone(),
+            },
+            Some(desk.caller.token()),
+        ))
+        .await
+        .map(|answer| answer.into_inner().bookings);
+    let bookings = match bookings {
+        Ok(bookings) => bookings,
+        // A malformed date or centre shows an empty day, not an error page.
+        Err(status) if status.code() == tonic::Code::InvalidArgument => Vec::new(),
+        Err(status) => return Err(status),
+    };
+    let closures = core
+        .upstreams
+        .appointments()
+        .list_closures(
+            core.upstreams
+                .request(ListClosuresRequest {}, Some(desk.caller.token())),
+        )
+        .await?
+        .into_inner()
+        .closures;
+    Ok(View {
+        centre,
+        date,
+        bookings,
+        closures,
+        errors: Vec::new(),
+    })
+}
+
+/// `GET …/staff/appointments[?centre=…&date=…]`.
+pub async fn day_page(
+    State(core): State<Core>,
+    Staff(desk, _): Staff<Centres>,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+) -> Response {
+    let centre = query_value(&uri, "centre")
+        .filter(|code| centres(&desk).iter().any(|(centre, _)| centre == code))
+        .or_else(|| centres(&desk).first().map(|(code, _)| code.clone()))
+        .unwrap_or_default();
+    let date = query_value(&uri, "date")
+        .filter(|date| chrono::NaiveDate::parse_from_str(date, "%Y-%m-%d").is_ok())
+        .unwrap_or_else(|| today(&desk));
+    match view(&core, &desk, centre, date).await {
+        Ok(view) => render(&core, &desk, &uri, StatusCode::OK, view),
+        Err(status) => desk.refused(&status).into_response(),
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct AttendanceForm {
+    csrf_token: String,
+    case: String,
+    centre: String,
+    date: String,
+    attended: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ClosureForm {
+    csrf_token: String,
+    centre: String,
+    starts_on: String,
+    ends_on: String,
+    reason: String,
+}
+
+crate::portal::shell::request::csrf_token_field!(AttendanceForm, ClosureForm);
+
+fn day_link(desk: &Desk, uri: &Uri, centre: &str, date: &str) -> String {
+    let link = desk.link(uri, "appointments");
+    let join = if link.contains('?') { '&' } else { '?' };
+    format!("{link}{join}centre={centre}&date={date}")
+}
+
+/// `POST …/staff/appointments/attendance`: came or did not come.
+pub async fn record_attendance(
+    State(core): State<Core>,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    StaffPosted(desk, Form(form), _): StaffPosted<Centres, Form<AttendanceForm>>,
+) -> Response {
+    let answer = core
+        .upstreams
+        .appointments()
+        .record_attendance(core.upstreams.request(
+            RecordAttendanceRequest {
+                case_id: form.case.trim().chars().take(64).collect(),
+                attended: form.attended == "1",
+            },
+            Some(desk.caller.token()),
+        ))
+        .await;
+    match answer {
+        Ok(_) => Redirect::to(&day_link(&desk, &uri, &form.centre, &form.date)).into_response(),
+        Err(status) if status.code() == tonic::Code::FailedPrecondition => {
+            let mut view = match view(&core, &desk, form.centre, form.date).await {
+                Ok(view) => view,
+                Err(status) => return desk.refused(&status).into_response(),
+            };
+            view.errors.push(FormError {
+                field: "case",
+                message: texts(desk.lang()).err_refused,
+            });
+            render(&core, &desk, &uri, StatusCode::CONFLICT, view)
+        }
+        Err(status) => desk.refused(&status).into_response(),
+    }
+}
+
+/// `POST …/staff/appointments/closures`: agency administrators only
+/// (intake refuses anyone else).
+pub async fn declare_closure(
+    State(core): State<Core>,
+    axum::extract::OriginalUri(uri): axum::extract::OriginalUri,
+    StaffPosted(desk, Form(form), _): StaffPosted<Centres, Form<ClosureForm>>,
+) -> Response {
+    let texts = texts(desk.lang());
+    let answer = core
+        .upstreams
+        .appointments()
+        .declare_closure(core.upstreams.request(
+            DeclareClosureRequest {
+                centre: form.centre.trim().to_owned(),
+                starts_on: form.starts_on.trim().to_owned(),
+                ends_on: form.ends_on.trim().to_owned(),
+                reason: form.reason.clone(),
+            },
+            Some(desk.caller.token()),
+        ))
+        .await;
+    let centre = if form.centre.trim().is_empty() {
+        centres(&desk)
+            .first()
+            .map(|(code, _)| code.clone())
+            .unwrap_or_default()
+    } else {
+        form.centre.trim().to_owned()
+    };
+    match answer {
+        Ok(closure) => {
+            let closure = closure.into_inner();
+            Redirect::to(&day_link(&desk, &uri, &centre, &closure.starts_on)).into_response()
+        }
+        Err(status) if status.code() == tonic::Code::InvalidArgument => {
+            let fields = laissez_kit::error::field_errors(&status);
+            let message = if fields.iter().any(|error| error.field == "reason") {
+                texts.err_reason
+            } else {
+                texts.err_dates
+            };
+            let mut view = match view(&core, &desk, centre, today(&desk)).await {
+                Ok(view) => view,
+                Err(status) => return desk.refused(&status).into_response(),
+            };
+            view.errors.push(FormError {
+                field: "reason",
+                message,
+            });
+            render(&core, &desk, &uri, StatusCode::UNPROCESSABLE_ENTITY, view)
+        }
+        Err(status) => desk.refused(&status).into_response(),
+    }
+}
