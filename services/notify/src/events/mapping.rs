@@ -231,16 +231,8 @@ pub async fn map_event(
         }
         AppointmentBooked::EVENT_TYPE => {
             let event: AppointmentBooked = envelope.decode()?;
-            let party = event.party.clone().unwrap_or_default();
-            let language = party_language(&party, agency);
-            let slot = Appointment {
-                case_id: &event.case_id,
-                receipt_number: &event.receipt_number,
-                centre: &event.centre,
-                starts_at: timestamp(event.starts_at.as_ref()).unwrap_or(occurred_at),
-            };
-            let mut values =
-                appointment_values(agency, language, &party, &slot, connection).await?;
+            let (party, language, mut values) =
+                appointment_message(&event, agency, occurred_at, connection).await?;
             let previous = timestamp(event.previous_starts_at.as_ref());
             values.insert(
                 "moved".into(),
@@ -257,16 +249,8 @@ pub async fn map_event(
         }
         AppointmentCancelled::EVENT_TYPE => {
             let event: AppointmentCancelled = envelope.decode()?;
-            let party = event.party.clone().unwrap_or_default();
-            let language = party_language(&party, agency);
-            let slot = Appointment {
-                case_id: &event.case_id,
-                receipt_number: &event.receipt_number,
-                centre: &event.centre,
-                starts_at: timestamp(event.starts_at.as_ref()).unwrap_or(occurred_at),
-            };
-            let mut values =
-                appointment_values(agency, language, &party, &slot, connection).await?;
+            let (party, language, mut values) =
+                appointment_message(&event, agency, occurred_at, connection).await?;
             let no_show = event.reason == "no_show";
             values.insert("no_show".into(), if no_show { "yes" } else { "" }.into());
             values.insert(
@@ -277,15 +261,8 @@ pub async fn map_event(
         }
         AppointmentReminder::EVENT_TYPE => {
             let event: AppointmentReminder = envelope.decode()?;
-            let party = event.party.clone().unwrap_or_default();
-            let language = party_language(&party, agency);
-            let slot = Appointment {
-                case_id: &event.case_id,
-                receipt_number: &event.receipt_number,
-                centre: &event.centre,
-                starts_at: timestamp(event.starts_at.as_ref()).unwrap_or(occurred_at),
-            };
-            let values = appointment_values(agency, language, &party, &slot, connection).await?;
+            let (party, language, values) =
+                appointment_message(&event, agency, occurred_at, connection).await?;
             case_notification(party, event.case_id, language, values)
         }
         CaseProgressed::EVENT_TYPE => {
@@ -620,39 +597,67 @@ fn yes_no(value: bool, language: Language) -> &'static str {
     }
 }
 
-/// The slot an appointment event speaks of.
-struct Appointment<'a> {
-    case_id: &'a str,
-    receipt_number: &'a str,
-    centre: &'a str,
-    starts_at: DateTime<Utc>,
+/// What every appointment event carries.
+trait AppointmentEvent {
+    fn party(&self) -> Option<&CaseParty>;
+    fn case_id(&self) -> &str;
+    fn receipt_number(&self) -> &str;
+    fn centre(&self) -> &str;
+    fn starts_at(&self) -> Option<&prost_types::Timestamp>;
 }
 
-/// What every appointment message says: the case's receipt (the event's,
-/// else the one notify recorded), the centre in the reader's language and
-/// the time in the agency's.
-async fn appointment_values(
+macro_rules! appointment_events {
+    ($($event:ty),+) => {
+        $(impl AppointmentEvent for $event {
+            fn party(&self) -> Option<&CaseParty> {
+                self.party.as_ref()
+            }
+            fn case_id(&self) -> &str {
+                &self.case_id
+            }
+            fn receipt_number(&self) -> &str {
+                &self.receipt_number
+            }
+            fn centre(&self) -> &str {
+                &self.centre
+            }
+            fn starts_at(&self) -> Option<&prost_types::Timestamp> {
+                self.starts_at.as_ref()
+            }
+        })+
+    };
+}
+
+appointment_events!(AppointmentBooked, AppointmentCancelled, AppointmentReminder);
+
+/// Who an appointment event tells, in which language, and what every
+/// appointment message says: the case's receipt (the event's, else the
+/// one notify recorded), the centre in the reader's language and the time
+/// in the agency's.
+async fn appointment_message(
+    event: &impl AppointmentEvent,
     agency: AgencyView<'_>,
-    language: Language,
-    party: &CaseParty,
-    slot: &Appointment<'_>,
+    occurred_at: DateTime<Utc>,
     connection: &mut PgConnection,
-) -> Result<BTreeMap<String, String>, HandlerError> {
-    let receipt = if slot.receipt_number.is_empty() {
-        facts::case(connection, agency.code(), slot.case_id)
+) -> Result<(CaseParty, Language, BTreeMap<String, String>), HandlerError> {
+    let party = event.party().cloned().unwrap_or_default();
+    let language = party_language(&party, agency);
+    let receipt = if event.receipt_number().is_empty() {
+        facts::case(connection, agency.code(), event.case_id())
             .await?
             .unwrap_or_default()
             .receipt_number
     } else {
-        slot.receipt_number.to_owned()
+        event.receipt_number().to_owned()
     };
-    let (centre_name, centre_address) = agency.centre(slot.centre, language);
-    let mut values = case_values(agency, language, party, &receipt);
+    let (centre_name, centre_address) = agency.centre(event.centre(), language);
+    let mut values = case_values(agency, language, &party, &receipt);
     values.insert("centre_name".into(), centre_name);
     values.insert("centre_address".into(), centre_address);
+    let starts_at = timestamp(event.starts_at()).unwrap_or(occurred_at);
     values.insert(
         "starts_at".into(),
-        format_time(slot.starts_at, agency.time_zone()),
+        format_time(starts_at, agency.time_zone()),
     );
-    Ok(values)
+    Ok((party, language, values))
 }
