@@ -37,27 +37,7 @@ async fn hk_applicant(stack: &Stack) -> String {
         )
         .await;
     assert_eq!(registered.status, 201, "{}", registered.text());
-    let event = stack
-        .identity_events::<laissez_proto::events::v1::AccountRegistered>()
-        .await
-        .into_iter()
-        .rev()
-        .find(|event| event.login_name == email)
-        .expect("a registration event");
-    let token = event
-        .activation_url
-        .split("token=")
-        .nth(1)
-        .unwrap()
-        .to_owned();
-    stack
-        .post(
-            &format!("{base}/activations"),
-            None,
-            json!({"token": token}),
-        )
-        .await
-        .ok();
+    stack.activate(&base, &email).await;
     stack.login(HK, HK_PORTAL, &email, PASSWORD, true).await
 }
 

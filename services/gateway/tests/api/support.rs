@@ -723,6 +723,14 @@ impl Stack {
             )
             .await;
         assert_eq!(registered.status, 201, "{}", registered.text());
+        self.activate(&base, &login).await;
+        let session = self.login(TW, TW_PORTAL, &login, PASSWORD, true).await;
+        (id_number, session)
+    }
+
+    /// Activates `login`'s account through the emailed link's token, at
+    /// the portal whose API base is `base`.
+    pub async fn activate(&self, base: &str, login: &str) {
         let event = self
             .identity_events::<laissez_proto::events::v1::AccountRegistered>()
             .await
@@ -743,8 +751,6 @@ impl Stack {
         )
         .await
         .ok();
-        let session = self.login(TW, TW_PORTAL, &login, PASSWORD, true).await;
-        (id_number, session)
     }
 
     /// The platform operator, signed in with a second factor.

@@ -494,6 +494,44 @@ fn refusal(texts: &'static Texts, status: &tonic::Status) -> Option<FormError> {
     })
 }
 
+/// What a change answers: the appointment page again (post, redirect,
+/// get), or the page with intake's refusal in the visitor's language.
+async fn outcome(
+    core: &Core,
+    visit: &Visit,
+    uri: &Uri,
+    case: &Case,
+    answer: Result<(), tonic::Status>,
+) -> Response {
+    let status = match answer {
+        Ok(()) => return back_here(uri),
+        Err(status) => status,
+    };
+    match refusal(texts(visit.language.lang), &status) {
+        Some(error) => {
+            let page_uri: Uri = uri
+                .path()
+                .trim_end_matches("/confirm")
+                .trim_end_matches("/cancel")
+                .parse()
+                .unwrap_or_else(|_| uri.clone());
+            let page_uri: Uri = format!("{}{}", page_uri.path(), lang_suffix(uri))
+                .parse()
+                .unwrap_or(page_uri);
+            page(
+                core,
+                visit,
+                &page_uri,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                case,
+                &[error],
+            )
+            .await
+        }
+        None => visit.refused(&status).into_response(),
+    }
+}
+
 /// After a change: the appointment page again (post, redirect, get).
 fn back_here(uri: &Uri) -> Response {
     let path = uri
@@ -566,23 +604,7 @@ pub async fn choose(
             ))
             .await
     };
-    match answer {
-        Ok(_) => back_here(&uri),
-        Err(status) => match refusal(texts, &status) {
-            Some(error) => {
-                page(
-                    &core,
-                    &visit,
-                    &uri,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    &case,
-                    &[error],
-                )
-                .await
-            }
-            None => visit.refused(&status).into_response(),
-        },
-    }
+    outcome(&core, &visit, &uri, &case, answer.map(drop)).await
 }
 
 /// `POST …/cases/{case_id}/appointment/confirm`: the hold becomes the booking.
@@ -592,7 +614,6 @@ pub async fn confirm(
     OriginalUri(uri): OriginalUri,
     PostedCase(visit, case, form): PostedCase<ConfirmForm>,
 ) -> Response {
-    let texts = texts(visit.language.lang);
     let answer = core
         .upstreams
         .appointments()
@@ -605,28 +626,7 @@ pub async fn confirm(
             Some(visit.caller.token()),
         ))
         .await;
-    match answer {
-        Ok(_) => back_here(&uri),
-        Err(status) => match refusal(texts, &status) {
-            Some(error) => {
-                let uri: Uri = uri
-                    .path()
-                    .trim_end_matches("/confirm")
-                    .parse()
-                    .unwrap_or(uri);
-                page(
-                    &core,
-                    &visit,
-                    &uri,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    &case,
-                    &[error],
-                )
-                .await
-            }
-            None => visit.refused(&status).into_response(),
-        },
-    }
+    outcome(&core, &visit, &uri, &case, answer.map(drop)).await
 }
 
 /// `POST …/cases/{case_id}/appointment/cancel`.
@@ -634,7 +634,7 @@ pub async fn cancel(
     State(core): State<Core>,
     Path((_, _, case_id)): Path<(String, String, String)>,
     OriginalUri(uri): OriginalUri,
-    PostedCase(visit, _case, _form): PostedCase<CancelForm>,
+    PostedCase(visit, case, _form): PostedCase<CancelForm>,
 ) -> Response {
     let answer = core
         .upstreams
@@ -646,8 +646,5 @@ pub async fn cancel(
             Some(visit.caller.token()),
         ))
         .await;
-    match answer {
-        Ok(_) => back_here(&uri),
-        Err(status) => visit.refused(&status).into_response(),
-    }
+    outcome(&core, &visit, &uri, &case, answer.map(drop)).await
 }
