@@ -42,6 +42,19 @@ async fn start_booking(name: &str) -> Booking {
     }
 }
 
+/// Intake with its slots open, the next whole week's Monday and its
+/// slots at the test centre.
+async fn with_next_monday(name: &str) -> (Booking, NaiveDate, Vec<Slot>) {
+    let booking = start_booking(name).await;
+    booking.open(None).await;
+    let monday = next_week_monday();
+    let slots = booking
+        .search(&hk("x"), CENTRE, monday, monday)
+        .await
+        .unwrap();
+    (booking, monday, slots)
+}
+
 fn hk(account: &str) -> As {
     As {
         account: account.into(),
@@ -302,13 +315,7 @@ async fn a_thousand_concurrent_bookings_fill_six_places_exactly() {
 
 #[tokio::test]
 async fn a_hold_becomes_the_booking_submission_needs_and_an_expired_hold_is_refused() {
-    let booking = start_booking("appt_hold").await;
-    booking.open(None).await;
-    let monday = next_week_monday();
-    let slots = booking
-        .search(&hk("x"), CENTRE, monday, monday)
-        .await
-        .unwrap();
+    let (booking, _, slots) = with_next_monday("appt_hold").await;
     let who = hk("holder");
     let case = booking.draft(&who).await;
     // Without a booking the draft cannot be submitted.
@@ -539,13 +546,7 @@ async fn past_closed_foreign_and_other_accounts_slots_are_refused_and_change_not
 
 #[tokio::test]
 async fn a_reschedule_racing_a_cancel_never_leaves_two_bookings_or_a_lost_place() {
-    let booking = start_booking("appt_resched").await;
-    booking.open(None).await;
-    let monday = next_week_monday();
-    let slots = booking
-        .search(&hk("x"), CENTRE, monday, monday)
-        .await
-        .unwrap();
+    let (booking, _, slots) = with_next_monday("appt_resched").await;
     for round in 0..10 {
         let who = hk(&format!("mover-{round}"));
         let case = booking.draft(&who).await;
@@ -721,13 +722,7 @@ async fn a_closure_over_a_full_week_rolls_every_booking_past_a_full_next_week() 
 
 #[tokio::test]
 async fn reminders_go_once_and_a_hold_storm_is_refused() {
-    let booking = start_booking("appt_remind").await;
-    booking.open(None).await;
-    let monday = next_week_monday();
-    let slots = booking
-        .search(&hk("x"), CENTRE, monday, monday)
-        .await
-        .unwrap();
+    let (booking, monday, slots) = with_next_monday("appt_remind").await;
     let who = hk("reminded");
     let case = booking.draft(&who).await;
     booking
