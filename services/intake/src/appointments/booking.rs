@@ -15,20 +15,19 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use chrono_tz::Tz;
 use laissez_catalog::Catalog;
 use laissez_catalog::format::{ApplicationType, Stage};
-use laissez_eventbus::Outbox;
 use laissez_kit::ServiceError;
-use laissez_proto::events::v1::{AppointmentBooked, AppointmentCancelled, EventMessage};
 use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
+use super::events::{booked_event, cancelled_event, enqueue};
 use super::plan;
 use super::store::{self, BookingRow, NewBooking, SlotRow};
 use crate::domain::{Event, State};
 use crate::lifecycle;
 use crate::store::cases::{self, CaseRow};
 use crate::store::{CatalogCache, Scope};
-use crate::time::{agency_date, timestamp};
+use crate::time::agency_date;
 
 /// The longest date range one search may cover.
 pub const MAX_SEARCH_DAYS: i64 = 62;
@@ -592,55 +591,4 @@ pub(super) async fn release_case(
             .map_err(lifecycle::AdvanceError::from)?;
     }
     Ok(())
-}
-
-pub(super) fn booked_event(
-    case: &CaseRow,
-    booking: &BookingRow,
-    previous: Option<DateTime<Utc>>,
-    reason: &str,
-) -> AppointmentBooked {
-    AppointmentBooked {
-        case_id: case.id.to_string(),
-        centre: booking.centre.clone(),
-        starts_at: Some(timestamp(booking.starts_at)),
-        party: Some(crate::grpc::view::party(case)),
-        booking_id: booking.id.to_string(),
-        receipt_number: case.receipt_number.clone().unwrap_or_default(),
-        previous_starts_at: previous.map(timestamp),
-        reason: reason.to_owned(),
-    }
-}
-
-pub(super) fn cancelled_event(
-    case: &CaseRow,
-    booking: &BookingRow,
-    reason: &str,
-) -> AppointmentCancelled {
-    AppointmentCancelled {
-        case_id: case.id.to_string(),
-        centre: booking.centre.clone(),
-        starts_at: Some(timestamp(booking.starts_at)),
-        party: Some(crate::grpc::view::party(case)),
-        booking_id: booking.id.to_string(),
-        receipt_number: case.receipt_number.clone().unwrap_or_default(),
-        reason: reason.to_owned(),
-    }
-}
-
-pub(super) async fn enqueue<E: EventMessage>(
-    connection: &mut PgConnection,
-    case: &CaseRow,
-    event: &E,
-) -> Result<(), ServiceError> {
-    Outbox::enqueue(
-        connection,
-        &case.agency,
-        "case",
-        &case.id.to_string(),
-        event,
-    )
-    .await
-    .map(drop)
-    .map_err(ServiceError::internal)
 }

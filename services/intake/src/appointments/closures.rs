@@ -22,6 +22,7 @@ use sqlx::{PgConnection, Row};
 use uuid::Uuid;
 
 use super::booking::{self, Appointments, Choice};
+use super::events;
 use super::plan;
 use super::store::{self, BookingRow};
 use crate::store::Scope;
@@ -225,8 +226,8 @@ impl Appointments {
                     "moved_by_closure",
                 )
                 .await?;
-                let event = booking::booked_event(&case, &new, Some(old.starts_at), reason);
-                booking::enqueue(&mut *connection, &case, &event).await?;
+                let event = events::booked_event(&case, &new, Some(old.starts_at), reason);
+                events::enqueue(&mut *connection, &case, &event).await?;
                 Ok(Settled::Moved)
             }
             None => {
@@ -242,8 +243,8 @@ impl Appointments {
                 )
                 .await?;
                 booking::release_case(&mut *connection, &mut case, actor).await?;
-                let event = booking::cancelled_event(&case, old, reason);
-                booking::enqueue(&mut *connection, &case, &event).await?;
+                let event = events::cancelled_event(&case, old, reason);
+                events::enqueue(&mut *connection, &case, &event).await?;
                 Ok(Settled::Cancelled)
             }
         }

@@ -17,7 +17,8 @@ use laissez_proto::events::v1::AppointmentReminder;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
-use super::booking::{self, Appointments};
+use super::booking::Appointments;
+use super::events;
 use super::plan;
 use super::store;
 use crate::store::Scope;
@@ -119,7 +120,7 @@ impl Appointments {
                     booking_id: reminded.id.to_string(),
                     receipt_number: case.receipt_number.clone().unwrap_or_default(),
                 };
-                booking::enqueue(&mut transaction, &case, &event).await?;
+                events::enqueue(&mut transaction, &case, &event).await?;
                 sent += 1;
             }
             transaction.commit().await?;

@@ -8,6 +8,7 @@
 //! - [`booking`]: hold, book, reschedule, cancel and attendance, each in
 //!   one transaction with the case locked, the case's workflow moved and
 //!   the event queued;
+//! - [`events`]: the events queued with each change;
 //! - [`closures`]: closures declared at run time and the bookings they move;
 //! - [`jobs`]: opening slots ahead, releasing expired holds, reminders the
 //!   day before, the free-capacity gauges;
@@ -15,6 +16,7 @@
 
 pub mod booking;
 pub mod closures;
+pub mod events;
 pub mod grpc;
 pub mod jobs;
 pub mod plan;
