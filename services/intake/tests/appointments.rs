@@ -1,229 +1,16 @@
-//! Appointments against the real database: slots opened from the catalog,
+//! Booking against the real database: slots opened from the catalog,
 //! search in the agency's time, hold and book, capacity under 1,000
 //! concurrent bookings, expired holds, bad slots, a reschedule racing a
-//! cancel, the workflow moved by booking and attendance, closures that
-//! roll a full week over a full week, reminders once, a hold storm.
+//! cancel.
 
 mod support;
 
-use chrono::{DateTime, Days, NaiveDate, Utc};
-use laissez_intake::appointments::Appointments;
-use laissez_intake::store::CatalogCache;
+use chrono::{DateTime, Days, Utc};
 use laissez_kit::Role;
-use laissez_proto::intake::v1::appointment_service_client::AppointmentServiceClient;
 use laissez_proto::intake::v1::*;
+use support::booking::*;
 use support::*;
-use tonic::transport::Channel;
-use tonic::{Code, Status};
-
-const HK: &str = "hk-cts";
-const HK_PORTAL: &str = "hk-residents";
-const CSM: &str = "mo-csm";
-const CENTRE: &str = "hk-island";
-
-struct Booking {
-    intake: Intake,
-    client: AppointmentServiceClient<Channel>,
-    appointments: Appointments,
-}
-
-async fn start_booking(name: &str) -> Booking {
-    let intake = start(name).await;
-    let channel = tonic::transport::Endpoint::from_shared(format!("http://{}", intake.grpc_addr))
-        .unwrap()
-        .connect()
-        .await
-        .unwrap();
-    let appointments = Appointments::new(intake.database.pool.clone(), CatalogCache::default());
-    Booking {
-        client: AppointmentServiceClient::new(channel),
-        intake,
-        appointments,
-    }
-}
-
-/// Intake with its slots open, the next whole week's Monday and its
-/// slots at the test centre.
-async fn with_next_monday(name: &str) -> (Booking, NaiveDate, Vec<Slot>) {
-    let booking = start_booking(name).await;
-    booking.open(None).await;
-    let monday = next_week_monday();
-    let slots = booking
-        .search(&hk("x"), CENTRE, monday, monday)
-        .await
-        .unwrap();
-    (booking, monday, slots)
-}
-
-fn hk(account: &str) -> As {
-    As {
-        account: account.into(),
-        agency: HK,
-        portal: HK_PORTAL,
-        role: Role::Applicant,
-    }
-}
-
-fn ts(at: DateTime<Utc>) -> prost_types::Timestamp {
-    laissez_intake::time::timestamp(at)
-}
-
-fn at(slot: &Slot) -> DateTime<Utc> {
-    let stamp = slot.starts_at.as_ref().unwrap();
-    DateTime::from_timestamp(stamp.seconds, 0).unwrap()
-}
-
-fn codes(status: &Status) -> Vec<String> {
-    field_errors(status)
-        .into_iter()
-        .map(|(field, code)| format!("{field}:{code}"))
-        .collect()
-}
-
-/// The next Monday at least a week from today: a whole future week.
-fn next_week_monday() -> NaiveDate {
-    let mut day = Utc::now().date_naive() + Days::new(7);
-    while day.format("%a").to_string() != "Mon" {
-        day = day + Days::new(1);
-    }
-    day
-}
-
-impl Booking {
-    /// Opens the slots as of `today`, waiting while the service's own job
-    /// holds the pass.
-    async fn open(&self, today: Option<NaiveDate>) -> u64 {
-        loop {
-            if let Some(opened) = self.appointments.open_slots(today).await.unwrap() {
-                return opened;
-            }
-            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        }
-    }
-
-    async fn stop(self) {
-        self.intake.stop().await;
-    }
-
-    async fn draft(&self, who: &As) -> Case {
-        self.intake
-            .client
-            .clone()
-            .start_application(self.intake.request(
-                who,
-                StartApplicationRequest {
-                    application_type: "home_return_permit".into(),
-                    notice_version: "2024-07-10".into(),
-                    notice_accepted: true,
-                    applicant: Some(applicant("CHAN TAI MAN", "A1234563")),
-                    ..Default::default()
-                },
-            ))
-            .await
-            .unwrap()
-            .into_inner()
-    }
-
-    async fn search(
-        &self,
-        who: &As,
-        centre: &str,
-        from: NaiveDate,
-        to: NaiveDate,
-    ) -> Result<Vec<Slot>, Status> {
-        self.client
-            .clone()
-            .search_slots(self.intake.request(
-                who,
-                SearchSlotsRequest {
-                    centre: centre.into(),
-                    from_date: from.to_string(),
-                    to_date: to.to_string(),
-                    only_free: false,
-                },
-            ))
-            .await
-            .map(|response| response.into_inner().slots)
-    }
-
-    async fn book(
-        &self,
-        who: &As,
-        case_id: &str,
-        centre: &str,
-        starts_at: DateTime<Utc>,
-    ) -> Result<laissez_proto::intake::v1::Booking, Status> {
-        self.client
-            .clone()
-            .book_appointment(self.intake.request(
-                who,
-                BookAppointmentRequest {
-                    case_id: case_id.into(),
-                    centre: centre.into(),
-                    starts_at: Some(ts(starts_at)),
-                    ..Default::default()
-                },
-            ))
-            .await
-            .map(|response| response.into_inner())
-    }
-
-    async fn hold(
-        &self,
-        who: &As,
-        case_id: &str,
-        starts_at: DateTime<Utc>,
-    ) -> Result<laissez_proto::intake::v1::Booking, Status> {
-        self.client
-            .clone()
-            .hold_slot(self.intake.request(
-                who,
-                HoldSlotRequest {
-                    case_id: case_id.into(),
-                    centre: CENTRE.into(),
-                    starts_at: Some(ts(starts_at)),
-                },
-            ))
-            .await
-            .map(|response| response.into_inner())
-    }
-
-    async fn taken(&self, centre: &str, starts_at: DateTime<Utc>) -> i32 {
-        sqlx::query_scalar(
-            "SELECT taken FROM appointment_slots WHERE agency = $1 AND centre = $2 AND starts_at = $3",
-        )
-        .bind(HK)
-        .bind(centre)
-        .bind(starts_at)
-        .fetch_one(&self.intake.database.pool)
-        .await
-        .unwrap()
-    }
-
-    async fn outbox(&self, event_type: &str) -> i64 {
-        sqlx::query_scalar("SELECT count(*) FROM outbox WHERE event_type = $1")
-            .bind(event_type)
-            .fetch_one(&self.intake.database.pool)
-            .await
-            .unwrap()
-    }
-
-    /// No slot holds more than its capacity, and every slot's count is its
-    /// active holds and bookings.
-    async fn assert_counts_match(&self) {
-        let wrong: i64 = sqlx::query_scalar(
-            "SELECT count(*) FROM appointment_slots s
-             WHERE s.taken > s.capacity OR s.taken <> (
-                 SELECT count(*) FROM appointment_bookings b
-                 WHERE (b.agency, b.centre, b.starts_at) = (s.agency, s.centre, s.starts_at)
-                   AND b.state IN ('held', 'booked'))",
-        )
-        .fetch_one(&self.intake.database.pool)
-        .await
-        .unwrap();
-        assert_eq!(wrong, 0, "slot counts disagree with their bookings");
-    }
-}
+use tonic::Code;
 
 #[tokio::test]
 async fn slots_open_from_the_catalog_and_are_searched_in_agency_time() {
@@ -339,19 +126,9 @@ async fn a_hold_becomes_the_booking_submission_needs_and_an_expired_hold_is_refu
     assert_eq!(booking.taken(CENTRE, at(&slots[0])).await, 0);
     assert_eq!(booking.taken(CENTRE, at(&slots[1])).await, 1);
     let booked = booking
-        .client
-        .clone()
-        .book_appointment(booking.intake.request(
-            &who,
-            BookAppointmentRequest {
-                case_id: case.case_id.clone(),
-                hold_id: hold.booking_id.clone(),
-                ..Default::default()
-            },
-        ))
+        .confirm(&who, &case.case_id, &hold.booking_id)
         .await
-        .unwrap()
-        .into_inner();
+        .unwrap();
     assert_eq!(
         (booked.state.as_str(), booked.time.as_str()),
         ("booked", "09:15")
@@ -386,16 +163,7 @@ async fn a_hold_becomes_the_booking_submission_needs_and_an_expired_hold_is_refu
         .await
         .unwrap();
     let expired = booking
-        .client
-        .clone()
-        .book_appointment(booking.intake.request(
-            &late,
-            BookAppointmentRequest {
-                case_id: late_case.case_id.clone(),
-                hold_id: hold.booking_id.clone(),
-                ..Default::default()
-            },
-        ))
+        .confirm(&late, &late_case.case_id, &hold.booking_id)
         .await
         .unwrap_err();
     assert_eq!(codes(&expired), ["hold_id:hold_expired"]);
@@ -478,20 +246,9 @@ async fn past_closed_foreign_and_other_accounts_slots_are_refused_and_change_not
     assert_eq!(other.code(), Code::NotFound);
     let staff = As::staff(HK, Role::AgencyAdmin);
     let closure = booking
-        .client
-        .clone()
-        .declare_closure(booking.intake.request(
-            &staff,
-            DeclareClosureRequest {
-                centre: CENTRE.into(),
-                starts_on: monday.to_string(),
-                ends_on: monday.to_string(),
-                reason: "Black rainstorm signal".into(),
-            },
-        ))
+        .declare(&staff, monday, monday, "Black rainstorm signal")
         .await
-        .unwrap()
-        .into_inner();
+        .unwrap();
     assert_eq!((closure.moved, closure.cancelled), (0, 0));
     let refused = booking
         .book(&who, &case.case_id, CENTRE, at(&slots[0]))
@@ -507,32 +264,13 @@ async fn past_closed_foreign_and_other_accounts_slots_are_refused_and_change_not
     );
     // Only an agency administrator declares; bad declarations name their field.
     let denied = booking
-        .client
-        .clone()
-        .declare_closure(booking.intake.request(
-            &who,
-            DeclareClosureRequest {
-                centre: CENTRE.into(),
-                starts_on: monday.to_string(),
-                ends_on: monday.to_string(),
-                reason: "x".into(),
-            },
-        ))
+        .declare(&who, monday, monday, "x")
         .await
         .unwrap_err();
     assert_eq!(denied.code(), Code::PermissionDenied);
+    let hostile = "<script>alert(1)</script>".repeat(40);
     let backwards = booking
-        .client
-        .clone()
-        .declare_closure(booking.intake.request(
-            &staff,
-            DeclareClosureRequest {
-                centre: CENTRE.into(),
-                starts_on: (monday + Days::new(2)).to_string(),
-                ends_on: monday.to_string(),
-                reason: "<script>alert(1)</script>".repeat(40),
-            },
-        ))
+        .declare(&staff, monday + Days::new(2), monday, &hostile)
         .await
         .unwrap_err();
     assert_eq!(codes(&backwards), ["reason:length"]);
@@ -554,15 +292,7 @@ async fn a_reschedule_racing_a_cancel_never_leaves_two_bookings_or_a_lost_place(
             .book(&who, &case.case_id, CENTRE, at(&slots[0]))
             .await
             .unwrap();
-        let mut client = booking.client.clone();
-        let reschedule = client.reschedule_appointment(booking.intake.request(
-            &who,
-            RescheduleAppointmentRequest {
-                case_id: case.case_id.clone(),
-                centre: CENTRE.into(),
-                starts_at: Some(ts(at(&slots[1]))),
-            },
-        ));
+        let reschedule = booking.reschedule(&who, &case.case_id, at(&slots[1]));
         let mut client = booking.client.clone();
         let cancel = client.cancel_appointment(booking.intake.request(
             &who,
@@ -594,19 +324,9 @@ async fn a_reschedule_racing_a_cancel_never_leaves_two_bookings_or_a_lost_place(
         .await
         .unwrap();
     let moved = booking
-        .client
-        .clone()
-        .reschedule_appointment(booking.intake.request(
-            &who,
-            RescheduleAppointmentRequest {
-                case_id: case.case_id.clone(),
-                centre: CENTRE.into(),
-                starts_at: Some(ts(at(&slots[3]))),
-            },
-        ))
+        .reschedule(&who, &case.case_id, at(&slots[3]))
         .await
-        .unwrap()
-        .into_inner();
+        .unwrap();
     assert_eq!(
         (moved.state.as_str(), moved.time.as_str()),
         ("booked", "09:45")
@@ -614,302 +334,5 @@ async fn a_reschedule_racing_a_cancel_never_leaves_two_bookings_or_a_lost_place(
     assert_eq!(booking.taken(CENTRE, at(&slots[2])).await, 0);
     assert_eq!(booking.taken(CENTRE, at(&slots[3])).await, 1);
     booking.assert_counts_match().await;
-    booking.stop().await;
-}
-
-#[tokio::test]
-async fn a_closure_over_a_full_week_rolls_every_booking_past_a_full_next_week() {
-    let booking = start_booking("appt_closure").await;
-    booking.open(None).await;
-    let monday = next_week_monday();
-    let pool = &booking.intake.database.pool;
-    // A small centre: one place at 09:00 and 09:15, none at other times.
-    sqlx::query(
-        "UPDATE appointment_slots SET capacity = CASE
-             WHEN to_char(starts_at AT TIME ZONE 'Asia/Hong_Kong', 'HH24:MI') IN ('09:00', '09:15')
-             THEN 1 ELSE 0 END
-         WHERE agency = $1 AND centre = $2",
-    )
-    .bind(HK)
-    .bind(CENTRE)
-    .execute(pool)
-    .await
-    .unwrap();
-    let fortnight = booking
-        .search(&hk("x"), CENTRE, monday, monday + Days::new(13))
-        .await
-        .unwrap()
-        .into_iter()
-        .filter(|slot| slot.capacity == 1)
-        .collect::<Vec<_>>();
-    let mut first_week = Vec::new();
-    for (n, slot) in fortnight.iter().enumerate() {
-        let who = hk(&format!("week-{n}"));
-        let case = booking.draft(&who).await;
-        booking
-            .book(&who, &case.case_id, CENTRE, at(slot))
-            .await
-            .unwrap();
-        if NaiveDate::parse_from_str(&slot.date, "%Y-%m-%d").unwrap() < monday + Days::new(7) {
-            first_week.push((case.case_id, at(slot)));
-        }
-    }
-    let closure = booking
-        .client
-        .clone()
-        .declare_closure(booking.intake.request(
-            &As::staff(HK, Role::AgencyAdmin),
-            DeclareClosureRequest {
-                centre: CENTRE.into(),
-                starts_on: monday.to_string(),
-                ends_on: (monday + Days::new(6)).to_string(),
-                reason: "Typhoon signal No. 8".into(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
-    assert_eq!(
-        (closure.moved as usize, closure.cancelled),
-        (first_week.len(), 0),
-        "everyone moved, nobody lost"
-    );
-    // Each moved into the third week, in the order they were booked.
-    let mut previous = None;
-    for (case_id, old) in &first_week {
-        let now: DateTime<Utc> = sqlx::query_scalar(
-            "SELECT starts_at FROM appointment_bookings WHERE case_id = $1::uuid AND state = 'booked'",
-        )
-        .bind(case_id)
-        .fetch_one(pool)
-        .await
-        .unwrap();
-        assert!(now > *old + chrono::Duration::days(7), "{old} -> {now}");
-        if let Some(previous) = previous {
-            assert!(now > previous);
-        }
-        previous = Some(now);
-    }
-    assert_eq!(
-        booking.outbox("intake.appointment.booked").await as usize,
-        fortnight.len() + first_week.len(),
-        "one message per moved booking"
-    );
-    let audited: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM appointment_audit WHERE action = 'moved_by_closure'",
-    )
-    .fetch_one(pool)
-    .await
-    .unwrap();
-    assert_eq!(audited as usize, first_week.len());
-    booking.assert_counts_match().await;
-    let listed = booking
-        .client
-        .clone()
-        .list_closures(
-            booking
-                .intake
-                .request(&As::staff(HK, Role::Counter), ListClosuresRequest {}),
-        )
-        .await
-        .unwrap()
-        .into_inner()
-        .closures;
-    assert_eq!(listed.len(), 1);
-    assert_eq!(listed[0].reason, "Typhoon signal No. 8");
-    booking.stop().await;
-}
-
-#[tokio::test]
-async fn reminders_go_once_and_a_hold_storm_is_refused() {
-    let (booking, monday, slots) = with_next_monday("appt_remind").await;
-    let who = hk("reminded");
-    let case = booking.draft(&who).await;
-    booking
-        .book(&who, &case.case_id, CENTRE, at(&slots[0]))
-        .await
-        .unwrap();
-    let sunday = monday - Days::new(1);
-    assert_eq!(
-        booking
-            .appointments
-            .send_reminders(Some(sunday - Days::new(1)), 100)
-            .await
-            .unwrap(),
-        0
-    );
-    assert_eq!(
-        booking
-            .appointments
-            .send_reminders(Some(sunday), 100)
-            .await
-            .unwrap(),
-        1
-    );
-    assert_eq!(
-        booking
-            .appointments
-            .send_reminders(Some(sunday), 100)
-            .await
-            .unwrap(),
-        0
-    );
-    assert_eq!(booking.outbox("intake.appointment.reminder").await, 1);
-    // The day's list for the counter names the applicant.
-    let day = booking
-        .client
-        .clone()
-        .list_day_bookings(booking.intake.request(
-            &As::staff(HK, Role::Counter),
-            ListDayBookingsRequest {
-                centre: CENTRE.into(),
-                date: monday.to_string(),
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner()
-        .bookings;
-    assert_eq!(day.len(), 1);
-    assert_eq!(day[0].applicant_name, "CHAN TAI MAN");
-    // One account choosing slot after slot is stopped after ten a minute.
-    let storm = hk("storm");
-    let case = booking.draft(&storm).await;
-    let mut refused = None;
-    for slot in &slots[1..20] {
-        if let Err(status) = booking.hold(&storm, &case.case_id, at(slot)).await {
-            refused = Some(status);
-            break;
-        }
-    }
-    assert_eq!(
-        refused.map(|status| status.code()),
-        Some(Code::ResourceExhausted)
-    );
-    booking.assert_counts_match().await;
-    booking.stop().await;
-}
-
-#[tokio::test]
-async fn after_review_the_case_waits_for_its_booking_and_attendance_moves_it_on() {
-    let booking = start_booking("appt_flow").await;
-    booking.open(None).await;
-    let pool = &booking.intake.database.pool;
-    let who = As {
-        account: "macao-1".into(),
-        agency: CSM,
-        portal: "consular-app",
-        role: Role::Applicant,
-    };
-    let start = |account: &'static str| {
-        let who = As {
-            account: account.into(),
-            ..who.clone()
-        };
-        let booking = &booking;
-        async move {
-            let case = booking
-                .intake
-                .client
-                .clone()
-                .start_application(booking.intake.request(
-                    &who,
-                    StartApplicationRequest {
-                        application_type: "passport_endorsement".into(),
-                        notice_version: "2024-01".into(),
-                        notice_accepted: true,
-                        applicant: Some(applicant("陳大文", "E12345678")),
-                        ..Default::default()
-                    },
-                ))
-                .await
-                .unwrap()
-                .into_inner();
-            // As review's approval leaves it: the workflow's next stage.
-            sqlx::query(
-                "UPDATE cases SET state = 'awaiting_appointment', submitted_at = now(),
-                     receipt_number = 'R-' || right(id::text, 12) WHERE id = $1::uuid",
-            )
-            .bind(&case.case_id)
-            .execute(&booking.intake.database.pool)
-            .await
-            .unwrap();
-            (who, case.case_id)
-        }
-    };
-    let (came, came_case) = start("macao-1").await;
-    let (missed, missed_case) = start("macao-2").await;
-    let centre = "consulate";
-    let centre = {
-        let catalog: String =
-            sqlx::query_scalar("SELECT centre FROM appointment_slots WHERE agency = $1 LIMIT 1")
-                .bind(CSM)
-                .fetch_one(pool)
-                .await
-                .unwrap_or_else(|_| centre.into());
-        catalog
-    };
-    let first: DateTime<Utc> = sqlx::query_scalar(
-        "SELECT min(starts_at) FROM appointment_slots WHERE agency = $1 AND starts_at > now()",
-    )
-    .bind(CSM)
-    .fetch_one(pool)
-    .await
-    .unwrap();
-    for (who, case_id) in [(&came, &came_case), (&missed, &missed_case)] {
-        let booked = booking.book(who, case_id, &centre, first).await.unwrap();
-        assert_eq!(booked.state, "booked");
-        let case = booking.intake.get(who, case_id).await.unwrap();
-        assert_eq!(case.state(), CaseState::AppointmentBooked);
-    }
-    let counter = As::staff(CSM, Role::Counter);
-    let attend = |case_id: &str, attended: bool| {
-        let mut client = booking.client.clone();
-        let request = booking.intake.request(
-            &counter,
-            RecordAttendanceRequest {
-                case_id: case_id.into(),
-                attended,
-            },
-        );
-        async move { client.record_attendance(request).await }
-    };
-    // Not before the day.
-    let early = attend(&came_case, true).await.unwrap_err();
-    assert_eq!(early.code(), Code::FailedPrecondition);
-    // The day comes (the slot's date moved to today).
-    sqlx::query("UPDATE appointment_slots SET day = (now() AT TIME ZONE 'Asia/Macau')::date WHERE agency = $1 AND starts_at = $2")
-        .bind(CSM)
-        .bind(first)
-        .execute(pool)
-        .await
-        .unwrap();
-    let recorded = attend(&came_case, true).await.unwrap().into_inner();
-    assert_eq!(recorded.state, "attended");
-    let case = booking.intake.get(&came, &came_case).await.unwrap();
-    assert_eq!(
-        case.state(),
-        CaseState::InProduction,
-        "the workflow's next stage"
-    );
-    let recorded = attend(&missed_case, false).await.unwrap().into_inner();
-    assert_eq!(recorded.state, "no_show");
-    let case = booking.intake.get(&missed, &missed_case).await.unwrap();
-    assert_eq!(case.state(), CaseState::AwaitingAppointment, "books again");
-    assert_eq!(booking.outbox("intake.appointment.cancelled").await, 1);
-    // An applicant cannot record attendance.
-    let denied = booking
-        .client
-        .clone()
-        .record_attendance(booking.intake.request(
-            &missed,
-            RecordAttendanceRequest {
-                case_id: missed_case.clone(),
-                attended: true,
-            },
-        ))
-        .await
-        .unwrap_err();
-    assert_eq!(denied.code(), Code::PermissionDenied);
     booking.stop().await;
 }

@@ -2,6 +2,8 @@
 //! the demo agencies published; clients that call as a given account.
 #![allow(dead_code)]
 
+pub mod booking;
+
 use std::time::Duration;
 
 use laissez_eventbus::Outbox;
