@@ -858,6 +858,15 @@ cmd_test() {
 
     info "cargo test --workspace --all-targets --no-fail-fast (target $CARGO_TARGET_DIR)"
 
+    # Cargo runs every test binary through this runner: a binary that hangs
+    # (a broker that never answers, a lock never released) is stopped after
+    # LAISSEZ_TEST_BINARY_TIMEOUT seconds and reported as failed, and the
+    # binaries after it still run, so one hang cannot eat the whole run.
+    local host runner_variable
+    host="$(rustc -vV | sed -n 's/^host: //p')"
+    runner_variable="CARGO_TARGET_$(tr 'a-z.-' 'A-Z__' <<<"$host")_RUNNER"
+    export "$runner_variable=timeout --kill-after=30 ${LAISSEZ_TEST_BINARY_TIMEOUT:-1200}"
+
     # cargo test prints one "test result:" line per test binary, so its last
     # line only describes the last binary. Add up all of them into one closing
     # line; the exit code stays cargo's.

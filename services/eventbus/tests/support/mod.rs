@@ -93,31 +93,39 @@ impl TestBed {
             .expect("count effects")
     }
 
-    /// Deletes the consumers' queues and the exchanges, then the database.
+    /// Deletes the consumers' queues and the exchanges, then the database;
+    /// each step bounded in time, since the next suite purges leftovers.
     pub async fn cleanup(self, consumers: &[&str]) {
-        if let Ok(connection) =
-            lapin::Connection::connect(&amqp_url(), lapin::ConnectionProperties::default()).await
-        {
-            if let Ok(channel) = connection.create_channel().await {
-                for consumer in consumers {
-                    let _ = delete_consumer(&channel, &self.config, consumer).await;
-                }
-                let _ = delete_exchanges(&channel, &self.config).await;
+        let config = self.config.clone();
+        let topology = async move {
+            let connection =
+                lapin::Connection::connect(&amqp_url(), lapin::ConnectionProperties::default())
+                    .await?;
+            let channel = connection.create_channel().await?;
+            for consumer in consumers {
+                let _ = delete_consumer(&channel, &config, consumer).await;
             }
-            let _ = connection.close(200, "test done".into()).await;
-        }
+            let _ = delete_exchanges(&channel, &config).await;
+            connection.close(200, "test done".into()).await
+        };
+        let _ = tokio::time::timeout(BROKER_WAIT, topology).await;
         self.pool.close().await;
-        if let Ok(mut admin) = PgConnection::connect(&admin_database_url()).await {
-            let _ = sqlx::query(AssertSqlSafe(format!(
-                "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
-                self.database_name
+        let database_name = self.database_name;
+        let drop = async move {
+            let mut admin = PgConnection::connect(&admin_database_url()).await?;
+            sqlx::query(AssertSqlSafe(format!(
+                "DROP DATABASE IF EXISTS \"{database_name}\" WITH (FORCE)"
             )))
             .execute(&mut admin)
-            .await;
-            let _ = admin.close().await;
-        }
+            .await?;
+            admin.close().await
+        };
+        let _ = tokio::time::timeout(BROKER_WAIT, drop).await;
     }
 }
+
+/// How long one clean-up step may take before a test leaves it to the next suite's purge.
+const BROKER_WAIT: Duration = Duration::from_secs(20);
 
 fn database_url_for(database_name: &str) -> String {
     let admin = admin_database_url();
@@ -145,6 +153,12 @@ where
 
 /// Messages ready in `queue` (passive declare).
 pub async fn queue_depth(queue: &str) -> u32 {
+    tokio::time::timeout(BROKER_WAIT, queue_depth_now(queue))
+        .await
+        .expect("the broker answered a passive declare in time")
+}
+
+async fn queue_depth_now(queue: &str) -> u32 {
     let connection =
         lapin::Connection::connect(&amqp_url(), lapin::ConnectionProperties::default())
             .await

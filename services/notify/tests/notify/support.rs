@@ -146,30 +146,25 @@ impl TestEnv {
         envelope
     }
 
+    /// Publishes `envelope` with a confirm. A broker that never answers
+    /// (a lost confirm, a blocked connection) fails the test after a few
+    /// bounded attempts instead of hanging the suite; publishing the same
+    /// envelope again is safe, the consumer takes each event id once.
     pub async fn publish_envelope(&self, envelope: &Envelope) {
-        let connection = Connection::connect(&amqp_url(), ConnectionProperties::default())
-            .await
-            .expect("connect to the broker");
-        let channel = connection.create_channel().await.expect("channel");
-        channel
-            .confirm_select(ConfirmSelectOptions::default())
-            .await
-            .expect("confirms");
-        let confirm = channel
-            .basic_publish(
-                self.config.events.exchange.as_str().into(),
-                envelope.event_type.as_str().into(),
-                BasicPublishOptions::default(),
-                &envelope.encode_to_vec(),
-                BasicProperties::default()
-                    .with_message_id(envelope.event_id.as_str().into())
-                    .with_delivery_mode(2),
-            )
-            .await
-            .expect("publish");
-        let confirmation = confirm.await.expect("confirm");
-        assert!(confirmation.is_ack(), "the broker refused the event");
-        let _ = connection.close(200, "published".into()).await;
+        for attempt in 1..=PUBLISH_ATTEMPTS {
+            let publish = publish_once(&self.config.events.exchange, envelope);
+            if tokio::time::timeout(BROKER_WAIT, publish).await.is_ok() {
+                return;
+            }
+            eprintln!(
+                "publishing {} got no confirm within {BROKER_WAIT:?} (attempt {attempt})",
+                envelope.event_id
+            );
+        }
+        panic!(
+            "the broker never confirmed event {} in {PUBLISH_ATTEMPTS} attempts",
+            envelope.event_id
+        );
     }
 
     pub async fn count(&self, sql: &'static str) -> i64 {
@@ -183,17 +178,20 @@ impl TestEnv {
         self.keys.token(account, AGENCY, "consular-app", roles)
     }
 
+    /// Removes the run's queues, exchanges and database; each step bounded
+    /// in time, since what it removes is purged before the next suite anyway.
     pub async fn cleanup(self) {
-        if let Ok(connection) =
-            Connection::connect(&amqp_url(), ConnectionProperties::default()).await
-        {
-            if let Ok(channel) = connection.create_channel().await {
-                let _ = delete_consumer(&channel, &self.config.events, CONSUMER_NAME).await;
-                let _ = delete_exchanges(&channel, &self.config.events).await;
-            }
-            let _ = connection.close(200, "test done".into()).await;
-        }
-        self.database.drop_database().await;
+        let events = self.config.events.clone();
+        let topology = async move {
+            let connection =
+                Connection::connect(&amqp_url(), ConnectionProperties::default()).await?;
+            let channel = connection.create_channel().await?;
+            let _ = delete_consumer(&channel, &events, CONSUMER_NAME).await;
+            let _ = delete_exchanges(&channel, &events).await;
+            connection.close(200, "test done".into()).await
+        };
+        let _ = tokio::time::timeout(BROKER_WAIT, topology).await;
+        let _ = tokio::time::timeout(BROKER_WAIT, self.database.drop_database()).await;
     }
 }
 
@@ -212,6 +210,36 @@ impl RunningApp {
             .await
             .expect("connect")
     }
+}
+
+/// How long one exchange with the broker may take before a test gives up on it.
+const BROKER_WAIT: Duration = Duration::from_secs(20);
+const PUBLISH_ATTEMPTS: u32 = 3;
+
+async fn publish_once(exchange: &str, envelope: &Envelope) {
+    let connection = Connection::connect(&amqp_url(), ConnectionProperties::default())
+        .await
+        .expect("connect to the broker");
+    let channel = connection.create_channel().await.expect("channel");
+    channel
+        .confirm_select(ConfirmSelectOptions::default())
+        .await
+        .expect("confirms");
+    let confirm = channel
+        .basic_publish(
+            exchange.into(),
+            envelope.event_type.as_str().into(),
+            BasicPublishOptions::default(),
+            &envelope.encode_to_vec(),
+            BasicProperties::default()
+                .with_message_id(envelope.event_id.as_str().into())
+                .with_delivery_mode(2),
+        )
+        .await
+        .expect("publish");
+    let confirmation = confirm.await.expect("confirm");
+    assert!(confirmation.is_ack(), "the broker refused the event");
+    let _ = connection.close(200, "published".into()).await;
 }
 
 pub fn envelope<E: EventMessage>(agency: &str, aggregate_id: &str, event: &E) -> Envelope {
