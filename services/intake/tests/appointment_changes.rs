@@ -238,8 +238,11 @@ async fn after_review_the_case_waits_for_its_booking_and_attendance_moves_it_on(
                 .unwrap_or_else(|_| centre.into());
         catalog
     };
+    // A slot on a later day in Macao time: after 16:00 UTC the first
+    // future slot is already "today" there, and attendance would be due.
     let first: DateTime<Utc> = sqlx::query_scalar(
-        "SELECT min(starts_at) FROM appointment_slots WHERE agency = $1 AND starts_at > now()",
+        "SELECT min(starts_at) FROM appointment_slots
+          WHERE agency = $1 AND day > (now() AT TIME ZONE 'Asia/Macau')::date",
     )
     .bind(CSM)
     .fetch_one(pool)
