@@ -1,23 +1,33 @@
 //! The consumer of the facts documents are rendered from: a submission
 //! (acknowledgement), an issued case (electronic permit), a paid order
-//! (receipt). Each document is laid out with the templates of the catalog
-//! version the case was submitted under. A redelivered or replayed fact
-//! renders nothing new.
+//! (receipt), a booking (appointment letter), production started (pickup
+//! slip). Each document is laid out
+//! with the templates of the catalog version the case was submitted
+//! under. A redelivered or replayed fact renders nothing new; a booking
+//! that is moved or cancelled revokes the letter it had.
 
 use laissez_catalog::client::{CatalogError, Catalogs};
+use laissez_catalog::format::DocumentKind;
 use laissez_eventbus::{EnvelopeExt, Handler, HandlerError};
-use laissez_proto::events::v1::{CaseProgressed, CaseSubmitted, Envelope, EventMessage, OrderPaid};
+use laissez_proto::events::v1::{
+    AppointmentBooked, AppointmentCancelled, CaseProgressed, CaseSubmitted, Envelope, EventMessage,
+    OrderPaid,
+};
 use sqlx::PgConnection;
+use uuid::Uuid;
 
 use crate::jobs::{self, BadEvent, Job};
 use crate::produce::{Produced, Renderer, produce};
+use crate::store;
 
 /// The consumer's name: its queue is `<exchange>.render.documents`.
 pub const CONSUMER: &str = "render.documents";
-pub const BINDINGS: [&str; 3] = [
+pub const BINDINGS: [&str; 5] = [
     "intake.case.submitted",
     "intake.case.progressed",
     "payment.order.paid",
+    "intake.appointment.booked",
+    "intake.appointment.cancelled",
 ];
 
 pub struct Documents {
@@ -29,15 +39,37 @@ pub struct Documents {
 enum Fact {
     Submitted(CaseSubmitted),
     Issued(Box<CaseProgressed>),
+    InProduction(Box<CaseProgressed>),
     Paid(OrderPaid),
+    Booked(Box<AppointmentBooked>),
 }
 
 impl Fact {
+    fn kind(&self) -> DocumentKind {
+        match self {
+            Fact::Submitted(_) => DocumentKind::Acknowledgement,
+            Fact::Issued(_) => DocumentKind::EPermit,
+            Fact::InProduction(_) => DocumentKind::PickupSlip,
+            Fact::Paid(_) => DocumentKind::Receipt,
+            Fact::Booked(_) => DocumentKind::AppointmentLetter,
+        }
+    }
+
+    fn application_type(&self) -> &str {
+        match self {
+            Fact::Submitted(event) => &event.application_type,
+            Fact::Issued(event) | Fact::InProduction(event) => &event.application_type,
+            Fact::Paid(event) => &event.application_type,
+            Fact::Booked(event) => &event.application_type,
+        }
+    }
+
     fn catalog_version(&self) -> u32 {
         match self {
             Fact::Submitted(event) => event.catalog_version,
-            Fact::Issued(event) => event.catalog_version,
+            Fact::Issued(event) | Fact::InProduction(event) => event.catalog_version,
             Fact::Paid(event) => event.catalog_version,
+            Fact::Booked(event) => event.catalog_version,
         }
     }
 
@@ -45,7 +77,9 @@ impl Fact {
         match self {
             Fact::Submitted(event) => jobs::acknowledgement(agency, event, catalog),
             Fact::Issued(event) => jobs::e_permit(agency, event, catalog),
+            Fact::InProduction(event) => jobs::pickup_slip(agency, event, catalog),
             Fact::Paid(event) => jobs::receipt(agency, event, catalog),
+            Fact::Booked(event) => jobs::appointment_letter(agency, event, catalog),
         }
     }
 }
@@ -73,12 +107,35 @@ impl Handler for Documents {
             CaseSubmitted::EVENT_TYPE => Fact::Submitted(event.decode()?),
             CaseProgressed::EVENT_TYPE => {
                 let progressed: CaseProgressed = event.decode()?;
-                if progressed.state != "issued" {
-                    return Ok(());
+                match progressed.state.as_str() {
+                    "issued" => Fact::Issued(Box::new(progressed)),
+                    "in_production" => Fact::InProduction(Box::new(progressed)),
+                    _ => return Ok(()),
                 }
-                Fact::Issued(Box::new(progressed))
             }
             OrderPaid::EVENT_TYPE => Fact::Paid(event.decode()?),
+            AppointmentBooked::EVENT_TYPE => {
+                let booked: AppointmentBooked = event.decode()?;
+                let reason = "replaced by a later appointment";
+                if !appointment_fact(transaction, event, &booked.case_id, reason).await? {
+                    return Ok(());
+                }
+                if booked.catalog_version == 0 {
+                    // Published before bookings named their catalog version.
+                    tracing::warn!(case_id = %booked.case_id, "a booking without a catalog version: no letter");
+                    return Ok(());
+                }
+                Fact::Booked(Box::new(booked))
+            }
+            AppointmentCancelled::EVENT_TYPE => {
+                let cancelled: AppointmentCancelled = event.decode()?;
+                let reason = match cancelled.reason.as_str() {
+                    "" => "the appointment was cancelled".to_owned(),
+                    why => format!("the appointment was cancelled: {why}"),
+                };
+                appointment_fact(transaction, event, &cancelled.case_id, &reason).await?;
+                return Ok(());
+            }
             _ => return Ok(()),
         };
         let catalog = match self.catalogs.get(agency, fact.catalog_version()).await {
@@ -86,6 +143,17 @@ impl Handler for Documents {
             Err(CatalogError::Unavailable(reason)) => return Err(HandlerError::transient(reason)),
             Err(error) => return Err(HandlerError::permanent(error.to_string())),
         };
+        if catalog
+            .document(fact.kind(), fact.application_type())
+            .is_none()
+        {
+            tracing::debug!(
+                kind = fact.kind().as_str(),
+                agency,
+                "the agency issues no such document"
+            );
+            return Ok(());
+        }
         let job = fact.job(agency, &catalog).map_err(bad)?;
         let (kind, source) = (job.kind, job.source.clone());
         match produce(transaction, &self.renderer, &catalog, job).await? {
@@ -101,4 +169,33 @@ impl Handler for Documents {
         }
         Ok(())
     }
+}
+
+/// Records an appointment fact of the case as its newest and revokes the
+/// case's earlier letters with `reason`; false when a newer fact was seen
+/// already (the broker delivered out of order): then nothing changes.
+async fn appointment_fact(
+    transaction: &mut PgConnection,
+    event: &Envelope,
+    case_id: &str,
+    reason: &str,
+) -> Result<bool, HandlerError> {
+    let case_id = Uuid::parse_str(case_id)
+        .map_err(|_| HandlerError::permanent(format!("case id {case_id:?} is malformed")))?;
+    let sequence = i64::try_from(event.aggregate_sequence)
+        .map_err(|_| HandlerError::permanent("the aggregate sequence is out of range"))?;
+    let newest = store::appointment_fact(&mut *transaction, case_id, sequence)
+        .await
+        .map_err(|error| HandlerError::transient(error.to_string()))?;
+    if !newest {
+        tracing::info!(%case_id, sequence, "an older appointment fact: nothing to change");
+        return Ok(false);
+    }
+    let revoked = store::revoke_letters(&mut *transaction, case_id, reason)
+        .await
+        .map_err(|error| HandlerError::transient(error.to_string()))?;
+    if revoked > 0 {
+        tracing::info!(%case_id, revoked, reason, "appointment letters revoked");
+    }
+    Ok(true)
 }

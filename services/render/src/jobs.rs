@@ -6,7 +6,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use laissez_catalog::Catalog;
 use laissez_catalog::format::{DocumentKind, Language};
 use laissez_kit::time::from_timestamp;
-use laissez_proto::events::v1::{CaseParty, CaseProgressed, CaseSubmitted, OrderPaid};
+use laissez_proto::events::v1::{
+    AppointmentBooked, CaseParty, CaseProgressed, CaseSubmitted, OrderPaid,
+};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
@@ -275,6 +277,174 @@ pub fn receipt(agency: &str, event: &OrderPaid, catalog: &Catalog) -> Result<Job
             no: number,
             nam: event.receipt_numbers.join(","),
             doi: local_day(catalog, paid_at).to_string(),
+            ty: event.application_type.clone(),
+            ..Message::default()
+        },
+        parts,
+    })
+}
+
+/// `intake.appointment.booked` → the appointment letter: centre, address,
+/// day and time in the agency's clock, one per booking and time (a
+/// booking moved by a closure gets a new letter).
+pub fn appointment_letter(
+    agency: &str,
+    event: &AppointmentBooked,
+    catalog: &Catalog,
+) -> Result<Job, BadEvent> {
+    let party = party(event.party.as_ref())?;
+    let booking = Uuid::parse_str(&event.booking_id)
+        .map_err(|_| BadEvent(format!("booking id {:?} is malformed", event.booking_id)))?;
+    let starts_at = event
+        .starts_at
+        .as_ref()
+        .and_then(from_timestamp)
+        .ok_or_else(|| BadEvent("the booking carries no start time".into()))?;
+    if event.centre.is_empty() {
+        return Err(BadEvent("the booking names no centre".into()));
+    }
+    let language = language(party.language);
+    let centre = catalog
+        .centres
+        .iter()
+        .find(|centre| centre.code == event.centre);
+    let (centre_name, address) = match centre {
+        Some(centre) => (
+            centre.name.get(language).to_owned(),
+            centre.address.get(language).to_owned(),
+        ),
+        None => (event.centre.clone(), String::new()),
+    };
+    let local = local_time(catalog, starts_at);
+    let (date, time) = local.split_once(' ').unwrap_or((local.as_str(), ""));
+    let day = local_day(catalog, starts_at);
+    let simple = booking.simple().to_string();
+    let number = format!(
+        "A{}{}",
+        day.format("%Y%m%d"),
+        simple[simple.len() - 8..].to_uppercase()
+    );
+    let previous = event
+        .previous_starts_at
+        .as_ref()
+        .and_then(from_timestamp)
+        .map(|at| local_time(catalog, at))
+        .unwrap_or_default();
+    let mut parts = Map::new();
+    parts.insert(
+        "holder".into(),
+        json!({ "masked_name": party.applicant_masked_name }),
+    );
+    parts.insert(
+        "appointment".into(),
+        json!({
+            "booking_id": event.booking_id,
+            "centre": event.centre,
+            "centre_name": centre_name,
+            "address": address,
+            "date": date,
+            "time": time,
+            "starts_at": local,
+            "previous_starts_at": previous,
+        }),
+    );
+    Ok(Job {
+        agency: agency.to_owned(),
+        account_id: party.account_id.clone(),
+        case_id: case_id(&event.case_id)?,
+        kind: DocumentKind::AppointmentLetter,
+        source: format!("appointment:{}:{}", event.booking_id, starts_at.timestamp()),
+        application_type: event.application_type.clone(),
+        catalog_version: event.catalog_version,
+        language,
+        receipt_number: event.receipt_number.clone(),
+        group_number: event.group_number.clone(),
+        paid_at: None,
+        number: number.clone(),
+        sealed: Message {
+            no: number,
+            nam: party.applicant_masked_name.clone(),
+            doi: local_day(catalog, Utc::now()).to_string(),
+            doe: day.to_string(),
+            ty: event.application_type.clone(),
+            ..Message::default()
+        },
+        parts,
+    })
+}
+
+/// `intake.case.progressed` into `in_production` → the pickup slip: the
+/// receipt number the counter checks, the day production is due and the
+/// place to collect at (the agency's first service centre, with its hours).
+pub fn pickup_slip(
+    agency: &str,
+    event: &CaseProgressed,
+    catalog: &Catalog,
+) -> Result<Job, BadEvent> {
+    let party = party(event.party.as_ref())?;
+    if event.receipt_number.is_empty() {
+        return Err(BadEvent(
+            "a case in production carries no receipt number".into(),
+        ));
+    }
+    let language = language(party.language);
+    let at = event
+        .at
+        .as_ref()
+        .and_then(from_timestamp)
+        .unwrap_or_else(Utc::now);
+    let issued_on = local_day(catalog, at).to_string();
+    let (place, address, hours) = match catalog.centres.first() {
+        Some(centre) => (
+            centre.name.get(language).to_owned(),
+            centre.address.get(language).to_owned(),
+            centre
+                .opening_hours
+                .iter()
+                .map(|hours| {
+                    json!({
+                        "days": serde_json::to_value(&hours.days).unwrap_or(Value::Null),
+                        "opens": hours.opens.format("%H:%M").to_string(),
+                        "closes": hours.closes.format("%H:%M").to_string(),
+                    })
+                })
+                .collect::<Vec<_>>(),
+        ),
+        None => (String::new(), String::new(), Vec::new()),
+    };
+    let mut parts = Map::new();
+    parts.insert(
+        "holder".into(),
+        json!({ "masked_name": party.applicant_masked_name }),
+    );
+    parts.insert(
+        "pickup".into(),
+        json!({
+            "ready_on": event.production_due_on,
+            "place": place,
+            "address": address,
+            "hours": hours,
+            "issued_on": issued_on,
+        }),
+    );
+    Ok(Job {
+        agency: agency.to_owned(),
+        account_id: party.account_id.clone(),
+        case_id: case_id(&event.case_id)?,
+        kind: DocumentKind::PickupSlip,
+        source: format!("pickup:{}", event.case_id),
+        application_type: event.application_type.clone(),
+        catalog_version: event.catalog_version,
+        language,
+        receipt_number: event.receipt_number.clone(),
+        group_number: event.group_number.clone(),
+        paid_at: None,
+        number: event.receipt_number.clone(),
+        sealed: Message {
+            no: event.receipt_number.clone(),
+            nam: party.applicant_masked_name.clone(),
+            doi: issued_on,
+            doe: event.production_due_on.clone(),
             ty: event.application_type.clone(),
             ..Message::default()
         },

@@ -6,7 +6,7 @@ use laissez_catalog::Catalog;
 use laissez_catalog::format::{DocumentKind, DocumentTemplate, FieldKind};
 use laissez_proto::common::v1::{Language, LocalizedText, Money};
 use laissez_proto::events::v1::{
-    CaseParty, CaseProgressed, CaseSubmitted, OrderPaid, PaidLine, PermitHolder,
+    AppointmentBooked, CaseParty, CaseProgressed, CaseSubmitted, OrderPaid, PaidLine, PermitHolder,
 };
 use serde_json::{Map, Value};
 
@@ -109,6 +109,18 @@ pub fn issued(
     }
 }
 
+/// Production started on 2026-05-29, due 2026-06-12.
+pub fn in_production(case_id: &str, application_type: &str, version: u32) -> CaseProgressed {
+    CaseProgressed {
+        state: "in_production".into(),
+        production_due_on: "2026-06-12".into(),
+        permit_number: String::new(),
+        permit_valid_until: String::new(),
+        holder: None,
+        ..issued(case_id, application_type, version, &Map::new(), &HOLDER)
+    }
+}
+
 pub fn paid(case_id: &str, application_type: &str, version: u32, currency: &str) -> OrderPaid {
     let exponent = laissez_catalog::format::Currency::parse(currency)
         .map(|currency| currency.exponent())
@@ -138,6 +150,28 @@ pub fn paid(case_id: &str, application_type: &str, version: u32, currency: &str)
             }),
             minor_units: fee,
         }],
+    }
+}
+
+/// A booking at `centre`, 2026-05-29 09:30 in Hong Kong and Macao.
+pub fn booked(
+    case_id: &str,
+    application_type: &str,
+    version: u32,
+    centre: &str,
+) -> AppointmentBooked {
+    AppointmentBooked {
+        case_id: case_id.to_owned(),
+        centre: centre.to_owned(),
+        starts_at: Some(timestamp(1_780_018_200)),
+        party: Some(party("sample-account")),
+        booking_id: "0190f0c8-5d1e-7c2a-8f00-00000000b00c".into(),
+        receipt_number: "1130000123".into(),
+        previous_starts_at: None,
+        reason: String::new(),
+        application_type: application_type.to_owned(),
+        catalog_version: version,
+        group_number: "G1130000045".into(),
     }
 }
 
@@ -178,5 +212,22 @@ pub fn job(catalog: &Catalog, template: &DocumentTemplate) -> Result<Job, BadEve
             ),
             catalog,
         ),
+        DocumentKind::PickupSlip => jobs::pickup_slip(
+            agency,
+            &in_production(case_id, &application_type, 1),
+            catalog,
+        ),
+        DocumentKind::AppointmentLetter => {
+            let centre = catalog
+                .centres
+                .first()
+                .map(|centre| centre.code.as_str())
+                .unwrap_or("centre");
+            jobs::appointment_letter(
+                agency,
+                &booked(case_id, &application_type, 1, centre),
+                catalog,
+            )
+        }
     }
 }

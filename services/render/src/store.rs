@@ -267,3 +267,41 @@ pub async fn revoke(
         .fetch_optional(pool)
         .await
 }
+
+/// Records `sequence` as the newest appointment fact of `case_id`; false
+/// when the case has seen this or a newer one.
+pub async fn appointment_fact(
+    connection: &mut PgConnection,
+    case_id: Uuid,
+    sequence: i64,
+) -> sqlx::Result<bool> {
+    sqlx::query(
+        "INSERT INTO appointment_facts (case_id, sequence) VALUES ($1, $2)
+         ON CONFLICT (case_id) DO UPDATE SET sequence = EXCLUDED.sequence, seen_at = now()
+         WHERE appointment_facts.sequence < EXCLUDED.sequence
+         RETURNING case_id",
+    )
+    .bind(case_id)
+    .bind(sequence)
+    .fetch_optional(connection)
+    .await
+    .map(|row| row.is_some())
+}
+
+/// Revokes the case's appointment letters still in force.
+pub async fn revoke_letters(
+    connection: &mut PgConnection,
+    case_id: Uuid,
+    reason: &str,
+) -> sqlx::Result<u64> {
+    sqlx::query(
+        "UPDATE documents SET revoked_at = now(), revoked_reason = $3
+         WHERE case_id = $1 AND kind = $2 AND revoked_at IS NULL",
+    )
+    .bind(case_id)
+    .bind(DocumentKind::AppointmentLetter.as_str())
+    .bind(reason)
+    .execute(connection)
+    .await
+    .map(|done| done.rows_affected())
+}

@@ -167,6 +167,31 @@ fn every_document_of_every_agency_reads_back_with_its_text_codes_and_seal() {
                         "{name}:\n{text}"
                     );
                 }
+                DocumentKind::PickupSlip => {
+                    let centre = &catalog.centres[0];
+                    for expected in [
+                        "1130000123",
+                        "2026-06-12",
+                        "鄭**",
+                        &squeeze(&centre.name.zh_hant),
+                        "09:00",
+                    ] {
+                        assert!(flat.contains(expected), "{name}: {expected} in\n{text}");
+                    }
+                }
+                DocumentKind::AppointmentLetter => {
+                    let centre = &catalog.centres[0];
+                    for expected in [
+                        "2026-05-29",
+                        "09:30",
+                        "鄭**",
+                        "1130000123",
+                        &squeeze(&centre.name.zh_hant),
+                        &squeeze(&centre.address.zh_hant),
+                    ] {
+                        assert!(flat.contains(expected), "{name}: {expected} in\n{text}");
+                    }
+                }
             }
             if template.sealed {
                 assert_eq!(
@@ -190,8 +215,8 @@ fn every_document_of_every_agency_reads_back_with_its_text_codes_and_seal() {
         }
     }
     assert_eq!(
-        rendered, 7,
-        "five acknowledgements, tw-nia's permit and receipt"
+        rendered, 11,
+        "five acknowledgements, tw-nia's permit and receipt, hk-cts's and mo-csm's appointment letters, mo-csm's pickup slip and mo-cts's pickup card"
     );
 }
 

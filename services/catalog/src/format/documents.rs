@@ -11,13 +11,23 @@ pub enum DocumentKind {
     EPermit,
     /// Electronic receipt of the fees paid, from `payment.order.paid`.
     Receipt,
+    /// Appointment letter (centre, time, QR code), from
+    /// `intake.appointment.booked`; revoked when the booking is moved or
+    /// cancelled.
+    AppointmentLetter,
+    /// Pickup slip (mo-csm's pink slip, mo-cts's pickup card), from
+    /// `intake.case.progressed` into `in_production`: when and where to
+    /// collect, the receipt number the counter checks.
+    PickupSlip,
 }
 
 impl DocumentKind {
-    pub const ALL: [DocumentKind; 3] = [
+    pub const ALL: [DocumentKind; 5] = [
         DocumentKind::Acknowledgement,
         DocumentKind::EPermit,
         DocumentKind::Receipt,
+        DocumentKind::AppointmentLetter,
+        DocumentKind::PickupSlip,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -25,6 +35,8 @@ impl DocumentKind {
             DocumentKind::Acknowledgement => "acknowledgement",
             DocumentKind::EPermit => "e_permit",
             DocumentKind::Receipt => "receipt",
+            DocumentKind::AppointmentLetter => "appointment_letter",
+            DocumentKind::PickupSlip => "pickup_slip",
         }
     }
 
@@ -75,6 +87,25 @@ impl DocumentKind {
                 "payment.total",
                 "payment.total_text",
                 "payment.lines",
+            ],
+            DocumentKind::AppointmentLetter => &[
+                "holder.masked_name",
+                "appointment.booking_id",
+                "appointment.centre",
+                "appointment.centre_name",
+                "appointment.address",
+                "appointment.date",
+                "appointment.time",
+                "appointment.starts_at",
+                "appointment.previous_starts_at",
+            ],
+            DocumentKind::PickupSlip => &[
+                "holder.masked_name",
+                "pickup.ready_on",
+                "pickup.place",
+                "pickup.address",
+                "pickup.hours",
+                "pickup.issued_on",
             ],
         };
         COMMON.iter().chain(own).copied().collect()

@@ -26,6 +26,9 @@ pub(crate) fn booked_event(
         receipt_number: case.receipt_number.clone().unwrap_or_default(),
         previous_starts_at: previous.map(timestamp),
         reason: reason.to_owned(),
+        application_type: case.application_type.clone(),
+        catalog_version: case.catalog_version,
+        group_number: case.group_number.clone().unwrap_or_default(),
     }
 }
 

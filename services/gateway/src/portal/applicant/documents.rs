@@ -1,5 +1,6 @@
 //! The applicant's downloads (下載專區): the documents issued to the
-//! account (submission acknowledgements, electronic permits, receipts),
+//! account (submission acknowledgements, electronic permits, receipts,
+//! appointment letters, pickup slips),
 //! newest first, searchable by group number, receipt number and payment
 //! date as seed 002's download area is; each downloads as the PDF render
 //! stored, named in the visitor's language.
@@ -39,12 +40,14 @@ pub struct Texts {
     pub acknowledgement: &'static str,
     pub e_permit: &'static str,
     pub receipt_kind: &'static str,
+    pub appointment_letter: &'static str,
+    pub pickup_slip: &'static str,
     pub err_date: &'static str,
 }
 
 static ZH_HANT: Texts = Texts {
     title: "下載專區",
-    intro: "機關核發給您的文件：送件確認、電子許可證及電子收據。可依團號、收件號或繳費日期查詢。",
+    intro: "機關核發給您的文件：送件確認、預約確認函、取證單、電子許可證及電子收據。可依團號、收件號或繳費日期查詢。",
     none: "沒有符合的文件。",
     kind: "文件",
     number: "號碼",
@@ -59,12 +62,14 @@ static ZH_HANT: Texts = Texts {
     acknowledgement: "送件確認",
     e_permit: "電子許可證",
     receipt_kind: "電子收據",
+    appointment_letter: "預約確認函",
+    pickup_slip: "取證單",
     err_date: "日期格式應為 年-月-日",
 };
 
 static ZH_HANS: Texts = Texts {
     title: "下载专区",
-    intro: "机关核发给您的文件：送件确认、电子许可证及电子收据。可依团号、收件号或缴费日期查询。",
+    intro: "机关核发给您的文件：送件确认、预约确认函、取证单、电子许可证及电子收据。可依团号、收件号或缴费日期查询。",
     none: "没有符合的文件。",
     kind: "文件",
     number: "号码",
@@ -79,12 +84,14 @@ static ZH_HANS: Texts = Texts {
     acknowledgement: "送件确认",
     e_permit: "电子许可证",
     receipt_kind: "电子收据",
+    appointment_letter: "预约确认函",
+    pickup_slip: "取证单",
     err_date: "日期格式应为 年-月-日",
 };
 
 static EN: Texts = Texts {
     title: "Downloads",
-    intro: "The documents issued to you: acknowledgements of submission, electronic permits and receipts. Search by group number, receipt number or payment date.",
+    intro: "The documents issued to you: acknowledgements of submission, appointment letters, pickup slips, electronic permits and receipts. Search by group number, receipt number or payment date.",
     none: "No document matches.",
     kind: "Document",
     number: "Number",
@@ -99,6 +106,8 @@ static EN: Texts = Texts {
     acknowledgement: "Acknowledgement",
     e_permit: "Electronic permit",
     receipt_kind: "Electronic receipt",
+    appointment_letter: "Appointment letter",
+    pickup_slip: "Pickup slip",
     err_date: "Write the date as year-month-day",
 };
 
@@ -114,6 +123,8 @@ fn kind_name(texts: &Texts, kind: &str) -> &'static str {
     match kind {
         "e_permit" => texts.e_permit,
         "receipt" => texts.receipt_kind,
+        "appointment_letter" => texts.appointment_letter,
+        "pickup_slip" => texts.pickup_slip,
         _ => texts.acknowledgement,
     }
 }

@@ -185,7 +185,7 @@ fn render(
             section.appointment #booked aria-labelledby="booked-title" {
                 h2 #booked-title { (texts.booked) }
                 p.booking { strong { (booking_line(site, lang, booking)) } }
-                p.hint { (texts.letter) }
+                p.hint { a #appointment-letter href=(format!("{}documents?receipt={}{}", site.base_path(), booking.receipt_number, suffix.replacen('?', "&", 1))) { (texts.letter) } }
                 form method="post" action=(format!("{base}/appointment/cancel{suffix}")) {
                     input type="hidden" name=(CSRF_FORM_FIELD) value=(token);
                     button.secondary #cancel-appointment type="submit" { (texts.cancel) }
