@@ -139,7 +139,12 @@ fn syntax_errors_missing_and_stray_templates_are_reported() {
         describe(&errors)
     );
 
-    let mut files = files_without(common::files("mo-cts"), "documents/acknowledgement.typ");
+    // Only the acknowledgement's declaration is broken: the agency's other
+    // templates go with their declarations.
+    let mut files = files_without(
+        files_without(common::files("mo-cts"), "documents/acknowledgement.typ"),
+        "documents/pickup_slip.typ",
+    );
     set(
         &mut files,
         "documents.yaml",
