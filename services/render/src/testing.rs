@@ -105,6 +105,18 @@ impl TestRender {
             .expect("render answers")
     }
 
+    /// The public verifier's answer for a seal's text (no token).
+    pub async fn verify_seal(&self, text: &str) -> laissez_proto::render::v1::VerifySealResponse {
+        self.client()
+            .await
+            .verify_seal(laissez_proto::render::v1::VerifySealRequest {
+                seal: text.to_owned(),
+            })
+            .await
+            .expect("the verifier answers")
+            .into_inner()
+    }
+
     /// A request carrying a token for `account` of `agency` with `role`.
     pub fn request<T>(
         &self,
