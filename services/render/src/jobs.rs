@@ -51,6 +51,77 @@ fn party(party: Option<&CaseParty>) -> Result<&CaseParty, BadEvent> {
         .ok_or_else(|| BadEvent("the event names no account".into()))
 }
 
+/// What every document carries of its case, whatever fact it comes from.
+struct CaseFields<'a> {
+    account_id: &'a str,
+    case_id: &'a str,
+    application_type: &'a str,
+    catalog_version: u32,
+    language: Language,
+    receipt_number: &'a str,
+    group_number: &'a str,
+}
+
+impl<'a> CaseFields<'a> {
+    /// The fields of a case event naming its party.
+    fn of(
+        party: &'a CaseParty,
+        case_id: &'a str,
+        application_type: &'a str,
+        catalog_version: u32,
+        receipt_number: &'a str,
+        group_number: &'a str,
+    ) -> Self {
+        CaseFields {
+            account_id: &party.account_id,
+            case_id,
+            application_type,
+            catalog_version,
+            language: language(party.language),
+            receipt_number,
+            group_number,
+        }
+    }
+}
+
+impl Job {
+    /// A document of `case`: its number is the one the seal signs, and the
+    /// seal names the case's type.
+    fn of_case(
+        agency: &str,
+        case: CaseFields<'_>,
+        kind: DocumentKind,
+        source: String,
+        sealed: Message,
+        parts: Map<String, Value>,
+    ) -> Result<Job, BadEvent> {
+        Ok(Job {
+            agency: agency.to_owned(),
+            account_id: case.account_id.to_owned(),
+            case_id: case_id(case.case_id)?,
+            kind,
+            source,
+            application_type: case.application_type.to_owned(),
+            catalog_version: case.catalog_version,
+            language: case.language,
+            receipt_number: case.receipt_number.to_owned(),
+            group_number: case.group_number.to_owned(),
+            paid_at: None,
+            number: sealed.no.clone(),
+            sealed: Message {
+                ty: case.application_type.to_owned(),
+                ..sealed
+            },
+            parts,
+        })
+    }
+}
+
+/// The holder as documents before the permit print them.
+fn masked_holder(party: &CaseParty) -> Value {
+    json!({ "masked_name": party.applicant_masked_name })
+}
+
 pub fn language(value: i32) -> Language {
     use laissez_proto::common::v1::Language as Proto;
     match Proto::try_from(value).unwrap_or(Proto::Unspecified) {
@@ -95,32 +166,27 @@ pub fn acknowledgement(
             "express": event.express,
         }),
     );
-    parts.insert(
-        "holder".into(),
-        json!({ "masked_name": party.applicant_masked_name }),
-    );
-    Ok(Job {
-        agency: agency.to_owned(),
-        account_id: party.account_id.clone(),
-        case_id: case_id(&event.case_id)?,
-        kind: DocumentKind::Acknowledgement,
-        source: format!("case:{}", event.case_id),
-        application_type: event.application_type.clone(),
-        catalog_version: event.catalog_version,
-        language: language(party.language),
-        receipt_number: event.receipt_number.clone(),
-        group_number: event.group_number.clone(),
-        paid_at: None,
-        number: event.receipt_number.clone(),
-        sealed: Message {
+    parts.insert("holder".into(), masked_holder(party));
+    Job::of_case(
+        agency,
+        CaseFields::of(
+            party,
+            &event.case_id,
+            &event.application_type,
+            event.catalog_version,
+            &event.receipt_number,
+            &event.group_number,
+        ),
+        DocumentKind::Acknowledgement,
+        format!("case:{}", event.case_id),
+        Message {
             nam: party.applicant_masked_name.clone(),
             doi: local_day(catalog, submitted_at).to_string(),
-            ty: event.application_type.clone(),
             no: event.receipt_number.clone(),
             ..Message::default()
         },
         parts,
-    })
+    )
 }
 
 /// `intake.case.progressed` into `issued` → the electronic permit.
@@ -164,30 +230,28 @@ pub fn e_permit(agency: &str, event: &CaseProgressed, catalog: &Catalog) -> Resu
     parts.insert("answers".into(), Value::Object(answers));
     parts.insert("labels".into(), Value::Object(labels));
     parts.insert("record".into(), Value::Object(record));
-    Ok(Job {
-        agency: agency.to_owned(),
-        account_id: party.account_id.clone(),
-        case_id: case_id(&event.case_id)?,
-        kind: DocumentKind::EPermit,
-        source: format!("case:{}", event.case_id),
-        application_type: event.application_type.clone(),
-        catalog_version: event.catalog_version,
-        language: language(party.language),
-        receipt_number: event.receipt_number.clone(),
-        group_number: event.group_number.clone(),
-        paid_at: None,
-        number: event.permit_number.clone(),
-        sealed: Message {
+    Job::of_case(
+        agency,
+        CaseFields::of(
+            party,
+            &event.case_id,
+            &event.application_type,
+            event.catalog_version,
+            &event.receipt_number,
+            &event.group_number,
+        ),
+        DocumentKind::EPermit,
+        format!("case:{}", event.case_id),
+        Message {
             no: event.permit_number.clone(),
             nam: holder.name.clone(),
             dob: holder.date_of_birth.clone(),
             doi: issued_on,
             doe: event.permit_valid_until.clone(),
-            ty: event.application_type.clone(),
             ..Message::default()
         },
         parts,
-    })
+    )
 }
 
 /// `payment.order.paid` → the electronic receipt of the fees (never a
@@ -260,27 +324,25 @@ pub fn receipt(agency: &str, event: &OrderPaid, catalog: &Catalog) -> Result<Job
             "lines": lines,
         }),
     );
-    Ok(Job {
-        agency: agency.to_owned(),
-        account_id: event.account_id.clone(),
-        case_id: case_id(case)?,
-        kind: DocumentKind::Receipt,
-        source: format!("order:{}", event.order_id),
-        application_type: event.application_type.clone(),
+    let case = CaseFields {
+        account_id: &event.account_id,
+        case_id: case,
+        application_type: &event.application_type,
         catalog_version: event.catalog_version,
         language,
-        receipt_number: event.receipt_numbers.first().cloned().unwrap_or_default(),
-        group_number: event.group_number.clone(),
+        receipt_number: event.receipt_numbers.first().map_or("", String::as_str),
+        group_number: &event.group_number,
+    };
+    let sealed = Message {
+        no: number,
+        nam: event.receipt_numbers.join(","),
+        doi: local_day(catalog, paid_at).to_string(),
+        ..Message::default()
+    };
+    let source = format!("order:{}", event.order_id);
+    Job::of_case(agency, case, DocumentKind::Receipt, source, sealed, parts).map(|job| Job {
         paid_at: Some(paid_at),
-        number: number.clone(),
-        sealed: Message {
-            no: number,
-            nam: event.receipt_numbers.join(","),
-            doi: local_day(catalog, paid_at).to_string(),
-            ty: event.application_type.clone(),
-            ..Message::default()
-        },
-        parts,
+        ..job
     })
 }
 
@@ -331,10 +393,7 @@ pub fn appointment_letter(
         .map(|at| local_time(catalog, at))
         .unwrap_or_default();
     let mut parts = Map::new();
-    parts.insert(
-        "holder".into(),
-        json!({ "masked_name": party.applicant_masked_name }),
-    );
+    parts.insert("holder".into(), masked_holder(party));
     parts.insert(
         "appointment".into(),
         json!({
@@ -348,29 +407,27 @@ pub fn appointment_letter(
             "previous_starts_at": previous,
         }),
     );
-    Ok(Job {
-        agency: agency.to_owned(),
-        account_id: party.account_id.clone(),
-        case_id: case_id(&event.case_id)?,
-        kind: DocumentKind::AppointmentLetter,
-        source: format!("appointment:{}:{}", event.booking_id, starts_at.timestamp()),
-        application_type: event.application_type.clone(),
-        catalog_version: event.catalog_version,
-        language,
-        receipt_number: event.receipt_number.clone(),
-        group_number: event.group_number.clone(),
-        paid_at: None,
-        number: number.clone(),
-        sealed: Message {
+    Job::of_case(
+        agency,
+        CaseFields::of(
+            party,
+            &event.case_id,
+            &event.application_type,
+            event.catalog_version,
+            &event.receipt_number,
+            &event.group_number,
+        ),
+        DocumentKind::AppointmentLetter,
+        format!("appointment:{}:{}", event.booking_id, starts_at.timestamp()),
+        Message {
             no: number,
             nam: party.applicant_masked_name.clone(),
             doi: local_day(catalog, Utc::now()).to_string(),
             doe: day.to_string(),
-            ty: event.application_type.clone(),
             ..Message::default()
         },
         parts,
-    })
+    )
 }
 
 /// `intake.case.progressed` into `in_production` → the pickup slip: the
@@ -413,10 +470,7 @@ pub fn pickup_slip(
         None => (String::new(), String::new(), Vec::new()),
     };
     let mut parts = Map::new();
-    parts.insert(
-        "holder".into(),
-        json!({ "masked_name": party.applicant_masked_name }),
-    );
+    parts.insert("holder".into(), masked_holder(party));
     parts.insert(
         "pickup".into(),
         json!({
@@ -427,29 +481,27 @@ pub fn pickup_slip(
             "issued_on": issued_on,
         }),
     );
-    Ok(Job {
-        agency: agency.to_owned(),
-        account_id: party.account_id.clone(),
-        case_id: case_id(&event.case_id)?,
-        kind: DocumentKind::PickupSlip,
-        source: format!("pickup:{}", event.case_id),
-        application_type: event.application_type.clone(),
-        catalog_version: event.catalog_version,
-        language,
-        receipt_number: event.receipt_number.clone(),
-        group_number: event.group_number.clone(),
-        paid_at: None,
-        number: event.receipt_number.clone(),
-        sealed: Message {
+    Job::of_case(
+        agency,
+        CaseFields::of(
+            party,
+            &event.case_id,
+            &event.application_type,
+            event.catalog_version,
+            &event.receipt_number,
+            &event.group_number,
+        ),
+        DocumentKind::PickupSlip,
+        format!("pickup:{}", event.case_id),
+        Message {
             no: event.receipt_number.clone(),
             nam: party.applicant_masked_name.clone(),
             doi: issued_on,
             doe: event.production_due_on.clone(),
-            ty: event.application_type.clone(),
             ..Message::default()
         },
         parts,
-    })
+    )
 }
 
 /// Minor units as the currency writes them: `600`, `1,234.50`.

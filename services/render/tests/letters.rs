@@ -119,22 +119,26 @@ async fn appointment_letters_follow_the_booking_and_production_brings_the_pickup
     // A booking published before the cancellation but delivered after it
     // (its sequence is older): no letter, nothing revived. Then a newer
     // booking does issue one.
-    sqlx::query("UPDATE outbox_aggregate_sequence SET last_sequence = 1 WHERE aggregate_id = $1")
-        .bind(&case_id)
-        .execute(&render.pool)
-        .await
-        .expect("the sequence is wound back");
-    let mut stale = booked.clone();
-    stale.booking_id = Uuid::now_v7().to_string();
-    render.publish("hk-cts", &case_id, &stale).await;
-    sqlx::query("UPDATE outbox_aggregate_sequence SET last_sequence = 10 WHERE aggregate_id = $1")
-        .bind(&case_id)
-        .execute(&render.pool)
-        .await
-        .expect("the sequence moves on");
-    let mut again = booked.clone();
-    again.booking_id = Uuid::now_v7().to_string();
-    render.publish("hk-cts", &case_id, &again).await;
+    // The case's next event gets sequence `last + 1`.
+    let publish_after = |last: i64| {
+        let (render, case_id) = (&render, &case_id);
+        let mut booking = booked.clone();
+        booking.booking_id = Uuid::now_v7().to_string();
+        async move {
+            sqlx::query(
+                "UPDATE outbox_aggregate_sequence SET last_sequence = $2 WHERE aggregate_id = $1",
+            )
+            .bind(case_id)
+            .bind(last)
+            .execute(&render.pool)
+            .await
+            .expect("the case's sequence is set");
+            render.publish("hk-cts", case_id, &booking).await;
+            booking
+        }
+    };
+    publish_after(1).await;
+    let again = publish_after(10).await;
     assert_eq!(render.wait_for_documents(&case_id, 3, 30).await, 3);
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     let rows = letters(&render).await;
