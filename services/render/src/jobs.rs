@@ -62,27 +62,30 @@ struct CaseFields<'a> {
     group_number: &'a str,
 }
 
-impl<'a> CaseFields<'a> {
-    /// The fields of a case event naming its party.
-    fn of(
-        party: &'a CaseParty,
-        case_id: &'a str,
-        application_type: &'a str,
-        catalog_version: u32,
-        receipt_number: &'a str,
-        group_number: &'a str,
-    ) -> Self {
-        CaseFields {
-            account_id: &party.account_id,
-            case_id,
-            application_type,
-            catalog_version,
-            language: language(party.language),
-            receipt_number,
-            group_number,
-        }
-    }
+/// The case events that name their case the same way.
+trait CaseEvent {
+    fn case_fields<'a>(&'a self, party: &'a CaseParty) -> CaseFields<'a>;
 }
+
+macro_rules! case_events {
+    ($($event:ty),*) => {$(
+        impl CaseEvent for $event {
+            fn case_fields<'a>(&'a self, party: &'a CaseParty) -> CaseFields<'a> {
+                CaseFields {
+                    account_id: &party.account_id,
+                    case_id: &self.case_id,
+                    application_type: &self.application_type,
+                    catalog_version: self.catalog_version,
+                    language: language(party.language),
+                    receipt_number: &self.receipt_number,
+                    group_number: &self.group_number,
+                }
+            }
+        }
+    )*};
+}
+
+case_events!(CaseSubmitted, CaseProgressed, AppointmentBooked);
 
 impl Job {
     /// A document of `case`: its number is the one the seal signs, and the
@@ -169,14 +172,7 @@ pub fn acknowledgement(
     parts.insert("holder".into(), masked_holder(party));
     Job::of_case(
         agency,
-        CaseFields::of(
-            party,
-            &event.case_id,
-            &event.application_type,
-            event.catalog_version,
-            &event.receipt_number,
-            &event.group_number,
-        ),
+        event.case_fields(party),
         DocumentKind::Acknowledgement,
         format!("case:{}", event.case_id),
         Message {
@@ -232,14 +228,7 @@ pub fn e_permit(agency: &str, event: &CaseProgressed, catalog: &Catalog) -> Resu
     parts.insert("record".into(), Value::Object(record));
     Job::of_case(
         agency,
-        CaseFields::of(
-            party,
-            &event.case_id,
-            &event.application_type,
-            event.catalog_version,
-            &event.receipt_number,
-            &event.group_number,
-        ),
+        event.case_fields(party),
         DocumentKind::EPermit,
         format!("case:{}", event.case_id),
         Message {
@@ -409,14 +398,7 @@ pub fn appointment_letter(
     );
     Job::of_case(
         agency,
-        CaseFields::of(
-            party,
-            &event.case_id,
-            &event.application_type,
-            event.catalog_version,
-            &event.receipt_number,
-            &event.group_number,
-        ),
+        event.case_fields(party),
         DocumentKind::AppointmentLetter,
         format!("appointment:{}:{}", event.booking_id, starts_at.timestamp()),
         Message {
@@ -483,14 +465,7 @@ pub fn pickup_slip(
     );
     Job::of_case(
         agency,
-        CaseFields::of(
-            party,
-            &event.case_id,
-            &event.application_type,
-            event.catalog_version,
-            &event.receipt_number,
-            &event.group_number,
-        ),
+        event.case_fields(party),
         DocumentKind::PickupSlip,
         format!("pickup:{}", event.case_id),
         Message {
