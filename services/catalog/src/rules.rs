@@ -14,7 +14,9 @@
 //! `age_on(date)` (applicant's age on that date), `holds_valid(kind)`
 //! (a held document of that kind that has not expired at `today`).
 
-use cel_interpreter::{Context, ExecutionError, Program, Value};
+use cel_interpreter::{Context, ExecutionError, Program, ResolveResult, Value};
+use cel_parser::Expression;
+use cel_parser::ast::{Expr, operators};
 use chrono::{Datelike, Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
@@ -143,12 +145,15 @@ pub fn age_in_months(date_of_birth: NaiveDate, on: NaiveDate) -> i64 {
 
 /// Compiles a rule; used by the loader so every rule is known to compile.
 pub fn compile(source: &str) -> Result<Program, Error> {
-    // The parser's message ends with the source and a caret line; the first line has line:column.
-    Program::compile(source).map_err(|errors| {
-        let message = errors.to_string();
-        let first = message.lines().next().unwrap_or_default().trim();
-        Error::Compile(first.strip_prefix("ERROR: ").unwrap_or(first).to_owned())
-    })
+    Program::compile(source).map_err(|errors| compile_error(&errors))
+}
+
+/// The parser's message ends with the source and a caret line; the first
+/// line has line:column.
+fn compile_error(errors: &cel_parser::ParseErrors) -> Error {
+    let message = errors.to_string();
+    let first = message.lines().next().unwrap_or_default().trim();
+    Error::Compile(first.strip_prefix("ERROR: ").unwrap_or(first).to_owned())
 }
 
 /// Function names a compiled rule calls that neither CEL nor this crate provides.
@@ -174,12 +179,61 @@ pub fn unknown_functions(program: &Program) -> Vec<String> {
 
 /// Evaluates a rule that must give a boolean.
 pub fn evaluate_bool(source: &str, input: &RuleInput) -> Result<bool, Error> {
-    let program = compile(source)?;
+    let expression = cel_parser::Parser::default()
+        .parse(source)
+        .map_err(|errors| compile_error(&errors))?;
     let context = build_context(input)?;
-    match program.execute(&context) {
+    match resolve(&expression, &context) {
         Ok(Value::Bool(result)) => Ok(result),
         Ok(other) => Err(Error::NotBoolean(format!("{other:?}"))),
         Err(error) => Err(Error::Evaluation(error.to_string())),
+    }
+}
+
+/// Evaluates `expression` with CEL's logical operators as the
+/// specification defines them, which `cel-interpreter` does not: `a || b`
+/// is true when either side is true and `a && b` false when either side
+/// is false, whatever error the other side gives (a missing optional
+/// answer); an error counts only when the other side does not decide.
+/// `!` and `?:` are followed so the operators nest; everything else, and
+/// any operand that is not a boolean, is the interpreter's.
+fn resolve(expression: &Expression, context: &Context<'_>) -> ResolveResult {
+    let Expr::Call(call) = &expression.expr else {
+        return Value::resolve(expression, context);
+    };
+    if call.target.is_some() {
+        return Value::resolve(expression, context);
+    }
+    let name = call.func_name.as_str();
+    match call.args.as_slice() {
+        [left, right] if name == operators::LOGICAL_OR || name == operators::LOGICAL_AND => {
+            // The value that decides the operator alone: true for `||`.
+            let decides = name == operators::LOGICAL_OR;
+            match resolve(left, context) {
+                Ok(Value::Bool(value)) if value == decides => Ok(Value::Bool(decides)),
+                Ok(Value::Bool(_)) => match resolve(right, context)? {
+                    Value::Bool(value) => Ok(Value::Bool(value)),
+                    _ => Value::resolve(expression, context),
+                },
+                Ok(_) => Value::resolve(expression, context),
+                Err(error) => match resolve(right, context) {
+                    Ok(Value::Bool(value)) if value == decides => Ok(Value::Bool(decides)),
+                    _ => Err(error),
+                },
+            }
+        }
+        [operand] if name == operators::LOGICAL_NOT => match resolve(operand, context)? {
+            Value::Bool(value) => Ok(Value::Bool(!value)),
+            _ => Value::resolve(expression, context),
+        },
+        [condition, then, otherwise] if name == operators::CONDITIONAL => {
+            match resolve(condition, context)? {
+                Value::Bool(true) => resolve(then, context),
+                Value::Bool(false) => resolve(otherwise, context),
+                _ => Value::resolve(expression, context),
+            }
+        }
+        _ => Value::resolve(expression, context),
     }
 }
 
@@ -285,4 +339,55 @@ fn shift_months(function: &str, date: NaiveDate, months: i64) -> Result<Value, E
     shifted
         .map(|value| Value::String(Arc::new(value.to_string())))
         .ok_or_else(|| ExecutionError::function_error(function, "date out of range"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input() -> RuleInput {
+        serde_json::from_value(serde_json::json!({
+            "answers": {"given": true},
+            "applicant": {"date_of_birth": "1990-01-01"},
+            "today": "2026-12-06"
+        }))
+        .expect("a rule input")
+    }
+
+    /// CEL's truth tables with an error on either side (`answers.missing`
+    /// is an absent optional answer).
+    #[test]
+    fn logical_operators_absorb_an_error_the_other_side_decides() {
+        let input = input();
+        for (rule, expected) in [
+            ("answers.missing == true || true", Some(true)),
+            ("true || answers.missing == true", Some(true)),
+            (
+                "false || answers.missing == true || answers.given",
+                Some(true),
+            ),
+            ("answers.missing == true || false", None),
+            ("answers.missing == true && false", Some(false)),
+            ("false && answers.missing == true", Some(false)),
+            ("answers.missing == true && true", None),
+            ("!(answers.missing == true && false)", Some(true)),
+            (
+                "(answers.missing == true || true) ? answers.given : false",
+                Some(true),
+            ),
+            ("answers.given && !false", Some(true)),
+            ("answers.given || answers.missing == true", Some(true)),
+            ("false || false", Some(false)),
+            ("true && true", Some(true)),
+        ] {
+            let result = evaluate_bool(rule, &input);
+            match expected {
+                Some(value) => assert_eq!(result, Ok(value), "{rule}"),
+                None => assert!(
+                    matches!(result, Err(Error::Evaluation(_))),
+                    "{rule}: {result:?}"
+                ),
+            }
+        }
+    }
 }

@@ -159,6 +159,20 @@ fn macao_permit_renewal_only_from_three_months_before_expiry() {
         renewal("2026-01-01", true).eligible,
         "an old-style permit may be exchanged at any time"
     );
+    // The old-style question left blank (an optional yes/no): a renewal a
+    // month before expiry is still decided by the date, as CEL's `||`
+    // absorbs the missing answer's error when another side is true.
+    let blank = |today: &str| {
+        let answers = json!({"reason": "renewal", "eligibility_class": "born_in_macao"});
+        eligibility::evaluate(
+            permit,
+            &with_record(input(answers, "1980-01-01", today), record.clone()),
+        )
+    };
+    let decision = blank("2026-08-01");
+    assert!(decision.eligible, "{:?}", decision.failures);
+    let early = blank("2026-01-01");
+    assert!(!early.eligible, "too early, and nothing else says yes");
 }
 
 #[test]
