@@ -58,6 +58,7 @@ pub mod events {
             OrderRefunded => "payment.order.refunded",
             ReconciliationCompleted => "payment.reconciliation.completed",
             SlipExpiring => "payment.slip.expiring",
+            SlipIssued => "payment.slip.issued",
             DocumentRendered => "render.document.rendered",
             ProbeEmitted => "platform.probe.emitted",
         }

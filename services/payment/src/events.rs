@@ -181,6 +181,7 @@ pub async fn open_order(
             .order_valid_days
             .map(|days| chrono::Utc::now() + chrono::Duration::days(i64::from(days))),
         late_payment_accepted: catalog.fees.late_payment == LatePayment::Accept,
+        payer_name: party.applicant_masked_name.clone(),
     };
     let Some(order_id) = orders::open(connection, &order).await? else {
         return Ok(Outcome::AlreadyOpen);

@@ -9,7 +9,7 @@ use laissez_catalog::format::{Connector as Kind, PaymentMethod};
 use laissez_eventbus::Outbox;
 use laissez_kit::ServiceError;
 use laissez_kit::time::timestamp;
-use laissez_proto::events::v1::{OrderPaid, OrderRefunded, PaidLine};
+use laissez_proto::events::v1::{OrderPaid, OrderRefunded, PaidLine, SlipIssued};
 use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
@@ -401,8 +401,9 @@ impl Payments {
             .await;
         match started {
             Ok(instructions) => {
+                let mut transaction = self.pool.begin().await?;
                 payments::set_instructions(
-                    &self.pool,
+                    &mut transaction,
                     id,
                     &instructions.provider,
                     &instructions.transaction_id,
@@ -410,6 +411,19 @@ impl Payments {
                     &instructions.virtual_account,
                 )
                 .await?;
+                if let Some(slip) = &slip {
+                    let event = slip_issued(id, &orders, &quote, slip, now);
+                    Outbox::enqueue(
+                        &mut transaction,
+                        &scope.agency,
+                        "payment",
+                        &payment_id,
+                        &event,
+                    )
+                    .await
+                    .map_err(ServiceError::internal)?;
+                }
+                transaction.commit().await?;
                 metrics::counter!("payment_payments_started_total", "agency" => scope.agency.clone(), "method" => quote.method.code.clone()).increment(1);
             }
             Err(error) => {
@@ -808,22 +822,81 @@ async fn pay_order(
     Ok(())
 }
 
+/// The slip the collector accepted, for render to lay out: the orders it
+/// pays, its number, deadline and barcodes, and what it collects.
+fn slip_issued(
+    payment_id: Uuid,
+    orders: &[OrderRow],
+    quote: &Quote,
+    slip: &SlipData,
+    issued_at: chrono::DateTime<Utc>,
+) -> SlipIssued {
+    let first = orders.first();
+    let mut group_numbers: Vec<String> = Vec::new();
+    for order in orders {
+        if !order.group_number.is_empty() && !group_numbers.contains(&order.group_number) {
+            group_numbers.push(order.group_number.clone());
+        }
+    }
+    SlipIssued {
+        payment_id: payment_id.to_string(),
+        order_ids: orders.iter().map(|order| order.id.to_string()).collect(),
+        case_ids: orders
+            .iter()
+            .map(|order| order.case_id.to_string())
+            .collect(),
+        account_id: first
+            .map(|order| order.account_id.clone())
+            .unwrap_or_default(),
+        receipt_numbers: orders
+            .iter()
+            .map(|order| order.receipt_number.clone())
+            .collect(),
+        group_numbers,
+        application_type: first
+            .map(|order| order.application_type.clone())
+            .unwrap_or_default(),
+        catalog_version: first.map_or(0, |order| order.catalog_version),
+        language: first.map_or(0, |order| order.language),
+        method: quote.method.code.clone(),
+        slip_number: slip.number.clone(),
+        deadline: slip.deadline.to_string(),
+        barcodes: slip.barcodes.to_vec(),
+        lines: quote
+            .lines
+            .iter()
+            .filter(|line| line.kind.is_charged())
+            .map(paid_line)
+            .collect(),
+        amount: Some(money(quote.total, &quote.currency)),
+        surcharge_minor_units: quote.surcharge,
+        payer_name: first
+            .map(|order| order.payer_name.clone())
+            .unwrap_or_default(),
+        issued_at: Some(timestamp(issued_at)),
+    }
+}
+
 /// What an electronic receipt lists: the fees and delivery the agency
 /// charges, never a method's surcharge.
 fn receipt_lines(lines: &[Line]) -> Vec<PaidLine> {
     lines
         .iter()
         .filter(|line| matches!(line.kind, LineKind::Fee | LineKind::Delivery))
-        .map(|line| PaidLine {
-            code: line.code.clone(),
-            label: Some(laissez_proto::common::v1::LocalizedText {
-                zh_hant: line.label.zh_hant.clone(),
-                zh_hans: line.label.zh_hans.clone(),
-                en: line.label.en.clone(),
-            }),
-            minor_units: line.amount,
-        })
+        .map(paid_line)
         .collect()
+}
+
+fn paid_line(line: &Line) -> PaidLine {
+    PaidLine {
+        code: line.code.clone(),
+        label: Some(laissez_proto::common::v1::LocalizedText {
+            zh_hant: line.label.zh_hant.clone(),
+            zh_hans: line.label.zh_hans.clone(),
+            en: line.label.en.clone(),
+        }),
+        minor_units: line.amount,
+    }
 }
 
 async fn apply_in(

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use chrono::Utc;
+use laissez_eventbus::EnvelopeExt;
 use laissez_kit::Role;
 use laissez_payment::domain::signature;
 use laissez_payment::domain::slip;
@@ -11,7 +12,9 @@ use laissez_payment::events::Outcome;
 use laissez_payment::provider::Notice;
 use laissez_payment::testing::{TestPayment, tw_request};
 use laissez_proto::common::v1::Money;
+use laissez_proto::events::v1::{Envelope, SlipIssued};
 use laissez_proto::payment::v1 as proto;
+use prost::Message;
 use tonic::Code;
 
 const TW: &str = "tw-nia";
@@ -39,6 +42,23 @@ async fn open(app: &TestPayment, account: &str, receipt: &str, group: &str) -> S
         Outcome::Opened(id) => id.to_string(),
         Outcome::AlreadyOpen | Outcome::CaseCancelled => panic!("a new case's order is new"),
     }
+}
+
+/// The `payment.slip.issued` events in the outbox, oldest first.
+async fn slips_issued(app: &TestPayment) -> Vec<SlipIssued> {
+    let payloads: Vec<Vec<u8>> = sqlx::query_scalar(
+        "SELECT payload FROM outbox WHERE event_type = 'payment.slip.issued' ORDER BY position",
+    )
+    .fetch_all(&app.pool)
+    .await
+    .unwrap();
+    payloads
+        .iter()
+        .map(|payload| {
+            let envelope = <Envelope as Message>::decode(payload.as_slice()).unwrap();
+            EnvelopeExt::decode::<SlipIssued>(&envelope).unwrap()
+        })
+        .collect()
 }
 
 async fn order(app: &TestPayment, account: &str, id: &str) -> proto::Order {
@@ -523,6 +543,31 @@ async fn a_convenience_store_slip_expires_and_a_late_payment_is_kept() {
     assert_eq!(&three[4..6], check.iter().collect::<String>());
     let deadline = chrono::NaiveDate::parse_from_str(&slip_data.deadline, "%Y-%m-%d").unwrap();
     assert_eq!((deadline - Utc::now().date_naive()).num_days(), 5);
+    // The slip is announced for render to lay out, once, with what the
+    // printed slip shows; the same request again announces nothing new.
+    start(&app, "acct-1", &[&id], "convenience_store", "k")
+        .await
+        .unwrap();
+    let issued = slips_issued(&app).await;
+    assert_eq!(issued.len(), 1, "one slip, one event");
+    let event = &issued[0];
+    assert_eq!(event.payment_id, payment.payment_id);
+    assert_eq!(event.order_ids, vec![id.clone()]);
+    assert_eq!(event.receipt_numbers, vec!["R-0501".to_owned()]);
+    assert_eq!(event.group_numbers, vec!["G-01".to_owned()]);
+    assert_eq!(event.account_id, "acct-1");
+    assert_eq!(event.payer_name, "陳**");
+    assert_eq!(event.slip_number, slip_data.slip_number);
+    assert_eq!(event.deadline, slip_data.deadline);
+    assert_eq!(event.barcodes, slip_data.barcodes);
+    assert_eq!(event.amount.as_ref().map(|m| m.minor_units), Some(1008));
+    assert_eq!(event.surcharge_minor_units, 8);
+    assert_eq!(
+        event.lines.iter().map(|line| line.minor_units).sum::<i64>(),
+        1008,
+        "the lines sum to what the barcodes collect: {:?}",
+        event.lines
+    );
 
     // A day before the deadline the applicant is reminded, once.
     sqlx::query("UPDATE payments SET expires_at = now() + interval '1 hour'")

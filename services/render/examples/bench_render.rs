@@ -236,7 +236,7 @@ fn phases(
             &template.source,
             &data,
             vec![Attachment {
-                name: "seal.svg",
+                name: "seal.svg".into(),
                 bytes: svg,
             }],
             today,

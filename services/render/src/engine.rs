@@ -25,7 +25,7 @@ pub const DEFAULT_FONTS: [&str; 3] = [
 
 /// A file a template reads besides its data: `seal.svg`, barcodes.
 pub struct Attachment {
-    pub name: &'static str,
+    pub name: std::borrow::Cow<'static, str>,
     pub bytes: Vec<u8>,
 }
 
@@ -119,13 +119,13 @@ impl Engine {
         let world = Sheet {
             engine: self,
             main: Source::new(*MAIN, template.to_owned()),
-            files: std::iter::once(("data.json", data))
+            files: std::iter::once(("data.json".into(), data))
                 .chain(
                     attachments
                         .into_iter()
                         .map(|attachment| (attachment.name, attachment.bytes)),
                 )
-                .map(|(name, bytes)| (file_id(name), Bytes::new(bytes)))
+                .map(|(name, bytes)| (file_id(&name), Bytes::new(bytes)))
                 .collect(),
             today,
         };

@@ -1,7 +1,7 @@
 //! The consumer of the facts documents are rendered from: a submission
 //! (acknowledgement), an issued case (electronic permit), a paid order
-//! (receipt), a booking (appointment letter), production started (pickup
-//! slip). Each document is laid out
+//! (receipt), a convenience-store slip opened (payment slip), a booking
+//! (appointment letter), production started (pickup slip). Each document is laid out
 //! with the templates of the catalog version the case was submitted
 //! under. A redelivered or replayed fact renders nothing new; a booking
 //! that is moved or cancelled revokes the letter it had.
@@ -11,7 +11,7 @@ use laissez_catalog::format::DocumentKind;
 use laissez_eventbus::{EnvelopeExt, Handler, HandlerError};
 use laissez_proto::events::v1::{
     AppointmentBooked, AppointmentCancelled, CaseProgressed, CaseSubmitted, Envelope, EventMessage,
-    OrderPaid,
+    OrderPaid, SlipIssued,
 };
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -22,10 +22,11 @@ use crate::store;
 
 /// The consumer's name: its queue is `<exchange>.render.documents`.
 pub const CONSUMER: &str = "render.documents";
-pub const BINDINGS: [&str; 5] = [
+pub const BINDINGS: [&str; 6] = [
     "intake.case.submitted",
     "intake.case.progressed",
     "payment.order.paid",
+    "payment.slip.issued",
     "intake.appointment.booked",
     "intake.appointment.cancelled",
 ];
@@ -41,6 +42,7 @@ enum Fact {
     Issued(Box<CaseProgressed>),
     InProduction(Box<CaseProgressed>),
     Paid(OrderPaid),
+    Slip(Box<SlipIssued>),
     Booked(Box<AppointmentBooked>),
 }
 
@@ -51,6 +53,7 @@ impl Fact {
             Fact::Issued(_) => DocumentKind::EPermit,
             Fact::InProduction(_) => DocumentKind::PickupSlip,
             Fact::Paid(_) => DocumentKind::Receipt,
+            Fact::Slip(_) => DocumentKind::PaymentSlip,
             Fact::Booked(_) => DocumentKind::AppointmentLetter,
         }
     }
@@ -60,6 +63,7 @@ impl Fact {
             Fact::Submitted(event) => &event.application_type,
             Fact::Issued(event) | Fact::InProduction(event) => &event.application_type,
             Fact::Paid(event) => &event.application_type,
+            Fact::Slip(event) => &event.application_type,
             Fact::Booked(event) => &event.application_type,
         }
     }
@@ -69,6 +73,7 @@ impl Fact {
             Fact::Submitted(event) => event.catalog_version,
             Fact::Issued(event) | Fact::InProduction(event) => event.catalog_version,
             Fact::Paid(event) => event.catalog_version,
+            Fact::Slip(event) => event.catalog_version,
             Fact::Booked(event) => event.catalog_version,
         }
     }
@@ -79,6 +84,7 @@ impl Fact {
             Fact::Issued(event) => jobs::e_permit(agency, event, catalog),
             Fact::InProduction(event) => jobs::pickup_slip(agency, event, catalog),
             Fact::Paid(event) => jobs::receipt(agency, event, catalog),
+            Fact::Slip(event) => jobs::payment_slip(agency, event, catalog),
             Fact::Booked(event) => jobs::appointment_letter(agency, event, catalog),
         }
     }
@@ -114,6 +120,7 @@ impl Handler for Documents {
                 }
             }
             OrderPaid::EVENT_TYPE => Fact::Paid(event.decode()?),
+            SlipIssued::EVENT_TYPE => Fact::Slip(Box::new(event.decode()?)),
             AppointmentBooked::EVENT_TYPE => {
                 let booked: AppointmentBooked = event.decode()?;
                 let reason = "replaced by a later appointment";

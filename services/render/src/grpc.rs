@@ -134,10 +134,14 @@ impl RenderService for Grpc {
         if let Some(kind) = &kind
             && laissez_catalog::format::DocumentKind::parse(kind).is_none()
         {
+            let kinds: Vec<&str> = laissez_catalog::format::DocumentKind::ALL
+                .iter()
+                .map(|kind| kind.as_str())
+                .collect();
             return Err(ServiceError::invalid(
                 "kind",
                 "invalid",
-                "acknowledgement, e_permit or receipt",
+                format!("one of {}", kinds.join(", ")),
             )
             .into());
         }

@@ -7,7 +7,7 @@ use laissez_catalog::Catalog;
 use laissez_catalog::format::{DocumentKind, Language};
 use laissez_kit::time::from_timestamp;
 use laissez_proto::events::v1::{
-    AppointmentBooked, CaseParty, CaseProgressed, CaseSubmitted, OrderPaid,
+    AppointmentBooked, CaseParty, CaseProgressed, CaseSubmitted, OrderPaid, PaidLine, SlipIssued,
 };
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
@@ -266,35 +266,9 @@ pub fn receipt(agency: &str, event: &OrderPaid, catalog: &Catalog) -> Result<Job
         .as_ref()
         .map(|amount| amount.currency.clone())
         .unwrap_or_default();
-    let lines: Vec<Value> = event
-        .lines
-        .iter()
-        .map(|line| {
-            let label = line
-                .label
-                .as_ref()
-                .map(|label| match language {
-                    Language::ZhHant => label.zh_hant.clone(),
-                    Language::ZhHans => label.zh_hans.clone(),
-                    Language::En => label.en.clone(),
-                })
-                .unwrap_or_default();
-            json!({
-                "code": line.code,
-                "label": label,
-                "amount": line.minor_units,
-                "amount_text": amount_text(line.minor_units, &currency),
-            })
-        })
-        .collect();
+    let lines = line_values(&event.lines, language, &currency);
     let total: i64 = event.lines.iter().map(|line| line.minor_units).sum();
-    let method = catalog
-        .fees
-        .payment_methods
-        .iter()
-        .find(|method| method.code == event.method)
-        .map(|method| method.name.get(language).to_owned())
-        .unwrap_or_else(|| event.method.clone());
+    let method = method_name(catalog, &event.method, language);
     let number = format!(
         "E{}{}",
         local_day(catalog, paid_at).format("%Y%m%d"),
@@ -333,6 +307,118 @@ pub fn receipt(agency: &str, event: &OrderPaid, catalog: &Catalog) -> Result<Job
         paid_at: Some(paid_at),
         ..job
     })
+}
+
+/// `payment.slip.issued` → the convenience-store payment slip: the
+/// payer's stub and the collector's copy, with the barcodes' values
+/// (drawn as Code 39 when the slip is laid out).
+pub fn payment_slip(agency: &str, event: &SlipIssued, catalog: &Catalog) -> Result<Job, BadEvent> {
+    if event.account_id.is_empty() {
+        return Err(BadEvent("the event names no account".into()));
+    }
+    let case = event
+        .case_ids
+        .first()
+        .ok_or_else(|| BadEvent("the event names no case".into()))?;
+    Uuid::parse_str(&event.payment_id)
+        .map_err(|_| BadEvent(format!("payment id {:?} is malformed", event.payment_id)))?;
+    if event.slip_number.is_empty() || event.barcodes.len() != 3 {
+        return Err(BadEvent(
+            "a slip needs its number and three barcodes".into(),
+        ));
+    }
+    let deadline = NaiveDate::parse_from_str(&event.deadline, "%Y-%m-%d")
+        .map_err(|_| BadEvent(format!("deadline {:?} is not a date", event.deadline)))?;
+    let issued_at = event
+        .issued_at
+        .as_ref()
+        .and_then(from_timestamp)
+        .unwrap_or_else(Utc::now);
+    let language = language(event.language);
+    let (total, currency) = event
+        .amount
+        .as_ref()
+        .map(|amount| (amount.minor_units, amount.currency.clone()))
+        .unwrap_or_default();
+    let mut parts = Map::new();
+    parts.insert(
+        "slip".into(),
+        json!({
+            "number": event.slip_number,
+            "payer": event.payer_name,
+            "printed_on": local_day(catalog, issued_at).to_string(),
+            "deadline": deadline.to_string(),
+            "method": method_name(catalog, &event.method, language),
+            "currency": currency,
+            "lines": line_values(&event.lines, language, &currency),
+            "total": total,
+            "total_text": amount_text(total, &currency),
+            "receipt_numbers": event.receipt_numbers,
+            "group_numbers": event.group_numbers,
+            "barcodes": event.barcodes,
+        }),
+    );
+    let case = CaseFields {
+        account_id: &event.account_id,
+        case_id: case,
+        application_type: &event.application_type,
+        catalog_version: event.catalog_version,
+        language,
+        receipt_number: event.receipt_numbers.first().map_or("", String::as_str),
+        group_number: event.group_numbers.first().map_or("", String::as_str),
+    };
+    let sealed = Message {
+        no: event.slip_number.clone(),
+        nam: event.payer_name.clone(),
+        doi: local_day(catalog, issued_at).to_string(),
+        doe: deadline.to_string(),
+        ..Message::default()
+    };
+    let source = format!("payment:{}", event.payment_id);
+    Job::of_case(
+        agency,
+        case,
+        DocumentKind::PaymentSlip,
+        source,
+        sealed,
+        parts,
+    )
+}
+
+/// Fee lines as documents list them: the label in `language` and the
+/// amount as the currency writes it.
+fn line_values(lines: &[PaidLine], language: Language, currency: &str) -> Vec<Value> {
+    lines
+        .iter()
+        .map(|line| {
+            let label = line
+                .label
+                .as_ref()
+                .map(|label| match language {
+                    Language::ZhHant => label.zh_hant.clone(),
+                    Language::ZhHans => label.zh_hans.clone(),
+                    Language::En => label.en.clone(),
+                })
+                .unwrap_or_default();
+            json!({
+                "code": line.code,
+                "label": label,
+                "amount": line.minor_units,
+                "amount_text": amount_text(line.minor_units, currency),
+            })
+        })
+        .collect()
+}
+
+/// A payment method's name in the catalog (its code when unknown).
+fn method_name(catalog: &Catalog, code: &str, language: Language) -> String {
+    catalog
+        .fees
+        .payment_methods
+        .iter()
+        .find(|method| method.code == code)
+        .map(|method| method.name.get(language).to_owned())
+        .unwrap_or_else(|| code.to_owned())
 }
 
 /// `intake.appointment.booked` → the appointment letter: centre, address,

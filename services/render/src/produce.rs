@@ -69,6 +69,53 @@ pub fn qr_svg(text: &str) -> Result<Vec<u8>, String> {
     .into_bytes())
 }
 
+/// A Code 39 barcode as SVG, one unit per narrow module and 40 high
+/// (a template leaves white around it for the quiet zone).
+pub fn code39_svg(value: &str) -> Result<Vec<u8>, String> {
+    use barcoders::generators::svg::SVG;
+    let modules = barcoders::sym::code39::Code39::new(value)
+        .map_err(|error| format!("{value:?} cannot be drawn as Code 39: {error}"))?
+        .encode();
+    SVG::new(40)
+        .xmlns("http://www.w3.org/2000/svg".into())
+        .generate(&modules)
+        .map(String::into_bytes)
+        .map_err(|error| error.to_string())
+}
+
+/// The files a template reads besides `data.json`, drawn from the data:
+/// `seal.svg` (the seal's QR code, when there is a seal) and
+/// `barcode-1.svg`… (a slip's `slip.barcodes`, in order). Drawn again on
+/// a re-render, so a new template gets the same pictures.
+pub fn attachments(data: &Value, seal_text: &str) -> Result<Vec<Attachment>, TemplateError> {
+    let problem = |what: String| TemplateError {
+        problems: vec![what],
+    };
+    let mut attachments = Vec::new();
+    if !seal_text.is_empty() {
+        let bytes = qr_svg(seal_text).map_err(|error| problem(format!("seal QR code: {error}")))?;
+        attachments.push(Attachment {
+            name: "seal.svg".into(),
+            bytes,
+        });
+    }
+    let barcodes = data
+        .pointer("/slip/barcodes")
+        .and_then(Value::as_array)
+        .map(Vec::as_slice)
+        .unwrap_or_default();
+    for (index, value) in barcodes.iter().enumerate() {
+        let value = value.as_str().unwrap_or_default();
+        let bytes = code39_svg(value)
+            .map_err(|error| problem(format!("barcode {}: {error}", index + 1)))?;
+        attachments.push(Attachment {
+            name: format!("barcode-{}.svg", index + 1).into(),
+            bytes,
+        });
+    }
+    Ok(attachments)
+}
+
 /// The whole `data.json` of a document.
 pub fn template_data(
     job: &Job,
@@ -210,16 +257,7 @@ fn finish(
     if let Some(fields) = data.as_object_mut() {
         fields.insert("seal".into(), json!({ "text": seal_text }));
     }
-    let mut attachments = Vec::new();
-    if !seal_text.is_empty() {
-        let bytes = qr_svg(&seal_text).map_err(|error| TemplateError {
-            problems: vec![format!("seal QR code: {error}")],
-        })?;
-        attachments.push(Attachment {
-            name: "seal.svg",
-            bytes,
-        });
-    }
+    let attachments = attachments(&data, &seal_text)?;
     let pdf = renderer
         .engine
         .render(&template.source, &data, attachments, today)?;

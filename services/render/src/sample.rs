@@ -7,6 +7,7 @@ use laissez_catalog::format::{DocumentKind, DocumentTemplate, FieldKind};
 use laissez_proto::common::v1::{Language, LocalizedText, Money};
 use laissez_proto::events::v1::{
     AppointmentBooked, CaseParty, CaseProgressed, CaseSubmitted, OrderPaid, PaidLine, PermitHolder,
+    SlipIssued,
 };
 use serde_json::{Map, Value};
 
@@ -153,6 +154,56 @@ pub fn paid(case_id: &str, application_type: &str, version: u32, currency: &str)
     }
 }
 
+/// A convenience-store slip for the fee and the store's NT$8, its values
+/// those of seed 002's sample slip (due 2019-07-09).
+pub fn slip_issued(case_id: &str, application_type: &str, version: u32) -> SlipIssued {
+    let line = |code: &str, zh_hant: &str, zh_hans: &str, en: &str, units: i64| PaidLine {
+        code: code.into(),
+        label: Some(LocalizedText {
+            zh_hant: zh_hant.into(),
+            zh_hans: zh_hans.into(),
+            en: en.into(),
+        }),
+        minor_units: units,
+    };
+    SlipIssued {
+        payment_id: "0190f0c8-5d1e-7c2a-8f00-0000000051a9".into(),
+        order_ids: vec!["0190f0c8-5d1e-7c2a-8f00-000000000001".into()],
+        case_ids: vec![case_id.to_owned()],
+        account_id: "sample-account".into(),
+        receipt_numbers: vec!["1130000123".into()],
+        group_numbers: vec!["G1130000045".into()],
+        application_type: application_type.to_owned(),
+        catalog_version: version,
+        language: Language::ZhHant.into(),
+        method: "convenience_store".into(),
+        slip_number: "IUYXMH03G5ONKOPV".into(),
+        deadline: "2019-07-09".into(),
+        barcodes: vec![
+            "80EDMBTFB".into(),
+            "IUYXMH03G5ONKOPV".into(),
+            "YD0UR6BF31NND5".into(),
+        ],
+        lines: vec![
+            line("fee", "證照費", "证照费", "Permit fee", 1000),
+            line(
+                "surcharge",
+                "超商繳費手續費",
+                "超商缴费手续费",
+                "Store fee",
+                8,
+            ),
+        ],
+        amount: Some(Money {
+            minor_units: 1008,
+            currency: "TWD".into(),
+        }),
+        surcharge_minor_units: 8,
+        payer_name: "鄭**".into(),
+        issued_at: Some(timestamp(1_562_198_400)),
+    }
+}
+
 /// A booking at `centre`, 2026-05-29 09:30 in Hong Kong and Macao.
 pub fn booked(
     case_id: &str,
@@ -212,6 +263,9 @@ pub fn job(catalog: &Catalog, template: &DocumentTemplate) -> Result<Job, BadEve
             ),
             catalog,
         ),
+        DocumentKind::PaymentSlip => {
+            jobs::payment_slip(agency, &slip_issued(case_id, &application_type, 1), catalog)
+        }
         DocumentKind::PickupSlip => jobs::pickup_slip(
             agency,
             &in_production(case_id, &application_type, 1),

@@ -12,7 +12,7 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
-use crate::engine::{Attachment, DEFAULT_FONTS, Engine};
+use crate::engine::{DEFAULT_FONTS, Engine};
 use crate::seal::{self, PublicKey};
 
 #[derive(Parser)]
@@ -87,12 +87,17 @@ pub fn check_folder(
         };
         let today = chrono::NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default();
         let data = crate::produce::template_data(&job, &catalog, template, id, seal_text, today);
-        let attachments = match crate::produce::qr_svg(seal_text) {
-            Ok(bytes) if template.sealed => vec![Attachment {
-                name: "seal.svg",
-                bytes,
-            }],
-            _ => Vec::new(),
+        let attachments = match crate::produce::attachments(&data, seal_text) {
+            Ok(attachments) => attachments,
+            Err(error) => {
+                problems.extend(
+                    error
+                        .problems
+                        .iter()
+                        .map(|problem| format!("{}: {problem}", template.template)),
+                );
+                continue;
+            }
         };
         match engine.render(&template.source, &data, attachments, today) {
             Ok(pdf) => {

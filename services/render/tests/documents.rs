@@ -109,6 +109,25 @@ fn read_back(dir: &Path, name: &str, pdf: &[u8]) -> (String, Vec<String>) {
     (text, codes)
 }
 
+/// The Code 39 barcodes on the page `read_back` wrote as PNG, sorted.
+fn code39s(dir: &Path, name: &str) -> Vec<String> {
+    let png = dir
+        .join(format!("{name}.png"))
+        .to_string_lossy()
+        .into_owned();
+    let decoded = Command::new("zbarimg")
+        .args(["--raw", "-q", "-Sdisable", "-Scode39.enable", &png])
+        .output()
+        .expect("zbarimg runs (./deploy/dev.sh installs zbar-tools)");
+    let mut codes: Vec<String> = String::from_utf8_lossy(&decoded.stdout)
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .map(str::to_owned)
+        .collect();
+    codes.sort();
+    codes
+}
+
 fn catalog(code: &str) -> Arc<Catalog> {
     Arc::new(laissez_catalog::load_dir(&agency_dir(code)).expect("the demo agency loads"))
 }
@@ -167,6 +186,34 @@ fn every_document_of_every_agency_reads_back_with_its_text_codes_and_seal() {
                         "{name}:\n{text}"
                     );
                 }
+                DocumentKind::PaymentSlip => {
+                    for expected in [
+                        "IUYXMH03G5ONKOPV",
+                        "2019-07-09",
+                        "鄭**",
+                        "證照費",
+                        "1,008",
+                        "第一聯",
+                        "第二聯",
+                        "1130000123",
+                        "G1130000045",
+                    ] {
+                        assert!(flat.contains(expected), "{name}: {expected} in\n{text}");
+                    }
+                    let mut expected: Vec<String> = job.parts["slip"]["barcodes"]
+                        .as_array()
+                        .expect("the slip's barcodes")
+                        .iter()
+                        .map(|value| value.as_str().unwrap_or_default().to_owned())
+                        .collect();
+                    expected.sort();
+                    assert_eq!(expected.len(), 3);
+                    assert_eq!(
+                        code39s(&dir, &name),
+                        expected,
+                        "{name}: the three Code 39 barcodes scan to the payment service's values"
+                    );
+                }
                 DocumentKind::PickupSlip => {
                     let centre = &catalog.centres[0];
                     for expected in [
@@ -215,8 +262,8 @@ fn every_document_of_every_agency_reads_back_with_its_text_codes_and_seal() {
         }
     }
     assert_eq!(
-        rendered, 11,
-        "five acknowledgements, tw-nia's permit and receipt, hk-cts's and mo-csm's appointment letters, mo-csm's pickup slip and mo-cts's pickup card"
+        rendered, 12,
+        "five acknowledgements, tw-nia's permit, receipt and payment slip, hk-cts's and mo-csm's appointment letters, mo-csm's pickup slip and mo-cts's pickup card"
     );
 }
 

@@ -488,3 +488,71 @@ async fn check_seals(render: &TestRender, case_id: &str, permit_id: &str, permit
         .into_inner();
     assert_eq!(answer.verdict(), Verdict::Revoked);
 }
+
+/// A convenience-store slip is laid out once however often payment's
+/// event arrives, named in the owner's language, and only its owner
+/// downloads it; an agency that declares no slip gets none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_convenience_store_slip_is_laid_out_once_for_its_owner() {
+    let render = TestRender::start("slip").await.expect("render starts");
+    let case_id = Uuid::now_v7().to_string();
+    let mut slip = sample::slip_issued(&case_id, "multi_entry_permit", 1);
+    slip.payment_id = Uuid::now_v7().to_string();
+    slip.account_id = OWNER.to_owned();
+    for _ in 0..2 {
+        render.publish("tw-nia", &slip.payment_id, &slip).await;
+    }
+    let hk_case = Uuid::now_v7().to_string();
+    let mut hk = sample::slip_issued(&hk_case, "home_return_permit", 1);
+    hk.payment_id = Uuid::now_v7().to_string();
+    render.publish("hk-cts", &hk.payment_id, &hk).await;
+    assert_eq!(render.wait_for_documents(&case_id, 1, 30).await, 1);
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    assert_eq!(
+        render.wait_for_documents(&case_id, 2, 0).await,
+        1,
+        "one slip per payment"
+    );
+    assert_eq!(render.wait_for_documents(&hk_case, 1, 0).await, 0);
+
+    let mine = render
+        .client()
+        .await
+        .list_documents(render.request(
+            ListDocumentsRequest {
+                language: "zh-Hant".into(),
+                kind: "payment_slip".into(),
+                ..Default::default()
+            },
+            OWNER,
+            "tw-nia",
+            Role::Applicant,
+        ))
+        .await
+        .expect("the owner lists")
+        .into_inner()
+        .documents;
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0].number, slip.slip_number);
+    assert_eq!(
+        mine[0].file_name,
+        format!("超商繳費單-{}.pdf", slip.slip_number)
+    );
+    let (pdf, _) = download(&render, &mine[0].document_id, OWNER, "tw-nia", "en")
+        .await
+        .expect("the owner downloads the slip");
+    assert!(pdf.starts_with(b"%PDF"));
+    let stranger = download(
+        &render,
+        &mine[0].document_id,
+        "acct-stranger",
+        "tw-nia",
+        "en",
+    )
+    .await;
+    assert_eq!(
+        stranger.expect_err("another account").code(),
+        tonic::Code::NotFound
+    );
+    render.stop().await;
+}

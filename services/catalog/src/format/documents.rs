@@ -19,15 +19,20 @@ pub enum DocumentKind {
     /// `intake.case.progressed` into `in_production`: when and where to
     /// collect, the receipt number the counter checks.
     PickupSlip,
+    /// Convenience-store payment slip (tw-nia): the payer's stub and the
+    /// collector's copy with the three Code 39 barcodes, from
+    /// `payment.slip.issued`.
+    PaymentSlip,
 }
 
 impl DocumentKind {
-    pub const ALL: [DocumentKind; 5] = [
+    pub const ALL: [DocumentKind; 6] = [
         DocumentKind::Acknowledgement,
         DocumentKind::EPermit,
         DocumentKind::Receipt,
         DocumentKind::AppointmentLetter,
         DocumentKind::PickupSlip,
+        DocumentKind::PaymentSlip,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -37,6 +42,7 @@ impl DocumentKind {
             DocumentKind::Receipt => "receipt",
             DocumentKind::AppointmentLetter => "appointment_letter",
             DocumentKind::PickupSlip => "pickup_slip",
+            DocumentKind::PaymentSlip => "payment_slip",
         }
     }
 
@@ -106,6 +112,20 @@ impl DocumentKind {
                 "pickup.address",
                 "pickup.hours",
                 "pickup.issued_on",
+            ],
+            DocumentKind::PaymentSlip => &[
+                "slip.number",
+                "slip.payer",
+                "slip.printed_on",
+                "slip.deadline",
+                "slip.method",
+                "slip.currency",
+                "slip.lines",
+                "slip.total",
+                "slip.total_text",
+                "slip.receipt_numbers",
+                "slip.group_numbers",
+                "slip.barcodes",
             ],
         };
         COMMON.iter().chain(own).copied().collect()

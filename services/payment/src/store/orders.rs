@@ -28,6 +28,8 @@ pub struct OrderRow {
     pub refundable: bool,
     /// Whether money arriving after the order expired still pays it.
     pub late_payment_accepted: bool,
+    /// The payer as documents print them (masked).
+    pub payer_name: String,
     pub state: OrderState,
     pub payment_id: Option<Uuid>,
     pub paid_amount: i64,
@@ -41,7 +43,7 @@ pub struct OrderRow {
 
 const COLUMNS: &str = "o.id, o.agency, o.account_id, o.case_id, o.receipt_number, o.group_number,
      o.application_type, o.catalog_version, o.language, o.currency, o.lines, o.total, o.methods,
-     o.refundable, o.late_payment_accepted, o.state, o.payment_id, o.paid_amount, o.refunded_amount, o.counter_receipt,
+     o.refundable, o.late_payment_accepted, o.payer_name, o.state, o.payment_id, o.paid_amount, o.refunded_amount, o.counter_receipt,
      COALESCE((SELECT p.method FROM payments p WHERE p.id = o.payment_id), '') AS method,
      o.created_at, o.expires_at, o.paid_at";
 
@@ -66,6 +68,7 @@ fn from_row(row: &PgRow) -> sqlx::Result<OrderRow> {
         methods,
         refundable: row.try_get("refundable")?,
         late_payment_accepted: row.try_get("late_payment_accepted")?,
+        payer_name: row.try_get("payer_name")?,
         state: OrderState::parse(&state)
             .ok_or_else(|| sqlx::Error::Decode(format!("unknown order state {state:?}").into()))?,
         payment_id: row.try_get("payment_id")?,
@@ -98,6 +101,8 @@ pub struct NewOrder {
     /// The catalog's deadline (none: the order waits).
     pub expires_at: Option<DateTime<Utc>>,
     pub late_payment_accepted: bool,
+    /// The payer as documents print them (masked).
+    pub payer_name: String,
 }
 
 /// Opens the case's order; None when it already has one (a redelivery).
@@ -105,8 +110,8 @@ pub async fn open(connection: &mut PgConnection, order: &NewOrder) -> sqlx::Resu
     sqlx::query_scalar(
         "INSERT INTO orders (id, agency, account_id, case_id, receipt_number, group_number,
              application_type, catalog_version, language, currency, lines, total, methods,
-             refundable, expires_at, late_payment_accepted)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+             refundable, expires_at, late_payment_accepted, payer_name)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
          ON CONFLICT (case_id) DO NOTHING
          RETURNING id",
     )
@@ -126,6 +131,7 @@ pub async fn open(connection: &mut PgConnection, order: &NewOrder) -> sqlx::Resu
     .bind(order.refundable)
     .bind(order.expires_at)
     .bind(order.late_payment_accepted)
+    .bind(&order.payer_name)
     .fetch_optional(connection)
     .await
 }

@@ -141,7 +141,7 @@ pub async fn insert(connection: &mut PgConnection, payment: &NewPayment<'_>) -> 
 
 /// Records what the provider answered when the charge was opened.
 pub async fn set_instructions(
-    pool: &PgPool,
+    connection: &mut PgConnection,
     id: Uuid,
     provider: &str,
     transaction_id: &str,
@@ -158,7 +158,7 @@ pub async fn set_instructions(
     .bind(transaction_id)
     .bind(redirect_url)
     .bind(virtual_account)
-    .execute(pool)
+    .execute(connection)
     .await?;
     Ok(())
 }

@@ -42,12 +42,13 @@ pub struct Texts {
     pub receipt_kind: &'static str,
     pub appointment_letter: &'static str,
     pub pickup_slip: &'static str,
+    pub payment_slip: &'static str,
     pub err_date: &'static str,
 }
 
 static ZH_HANT: Texts = Texts {
     title: "下載專區",
-    intro: "機關核發給您的文件：送件確認、預約確認函、取證單、電子許可證及電子收據。可依團號、收件號或繳費日期查詢。",
+    intro: "機關核發給您的文件：送件確認、預約確認函、取證單、超商繳費單、電子許可證及電子收據。可依團號、收件號或繳費日期查詢。",
     none: "沒有符合的文件。",
     kind: "文件",
     number: "號碼",
@@ -64,12 +65,13 @@ static ZH_HANT: Texts = Texts {
     receipt_kind: "電子收據",
     appointment_letter: "預約確認函",
     pickup_slip: "取證單",
+    payment_slip: "超商繳費單",
     err_date: "日期格式應為 年-月-日",
 };
 
 static ZH_HANS: Texts = Texts {
     title: "下载专区",
-    intro: "机关核发给您的文件：送件确认、预约确认函、取证单、电子许可证及电子收据。可依团号、收件号或缴费日期查询。",
+    intro: "机关核发给您的文件：送件确认、预约确认函、取证单、超商缴费单、电子许可证及电子收据。可依团号、收件号或缴费日期查询。",
     none: "没有符合的文件。",
     kind: "文件",
     number: "号码",
@@ -86,12 +88,13 @@ static ZH_HANS: Texts = Texts {
     receipt_kind: "电子收据",
     appointment_letter: "预约确认函",
     pickup_slip: "取证单",
+    payment_slip: "超商缴费单",
     err_date: "日期格式应为 年-月-日",
 };
 
 static EN: Texts = Texts {
     title: "Downloads",
-    intro: "The documents issued to you: acknowledgements of submission, appointment letters, pickup slips, electronic permits and receipts. Search by group number, receipt number or payment date.",
+    intro: "The documents issued to you: acknowledgements of submission, appointment letters, pickup slips, convenience-store payment slips, electronic permits and receipts. Search by group number, receipt number or payment date.",
     none: "No document matches.",
     kind: "Document",
     number: "Number",
@@ -108,6 +111,7 @@ static EN: Texts = Texts {
     receipt_kind: "Electronic receipt",
     appointment_letter: "Appointment letter",
     pickup_slip: "Pickup slip",
+    payment_slip: "Convenience-store payment slip",
     err_date: "Write the date as year-month-day",
 };
 
@@ -125,6 +129,7 @@ fn kind_name(texts: &Texts, kind: &str) -> &'static str {
         "receipt" => texts.receipt_kind,
         "appointment_letter" => texts.appointment_letter,
         "pickup_slip" => texts.pickup_slip,
+        "payment_slip" => texts.payment_slip,
         _ => texts.acknowledgement,
     }
 }

@@ -61,6 +61,7 @@ pub struct Texts {
     pub slip_number: &'static str,
     pub deadline: &'static str,
     pub barcodes: &'static str,
+    pub slip_download: &'static str,
     pub receipts: &'static str,
     pub receipts_none: &'static str,
     pub from: &'static str,
@@ -106,6 +107,7 @@ static ZH_HANT: Texts = Texts {
     slip_number: "繳費單號",
     deadline: "繳費期限",
     barcodes: "條碼內容",
+    slip_download: "列印繳費單：於下載專區下載 PDF（備妥後即可下載）",
     receipts: "繳費紀錄",
     receipts_none: "查無繳費紀錄。",
     from: "繳費日起",
@@ -151,6 +153,7 @@ static ZH_HANS: Texts = Texts {
     slip_number: "缴费单号",
     deadline: "缴费期限",
     barcodes: "条码内容",
+    slip_download: "打印缴费单：于下载专区下载 PDF（备妥后即可下载）",
     receipts: "缴费记录",
     receipts_none: "查无缴费记录。",
     from: "缴费日起",
@@ -196,6 +199,7 @@ static EN: Texts = Texts {
     slip_number: "Slip number",
     deadline: "Pay by",
     barcodes: "Barcodes",
+    slip_download: "Print the slip: download its PDF from Downloads (ready in a moment)",
     receipts: "Receipts",
     receipts_none: "No payments found.",
     from: "Paid from",
@@ -702,6 +706,7 @@ pub async fn payment_page(
                     dt { (texts.barcodes) }
                     @for barcode in &slip.barcodes { dd.barcode { code { (barcode) } } }
                 }
+                p.hint { a #slip-download href=(format!("{}documents{}", visit.site.base_path(), lang_suffix(&uri))) { (texts.slip_download) } }
             }
         }
         p { a href=(format!("{}{}", payments_path(&visit), lang_suffix(&uri))) { (texts.title) } }
