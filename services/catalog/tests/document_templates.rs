@@ -117,6 +117,41 @@ fn a_permit_template_may_read_its_types_form_fields_only() {
 }
 
 #[test]
+fn a_template_naming_a_font_the_platform_does_not_install_is_named_with_its_line() {
+    let mut files = files("hk-cts");
+    set(
+        &mut files,
+        "documents/acknowledgement.typ",
+        "#let data = json(\"data.json\")\n#set text(font: (\"Noto Sans CJK TC\", \"HanaMinB\"))\n#set text(font: (\"noto sans cjk hk\", \"Comic Sans MS\"))\n#text(font: \"Papyrus\")[#data.case.receipt_number]\n",
+    );
+    let errors = errors_of(&files);
+    let fonts: Vec<&LoadError> = errors
+        .iter()
+        .filter(|error| error.message.contains("is not installed for documents"))
+        .collect();
+    assert_eq!(fonts.len(), 2, "{}", describe(&errors));
+    assert_eq!(fonts[0].file, "documents/acknowledgement.typ");
+    assert_eq!(fonts[0].line, Some(3));
+    assert!(
+        fonts[0].message.contains("`Comic Sans MS`"),
+        "{}",
+        fonts[0].message
+    );
+    assert!(
+        fonts[0].message.contains("Noto Sans CJK TC"),
+        "{}",
+        fonts[0].message
+    );
+    assert_eq!(fonts[1].line, Some(4));
+    assert!(
+        fonts[1].message.contains("`Papyrus`"),
+        "{}",
+        fonts[1].message
+    );
+    assert_eq!(errors.len(), 2, "{}", describe(&errors));
+}
+
+#[test]
 fn syntax_errors_missing_and_stray_templates_are_reported() {
     let mut files = files("hk-cts");
     set(

@@ -43,7 +43,23 @@ impl Application {
         keys: Option<KeySet>,
     ) -> anyhow::Result<Self> {
         let engine = Arc::new(Engine::load(&config.render.fonts)?);
-        tracing::info!(families = ?engine.families(), "fonts loaded");
+        let families = engine.families();
+        tracing::info!(?families, "fonts loaded");
+        let missing: Vec<&str> = laissez_catalog::format::FONT_FAMILIES
+            .iter()
+            .copied()
+            .filter(|family| {
+                !families
+                    .iter()
+                    .any(|loaded| loaded.eq_ignore_ascii_case(family))
+            })
+            .collect();
+        if !missing.is_empty() {
+            anyhow::bail!(
+                "the fonts templates may name are not all installed (missing {}); `./deploy/dev.sh deps` installs fonts-noto-cjk and fonts-hanazono",
+                missing.join(", ")
+            );
+        }
         let pool = db::connect(&config.common.database).await?;
         db::migrate(&pool, "eventbus", &laissez_eventbus::MIGRATOR).await?;
         db::migrate(&pool, "render", &crate::MIGRATOR).await?;

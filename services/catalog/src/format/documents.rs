@@ -25,6 +25,25 @@ pub enum DocumentKind {
     PaymentSlip,
 }
 
+/// The font families the platform gives templates: Debian's
+/// `fonts-noto-cjk` (Noto Sans CJK and Noto Sans Mono CJK, OFL) and
+/// `fonts-hanazono` (HanaMin B, for characters outside the BMP). A
+/// template naming another family is refused when the catalog loads;
+/// render refuses to start without every one of them.
+pub const FONT_FAMILIES: &[&str] = &[
+    "Noto Sans CJK TC",
+    "Noto Sans CJK SC",
+    "Noto Sans CJK HK",
+    "Noto Sans CJK JP",
+    "Noto Sans CJK KR",
+    "Noto Sans Mono CJK TC",
+    "Noto Sans Mono CJK SC",
+    "Noto Sans Mono CJK HK",
+    "Noto Sans Mono CJK JP",
+    "Noto Sans Mono CJK KR",
+    "HanaMinB",
+];
+
 impl DocumentKind {
     pub const ALL: [DocumentKind; 6] = [
         DocumentKind::Acknowledgement,

@@ -1,12 +1,13 @@
 //! Checks of `documents.yaml` and the Typst templates it names: every
-//! template exists and parses, and reads only the data its kind is given.
+//! template exists and parses, reads only the data its kind is given and
+//! names only the font families the platform installs.
 //!
 //! Laying a template out needs fonts and the render service's data; the
 //! render service compiles each version's templates before it uses them.
 
 use super::checks::Report;
 use super::{LoadError, Parts, SourceFile};
-use crate::format::{ApplicationType, DocumentKind, DocumentTemplate};
+use crate::format::{ApplicationType, DocumentKind, DocumentTemplate, FONT_FAMILIES};
 use std::collections::BTreeSet;
 use typst_syntax::{LinkedNode, SyntaxKind, SyntaxNode};
 
@@ -138,6 +139,12 @@ pub fn check_template(
             found.push((node.offset(), String::new(), message));
             return false;
         }
+        if node.kind() == SyntaxKind::Named {
+            if let Some(message) = unknown_font(node.get()) {
+                found.push((node.offset(), String::new(), message));
+            }
+            return true;
+        }
         if node.kind() != SyntaxKind::FieldAccess {
             return true;
         }
@@ -171,6 +178,37 @@ pub fn check_template(
             message,
         });
     }
+}
+
+/// Why a `font: …` argument names a family the platform does not give
+/// templates (a string, or an array of strings; the first unknown one).
+fn unknown_font(named: &SyntaxNode) -> Option<String> {
+    let mut children = named.children();
+    let name = children.next()?;
+    if name.kind() != SyntaxKind::Ident || name.leaf_text() != "font" {
+        return None;
+    }
+    let value = children.last()?;
+    let strings: Vec<&SyntaxNode> = match value.kind() {
+        SyntaxKind::Str => vec![value],
+        SyntaxKind::Array => value
+            .children()
+            .filter(|child| child.kind() == SyntaxKind::Str)
+            .collect(),
+        _ => Vec::new(),
+    };
+    strings.into_iter().find_map(|string| {
+        let family = string.leaf_text().trim_matches('"');
+        let known = FONT_FAMILIES
+            .iter()
+            .any(|known| known.eq_ignore_ascii_case(family));
+        (!known).then(|| {
+            format!(
+                "font `{family}` is not installed for documents: use one of {}",
+                FONT_FAMILIES.join(", ")
+            )
+        })
+    })
 }
 
 /// Visits nodes depth first; `visit` says whether to go into a node.
