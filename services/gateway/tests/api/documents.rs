@@ -290,5 +290,93 @@ async fn an_acknowledgement_downloads_for_its_owner_only_and_seals_verify_for_an
             .unwrap()
             .contains("PUBLIC KEY")
     );
+
+    // The administrator finds the permit by its receipt number, renders it
+    // again (a new version, the old kept) and revokes it; each needs a
+    // reason, and the revoked seal then verifies as revoked.
+    let operator = stack.operator().await;
+    let admin = cookie_of(
+        &stack
+            .staff(&operator, TW, "tw.documents", &["agency_admin"])
+            .await,
+    );
+    let staff_documents = format!("/portal/{TW}/staff/admin/documents");
+    let found = page(
+        &stack,
+        &format!("{staff_documents}?receipt=1130000123&lang=en"),
+        Some(&admin),
+        None,
+    )
+    .await;
+    assert_eq!(found.status, 200, "{}", found.text());
+    let html = found.text();
+    assert!(html.contains("108695200100"), "{html}");
+    let first_id = section_id(&html);
+    let token = crate::portal::input_value(&html, "csrf_token");
+    let act = |id: String, verb: &'static str, reason: &'static str| {
+        let (stack, admin, token, staff_documents) = (&stack, &admin, &token, &staff_documents);
+        async move {
+            crate::portal::form(
+                stack,
+                &format!("{staff_documents}/{id}/{verb}?lang=en"),
+                admin,
+                &[
+                    ("csrf_token", token.as_str()),
+                    ("receipt", "1130000123"),
+                    ("reason", reason),
+                ],
+            )
+            .await
+        }
+    };
+    let refused = act(first_id.clone(), "rerender", "  ").await;
+    assert_eq!(refused.status, 422, "{}", refused.text());
+    assert!(crate::portal::error_summary(&refused.text()).is_some());
+    let again = act(first_id.clone(), "rerender", "template corrected").await;
+    assert_eq!(again.status, 303, "{}", again.text());
+    let back = again.header("location").unwrap().to_owned();
+    let html = page(&stack, &back, Some(&admin), None).await.text();
+    assert!(html.contains("the old version is kept"), "{html}");
+    let second_id = section_id(&html);
+    assert_ne!(second_id, first_id, "a new version");
+    assert!(
+        html.contains("<dd class=\"govuk-summary-list__value version\">2</dd>"),
+        "{html}"
+    );
+    let revoked = act(second_id.clone(), "revoke", "issued in error").await;
+    assert_eq!(revoked.status, 303, "{}", revoked.text());
+    let back = revoked.header("location").unwrap().to_owned();
+    let html = page(&stack, &back, Some(&admin), None).await.text();
+    assert!(html.contains("The document is revoked."), "{html}");
+    assert!(
+        html.contains("<dd class=\"govuk-summary-list__value state\">Revoked</dd>"),
+        "{html}"
+    );
+    let (new_seal,): (String,) = sqlx::query_as("SELECT seal FROM documents WHERE id = $1::uuid")
+        .bind(&second_id)
+        .fetch_one(&render.pool)
+        .await
+        .unwrap();
+    let checked = stack
+        .post("/api/v1/verify/seals", None, json!({"seal": new_seal}))
+        .await
+        .ok();
+    assert_eq!(checked["verdict"], "VERDICT_REVOKED", "{checked}");
+    // Not for applicants.
+    let applicant_tries = page(
+        &stack,
+        &format!("{staff_documents}?receipt=1130000123"),
+        Some(&cookie),
+        None,
+    )
+    .await;
+    assert_ne!(applicant_tries.status, 200);
     stack.stop().await;
+}
+
+/// The id of the first document section on the staff documents page.
+fn section_id(html: &str) -> String {
+    let marker = "id=\"document-";
+    let start = html.find(marker).expect("a document section") + marker.len();
+    html[start..start + 36].to_owned()
 }

@@ -95,6 +95,15 @@ pub fn routes() -> Router<Core> {
         .route("/admin/catalog", get(admin::catalog::catalog_page))
         .route("/admin/catalog/validate", post(admin::catalog::validate))
         .route("/admin/catalog/publish", post(admin::catalog::publish))
+        .route("/admin/documents", get(admin::documents::page))
+        .route(
+            "/admin/documents/{document_id}/revoke",
+            post(admin::documents::revoke),
+        )
+        .route(
+            "/admin/documents/{document_id}/rerender",
+            post(admin::documents::rerender),
+        )
         .route("/admin/announcements", get(admin::announcements::list))
         .route(
             "/admin/reconciliation",

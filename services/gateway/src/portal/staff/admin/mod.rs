@@ -2,12 +2,15 @@
 //! (`/portal/{agency}/staff/admin…`): the agency's catalog versions with
 //! validating and publishing a new one (`admin_catalog`), and the notice
 //! board's announcements (`admin_announcements`), and the reconciliation
-//! of the payment providers' settlement files (`admin_reconciliation`).
+//! of the payment providers' settlement files (`admin_reconciliation`),
+//! and the issued documents with revoking and re-rendering
+//! (`admin_documents`).
 //! Only a signed-in agency administrator of this agency's staff portal
 //! gets them.
 
 pub mod announcements;
 pub mod catalog;
+pub mod documents;
 pub mod reconciliation;
 
 use axum::extract::OriginalUri;
@@ -30,6 +33,8 @@ pub struct Texts {
     pub announcements_summary: &'static str,
     pub reconciliation_title: &'static str,
     pub reconciliation_summary: &'static str,
+    pub documents_title: &'static str,
+    pub documents_summary: &'static str,
 }
 
 static ZH_HANT: Texts = Texts {
@@ -41,6 +46,8 @@ static ZH_HANT: Texts = Texts {
     announcements_summary: "首頁公告的新增、修改與刪除。",
     reconciliation_title: "對帳",
     reconciliation_summary: "金流業者每日清算檔與帳務紀錄的比對結果。",
+    documents_title: "核發文件",
+    documents_summary: "依收件號查詢文件、撤銷或以目前的範本重新產製。",
 };
 
 static ZH_HANS: Texts = Texts {
@@ -52,6 +59,8 @@ static ZH_HANS: Texts = Texts {
     announcements_summary: "首页公告的新增、修改与删除。",
     reconciliation_title: "对账",
     reconciliation_summary: "支付机构每日清算文件与账务记录的比对结果。",
+    documents_title: "核发文件",
+    documents_summary: "依收件号查询文件、撤销或以当前的模板重新生成。",
 };
 
 static EN: Texts = Texts {
@@ -63,6 +72,8 @@ static EN: Texts = Texts {
     announcements_summary: "Add, change and remove the notice board's announcements.",
     reconciliation_title: "Reconciliation",
     reconciliation_summary: "Each payment provider's daily settlement file against the ledger.",
+    documents_title: "Issued documents",
+    documents_summary: "Find documents by receipt number; revoke one or render it again with the current templates.",
 };
 
 pub fn texts(lang: Lang) -> &'static Texts {
@@ -86,6 +97,7 @@ pub async fn home(
             li { a href=(desk.link(&uri, "admin/catalog")) { (texts.catalog_title) } " · " (texts.catalog_summary) }
             li { a href=(desk.link(&uri, "admin/announcements")) { (texts.announcements_title) } " · " (texts.announcements_summary) }
             li { a href=(desk.link(&uri, "admin/reconciliation")) { (texts.reconciliation_title) } " · " (texts.reconciliation_summary) }
+            li { a href=(desk.link(&uri, "admin/documents")) { (texts.documents_title) } " · " (texts.documents_summary) }
         }
     };
     layout(
