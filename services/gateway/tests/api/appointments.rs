@@ -166,6 +166,45 @@ async fn a_hong_kong_applicant_books_moves_and_the_counter_sees_it() {
         .await
         .ok();
     assert_eq!(mine["starts_at"], slots[1]["starts_at"], "{mine}");
+    // The case page shows the booking itself: date, time and centre.
+    let case_page = page(
+        &stack,
+        &format!("/portal/{HK}/{HK_PORTAL}/cases/{case_id}?lang=en"),
+        Some(&session),
+        None,
+    )
+    .await;
+    assert_eq!(case_page.status, 200, "{}", case_page.text());
+    let html = case_page.text();
+    let at = html
+        .find("id=\"booking\"")
+        .expect("the booking on the case page");
+    let shown = &html[at..html[at..].find("</dd>").map_or(html.len(), |end| at + end)];
+    let expected = format!(
+        "{} {} · Hong Kong Island",
+        mine["date"].as_str().unwrap(),
+        mine["time"].as_str().unwrap()
+    );
+    assert!(shown.contains(&expected), "{expected} in {shown}");
+    // The dashboard lists it among the coming appointments; the API too.
+    let dashboard = page(
+        &stack,
+        &format!("/portal/{HK}/{HK_PORTAL}/?lang=en"),
+        Some(&session),
+        None,
+    )
+    .await;
+    let html = dashboard.text();
+    let at = html
+        .find("id=\"coming-appointments\"")
+        .unwrap_or_else(|| panic!("coming appointments on the dashboard: {html}"));
+    assert!(html[at..].contains(&expected), "{expected} in {html}");
+    let listed = stack.get("/api/v1/appointments", &applicant).await.ok();
+    assert_eq!(listed["bookings"][0]["case_id"], case_id.as_str(), "{listed}");
+    assert_eq!(listed["bookings"][0]["starts_at"], slots[1]["starts_at"]);
+    let other = hk_applicant(&stack).await;
+    let theirs = stack.get("/api/v1/appointments", &other).await.ok();
+    assert!(theirs["bookings"].as_array().is_none_or(Vec::is_empty), "{theirs}");
     // A slot that does not exist is refused in the applicant's language.
     let refused = form(
         &stack,

@@ -224,6 +224,25 @@ impl AppointmentService for Appointments {
         Ok(Response::new(self.view(&caller, &booking).await?))
     }
 
+    async fn list_my_appointments(
+        &self,
+        request: Request<proto::ListMyAppointmentsRequest>,
+    ) -> Result<Response<proto::ListMyAppointmentsResponse>, Status> {
+        let caller = caller(&request)?;
+        let scope = applicant_scope(&caller)?;
+        let account = scope.account.as_deref().unwrap_or_default();
+        let bookings = super::store::upcoming(&self.pool, &scope.agency, account, 50)
+            .await
+            .map_err(ServiceError::from)?;
+        let zone = self.zone(&scope.agency).await?;
+        Ok(Response::new(proto::ListMyAppointmentsResponse {
+            bookings: bookings
+                .iter()
+                .map(|booking| booking_view(zone, booking, false))
+                .collect(),
+        }))
+    }
+
     async fn list_day_bookings(
         &self,
         request: Request<proto::ListDayBookingsRequest>,

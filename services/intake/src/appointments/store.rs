@@ -440,6 +440,28 @@ pub async fn expire_holds(
         .collect()
 }
 
+/// An account's bookings that have not started yet, soonest first.
+pub async fn upcoming(
+    pool: &PgPool,
+    agency: &str,
+    account_id: &str,
+    limit: i64,
+) -> Result<Vec<BookingRow>, sqlx::Error> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {BOOKING_COLUMNS} FROM {BOOKING_TABLES}
+         WHERE b.agency = $1 AND b.account_id = $2 AND b.state = 'booked'
+           AND b.starts_at > now()
+         ORDER BY b.starts_at
+         LIMIT $3"
+    )))
+    .bind(agency)
+    .bind(account_id)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    rows.iter().map(booking).collect()
+}
+
 /// A centre's bookings on one day, in time order.
 pub async fn day_bookings(
     pool: &PgPool,

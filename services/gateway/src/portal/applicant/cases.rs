@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{NaiveDate, NaiveTime};
 use laissez_proto::common::v1::PageRequest;
 use laissez_proto::intake::v1::{
-    Case, CaseState, ListCasesRequest, ResubmitRequest, WithdrawRequest,
+    Booking, Case, CaseState, ListCasesRequest, ResubmitRequest, WithdrawRequest,
 };
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -55,7 +55,19 @@ pub async fn case_page(
     OriginalUri(uri): OriginalUri,
 ) -> Response {
     match get_case(&core, &visit.caller, &case_id).await {
-        Ok(case) => render_case(&core, &visit, &uri, StatusCode::OK, &case, &[], ""),
+        Ok(case) => {
+            let booking = super::appointment::shown_booking(&core, &visit, &case).await;
+            render_case(
+                &core,
+                &visit,
+                &uri,
+                StatusCode::OK,
+                &case,
+                booking.as_ref(),
+                &[],
+                "",
+            )
+        }
         Err(status) => visit.refused(&status).into_response(),
     }
 }
@@ -66,6 +78,7 @@ fn render_case(
     uri: &Uri,
     status: StatusCode,
     case: &Case,
+    booking: Option<&Booking>,
     errors: &[FormError],
     reply: &str,
 ) -> Response {
@@ -130,6 +143,12 @@ fn render_case(
                     div.govuk-summary-list__row {
                         dt.govuk-summary-list__key { (key) }
                         dd.govuk-summary-list__value { (value) }
+                    }
+                }
+                @if let Some(booking) = booking.filter(|booking| booking.state == "booked") {
+                    div.govuk-summary-list__row {
+                        dt.govuk-summary-list__key { (super::appointment::texts(lang).my_appointment) }
+                        dd.govuk-summary-list__value #booking { (super::appointment::booking_line(site, lang, booking)) }
                     }
                 }
             }
@@ -731,12 +750,14 @@ pub async fn resubmit(
         let case_uri: Uri = case_path(&visit.site, &case.case_id)
             .parse()
             .unwrap_or_else(|_| uri.clone());
+        let booking = super::appointment::shown_booking(&core, &visit, &case).await;
         return render_case(
             &core,
             &visit,
             &case_uri,
             StatusCode::UNPROCESSABLE_ENTITY,
             &case,
+            booking.as_ref(),
             &errors,
             reply,
         );

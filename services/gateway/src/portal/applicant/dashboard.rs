@@ -5,12 +5,15 @@
 use axum::extract::State;
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
-use laissez_proto::intake::v1::{Dashboard, GetDashboardRequest};
+use laissez_proto::intake::v1::{
+    Booking, Dashboard, GetDashboardRequest, ListMyAppointmentsRequest,
+};
 use laissez_proto::payment::v1::{ListOrdersRequest, Order, OrderState};
 use maud::{Markup, html};
 
 use crate::core::Core;
-use crate::portal::applicant::payments;
+use crate::portal::applicant::parts::case_path;
+use crate::portal::applicant::{appointment, payments};
 use crate::portal::applicant::visit::{Visit, layout};
 use crate::portal::shell::i18n::{self, Lang, Text};
 use crate::portal::shell::site::Site;
@@ -35,9 +38,13 @@ pub async fn dashboard(State(core): State<Core>, visit: Visit) -> Response {
         Err(status) => return visit.refused(&status).into_response(),
     };
     let messages = visit.language.lang.messages();
-    let due = due_orders(&core, &visit).await;
+    let (due, booked) = tokio::join!(
+        due_orders(&core, &visit),
+        upcoming_appointments(&core, &visit)
+    );
     let content = html! {
         (awaiting_payment(visit.language.lang, &visit.site, &visit.uri, &due))
+        (coming_appointments(visit.language.lang, &visit.site, &visit.uri, &booked))
         (dashboard_content(visit.language.lang, &visit.site, &visit.uri, &dashboard))
     };
     layout(
@@ -74,6 +81,59 @@ async fn due_orders(core: &Core, visit: &Visit) -> Vec<Order> {
         Err(_) => {
             tracing::debug!("payment was too slow for the dashboard");
             Vec::new()
+        }
+    }
+}
+
+/// The caller's bookings to come; none when the agency books no
+/// appointments, or when intake does not answer in time (the case pages
+/// show each booking too).
+async fn upcoming_appointments(core: &Core, visit: &Visit) -> Vec<Booking> {
+    if visit.site.catalog["centres"]
+        .as_array()
+        .is_none_or(Vec::is_empty)
+    {
+        return Vec::new();
+    }
+    let mut client = core.upstreams.appointments();
+    let call = client.list_my_appointments(core.upstreams.request(
+        ListMyAppointmentsRequest {},
+        Some(visit.caller.token()),
+    ));
+    match tokio::time::timeout(DUE_ORDERS_TIMEOUT, call).await {
+        Ok(Ok(answer)) => answer.into_inner().bookings,
+        Ok(Err(status)) => {
+            tracing::debug!(code = ?status.code(), "no appointments for the dashboard");
+            Vec::new()
+        }
+        Err(_) => {
+            tracing::debug!("intake was too slow for the dashboard's appointments");
+            Vec::new()
+        }
+    }
+}
+
+/// The "coming appointments" section: each booking's day, time, centre
+/// and receipt number, linked to its case's appointment page.
+fn coming_appointments(lang: Lang, site: &Site, uri: &Uri, booked: &[Booking]) -> Markup {
+    if booked.is_empty() {
+        return html! {};
+    }
+    let texts = appointment::texts(lang);
+    let suffix = lang_suffix(uri);
+    html! {
+        section.coming-appointments #coming-appointments aria-labelledby="coming-appointments-title" {
+            h2 #coming-appointments-title { (texts.upcoming) }
+            ul {
+                @for booking in booked {
+                    li {
+                        a href=(format!("{}/appointment{suffix}", case_path(site, &booking.case_id))) {
+                            (appointment::booking_line(site, lang, booking))
+                        }
+                        " · " (booking.receipt_number)
+                    }
+                }
+            }
         }
     }
 }

@@ -42,6 +42,22 @@ pub fn books_slots(site: &Site, case: &Case) -> bool {
         })
 }
 
+/// The booking a case page shows: the case's current hold or booking when
+/// its type books slots. Appointments being unreachable leaves it out (the
+/// page still links to the appointment page) rather than failing the page.
+pub async fn shown_booking(core: &Core, visit: &Visit, case: &Case) -> Option<Booking> {
+    if !books_slots(&visit.site, case) {
+        return None;
+    }
+    match current(core, visit, &case.case_id).await {
+        Ok(booking) => booking,
+        Err(status) => {
+            tracing::warn!(case_id = %case.case_id, %status, "the case page shows no booking");
+            None
+        }
+    }
+}
+
 /// The agency's centres: code and name in `lang`.
 fn centres(site: &Site, lang: Lang) -> Vec<(String, String)> {
     site.catalog["centres"]
