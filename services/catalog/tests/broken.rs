@@ -255,3 +255,82 @@ fn an_order_deadline_and_late_payments_are_read_and_a_zero_day_refused() {
     let errors = load_files(&zero).expect_err("broken").0;
     find(&errors, "fees.yaml", "order_valid_days");
 }
+
+/// A misspelled identity document kind in a registration form is the
+/// catalog's error, named with its place, rather than a service that
+/// cannot start.
+#[test]
+fn an_unknown_identity_document_kind_is_a_load_error() {
+    let mut files = files("tw-nia");
+    replace(
+        &mut files,
+        "agency.yaml",
+        "document_kind: cn_resident_id",
+        "document_kind: cn_resident_idd",
+    );
+    let errors = load_files(&files).expect_err("the typo is refused");
+    let error = errors
+        .0
+        .iter()
+        .find(|error| error.field.ends_with(".document_kind"))
+        .unwrap_or_else(|| panic!("no document_kind error: {:?}", errors.0));
+    assert_eq!(error.file, "agency.yaml");
+    assert_eq!(
+        error.line,
+        Some(line_of(&files, "agency.yaml", "cn_resident_idd"))
+    );
+    assert!(
+        error
+            .message
+            .contains("unknown identity document kind `cn_resident_idd`")
+            && error.message.contains("cn_resident_id,"),
+        "{}",
+        error.message
+    );
+}
+
+/// One YAML mistake in agency.yaml is reported as itself: the files that
+/// read the agency (fees' currency, code lists) are not blamed for it,
+/// while their own mistakes still are.
+#[test]
+fn a_broken_agency_file_is_the_one_error_not_a_cascade() {
+    let mut files = files("mo-cts");
+    replace(
+        &mut files,
+        "agency.yaml",
+        "currency: HKD",
+        "currency: HKD : :",
+    );
+    let errors = load_files(&files).expect_err("the YAML mistake is refused");
+    assert_eq!(errors.0.len(), 1, "{:?}", errors.0);
+    assert_eq!(errors.0[0].file, "agency.yaml");
+    assert_eq!(
+        errors.0[0].line,
+        Some(line_of(&files, "agency.yaml", "currency: HKD : :"))
+    );
+
+    // A mistake of fees.yaml's own is still reported beside it.
+    let fees = String::from_utf8(
+        files
+            .iter()
+            .find(|(name, _)| name == "fees.yaml")
+            .expect("fees.yaml")
+            .1
+            .clone(),
+    )
+    .expect("utf-8");
+    let first = fees
+        .lines()
+        .find(|line| !line.starts_with('#'))
+        .expect("a line");
+    replace(
+        &mut files,
+        "fees.yaml",
+        first,
+        &format!("{first}\n  - : : ["),
+    );
+    let errors = load_files(&files).expect_err("both mistakes are refused");
+    let mut broken: Vec<&str> = errors.0.iter().map(|error| error.file.as_str()).collect();
+    broken.sort_unstable();
+    assert_eq!(broken, ["agency.yaml", "fees.yaml"], "{:?}", errors.0);
+}

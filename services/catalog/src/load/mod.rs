@@ -136,6 +136,15 @@ pub fn load_files(files: &[(String, Vec<u8>)]) -> Result<Catalog, LoadErrors> {
         }
     }
     let parts = parse_parts(&sources, &mut errors);
+    // Every cross-file check reads agency.yaml (its currency, code lists,
+    // centres, languages): when it does not parse, that is the cause to
+    // report, with each other file's own errors, and not the cascade a
+    // missing agency would set off in the files that depend on it.
+    let agency_unparsed =
+        parts.agency.is_none() && sources.iter().any(|source| source.path == "agency.yaml");
+    if agency_unparsed {
+        return Err(LoadErrors(errors));
+    }
     let catalog = validate::validate(&parts, &mut errors);
     match catalog {
         Some(catalog) if errors.is_empty() => Ok(catalog),

@@ -2,7 +2,9 @@
 
 use super::checks::Report;
 use super::{LoadError, Parts, SourceFile};
-use crate::format::{AgencyFile, Calendar, Catalog, FieldKind, FormField, OpeningHours};
+use crate::format::{
+    AgencyFile, Calendar, Catalog, FieldKind, FormField, IDENTITY_DOCUMENT_KINDS, OpeningHours,
+};
 use crate::numbers;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -108,6 +110,7 @@ fn check_agency(report: &mut Report<'_>, source: &SourceFile, file: &AgencyFile)
         );
         for (field_index, field) in registration.fields.iter().enumerate() {
             let field_path = format!("{path}.registration.fields[{field_index}]");
+            check_identity_kind(report, source, &field_path, field);
             check_field(
                 report,
                 source,
@@ -132,6 +135,7 @@ fn check_agency(report: &mut Report<'_>, source: &SourceFile, file: &AgencyFile)
         );
         for (field_index, field) in portal.managed_applicant_fields.iter().enumerate() {
             let field_path = format!("{path}.managed_applicant_fields[{field_index}]");
+            check_identity_kind(report, source, &field_path, field);
             check_field(
                 report,
                 source,
@@ -267,6 +271,36 @@ fn check_hours(report: &mut Report<'_>, source: &SourceFile, path: &str, hours: 
                 "opening window has no days",
             );
         }
+    }
+}
+
+/// A registration or managed-applicant field asking an identity
+/// document's number names a kind identity checks (format and check
+/// digit); another kind would stop identity from serving the portal.
+/// (Application forms also ask the agency's own permit numbers, which
+/// the agency's records check instead.)
+fn check_identity_kind(
+    report: &mut Report<'_>,
+    source: &SourceFile,
+    path: &str,
+    field: &FormField,
+) {
+    if field.kind != FieldKind::IdentityDocumentNumber {
+        return;
+    }
+    let expected = IDENTITY_DOCUMENT_KINDS.join(", ");
+    match field.document_kind.as_deref() {
+        None => report.at(
+            source,
+            format!("{path}.document_kind"),
+            format!("an identity document number needs its document_kind (one of: {expected})"),
+        ),
+        Some(kind) if !IDENTITY_DOCUMENT_KINDS.contains(&kind) => report.at(
+            source,
+            format!("{path}.document_kind"),
+            format!("unknown identity document kind `{kind}` (expected one of: {expected})"),
+        ),
+        Some(_) => {}
     }
 }
 
