@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use chrono::{NaiveDate, NaiveTime};
 use laissez_proto::common::v1::PageRequest;
 use laissez_proto::intake::v1::{
-    Booking, Case, CaseState, ListCasesRequest, ResubmitRequest, WithdrawRequest,
+    Case, CaseState, ListCasesRequest, ResubmitRequest, WithdrawRequest,
 };
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -55,33 +55,22 @@ pub async fn case_page(
     OriginalUri(uri): OriginalUri,
 ) -> Response {
     match get_case(&core, &visit.caller, &case_id).await {
-        Ok(case) => {
-            let booking = super::appointment::shown_booking(&core, &visit, &case).await;
-            render_case(
-                &core,
-                &visit,
-                &uri,
-                StatusCode::OK,
-                &case,
-                booking.as_ref(),
-                &[],
-                "",
-            )
-        }
+        Ok(case) => render_case(&core, &visit, &uri, StatusCode::OK, &case, &[], "").await,
         Err(status) => visit.refused(&status).into_response(),
     }
 }
 
-fn render_case(
+async fn render_case(
     core: &Core,
     visit: &Visit,
     uri: &Uri,
     status: StatusCode,
     case: &Case,
-    booking: Option<&Booking>,
     errors: &[FormError],
     reply: &str,
 ) -> Response {
+    let booking = super::appointment::shown_booking(core, visit, case).await;
+    let booking = booking.as_ref();
     let lang = visit.language.lang;
     let messages = lang.messages();
     let site = &visit.site;
@@ -750,17 +739,16 @@ pub async fn resubmit(
         let case_uri: Uri = case_path(&visit.site, &case.case_id)
             .parse()
             .unwrap_or_else(|_| uri.clone());
-        let booking = super::appointment::shown_booking(&core, &visit, &case).await;
         return render_case(
             &core,
             &visit,
             &case_uri,
             StatusCode::UNPROCESSABLE_ENTITY,
             &case,
-            booking.as_ref(),
             &errors,
             reply,
-        );
+        )
+        .await;
     }
     let failed = |now: &Case| {
         outcome(

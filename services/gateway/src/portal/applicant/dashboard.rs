@@ -13,8 +13,8 @@ use maud::{Markup, html};
 
 use crate::core::Core;
 use crate::portal::applicant::parts::case_path;
-use crate::portal::applicant::{appointment, payments};
 use crate::portal::applicant::visit::{Visit, layout};
+use crate::portal::applicant::{appointment, payments};
 use crate::portal::shell::i18n::{self, Lang, Text};
 use crate::portal::shell::site::Site;
 
@@ -96,10 +96,10 @@ async fn upcoming_appointments(core: &Core, visit: &Visit) -> Vec<Booking> {
         return Vec::new();
     }
     let mut client = core.upstreams.appointments();
-    let call = client.list_my_appointments(core.upstreams.request(
-        ListMyAppointmentsRequest {},
-        Some(visit.caller.token()),
-    ));
+    let call = client.list_my_appointments(
+        core.upstreams
+            .request(ListMyAppointmentsRequest {}, Some(visit.caller.token())),
+    );
     match tokio::time::timeout(DUE_ORDERS_TIMEOUT, call).await {
         Ok(Ok(answer)) => answer.into_inner().bookings,
         Ok(Err(status)) => {
