@@ -83,6 +83,76 @@ async fn a_hong_kong_applicant_books_moves_and_the_counter_sees_it() {
     assert_eq!(started.status, 201, "{}", started.text());
     let case_id = started.json()["case_id"].as_str().unwrap().to_owned();
 
+    // The wizard offers express (the type publishes its time) and the
+    // check page prices the answers: HK$390 for an adult's first permit,
+    // HK$670 express; nothing before the fee's answer is given.
+    let session = cookie_of(&applicant);
+    let case_base = format!("/portal/{HK}/{HK_PORTAL}/cases/{case_id}");
+    let check = page(
+        &stack,
+        &format!("{case_base}/check?lang=en"),
+        Some(&session),
+        None,
+    )
+    .await;
+    assert_eq!(check.status, 200, "{}", check.text());
+    assert!(
+        !check.text().contains("id=\"fees\""),
+        "no reason, no price yet"
+    );
+    let form_page = page(
+        &stack,
+        &format!("{case_base}/form?lang=en"),
+        Some(&session),
+        None,
+    )
+    .await;
+    assert!(
+        form_page.text().contains("id=\"express\""),
+        "{}",
+        form_page.text()
+    );
+    for (express, total) in [(false, "HKD 390.00"), (true, "HKD 670.00")] {
+        stack
+            .call(
+                reqwest::Method::PUT,
+                &format!("/api/v1/cases/{case_id}/draft"),
+                Some(&applicant),
+                Some(json!({"answers_json": json!({"reason": "first"}).to_string(), "express": express})),
+            )
+            .await
+            .ok();
+        let html = page(
+            &stack,
+            &format!("{case_base}/check?lang=en"),
+            Some(&session),
+            None,
+        )
+        .await
+        .text();
+        let at = html
+            .find("id=\"fees\"")
+            .unwrap_or_else(|| panic!("fees on the check page: {html}"));
+        assert!(
+            html[at..].contains(&format!("<td class=\"amount total\">{total}</td>")),
+            "express {express}: {total} in {html}"
+        );
+    }
+    let form_page = page(
+        &stack,
+        &format!("{case_base}/form?lang=en"),
+        Some(&session),
+        None,
+    )
+    .await;
+    assert!(
+        form_page
+            .text()
+            .contains("name=\"express\" value=\"1\" checked"),
+        "{}",
+        form_page.text()
+    );
+
     let slots = free_slots(&stack, &applicant, "hk-island").await;
     assert!(slots.len() > 20, "{slots:?}");
     assert_eq!(slots[0]["left"], 6);
@@ -200,11 +270,18 @@ async fn a_hong_kong_applicant_books_moves_and_the_counter_sees_it() {
         .unwrap_or_else(|| panic!("coming appointments on the dashboard: {html}"));
     assert!(html[at..].contains(&expected), "{expected} in {html}");
     let listed = stack.get("/api/v1/appointments", &applicant).await.ok();
-    assert_eq!(listed["bookings"][0]["case_id"], case_id.as_str(), "{listed}");
+    assert_eq!(
+        listed["bookings"][0]["case_id"],
+        case_id.as_str(),
+        "{listed}"
+    );
     assert_eq!(listed["bookings"][0]["starts_at"], slots[1]["starts_at"]);
     let other = hk_applicant(&stack).await;
     let theirs = stack.get("/api/v1/appointments", &other).await.ok();
-    assert!(theirs["bookings"].as_array().is_none_or(Vec::is_empty), "{theirs}");
+    assert!(
+        theirs["bookings"].as_array().is_none_or(Vec::is_empty),
+        "{theirs}"
+    );
     // A slot that does not exist is refused in the applicant's language.
     let refused = form(
         &stack,
@@ -255,6 +332,37 @@ async fn a_hong_kong_applicant_books_moves_and_the_counter_sees_it() {
     .await;
     assert_eq!(staff_page.status, 200, "{}", staff_page.text());
     assert!(staff_page.text().contains("CHAN TAI MAN"));
+    // The counter desk opens on today's appointments of every centre, each
+    // receipt number a link to the case at the desk.
+    let desk = page(
+        &stack,
+        &format!("/portal/{HK}/staff/counter?lang=en"),
+        Some(&cookie_of(&admin)),
+        None,
+    )
+    .await;
+    assert_eq!(desk.status, 200, "{}", desk.text());
+    let html = desk.text();
+    let hong_kong_today = chrono::Utc::now()
+        .with_timezone(&chrono_tz::Asia::Hong_Kong)
+        .date_naive()
+        .to_string();
+    assert!(
+        html.contains(&format!("Today's appointments · {hong_kong_today}"))
+            || html.contains(&format!("Today&#39;s appointments · {hong_kong_today}")),
+        "{html}"
+    );
+    assert!(
+        html.contains(&format!("centre=hk-island&amp;date={hong_kong_today}")),
+        "{html}"
+    );
+    let receipt = mine["receipt_number"].as_str().unwrap();
+    let listed_today = html.contains(&format!("receipt={receipt}\""));
+    assert_eq!(
+        listed_today,
+        day == hong_kong_today,
+        "the booking ({day}) is listed exactly when it is today: {html}"
+    );
     let closed = post_with_key(
         &stack,
         "/api/v1/admin/closures",

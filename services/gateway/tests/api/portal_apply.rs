@@ -114,6 +114,7 @@ async fn the_wizard_takes_a_fujian_application_from_notice_to_receipt() {
     let form_page = page(&stack, &form_path, Some(&cookie), None).await;
     assert_eq!(form_page.status, 200, "{}", form_page.text());
     let html = form_page.text();
+    assert!(!html.contains("id=\"express\""), "Fujian offers no express");
     for expected in [
         "id=\"f-port_of_entry\"",
         "Xiamen Wutong Passenger Terminal",
@@ -267,6 +268,14 @@ async fn the_wizard_takes_a_fujian_application_from_notice_to_receipt() {
     let check = page(&stack, &check_path, Some(&cookie), None).await;
     assert_eq!(check.status, 200, "{}", check.text());
     assert!(check.text().contains("Xiamen Wutong Passenger Terminal"));
+    // Fujian publishes no fee for the permit: the check page says where it is paid.
+    assert!(
+        check
+            .text()
+            .contains("The fee of this application is paid at the counter by the tariff."),
+        "{}",
+        check.text()
+    );
     let refused = form(
         &stack,
         &format!("{case_base}/submit?lang=en"),

@@ -20,6 +20,16 @@ pub enum Lang {
 impl Lang {
     pub const ALL: [Lang; 3] = [Lang::ZhHant, Lang::ZhHans, Lang::En];
 
+    /// The catalog's language (its localised texts are read with it).
+    pub fn language(self) -> laissez_catalog::format::Language {
+        use laissez_catalog::format::Language;
+        match self {
+            Lang::ZhHant => Language::ZhHant,
+            Lang::ZhHans => Language::ZhHans,
+            Lang::En => Language::En,
+        }
+    }
+
     /// The contracts' `laissez.common.v1.Language` number.
     pub fn proto(self) -> i32 {
         use laissez_proto::common::v1::Language;

@@ -14,7 +14,7 @@ use laissez_proto::intake::v1::{
     Booking, Closure, DeclareClosureRequest, ListClosuresRequest, ListDayBookingsRequest,
     RecordAttendanceRequest,
 };
-use maud::html;
+use maud::{Markup, html};
 use serde::Deserialize;
 
 use crate::core::Core;
@@ -56,6 +56,9 @@ pub struct Texts {
     pub err_dates: &'static str,
     pub err_reason: &'static str,
     pub err_refused: &'static str,
+    pub today: &'static str,
+    pub expected: &'static str,
+    pub unavailable: &'static str,
 }
 
 static ZH_HANT: Texts = Texts {
@@ -83,6 +86,9 @@ static ZH_HANT: Texts = Texts {
     err_dates: "請以 年-月-日 填寫開始及結束日期，結束不得早於開始",
     err_reason: "請填寫原因（1 至 500 字）",
     err_refused: "無法完成，請檢查資料後再試",
+    today: "今日預約",
+    expected: "待到場",
+    unavailable: "預約名單暫時無法取得。",
 };
 
 static ZH_HANS: Texts = Texts {
@@ -110,6 +116,9 @@ static ZH_HANS: Texts = Texts {
     err_dates: "请以 年-月-日 填写开始及结束日期，结束不得早于开始",
     err_reason: "请填写原因（1 至 500 字）",
     err_refused: "无法完成，请检查资料后再试",
+    today: "今日预约",
+    expected: "待到场",
+    unavailable: "预约名单暂时无法取得。",
 };
 
 static EN: Texts = Texts {
@@ -137,6 +146,9 @@ static EN: Texts = Texts {
     err_dates: "Write both days as year-month-day, the last not before the first",
     err_reason: "Say why in 1 to 500 characters",
     err_refused: "That could not be done; check and try again",
+    today: "Today's appointments",
+    expected: "Expected",
+    unavailable: "The list is not available just now.",
 };
 
 pub fn texts(lang: Lang) -> &'static Texts {
@@ -171,6 +183,72 @@ fn today(desk: &Desk) -> String {
     match desk.site.time_zone() {
         Some(zone) => Utc::now().with_timezone(&zone).date_naive().to_string(),
         None => Utc::now().date_naive().to_string(),
+    }
+}
+
+/// The counter desk's "today": every centre's bookings of the agency's
+/// today, each receipt number opening the case at the desk, and a link to
+/// the day list with attendance. Empty when the agency has no centres; a
+/// centre whose list does not come is said so, the desk still works.
+pub(super) async fn today_at_the_counter(core: &Core, desk: &Desk) -> Markup {
+    let all = centres(desk);
+    if all.is_empty() {
+        return html! {};
+    }
+    let lang = desk.lang();
+    let texts = texts(lang);
+    let date = today(desk);
+    let link = |path: &str, pairs: &[(&str, &str)]| {
+        let base = desk.link(&desk.uri, path);
+        let separator = if base.contains('?') { '&' } else { '?' };
+        let query = serde_urlencoded::to_string(pairs).unwrap_or_default();
+        format!("{base}{separator}{query}")
+    };
+    let mut lists = Vec::new();
+    for (code, name) in all {
+        let listed = core
+            .upstreams
+            .appointments()
+            .list_day_bookings(core.upstreams.request(
+                ListDayBookingsRequest {
+                    centre: code.clone(),
+                    date: date.clone(),
+                },
+                Some(desk.caller.token()),
+            ))
+            .await
+            .map(|answer| answer.into_inner().bookings);
+        lists.push((code, name, listed.ok()));
+    }
+    html! {
+        section #today-appointments aria-labelledby="today-title" {
+            h2 #today-title { (texts.today) " · " (date) }
+            @for (code, name, bookings) in &lists {
+                h3 { a href=(link("appointments", &[("centre", code), ("date", &date)])) { (name) } }
+                @match bookings {
+                    None => p.notice role="status" { (texts.unavailable) },
+                    Some(bookings) if bookings.is_empty() => p { (texts.none) },
+                    Some(bookings) => div.table-wrap { table.bookings data-centre=(code) {
+                        thead { tr {
+                            th scope="col" { (texts.time) }
+                            th scope="col" { (texts.receipt) }
+                            th scope="col" { (texts.applicant) }
+                            th scope="col" { (texts.state) }
+                        } }
+                        tbody { @for booking in bookings { tr.booking data-state=(booking.state) {
+                            td { (booking.time) }
+                            td { a href=(link("counter", &[("receipt", &booking.receipt_number)])) { (booking.receipt_number) } }
+                            td { (booking.applicant_name) }
+                            td { @match booking.state.as_str() {
+                                "attended" => (texts.came),
+                                "no_show" => (texts.no_show),
+                                _ => (texts.expected),
+                            } }
+                        } } }
+                    } },
+                }
+            }
+        }
     }
 }
 

@@ -7,7 +7,9 @@
 //! awaits a counter payment takes the money here (method, amount in the
 //! order's currency, the cashier's receipt number), once whatever the
 //! number of clicks; a paid one shows what was taken and the receipt.
-//! Below that, production and collection (`handover`).
+//! Below that, production and collection (`handover`). Before a search,
+//! today's appointments at the agency's centres, each receipt number a
+//! link to its case here.
 
 use axum::Form;
 use axum::extract::{OriginalUri, State};
@@ -220,6 +222,8 @@ pub(super) struct View {
     pub(super) handing: HandoverForm,
     /// "recorded", "produced" or "collected": what was just done.
     pub(super) notice: Option<&'static str>,
+    /// Today's appointments at the agency's centres (the desk before a search).
+    pub(super) today: Option<Markup>,
 }
 
 pub(super) struct Found {
@@ -237,7 +241,11 @@ pub async fn desk_page(
     OriginalUri(uri): OriginalUri,
 ) -> Response {
     let Some(typed) = query_value(&uri, "receipt") else {
-        return render(&core, &desk, StatusCode::OK, View::default());
+        let view = View {
+            today: Some(super::appointments::today_at_the_counter(&core, &desk).await),
+            ..View::default()
+        };
+        return render(&core, &desk, StatusCode::OK, view);
     };
     let (receipt, found) = match look_up(&core, &desk, &typed).await {
         Ok(found) => found,
@@ -544,6 +552,7 @@ pub(super) fn render(core: &Core, desk: &Desk, status: StatusCode, view: View) -
             (problems::input("receipt", texts.receipt, "text", &view.typed, Some(texts.receipt_help), &view.problems))
             div.actions { button.primary #find type="submit" { (texts.find) } }
         }
+        @if let Some(today) = view.today.as_ref() { (today) }
         @if let Some(found) = view.found.as_ref() {
             @if found.cases.is_empty() {
                 p.notice #none-found role="status" { (texts.none_found) }

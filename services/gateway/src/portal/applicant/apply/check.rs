@@ -8,6 +8,8 @@ use axum::extract::OriginalUri;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+use laissez_catalog::Catalog;
+use laissez_catalog::fees::{self, FeeQuery, FeeQuote};
 use laissez_proto::intake::v1::{Case, CaseState, SubmitRequest};
 use maud::html;
 use serde_json::Value;
@@ -107,6 +109,31 @@ fn render(
             }
             p { a #change-documents href=(documents_path) { (words.change_documents) } }
         }
+        @match fee_preview(visit, case) {
+            Preview::Priced(quotes) => section #fees aria-labelledby="fees-title" {
+                h2 #fees-title { (words.fees_title) }
+                @for quote in &quotes {
+                    div.table-wrap { table.fees data-currency=(quote.total.currency.code()) {
+                        thead { tr {
+                            th scope="col" { (words.fees_item) }
+                            th scope="col" { (words.fees_amount) }
+                        } }
+                        tbody {
+                            @for line in quote.lines.iter().filter(|line| line.kind.is_charged()) {
+                                tr { td { (line.label.get(lang.language())) } td.amount { (line.amount.to_string()) } }
+                            }
+                        }
+                        tfoot { tr { th scope="row" { (words.fees_total) } td.amount.total { (quote.total.to_string()) } } }
+                    } }
+                }
+                p.hint { (words.fees_note) }
+            },
+            Preview::AtTheCounter => section #fees aria-labelledby="fees-title" {
+                h2 #fees-title { (words.fees_title) }
+                p { (words.fees_tariff) }
+            },
+            Preview::Unknown => {},
+        }
         @if crate::portal::applicant::appointment::books_slots(&visit.site, case) {
             @let booking = crate::portal::applicant::appointment::texts(lang);
             section aria-labelledby="appointment-title" {
@@ -124,6 +151,65 @@ fn render(
         }
     };
     layout(core, visit, uri, status, words.check_title, content)
+}
+
+/// What the check page says about fees.
+enum Preview {
+    /// The quote in each of the agency's currencies (main one first).
+    Priced(Vec<FeeQuote>),
+    /// The catalog publishes no fee: paid at the counter by the tariff.
+    AtTheCounter,
+    /// Nothing to say yet (a needed answer is missing, or the catalog
+    /// could not be read): the page says nothing rather than a wrong sum.
+    Unknown,
+}
+
+/// The fees the application will be asked for, as the agency's current
+/// catalog prices its answers (the same inputs intake gives payment:
+/// the fee-variant answer, the applicant's date of birth, express and a
+/// delivery option the type offers).
+fn fee_preview(visit: &Visit, case: &Case) -> Preview {
+    let Ok(catalog) = serde_json::from_value::<Catalog>((*visit.site.catalog).clone()) else {
+        return Preview::Unknown;
+    };
+    let Some(kind) = catalog.application_type(&case.application_type) else {
+        return Preview::Unknown;
+    };
+    let answers = serde_json::from_str::<Value>(&case.answers_json)
+        .ok()
+        .and_then(|answers| answers.as_object().cloned())
+        .unwrap_or_default();
+    let answer = |code: &str| answers.get(code).and_then(Value::as_str).map(str::to_owned);
+    let today = match visit.site.time_zone() {
+        Some(zone) => chrono::Utc::now().with_timezone(&zone).date_naive(),
+        None => chrono::Utc::now().date_naive(),
+    };
+    let delivery = answer("delivery").filter(|code| kind.delivery_options.contains(code));
+    let query = |currency| FeeQuery {
+        application_type: case.application_type.clone(),
+        answers: answers.clone(),
+        variant: kind.fee_variant_field.as_deref().and_then(answer),
+        date_of_birth: case.applicant.as_ref().and_then(|applicant| {
+            chrono::NaiveDate::parse_from_str(&applicant.date_of_birth, "%Y-%m-%d").ok()
+        }),
+        on: today,
+        express: case.express,
+        delivery: delivery.clone(),
+        payment_method: None,
+        currency: Some(currency),
+    };
+    let currencies =
+        std::iter::once(catalog.agency.currency).chain(catalog.agency.secondary_currency);
+    let mut quotes = Vec::new();
+    for currency in currencies {
+        match fees::quote(&catalog, &query(currency)) {
+            Ok(quote) => quotes.push(quote),
+            Err(fees::Error::NotPublished(_)) => return Preview::AtTheCounter,
+            Err(_) if !quotes.is_empty() => break,
+            Err(_) => return Preview::Unknown,
+        }
+    }
+    Preview::Priced(quotes)
 }
 
 /// `POST …/cases/{case_id}/submit`: intake numbers the case and snapshots

@@ -104,6 +104,16 @@ fn render(
                     }
                 }
             }
+            @if kind.offers_express() {
+                fieldset.section #express-choice {
+                    legend { (words.express) }
+                    div.field.checkbox {
+                        input #express type="checkbox" name="express" value="1" checked[case.express] aria-describedby="express-hint";
+                        label for="express" { (words.express) }
+                        p.help #express-hint { (words.express_hint) }
+                    }
+                }
+            }
             div.actions {
                 button.secondary #save-draft type="submit" name="action" value="save" { (words.save_draft) }
                 button.primary #to-documents type="submit" name="action" value="next" { (words.to_documents) }
@@ -390,6 +400,15 @@ pub async fn save_form(
     if !faults.is_empty() {
         return again(&faults);
     }
+    // The express box where the type offers it; otherwise whatever the
+    // draft has (nothing to choose).
+    let express = if kind.offers_express() {
+        posted
+            .iter()
+            .any(|(key, value)| key == "express" && value == "1")
+    } else {
+        case.express
+    };
     let saved = core
         .upstreams
         .intake()
@@ -397,7 +416,7 @@ pub async fn save_form(
             SaveDraftRequest {
                 case_id: case.case_id.clone(),
                 answers_json: Value::Object(answers.clone()).to_string(),
-                express: case.express,
+                express,
             },
             Some(visit.caller.token()),
         ))

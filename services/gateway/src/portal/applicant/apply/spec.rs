@@ -27,6 +27,13 @@ impl<'a> TypeSpec<'a> {
         Text::from_json(&self.value["name"])
     }
 
+    /// Whether the applicant may ask for express processing.
+    pub fn offers_express(&self) -> bool {
+        let processing = &self.value["processing"];
+        processing["express_offered"].as_bool() == Some(true)
+            || processing["express_working_days"].is_u64()
+    }
+
     pub fn notice_version(&self) -> &'a str {
         self.value["notice"]["version"].as_str().unwrap_or_default()
     }

@@ -295,6 +295,9 @@ async fn render(
         @if let Some(notice) = notice { p.notice #done role="status" { (notice) } }
         p { (texts.intro) }
         form #find-documents method="get" action=(search) {
+            @if let Some(lang) = crate::portal::shell::i18n::from_query(&desk.uri) {
+                input type="hidden" name="lang" value=(lang.tag());
+            }
             (problems::input("receipt", texts.receipt, "text", receipt, None, &[]))
             div.actions { button.primary type="submit" { (texts.find) } }
         }
