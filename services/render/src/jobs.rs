@@ -51,6 +51,18 @@ fn party(party: Option<&CaseParty>) -> Result<&CaseParty, BadEvent> {
         .ok_or_else(|| BadEvent("the event names no account".into()))
 }
 
+/// The case a payment's document is filed under (its first), once the
+/// event names the paying account.
+fn first_case<'a>(account_id: &str, case_ids: &'a [String]) -> Result<&'a str, BadEvent> {
+    if account_id.is_empty() {
+        return Err(BadEvent("the event names no account".into()));
+    }
+    case_ids
+        .first()
+        .map(String::as_str)
+        .ok_or_else(|| BadEvent("the event names no case".into()))
+}
+
 /// What every document carries of its case, whatever fact it comes from.
 struct CaseFields<'a> {
     account_id: &'a str,
@@ -246,13 +258,7 @@ pub fn e_permit(agency: &str, event: &CaseProgressed, catalog: &Catalog) -> Resu
 /// `payment.order.paid` → the electronic receipt of the fees (never a
 /// method's surcharge: the event carries only fee and delivery lines).
 pub fn receipt(agency: &str, event: &OrderPaid, catalog: &Catalog) -> Result<Job, BadEvent> {
-    if event.account_id.is_empty() {
-        return Err(BadEvent("the event names no account".into()));
-    }
-    let case = event
-        .case_ids
-        .first()
-        .ok_or_else(|| BadEvent("the event names no case".into()))?;
+    let case = first_case(&event.account_id, &event.case_ids)?;
     let order = Uuid::parse_str(&event.order_id)
         .map_err(|_| BadEvent(format!("order id {:?} is malformed", event.order_id)))?;
     let paid_at = event
@@ -313,13 +319,7 @@ pub fn receipt(agency: &str, event: &OrderPaid, catalog: &Catalog) -> Result<Job
 /// payer's stub and the collector's copy, with the barcodes' values
 /// (drawn as Code 39 when the slip is laid out).
 pub fn payment_slip(agency: &str, event: &SlipIssued, catalog: &Catalog) -> Result<Job, BadEvent> {
-    if event.account_id.is_empty() {
-        return Err(BadEvent("the event names no account".into()));
-    }
-    let case = event
-        .case_ids
-        .first()
-        .ok_or_else(|| BadEvent("the event names no case".into()))?;
+    let case = first_case(&event.account_id, &event.case_ids)?;
     Uuid::parse_str(&event.payment_id)
         .map_err(|_| BadEvent(format!("payment id {:?} is malformed", event.payment_id)))?;
     if event.slip_number.is_empty() || event.barcodes.len() != 3 {

@@ -6,8 +6,8 @@ use std::process::Command;
 
 use laissez_kit::Role;
 use laissez_proto::render::v1::{
-    DownloadRenderedRequest, ListDocumentsRequest, ListSealKeysRequest, RerenderDocumentRequest,
-    RevokeDocumentRequest, Verdict, VerifyDocumentRequest,
+    DownloadRenderedRequest, ListDocumentsRequest, ListSealKeysRequest, RenderedDocument,
+    RerenderDocumentRequest, RevokeDocumentRequest, Verdict, VerifyDocumentRequest,
 };
 use laissez_render::sample::{self, HOLDER};
 use laissez_render::seal::{self, Seal};
@@ -49,6 +49,27 @@ async fn download(
         bytes.extend(chunk.data);
     }
     Ok((bytes, name))
+}
+
+/// The owner's tw-nia documents of `kind`, named in `language`.
+async fn owners(render: &TestRender, kind: &str, language: &str) -> Vec<RenderedDocument> {
+    render
+        .client()
+        .await
+        .list_documents(render.request(
+            ListDocumentsRequest {
+                kind: kind.to_owned(),
+                language: language.to_owned(),
+                ..Default::default()
+            },
+            OWNER,
+            "tw-nia",
+            Role::Applicant,
+        ))
+        .await
+        .expect("the owner lists")
+        .into_inner()
+        .documents
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -309,20 +330,7 @@ async fn rerender_receipt(
         .expect_err("the old version is superseded");
     assert_eq!(error.code(), tonic::Code::FailedPrecondition);
     // Listed: the new version only; the old one still downloads, the same bytes.
-    let receipts = client
-        .list_documents(render.request(
-            ListDocumentsRequest {
-                kind: "receipt".into(),
-                ..Default::default()
-            },
-            OWNER,
-            "tw-nia",
-            Role::Applicant,
-        ))
-        .await
-        .expect("the owner lists")
-        .into_inner()
-        .documents;
+    let receipts = owners(render, "receipt", "").await;
     assert_eq!(receipts.len(), 1);
     assert_eq!(receipts[0].document_id, again.document_id);
     let (old, _) = download(render, &receipt.document_id, OWNER, "tw-nia", "en")
@@ -515,23 +523,7 @@ async fn a_convenience_store_slip_is_laid_out_once_for_its_owner() {
     );
     assert_eq!(render.wait_for_documents(&hk_case, 1, 0).await, 0);
 
-    let mine = render
-        .client()
-        .await
-        .list_documents(render.request(
-            ListDocumentsRequest {
-                language: "zh-Hant".into(),
-                kind: "payment_slip".into(),
-                ..Default::default()
-            },
-            OWNER,
-            "tw-nia",
-            Role::Applicant,
-        ))
-        .await
-        .expect("the owner lists")
-        .into_inner()
-        .documents;
+    let mine = owners(&render, "payment_slip", "zh-Hant").await;
     assert_eq!(mine.len(), 1);
     assert_eq!(mine[0].number, slip.slip_number);
     assert_eq!(
