@@ -316,7 +316,7 @@ pub fn receipt(agency: &str, event: &OrderPaid, catalog: &Catalog) -> Result<Job
 }
 
 /// `payment.slip.issued` → the convenience-store payment slip: the
-/// payer's stub and the collector's copy, with the barcodes' values
+/// payer's copy (收執聯) and the collector's copy, with the barcodes' values
 /// (drawn as Code 39 when the slip is laid out).
 pub fn payment_slip(agency: &str, event: &SlipIssued, catalog: &Catalog) -> Result<Job, BadEvent> {
     let case = first_case(&event.account_id, &event.case_ids)?;

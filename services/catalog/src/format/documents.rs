@@ -19,7 +19,7 @@ pub enum DocumentKind {
     /// `intake.case.progressed` into `in_production`: when and where to
     /// collect, the receipt number the counter checks.
     PickupSlip,
-    /// Convenience-store payment slip (tw-nia): the payer's stub and the
+    /// Convenience-store payment slip (tw-nia): the payer's copy (收執聯) and the
     /// collector's copy with the three Code 39 barcodes, from
     /// `payment.slip.issued`.
     PaymentSlip,
