@@ -10,6 +10,7 @@ pub mod domain;
 pub mod events;
 pub mod grpc;
 pub mod provider;
+mod published;
 pub mod reconciliation;
 pub mod refunds;
 pub mod service;
