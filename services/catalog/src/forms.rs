@@ -201,7 +201,8 @@ fn check_text(field: &FormField, text: &str) -> Vec<Problem> {
         problems.push(Problem::TooLong { max });
     }
     if let Some(pattern) = &field.pattern {
-        let matches = regex::Regex::new(pattern)
+        // The whole answer, as registration (identity) reads a pattern too.
+        let matches = regex::Regex::new(&format!("^(?:{pattern})$"))
             .map(|regex| regex.is_match(text))
             .unwrap_or(false);
         if !matches {

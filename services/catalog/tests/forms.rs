@@ -223,3 +223,28 @@ fn templates_render_with_agency_overrides_per_language() {
         .is_err()
     );
 }
+
+/// A pattern is matched against the whole answer, as registration reads
+/// it: an answer that merely contains a match is refused.
+#[test]
+fn a_pattern_must_match_the_whole_answer_as_at_registration() {
+    let field: laissez_catalog::format::FormField = serde_json::from_value(json!({
+        "code": "year",
+        "type": "text",
+        "pattern": "[0-9]{4}",
+        "label": {"zh-Hant": "年", "zh-Hans": "年", "en": "Year"},
+    }))
+    .expect("a field");
+    let lists = BTreeMap::new();
+    assert!(laissez_catalog::forms::accepts(
+        &field,
+        &json!("2026"),
+        &lists
+    ));
+    for partial in ["12026", "x2026", "2026 and more"] {
+        assert!(
+            !laissez_catalog::forms::accepts(&field, &json!(partial), &lists),
+            "{partial}"
+        );
+    }
+}
