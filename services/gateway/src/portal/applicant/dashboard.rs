@@ -57,8 +57,27 @@ pub async fn dashboard(State(core): State<Core>, visit: Visit) -> Response {
     )
 }
 
-/// How long the dashboard waits for payment's list of open orders.
-const DUE_ORDERS_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(800);
+/// How long the dashboard waits for another service's section.
+const SECTION_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(800);
+
+/// The answer of a call for a dashboard section; none when the service
+/// refuses or does not answer in time (the dashboard is not held up by it).
+async fn section_answer<T>(
+    what: &str,
+    call: impl std::future::Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+) -> Option<T> {
+    match tokio::time::timeout(SECTION_TIMEOUT, call).await {
+        Ok(Ok(answer)) => Some(answer.into_inner()),
+        Ok(Err(status)) => {
+            tracing::debug!(code = ?status.code(), what, "a dashboard section is left out");
+            None
+        }
+        Err(_) => {
+            tracing::debug!(what, "a dashboard section's service was too slow");
+            None
+        }
+    }
+}
 
 /// The caller's orders awaiting payment; none when payment does not answer
 /// in time (the dashboard is not held up by it; the payments page says
@@ -72,17 +91,10 @@ async fn due_orders(core: &Core, visit: &Visit) -> Vec<Order> {
         },
         Some(visit.caller.token()),
     ));
-    match tokio::time::timeout(DUE_ORDERS_TIMEOUT, call).await {
-        Ok(Ok(answer)) => answer.into_inner().orders,
-        Ok(Err(status)) => {
-            tracing::debug!(code = ?status.code(), "no orders for the dashboard");
-            Vec::new()
-        }
-        Err(_) => {
-            tracing::debug!("payment was too slow for the dashboard");
-            Vec::new()
-        }
-    }
+    section_answer("orders", call)
+        .await
+        .map(|answer| answer.orders)
+        .unwrap_or_default()
 }
 
 /// The caller's bookings to come; none when the agency books no
@@ -100,17 +112,10 @@ async fn upcoming_appointments(core: &Core, visit: &Visit) -> Vec<Booking> {
         core.upstreams
             .request(ListMyAppointmentsRequest {}, Some(visit.caller.token())),
     );
-    match tokio::time::timeout(DUE_ORDERS_TIMEOUT, call).await {
-        Ok(Ok(answer)) => answer.into_inner().bookings,
-        Ok(Err(status)) => {
-            tracing::debug!(code = ?status.code(), "no appointments for the dashboard");
-            Vec::new()
-        }
-        Err(_) => {
-            tracing::debug!("intake was too slow for the dashboard's appointments");
-            Vec::new()
-        }
-    }
+    section_answer("appointments", call)
+        .await
+        .map(|answer| answer.bookings)
+        .unwrap_or_default()
 }
 
 /// The "coming appointments" section: each booking's day, time, centre

@@ -198,33 +198,32 @@ pub(super) async fn today_at_the_counter(core: &Core, desk: &Desk) -> Markup {
     let lang = desk.lang();
     let texts = texts(lang);
     let date = today(desk);
-    let link = |path: &str, pairs: &[(&str, &str)]| {
-        let base = desk.link(&desk.uri, path);
-        let separator = if base.contains('?') { '&' } else { '?' };
-        let query = serde_urlencoded::to_string(pairs).unwrap_or_default();
-        format!("{base}{separator}{query}")
-    };
-    let mut lists = Vec::new();
-    for (code, name) in all {
-        let listed = core
-            .upstreams
-            .appointments()
-            .list_day_bookings(core.upstreams.request(
-                ListDayBookingsRequest {
-                    centre: code.clone(),
-                    date: date.clone(),
-                },
-                Some(desk.caller.token()),
-            ))
-            .await
-            .map(|answer| answer.into_inner().bookings);
-        lists.push((code, name, listed.ok()));
-    }
+    // The centres' lists are asked for together: the desk waits for the
+    // slowest, not for their sum.
+    let lists = futures::future::join_all(all.into_iter().map(|(code, name)| {
+        let request = core.upstreams.request(
+            ListDayBookingsRequest {
+                centre: code.clone(),
+                date: date.clone(),
+            },
+            Some(desk.caller.token()),
+        );
+        async move {
+            let listed = core
+                .upstreams
+                .appointments()
+                .list_day_bookings(request)
+                .await
+                .map(|answer| answer.into_inner().bookings);
+            (code, name, listed.ok())
+        }
+    }))
+    .await;
     html! {
         section #today-appointments aria-labelledby="today-title" {
             h2 #today-title { (texts.today) " · " (date) }
             @for (code, name, bookings) in &lists {
-                h3 { a href=(link("appointments", &[("centre", code), ("date", &date)])) { (name) } }
+                h3 { a href=(day_link(desk, &desk.uri, code, &date)) { (name) } }
                 @match bookings {
                     None => p.notice role="status" { (texts.unavailable) },
                     Some(bookings) if bookings.is_empty() => p { (texts.none) },
@@ -237,7 +236,7 @@ pub(super) async fn today_at_the_counter(core: &Core, desk: &Desk) -> Markup {
                         } }
                         tbody { @for booking in bookings { tr.booking data-state=(booking.state) {
                             td { (booking.time) }
-                            td { a href=(link("counter", &[("receipt", &booking.receipt_number)])) { (booking.receipt_number) } }
+                            td { a href=(desk.link_with(&desk.uri, "counter", &[("receipt", &booking.receipt_number)])) { (booking.receipt_number) } }
                             td { (booking.applicant_name) }
                             td { @match booking.state.as_str() {
                                 "attended" => (texts.came),
@@ -454,9 +453,7 @@ pub struct ClosureForm {
 crate::portal::shell::request::csrf_token_field!(AttendanceForm, ClosureForm);
 
 fn day_link(desk: &Desk, uri: &Uri, centre: &str, date: &str) -> String {
-    let link = desk.link(uri, "appointments");
-    let join = if link.contains('?') { '&' } else { '?' };
-    format!("{link}{join}centre={centre}&date={date}")
+    desk.link_with(uri, "appointments", &[("centre", centre), ("date", date)])
 }
 
 /// `POST …/staff/appointments/attendance`: came or did not come.

@@ -515,11 +515,12 @@ pub async fn take_payment(
         ))
         .await;
     match recorded {
-        Ok(_) => {
-            let path = desk.link(&desk.uri, "counter");
-            let separator = if path.contains('?') { '&' } else { '?' };
-            Redirect::to(&format!("{path}{separator}receipt={receipt}&recorded=1")).into_response()
-        }
+        Ok(_) => Redirect::to(&desk.link_with(
+            &desk.uri,
+            "counter",
+            &[("receipt", &receipt), ("recorded", "1")],
+        ))
+        .into_response(),
         Err(status) => match payment_problems(&status, texts) {
             Some(problems) => {
                 let view = again(problems, found, form);

@@ -49,6 +49,14 @@ impl Desk {
         format!("{}{path}{}", self.site.base_path(), lang_suffix(uri))
     }
 
+    /// [`Desk::link`] with `pairs` added to its query, form-encoded.
+    pub(crate) fn link_with(&self, uri: &Uri, path: &str, pairs: &[(&str, &str)]) -> String {
+        let link = self.link(uri, path);
+        let separator = if link.contains('?') { '&' } else { '?' };
+        let query = serde_urlencoded::to_string(pairs).unwrap_or_default();
+        format!("{link}{separator}{query}")
+    }
+
     /// A service's refusal of this staff page.
     pub(crate) fn refused(&self, status: &tonic::Status) -> PortalError {
         PortalError::from_status(

@@ -262,16 +262,18 @@ async fn answer(
 ) -> Response {
     let status = match done {
         Ok(()) => {
-            let path = desk.link(&desk.uri, "counter");
-            let separator = if path.contains('?') { '&' } else { '?' };
             let receipt: String = form
                 .receipt
                 .chars()
                 .filter(|c| c.is_ascii_alphanumeric() || *c == '-')
                 .take(40)
                 .collect();
-            return Redirect::to(&format!("{path}{separator}receipt={receipt}&{notice}=1"))
-                .into_response();
+            return Redirect::to(&desk.link_with(
+                &desk.uri,
+                "counter",
+                &[("receipt", &receipt), (notice, "1")],
+            ))
+            .into_response();
         }
         Err(status) => status,
     };

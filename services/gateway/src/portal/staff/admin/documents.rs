@@ -221,11 +221,12 @@ async fn act(
                 Action::Revoke => "revoked",
                 Action::Rerender => "rerendered",
             };
-            let path = desk.link(&desk.uri, "admin/documents");
-            let separator = if path.contains('?') { '&' } else { '?' };
-            let query = serde_urlencoded::to_string([("receipt", receipt), ("done", done)])
-                .unwrap_or_default();
-            Redirect::to(&format!("{path}{separator}{query}")).into_response()
+            Redirect::to(&desk.link_with(
+                &desk.uri,
+                "admin/documents",
+                &[("receipt", receipt), ("done", done)],
+            ))
+            .into_response()
         }
         Err(status) => {
             let problem = match status.code() {

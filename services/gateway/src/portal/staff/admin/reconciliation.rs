@@ -205,11 +205,8 @@ pub async fn run(
         ))
         .await;
     match answer {
-        Ok(_) => {
-            let path = desk.link(&desk.uri, "admin/reconciliation");
-            let separator = if path.contains('?') { '&' } else { '?' };
-            Redirect::to(&format!("{path}{separator}ran=1")).into_response()
-        }
+        Ok(_) => Redirect::to(&desk.link_with(&desk.uri, "admin/reconciliation", &[("ran", "1")]))
+            .into_response(),
         Err(status) => {
             let problem = match status.code() {
                 tonic::Code::InvalidArgument => {
