@@ -2,6 +2,7 @@
 //! kinds, code lists, lengths, patterns, ranges and CEL checks.
 
 use crate::format::{CodeItem, FieldKind, FormField, LocalizedText};
+use crate::identity_documents::{DocumentError, DocumentKind, IdentityDocumentNumber};
 use crate::rules::{self, RuleInput};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -18,18 +19,39 @@ pub struct FieldViolation {
 #[serde(tag = "problem", rename_all = "snake_case")]
 pub enum Problem {
     Required,
-    WrongKind { expected: String },
-    NotInCodeList { value: String },
-    TooShort { min: u32 },
-    TooLong { max: u32 },
+    WrongKind {
+        expected: String,
+    },
+    NotInCodeList {
+        value: String,
+    },
+    TooShort {
+        min: u32,
+    },
+    TooLong {
+        max: u32,
+    },
     PatternMismatch,
     OutOfRange,
     NotAnEmail,
-    NotAPhoneOfRegion { regions: Vec<String> },
-    UnknownDeclaration { value: String },
+    NotAPhoneOfRegion {
+        regions: Vec<String>,
+    },
+    UnknownDeclaration {
+        value: String,
+    },
     DeclarationNeedsText,
-    Check { message: LocalizedText },
-    RuleError { message: String },
+    /// An identity document's number that its kind refuses: `reason` is
+    /// `bad_format`, `bad_checksum` or `bad_birth_date`.
+    BadDocumentNumber {
+        reason: String,
+    },
+    Check {
+        message: LocalizedText,
+    },
+    RuleError {
+        message: String,
+    },
 }
 
 /// Validates `input.answers` against `fields`; every violation is returned.
@@ -179,14 +201,30 @@ fn check_value(
                 wrong("upload reference")
             }
         }
-        FieldKind::Text
-        | FieldKind::Address
-        | FieldKind::IdentityDocumentNumber
-        | FieldKind::Phone
-        | FieldKind::Email => match value.as_str() {
+        FieldKind::IdentityDocumentNumber => match value.as_str() {
             None => wrong("text"),
-            Some(text) => check_text(field, text.trim()),
+            Some(text) => {
+                let mut problems = check_text(field, text.trim());
+                // One problem per answer: a number the field's own length
+                // or pattern refuses is not checked further.
+                if problems.is_empty()
+                    && let Some(kind) = field.document_kind.as_deref().and_then(DocumentKind::parse)
+                    && let Err(error) = IdentityDocumentNumber::parse(kind, text)
+                    && error != DocumentError::Empty
+                {
+                    problems.push(Problem::BadDocumentNumber {
+                        reason: error.code().to_owned(),
+                    });
+                }
+                problems
+            }
         },
+        FieldKind::Text | FieldKind::Address | FieldKind::Phone | FieldKind::Email => {
+            match value.as_str() {
+                None => wrong("text"),
+                Some(text) => check_text(field, text.trim()),
+            }
+        }
         FieldKind::Unknown(name) => wrong(name),
     }
 }

@@ -4,6 +4,7 @@
 //! - [`load`]: loading and validating a catalog, every error with file, line and field;
 //! - [`rules`]: CEL rules and their evaluation context;
 //! - [`eligibility`], [`documents`], [`fees`], [`calendar`], [`forms`], [`registration`]: what services ask of a catalog;
+//! - [`identity_documents`]: the identity-document kinds and their number checks (check digits);
 //! - [`templates`], [`numbers`]: message templates and receipt/group numbers;
 //! - [`store`]: published versions in PostgreSQL (run [`store::MIGRATOR`] in the owning service);
 //! - `client` (feature `client`): published versions read from intake over gRPC, kept in memory.
@@ -18,6 +19,7 @@ pub mod eligibility;
 pub mod fees;
 pub mod format;
 pub mod forms;
+pub mod identity_documents;
 pub mod load;
 pub mod numbers;
 pub mod registration;

@@ -33,7 +33,7 @@ fn problems(
 fn declarations_are_exclusive_and_need_their_free_text() {
     let base = json!({
         "permit_number": "108695200100", "photo": "upload-1", "student_category": "general", "resumed_studies": false,
-        "chinese_name": "鄭一", "date_of_birth": "1995-03-23", "mainland_id_number": "44018319950323041X", "sex": "male",
+        "chinese_name": "鄭一", "date_of_birth": "1995-03-23", "mainland_id_number": "440183199503230414", "sex": "male",
         "school": "國立臺北科技大學", "department": "餐旅管理系", "place_of_birth": "guangdong",
         "mainland_address": "廣東省", "taiwan_address": "新北市", "father_name": "鄭父", "mother_name": "鄭母"
     });
@@ -102,14 +102,25 @@ fn required_conditional_and_checked_fields() {
         hk(holder.clone()),
         vec![("hk_identity_card".to_owned(), Problem::Required)]
     );
-    holder["hk_identity_card"] = json!("A123456(7)");
+    holder["hk_identity_card"] = json!("A123456(3)");
     assert!(hk(holder.clone()).is_empty(), "{:?}", hk(holder.clone()));
     holder["hk_identity_card"] = json!("123");
     assert_eq!(
         hk(holder.clone()),
         vec![("hk_identity_card".to_owned(), Problem::PatternMismatch)]
     );
+    // The card's check character is checked, as at registration.
     holder["hk_identity_card"] = json!("A123456(7)");
+    assert_eq!(
+        hk(holder.clone()),
+        vec![(
+            "hk_identity_card".to_owned(),
+            Problem::BadDocumentNumber {
+                reason: "bad_checksum".into()
+            }
+        )]
+    );
+    holder["hk_identity_card"] = json!("A123456(3)");
     holder["mobile"] = json!("13812345678");
     assert!(matches!(
         &hk(holder)[0].1,
@@ -120,7 +131,7 @@ fn required_conditional_and_checked_fields() {
 #[test]
 fn travel_documents_must_be_valid_six_months() {
     let answers = json!({"nationality_class": "non_chinese", "reason": "renewal", "has_hk_identity_card": true,
-        "hk_identity_card": "A123456(7)", "has_hksar_passport": false, "english_name": "SMITH JOHN",
+        "hk_identity_card": "A123456(3)", "has_hksar_passport": false, "english_name": "SMITH JOHN",
         "date_of_birth": "1980-01-01", "mobile": "91234567", "email": "john@example.hk", "address": "Central",
         "photo": "upload-1", "travel_document_expires_on": "2026-10-01"});
     let found = problems(

@@ -196,22 +196,6 @@ fn field_rule(catalog: &catalog::Catalog, field: &catalog::FormField) -> Result<
 mod tests {
     use super::*;
 
-    /// The catalog refuses at load any kind identity could not check, and
-    /// offers every kind identity checks.
-    #[test]
-    fn the_catalogs_document_kinds_are_the_ones_identity_checks() {
-        for code in catalog::IDENTITY_DOCUMENT_KINDS {
-            assert!(DocumentKind::parse(code).is_some(), "{code}");
-        }
-        for kind in DocumentKind::ALL {
-            assert!(
-                catalog::IDENTITY_DOCUMENT_KINDS.contains(&kind.code()),
-                "{}",
-                kind.code()
-            );
-        }
-    }
-
     #[test]
     fn the_demo_catalogs_map_into_policies() {
         let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/agencies");

@@ -86,8 +86,8 @@ cat >"$script" <<'SQL'
 BEGIN;
 INSERT INTO cases (id, agency, account_id, application_type, state, applicant, answers, created_at)
 VALUES (md5(:n::text || clock_timestamp()::text)::uuid, 'tw-nia', 'bench-' || :n, 'data_change', 'submitted',
-  '{"name": "陳大文", "date_of_birth": "1999-03-23", "relationship": "self", "document_number": "350102199903230011", "contact_email": "student@example.org", "language": 1}',
-  '{"photo": "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", "student_category": "general", "resumed_studies": true, "chinese_name": "陳大文", "date_of_birth": "1999-03-23", "mainland_id_number": "350102199903230011", "sex": "male", "department": "法律學系", "school": "國立臺灣大學", "permit_number": "S100", "place_of_birth": "fujian", "mainland_address": "福建省福州市鼓樓區1號", "taiwan_address": "臺北市大安區羅斯福路四段1號", "father_name": "陳父", "mother_name": "林母", "political_posts": {"option": "never"}}',
+  '{"name": "陳大文", "date_of_birth": "1999-03-23", "relationship": "self", "document_number": "350102199903230018", "contact_email": "student@example.org", "language": 1}',
+  '{"photo": "0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5b", "student_category": "general", "resumed_studies": true, "chinese_name": "陳大文", "date_of_birth": "1999-03-23", "mainland_id_number": "350102199903230018", "sex": "male", "department": "法律學系", "school": "國立臺灣大學", "permit_number": "S100", "place_of_birth": "fujian", "mainland_address": "福建省福州市鼓樓區1號", "taiwan_address": "臺北市大安區羅斯福路四段1號", "father_name": "陳父", "mother_name": "林母", "political_posts": {"option": "never"}}',
   now())
 RETURNING id \gset case_
 INSERT INTO blobs (key, content)

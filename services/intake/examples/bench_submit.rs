@@ -35,7 +35,7 @@ const AGENCY: &str = "tw-nia";
 const PORTAL: &str = "mainland-students";
 const APPLICATION_TYPE: &str = "data_change";
 const PERMIT: &str = "S100";
-const HOLDER: &str = "350102199903230011";
+const HOLDER: &str = "350102199903230018";
 const DOCUMENT_BYTES: usize = 200 * 1024;
 
 fn env_or(name: &str, default: usize) -> usize {

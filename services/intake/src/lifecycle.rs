@@ -139,7 +139,7 @@ pub async fn advance(
             let due = calendar::due_date(
                 &catalog.calendar,
                 kind,
-                &rule_input(case, today),
+                &rule_input(case, catalog, today),
                 today,
                 case.express,
             )
@@ -158,7 +158,8 @@ pub async fn advance(
                 ),
                 None => None,
             };
-            let valid_until = fix_permit(connection, kind, case, number.as_deref(), today).await?;
+            let valid_until =
+                fix_permit(connection, catalog, kind, case, number.as_deref(), today).await?;
             progressed = Some(ProgressDetail {
                 permit_number: number,
                 permit_valid_until: valid_until,
@@ -195,12 +196,13 @@ pub async fn advance(
 /// day. A number another case of the agency has is a unique violation.
 pub async fn fix_permit(
     connection: &mut PgConnection,
+    catalog: &Catalog,
     kind: &ApplicationType,
     case: &CaseRow,
     number: Option<&str>,
     today: NaiveDate,
 ) -> Result<Option<NaiveDate>, sqlx::Error> {
-    let valid_until = valid_until(&kind.validity, &rule_input(case, today), today);
+    let valid_until = valid_until(&kind.validity, &rule_input(case, catalog, today), today);
     lifecycle::fix_permit(connection, case.id, &case.agency, number, valid_until).await?;
     Ok(valid_until)
 }
@@ -294,8 +296,14 @@ async fn enqueue<E: laissez_proto::events::v1::EventMessage>(
     .map_err(|error| AdvanceError::Outbox(error.to_string()))
 }
 
-fn rule_input(case: &CaseRow, today: NaiveDate) -> rules::RuleInput {
-    application::rule_input(&case.applicant, &case.answers, case.record.as_ref(), today)
+fn rule_input(case: &CaseRow, catalog: &Catalog, today: NaiveDate) -> rules::RuleInput {
+    application::rule_input(
+        &case.applicant,
+        &case.answers,
+        case.record.as_ref(),
+        &catalog.code_lists,
+        today,
+    )
 }
 
 /// The permit's last valid day: the first validity rule that holds gives

@@ -57,8 +57,9 @@ impl Application {
                 config.common.environment != Environment::Production,
                 "demo.dir is a development setting and is refused when environment is production"
             );
+            let catalogs = CatalogCache::default();
             for (path, demo) in laissez_catalog::demo::load_dir(dir)? {
-                let loaded = crate::grpc::load_demo_permit_records(&pool, &demo)
+                let loaded = crate::grpc::load_demo_permit_records(&pool, &catalogs, &demo)
                     .await
                     .map_err(|error| anyhow::anyhow!("{}: {error}", path.display()))?;
                 tracing::info!(agency = %demo.agency, permit_records = loaded, "demo records loaded");

@@ -37,7 +37,7 @@ async fn permit_lookup_prefills_and_refuses_in_three_distinct_ways() {
     let mut client = intake.client.clone();
 
     let missing = client
-        .start_application(intake.request(&student, multi_entry("S999", "350102199903230011")))
+        .start_application(intake.request(&student, multi_entry("S999", "350102199903230018")))
         .await
         .unwrap_err();
     assert_eq!(
@@ -69,7 +69,7 @@ async fn permit_lookup_prefills_and_refuses_in_three_distinct_ways() {
             &student,
             StartApplicationRequest {
                 notice_accepted: false,
-                ..multi_entry("S100", "350102199903230011")
+                ..multi_entry("S100", "350102199903230018")
             },
         ))
         .await
@@ -80,7 +80,7 @@ async fn permit_lookup_prefills_and_refuses_in_three_distinct_ways() {
     );
 
     let case = client
-        .start_application(intake.request(&student, multi_entry("S100", "350102199903230011")))
+        .start_application(intake.request(&student, multi_entry("S100", "350102199903230018")))
         .await
         .unwrap()
         .into_inner();

@@ -217,7 +217,7 @@ async fn an_optional_lookup_starts_without_a_permit_and_checks_the_answered_one(
         .save(
             &resident,
             &first.case_id,
-            serde_json::json!({"reason": "renewal", "current_permit_number": "H1111111"}),
+            serde_json::json!({"reason": "renewal", "current_permit_number": "H11111111"}),
         )
         .await
         .unwrap();

@@ -70,6 +70,12 @@ impl Catalogs {
             },
             record: serde_json::Map::new(),
             today,
+            lists: laissez_catalog::rules::list_codes(
+                &self
+                    .agency(agency)
+                    .map(|catalog| catalog.code_lists.clone())
+                    .unwrap_or_default(),
+            ),
         };
         rules::evaluate_bool(rule, &input).unwrap_or(true)
     }

@@ -123,6 +123,15 @@ struct TypedRuleInput {
     input: RuleInput,
 }
 
+/// The catalog's code lists, as rules see them (`lists.<name>`), unless
+/// the input gives its own.
+fn with_lists(mut input: TypedRuleInput, catalog: &Catalog) -> TypedRuleInput {
+    if input.input.lists.is_empty() {
+        input.input.lists = laissez_catalog::rules::list_codes(&catalog.code_lists);
+    }
+    input
+}
+
 fn main() -> ExitCode {
     match run(Cli::parse()) {
         Ok(code) => code,
@@ -150,13 +159,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         CatalogCommand::Documents(args) => {
             let catalog = args.catalog.load()?;
-            let input: TypedRuleInput = read_json(args.input.as_deref())?;
+            let input = with_lists(read_json(args.input.as_deref())?, &catalog);
             let application_type = find_type(&catalog, &input.application_type)?;
             print_json(&documents::documents_for(application_type, &input.input)?)
         }
         CatalogCommand::Eligibility(args) => {
             let catalog = args.catalog.load()?;
-            let input: TypedRuleInput = read_json(args.input.as_deref())?;
+            let input = with_lists(read_json(args.input.as_deref())?, &catalog);
             let application_type = find_type(&catalog, &input.application_type)?;
             print_json(&eligibility::evaluate(application_type, &input.input))
         }
@@ -176,6 +185,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                         },
                         record: Default::default(),
                         today: args.start,
+                        lists: laissez_catalog::rules::list_codes(&catalog.code_lists),
                     };
                     calendar::processing_days(application_type, &input, args.express)?
                 }

@@ -15,6 +15,9 @@ pub struct AgencyFile {
     pub numbers: NumberFormats,
     #[serde(default)]
     pub announcements: Vec<Announcement>,
+    /// The shape of the agency's permit records.
+    #[serde(default)]
+    pub records: super::RecordShapes,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

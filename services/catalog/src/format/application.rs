@@ -236,7 +236,7 @@ pub struct FormField {
     #[serde(default)]
     pub options: Vec<DeclarationOption>,
     /// Identity document kind for `identity_document_number`, one of
-    /// [`IDENTITY_DOCUMENT_KINDS`], e.g. `tw_id_card`.
+    /// [`crate::identity_documents::DocumentKind`], e.g. `tw_id_card`.
     #[serde(default)]
     pub document_kind: Option<String>,
     /// ISO regions accepted by `phone` fields.
@@ -420,17 +420,3 @@ pub struct AppointmentByAnswers {
     pub place: String,
     pub date: String,
 }
-
-/// The identity documents a form field can ask the number of
-/// (`document_kind`); identity checks each one's format and check digit.
-pub const IDENTITY_DOCUMENT_KINDS: &[&str] = &[
-    "cn_resident_id",
-    "tw_id_card",
-    "hk_id_card",
-    "mo_id_card",
-    "passport",
-    "cn_taiwan_travel_permit",
-    "cn_hkmo_permit",
-    "tw_compatriot_permit",
-    "cn_id_or_passport",
-];

@@ -9,6 +9,7 @@ mod calendar;
 mod documents;
 mod fees;
 mod money;
+mod records;
 mod templates;
 
 pub use agency::*;
@@ -17,6 +18,7 @@ pub use calendar::*;
 pub use documents::*;
 pub use fees::*;
 pub use money::*;
+pub use records::*;
 pub use templates::*;
 
 use serde::{Deserialize, Serialize};
@@ -87,6 +89,9 @@ pub struct Catalog {
     pub portals: Vec<Portal>,
     #[serde(default)]
     pub code_lists: std::collections::BTreeMap<String, Vec<CodeItem>>,
+    /// The declared shape of the agency's permit records.
+    #[serde(default)]
+    pub records: RecordShapes,
     #[serde(default)]
     pub centres: Vec<ServiceCentre>,
     pub numbers: NumberFormats,

@@ -1,12 +1,14 @@
 //! Cross-file validation and assembly of the [`Catalog`].
 
-use super::checks::Report;
+use super::checks::{Report, RuleScope};
 use super::{LoadError, Parts, SourceFile};
 use crate::format::{
-    AgencyFile, Calendar, Catalog, FieldKind, FormField, IDENTITY_DOCUMENT_KINDS, OpeningHours,
+    AgencyFile, Calendar, Catalog, FieldKind, FormField, OpeningHours, PERMIT_EXPIRY_FIELD,
+    PERMIT_KIND_FIELD, RecordFieldKind,
 };
+use crate::identity_documents::DocumentKind;
 use crate::numbers;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 
 pub(crate) fn validate(parts: &Parts<'_>, errors: &mut Vec<LoadError>) -> Option<Catalog> {
     let mut report = Report { errors };
@@ -39,6 +41,7 @@ pub(crate) fn validate(parts: &Parts<'_>, errors: &mut Vec<LoadError>) -> Option
         agency: agency.agency.clone(),
         portals: agency.portals.clone(),
         code_lists: agency.code_lists.clone(),
+        records: agency.records.clone(),
         centres: agency.centres.clone(),
         numbers: agency.numbers.clone(),
         announcements: agency.announcements.clone(),
@@ -55,6 +58,7 @@ pub(crate) fn validate(parts: &Parts<'_>, errors: &mut Vec<LoadError>) -> Option
 }
 
 fn check_agency(report: &mut Report<'_>, source: &SourceFile, file: &AgencyFile) {
+    check_records(report, source, file);
     let agency = &file.agency;
     let code_ok = !agency.code.is_empty()
         && agency.code.chars().all(|character| {
@@ -108,23 +112,13 @@ fn check_agency(report: &mut Report<'_>, source: &SourceFile, file: &AgencyFile)
             &format!("{path}.registration.fields"),
             registration.fields.iter().map(|field| field.code.as_str()),
         );
+        // Registration has no permit record to read.
+        let scope = RuleScope::new(&registration.fields, &[], &file.code_lists);
         for (field_index, field) in registration.fields.iter().enumerate() {
             let field_path = format!("{path}.registration.fields[{field_index}]");
-            check_identity_kind(report, source, &field_path, field);
-            check_field(
-                report,
-                source,
-                &field_path,
-                field,
-                &file.code_lists,
-                &field_codes,
-            );
+            check_field(report, source, &field_path, field, &scope);
         }
-        let managed_codes: BTreeSet<String> = portal
-            .managed_applicant_fields
-            .iter()
-            .map(|field| field.code.clone())
-            .collect();
+        let managed_scope = RuleScope::new(&portal.managed_applicant_fields, &[], &file.code_lists);
         report.unique(
             source,
             &format!("{path}.managed_applicant_fields"),
@@ -135,15 +129,7 @@ fn check_agency(report: &mut Report<'_>, source: &SourceFile, file: &AgencyFile)
         );
         for (field_index, field) in portal.managed_applicant_fields.iter().enumerate() {
             let field_path = format!("{path}.managed_applicant_fields[{field_index}]");
-            check_identity_kind(report, source, &field_path, field);
-            check_field(
-                report,
-                source,
-                &field_path,
-                field,
-                &file.code_lists,
-                &managed_codes,
-            );
+            check_field(report, source, &field_path, field, &managed_scope);
         }
         if registration.password.min_length == 0 {
             report.at(
@@ -274,11 +260,9 @@ fn check_hours(report: &mut Report<'_>, source: &SourceFile, path: &str, hours: 
     }
 }
 
-/// A registration or managed-applicant field asking an identity
-/// document's number names a kind identity checks (format and check
-/// digit); another kind would stop identity from serving the portal.
-/// (Application forms also ask the agency's own permit numbers, which
-/// the agency's records check instead.)
+/// A field asking an identity document's number (in a registration,
+/// managed-applicant or application form) names a kind of
+/// [`DocumentKind`], whose number is then checked, check digit included.
 fn check_identity_kind(
     report: &mut Report<'_>,
     source: &SourceFile,
@@ -288,19 +272,79 @@ fn check_identity_kind(
     if field.kind != FieldKind::IdentityDocumentNumber {
         return;
     }
-    let expected = IDENTITY_DOCUMENT_KINDS.join(", ");
+    let expected = DocumentKind::codes().join(", ");
     match field.document_kind.as_deref() {
         None => report.at(
             source,
             format!("{path}.document_kind"),
             format!("an identity document number needs its document_kind (one of: {expected})"),
         ),
-        Some(kind) if !IDENTITY_DOCUMENT_KINDS.contains(&kind) => report.at(
+        Some(kind) if DocumentKind::parse(kind).is_none() => report.at(
             source,
             format!("{path}.document_kind"),
             format!("unknown identity document kind `{kind}` (expected one of: {expected})"),
         ),
         Some(_) => {}
+    }
+}
+
+/// Checks the declared shape of the agency's permit records.
+fn check_records(report: &mut Report<'_>, source: &SourceFile, file: &AgencyFile) {
+    let fields = &file.records.permit;
+    report.unique(
+        source,
+        "records.permit",
+        fields.iter().map(|field| field.code.as_str()),
+    );
+    for (index, field) in fields.iter().enumerate() {
+        let path = format!("records.permit[{index}]");
+        report.text(source, &format!("{path}.meaning"), &field.meaning);
+        match (&field.kind, &field.code_list) {
+            (RecordFieldKind::Unknown(name), _) => report.at(
+                source,
+                format!("{path}.type"),
+                format!(
+                    "unknown record field type `{name}` (expected one of: {})",
+                    RecordFieldKind::NAMES.join(", ")
+                ),
+            ),
+            (RecordFieldKind::Choice, None) => report.at(
+                source,
+                format!("{path}.code_list"),
+                "a choice field needs a code list",
+            ),
+            (RecordFieldKind::Choice, Some(list)) if !file.code_lists.contains_key(list) => {
+                report.at(
+                    source,
+                    format!("{path}.code_list"),
+                    format!("unknown code list `{list}`"),
+                );
+            }
+            (RecordFieldKind::Choice, Some(_)) | (_, None) => {}
+            (_, Some(_)) => report.at(
+                source,
+                format!("{path}.code_list"),
+                "only choice fields take a code list",
+            ),
+        }
+        let meant = match field.code.as_str() {
+            PERMIT_KIND_FIELD => Some((
+                matches!(field.kind, RecordFieldKind::Choice | RecordFieldKind::Text),
+                "choice or text",
+            )),
+            PERMIT_EXPIRY_FIELD => Some((field.kind == RecordFieldKind::Date, "date")),
+            _ => None,
+        };
+        if let Some((false, expected)) = meant {
+            report.at(
+                source,
+                format!("{path}.type"),
+                format!(
+                    "`{}` says what the holder holds and until when (`holds_valid`): its type must be {expected}",
+                    field.code
+                ),
+            );
+        }
     }
 }
 
@@ -310,9 +354,10 @@ pub(crate) fn check_field(
     source: &SourceFile,
     path: &str,
     field: &FormField,
-    code_lists: &BTreeMap<String, Vec<crate::format::CodeItem>>,
-    answer_fields: &BTreeSet<String>,
+    scope: &RuleScope<'_>,
 ) {
+    let code_lists = scope.code_lists;
+    check_identity_kind(report, source, path, field);
     report.text(source, &format!("{path}.label"), &field.label);
     match &field.kind {
         FieldKind::Unknown(name) => report.at(
@@ -398,7 +443,17 @@ pub(crate) fn check_field(
     }
     if let Some(prefill) = &field.prefill_from {
         let known = match prefill.split_once('.') {
-            Some(("record" | "profile", key)) => !key.is_empty(),
+            Some(("record", key)) if !key.is_empty() => {
+                if !scope.record.iter().any(|declared| declared.code == key) {
+                    report.at(
+                        source,
+                        format!("{path}.prefill_from"),
+                        format!("`record.{key}` is not declared in agency.yaml records.permit"),
+                    );
+                }
+                true
+            }
+            Some(("profile", key)) => !key.is_empty(),
             Some(("applicant", key)) => crate::format::APPLICANT_PREFILL.contains(&key),
             _ => false,
         };
@@ -418,7 +473,7 @@ pub(crate) fn check_field(
         ("visible_when", &field.visible_when),
     ] {
         if let Some(rule) = rule {
-            report.rule(source, &format!("{path}.{name}"), rule, answer_fields);
+            report.rule(source, &format!("{path}.{name}"), rule, scope);
         }
     }
     for (index, check) in field.checks.iter().enumerate() {
@@ -426,7 +481,7 @@ pub(crate) fn check_field(
             source,
             &format!("{path}.checks[{index}].rule"),
             &check.rule,
-            answer_fields,
+            scope,
         );
         report.text(
             source,

@@ -1,7 +1,7 @@
 //! Checks of application types and their references to the rest of the catalog.
 
 use super::Parts;
-use super::checks::Report;
+use super::checks::{Report, RuleScope};
 use super::validate::check_field;
 use crate::format::{FieldKind, Pricing, Stage};
 use std::collections::{BTreeMap, BTreeSet};
@@ -63,6 +63,11 @@ pub(crate) fn check_types(report: &mut Report<'_>, parts: &Parts<'_>) {
             .fields()
             .map(|field| field.code.clone())
             .collect();
+        let scope = RuleScope::new(
+            application_type.fields(),
+            &agency.records.permit,
+            code_lists,
+        );
         report.unique(
             source,
             "form",
@@ -87,7 +92,7 @@ pub(crate) fn check_types(report: &mut Report<'_>, parts: &Parts<'_>) {
                         format!("duplicate field code `{}` (first at {first})", field.code),
                     );
                 }
-                check_field(report, source, &path, field, code_lists, &fields);
+                check_field(report, source, &path, field, &scope);
             }
         }
         if let Some(lookup) = &application_type.record_lookup {
@@ -124,7 +129,7 @@ pub(crate) fn check_types(report: &mut Report<'_>, parts: &Parts<'_>) {
                 );
             }
             if let Some(rule) = &document.when {
-                report.rule(source, &format!("{path}.when"), rule, &fields);
+                report.rule(source, &format!("{path}.when"), rule, &scope);
             }
         }
 
@@ -141,7 +146,7 @@ pub(crate) fn check_types(report: &mut Report<'_>, parts: &Parts<'_>) {
                 source,
                 &format!("eligibility[{index}].rule"),
                 &rule.rule,
-                &fields,
+                &scope,
             );
             report.text(
                 source,
@@ -265,7 +270,7 @@ pub(crate) fn check_types(report: &mut Report<'_>, parts: &Parts<'_>) {
                 source,
                 &format!("processing.overrides[{index}].when"),
                 &rule.when,
-                &fields,
+                &scope,
             );
         }
         report.unique(
@@ -282,18 +287,18 @@ pub(crate) fn check_types(report: &mut Report<'_>, parts: &Parts<'_>) {
                 source,
                 &format!("priority_lanes[{index}].when"),
                 &lane.when,
-                &fields,
+                &scope,
             );
         }
         if let Some(rule) = &application_type.senior_sign_off_when {
-            report.rule(source, "senior_sign_off_when", rule, &fields);
+            report.rule(source, "senior_sign_off_when", rule, &scope);
         }
         for (index, rule) in application_type.validity.iter().enumerate() {
             report.rule(
                 source,
                 &format!("validity[{index}].when"),
                 &rule.when,
-                &fields,
+                &scope,
             );
         }
     }

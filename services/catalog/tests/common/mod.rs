@@ -36,6 +36,7 @@ pub fn input(answers: serde_json::Value, date_of_birth: &str, today: &str) -> Ru
         },
         record: Default::default(),
         today: date(today),
+        lists: Default::default(),
     }
 }
 

@@ -37,6 +37,7 @@ pub fn rule_input(
     applicant: &Applicant,
     answers: &Answers,
     record: Option<&Map<String, Value>>,
+    code_lists: &BTreeMap<String, Vec<CodeItem>>,
     today: NaiveDate,
 ) -> RuleInput {
     RuleInput {
@@ -44,6 +45,7 @@ pub fn rule_input(
         applicant: applicant.rule_applicant(),
         record: record.cloned().unwrap_or_default(),
         today,
+        lists: laissez_catalog::rules::list_codes(code_lists),
     }
 }
 
@@ -173,7 +175,7 @@ pub fn start(
     );
     // Rules that need answers not given yet cannot be judged now; they are
     // judged at submission. A rule that evaluates to false refuses now.
-    let input = rule_input(applicant, &answers, Some(&record.fields), today);
+    let input = rule_input(applicant, &answers, Some(&record.fields), code_lists, today);
     let refused: Vec<FieldError> = eligibility::evaluate(application_type, &input)
         .failures
         .into_iter()
@@ -494,6 +496,20 @@ fn describe(problem: &Problem, language: Language) -> (&'static str, String) {
             format!("{value:?} is not a statement"),
         ),
         Problem::DeclarationNeedsText => ("declaration_text", "describe the post held".into()),
+        Problem::BadDocumentNumber { reason } => {
+            let (code, message) = match reason.as_str() {
+                "bad_checksum" => ("bad_checksum", "the number's check character is wrong"),
+                "bad_birth_date" => (
+                    "bad_birth_date",
+                    "the birth date inside the number is not a valid date",
+                ),
+                _ => (
+                    "bad_document_format",
+                    "the number does not have this document's format",
+                ),
+            };
+            (code, message.into())
+        }
         Problem::Check { message } => ("check", message.get(language).to_owned()),
         Problem::RuleError { message } => ("rule_error", message.clone()),
     }
@@ -525,6 +541,7 @@ mod tests {
                 .cloned()
                 .unwrap(),
             today: NaiveDate::from_ymd_opt(2026, 12, 4).unwrap(),
+            lists: BTreeMap::new(),
         }
     }
 

@@ -112,8 +112,15 @@ pub async fn complete_production(
         .and_then(|catalog| catalog.application_type(&case.application_type));
     if let (Some(catalog), Some(kind)) = (catalog.as_deref(), kind) {
         let today = agency_date(catalog, chrono::Utc::now());
-        let fixed =
-            lifecycle::fix_permit(&mut transaction, kind, &case, number.as_deref(), today).await;
+        let fixed = lifecycle::fix_permit(
+            &mut transaction,
+            catalog,
+            kind,
+            &case,
+            number.as_deref(),
+            today,
+        )
+        .await;
         if let Err(sqlx::Error::Database(error)) = &fixed
             && error.is_unique_violation()
         {

@@ -1,6 +1,7 @@
 //! Starting an application, saving its draft, and importing the agency's
 //! permit records the start is checked against.
 
+use laissez_catalog::format::RecordValueError;
 use laissez_kit::{Caller, FieldError, Role, ServiceError};
 use laissez_proto::intake::v1 as proto;
 use serde_json::{Map, Value};
@@ -139,93 +140,129 @@ pub async fn save_draft(
     Ok(view::detail(&case, &details))
 }
 
-/// Permit number, holder's document number, fields.
-type ImportedRecord = (String, String, Map<String, Value>);
-
-/// Record values are text, except `true` / `false` which rules compare as
-/// booleans (`record.entry_inspected == true`).
-fn typed(value: &str) -> Value {
-    match value.trim() {
-        "true" => Value::Bool(true),
-        "false" => Value::Bool(false),
-        _ => Value::String(value.to_owned()),
-    }
+/// One record as imported: where it came from (`records[3]`,
+/// `csv.row[5]`), permit number, holder's document number, field texts.
+struct RawRecord {
+    label: String,
+    permit_number: String,
+    holder: String,
+    fields: Vec<(String, String)>,
 }
 
-/// Records from the request and from its CSV file, checked before any is stored.
+/// Permit number, holder's document number, fields typed by the agency's
+/// declared record shape.
+type ImportedRecord = (String, String, Map<String, Value>);
+
+/// Records from the request and from its CSV file, each checked against
+/// the shape `agency.yaml` declares (`records.permit`) before any is stored.
 fn collect_records(
     request: proto::ImportPermitRecordsRequest,
+    catalog: &laissez_catalog::format::Catalog,
 ) -> Result<Vec<ImportedRecord>, ServiceError> {
-    let mut collected = Vec::new();
-    for record in request.records {
-        let fields = record
-            .fields
-            .into_iter()
-            .map(|(key, value)| (key, typed(&value)))
-            .collect();
-        collected.push((record.permit_number, record.holder_document_number, fields));
-    }
+    let mut raw: Vec<RawRecord> = request
+        .records
+        .into_iter()
+        .enumerate()
+        .map(|(index, record)| RawRecord {
+            label: format!("records[{index}]"),
+            permit_number: record.permit_number,
+            holder: record.holder_document_number,
+            fields: record.fields.into_iter().collect(),
+        })
+        .collect();
     if !request.csv.is_empty() {
-        let mut reader = csv::ReaderBuilder::new()
-            .has_headers(true)
-            .from_reader(request.csv.as_slice());
-        let headers = reader
-            .headers()
-            .map_err(|error| ServiceError::invalid("csv", "unreadable", error.to_string()))?
-            .clone();
-        if headers.iter().next() != Some("permit_number") {
-            return Err(ServiceError::invalid(
-                "csv",
-                "header",
-                "the first column must be permit_number",
-            ));
-        }
-        for (line, row) in reader.records().enumerate() {
-            let row = row.map_err(|error| {
-                ServiceError::invalid(
-                    format!("csv.row[{}]", line + 2),
-                    "unreadable",
-                    error.to_string(),
-                )
-            })?;
-            let mut permit_number = String::new();
-            let mut holder = String::new();
-            let mut fields = Map::new();
-            for (name, value) in headers.iter().zip(row.iter()) {
-                match name {
-                    "permit_number" => permit_number = value.to_owned(),
-                    "holder_document_number" => holder = value.to_owned(),
-                    _ => {
-                        fields.insert(name.to_owned(), typed(value));
-                    }
-                }
-            }
-            collected.push((permit_number, holder, fields));
-        }
+        raw.extend(csv_records(&request.csv)?);
     }
-    let mut errors = Vec::new();
-    for (index, (permit_number, _, _)) in collected.iter().enumerate() {
-        let number = permit_number.trim();
-        if number.is_empty() || number.len() > 64 || number.chars().any(char::is_control) {
-            errors.push(FieldError::new(
-                format!("records[{index}].permit_number"),
-                "invalid",
-                "a permit number of 1 to 64 printable characters is required",
-            ));
-        }
-    }
-    if collected.len() > MAX_IMPORT_RECORDS {
-        errors.push(FieldError::new(
+    if raw.len() > MAX_IMPORT_RECORDS {
+        return Err(ServiceError::invalid(
             "records",
             "too_many",
             format!("at most {MAX_IMPORT_RECORDS} records per import"),
         ));
+    }
+    let mut errors = Vec::new();
+    let mut collected = Vec::with_capacity(raw.len());
+    for record in raw {
+        let number = record.permit_number.trim();
+        if number.is_empty() || number.len() > 64 || number.chars().any(char::is_control) {
+            errors.push(FieldError::new(
+                format!("{}.permit_number", record.label),
+                "invalid",
+                "a permit number of 1 to 64 printable characters is required",
+            ));
+        }
+        match catalog
+            .records
+            .permit_values(record.fields, &catalog.code_lists)
+        {
+            Ok(fields) => collected.push((record.permit_number, record.holder, fields)),
+            Err(field_errors) => {
+                errors.extend(field_errors.into_iter().map(|(code, error)| {
+                    let reason = match error {
+                        RecordValueError::Undeclared(_) => "undeclared",
+                        RecordValueError::Missing => "required",
+                        _ => "invalid",
+                    };
+                    FieldError::new(
+                        format!("{}.fields.{code}", record.label),
+                        reason,
+                        error.to_string(),
+                    )
+                }));
+            }
+        }
+        // One bad file should not answer with thousands of errors.
+        if errors.len() >= 100 {
+            break;
+        }
     }
     if errors.is_empty() {
         Ok(collected)
     } else {
         Err(ServiceError::InvalidArgument(errors))
     }
+}
+
+/// The rows of an imported CSV file: a header row naming `permit_number`
+/// first, `holder_document_number`, then one column per record field.
+fn csv_records(csv: &[u8]) -> Result<Vec<RawRecord>, ServiceError> {
+    let mut reader = csv::ReaderBuilder::new().has_headers(true).from_reader(csv);
+    let headers = reader
+        .headers()
+        .map_err(|error| ServiceError::invalid("csv", "unreadable", error.to_string()))?
+        .clone();
+    if headers.iter().next() != Some("permit_number") {
+        return Err(ServiceError::invalid(
+            "csv",
+            "header",
+            "the first column must be permit_number",
+        ));
+    }
+    let mut rows = Vec::new();
+    for (line, row) in reader.records().enumerate() {
+        let label = format!("csv.row[{}]", line + 2);
+        let row = row.map_err(|error| {
+            ServiceError::invalid(label.clone(), "unreadable", error.to_string())
+        })?;
+        let mut record = RawRecord {
+            label,
+            permit_number: String::new(),
+            holder: String::new(),
+            fields: Vec::new(),
+        };
+        for (name, value) in headers.iter().zip(row.iter()) {
+            match name {
+                "permit_number" => record.permit_number = value.to_owned(),
+                "holder_document_number" => record.holder = value.to_owned(),
+                _ => record.fields.push((name.to_owned(), value.to_owned())),
+            }
+        }
+        rows.push(record);
+        if rows.len() > MAX_IMPORT_RECORDS {
+            break;
+        }
+    }
+    Ok(rows)
 }
 
 pub async fn import_permit_records(
@@ -238,7 +275,11 @@ pub async fn import_permit_records(
             "only the agency's administrators import permit records".into(),
         ));
     }
-    let imported = store_records(&intake.pool, &caller.agency, request).await?;
+    let (_, catalog) = intake
+        .catalogs
+        .current(&intake.pool, &caller.agency)
+        .await?;
+    let imported = store_records(&intake.pool, &caller.agency, &catalog, request).await?;
     Ok(proto::ImportPermitRecordsResponse {
         imported: u32::try_from(imported).unwrap_or(u32::MAX),
     })
@@ -248,9 +289,10 @@ pub async fn import_permit_records(
 async fn store_records(
     pool: &sqlx::PgPool,
     agency: &str,
+    catalog: &laissez_catalog::format::Catalog,
     request: proto::ImportPermitRecordsRequest,
 ) -> Result<usize, ServiceError> {
-    let records = collect_records(request)?;
+    let records = collect_records(request, catalog)?;
     let mut transaction = pool.begin().await?;
     for (permit_number, holder, fields) in &records {
         records::upsert_permit_record(
@@ -270,6 +312,7 @@ async fn store_records(
 /// and stored as an administrator's import would be.
 pub async fn load_demo_permit_records(
     pool: &sqlx::PgPool,
+    catalogs: &crate::store::CatalogCache,
     demo: &laissez_catalog::demo::DemoAgency,
 ) -> Result<usize, ServiceError> {
     if demo.permit_records.is_empty() {
@@ -287,5 +330,6 @@ pub async fn load_demo_permit_records(
             .collect(),
         csv: Vec::new(),
     };
-    store_records(pool, &demo.agency, request).await
+    let (_, catalog) = catalogs.current(pool, &demo.agency).await?;
+    store_records(pool, &demo.agency, &catalog, request).await
 }

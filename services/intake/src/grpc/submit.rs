@@ -101,6 +101,7 @@ async fn check_case(
         &case.applicant,
         &case.answers,
         case.record.as_ref().or(answered_record.as_ref()),
+        &catalog.code_lists,
         agency_today(&catalog),
     );
     // What the applicant holds, as the agency's records say: rules such as

@@ -286,7 +286,7 @@ impl Intake {
     }
 
     /// Imports the Taiwan agency's two demo permits: S100 (single entry,
-    /// holder 350102199903230011) and S200 (multiple entry).
+    /// holder 350102199903230018) and S200 (multiple entry).
     pub async fn import_tw_records(&self) {
         let admin = As::staff(TW, Role::AgencyAdmin);
         let stay_ends = (chrono::Utc::now() + chrono::Duration::days(400)).format("%Y-%m-%d");
@@ -362,7 +362,7 @@ impl Intake {
 }
 
 /// Identity document number of the holder of the demo permit S100.
-pub const TW_HOLDER: &str = "350102199903230011";
+pub const TW_HOLDER: &str = "350102199903230018";
 
 pub fn tw_start(application_type: &str, permit: &str, document: &str) -> StartApplicationRequest {
     StartApplicationRequest {
