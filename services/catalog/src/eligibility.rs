@@ -1,7 +1,9 @@
-//! Eligibility with reasons, priority lanes, validity and senior sign-off.
+//! Eligibility with reasons, priority lanes, what the document grants
+//! (validity, entries, stay) and senior sign-off.
 
-use crate::format::{ApplicationType, LocalizedText};
+use crate::format::{ApplicationType, Entries, LocalizedText, ValidityRule};
 use crate::rules::{self, RuleInput};
+use chrono::{Months, NaiveDate};
 use serde::Serialize;
 
 /// A failed rule and the reason shown to the applicant.
@@ -57,17 +59,50 @@ pub fn priority_lanes(
     Ok(lanes)
 }
 
-/// Validity in years of the document issued (first matching rule), if declared.
-pub fn validity_years(
-    application_type: &ApplicationType,
-    input: &RuleInput,
-) -> Result<Option<u32>, rules::Error> {
-    for rule in &application_type.validity {
-        if rules::evaluate_bool(&rule.when, input)? {
-            return Ok(Some(rule.years));
-        }
+/// What the document issued grants, each from its first matching rule;
+/// what the type does not declare is `None`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Grant {
+    pub valid_months: Option<u32>,
+    pub entries: Option<Entries>,
+    pub stay_days: Option<u32>,
+}
+
+impl Grant {
+    /// The last valid day of a document issued on `issued_on`.
+    pub fn valid_until(&self, issued_on: NaiveDate) -> Option<NaiveDate> {
+        issued_on
+            .checked_add_months(Months::new(self.valid_months?))?
+            .pred_opt()
     }
-    Ok(None)
+
+    pub fn is_empty(&self) -> bool {
+        *self == Grant::default()
+    }
+}
+
+/// What the document issued for `input` grants. A rule that cannot be
+/// evaluated (an answer it reads is missing) does not hold: the next one
+/// is tried, so issuing a document never fails on a rule.
+pub fn grant(application_type: &ApplicationType, input: &RuleInput) -> Grant {
+    let holds = |when: &str| rules::evaluate_bool(when, input).unwrap_or(false);
+    Grant {
+        valid_months: application_type
+            .validity
+            .iter()
+            .find(|rule| holds(&rule.when))
+            .map(ValidityRule::total_months),
+        entries: application_type
+            .entries
+            .iter()
+            .find(|rule| holds(&rule.when))
+            .map(|rule| rule.entries),
+        stay_days: application_type
+            .stay_per_entry
+            .iter()
+            .find(|rule| holds(&rule.when))
+            .map(|rule| rule.days),
+    }
 }
 
 /// Whether a senior officer must sign the decision off.

@@ -3,6 +3,7 @@
 mod common;
 
 use common::{date, input, load, with_document, with_record};
+use laissez_catalog::format::Entries;
 use laissez_catalog::{documents, eligibility};
 use serde_json::json;
 
@@ -182,14 +183,16 @@ fn validity_is_three_years_under_eighteen_and_ten_from_eighteen() {
         .application_type("home_return_permit")
         .expect("type");
     let years = |date_of_birth: &str| {
-        eligibility::validity_years(
+        eligibility::grant(
             permit,
             &input(json!({"reason": "first"}), date_of_birth, "2026-05-01"),
         )
+        .valid_months
+        .map(|months| months / 12)
     };
-    assert_eq!(years("2008-05-02"), Ok(Some(3)));
-    assert_eq!(years("2008-05-01"), Ok(Some(10)));
-    assert_eq!(years("1950-01-01"), Ok(Some(10)));
+    assert_eq!(years("2008-05-02"), Some(3));
+    assert_eq!(years("2008-05-01"), Some(10));
+    assert_eq!(years("1950-01-01"), Some(10));
 }
 
 #[test]
@@ -283,5 +286,100 @@ fn demo_receipt_and_group_numbers() {
     assert_eq!(
         format_receipt_number(group, date("2019-07-04"), 86970017).as_deref(),
         Ok("086970017")
+    );
+}
+
+/// What a permit grants: validity in months (years and months add up),
+/// entries, and a stay per entry that may depend on an answer.
+#[test]
+fn a_permit_grants_validity_entries_and_a_stay_that_may_depend_on_an_answer() {
+    let catalog = load("hk-cts");
+    let permit = catalog
+        .application_type("home_return_permit")
+        .expect("type");
+    let grant = |class: &str| {
+        eligibility::grant(
+            permit,
+            &input(
+                json!({"nationality_class": class}),
+                "1990-01-01",
+                "2026-05-01",
+            ),
+        )
+    };
+    let non_chinese = grant("non_chinese");
+    assert_eq!(non_chinese.valid_months, Some(60));
+    assert_eq!(non_chinese.entries, Some(Entries::Multiple));
+    assert_eq!(non_chinese.stay_days, Some(90));
+    assert_eq!(
+        non_chinese.valid_until(date("2026-05-01")),
+        Some(date("2031-04-30"))
+    );
+    let chinese = grant("chinese");
+    assert_eq!(chinese.valid_months, None);
+    assert_eq!(chinese.entries, Some(Entries::Multiple));
+    assert_eq!(chinese.stay_days, None);
+
+    // A rule that cannot be evaluated (the answer is missing) does not hold.
+    let unanswered = eligibility::grant(permit, &input(json!({}), "1990-01-01", "2026-05-01"));
+    assert_eq!(unanswered.stay_days, None);
+}
+
+#[test]
+fn grants_are_checked_when_the_catalog_loads() {
+    let mut files = common::files("hk-cts");
+    let path = "types/home_return_permit.yaml";
+    let edit = |files: &mut Vec<(String, Vec<u8>)>, from: &str, to: &str| {
+        let file = files
+            .iter_mut()
+            .find(|(name, _)| name == path)
+            .expect("the type");
+        let text = String::from_utf8(file.1.clone()).expect("utf-8");
+        assert!(text.contains(from), "{from}");
+        file.1 = text.replacen(from, to, 1).into_bytes();
+    };
+    edit(
+        &mut files,
+        "  - {when: \"answers.nationality_class == 'non_chinese'\", years: 5}",
+        "  - {when: \"answers.nationality_class == 'non_chinese'\", months: 0}",
+    );
+    edit(
+        &mut files,
+        "  - {when: \"answers.nationality_class == 'non_chinese'\", days: 90}",
+        "  - {when: \"answers.nationality_class == 'non_chinese'\", days: 0}\n  - {when: \"answers.nationality == 'x'\", days: 14}",
+    );
+    let errors = laissez_catalog::load_files(&files)
+        .expect_err("broken grants")
+        .0;
+    let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    let find = |needle: &str| {
+        errors
+            .iter()
+            .find(|error| error.message.contains(needle))
+            .unwrap_or_else(|| panic!("no {needle:?} in {messages:#?}"))
+    };
+    assert_eq!(find("needs years or months").field, "validity[0]");
+    assert_eq!(find("at least one day").field, "stay_per_entry[0].days");
+    assert_eq!(
+        find("unknown form field `answers.nationality`").field,
+        "stay_per_entry[1].when"
+    );
+    assert!(find("needs years or months").line.is_some());
+
+    // A kind of entries that does not exist names its line.
+    let mut files = common::files("hk-cts");
+    edit(
+        &mut files,
+        "  - {when: \"true\", entries: multiple}",
+        "  - {when: \"true\", entries: several}",
+    );
+    let errors = laissez_catalog::load_files(&files)
+        .expect_err("unknown entries")
+        .0;
+    assert!(
+        errors
+            .iter()
+            .any(|error| error.file == path && error.message.contains("several")),
+        "{errors:?}"
     );
 }

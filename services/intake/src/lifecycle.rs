@@ -8,8 +8,8 @@
 //! pickup gets its collection deadline. Nothing here names an agency.
 
 use chrono::{DateTime, Months, NaiveDate, Utc};
-use laissez_catalog::format::{ApplicationType, Stage, ValidityRule};
-use laissez_catalog::{Catalog, calendar, rules};
+use laissez_catalog::format::{ApplicationType, Entries, Stage};
+use laissez_catalog::{Catalog, calendar, eligibility, rules};
 use laissez_eventbus::Outbox;
 use laissez_kit::ServiceError;
 use laissez_proto::events::v1::{CaseProgressed, PaymentRequested, PermitHolder};
@@ -192,8 +192,9 @@ pub async fn advance(
 }
 
 /// The document of `case` exists as of `today`: its number (if any) and
-/// its validity from the type's rules are stored; returns the last valid
-/// day. A number another case of the agency has is a unique violation.
+/// what the type's rules grant (validity, entries, stay per entry) are
+/// stored; returns the last valid day. A number another case of the
+/// agency has is a unique violation.
 pub async fn fix_permit(
     connection: &mut PgConnection,
     catalog: &Catalog,
@@ -202,8 +203,15 @@ pub async fn fix_permit(
     number: Option<&str>,
     today: NaiveDate,
 ) -> Result<Option<NaiveDate>, sqlx::Error> {
-    let valid_until = valid_until(&kind.validity, &rule_input(case, catalog, today), today);
-    lifecycle::fix_permit(connection, case.id, &case.agency, number, valid_until).await?;
+    let grant = eligibility::grant(kind, &rule_input(case, catalog, today));
+    let valid_until = grant.valid_until(today);
+    let terms = lifecycle::PermitTerms {
+        number,
+        valid_until,
+        entries: grant.entries.map(Entries::code),
+        stay_days: grant.stay_days,
+    };
+    lifecycle::fix_permit(connection, case.id, &case.agency, terms).await?;
     Ok(valid_until)
 }
 
@@ -256,6 +264,11 @@ async fn progressed_event(
             .or(known.permit_number)
             .unwrap_or_default(),
         permit_valid_until: day(detail.permit_valid_until.or(known.permit_valid_until)),
+        permit_entries: known.permit_entries.unwrap_or_default(),
+        permit_stay_days: known
+            .permit_stay_days
+            .and_then(|days| u32::try_from(days).ok())
+            .unwrap_or_default(),
         collect_by: day(detail.collect_by.or(known.collect_by)),
         at: Some(timestamp(at)),
         reason: String::new(),
@@ -304,22 +317,6 @@ fn rule_input(case: &CaseRow, catalog: &Catalog, today: NaiveDate) -> rules::Rul
         &catalog.code_lists,
         today,
     )
-}
-
-/// The permit's last valid day: the first validity rule that holds gives
-/// its years from `issued_on`. No rule, no fixed validity.
-pub fn valid_until(
-    validity: &[ValidityRule],
-    input: &rules::RuleInput,
-    issued_on: NaiveDate,
-) -> Option<NaiveDate> {
-    let years = validity
-        .iter()
-        .find(|rule| rules::evaluate_bool(&rule.when, input).unwrap_or(false))?
-        .years;
-    issued_on
-        .checked_add_months(Months::new(years.checked_mul(12)?))?
-        .pred_opt()
 }
 
 /// What payment needs to open the case's order: the fee's inputs, named
@@ -379,27 +376,21 @@ mod tests {
 
     #[test]
     fn validity_is_the_first_rule_that_holds_counted_from_issue() {
-        let validity = [
-            ValidityRule {
-                when: "applicant.age < 18".into(),
-                years: 3,
-            },
-            ValidityRule {
-                when: "applicant.age >= 18".into(),
-                years: 10,
-            },
-        ];
+        let catalog = laissez_catalog::load_dir(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../deploy/agencies/mo-cts"),
+        )
+        .unwrap();
+        let kind = catalog.application_type("home_return_permit").unwrap();
         let issued = NaiveDate::from_ymd_opt(2026, 3, 1).unwrap();
         let child = born("2014-05-01", issued);
         let adult = born("1986-05-01", issued);
-        assert_eq!(
-            valid_until(&validity, &child, issued),
-            NaiveDate::from_ymd_opt(2029, 2, 28)
-        );
-        assert_eq!(
-            valid_until(&validity, &adult, issued),
-            NaiveDate::from_ymd_opt(2036, 2, 29)
-        );
-        assert_eq!(valid_until(&[], &adult, issued), None);
+        let valid_until = |input| eligibility::grant(kind, input).valid_until(issued);
+        assert_eq!(valid_until(&child), NaiveDate::from_ymd_opt(2029, 2, 28));
+        assert_eq!(valid_until(&adult), NaiveDate::from_ymd_opt(2036, 2, 29));
+        let none = ApplicationType {
+            validity: Vec::new(),
+            ..kind.clone()
+        };
+        assert_eq!(eligibility::grant(&none, &adult).valid_until(issued), None);
     }
 }

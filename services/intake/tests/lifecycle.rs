@@ -192,6 +192,9 @@ async fn an_fj_case_is_paid_produced_and_collected_by_a_proxy() {
     let lifecycle = ready.lifecycle.clone().unwrap();
     assert_eq!(lifecycle.permit_number, "T12345");
     assert!(lifecycle.produced_at.is_some());
+    // The one-time permit grants one entry (its catalog's rule).
+    assert_eq!(lifecycle.permit_entries, "single");
+    assert_eq!(lifecycle.permit_stay_days, 0);
     assert_eq!(outbox_count(&intake, "intake.case.progressed", id).await, 2);
     // Twice is refused: it is no longer in production.
     let again = complete_production(&intake, &counter, id, "")
@@ -324,6 +327,9 @@ async fn a_paid_tw_case_is_issued_electronically_with_a_permit_number() {
         laissez_eventbus::EnvelopeExt::decode(&envelope).unwrap();
     assert_eq!(progressed.state, "issued");
     assert_eq!(progressed.permit_number, lifecycle.permit_number);
+    // What the permit grants is fixed with its number, and travels with it.
+    assert_eq!(lifecycle.permit_entries, "multiple");
+    assert_eq!(progressed.permit_entries, "multiple");
     let holder = progressed
         .holder
         .expect("the holder travels with the issued event");

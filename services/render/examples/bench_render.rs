@@ -310,7 +310,7 @@ td b {{ font-size: 10pt }} small {{ font-size: 7pt; color: #5a5a5a }}
 </style></head><body>
 <div class=head><div><b style="font-size:13pt">中華民國臺灣地區入出境許可證</b><br>EXIT &amp; ENTRY PERMIT TAIWAN REPUBLIC OF CHINA<br>許可證號 Permit No. <b>{number}</b></div><img src="seal.svg"></div>
 <table><tr>{type_}{issued}{expiry}</tr><tr>{purpose}<td colspan=2><small>姓名 Name</small><br><b>{name}</b></td></tr>
-<tr>{passport}{id}{dob}</tr><tr>{sex}{place}{stay}</tr><tr><td colspan=3><small>在臺地址 Address in Taiwan</small><br><b>{address}</b></td></tr></table>
+<tr>{passport}{id}{dob}</tr><tr>{sex}{place}{stay}</tr><tr>{entries}<td colspan=2><small>在臺地址 Address in Taiwan</small><br><b>{address}</b></td></tr></table>
 <p><b>注意事項：</b></p><ol><li>本證記載如有錯誤，請即申請更正。</li><li>持證人除依規定經核准延期者外，應於許可在臺停留期限屆滿前離境。逾期居留者，依法得強制出境，並影響居留或再入境權益。</li></ol>
 <p><small>PLEASE TAKE NOTICE: 1. PLEASE APPLY FOR CORRECTION, IN CASE OF ANY ERROR IN THIS PERMIT. 2. THE HOLDER OF THIS PERMIT MUST DEPART TAIWAN BEFORE THE EXPIRATION DATE, UNLESS AN EXTENSION HAS BEEN GRANTED. OVERSTAYERS WILL BE DEPORTED AND DENIED THE PRIVILEGE OF RESIDENCE OR REENTRY.</small></p>
 <p><b>附記 Notes</b></p><ul><li>本證提供持證人於走人工查驗台出境或入境時，加蓋入(出)境查驗章戳使用。入出境查驗格不敷使用時，請於本證有效期限前，於內政部移民署學生線上申辦系統自行下載列印。</li><li>免備回程機(船)票；入境不須填繳入國登記表。</li><li>學校名稱：{school}</li></ul>
@@ -353,6 +353,17 @@ td b {{ font-size: 10pt }} small {{ font-size: 7pt; color: #5a5a5a }}
             "許可停留期限",
             "Duration of Stay",
             text(data, &["permit", "valid_until"])
+        ),
+        entries = cell(
+            "入出境次數",
+            "Entries",
+            match text(data, &["permit", "entries"]).as_str() {
+                "single" => "單次 Single",
+                "double" => "二次 Double",
+                "multiple" => "多次 Multiple",
+                _ => "—",
+            }
+            .into()
         ),
         address = text(data, &["answers", "taiwan_address"]),
         school = text(data, &["answers", "school"]),

@@ -233,6 +233,9 @@ pub fn e_permit(agency: &str, event: &CaseProgressed, catalog: &Catalog) -> Resu
             "number": event.permit_number,
             "issued_on": issued_on,
             "valid_until": event.permit_valid_until,
+            // What the type's rules grant; null when it does not say.
+            "entries": (!event.permit_entries.is_empty()).then_some(&event.permit_entries),
+            "stay_days": (event.permit_stay_days > 0).then_some(event.permit_stay_days),
         }),
     );
     parts.insert("answers".into(), Value::Object(answers));

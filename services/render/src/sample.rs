@@ -97,6 +97,8 @@ pub fn issued(
         production_due_on: String::new(),
         permit_number: "108695200100".into(),
         permit_valid_until: "2028-07-01".into(),
+        permit_entries: "multiple".into(),
+        permit_stay_days: 0,
         collect_by: String::new(),
         at: Some(timestamp(1_780_000_000)),
         reason: String::new(),

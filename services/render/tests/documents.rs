@@ -174,6 +174,8 @@ fn every_document_of_every_agency_reads_back_with_its_text_codes_and_seal() {
                         "108695200100",
                         "T12345678",
                         "2028-07-01",
+                        // The entries the type's rules grant.
+                        "多次",
                         "出境查驗",
                         "20入境查驗",
                     ] {

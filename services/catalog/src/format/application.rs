@@ -41,6 +41,12 @@ pub struct ApplicationType {
     /// Validity of the document issued, first matching rule wins.
     #[serde(default)]
     pub validity: Vec<ValidityRule>,
+    /// Entries the document issued grants, first matching rule wins.
+    #[serde(default)]
+    pub entries: Vec<EntriesRule>,
+    /// The longest stay per entry, first matching rule wins.
+    #[serde(default)]
+    pub stay_per_entry: Vec<StayRule>,
     /// Documents not collected within this many months are cancelled.
     #[serde(default)]
     pub uncollected_cancel_after_months: Option<u32>,
@@ -405,11 +411,65 @@ pub struct PriorityLane {
     pub proof_required: bool,
 }
 
+/// How long the issued document is valid when `when` holds: `years` and
+/// `months` add up (`{years: 1, months: 6}`); at least one is given.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ValidityRule {
     pub when: String,
+    #[serde(default)]
     pub years: u32,
+    #[serde(default)]
+    pub months: u32,
+}
+
+impl ValidityRule {
+    /// The validity in months.
+    pub fn total_months(&self) -> u32 {
+        self.years.saturating_mul(12).saturating_add(self.months)
+    }
+}
+
+/// How many times the issued document lets its holder enter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Entries {
+    Single,
+    Double,
+    Multiple,
+}
+
+impl Entries {
+    pub fn code(self) -> &'static str {
+        match self {
+            Entries::Single => "single",
+            Entries::Double => "double",
+            Entries::Multiple => "multiple",
+        }
+    }
+
+    pub fn parse(code: &str) -> Option<Entries> {
+        [Entries::Single, Entries::Double, Entries::Multiple]
+            .into_iter()
+            .find(|entries| entries.code() == code)
+    }
+}
+
+/// The number of entries the document grants when `when` holds.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EntriesRule {
+    pub when: String,
+    pub entries: Entries,
+}
+
+/// The longest stay per entry, in days, when `when` holds (e.g. 90 days
+/// for a spouse, 14 for other relatives).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StayRule {
+    pub when: String,
+    pub days: u32,
 }
 
 /// Form fields that name an appointment's place and date instead of a

@@ -102,6 +102,8 @@ impl DocumentKind {
                 "permit.number",
                 "permit.issued_on",
                 "permit.valid_until",
+                "permit.entries",
+                "permit.stay_days",
                 "record",
             ],
             DocumentKind::Receipt => &[

@@ -300,6 +300,36 @@ pub(crate) fn check_types(report: &mut Report<'_>, parts: &Parts<'_>) {
                 &rule.when,
                 &scope,
             );
+            if rule.total_months() == 0 {
+                report.at(
+                    source,
+                    format!("validity[{index}]"),
+                    "a validity needs years or months (or both)",
+                );
+            }
+        }
+        for (index, rule) in application_type.entries.iter().enumerate() {
+            report.rule(
+                source,
+                &format!("entries[{index}].when"),
+                &rule.when,
+                &scope,
+            );
+        }
+        for (index, rule) in application_type.stay_per_entry.iter().enumerate() {
+            report.rule(
+                source,
+                &format!("stay_per_entry[{index}].when"),
+                &rule.when,
+                &scope,
+            );
+            if rule.days == 0 {
+                report.at(
+                    source,
+                    format!("stay_per_entry[{index}].days"),
+                    "a stay needs at least one day",
+                );
+            }
         }
     }
 }

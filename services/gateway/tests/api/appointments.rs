@@ -391,3 +391,80 @@ async fn a_hong_kong_applicant_books_moves_and_the_counter_sees_it() {
     assert_eq!(denied.status, 403, "{}", denied.text());
     stack.stop().await;
 }
+
+/// The check page says what the permit will grant, as the type's rules
+/// read the answers so far: a non-Chinese permanent resident's permit is
+/// valid 5 years, for multiple entries of up to 90 days each.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_check_page_says_what_the_permit_will_grant() {
+    let stack = Stack::start(Services::INTAKE).await;
+    let applicant = hk_applicant(&stack).await;
+    let started = post_with_key(
+        &stack,
+        "/api/v1/cases",
+        &applicant,
+        "start-hk-grant",
+        &json!({
+            "application_type": "home_return_permit",
+            "notice_version": "2024-07-10",
+            "notice_accepted": true,
+            "applicant": {"name": "SMITH JOHN", "date_of_birth": "1980-01-01"},
+        }),
+    )
+    .await;
+    assert_eq!(started.status, 201, "{}", started.text());
+    let case_id = started.json()["case_id"].as_str().unwrap().to_owned();
+    let session = cookie_of(&applicant);
+    let check = format!("/portal/{HK}/{HK_PORTAL}/cases/{case_id}/check");
+    let grant_of = |html: &str| {
+        html.find("id=\"grant\"").map(|at| {
+            html[at..]
+                .split("</section>")
+                .next()
+                .unwrap_or_default()
+                .to_owned()
+        })
+    };
+    for (class, expected, absent) in [
+        (
+            "non_chinese",
+            vec!["5 years", "Multiple", "up to 90 days"],
+            None,
+        ),
+        ("chinese", vec!["Multiple"], Some("days")),
+    ] {
+        let saved = stack
+            .call(
+                reqwest::Method::PUT,
+                &format!("/api/v1/cases/{case_id}/draft"),
+                Some(&applicant),
+                Some(json!({"answers_json": json!({"nationality_class": class}).to_string()})),
+            )
+            .await;
+        assert_eq!(saved.status, 200, "{}", saved.text());
+        let html = page(&stack, &format!("{check}?lang=en"), Some(&session), None)
+            .await
+            .text();
+        let grant = grant_of(&html).unwrap_or_else(|| panic!("a grant for {class}: {html}"));
+        for text in expected {
+            assert!(grant.contains(text), "{class}: {text} in {grant}");
+        }
+        if let Some(text) = absent {
+            assert!(!grant.contains(text), "{class}: no {text} in {grant}");
+        }
+    }
+    let html = page(
+        &stack,
+        &format!("{check}?lang=zh-Hant"),
+        Some(&session),
+        None,
+    )
+    .await
+    .text();
+    assert!(
+        grant_of(&html)
+            .is_some_and(|grant| grant.contains("核准後所發證件") && grant.contains("多次")),
+        "{html}"
+    );
+    stack.stop().await;
+}

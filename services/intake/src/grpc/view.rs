@@ -108,6 +108,11 @@ pub fn lifecycle(known: &Lifecycle) -> proto::Lifecycle {
             relationship: collector.relationship.clone(),
             pickup_card: collector.pickup_card.clone(),
         }),
+        permit_entries: known.permit_entries.clone().unwrap_or_default(),
+        permit_stay_days: known
+            .permit_stay_days
+            .and_then(|days| u32::try_from(days).ok())
+            .unwrap_or_default(),
     }
 }
 

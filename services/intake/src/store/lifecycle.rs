@@ -25,6 +25,9 @@ pub struct Lifecycle {
     pub produced_at: Option<DateTime<Utc>>,
     pub permit_number: Option<String>,
     pub permit_valid_until: Option<NaiveDate>,
+    /// `single`, `double` or `multiple`.
+    pub permit_entries: Option<String>,
+    pub permit_stay_days: Option<i32>,
     pub ready_at: Option<DateTime<Utc>>,
     pub collect_by: Option<NaiveDate>,
     pub collected_at: Option<DateTime<Utc>>,
@@ -35,7 +38,7 @@ macro_rules! lifecycle_column {
     () => {
         "(SELECT to_jsonb(l) FROM (
              SELECT production_due_on, produced_at, permit_number, permit_valid_until,
-                    ready_at, collect_by, collected_at, collector
+                    permit_entries, permit_stay_days, ready_at, collect_by, collected_at, collector
              FROM case_lifecycle WHERE case_id = cases.id) l) AS detail_lifecycle"
     };
 }
@@ -92,26 +95,41 @@ pub async fn finish_production(
     Ok(())
 }
 
-/// The permit's number and last valid day, fixed when it is issued.
+/// What the permit is, fixed when it is issued: its number, last valid
+/// day, entries and longest stay per entry (each when known).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PermitTerms<'a> {
+    pub number: Option<&'a str>,
+    pub valid_until: Option<NaiveDate>,
+    pub entries: Option<&'a str>,
+    pub stay_days: Option<u32>,
+}
+
+/// Fixes the permit's terms; what an earlier call fixed stays.
 pub async fn fix_permit(
     connection: &mut PgConnection,
     case_id: Uuid,
     agency: &str,
-    number: Option<&str>,
-    valid_until: Option<NaiveDate>,
+    terms: PermitTerms<'_>,
 ) -> Result<(), sqlx::Error> {
     sqlx::query(
-        "INSERT INTO case_lifecycle (case_id, agency, permit_number, permit_valid_until)
-         VALUES ($1, $2, $3, $4)
+        "INSERT INTO case_lifecycle
+             (case_id, agency, permit_number, permit_valid_until, permit_entries, permit_stay_days)
+         VALUES ($1, $2, $3, $4, $5, $6)
          ON CONFLICT (case_id) DO UPDATE SET
              permit_number = COALESCE(case_lifecycle.permit_number, EXCLUDED.permit_number),
              permit_valid_until = COALESCE(case_lifecycle.permit_valid_until,
-                                           EXCLUDED.permit_valid_until)",
+                                           EXCLUDED.permit_valid_until),
+             permit_entries = COALESCE(case_lifecycle.permit_entries, EXCLUDED.permit_entries),
+             permit_stay_days = COALESCE(case_lifecycle.permit_stay_days,
+                                         EXCLUDED.permit_stay_days)",
     )
     .bind(case_id)
     .bind(agency)
-    .bind(number)
-    .bind(valid_until)
+    .bind(terms.number)
+    .bind(terms.valid_until)
+    .bind(terms.entries)
+    .bind(terms.stay_days.and_then(|days| i32::try_from(days).ok()))
     .execute(connection)
     .await?;
     Ok(())

@@ -158,6 +158,9 @@ async fn render_case(
                 }
             }
         }
+        @if let Some(permit) = super::permit::issued(lang, case.lifecycle.as_ref()) {
+            (permit)
+        }
         @if returned(state) {
             section.returned aria-labelledby="return-title" {
                 h2 #return-title { (i18n::state_name(lang, case.state)) }

@@ -14,6 +14,7 @@ pub mod header;
 pub mod messages;
 pub mod parts;
 pub mod payments;
+pub mod permit;
 pub mod registration;
 pub mod status;
 pub mod visit;

@@ -109,6 +109,9 @@ fn render(
             }
             p { a #change-documents href=(documents_path) { (words.change_documents) } }
         }
+        @if let Some(grant) = grant_preview(visit, case) {
+            (grant)
+        }
         @match fee_preview(visit, case) {
             Preview::Priced(quotes) => section #fees aria-labelledby="fees-title" {
                 h2 #fees-title { (words.fees_title) }
@@ -164,12 +167,37 @@ enum Preview {
     Unknown,
 }
 
+/// The agency's current catalog, typed.
+fn typed_catalog(visit: &Visit) -> Option<Catalog> {
+    serde_json::from_value::<Catalog>((*visit.site.catalog).clone()).ok()
+}
+
+/// Today in the agency's time zone.
+fn agency_today(visit: &Visit) -> chrono::NaiveDate {
+    match visit.site.time_zone() {
+        Some(zone) => chrono::Utc::now().with_timezone(&zone).date_naive(),
+        None => chrono::Utc::now().date_naive(),
+    }
+}
+
+/// What the permit will grant (validity, entries, stay per entry), as
+/// the type's rules read the answers so far.
+fn grant_preview(visit: &Visit, case: &Case) -> Option<maud::Markup> {
+    let catalog = typed_catalog(visit)?;
+    crate::portal::applicant::permit::preview(
+        visit.language.lang,
+        &catalog,
+        case,
+        agency_today(visit),
+    )
+}
+
 /// The fees the application will be asked for, as the agency's current
 /// catalog prices its answers (the same inputs intake gives payment:
 /// the fee-variant answer, the applicant's date of birth, express and a
 /// delivery option the type offers).
 fn fee_preview(visit: &Visit, case: &Case) -> Preview {
-    let Ok(catalog) = serde_json::from_value::<Catalog>((*visit.site.catalog).clone()) else {
+    let Some(catalog) = typed_catalog(visit) else {
         return Preview::Unknown;
     };
     let Some(kind) = catalog.application_type(&case.application_type) else {
@@ -180,10 +208,7 @@ fn fee_preview(visit: &Visit, case: &Case) -> Preview {
         .and_then(|answers| answers.as_object().cloned())
         .unwrap_or_default();
     let answer = |code: &str| answers.get(code).and_then(Value::as_str).map(str::to_owned);
-    let today = match visit.site.time_zone() {
-        Some(zone) => chrono::Utc::now().with_timezone(&zone).date_naive(),
-        None => chrono::Utc::now().date_naive(),
-    };
+    let today = agency_today(visit);
     let delivery = answer("delivery").filter(|code| kind.delivery_options.contains(code));
     let query = |currency| FeeQuery {
         application_type: case.application_type.clone(),
