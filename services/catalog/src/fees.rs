@@ -54,6 +54,9 @@ pub struct FeeLine {
     pub code: String,
     pub label: LocalizedText,
     pub amount: Money,
+    /// For a price per unit: how many units `amount` is for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub quantity: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -95,6 +98,63 @@ pub enum Error {
     UnknownPaymentMethod(String),
     #[error("payment method `{0}` is not offered for this type")]
     MethodNotOffered(String),
+    #[error("the fee is per unit: answer `{0}` (a whole number) is missing")]
+    MissingUnitCount(String),
+    #[error("the fee of {0} units is too large")]
+    AmountOverflow(u64),
+}
+
+impl FeeLine {
+    /// The line's label, with the count of a price per unit (`× 3`).
+    pub fn display_label(&self) -> LocalizedText {
+        match self.quantity {
+            Some(count) => self.label.with_suffix(&format!(" × {count}")),
+            None => self.label.clone(),
+        }
+    }
+}
+
+/// The largest count a per-unit fee multiplies by.
+pub const MAX_UNITS: u64 = 1_000;
+
+/// The fields whose answers the fee of `application_type` reads: its fee
+/// variant field, and every field a fee row is keyed by or counts units
+/// with. What intake hands payment with the case.
+pub fn answer_fields(catalog: &Catalog, application_type: &str) -> Vec<String> {
+    let mut fields: Vec<String> = catalog
+        .application_type(application_type)
+        .and_then(|kind| kind.fee_variant_field.clone())
+        .into_iter()
+        .collect();
+    for row in catalog
+        .fees
+        .rows
+        .iter()
+        .filter(|row| row.application_type == application_type)
+    {
+        fields.extend(row.answers.keys().cloned());
+        fields.extend(row.per.clone());
+    }
+    fields.sort();
+    fields.dedup();
+    fields
+}
+
+/// The unit count of a per-unit row: a whole number answer.
+fn unit_count(
+    answers: &serde_json::Map<String, serde_json::Value>,
+    field: &str,
+) -> Result<u64, Error> {
+    let count = match answers.get(field) {
+        Some(serde_json::Value::Number(number)) => number.as_u64(),
+        Some(serde_json::Value::String(text)) => text.trim().parse().ok(),
+        _ => None,
+    };
+    let count = count.ok_or_else(|| Error::MissingUnitCount(field.to_owned()))?;
+    if count > MAX_UNITS {
+        return Err(Error::AmountOverflow(count));
+    }
+    Ok(count)
 }
 
 /// Quotes a fee: the schedule row, delivery and payment surcharge, in one currency.
@@ -120,6 +180,7 @@ pub fn quote(catalog: &Catalog, query: &FeeQuery) -> Result<FeeQuote, Error> {
             code: code.clone(),
             label: application_type.name.clone(),
             amount: Money::new(0, currency),
+            quantity: None,
         }),
         Pricing::Schedule => {
             let variant = match (&query.variant, &application_type.fee_variant_field) {
@@ -163,6 +224,7 @@ pub fn quote(catalog: &Catalog, query: &FeeQuery) -> Result<FeeQuote, Error> {
                                 .is_some_and(|value| row.variants.contains(value)))
                         && (row.age_band.is_none() || row.age_band == age_band)
                         && row.speed.is_none_or(|row_speed| row_speed == speed)
+                        && row.answers_match(&query.answers)
                 })
                 .ok_or_else(|| Error::NoRow {
                     application_type: code.clone(),
@@ -170,10 +232,22 @@ pub fn quote(catalog: &Catalog, query: &FeeQuery) -> Result<FeeQuote, Error> {
                     age_band: age_band.clone(),
                     speed,
                 })?;
-            let amount = *row
+            let unit = *row
                 .amounts
                 .get(&currency)
                 .ok_or(Error::NoAmountInCurrency(currency))?;
+            let quantity = row
+                .per
+                .as_deref()
+                .map(|field| unit_count(&query.answers, field))
+                .transpose()?;
+            let amount = match quantity {
+                None => unit,
+                Some(count) => i64::try_from(count)
+                    .ok()
+                    .and_then(|count| unit.checked_mul(count))
+                    .ok_or(Error::AmountOverflow(count))?,
+            };
             lines.push(FeeLine {
                 kind: LineKind::Fee,
                 code: code.clone(),
@@ -182,6 +256,7 @@ pub fn quote(catalog: &Catalog, query: &FeeQuery) -> Result<FeeQuote, Error> {
                     .clone()
                     .unwrap_or_else(|| application_type.name.clone()),
                 amount: Money::new(amount, currency),
+                quantity: quantity.and_then(|count| u32::try_from(count).ok()),
             });
         }
     }
@@ -206,6 +281,7 @@ pub fn quote(catalog: &Catalog, query: &FeeQuery) -> Result<FeeQuote, Error> {
             code: delivery.clone(),
             label: option.name.clone(),
             amount: Money::new(amount, currency),
+            quantity: None,
         });
     }
     let subtotal: i64 = lines.iter().map(|line| line.amount.minor_units).sum();
@@ -268,6 +344,7 @@ pub fn surcharge_line(
         code: method.code.clone(),
         label: method.name.clone(),
         amount: Money::new(fixed + percent, currency),
+        quantity: None,
     }))
 }
 

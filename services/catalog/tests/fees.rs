@@ -294,3 +294,130 @@ fn unpublished_and_impossible_quotes_are_errors() {
         Ok("MOP 402.30".into())
     );
 }
+
+fn edit(files: &mut [(String, Vec<u8>)], path: &str, from: &str, to: &str) {
+    let file = files
+        .iter_mut()
+        .find(|(name, _)| name == path)
+        .expect("file exists");
+    let text = String::from_utf8(file.1.clone()).expect("utf-8");
+    assert!(text.contains(from), "{path} does not contain {from}");
+    file.1 = text.replacen(from, to, 1).into_bytes();
+}
+
+/// hk-cts's temporary permit with a number field (trips) and two rows: one
+/// keyed by two answers (the channel and the urgent reason) and priced per
+/// trip, before the general row.
+fn per_trip_files() -> Vec<(String, Vec<u8>)> {
+    let mut files = common::files("hk-cts");
+    edit(
+        &mut files,
+        "types/temporary_permit.yaml",
+        "      - {code: english_name,",
+        "      - {code: trips, type: number, min: 1, max: 5, label: {zh-Hant: 往返次數, zh-Hans: 往返次数, en: Trips}}\n      - {code: english_name,",
+    );
+    edit(
+        &mut files,
+        "fees.yaml",
+        "  - {type: temporary_permit, variants: [service_centre], speed: normal, amounts: {HKD: 12000}}",
+        "  - {type: temporary_permit, variants: [service_centre], answers: {urgent_reason: [funeral, visiting_sick]}, speed: normal, per: trips, amounts: {HKD: 5000}, label: {zh-Hant: 每次往返, zh-Hans: 每次往返, en: Per trip}}\n  - {type: temporary_permit, variants: [service_centre], speed: normal, amounts: {HKD: 12000}}",
+    );
+    files
+}
+
+#[test]
+fn a_row_keyed_by_several_answers_and_priced_per_unit() {
+    let catalog = laissez_catalog::load_files(&per_trip_files()).expect("the edited catalog loads");
+    let quote_for = |answers: serde_json::Value| {
+        quote(
+            &catalog,
+            &FeeQuery {
+                application_type: "temporary_permit".into(),
+                answers: answers.as_object().cloned().unwrap_or_default(),
+                variant: None,
+                date_of_birth: Some(date("1990-01-01")),
+                on: date("2026-05-01"),
+                express: false,
+                delivery: None,
+                payment_method: None,
+                currency: None,
+            },
+        )
+    };
+    // Both answers hold: 3 trips at HK$50.
+    let per_trip =
+        quote_for(json!({"channel": "service_centre", "urgent_reason": "funeral", "trips": 3}))
+            .expect("a quote");
+    assert_eq!(per_trip.total.minor_units, 15_000);
+    assert_eq!(per_trip.lines[0].quantity, Some(3));
+    assert_eq!(per_trip.lines[0].display_label().en, "Per trip × 3");
+    // Another reason: the general row, whatever the trips.
+    let general =
+        quote_for(json!({"channel": "service_centre", "urgent_reason": "studies", "trips": 3}))
+            .expect("a quote");
+    assert_eq!(general.total.minor_units, 12_000);
+    assert_eq!(general.lines[0].quantity, None);
+    // The per-unit row needs its count, and a sane one.
+    assert_eq!(
+        quote_for(json!({"channel": "service_centre", "urgent_reason": "funeral"})),
+        Err(laissez_catalog::fees::Error::MissingUnitCount(
+            "trips".into()
+        ))
+    );
+    assert_eq!(
+        quote_for(
+            json!({"channel": "service_centre", "urgent_reason": "funeral", "trips": 5_000_000})
+        ),
+        Err(laissez_catalog::fees::Error::AmountOverflow(5_000_000))
+    );
+    // What intake hands payment: only the answers the fee reads.
+    assert_eq!(
+        laissez_catalog::fees::answer_fields(&catalog, "temporary_permit"),
+        ["channel", "trips", "urgent_reason"]
+    );
+}
+
+#[test]
+fn rows_keyed_by_answers_are_checked_when_they_load() {
+    let mut files = per_trip_files();
+    edit(
+        &mut files,
+        "fees.yaml",
+        "answers: {urgent_reason: [funeral, visiting_sick]}, speed: normal, per: trips,",
+        "answers: {urgent_reason: [funeral, visting_sick], reason: [x]}, speed: normal, per: english_name,",
+    );
+    // A keyed row after the general one is never chosen.
+    edit(
+        &mut files,
+        "fees.yaml",
+        "  - {type: temporary_permit, variants: [border_same_day], speed: normal, amounts: {HKD: 57000}}",
+        "  - {type: temporary_permit, variants: [border_same_day], speed: normal, amounts: {HKD: 57000}}\n  - {type: temporary_permit, variants: [border_same_day], answers: {urgent_reason: [studies]}, speed: normal, amounts: {HKD: 1000}}",
+    );
+    let errors = laissez_catalog::load_files(&files)
+        .expect_err("broken rows")
+        .0;
+    let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    let find = |field: &str| {
+        errors
+            .iter()
+            .find(|error| error.file == "fees.yaml" && error.field == field)
+            .unwrap_or_else(|| panic!("no error on {field}: {messages:#?}"))
+    };
+    assert!(
+        find("rows[8].answers.urgent_reason[1]")
+            .message
+            .contains("`visting_sick` is not a value")
+    );
+    assert!(
+        find("rows[8].answers.reason")
+            .message
+            .contains("not a field of type")
+    );
+    assert!(find("rows[8].per").message.contains("number field"));
+    assert!(
+        find("rows[12]")
+            .message
+            .contains("rows[11] already matches")
+    );
+    assert!(find("rows[8].per").line.is_some());
+}

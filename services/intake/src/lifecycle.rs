@@ -341,6 +341,16 @@ pub fn payment_requested(case: &CaseRow, catalog: Option<&Catalog>) -> PaymentRe
     } else {
         String::new()
     };
+    // Only the answers the fee reads travel to payment.
+    let fee_answers: serde_json::Map<String, serde_json::Value> = catalog
+        .map(|catalog| laissez_catalog::fees::answer_fields(catalog, &case.application_type))
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|field| {
+            let value = case.answers.get(&field)?.clone();
+            Some((field, value))
+        })
+        .collect();
     let submitted_on = match (case.submitted_at, catalog) {
         (Some(at), Some(catalog)) => agency_date(catalog, at),
         (Some(at), None) => at.date_naive(),
@@ -359,6 +369,11 @@ pub fn payment_requested(case: &CaseRow, catalog: Option<&Catalog>) -> PaymentRe
         delivery,
         submitted_on: submitted_on.format("%Y-%m-%d").to_string(),
         requested_at: Some(timestamp(Utc::now())),
+        fee_answers_json: if fee_answers.is_empty() {
+            String::new()
+        } else {
+            serde_json::Value::Object(fee_answers).to_string()
+        },
     }
 }
 

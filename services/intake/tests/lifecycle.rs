@@ -112,6 +112,20 @@ async fn an_fj_case_is_paid_produced_and_collected_by_a_proxy() {
         outbox_count(&intake, "intake.case.payment_requested", id).await,
         1
     );
+    // Payment gets only the answers the fee reads: fj's fee reads none, so
+    // none of the form's answers leave intake with the request.
+    let payload: Vec<u8> = sqlx::query_scalar(
+        "SELECT payload FROM outbox WHERE event_type = 'intake.case.payment_requested' AND aggregate_id = $1",
+    )
+    .bind(id)
+    .fetch_one(&intake.database.pool)
+    .await
+    .unwrap();
+    let envelope: laissez_proto::events::v1::Envelope =
+        prost::Message::decode(payload.as_slice()).unwrap();
+    let requested: laissez_proto::events::v1::PaymentRequested =
+        laissez_eventbus::EnvelopeExt::decode(&envelope).unwrap();
+    assert_eq!(requested.fee_answers_json, "", "{requested:?}");
     // Production cannot be finished before it started.
     let early = complete_production(&intake, &counter, id, "")
         .await

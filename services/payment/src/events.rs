@@ -120,9 +120,18 @@ pub async fn open_order(
     let kind = catalog
         .application_type(&requested.application_type)
         .ok_or_else(|| HandlerError::permanent("the case's type is not in its catalog"))?;
+    // The answers the fee reads; a payload that is not a JSON object is
+    // the sender's defect, not something a retry mends.
+    let answers = if requested.fee_answers_json.is_empty() {
+        serde_json::Map::new()
+    } else {
+        serde_json::from_str(&requested.fee_answers_json).map_err(|error| {
+            HandlerError::permanent(format!("fee_answers_json is not a JSON object: {error}"))
+        })?
+    };
     let query = FeeQuery {
         application_type: requested.application_type.clone(),
-        answers: Default::default(),
+        answers,
         variant: (!requested.fee_variant.is_empty()).then(|| requested.fee_variant.clone()),
         date_of_birth: date(&requested.date_of_birth),
         on: date(&requested.submitted_on).unwrap_or_else(|| chrono::Utc::now().date_naive()),
@@ -139,8 +148,8 @@ pub async fn open_order(
                 .into_iter()
                 .map(|line| Line {
                     kind: LineKind::of(line.kind),
+                    label: line.display_label(),
                     code: line.code,
-                    label: line.label,
                     amount: line.amount.minor_units,
                     order_id: None,
                 })

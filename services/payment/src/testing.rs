@@ -234,5 +234,6 @@ pub fn tw_request(account: &str, receipt: &str, group: &str) -> PaymentRequested
         delivery: String::new(),
         submitted_on: "2026-12-01".to_owned(),
         requested_at: None,
+        fee_answers_json: String::new(),
     }
 }

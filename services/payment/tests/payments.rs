@@ -1100,3 +1100,36 @@ async fn an_order_past_its_deadline_expires_and_late_money_follows_the_catalog()
     assert_eq!(ledger(&app, "refund").await, 1);
     app.stop().await;
 }
+
+/// The fee is quoted from the answers intake hands over with the case
+/// (only those the fee reads): a lost permit is priced as lost even when
+/// the variant travels only as an answer.
+#[tokio::test]
+async fn an_order_is_priced_from_the_answers_the_fee_reads() {
+    let app = TestPayment::start("fee_answers").await.unwrap();
+    let mut request = tw_request("acct-10", "MO-0002", "");
+    request.application_type = "home_return_permit".into();
+    request.date_of_birth = "1990-01-01".into();
+    request.fee_answers_json = serde_json::json!({"reason": "lost"}).to_string();
+    assert!(matches!(
+        app.open_order(MO, &request).await,
+        Outcome::Opened(_)
+    ));
+    let found = app
+        .client()
+        .await
+        .find_orders(app.request(
+            proto::FindOrdersRequest {
+                receipt_number: "MO-0002".into(),
+            },
+            "cashier-1",
+            MO,
+            Role::Counter,
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    // HK$560 for an adult's lost permit (seed 004), not the first one's 390.
+    assert_eq!(found.orders[0].total.as_ref().unwrap().minor_units, 56000);
+    app.stop().await;
+}

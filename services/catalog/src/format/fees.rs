@@ -55,6 +55,29 @@ pub struct AgeBand {
     pub below_age: Option<u32>,
 }
 
+impl FeeRow {
+    /// Whether `answers` hold every answer the row is for.
+    pub fn answers_match(&self, answers: &serde_json::Map<String, serde_json::Value>) -> bool {
+        self.answers.iter().all(|(field, values)| {
+            answers
+                .get(field)
+                .and_then(answer_text)
+                .is_some_and(|answer| values.contains(&answer))
+        })
+    }
+}
+
+/// An answer as a fee row names it: a code as itself, a yes/no as `true`
+/// or `false`, a number in decimal.
+pub fn answer_text(value: &serde_json::Value) -> Option<String> {
+    match value {
+        serde_json::Value::String(text) => Some(text.trim().to_owned()),
+        serde_json::Value::Bool(value) => Some(value.to_string()),
+        serde_json::Value::Number(number) => Some(number.to_string()),
+        _ => None,
+    }
+}
+
 impl AgeBand {
     pub fn contains(&self, age: u32) -> bool {
         self.min_age.is_none_or(|min| age >= min) && self.below_age.is_none_or(|below| age < below)
@@ -68,7 +91,8 @@ pub enum Speed {
     Express,
 }
 
-/// One price. Empty `variants`, no `age_band`, no `speed` mean "any".
+/// One price. Empty `variants`, no `answers`, no `age_band`, no `speed`
+/// mean "any".
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FeeRow {
@@ -76,6 +100,14 @@ pub struct FeeRow {
     pub application_type: String,
     #[serde(default)]
     pub variants: Vec<String>,
+    /// Further answers the row is for, by field: the values each may have
+    /// (`{purpose: [family_visit], relation: [spouse]}`); all must hold.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub answers: BTreeMap<String, Vec<String>>,
+    /// The amounts are per unit, counted by this number field's answer
+    /// (one fee per destination, per entry chosen).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub per: Option<String>,
     #[serde(default)]
     pub age_band: Option<String>,
     #[serde(default)]

@@ -73,6 +73,15 @@ impl LocalizedText {
         }
     }
 
+    /// The text in every language with `suffix` after it.
+    pub fn with_suffix(&self, suffix: &str) -> LocalizedText {
+        LocalizedText {
+            zh_hant: format!("{}{suffix}", self.zh_hant),
+            zh_hans: format!("{}{suffix}", self.zh_hans),
+            en: format!("{}{suffix}", self.en),
+        }
+    }
+
     /// Languages whose text is empty.
     pub fn missing_languages(&self) -> Vec<Language> {
         Language::ALL

@@ -3,7 +3,7 @@
 
 use super::Parts;
 use super::checks::Report;
-use crate::format::{ApplicationType, Currency, FeeRow, Pricing, Speed};
+use crate::format::{ApplicationType, Currency, FeeRow, FieldKind, Pricing, Speed};
 use std::collections::BTreeSet;
 
 pub(crate) fn check_fees(report: &mut Report<'_>, parts: &Parts<'_>) {
@@ -119,6 +119,7 @@ pub(crate) fn check_fees(report: &mut Report<'_>, parts: &Parts<'_>) {
             );
         }
         check_variants(report, source, &path, row, application_type, code_lists);
+        check_answers(report, source, &path, row, application_type, code_lists);
         if let Some(band) = &row.age_band
             && !fees
                 .age_bands
@@ -235,6 +236,86 @@ fn check_variants(
     }
 }
 
+/// The answers a row is keyed by are fields of the type, each value one
+/// the field can hold; a per-unit count is a number field.
+fn check_answers(
+    report: &mut Report<'_>,
+    source: &super::SourceFile,
+    path: &str,
+    row: &FeeRow,
+    application_type: &ApplicationType,
+    code_lists: Option<&std::collections::BTreeMap<String, Vec<crate::format::CodeItem>>>,
+) {
+    for (code, values) in &row.answers {
+        let Some(field) = application_type.field(code) else {
+            report.at(
+                source,
+                format!("{path}.answers.{code}"),
+                format!(
+                    "fee row is unreachable: `{code}` is not a field of type `{}`",
+                    row.application_type
+                ),
+            );
+            continue;
+        };
+        if values.is_empty() {
+            report.at(
+                source,
+                format!("{path}.answers.{code}"),
+                "name at least one value",
+            );
+        }
+        let allowed: Option<BTreeSet<String>> = match field.kind {
+            FieldKind::Choice => Some(
+                field
+                    .code_list
+                    .as_ref()
+                    .and_then(|list| code_lists.and_then(|lists| lists.get(list)))
+                    .map(|items| items.iter().map(|item| item.code.clone()).collect())
+                    .unwrap_or_default(),
+            ),
+            FieldKind::YesNo => Some(["true".to_owned(), "false".to_owned()].into()),
+            FieldKind::Declarations => Some(
+                field
+                    .options
+                    .iter()
+                    .map(|option| option.code.clone())
+                    .collect(),
+            ),
+            _ => None,
+        };
+        for (index, value) in values.iter().enumerate() {
+            let fits = match (&allowed, &field.kind) {
+                (Some(allowed), _) => allowed.contains(value),
+                (None, FieldKind::Number) => value.parse::<f64>().is_ok(),
+                (None, _) => true,
+            };
+            if !fits {
+                report.at(
+                    source,
+                    format!("{path}.answers.{code}[{index}]"),
+                    format!("fee row is unreachable: `{value}` is not a value of field `{code}`"),
+                );
+            }
+        }
+    }
+    if let Some(code) = &row.per {
+        match application_type.field(code) {
+            None => report.at(
+                source,
+                format!("{path}.per"),
+                format!("`{code}` is not a field of type `{}`", row.application_type),
+            ),
+            Some(field) if field.kind != FieldKind::Number => report.at(
+                source,
+                format!("{path}.per"),
+                format!("units are counted by a number field; `{code}` is not one"),
+            ),
+            Some(_) => {}
+        }
+    }
+}
+
 /// `earlier` matches every case `later` matches, so `later` is never chosen.
 fn shadows(earlier: &FeeRow, later: &FeeRow) -> bool {
     earlier.application_type == later.application_type
@@ -246,4 +327,10 @@ fn shadows(earlier: &FeeRow, later: &FeeRow) -> bool {
                     .all(|variant| earlier.variants.contains(variant))))
         && (earlier.age_band.is_none() || earlier.age_band == later.age_band)
         && (earlier.speed.is_none() || earlier.speed == later.speed)
+        && earlier.answers.iter().all(|(field, values)| {
+            later
+                .answers
+                .get(field)
+                .is_some_and(|later_values| later_values.iter().all(|value| values.contains(value)))
+        })
 }

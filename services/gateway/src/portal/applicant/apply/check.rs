@@ -123,7 +123,7 @@ fn render(
                         } }
                         tbody {
                             @for line in quote.lines.iter().filter(|line| line.kind.is_charged()) {
-                                tr { td { (line.label.get(lang.language())) } td.amount { (line.amount.to_string()) } }
+                                tr { td { (line.display_label().get(lang.language())) } td.amount { (line.amount.to_string()) } }
                             }
                         }
                         tfoot { tr { th scope="row" { (words.fees_total) } td.amount.total { (quote.total.to_string()) } } }
