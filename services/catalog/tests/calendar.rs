@@ -163,3 +163,101 @@ fn express_versus_normal_due_dates() {
         Ok(date("2026-03-16"))
     );
 }
+
+fn edit(files: &mut [(String, Vec<u8>)], path: &str, from: &str, to: &str) {
+    let file = files
+        .iter_mut()
+        .find(|(name, _)| name == path)
+        .expect("file exists");
+    let text = String::from_utf8(file.1.clone()).expect("utf-8");
+    assert!(text.contains(from), "{path} does not contain {from}");
+    file.1 = text.replacen(from, to, 1).into_bytes();
+}
+
+/// Macao's two agencies keep one list of public holidays: both name the
+/// shared calendar, and what each adds is its own.
+#[test]
+fn agencies_of_one_jurisdiction_share_its_public_holidays() {
+    let csm = load("mo-csm");
+    let cts = load("mo-cts");
+    assert_eq!(csm.calendar.jurisdiction.as_deref(), Some("macao"));
+    assert_eq!(csm.calendar.holidays, cts.calendar.holidays);
+    assert_eq!(csm.calendar.holidays.len(), 40);
+    // National Day is a holiday for both; their own weekends still differ.
+    let national_day = date("2026-10-01");
+    assert!(!WorkingDayCalendar::new(&csm.calendar).is_working_day(national_day));
+    assert!(!WorkingDayCalendar::new(&cts.calendar).is_working_day(national_day));
+    let saturday = date("2026-03-07");
+    assert!(!WorkingDayCalendar::new(&csm.calendar).is_working_day(saturday));
+    assert!(WorkingDayCalendar::new(&cts.calendar).is_working_day(saturday));
+    // The shared folder is not an agency.
+    let all = laissez_catalog::load::load_all(&common::agency_dir("mo-csm").join(".."));
+    assert!(!all.contains_key("_jurisdictions"), "{:?}", all.keys());
+    assert!(all.values().all(Result::is_ok));
+}
+
+/// An agency that repeats or renames a shared holiday, or works on one, is
+/// warned with the line (its own day wins); an unknown jurisdiction is an
+/// error.
+#[test]
+fn an_agency_that_disagrees_with_its_jurisdiction_is_warned() {
+    let mut files = common::files("mo-cts");
+    edit(
+        &mut files,
+        "calendar.yaml",
+        "weekends: [sun]\n",
+        "weekends: [sun]\nholidays:\n  - {date: 2026-10-01, name: {zh-Hant: 國慶, zh-Hans: 国庆, en: National Day holiday}}\n  - {date: 2026-07-15, name: {zh-Hant: 處慶日, zh-Hans: 处庆日, en: Office anniversary}}\nextra_working_days:\n  - {date: 2026-10-02, name: {zh-Hant: 補班, zh-Hans: 补班, en: Make-up day}}\n",
+    );
+    let catalog = laissez_catalog::load_files(&files).expect("it still loads");
+    let warnings = laissez_catalog::load::calendar_warnings(&files);
+    let fields: Vec<(&str, Option<usize>)> = warnings
+        .iter()
+        .map(|warning| (warning.field.as_str(), warning.line))
+        .collect();
+    assert_eq!(
+        fields,
+        [
+            ("holidays[0].date", Some(6)),
+            ("extra_working_days[0].date", Some(9))
+        ],
+        "{warnings:?}"
+    );
+    assert!(
+        warnings[0].message.contains("\"National Day\""),
+        "{}",
+        warnings[0]
+    );
+    assert!(warnings[1].message.contains("the agency works that day"));
+    // The agency's own days win: its name, and its working day.
+    let calendar = WorkingDayCalendar::new(&catalog.calendar);
+    assert!(calendar.is_working_day(date("2026-10-02")));
+    assert!(!calendar.is_working_day(date("2026-07-15")));
+    let national_day = catalog
+        .calendar
+        .holidays
+        .iter()
+        .find(|day| day.date == date("2026-10-01"))
+        .expect("still a holiday");
+    assert_eq!(national_day.name.en, "National Day holiday");
+    // The demo agencies agree with Macao's calendar.
+    assert!(laissez_catalog::load::calendar_warnings(&common::files("mo-csm")).is_empty());
+
+    let mut files = common::files("mo-cts");
+    edit(
+        &mut files,
+        "calendar.yaml",
+        "jurisdiction: macao",
+        "jurisdiction: macau",
+    );
+    let errors = laissez_catalog::load_files(&files).expect_err("unknown").0;
+    let error = errors
+        .iter()
+        .find(|error| error.field == "jurisdiction")
+        .unwrap_or_else(|| panic!("{errors:?}"));
+    assert_eq!(error.file, "calendar.yaml");
+    assert_eq!(error.line, Some(3));
+    assert!(
+        error.message.contains("unknown jurisdiction `macau`"),
+        "{error}"
+    );
+}

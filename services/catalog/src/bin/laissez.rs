@@ -227,13 +227,32 @@ fn validate(dir: &Path) -> ExitCode {
             dir.join(&name)
         };
         match result {
-            Ok(catalog) => println!(
-                "ok {}: {} application types, {} fee rows, {} holidays",
-                folder.display(),
-                catalog.application_types.len(),
-                catalog.fees.rows.len(),
-                catalog.calendar.holidays.len()
-            ),
+            Ok(catalog) => {
+                println!(
+                    "ok {}: {} application types, {} fee rows, {} holidays{}",
+                    folder.display(),
+                    catalog.application_types.len(),
+                    catalog.fees.rows.len(),
+                    catalog.calendar.holidays.len(),
+                    catalog
+                        .calendar
+                        .jurisdiction
+                        .as_ref()
+                        .map(|code| format!(" (with {code}'s public holidays)"))
+                        .unwrap_or_default()
+                );
+                let files = load::read_dir_files(&folder).unwrap_or_default();
+                for warning in load::calendar_warnings(&files) {
+                    let file = folder.join(&warning.file);
+                    println!(
+                        "  warning: {}:{}: {}: {}",
+                        file.display(),
+                        warning.line.unwrap_or_default(),
+                        warning.field,
+                        warning.message
+                    );
+                }
+            }
             Err(errors) => {
                 failed = true;
                 println!("FAILED {}: {} error(s)", folder.display(), errors.0.len());

@@ -6,6 +6,11 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Calendar {
+    /// The jurisdiction whose shared public holidays the agency keeps
+    /// (`_jurisdictions/<code>.yaml` beside the agency folders); its own
+    /// `holidays` and `extra_working_days` extend them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jurisdiction: Option<String>,
     pub weekends: Vec<Weekday>,
     #[serde(default)]
     pub holidays: Vec<Holiday>,
@@ -16,6 +21,20 @@ pub struct Calendar {
     pub closures: Vec<Closure>,
     #[serde(default)]
     pub note: Option<LocalizedText>,
+}
+
+/// `_jurisdictions/<code>.yaml`: the public holidays of one jurisdiction,
+/// shared by every agency in it, so two agencies cannot disagree about the
+/// same holiday by accident.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JurisdictionCalendar {
+    pub name: LocalizedText,
+    #[serde(default)]
+    pub holidays: Vec<Holiday>,
+    /// Weekend days that are working days across the jurisdiction.
+    #[serde(default)]
+    pub extra_working_days: Vec<Holiday>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -15,7 +15,8 @@ mod validate_templates;
 mod validate_types;
 
 use crate::format::{
-    AgencyFile, ApplicationType, Calendar, Catalog, DocumentsFile, FeeSchedule, TemplateSet,
+    AgencyFile, ApplicationType, Calendar, Catalog, DocumentsFile, FeeSchedule,
+    JurisdictionCalendar, TemplateSet,
 };
 use crate::templates::{DEFAULT_TEMPLATES_PATH, DEFAULT_TEMPLATES_YAML};
 pub use lines::LineIndex;
@@ -92,12 +93,44 @@ pub fn load_dir(dir: &Path) -> Result<Catalog, LoadErrors> {
     load_files(&files)
 }
 
-/// The `(relative path, bytes)` pairs of an agency folder, as `load_files` takes them.
+/// The `(relative path, bytes)` pairs of an agency folder, as `load_files`
+/// takes them, with the shared calendar of the jurisdiction its
+/// `calendar.yaml` names (`../_jurisdictions/<code>.yaml`, given as
+/// `_jurisdictions/<code>.yaml`) when there is one.
 pub fn read_dir_files(dir: &Path) -> std::io::Result<Vec<(String, Vec<u8>)>> {
     let mut files = Vec::new();
     collect(dir, dir, &mut files)?;
+    let jurisdiction = files
+        .iter()
+        .find(|(path, _)| path == "calendar.yaml")
+        .and_then(|(_, bytes)| jurisdiction_of(bytes));
+    if let (Some(code), Some(parent)) = (jurisdiction, dir.parent()) {
+        let shared = parent.join(JURISDICTIONS_DIR).join(format!("{code}.yaml"));
+        if shared.is_file() {
+            files.push((
+                format!("{JURISDICTIONS_DIR}/{code}.yaml"),
+                std::fs::read(&shared)?,
+            ));
+        }
+    }
     files.sort_by(|left, right| left.0.cmp(&right.0));
     Ok(files)
+}
+
+/// Where the jurisdictions' shared calendars live, beside the agency
+/// folders; not an agency.
+pub const JURISDICTIONS_DIR: &str = "_jurisdictions";
+
+/// The `jurisdiction:` a calendar file names, if it parses that far. A
+/// code is letters, digits, `-` and `_` only (it becomes a file name).
+fn jurisdiction_of(bytes: &[u8]) -> Option<String> {
+    let value: serde_yaml::Value = serde_yaml::from_slice(bytes).ok()?;
+    let code = value.get("jurisdiction")?.as_str()?;
+    let plain = !code.is_empty()
+        && code
+            .chars()
+            .all(|character| character.is_ascii_alphanumeric() || matches!(character, '-' | '_'));
+    plain.then(|| code.to_owned())
 }
 
 fn collect(root: &Path, dir: &Path, files: &mut Vec<(String, Vec<u8>)>) -> std::io::Result<()> {
@@ -152,11 +185,89 @@ pub fn load_files(files: &[(String, Vec<u8>)]) -> Result<Catalog, LoadErrors> {
     }
 }
 
+/// Where an agency's own calendar disagrees with the shared calendar of
+/// its jurisdiction: an own holiday on a shared holiday's date (repeated,
+/// or named otherwise) or an own working day on a shared holiday. Not
+/// errors, since the agency may mean it (its own day wins), but two
+/// agencies of one jurisdiction should not differ by accident:
+/// `laissez catalog validate` prints them.
+pub fn calendar_warnings(files: &[(String, Vec<u8>)]) -> Vec<LoadError> {
+    let text = |wanted: &str| {
+        files
+            .iter()
+            .find(|(path, _)| path == wanted)
+            .and_then(|(_, bytes)| String::from_utf8(bytes.clone()).ok())
+    };
+    let Some(calendar_text) = text("calendar.yaml") else {
+        return Vec::new();
+    };
+    let Ok(calendar) = serde_yaml::from_str::<Calendar>(&calendar_text) else {
+        return Vec::new();
+    };
+    let Some(code) = &calendar.jurisdiction else {
+        return Vec::new();
+    };
+    let shared_path = format!("{JURISDICTIONS_DIR}/{code}.yaml");
+    let Some(shared) = text(&shared_path)
+        .and_then(|shared| serde_yaml::from_str::<JurisdictionCalendar>(&shared).ok())
+    else {
+        return Vec::new();
+    };
+    let source = SourceFile::new("calendar.yaml", calendar_text);
+    let mut warnings = Vec::new();
+    let mut warn = |field: String, message: String| {
+        warnings.push(LoadError {
+            file: source.path.clone(),
+            line: source.lines.line_of(&field),
+            field,
+            message,
+        });
+    };
+    for (index, day) in calendar.holidays.iter().enumerate() {
+        if let Some(public) = shared
+            .holidays
+            .iter()
+            .find(|public| public.date == day.date)
+        {
+            let message = if public.name == day.name {
+                format!(
+                    "{} is already a public holiday of `{code}` ({shared_path})",
+                    day.date
+                )
+            } else {
+                format!(
+                    "{} is `{code}`'s public holiday \"{}\", named \"{}\" here: the agency's name is used",
+                    day.date, public.name.en, day.name.en
+                )
+            };
+            warn(format!("holidays[{index}].date"), message);
+        }
+    }
+    for (index, day) in calendar.extra_working_days.iter().enumerate() {
+        if let Some(public) = shared
+            .holidays
+            .iter()
+            .find(|public| public.date == day.date)
+        {
+            warn(
+                format!("extra_working_days[{index}].date"),
+                format!(
+                    "{} is `{code}`'s public holiday \"{}\": the agency works that day",
+                    day.date, public.name.en
+                ),
+            );
+        }
+    }
+    warnings
+}
+
 /// The files of a catalog, parsed but not yet cross-checked.
 pub(crate) struct Parts<'a> {
     pub agency: Option<(&'a SourceFile, AgencyFile)>,
     pub fees: Option<(&'a SourceFile, FeeSchedule)>,
     pub calendar: Option<(&'a SourceFile, Calendar)>,
+    /// Shared jurisdiction calendars given with the agency's files.
+    pub jurisdictions: Vec<(&'a SourceFile, String, JurisdictionCalendar)>,
     pub types: Vec<(&'a SourceFile, ApplicationType)>,
     pub templates: Option<(&'a SourceFile, TemplateSet)>,
     pub documents: Option<(&'a SourceFile, DocumentsFile)>,
@@ -173,6 +284,7 @@ fn parse_parts<'a>(sources: &'a [SourceFile], errors: &mut Vec<LoadError>) -> Pa
         agency: None,
         fees: None,
         calendar: None,
+        jurisdictions: Vec::new(),
         types: Vec::new(),
         templates: None,
         documents: None,
@@ -190,6 +302,12 @@ fn parse_parts<'a>(sources: &'a [SourceFile], errors: &mut Vec<LoadError>) -> Pa
             "calendar.yaml" => parts.calendar = parse(source, errors).map(|value| (source, value)),
             "templates.yaml" => parts.templates = parse(source, errors).map(|value| (source, value)),
             "documents.yaml" => parts.documents = parse(source, errors).map(|value| (source, value)),
+            _ if name.starts_with(&format!("{JURISDICTIONS_DIR}/")) && name.ends_with(".yaml") => {
+                let code = name[JURISDICTIONS_DIR.len() + 1..name.len() - ".yaml".len()].to_owned();
+                if let Some(value) = parse(source, errors) {
+                    parts.jurisdictions.push((source, code, value));
+                }
+            }
             _ if name.starts_with("documents/") && name.ends_with(".typ") => {
                 parts.document_sources.push(source);
             }
@@ -203,7 +321,7 @@ fn parse_parts<'a>(sources: &'a [SourceFile], errors: &mut Vec<LoadError>) -> Pa
                 file: source.path.clone(),
                 line: None,
                 field: String::new(),
-                message: "unexpected file: a catalog has agency.yaml, fees.yaml, calendar.yaml, templates.yaml, documents.yaml, types/*.yaml and documents/*.typ".into(),
+                message: "unexpected file: a catalog has agency.yaml, fees.yaml, calendar.yaml, templates.yaml, documents.yaml, types/*.yaml, documents/*.typ and the shared _jurisdictions/<code>.yaml its calendar names".into(),
             }),
         }
     }
@@ -285,8 +403,9 @@ pub fn load_all(root: &Path) -> BTreeMap<String, Result<Catalog, LoadErrors>> {
     };
     for entry in entries.flatten() {
         let path = entry.path();
-        if path.is_dir() {
-            let name = entry.file_name().to_string_lossy().into_owned();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        // `_jurisdictions` (shared calendars) and hidden folders are not agencies.
+        if path.is_dir() && !name.starts_with('_') && !name.starts_with('.') {
             result.insert(name, load_dir(&path));
         }
     }
