@@ -412,3 +412,26 @@ fn the_demo_records_fit_their_agencies_declared_shapes() {
     }
     assert!(checked > 0, "the demo has permit records");
 }
+
+/// A registration form's rules read its answers, the code lists and today:
+/// there is no applicant or record yet.
+#[test]
+fn registration_rules_cannot_read_an_applicant_or_a_record() {
+    let mut files = files("tw-nia");
+    replace(
+        &mut files,
+        "agency.yaml",
+        "        - {code: sex, type: choice, code_list: sex, required: true,",
+        "        - {code: sex, type: choice, code_list: sex, required: true, visible_when: \"applicant.age >= 18\", checks: [{rule: \"answers.sex in lists.sex && record.school != ''\", message: {zh-Hant: 否, zh-Hans: 否, en: No}}],",
+    );
+    let errors = load_errors(&files);
+    let applicant = error_with(&errors, "applicant.age");
+    assert!(
+        applicant.message.contains("there is no applicant yet"),
+        "{applicant}"
+    );
+    assert!(applicant.field.ends_with(".visible_when"), "{applicant}");
+    let record = error_with(&errors, "record.school");
+    assert!(record.field.ends_with(".checks[0].rule"), "{record}");
+    assert_eq!(errors.len(), 2, "{errors:?}");
+}

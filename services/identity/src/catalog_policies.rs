@@ -8,8 +8,8 @@ use laissez_catalog::format as catalog;
 use crate::domain::documents::DocumentKind;
 use crate::domain::password::PasswordRules;
 use crate::domain::policy::{
-    Activation, AgencyDirectory, FieldKind, FieldRule, LocalText, LoginIdentifier, PortalPolicy,
-    RegistrationPolicy,
+    Activation, AgencyDirectory, FieldCheck, FieldKind, FieldRule, LocalText, LoginIdentifier,
+    PortalPolicy, RegistrationPolicy,
 };
 
 #[derive(Debug, thiserror::Error)]
@@ -153,6 +153,7 @@ fn registration_policy(
             .iter()
             .map(|consent| consent.code.clone())
             .collect(),
+        lists: laissez_catalog::rules::list_codes(&catalog.code_lists),
     })
 }
 
@@ -189,6 +190,16 @@ fn field_rule(catalog: &catalog::Catalog, field: &catalog::FormField) -> Result<
         min_length: field.min_length.map(|n| n as usize),
         max_length: field.max_length.map(|n| n as usize),
         pattern: field.pattern.clone(),
+        required_when: field.required_when.clone(),
+        visible_when: field.visible_when.clone(),
+        checks: field
+            .checks
+            .iter()
+            .map(|check| FieldCheck {
+                rule: check.rule.clone(),
+                message: local_text(&check.message),
+            })
+            .collect(),
     })
 }
 

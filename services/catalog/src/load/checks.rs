@@ -117,6 +117,9 @@ pub(crate) struct RuleScope<'a> {
     pub answers: BTreeMap<&'a str, &'a FormField>,
     pub record: &'a [RecordField],
     pub code_lists: &'a BTreeMap<String, Vec<CodeItem>>,
+    /// Whether rules may read `applicant.x` (not in a registration form:
+    /// there is no applicant yet).
+    pub applicant: bool,
 }
 
 impl<'a> RuleScope<'a> {
@@ -132,6 +135,19 @@ impl<'a> RuleScope<'a> {
                 .collect(),
             record,
             code_lists,
+            applicant: true,
+        }
+    }
+
+    /// The scope of a registration form's rules: its answers, the code
+    /// lists and `today`; no applicant and no record exist yet.
+    pub fn registration(
+        fields: impl IntoIterator<Item = &'a FormField>,
+        code_lists: &'a BTreeMap<String, Vec<CodeItem>>,
+    ) -> Self {
+        RuleScope {
+            applicant: false,
+            ..RuleScope::new(fields, &[], code_lists)
         }
     }
 
@@ -151,6 +167,9 @@ impl<'a> RuleScope<'a> {
         match member.variable.as_str() {
             "answers" if !self.answers.contains_key(name.as_str()) => Some(format!(
                 "rule refers to unknown form field `answers.{name}`"
+            )),
+            "applicant" if !self.applicant => Some(format!(
+                "a registration rule cannot read `applicant.{name}`: there is no applicant yet (rules here read answers, lists and today)"
             )),
             "applicant" if !rules::APPLICANT_FIELDS.contains(&name.as_str()) => Some(format!(
                 "rule refers to unknown applicant field `applicant.{name}` (known: {})",

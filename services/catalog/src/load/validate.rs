@@ -117,7 +117,7 @@ fn check_agency(report: &mut Report<'_>, source: &SourceFile, file: &AgencyFile)
             registration.fields.iter().map(|field| field.code.as_str()),
         );
         // Registration has no permit record to read.
-        let scope = RuleScope::new(&registration.fields, &[], &file.code_lists);
+        let scope = RuleScope::registration(&registration.fields, &file.code_lists);
         for (field_index, field) in registration.fields.iter().enumerate() {
             let field_path = format!("{path}.registration.fields[{field_index}]");
             check_field(report, source, &field_path, field, &scope);

@@ -75,6 +75,20 @@ pub struct FieldRule {
     pub max_length: Option<usize>,
     /// Regular expression the whole value must match.
     pub pattern: Option<String>,
+    /// CEL over the form's answers: when true, the field is required.
+    pub required_when: Option<String>,
+    /// CEL over the form's answers: when false, the field is not asked
+    /// (not required, and an answer given is ignored).
+    pub visible_when: Option<String>,
+    /// Further checks in CEL, each with the message shown when it fails.
+    pub checks: Vec<FieldCheck>,
+}
+
+/// A CEL check of a registration field and its message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldCheck {
+    pub rule: String,
+    pub message: LocalText,
 }
 
 impl FieldRule {
@@ -86,6 +100,9 @@ impl FieldRule {
             min_length: None,
             max_length: None,
             pattern: None,
+            required_when: None,
+            visible_when: None,
+            checks: Vec::new(),
         }
     }
 }
@@ -110,6 +127,9 @@ pub struct RegistrationPolicy {
     pub activation: Activation,
     /// Codes of agreements that must be accepted (`fields[code] = "true"`).
     pub consents: Vec<String>,
+    /// The agency's code lists (codes only), as the form's rules read them
+    /// (`lists.<name>`).
+    pub lists: BTreeMap<String, Vec<String>>,
 }
 
 impl RegistrationPolicy {

@@ -1,9 +1,11 @@
 //! A registration form checked against its portal's policy: every field
 //! gets its own error, all at once.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use laissez_catalog::rules::{self, RuleInput};
 use laissez_kit::FieldError;
+use laissez_proto::common::v1::Language;
 
 use super::contact::{Email, PhoneNumber};
 use super::documents::IdentityDocumentNumber;
@@ -28,6 +30,8 @@ pub struct RegistrationInput<'a> {
     pub password: &'a str,
     pub password_confirmation: &'a str,
     pub fields: &'a HashMap<String, String>,
+    /// The language a field check's message is given in.
+    pub language: Language,
 }
 
 /// A registration that passed every check.
@@ -52,7 +56,11 @@ pub fn validate_registration(
     input: &RegistrationInput<'_>,
 ) -> Result<RegistrationForm, Vec<FieldError>> {
     let mut errors = Vec::new();
-    let checked = check_fields(policy, input.fields, &[], true, &mut errors);
+    // The form's own rules first: which fields are asked and required for
+    // these answers (as application forms do).
+    let rules = FormRules::of(policy, input.fields);
+    let mut checked = check_fields(policy, input.fields, &[], Some(&rules), &mut errors);
+    rules.check(policy, &mut checked, input.language, &mut errors);
 
     let login_name = match &portal.login_with {
         LoginIdentifier::ChosenName => {
@@ -227,9 +235,11 @@ pub fn check_fields(
     policy: &RegistrationPolicy,
     fields: &HashMap<String, String>,
     read_only: &[&str],
-    complete: bool,
+    rules: Option<&FormRules>,
     errors: &mut Vec<FieldError>,
 ) -> BTreeMap<String, String> {
+    // A complete form (registration) comes with its rules' verdicts.
+    let complete = rules.is_some();
     let mut checked = BTreeMap::new();
     if fields.len() > MAX_FIELDS {
         errors.push(FieldError::new(
@@ -263,23 +273,26 @@ pub fn check_fields(
         if rule.code == "password"
             || (rule.code == "login_name" && !complete)
             || read_only.contains(&rule.code.as_str())
+            || rules.is_some_and(|rules| rules.hidden.contains(&rule.code))
         {
             continue;
         }
+        let required =
+            rule.required || rules.is_some_and(|rules| rules.required.contains(&rule.code));
         let value = fields
             .get(&rule.code)
             .map(|value| value.trim())
             .unwrap_or("");
         if value.is_empty() {
             let given_empty = fields.contains_key(&rule.code);
-            if rule.required && (complete || given_empty) && rule.code != "login_name" {
+            if required && (complete || given_empty) && rule.code != "login_name" {
                 errors.push(FieldError::new(
                     format!("fields.{}", rule.code),
                     "required",
                     "this field is required",
                 ));
             }
-            if given_empty && !rule.required {
+            if given_empty && !required {
                 checked.insert(rule.code.clone(), String::new());
             }
             continue;
@@ -292,6 +305,112 @@ pub fn check_fields(
         }
     }
     checked
+}
+
+/// What a registration form's rules say for one set of answers: the
+/// fields not asked (`visible_when` false) and those required by
+/// `required_when`. A condition that cannot be evaluated (it reads an
+/// answer not given) leaves the field asked and not required by it.
+pub struct FormRules {
+    hidden: BTreeSet<String>,
+    required: BTreeSet<String>,
+}
+
+impl FormRules {
+    pub fn of(policy: &RegistrationPolicy, fields: &HashMap<String, String>) -> FormRules {
+        let input = rule_input(
+            policy,
+            fields.iter().map(|(code, value)| (code, value.as_str())),
+        );
+        let holds = |rule: &Option<String>| {
+            rule.as_deref()
+                .map(|rule| rules::evaluate_bool(rule, &input))
+        };
+        let mut hidden = BTreeSet::new();
+        let mut required = BTreeSet::new();
+        for field in &policy.fields {
+            if let Some(Ok(false)) = holds(&field.visible_when) {
+                hidden.insert(field.code.clone());
+            }
+            if let Some(Ok(true)) = holds(&field.required_when) {
+                required.insert(field.code.clone());
+            }
+        }
+        FormRules { hidden, required }
+    }
+
+    /// Runs each asked field's checks on the canonical answers (an answer
+    /// to a field not asked is dropped). A check that fails, or cannot be
+    /// evaluated, refuses the field with its message in `language`.
+    fn check(
+        &self,
+        policy: &RegistrationPolicy,
+        checked: &mut BTreeMap<String, String>,
+        language: Language,
+        errors: &mut Vec<FieldError>,
+    ) {
+        checked.retain(|code, _| !self.hidden.contains(code));
+        let input = rule_input(
+            policy,
+            checked.iter().map(|(code, value)| (code, value.as_str())),
+        );
+        for field in &policy.fields {
+            let answered = checked
+                .get(&field.code)
+                .is_some_and(|value| !value.is_empty());
+            if !answered || self.hidden.contains(&field.code) {
+                continue;
+            }
+            let name = format!("fields.{}", field.code);
+            if errors.iter().any(|error| error.field == name) {
+                continue;
+            }
+            if let Some(check) = field
+                .checks
+                .iter()
+                .find(|check| rules::evaluate_bool(&check.rule, &input) != Ok(true))
+            {
+                errors.push(FieldError::new(name, "check", check.message.get(language)));
+            }
+        }
+    }
+}
+
+/// The answers as rules read them: a yes/no as a boolean, anything else as
+/// text. A registration has no applicant or record yet; its rules read
+/// `answers`, `lists` and `today`.
+fn rule_input<'a>(
+    policy: &RegistrationPolicy,
+    answers: impl Iterator<Item = (&'a String, &'a str)>,
+) -> RuleInput {
+    let today = chrono::Utc::now().date_naive();
+    let answers = answers
+        .filter(|(_, value)| !value.trim().is_empty())
+        .map(|(code, value)| {
+            let value = value.trim();
+            let typed = match policy.field(code).map(|rule| &rule.kind) {
+                Some(FieldKind::YesNo) => match value.to_ascii_lowercase().as_str() {
+                    "true" | "yes" | "1" => serde_json::Value::Bool(true),
+                    "false" | "no" | "0" => serde_json::Value::Bool(false),
+                    _ => serde_json::Value::String(value.to_owned()),
+                },
+                _ => serde_json::Value::String(value.to_owned()),
+            };
+            (code.clone(), typed)
+        })
+        .collect();
+    RuleInput {
+        answers,
+        applicant: rules::Applicant {
+            date_of_birth: today,
+            relationship: "self".to_owned(),
+            documents_held: Vec::new(),
+            attributes: serde_json::Map::new(),
+        },
+        record: serde_json::Map::new(),
+        today,
+        lists: policy.lists.clone(),
+    }
 }
 
 fn regions_or<'a>(own: &'a [String], fallback: &'a [String]) -> &'a [String] {
@@ -423,4 +542,139 @@ pub fn display_name(fields: &BTreeMap<String, String>, login_name: &str) -> Stri
         return english;
     }
     login_name.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::policy::{Activation, FieldCheck, LocalText};
+
+    /// A registration form with a yes/no, a field asked only when it is
+    /// yes and required then, and a check on a code.
+    fn portal() -> PortalPolicy {
+        let mut employer = FieldRule::new("employer", FieldKind::Text, false);
+        employer.visible_when = Some("answers.employed == true".into());
+        employer.required_when = Some("answers.employed == true".into());
+        let mut city = FieldRule::new(
+            "city",
+            FieldKind::Choice(vec!["macao".into(), "taipa".into()]),
+            true,
+        );
+        city.checks = vec![FieldCheck {
+            rule: "answers.city in lists.served_cities".into(),
+            message: LocalText {
+                zh_hant: "此地區不受理".into(),
+                zh_hans: "此地区不受理".into(),
+                en: "Not served in this area".into(),
+            },
+        }];
+        PortalPolicy {
+            agency: "test".into(),
+            code: "residents".into(),
+            login_with: LoginIdentifier::Field("email".into()),
+            captcha: false,
+            staff: false,
+            registration: Some(RegistrationPolicy {
+                fields: vec![
+                    FieldRule::new("email", FieldKind::Email, true),
+                    FieldRule::new("employed", FieldKind::YesNo, true),
+                    employer,
+                    city,
+                ],
+                phone_regions: Vec::new(),
+                forbidden_email_domains: Vec::new(),
+                password: Default::default(),
+                match_person_records: false,
+                no_match_message: LocalText::plain("no match"),
+                activation: Activation::Email,
+                consents: Vec::new(),
+                lists: [("served_cities".to_owned(), vec!["macao".to_owned()])].into(),
+            }),
+        }
+    }
+
+    fn register(
+        fields: &[(&str, &str)],
+        language: Language,
+    ) -> Result<RegistrationForm, Vec<FieldError>> {
+        let portal = portal();
+        let fields: HashMap<String, String> = fields
+            .iter()
+            .map(|(code, value)| ((*code).to_owned(), (*value).to_owned()))
+            .collect();
+        let input = RegistrationInput {
+            login_name: "",
+            password: "Correct-Horse-7",
+            password_confirmation: "Correct-Horse-7",
+            fields: &fields,
+            language,
+        };
+        validate_registration(&portal, portal.registration.as_ref().unwrap(), 8, &input)
+    }
+
+    fn codes(errors: &[FieldError]) -> Vec<(String, String)> {
+        errors
+            .iter()
+            .map(|error| (error.field.clone(), error.code.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn a_field_is_asked_and_required_only_when_its_rule_says_so() {
+        // Employed: the employer is required.
+        let refused = register(
+            &[
+                ("email", "a@example.org"),
+                ("employed", "yes"),
+                ("city", "macao"),
+            ],
+            Language::En,
+        )
+        .unwrap_err();
+        assert_eq!(
+            codes(&refused),
+            [("fields.employer".to_owned(), "required".to_owned())]
+        );
+        let form = register(
+            &[
+                ("email", "a@example.org"),
+                ("employed", "yes"),
+                ("employer", "Casino"),
+                ("city", "macao"),
+            ],
+            Language::En,
+        )
+        .unwrap();
+        assert_eq!(form.fields["employer"], "Casino");
+        // Not employed: the employer is not asked; an answer given is dropped.
+        let form = register(
+            &[
+                ("email", "a@example.org"),
+                ("employed", "no"),
+                ("employer", "Casino"),
+                ("city", "macao"),
+            ],
+            Language::En,
+        )
+        .unwrap();
+        assert!(!form.fields.contains_key("employer"), "{:?}", form.fields);
+    }
+
+    #[test]
+    fn a_field_check_refuses_with_its_message_in_the_visitors_language() {
+        let refused = register(
+            &[
+                ("email", "a@example.org"),
+                ("employed", "no"),
+                ("city", "taipa"),
+            ],
+            Language::ZhHant,
+        )
+        .unwrap_err();
+        assert_eq!(
+            codes(&refused),
+            [("fields.city".to_owned(), "check".to_owned())]
+        );
+        assert_eq!(refused[0].message, "此地區不受理");
+    }
 }

@@ -75,7 +75,7 @@ impl Identity {
                     read_only.push(&field.code);
                 }
                 let mut errors = Vec::new();
-                changes = check_fields(policy, &request.fields, &read_only, false, &mut errors);
+                changes = check_fields(policy, &request.fields, &read_only, None, &mut errors);
                 if !errors.is_empty() {
                     return Err(ServiceError::InvalidArgument(errors));
                 }

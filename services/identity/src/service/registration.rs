@@ -53,6 +53,7 @@ impl Identity {
             password: &request.password,
             password_confirmation: &request.password_confirmation,
             fields: &request.fields,
+            language: language(request.language),
         };
         let form =
             validate_registration(&portal, policy, self.settings.password_min_length, &input)

@@ -389,6 +389,9 @@ fn problems_of(site: &Site, lang: Lang, status: &tonic::Status) -> Vec<Problem> 
             ),
             ("password", _) => texts.err_password.to_owned(),
             ("sms_code", code) if code != "required" => texts.err_code.to_owned(),
+            // A field check of the agency's form carries its own message,
+            // in the visitor's language.
+            (_, "check") if !error.message.is_empty() => error.message.clone(),
             (code, _) if consent_codes.iter().any(|consent| consent == code) => format!(
                 "{}{}{}",
                 label(site, lang, code),
