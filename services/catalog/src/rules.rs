@@ -112,6 +112,20 @@ pub struct Applicant {
     pub attributes: serde_json::Map<String, serde_json::Value>,
 }
 
+impl Applicant {
+    /// Where there is no applicant to speak of (a registration form, a
+    /// type-wide rule): born `today`, applying for themselves, holding
+    /// nothing.
+    pub fn unknown(today: NaiveDate) -> Applicant {
+        Applicant {
+            date_of_birth: today,
+            relationship: default_relationship(),
+            documents_held: Vec::new(),
+            attributes: serde_json::Map::new(),
+        }
+    }
+}
+
 fn default_relationship() -> String {
     "self".to_owned()
 }

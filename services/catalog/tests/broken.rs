@@ -2,27 +2,8 @@
 
 mod common;
 
-use common::files;
+use common::{edit as replace, files, line_of};
 use laissez_catalog::{LoadError, load_files};
-
-fn replace(files: &mut [(String, Vec<u8>)], path: &str, from: &str, to: &str) {
-    let file = files
-        .iter_mut()
-        .find(|(name, _)| name == path)
-        .expect("file exists");
-    let text = String::from_utf8(file.1.clone()).expect("utf-8");
-    assert!(text.contains(from), "{path} does not contain {from}");
-    file.1 = text.replacen(from, to, 1).into_bytes();
-}
-
-fn line_of(files: &[(String, Vec<u8>)], path: &str, needle: &str) -> usize {
-    let (_, bytes) = files.iter().find(|(name, _)| name == path).expect("file");
-    let text = String::from_utf8_lossy(bytes);
-    text.lines()
-        .position(|line| line.contains(needle))
-        .expect("needle present")
-        + 1
-}
 
 fn find<'a>(errors: &'a [LoadError], file: &str, field: &str) -> &'a LoadError {
     errors

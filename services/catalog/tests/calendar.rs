@@ -3,7 +3,7 @@
 mod common;
 
 use chrono::NaiveTime;
-use common::{date, input, load};
+use common::{date, edit, input, load};
 use laissez_catalog::calendar::{
     AppointmentOutcome, WorkingDayCalendar, due_date, resolve_appointment,
 };
@@ -162,16 +162,6 @@ fn express_versus_normal_due_dates() {
         due_date(&csm.calendar, passport, &none, date("2026-03-02"), false),
         Ok(date("2026-03-16"))
     );
-}
-
-fn edit(files: &mut [(String, Vec<u8>)], path: &str, from: &str, to: &str) {
-    let file = files
-        .iter_mut()
-        .find(|(name, _)| name == path)
-        .expect("file exists");
-    let text = String::from_utf8(file.1.clone()).expect("utf-8");
-    assert!(text.contains(from), "{path} does not contain {from}");
-    file.1 = text.replacen(from, to, 1).into_bytes();
 }
 
 /// Macao's two agencies keep one list of public holidays: both name the

@@ -329,22 +329,15 @@ fn a_permit_grants_validity_entries_and_a_stay_that_may_depend_on_an_answer() {
 fn grants_are_checked_when_the_catalog_loads() {
     let mut files = common::files("hk-cts");
     let path = "types/home_return_permit.yaml";
-    let edit = |files: &mut Vec<(String, Vec<u8>)>, from: &str, to: &str| {
-        let file = files
-            .iter_mut()
-            .find(|(name, _)| name == path)
-            .expect("the type");
-        let text = String::from_utf8(file.1.clone()).expect("utf-8");
-        assert!(text.contains(from), "{from}");
-        file.1 = text.replacen(from, to, 1).into_bytes();
-    };
-    edit(
+    common::edit(
         &mut files,
+        path,
         "  - {when: \"answers.nationality_class == 'non_chinese'\", years: 5}",
         "  - {when: \"answers.nationality_class == 'non_chinese'\", months: 0}",
     );
-    edit(
+    common::edit(
         &mut files,
+        path,
         "  - {when: \"answers.nationality_class == 'non_chinese'\", days: 90}",
         "  - {when: \"answers.nationality_class == 'non_chinese'\", days: 0}\n  - {when: \"answers.nationality == 'x'\", days: 14}",
     );
@@ -368,8 +361,9 @@ fn grants_are_checked_when_the_catalog_loads() {
 
     // A kind of entries that does not exist names its line.
     let mut files = common::files("hk-cts");
-    edit(
+    common::edit(
         &mut files,
+        path,
         "  - {when: \"true\", entries: multiple}",
         "  - {when: \"true\", entries: several}",
     );

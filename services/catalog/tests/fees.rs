@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{date, load};
+use common::{date, edit, load};
 use laissez_catalog::fees::{FeeQuery, quote};
 use laissez_catalog::format::Currency;
 use serde_json::json;
@@ -293,16 +293,6 @@ fn unpublished_and_impossible_quotes_are_errors() {
         quote(&mo, &macao_mop).map(|quote| quote.total.to_string()),
         Ok("MOP 402.30".into())
     );
-}
-
-fn edit(files: &mut [(String, Vec<u8>)], path: &str, from: &str, to: &str) {
-    let file = files
-        .iter_mut()
-        .find(|(name, _)| name == path)
-        .expect("file exists");
-    let text = String::from_utf8(file.1.clone()).expect("utf-8");
-    assert!(text.contains(from), "{path} does not contain {from}");
-    file.1 = text.replacen(from, to, 1).into_bytes();
 }
 
 /// hk-cts's temporary permit with a number field (trips) and two rows: one

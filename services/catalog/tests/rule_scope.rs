@@ -5,29 +5,10 @@
 
 mod common;
 
-use common::files;
+use common::{edit as replace, files, line_of};
 use laissez_catalog::format::RecordValueError;
 use laissez_catalog::rules::{self, Literal};
 use laissez_catalog::{LoadError, load_files};
-
-fn replace(files: &mut [(String, Vec<u8>)], path: &str, from: &str, to: &str) {
-    let file = files
-        .iter_mut()
-        .find(|(name, _)| name == path)
-        .expect("file exists");
-    let text = String::from_utf8(file.1.clone()).expect("utf-8");
-    assert!(text.contains(from), "{path} does not contain {from}");
-    file.1 = text.replacen(from, to, 1).into_bytes();
-}
-
-fn line_of(files: &[(String, Vec<u8>)], path: &str, needle: &str) -> usize {
-    let (_, bytes) = files.iter().find(|(name, _)| name == path).expect("file");
-    String::from_utf8_lossy(bytes)
-        .lines()
-        .position(|line| line.contains(needle))
-        .expect("needle present")
-        + 1
-}
 
 /// The one error whose message contains `needle`.
 fn error_with<'a>(errors: &'a [LoadError], needle: &str) -> &'a LoadError {

@@ -75,6 +75,25 @@ async fn collect(
         .map(|response| response.into_inner())
 }
 
+/// The event of `event_type` intake wrote for `case_id`, decoded.
+async fn outbox_event<T: laissez_proto::events::v1::EventMessage>(
+    intake: &Intake,
+    event_type: &str,
+    case_id: &str,
+) -> T {
+    let payload: Vec<u8> = sqlx::query_scalar(
+        "SELECT payload FROM outbox WHERE event_type = $1 AND aggregate_id = $2",
+    )
+    .bind(event_type)
+    .bind(case_id)
+    .fetch_one(&intake.database.pool)
+    .await
+    .unwrap();
+    let envelope: laissez_proto::events::v1::Envelope =
+        prost::Message::decode(payload.as_slice()).unwrap();
+    laissez_eventbus::EnvelopeExt::decode(&envelope).unwrap()
+}
+
 async fn outbox_count(intake: &Intake, event_type: &str, case_id: &str) -> i64 {
     sqlx::query_scalar("SELECT count(*) FROM outbox WHERE event_type = $1 AND aggregate_id = $2")
         .bind(event_type)
@@ -114,17 +133,8 @@ async fn an_fj_case_is_paid_produced_and_collected_by_a_proxy() {
     );
     // Payment gets only the answers the fee reads: fj's fee reads none, so
     // none of the form's answers leave intake with the request.
-    let payload: Vec<u8> = sqlx::query_scalar(
-        "SELECT payload FROM outbox WHERE event_type = 'intake.case.payment_requested' AND aggregate_id = $1",
-    )
-    .bind(id)
-    .fetch_one(&intake.database.pool)
-    .await
-    .unwrap();
-    let envelope: laissez_proto::events::v1::Envelope =
-        prost::Message::decode(payload.as_slice()).unwrap();
     let requested: laissez_proto::events::v1::PaymentRequested =
-        laissez_eventbus::EnvelopeExt::decode(&envelope).unwrap();
+        outbox_event(&intake, "intake.case.payment_requested", id).await;
     assert_eq!(requested.fee_answers_json, "", "{requested:?}");
     // Production cannot be finished before it started.
     let early = complete_production(&intake, &counter, id, "")
@@ -328,17 +338,8 @@ async fn a_paid_tw_case_is_issued_electronically_with_a_permit_number() {
     assert!(lifecycle.permit_number.starts_with('E'), "{lifecycle:?}");
     assert_eq!(lifecycle.permit_number.len(), 1 + 3 + 7, "{lifecycle:?}");
     // The issued event carries what the electronic permit prints.
-    let payload: Vec<u8> = sqlx::query_scalar(
-        "SELECT payload FROM outbox WHERE event_type = 'intake.case.progressed' AND aggregate_id = $1",
-    )
-    .bind(id)
-    .fetch_one(&intake.database.pool)
-    .await
-    .unwrap();
-    let envelope: laissez_proto::events::v1::Envelope =
-        prost::Message::decode(payload.as_slice()).unwrap();
     let progressed: laissez_proto::events::v1::CaseProgressed =
-        laissez_eventbus::EnvelopeExt::decode(&envelope).unwrap();
+        outbox_event(&intake, "intake.case.progressed", id).await;
     assert_eq!(progressed.state, "issued");
     assert_eq!(progressed.permit_number, lifecycle.permit_number);
     // What the permit grants is fixed with its number, and travels with it.

@@ -61,6 +61,23 @@ async fn slips_issued(app: &TestPayment) -> Vec<SlipIssued> {
         .collect()
 }
 
+/// The mo-cts orders a cashier finds by receipt number.
+async fn counter_finds(app: &TestPayment, receipt_number: &str) -> proto::ListOrdersResponse {
+    app.client()
+        .await
+        .find_orders(app.request(
+            proto::FindOrdersRequest {
+                receipt_number: receipt_number.into(),
+            },
+            "cashier-1",
+            MO,
+            Role::Counter,
+        ))
+        .await
+        .unwrap()
+        .into_inner()
+}
+
 async fn order(app: &TestPayment, account: &str, id: &str) -> proto::Order {
     app.client()
         .await
@@ -665,19 +682,7 @@ async fn counter_payments_and_refunds_follow_the_catalog() {
         async move { client.record_counter_payment(request).await }
     };
     // Found by receipt number at the counter.
-    let found = client
-        .clone()
-        .find_orders(app.request(
-            proto::FindOrdersRequest {
-                receipt_number: "mo-0001".into(),
-            },
-            "cashier-1",
-            MO,
-            Role::Counter,
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let found = counter_finds(&app, "mo-0001").await;
     assert_eq!(found.orders.len(), 1);
     assert_eq!(found.orders[0].total.as_ref().unwrap().minor_units, 39000);
     // An applicant cannot record money; a wrong amount or receipt is refused.
@@ -1115,20 +1120,7 @@ async fn an_order_is_priced_from_the_answers_the_fee_reads() {
         app.open_order(MO, &request).await,
         Outcome::Opened(_)
     ));
-    let found = app
-        .client()
-        .await
-        .find_orders(app.request(
-            proto::FindOrdersRequest {
-                receipt_number: "MO-0002".into(),
-            },
-            "cashier-1",
-            MO,
-            Role::Counter,
-        ))
-        .await
-        .unwrap()
-        .into_inner();
+    let found = counter_finds(&app, "MO-0002").await;
     // HK$560 for an adult's lost permit (seed 004), not the first one's 390.
     assert_eq!(found.orders[0].total.as_ref().unwrap().minor_units, 56000);
     app.stop().await;

@@ -62,12 +62,7 @@ impl Catalogs {
         let today = chrono::Utc::now().date_naive();
         let input = RuleInput {
             answers: serde_json::Map::new(),
-            applicant: Applicant {
-                date_of_birth: today,
-                relationship: "self".to_owned(),
-                documents_held: Vec::new(),
-                attributes: serde_json::Map::new(),
-            },
+            applicant: Applicant::unknown(today),
             record: serde_json::Map::new(),
             today,
             lists: laissez_catalog::rules::list_codes(

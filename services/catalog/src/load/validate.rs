@@ -527,8 +527,18 @@ fn check_shared_calendar(
     shared: &crate::format::JurisdictionCalendar,
 ) {
     report.text(source, "name", &shared.name);
+    check_days(report, source, &shared.holidays, &shared.extra_working_days);
+}
+
+/// Holidays are unique and named; a working day is not also a holiday.
+fn check_days(
+    report: &mut Report<'_>,
+    source: &SourceFile,
+    holidays: &[crate::format::Holiday],
+    extra_working_days: &[crate::format::Holiday],
+) {
     let mut seen = BTreeSet::new();
-    for (index, holiday) in shared.holidays.iter().enumerate() {
+    for (index, holiday) in holidays.iter().enumerate() {
         if !seen.insert(holiday.date) {
             report.at(
                 source,
@@ -538,7 +548,7 @@ fn check_shared_calendar(
         }
         report.text(source, &format!("holidays[{index}].name"), &holiday.name);
     }
-    for (index, day) in shared.extra_working_days.iter().enumerate() {
+    for (index, day) in extra_working_days.iter().enumerate() {
         if seen.contains(&day.date) {
             report.at(
                 source,
@@ -595,26 +605,12 @@ fn check_calendar(
     calendar: &Calendar,
     centres: &BTreeSet<&str>,
 ) {
-    let mut seen = BTreeSet::new();
-    for (index, holiday) in calendar.holidays.iter().enumerate() {
-        if !seen.insert(holiday.date) {
-            report.at(
-                source,
-                format!("holidays[{index}].date"),
-                format!("duplicate holiday {}", holiday.date),
-            );
-        }
-        report.text(source, &format!("holidays[{index}].name"), &holiday.name);
-    }
-    for (index, day) in calendar.extra_working_days.iter().enumerate() {
-        if seen.contains(&day.date) {
-            report.at(
-                source,
-                format!("extra_working_days[{index}].date"),
-                format!("{} is also a holiday", day.date),
-            );
-        }
-    }
+    check_days(
+        report,
+        source,
+        &calendar.holidays,
+        &calendar.extra_working_days,
+    );
     for (index, closure) in calendar.closures.iter().enumerate() {
         report.text(
             source,

@@ -216,12 +216,7 @@ fn check_variants(
         );
         return;
     };
-    let codes: BTreeSet<&str> = field
-        .code_list
-        .as_ref()
-        .and_then(|list| code_lists.and_then(|lists| lists.get(list)))
-        .map(|items| items.iter().map(|item| item.code.as_str()).collect())
-        .unwrap_or_default();
+    let codes = list_codes(field, code_lists);
     for (index, variant) in row.variants.iter().enumerate() {
         if !codes.contains(variant.as_str()) {
             report.at(
@@ -267,12 +262,10 @@ fn check_answers(
         }
         let allowed: Option<BTreeSet<String>> = match field.kind {
             FieldKind::Choice => Some(
-                field
-                    .code_list
-                    .as_ref()
-                    .and_then(|list| code_lists.and_then(|lists| lists.get(list)))
-                    .map(|items| items.iter().map(|item| item.code.clone()).collect())
-                    .unwrap_or_default(),
+                list_codes(field, code_lists)
+                    .into_iter()
+                    .map(str::to_owned)
+                    .collect(),
             ),
             FieldKind::YesNo => Some(["true".to_owned(), "false".to_owned()].into()),
             FieldKind::Declarations => Some(
@@ -314,6 +307,19 @@ fn check_answers(
             Some(_) => {}
         }
     }
+}
+
+/// The codes of a choice field's code list (none when it names no known list).
+fn list_codes<'c>(
+    field: &crate::format::FormField,
+    code_lists: Option<&'c std::collections::BTreeMap<String, Vec<crate::format::CodeItem>>>,
+) -> BTreeSet<&'c str> {
+    field
+        .code_list
+        .as_ref()
+        .and_then(|list| code_lists.and_then(|lists| lists.get(list)))
+        .map(|items| items.iter().map(|item| item.code.as_str()).collect())
+        .unwrap_or_default()
 }
 
 /// `earlier` matches every case `later` matches, so `later` is never chosen.

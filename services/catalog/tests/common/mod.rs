@@ -53,3 +53,24 @@ pub fn with_document(mut input: RuleInput, kind: &str, expires_on: &str) -> Rule
     });
     input
 }
+
+/// Replaces the first `from` with `to` in the file at `path` (it must be there).
+pub fn edit(files: &mut [(String, Vec<u8>)], path: &str, from: &str, to: &str) {
+    let file = files
+        .iter_mut()
+        .find(|(name, _)| name == path)
+        .expect("file exists");
+    let text = String::from_utf8(file.1.clone()).expect("utf-8");
+    assert!(text.contains(from), "{path} does not contain {from}");
+    file.1 = text.replacen(from, to, 1).into_bytes();
+}
+
+/// The line (from 1) of the first line of `path` containing `needle`.
+pub fn line_of(files: &[(String, Vec<u8>)], path: &str, needle: &str) -> usize {
+    let (_, bytes) = files.iter().find(|(name, _)| name == path).expect("file");
+    String::from_utf8_lossy(bytes)
+        .lines()
+        .position(|line| line.contains(needle))
+        .expect("needle present")
+        + 1
+}

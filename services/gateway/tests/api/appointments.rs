@@ -41,6 +41,31 @@ async fn hk_applicant(stack: &Stack) -> String {
     stack.login(HK, HK_PORTAL, &email, PASSWORD, true).await
 }
 
+/// Starts an hk-cts home return permit for `applicant`; its case id.
+async fn start_hk_case(
+    stack: &Stack,
+    applicant: &str,
+    key: &str,
+    name: &str,
+    date_of_birth: &str,
+) -> String {
+    let started = post_with_key(
+        stack,
+        "/api/v1/cases",
+        applicant,
+        key,
+        &json!({
+            "application_type": "home_return_permit",
+            "notice_version": "2024-07-10",
+            "notice_accepted": true,
+            "applicant": {"name": name, "date_of_birth": date_of_birth},
+        }),
+    )
+    .await;
+    assert_eq!(started.status, 201, "{}", started.text());
+    started.json()["case_id"].as_str().unwrap().to_owned()
+}
+
 /// Free slots of a centre for the next two weeks, waiting for intake's
 /// first pass to open them.
 async fn free_slots(stack: &Stack, token: &str, centre: &str) -> Vec<Value> {
@@ -67,21 +92,7 @@ async fn free_slots(stack: &Stack, token: &str, centre: &str) -> Vec<Value> {
 async fn a_hong_kong_applicant_books_moves_and_the_counter_sees_it() {
     let stack = Stack::start(Services::INTAKE).await;
     let applicant = hk_applicant(&stack).await;
-    let started = post_with_key(
-        &stack,
-        "/api/v1/cases",
-        &applicant,
-        "start-hk",
-        &json!({
-            "application_type": "home_return_permit",
-            "notice_version": "2024-07-10",
-            "notice_accepted": true,
-            "applicant": {"name": "CHAN TAI MAN", "date_of_birth": "1990-01-01"},
-        }),
-    )
-    .await;
-    assert_eq!(started.status, 201, "{}", started.text());
-    let case_id = started.json()["case_id"].as_str().unwrap().to_owned();
+    let case_id = start_hk_case(&stack, &applicant, "start-hk", "CHAN TAI MAN", "1990-01-01").await;
 
     // The wizard offers express (the type publishes its time) and the
     // check page prices the answers: HK$390 for an adult's first permit,
@@ -399,21 +410,14 @@ async fn a_hong_kong_applicant_books_moves_and_the_counter_sees_it() {
 async fn the_check_page_says_what_the_permit_will_grant() {
     let stack = Stack::start(Services::INTAKE).await;
     let applicant = hk_applicant(&stack).await;
-    let started = post_with_key(
+    let case_id = start_hk_case(
         &stack,
-        "/api/v1/cases",
         &applicant,
         "start-hk-grant",
-        &json!({
-            "application_type": "home_return_permit",
-            "notice_version": "2024-07-10",
-            "notice_accepted": true,
-            "applicant": {"name": "SMITH JOHN", "date_of_birth": "1980-01-01"},
-        }),
+        "SMITH JOHN",
+        "1980-01-01",
     )
     .await;
-    assert_eq!(started.status, 201, "{}", started.text());
-    let case_id = started.json()["case_id"].as_str().unwrap().to_owned();
     let session = cookie_of(&applicant);
     let check = format!("/portal/{HK}/{HK_PORTAL}/cases/{case_id}/check");
     let grant_of = |html: &str| {

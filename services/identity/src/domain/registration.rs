@@ -401,12 +401,7 @@ fn rule_input<'a>(
         .collect();
     RuleInput {
         answers,
-        applicant: rules::Applicant {
-            date_of_birth: today,
-            relationship: "self".to_owned(),
-            documents_held: Vec::new(),
-            attributes: serde_json::Map::new(),
-        },
+        applicant: rules::Applicant::unknown(today),
         record: serde_json::Map::new(),
         today,
         lists: policy.lists.clone(),
