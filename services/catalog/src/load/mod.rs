@@ -9,6 +9,7 @@
 mod checks;
 mod lines;
 mod validate;
+mod validate_calendar;
 mod validate_documents;
 mod validate_fees;
 mod validate_templates;
