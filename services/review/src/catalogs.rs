@@ -65,12 +65,10 @@ impl Catalogs {
             applicant: Applicant::unknown(today),
             record: serde_json::Map::new(),
             today,
-            lists: laissez_catalog::rules::list_codes(
-                &self
-                    .agency(agency)
-                    .map(|catalog| catalog.code_lists.clone())
-                    .unwrap_or_default(),
-            ),
+            lists: self
+                .agency(agency)
+                .map(|catalog| laissez_catalog::rules::list_codes(&catalog.code_lists))
+                .unwrap_or_default(),
         };
         rules::evaluate_bool(rule, &input).unwrap_or(true)
     }

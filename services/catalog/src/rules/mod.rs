@@ -218,7 +218,7 @@ pub fn evaluate_bool(source: &str, input: &RuleInput) -> Result<bool, Error> {
     let expression = cel_parser::Parser::default()
         .parse(source)
         .map_err(|errors| compile_error(&errors))?;
-    let context = build_context(input)?;
+    let context = build_context(input, source.contains("lists"))?;
     match resolve(&expression, &context) {
         Ok(Value::Bool(result)) => Ok(result),
         Ok(other) => Err(Error::NotBoolean(format!("{other:?}"))),
@@ -273,7 +273,7 @@ fn resolve(expression: &Expression, context: &Context<'_>) -> ResolveResult {
     }
 }
 
-fn build_context(input: &RuleInput) -> Result<Context<'static>, Error> {
+fn build_context(input: &RuleInput, with_lists: bool) -> Result<Context<'static>, Error> {
     let today = input.today;
     let date_of_birth = input.applicant.date_of_birth;
     let mut applicant = serde_json::Map::new();
@@ -311,8 +311,13 @@ fn build_context(input: &RuleInput) -> Result<Context<'static>, Error> {
         "record",
         &serde_json::Value::Object(input.record.clone()),
     )?;
-    let lists =
-        serde_json::to_value(&input.lists).map_err(|error| Error::Input(error.to_string()))?;
+    // The code lists are converted only for a rule that names them: most
+    // rules do not, and the lists are the largest input.
+    let lists = if with_lists {
+        serde_json::to_value(&input.lists).map_err(|error| Error::Input(error.to_string()))?
+    } else {
+        serde_json::Value::Object(serde_json::Map::new())
+    };
     add_json(&mut context, "lists", &lists)?;
     context.add_variable_from_value("today", today.to_string());
 
