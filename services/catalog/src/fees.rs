@@ -118,13 +118,17 @@ impl FeeLine {
 pub const MAX_UNITS: u64 = 1_000;
 
 /// The fields whose answers the fee of `application_type` reads: its fee
-/// variant field, and every field a fee row is keyed by or counts units
-/// with. What intake hands payment with the case.
+/// variant field, its delivery field, and every field a fee row is keyed
+/// by or counts units with. What intake hands payment with the case.
 pub fn answer_fields(catalog: &Catalog, application_type: &str) -> Vec<String> {
-    let mut fields: Vec<String> = catalog
-        .application_type(application_type)
+    let kind = catalog.application_type(application_type);
+    let mut fields: Vec<String> = kind
         .and_then(|kind| kind.fee_variant_field.clone())
         .into_iter()
+        .chain(
+            kind.and_then(|kind| kind.delivery_field())
+                .map(|field| field.code.clone()),
+        )
         .collect();
     for row in catalog
         .fees
@@ -260,7 +264,16 @@ pub fn quote(catalog: &Catalog, query: &FeeQuery) -> Result<FeeQuote, Error> {
             });
         }
     }
-    if let Some(delivery) = &query.delivery {
+    // Asked for, or chosen in the type's delivery field.
+    let delivery = query.delivery.clone().or_else(|| {
+        application_type
+            .delivery_field()
+            .and_then(|field| query.answers.get(&field.code))
+            .and_then(|answer| answer.as_str())
+            .filter(|code| !code.trim().is_empty())
+            .map(str::to_owned)
+    });
+    if let Some(delivery) = &delivery {
         let option = catalog
             .fees
             .delivery_options

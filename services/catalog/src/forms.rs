@@ -1,7 +1,9 @@
 //! Validation of form answers against a type's form: required, conditional,
 //! kinds, code lists, lengths, patterns, ranges and CEL checks.
 
-use crate::format::{CodeItem, FieldKind, FormField, LocalizedText};
+use crate::format::{
+    ApplicationType, CodeItem, DeliveryOption, FieldKind, FormField, LocalizedText, Stage,
+};
 use crate::identity_documents::{DocumentError, DocumentKind, IdentityDocumentNumber};
 use crate::rules::{self, RuleInput};
 use serde::Serialize;
@@ -225,7 +227,59 @@ fn check_value(
                 Some(text) => check_text(field, text.trim()),
             }
         }
+        // Which codes it takes is the type's (see `delivery_violations`).
+        FieldKind::Delivery => match value.as_str() {
+            None => wrong("code"),
+            Some(_) => Vec::new(),
+        },
         FieldKind::Unknown(name) => wrong(name),
+    }
+}
+
+/// What the delivery choice of `application_type` refuses in
+/// `input.answers`: a code the type does not offer, and a blank address
+/// when the option chosen sends the document (its stage is `delivery`).
+pub fn delivery_violations(
+    application_type: &ApplicationType,
+    options: &[DeliveryOption],
+    input: &RuleInput,
+) -> Vec<FieldViolation> {
+    let Some(field) = application_type.delivery_field() else {
+        return Vec::new();
+    };
+    let Some(code) = input
+        .answers
+        .get(&field.code)
+        .and_then(|value| value.as_str())
+    else {
+        return Vec::new();
+    };
+    if code.trim().is_empty() {
+        return Vec::new();
+    }
+    if !application_type
+        .delivery_options
+        .iter()
+        .any(|option| option == code)
+    {
+        return vec![FieldViolation {
+            field: field.code.clone(),
+            problem: Problem::NotInCodeList {
+                value: code.to_owned(),
+            },
+        }];
+    }
+    let delivered = options
+        .iter()
+        .any(|option| option.code == code && option.stage == Stage::Delivery);
+    match &field.address_field {
+        Some(address) if delivered && input.answers.get(address).is_none_or(is_blank) => {
+            vec![FieldViolation {
+                field: address.clone(),
+                problem: Problem::Required,
+            }]
+        }
+        _ => Vec::new(),
     }
 }
 

@@ -95,7 +95,8 @@ fn required_conditional_and_checked_fields() {
     let hk = |answers| problems("hk-cts", "home_return_permit", answers, "2026-05-01");
     let base = json!({"nationality_class": "chinese", "reason": "renewal", "has_hksar_passport": false,
         "english_name": "CHAN TAI MAN", "date_of_birth": "1990-01-01", "mobile": "+852 9123 4567",
-        "email": "chan@example.hk", "address": "Sha Tin", "photo": "upload-1", "chinese_name": "陳大文"});
+        "email": "chan@example.hk", "address": "Sha Tin", "photo": "upload-1", "chinese_name": "陳大文",
+        "delivery": "pickup"});
     let mut holder = base.clone();
     holder["has_hk_identity_card"] = json!(true);
     assert_eq!(
@@ -133,7 +134,7 @@ fn travel_documents_must_be_valid_six_months() {
     let answers = json!({"nationality_class": "non_chinese", "reason": "renewal", "has_hk_identity_card": true,
         "hk_identity_card": "A123456(3)", "has_hksar_passport": false, "english_name": "SMITH JOHN",
         "date_of_birth": "1980-01-01", "mobile": "91234567", "email": "john@example.hk", "address": "Central",
-        "photo": "upload-1", "travel_document_expires_on": "2026-10-01"});
+        "photo": "upload-1", "travel_document_expires_on": "2026-10-01", "delivery": "pickup"});
     let found = problems(
         "hk-cts",
         "home_return_permit",

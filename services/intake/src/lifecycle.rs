@@ -113,14 +113,16 @@ pub async fn advance(
     actor: &str,
 ) -> Result<Advanced, AdvanceError> {
     let kind = catalog.and_then(|catalog| catalog.application_type(&case.application_type));
-    let workflow = kind
-        .map(|kind| kind.workflow.as_slice())
+    // The chosen delivery option decides between pickup and delivery.
+    let workflow = catalog
+        .zip(kind)
+        .map(|(catalog, kind)| catalog.workflow_for(kind, &case.answers))
         .unwrap_or_default();
     let stay = Advanced {
         state: case.state,
         entered: None,
     };
-    let Some(next) = state::next_stage(workflow, completed) else {
+    let Some(next) = state::next_stage(&workflow, completed) else {
         return Ok(stay);
     };
     let Some(event) = state::entering(next) else {
@@ -177,6 +179,19 @@ pub async fn advance(
                 ..ProgressDetail::default()
             });
         }
+        (Stage::Delivery, Some(_), Some(kind)) => {
+            // Where it goes, as answered: what staff address the parcel to.
+            let address = kind
+                .delivery_field()
+                .and_then(|field| field.address_field.as_deref())
+                .and_then(|field| case.answers.get(field))
+                .and_then(|value| value.as_str())
+                .unwrap_or_default()
+                .trim()
+                .to_owned();
+            lifecycle::await_dispatch(connection, case.id, &case.agency, &address).await?;
+            progressed = Some(ProgressDetail::default());
+        }
         // Appointments are booked by the applicant; what else is entered
         // without a catalog keeps no details.
         _ => {}
@@ -216,7 +231,8 @@ pub async fn fix_permit(
 }
 
 /// Tells notify (and anyone else) the state a staff action or a job left
-/// the case in (collected, cancelled), with what earlier stages fixed.
+/// the case in (collected, dispatched, delivered, cancelled), with what
+/// earlier stages fixed.
 pub async fn announce(
     connection: &mut PgConnection,
     case: &CaseRow,
@@ -273,6 +289,7 @@ async fn progressed_event(
         at: Some(timestamp(at)),
         reason: String::new(),
         holder: (case.state == State::Issued).then(|| permit_holder(case)),
+        tracking_number: known.tracking_number.unwrap_or_default(),
     })
 }
 
@@ -334,13 +351,12 @@ pub fn payment_requested(case: &CaseRow, catalog: Option<&Catalog>) -> PaymentRe
         .and_then(|kind| kind.fee_variant_field.as_deref())
         .map(answer)
         .unwrap_or_default();
-    // A delivery answer counts only when it names one of the type's options.
-    let delivery = answer("delivery");
-    let delivery = if kind.is_some_and(|kind| kind.delivery_options.contains(&delivery)) {
-        delivery
-    } else {
-        String::new()
-    };
+    // The option chosen in the type's delivery field, if it has one.
+    let delivery = kind
+        .filter(|kind| kind.delivery_field().is_some())
+        .and_then(|kind| kind.chosen_delivery(&case.answers))
+        .unwrap_or_default()
+        .to_owned();
     // Only the answers the fee reads travel to payment.
     let fee_answers: serde_json::Map<String, serde_json::Value> = catalog
         .map(|catalog| laissez_catalog::fees::answer_fields(catalog, &case.application_type))

@@ -6,102 +6,13 @@
 mod support;
 
 use laissez_intake::events::decisions::Outcome;
-use laissez_intake::events::payments::{Outcome as Paid, apply_paid};
-use laissez_intake::store::CatalogCache;
+use laissez_intake::events::payments::Outcome as Paid;
 use laissez_kit::Role;
-use laissez_proto::events::v1::{Decision, OrderPaid};
+use laissez_proto::events::v1::Decision;
 use laissez_proto::intake::v1::*;
+use support::after_approval::*;
 use support::*;
 use tonic::{Code, Status};
-
-/// Pays `case_ids` the way payment's `payment.order.paid` is consumed.
-async fn pay(intake: &Intake, agency: &str, order_id: &str, case_ids: &[&str]) -> Paid {
-    let mut transaction = intake.database.pool.begin().await.unwrap();
-    let outcome = apply_paid(
-        &mut transaction,
-        &CatalogCache::default(),
-        &intake.database.pool,
-        agency,
-        &OrderPaid {
-            order_id: order_id.into(),
-            case_ids: case_ids.iter().map(|id| id.to_string()).collect(),
-            method: "port_counter".into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap();
-    transaction.commit().await.unwrap();
-    outcome
-}
-
-async fn complete_production(
-    intake: &Intake,
-    who: &As,
-    case_id: &str,
-    permit_number: &str,
-) -> Result<Case, Status> {
-    intake
-        .client
-        .clone()
-        .complete_production(intake.request(
-            who,
-            CompleteProductionRequest {
-                case_id: case_id.into(),
-                permit_number: permit_number.into(),
-            },
-        ))
-        .await
-        .map(|response| response.into_inner())
-}
-
-async fn collect(
-    intake: &Intake,
-    who: &As,
-    case_id: &str,
-    collector: Collector,
-) -> Result<Case, Status> {
-    intake
-        .client
-        .clone()
-        .record_collection(intake.request(
-            who,
-            RecordCollectionRequest {
-                case_id: case_id.into(),
-                collector: Some(collector),
-            },
-        ))
-        .await
-        .map(|response| response.into_inner())
-}
-
-/// The event of `event_type` intake wrote for `case_id`, decoded.
-async fn outbox_event<T: laissez_proto::events::v1::EventMessage>(
-    intake: &Intake,
-    event_type: &str,
-    case_id: &str,
-) -> T {
-    let payload: Vec<u8> = sqlx::query_scalar(
-        "SELECT payload FROM outbox WHERE event_type = $1 AND aggregate_id = $2",
-    )
-    .bind(event_type)
-    .bind(case_id)
-    .fetch_one(&intake.database.pool)
-    .await
-    .unwrap();
-    let envelope: laissez_proto::events::v1::Envelope =
-        prost::Message::decode(payload.as_slice()).unwrap();
-    laissez_eventbus::EnvelopeExt::decode(&envelope).unwrap()
-}
-
-async fn outbox_count(intake: &Intake, event_type: &str, case_id: &str) -> i64 {
-    sqlx::query_scalar("SELECT count(*) FROM outbox WHERE event_type = $1 AND aggregate_id = $2")
-        .bind(event_type)
-        .bind(case_id)
-        .fetch_one(&intake.database.pool)
-        .await
-        .unwrap()
-}
 
 fn proxy(name: &str, pickup_card: &str) -> Collector {
     Collector {

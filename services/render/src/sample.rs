@@ -102,6 +102,7 @@ pub fn issued(
         collect_by: String::new(),
         at: Some(timestamp(1_780_000_000)),
         reason: String::new(),
+        tracking_number: String::new(),
         holder: Some(PermitHolder {
             name: holder.name.to_owned(),
             date_of_birth: holder.date_of_birth.to_owned(),

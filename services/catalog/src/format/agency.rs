@@ -163,6 +163,12 @@ pub struct RegistrationPolicy {
     #[serde(default)]
     pub no_match_message: Option<LocalizedText>,
     pub activation: Activation,
+    /// With `activation: sms`: the text field of the form where the code
+    /// sent to the form's mobile number is typed before registering (the
+    /// portal offers "send the code" beside the mobile). Absent: the code
+    /// is sent after registration and typed on the activation page.
+    #[serde(default)]
+    pub sms_code_field: Option<String>,
     /// Agreements ticked at registration (user agreement, privacy policy).
     #[serde(default)]
     pub consents: Vec<Consent>,

@@ -64,6 +64,31 @@ impl ApplicationType {
     pub fn field(&self, code: &str) -> Option<&FormField> {
         self.fields().find(|field| field.code == code)
     }
+
+    /// The form field where the applicant chooses among the delivery
+    /// options, if the type has one.
+    pub fn delivery_field(&self) -> Option<&FormField> {
+        self.fields()
+            .find(|field| field.kind == FieldKind::Delivery)
+    }
+
+    /// The delivery option the answers choose: the only one the type
+    /// offers, or the delivery field's answer when it names an offered
+    /// option.
+    pub fn chosen_delivery<'a>(
+        &'a self,
+        answers: &'a serde_json::Map<String, serde_json::Value>,
+    ) -> Option<&'a str> {
+        if let [only] = self.delivery_options.as_slice() {
+            return Some(only);
+        }
+        let field = self.delivery_field()?;
+        let code = answers.get(&field.code)?.as_str()?;
+        self.delivery_options
+            .iter()
+            .find(|option| *option == code)
+            .map(String::as_str)
+    }
 }
 
 /// The notice / terms page that must be accepted; `version` changes with the text.
@@ -143,11 +168,14 @@ pub enum FieldKind {
     Declarations,
     Signature,
     Photo,
+    /// The choice among the type's `delivery_options` (names and fees from
+    /// `fees.yaml`); the fee and the workflow read it.
+    Delivery,
     Unknown(String),
 }
 
 impl FieldKind {
-    pub const NAMES: [&'static str; 12] = [
+    pub const NAMES: [&'static str; 13] = [
         "text",
         "number",
         "date",
@@ -160,6 +188,7 @@ impl FieldKind {
         "declarations",
         "signature",
         "photo",
+        "delivery",
     ];
 }
 
@@ -178,6 +207,7 @@ impl From<String> for FieldKind {
             "declarations" => FieldKind::Declarations,
             "signature" => FieldKind::Signature,
             "photo" => FieldKind::Photo,
+            "delivery" => FieldKind::Delivery,
             _ => FieldKind::Unknown(name),
         }
     }
@@ -201,6 +231,7 @@ impl From<FieldKind> for String {
                     FieldKind::Declarations,
                     FieldKind::Signature,
                     FieldKind::Photo,
+                    FieldKind::Delivery,
                 ]
                 .iter()
                 .position(|candidate| *candidate == known)
@@ -238,6 +269,10 @@ pub struct FormField {
     /// Code list (in `agency.yaml`) for `choice` fields.
     #[serde(default)]
     pub code_list: Option<String>,
+    /// For a `delivery` field: the `address` or `text` field holding where
+    /// the document is sent, required when the option chosen is delivered.
+    #[serde(default)]
+    pub address_field: Option<String>,
     /// Mutually exclusive statements for `declarations` fields.
     #[serde(default)]
     pub options: Vec<DeclarationOption>,

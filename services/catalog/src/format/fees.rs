@@ -190,4 +190,13 @@ pub struct DeliveryOption {
     pub name: LocalizedText,
     #[serde(default)]
     pub fee: Amounts,
+    /// The workflow stage that hands the document over when this option is
+    /// chosen: `pickup` (the default), `delivery` (sent to the address the
+    /// applicant gives) or `electronic_issue` (downloaded).
+    #[serde(default = "pickup_stage")]
+    pub stage: super::Stage,
+}
+
+fn pickup_stage() -> super::Stage {
+    super::Stage::Pickup
 }

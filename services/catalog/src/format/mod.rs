@@ -123,6 +123,35 @@ impl Catalog {
             .find(|application_type| application_type.code == code)
     }
 
+    /// The stages a case of `application_type` with these answers goes
+    /// through: the type's workflow, where of the stages that hand the
+    /// document over (`pickup`, `delivery`) only the chosen delivery
+    /// option's is kept. With no option chosen yet, the workflow as written.
+    pub fn workflow_for(
+        &self,
+        application_type: &ApplicationType,
+        answers: &serde_json::Map<String, serde_json::Value>,
+    ) -> Vec<Stage> {
+        let chosen = application_type
+            .chosen_delivery(answers)
+            .and_then(|code| {
+                self.fees
+                    .delivery_options
+                    .iter()
+                    .find(|option| option.code == code)
+            })
+            .map(|option| option.stage);
+        application_type
+            .workflow
+            .iter()
+            .copied()
+            .filter(|stage| match (stage, chosen) {
+                (Stage::Pickup | Stage::Delivery, Some(chosen)) => *stage == chosen,
+                _ => true,
+            })
+            .collect()
+    }
+
     /// The template of the document of `kind` a case of `application_type` gets.
     pub fn document(
         &self,

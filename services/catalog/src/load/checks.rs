@@ -120,6 +120,8 @@ pub(crate) struct RuleScope<'a> {
     /// Whether rules may read `applicant.x` (not in a registration form:
     /// there is no applicant yet).
     pub applicant: bool,
+    /// The codes a `delivery` field takes: the type's delivery options.
+    pub delivery_options: &'a [String],
 }
 
 impl<'a> RuleScope<'a> {
@@ -136,6 +138,15 @@ impl<'a> RuleScope<'a> {
             record,
             code_lists,
             applicant: true,
+            delivery_options: &[],
+        }
+    }
+
+    /// The same scope, where a `delivery` field takes `options`.
+    pub fn with_delivery_options(self, options: &'a [String]) -> Self {
+        RuleScope {
+            delivery_options: options,
+            ..self
         }
     }
 
@@ -223,6 +234,11 @@ impl<'a> RuleScope<'a> {
                             .iter()
                             .map(|option| option.code.as_str())
                             .collect(),
+                    ),
+                    FieldKind::Delivery => (
+                        Expected::Text,
+                        None,
+                        self.delivery_options.iter().map(String::as_str).collect(),
                     ),
                     FieldKind::YesNo => (Expected::Boolean, None, Vec::new()),
                     FieldKind::Number => (Expected::Number, None, Vec::new()),

@@ -123,6 +123,7 @@ fn check_agency(report: &mut Report<'_>, source: &SourceFile, file: &AgencyFile)
             let field_path = format!("{path}.registration.fields[{field_index}]");
             check_field(report, source, &field_path, field, &scope);
         }
+        check_sms_code_field(report, source, &path, registration);
         let managed_scope = RuleScope::new(&portal.managed_applicant_fields, &[], &file.code_lists);
         report.unique(
             source,
@@ -354,6 +355,41 @@ fn check_records(report: &mut Report<'_>, source: &SourceFile, file: &AgencyFile
 }
 
 /// Checks one form field (registration or application form).
+/// The declared SMS code field: a text field of the form, on a portal
+/// activated by SMS whose form asks for a mobile number to send it to.
+fn check_sms_code_field(
+    report: &mut Report<'_>,
+    source: &SourceFile,
+    path: &str,
+    registration: &crate::format::RegistrationPolicy,
+) {
+    let Some(code) = &registration.sms_code_field else {
+        return;
+    };
+    let at = format!("{path}.registration.sms_code_field");
+    match registration.fields.iter().find(|field| &field.code == code) {
+        None => report.at(source, &at, format!("unknown registration field `{code}`")),
+        Some(field) if field.kind != FieldKind::Text => {
+            report.at(source, &at, format!("`{code}` is not a text field"))
+        }
+        Some(_) => {}
+    }
+    if registration.activation != crate::format::Activation::Sms {
+        report.at(source, &at, "an SMS code field needs `activation: sms`");
+    }
+    if !registration
+        .fields
+        .iter()
+        .any(|field| field.kind == FieldKind::Phone)
+    {
+        report.at(
+            source,
+            &at,
+            "an SMS code field needs a phone field to send the code to",
+        );
+    }
+}
+
 pub(crate) fn check_field(
     report: &mut Report<'_>,
     source: &SourceFile,
@@ -408,6 +444,13 @@ pub(crate) fn check_field(
             }
         }
         _ => {}
+    }
+    if field.address_field.is_some() && field.kind != FieldKind::Delivery {
+        report.at(
+            source,
+            format!("{path}.address_field"),
+            "only delivery fields name an address field",
+        );
     }
     if field.code_list.is_some() && field.kind != FieldKind::Choice {
         report.at(

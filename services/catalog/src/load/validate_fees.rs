@@ -3,7 +3,7 @@
 
 use super::Parts;
 use super::checks::Report;
-use crate::format::{ApplicationType, Currency, FeeRow, FieldKind, Pricing, Speed};
+use crate::format::{ApplicationType, Currency, FeeRow, FieldKind, Pricing, Speed, Stage};
 use std::collections::BTreeSet;
 
 pub(crate) fn check_fees(report: &mut Report<'_>, parts: &Parts<'_>) {
@@ -85,6 +85,16 @@ pub(crate) fn check_fees(report: &mut Report<'_>, parts: &Parts<'_>) {
             &format!("delivery_options[{index}].name"),
             &option.name,
         );
+        if !matches!(
+            option.stage,
+            Stage::Pickup | Stage::Delivery | Stage::ElectronicIssue
+        ) {
+            report.at(
+                source,
+                format!("delivery_options[{index}].stage"),
+                "a delivery option hands the document over in a pickup, delivery or electronic_issue stage",
+            );
+        }
     }
 
     for (index, row) in fees.rows.iter().enumerate() {

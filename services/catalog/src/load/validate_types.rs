@@ -3,6 +3,7 @@
 use super::Parts;
 use super::checks::{Report, RuleScope};
 use super::validate::check_field;
+use super::validate_delivery::check_delivery;
 use crate::format::{FieldKind, Pricing, Stage};
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -67,7 +68,8 @@ pub(crate) fn check_types(report: &mut Report<'_>, parts: &Parts<'_>) {
             application_type.fields(),
             &agency.records.permit,
             code_lists,
-        );
+        )
+        .with_delivery_options(&application_type.delivery_options);
         report.unique(
             source,
             "form",
@@ -218,12 +220,8 @@ pub(crate) fn check_types(report: &mut Report<'_>, parts: &Parts<'_>) {
                 }
             }
         }
-        if workflow.contains(&Stage::Delivery) {
-            report.at(
-                source,
-                "workflow",
-                "a delivery stage is not supported yet: offer courier delivery as a delivery option",
-            );
+        if let Some(fees) = fees {
+            check_delivery(report, source, application_type, fees);
         }
         let charges = application_type.pricing == Pricing::Schedule
             || application_type.pricing == Pricing::NotPublished;

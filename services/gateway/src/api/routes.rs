@@ -293,6 +293,12 @@ pub const ROUTES: &[RouteSpec] = &[
     RouteSpec::new("POST", "/counter/cases/{case_id}/collection",
         rpc!("intake.v1.IntakeService", "RecordCollection"), SignedIn,
         "Counter: the document was handed over, to the holder (their document number) or a proxy (name, ID number, relationship, pickup card)."),
+    RouteSpec::new("POST", "/counter/cases/{case_id}/dispatch",
+        rpc!("intake.v1.IntakeService", "RecordDispatch"), SignedIn,
+        "Counter: a document the applicant chose to have sent was handed to the courier, with its `tracking_number`."),
+    RouteSpec::new("POST", "/counter/cases/{case_id}/delivery",
+        rpc!("intake.v1.IntakeService", "RecordDelivery"), SignedIn,
+        "Counter: the courier delivered the document; the case ends."),
     RouteSpec::new("POST", "/admin/permit-records",
         rpc!("intake.v1.IntakeService", "ImportPermitRecords"), SignedIn,
         "Agency administrator: import the permit records applications are checked against.")

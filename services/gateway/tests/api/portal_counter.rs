@@ -326,3 +326,102 @@ async fn the_counter_takes_the_payment_of_an_approved_case_once() {
     assert!(!html.contains("id=\"collect\""), "{html}");
     stack.stop().await;
 }
+
+/// Courier delivery at the desk: a case waiting for dispatch shows where
+/// it goes; the counter records the courier's tracking number (a hostile
+/// one is named and changes nothing), then the delivery. Intake's own tests
+/// take a courier case there through its workflow; here it is put there.
+#[tokio::test]
+async fn the_counter_dispatches_and_delivers_a_courier_case() {
+    let stack = Stack::start(Services::ALL).await;
+    let Approved {
+        applicant,
+        case_id,
+        receipt,
+        counter,
+        ..
+    } = approved_fj_case(&stack).await;
+    let counter = cookie_of(&counter);
+    let address = "Flat 3, 1 Queen's Road Central";
+    sqlx::query("UPDATE cases SET state = 'awaiting_dispatch' WHERE id = $1::uuid")
+        .bind(&case_id)
+        .execute(stack.intake_pool())
+        .await
+        .unwrap();
+    sqlx::query(
+        "INSERT INTO case_lifecycle (case_id, agency, delivery_address)
+         VALUES ($1::uuid, 'fj-exit-entry', $2)",
+    )
+    .bind(&case_id)
+    .bind(address)
+    .execute(stack.intake_pool())
+    .await
+    .unwrap();
+
+    let desk_of = format!("{COUNTER}?lang=en&receipt={receipt}");
+    let html = page(&stack, &desk_of, Some(&counter), None).await.text();
+    assert!(html.contains("id=\"dispatch\""), "{html}");
+    assert!(html.contains(address), "{html}");
+    let token = input_value(&html, "csrf_token");
+    let post = |path: &'static str, tracking: &'static str| {
+        let (stack, counter) = (&stack, counter.clone());
+        let fields = [
+            ("csrf_token", token.clone()),
+            ("receipt", receipt.clone()),
+            ("case", case_id.clone()),
+            ("tracking_number", tracking.to_owned()),
+        ];
+        async move {
+            let fields: Vec<(&str, &str)> = fields
+                .iter()
+                .map(|(name, value)| (*name, value.as_str()))
+                .collect();
+            form(
+                stack,
+                &format!("{COUNTER}/{path}?lang=en"),
+                &counter,
+                &fields,
+            )
+            .await
+        }
+    };
+    for hostile in ["", "<b>EE1</b>"] {
+        let refused = post("dispatch", hostile).await;
+        assert_eq!(refused.status, 422, "{}", refused.text());
+        let summary = error_summary(&refused.text()).unwrap();
+        assert!(summary.contains("#tracking_number"), "{summary}");
+        assert!(!refused.text().contains("<b>EE1</b>"));
+    }
+    let sent = post("dispatch", "ee123456789hk").await;
+    assert_eq!(sent.status, 303, "{}", sent.text());
+    let back = sent.header("location").unwrap().to_owned();
+    let html = page(&stack, &back, Some(&counter), None).await.text();
+    assert!(html.contains("The dispatch is recorded."), "{html}");
+    assert!(html.contains("EE123456789HK"), "{html}");
+    assert!(html.contains("id=\"deliver\""), "{html}");
+    let found = stack
+        .get(&format!("/api/v1/cases/{case_id}"), &applicant)
+        .await
+        .ok();
+    assert_eq!(found["state"], "CASE_STATE_DISPATCHED", "{found}");
+    assert_eq!(
+        found["lifecycle"]["tracking_number"], "EE123456789HK",
+        "{found}"
+    );
+
+    let delivered = post("delivery", "").await;
+    assert_eq!(delivered.status, 303, "{}", delivered.text());
+    let back = delivered.header("location").unwrap().to_owned();
+    let html = page(&stack, &back, Some(&counter), None).await.text();
+    assert!(html.contains("The delivery is recorded."), "{html}");
+    assert!(!html.contains("id=\"deliver\""), "{html}");
+    // Twice: the case has moved on, said in the desk's words.
+    let again = post("delivery", "").await;
+    assert_eq!(again.status, 422, "{}", again.text());
+    assert!(
+        again.text().contains("The case has moved on"),
+        "{}",
+        again.text()
+    );
+    stack.stop().await;
+}

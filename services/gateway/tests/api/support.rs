@@ -462,6 +462,17 @@ impl Stack {
             .unwrap_or_default()
     }
 
+    /// Intake's database, when the stack runs intake: for a test to put a
+    /// case where intake's own tests take it through its workflow.
+    pub fn intake_pool(&self) -> &sqlx::PgPool {
+        &self
+            .intake
+            .as_ref()
+            .expect("the stack runs intake")
+            .database
+            .pool
+    }
+
     pub async fn stop(mut self) {
         stop(&mut self.gateway).await;
         // The last channels to the services: they drain as soon as it goes.

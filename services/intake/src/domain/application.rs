@@ -374,7 +374,14 @@ pub fn submission_errors(
     let fields: Vec<_> = application_type.fields().collect();
     let mut errors: Vec<FieldError> = Vec::new();
     let mut unevaluated: Vec<(String, Vec<&str>)> = Vec::new();
-    for violation in forms::validate_answers(&fields, &catalog.code_lists, input) {
+    let violations = forms::validate_answers(&fields, &catalog.code_lists, input)
+        .into_iter()
+        .chain(forms::delivery_violations(
+            application_type,
+            &catalog.fees.delivery_options,
+            input,
+        ));
+    for violation in violations {
         if let Problem::RuleError { message } = &violation.problem {
             // A visibility, requirement or check rule of the field reads an
             // answer not given yet: ask for that answer instead.
@@ -593,5 +600,37 @@ mod tests {
             .expect("the question is asked for");
         assert_eq!(asked.code, "required");
         assert_eq!(asked.message, "請先回答「是否為復學之陸生」");
+    }
+
+    #[test]
+    fn a_courier_delivery_without_an_address_is_not_submitted() {
+        let catalog = catalog("hk-cts");
+        let kind = catalog.application_type("home_return_permit").unwrap();
+        let errors_for = |answers: Value| {
+            submission_errors(&catalog, kind, &input(answers), &[], Language::En)
+                .into_iter()
+                .filter(|error| error.field.starts_with("answers.delivery"))
+                .map(|error| (error.field, error.code))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            errors_for(serde_json::json!({"delivery": "courier"})),
+            [("answers.delivery_address".to_owned(), "required".to_owned())]
+        );
+        assert_eq!(
+            errors_for(serde_json::json!({"delivery": "drone"})),
+            [("answers.delivery".to_owned(), "not_in_list".to_owned())]
+        );
+        assert_eq!(
+            errors_for(serde_json::json!({})),
+            [("answers.delivery".to_owned(), "required".to_owned())]
+        );
+        assert!(errors_for(serde_json::json!({"delivery": "pickup"})).is_empty());
+        assert!(
+            errors_for(
+                serde_json::json!({"delivery": "courier", "delivery_address": "1 Queen's Road"})
+            )
+            .is_empty()
+        );
     }
 }

@@ -5,6 +5,7 @@
 //! ```text
 //! draft → submitted → under review ─┬→ approved → [awaiting payment → paid] → [awaiting appointment → booked]
 //!            ↑                      │            → in production → issued | ready for pickup → collected
+//!            │                      │                            | awaiting dispatch → dispatched → delivered
 //!            └── resubmitted ←──────┼→ returned for correction | returned for supplement
 //!                                   ├→ rejected (not accepted / not approved)
 //!  withdrawn ← (any state before a decision)
@@ -33,6 +34,11 @@ pub enum State {
     ReadyForPickup,
     Collected,
     Cancelled,
+    /// Made, to be sent to the address the applicant gave.
+    AwaitingDispatch,
+    /// Handed to the courier, with its tracking number.
+    Dispatched,
+    Delivered,
 }
 
 /// What happens to a case.
@@ -58,6 +64,9 @@ pub enum Event {
     MakeReadyForPickup,
     Collect,
     Cancel,
+    SendForDelivery,
+    Dispatch,
+    ConfirmDelivery,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -97,6 +106,9 @@ pub fn transition(from: State, event: Event) -> Result<State, IllegalTransition>
         }
         (from, E::IssueElectronically) if from.between_stages() => S::Issued,
         (from, E::MakeReadyForPickup) if from.between_stages() => S::ReadyForPickup,
+        (from, E::SendForDelivery) if from.between_stages() => S::AwaitingDispatch,
+        (S::AwaitingDispatch, E::Dispatch) => S::Dispatched,
+        (S::Dispatched, E::ConfirmDelivery) => S::Delivered,
         (S::AwaitingPayment, E::ReceivePayment) => S::Paid,
         (S::AwaitingAppointment, E::BookAppointment) => S::AppointmentBooked,
         (S::AppointmentBooked, E::ReleaseAppointment) => S::AwaitingAppointment,
@@ -107,14 +119,15 @@ pub fn transition(from: State, event: Event) -> Result<State, IllegalTransition>
     Ok(to)
 }
 
-/// The stage that follows `completed` in a type's workflow, if any.
+/// The stage that follows `completed` in a case's workflow (the type's,
+/// with only the chosen delivery option's hand-over stage), if any.
 pub fn next_stage(workflow: &[Stage], completed: Stage) -> Option<Stage> {
     let done = workflow.iter().position(|stage| *stage == completed)?;
     workflow.get(done + 1).copied()
 }
 
 /// The event that puts a case into `stage`. Review is entered by
-/// submission, and delivery has no state of its own yet: `None`.
+/// submission: `None`.
 pub fn entering(stage: Stage) -> Option<Event> {
     match stage {
         Stage::Payment => Some(Event::RequestPayment),
@@ -122,11 +135,12 @@ pub fn entering(stage: Stage) -> Option<Event> {
         Stage::Production => Some(Event::StartProduction),
         Stage::ElectronicIssue => Some(Event::IssueElectronically),
         Stage::Pickup => Some(Event::MakeReadyForPickup),
-        Stage::Review | Stage::Delivery => None,
+        Stage::Delivery => Some(Event::SendForDelivery),
+        Stage::Review => None,
     }
 }
 
-const ALL: [State; 18] = [
+const ALL: [State; 21] = [
     State::Draft,
     State::Submitted,
     State::UnderReview,
@@ -145,6 +159,9 @@ const ALL: [State; 18] = [
     State::ReadyForPickup,
     State::Collected,
     State::Cancelled,
+    State::AwaitingDispatch,
+    State::Dispatched,
+    State::Delivered,
 ];
 
 impl State {
@@ -169,6 +186,9 @@ impl State {
             State::ReadyForPickup => "ready_for_pickup",
             State::Collected => "collected",
             State::Cancelled => "cancelled",
+            State::AwaitingDispatch => "awaiting_dispatch",
+            State::Dispatched => "dispatched",
+            State::Delivered => "delivered",
         }
     }
 
@@ -200,6 +220,9 @@ impl State {
             State::ReadyForPickup => CaseState::ReadyForPickup,
             State::Collected => CaseState::Collected,
             State::Cancelled => CaseState::Cancelled,
+            State::AwaitingDispatch => CaseState::AwaitingDispatch,
+            State::Dispatched => CaseState::Dispatched,
+            State::Delivered => CaseState::Delivered,
         }
     }
 
@@ -219,7 +242,7 @@ impl State {
 
     /// A case that may still be cancelled: approved and not yet paid,
     /// produced or issued (its order and booking are released), or made
-    /// and never collected.
+    /// and never collected or sent.
     pub fn cancellable(self) -> bool {
         matches!(
             self,
@@ -228,6 +251,7 @@ impl State {
                 | State::AwaitingAppointment
                 | State::AppointmentBooked
                 | State::ReadyForPickup
+                | State::AwaitingDispatch
         )
     }
 
@@ -240,6 +264,7 @@ impl State {
             State::InProduction => Some(Stage::Production),
             State::Issued => Some(Stage::ElectronicIssue),
             State::ReadyForPickup | State::Collected => Some(Stage::Pickup),
+            State::AwaitingDispatch | State::Dispatched | State::Delivered => Some(Stage::Delivery),
             _ => None,
         }
     }
@@ -295,6 +320,9 @@ impl Event {
             Event::MakeReadyForPickup => "made ready for pickup",
             Event::Collect => "collected",
             Event::Cancel => "cancelled",
+            Event::SendForDelivery => "sent for delivery",
+            Event::Dispatch => "dispatched",
+            Event::ConfirmDelivery => "delivered",
         }
     }
 }

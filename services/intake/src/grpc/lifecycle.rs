@@ -1,5 +1,5 @@
 //! Staff actions after approval: production is done, the document is
-//! collected. Each locks the case, checks it is in the stage the action
+//! collected, or handed to the courier and delivered. Each locks the case, checks it is in the stage the action
 //! ends, and lets the workflow start the next one in the same transaction.
 
 use laissez_catalog::format::Stage;
@@ -182,6 +182,68 @@ pub async fn record_collection(
     .await
     .map_err(transition_error)?;
     stored::record_collection(&mut transaction, id, &collector).await?;
+    lifecycle::announce(&mut transaction, &case, "").await?;
+    read_back(transaction, &scope, id).await
+}
+
+/// The counter hands the document to the courier: the case must be
+/// awaiting dispatch; the tracking number is kept and told to the
+/// applicant.
+pub async fn record_dispatch(
+    intake: &Intake,
+    caller: &Caller,
+    request: proto::RecordDispatchRequest,
+) -> Result<proto::Case, ServiceError> {
+    let scope = staff_scope(caller, &COLLECTION)?;
+    let id = case_id(&request.case_id)?;
+    let tracking = printed_number("tracking_number", &request.tracking_number)
+        .map_err(|error| ServiceError::InvalidArgument(vec![error]))?;
+    let mut transaction = intake.pool.begin().await?;
+    let mut case = cases::lock(&mut transaction, &scope, id)
+        .await?
+        .ok_or(ServiceError::NotFound("case"))?;
+    if case.state != State::AwaitingDispatch {
+        return Err(not_in(&case, State::AwaitingDispatch));
+    }
+    cases::apply(
+        &mut transaction,
+        &mut case,
+        Event::Dispatch,
+        &caller.account_id,
+        &format!("tracking number {tracking}"),
+    )
+    .await
+    .map_err(transition_error)?;
+    stored::record_dispatch(&mut transaction, id, &tracking).await?;
+    lifecycle::announce(&mut transaction, &case, "").await?;
+    read_back(transaction, &scope, id).await
+}
+
+/// The courier delivered the document: the case ends.
+pub async fn record_delivery(
+    intake: &Intake,
+    caller: &Caller,
+    request: proto::RecordDeliveryRequest,
+) -> Result<proto::Case, ServiceError> {
+    let scope = staff_scope(caller, &COLLECTION)?;
+    let id = case_id(&request.case_id)?;
+    let mut transaction = intake.pool.begin().await?;
+    let mut case = cases::lock(&mut transaction, &scope, id)
+        .await?
+        .ok_or(ServiceError::NotFound("case"))?;
+    if case.state != State::Dispatched {
+        return Err(not_in(&case, State::Dispatched));
+    }
+    cases::apply(
+        &mut transaction,
+        &mut case,
+        Event::ConfirmDelivery,
+        &caller.account_id,
+        "",
+    )
+    .await
+    .map_err(transition_error)?;
+    stored::record_delivery(&mut transaction, id).await?;
     lifecycle::announce(&mut transaction, &case, "").await?;
     read_back(transaction, &scope, id).await
 }

@@ -222,6 +222,26 @@ impl IntakeService for Intake {
         ))
     }
 
+    async fn record_dispatch(
+        &self,
+        request: Request<proto::RecordDispatchRequest>,
+    ) -> Result<Response<proto::Case>, Status> {
+        let caller = caller(&request)?;
+        Ok(Response::new(
+            lifecycle::record_dispatch(self, &caller, request.into_inner()).await?,
+        ))
+    }
+
+    async fn record_delivery(
+        &self,
+        request: Request<proto::RecordDeliveryRequest>,
+    ) -> Result<Response<proto::Case>, Status> {
+        let caller = caller(&request)?;
+        Ok(Response::new(
+            lifecycle::record_delivery(self, &caller, request.into_inner()).await?,
+        ))
+    }
+
     async fn cancel_case(
         &self,
         request: Request<proto::CancelCaseRequest>,

@@ -113,6 +113,10 @@ pub fn lifecycle(known: &Lifecycle) -> proto::Lifecycle {
             .permit_stay_days
             .and_then(|days| u32::try_from(days).ok())
             .unwrap_or_default(),
+        delivery_address: known.delivery_address.clone().unwrap_or_default(),
+        tracking_number: known.tracking_number.clone().unwrap_or_default(),
+        dispatched_at: known.dispatched_at.map(timestamp),
+        delivered_at: known.delivered_at.map(timestamp),
     }
 }
 

@@ -1,6 +1,6 @@
 //! A case's life after approval (`case_lifecycle`): production's due date,
 //! the permit's number and validity, the collection deadline and who
-//! collected. Written in the transaction of the transition it belongs to.
+//! collected, or where it was sent and its tracking number. Written in the transaction of the transition it belongs to.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
@@ -32,13 +32,20 @@ pub struct Lifecycle {
     pub collect_by: Option<NaiveDate>,
     pub collected_at: Option<DateTime<Utc>>,
     pub collector: Option<Collector>,
+    /// Courier delivery: the address it goes to, the courier's tracking
+    /// number, and when it was handed over and delivered.
+    pub delivery_address: Option<String>,
+    pub tracking_number: Option<String>,
+    pub dispatched_at: Option<DateTime<Utc>>,
+    pub delivered_at: Option<DateTime<Utc>>,
 }
 
 macro_rules! lifecycle_column {
     () => {
         "(SELECT to_jsonb(l) FROM (
              SELECT production_due_on, produced_at, permit_number, permit_valid_until,
-                    permit_entries, permit_stay_days, ready_at, collect_by, collected_at, collector
+                    permit_entries, permit_stay_days, ready_at, collect_by, collected_at, collector,
+                    delivery_address, tracking_number, dispatched_at, delivered_at
              FROM case_lifecycle WHERE case_id = cases.id) l) AS detail_lifecycle"
     };
 }
@@ -150,6 +157,52 @@ pub async fn make_ready(
     .bind(collect_by)
     .execute(connection)
     .await?;
+    Ok(())
+}
+
+/// The document is made and waits to be sent to `address`.
+pub async fn await_dispatch(
+    connection: &mut PgConnection,
+    case_id: Uuid,
+    agency: &str,
+    address: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO case_lifecycle (case_id, agency, delivery_address) VALUES ($1, $2, $3)
+         ON CONFLICT (case_id) DO UPDATE SET delivery_address = EXCLUDED.delivery_address",
+    )
+    .bind(case_id)
+    .bind(agency)
+    .bind(address)
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
+/// The courier took the document under `tracking_number`.
+pub async fn record_dispatch(
+    connection: &mut PgConnection,
+    case_id: Uuid,
+    tracking_number: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "UPDATE case_lifecycle SET dispatched_at = now(), tracking_number = $2 WHERE case_id = $1",
+    )
+    .bind(case_id)
+    .bind(tracking_number)
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
+pub async fn record_delivery(
+    connection: &mut PgConnection,
+    case_id: Uuid,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("UPDATE case_lifecycle SET delivered_at = now() WHERE case_id = $1")
+        .bind(case_id)
+        .execute(connection)
+        .await?;
     Ok(())
 }
 

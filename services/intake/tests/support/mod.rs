@@ -2,6 +2,7 @@
 //! the demo agencies published; clients that call as a given account.
 #![allow(dead_code)]
 
+pub mod after_approval;
 pub mod booking;
 
 use std::time::Duration;

@@ -283,6 +283,9 @@ pub async fn map_event(
                 "ready_for_pickup",
                 "collected",
                 "cancelled",
+                "awaiting_dispatch",
+                "dispatched",
+                "delivered",
             ];
             if !states.contains(&event.state.as_str()) {
                 return Ok(None);
@@ -298,6 +301,7 @@ pub async fn map_event(
                 event.permit_valid_until.clone(),
             );
             values.insert("collect_by".into(), event.collect_by.clone());
+            values.insert("tracking_number".into(), event.tracking_number.clone());
             values.insert("at".into(), format_time(at, agency.time_zone()));
             values.insert("reason".into(), event.reason.clone());
             // Cancelled without a reason by the job: never collected.

@@ -1,6 +1,7 @@
 //! Intake's steps after payment told to the case's party in its language:
 //! the document ready for pickup (with the last day to collect) and the
-//! document collected; a state the templates do not speak of is silent.
+//! document collected, dispatched by courier (with the tracking number) and
+//! delivered; a state the templates do not speak of is silent.
 
 use std::time::Duration;
 
@@ -81,6 +82,52 @@ async fn pickup_and_collection_reach_the_party_in_its_language() {
         2,
         "both are in the message centre"
     );
+    app.stop().await;
+    env.cleanup().await;
+}
+
+/// Courier delivery: the dispatch tells the tracking number, in the
+/// party's language; the delivery says it arrived.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_dispatch_tells_the_tracking_number() {
+    let env = TestEnv::new().await;
+    let app = env.start().await;
+    let mut dispatched = progressed("case-4", "dispatched", Language::ZhHans);
+    dispatched.tracking_number = "EE123456789HK".to_owned();
+    env.publish("case-4", &dispatched).await;
+    env.publish("case-5", &progressed("case-5", "delivered", Language::En))
+        .await;
+    assert!(
+        eventually(Duration::from_secs(15), || async {
+            env.smtp.received().len() >= 2
+        })
+        .await,
+        "expected two emails, got {}",
+        env.smtp.received().len()
+    );
+    let emails: Vec<(String, String)> = env
+        .smtp
+        .received()
+        .iter()
+        .map(|email| {
+            let parsed = email.parsed();
+            (
+                parsed.header("Subject").unwrap_or_default().to_owned(),
+                parsed.text.clone(),
+            )
+        })
+        .collect();
+    let (_, sent) = emails
+        .iter()
+        .find(|(subject, _)| subject.contains("证件已寄出"))
+        .unwrap_or_else(|| panic!("no dispatch email: {emails:?}"));
+    assert!(sent.contains("追踪编号 EE123456789HK"), "{sent}");
+    assert!(sent.contains("CSMcase-4"), "{sent}");
+    let (_, delivered) = emails
+        .iter()
+        .find(|(subject, _)| subject.contains("delivered"))
+        .unwrap_or_else(|| panic!("no delivery email: {emails:?}"));
+    assert!(delivered.contains("was delivered at"), "{delivered}");
     app.stop().await;
     env.cleanup().await;
 }

@@ -161,6 +161,9 @@ async fn render_case(
         @if let Some(permit) = super::permit::issued(lang, case.lifecycle.as_ref()) {
             (permit)
         }
+        @if let Some(delivery) = super::permit::delivery(lang, case.lifecycle.as_ref()) {
+            (delivery)
+        }
         @if returned(state) {
             section.returned aria-labelledby="return-title" {
                 h2 #return-title { (i18n::state_name(lang, case.state)) }
@@ -265,7 +268,7 @@ fn state_param(state: CaseState) -> String {
         .to_ascii_lowercase()
 }
 
-const FILTER_STATES: [CaseState; 18] = [
+const FILTER_STATES: [CaseState; 21] = [
     CaseState::Draft,
     CaseState::Submitted,
     CaseState::UnderReview,
@@ -284,6 +287,9 @@ const FILTER_STATES: [CaseState; 18] = [
     CaseState::ReadyForPickup,
     CaseState::Collected,
     CaseState::Cancelled,
+    CaseState::AwaitingDispatch,
+    CaseState::Dispatched,
+    CaseState::Delivered,
 ];
 
 fn plausible_number(text: &str) -> bool {

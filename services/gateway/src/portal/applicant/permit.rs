@@ -31,6 +31,9 @@ pub struct Texts {
     /// `{n}` months, and one month.
     months: &'static str,
     month: &'static str,
+    delivery_title: &'static str,
+    delivery_address: &'static str,
+    tracking_number: &'static str,
 }
 
 const ZH_HANT: Texts = Texts {
@@ -50,6 +53,9 @@ const ZH_HANT: Texts = Texts {
     year: "1 年",
     months: "{n} 個月",
     month: "1 個月",
+    delivery_title: "郵寄證件",
+    delivery_address: "郵寄地址",
+    tracking_number: "速遞追蹤編號",
 };
 
 const ZH_HANS: Texts = Texts {
@@ -69,6 +75,9 @@ const ZH_HANS: Texts = Texts {
     year: "1 年",
     months: "{n} 个月",
     month: "1 个月",
+    delivery_title: "邮寄证件",
+    delivery_address: "邮寄地址",
+    tracking_number: "速递追踪编号",
 };
 
 const EN: Texts = Texts {
@@ -88,6 +97,9 @@ const EN: Texts = Texts {
     year: "1 year",
     months: "{n} months",
     month: "1 month",
+    delivery_title: "Delivery",
+    delivery_address: "Delivery address",
+    tracking_number: "Courier tracking number",
 };
 
 pub fn texts(lang: Lang) -> &'static Texts {
@@ -152,6 +164,29 @@ pub fn issued(lang: Lang, lifecycle: Option<&Lifecycle>) -> Option<Markup> {
                 }
                 @if lifecycle.permit_stay_days > 0 {
                     (row(words.stay, &words.days(lifecycle.permit_stay_days)))
+                }
+            }
+        }
+    })
+}
+
+/// Where the permit is sent and the courier's tracking number, once the
+/// case is in its delivery stage.
+pub fn delivery(lang: Lang, lifecycle: Option<&Lifecycle>) -> Option<Markup> {
+    let lifecycle = lifecycle?;
+    if lifecycle.delivery_address.is_empty() && lifecycle.tracking_number.is_empty() {
+        return None;
+    }
+    let words = texts(lang);
+    Some(html! {
+        section #delivery aria-labelledby="delivery-title" {
+            h2 #delivery-title { (words.delivery_title) }
+            dl.summary.govuk-summary-list {
+                @if !lifecycle.delivery_address.is_empty() {
+                    (row(words.delivery_address, &lifecycle.delivery_address))
+                }
+                @if !lifecycle.tracking_number.is_empty() {
+                    (row(words.tracking_number, &lifecycle.tracking_number))
                 }
             }
         }

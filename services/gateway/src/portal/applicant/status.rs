@@ -13,15 +13,19 @@ use crate::portal::shell::i18n::{self, Lang};
 pub fn tag(lang: Lang, state: i32) -> Markup {
     let colour = match S::try_from(state).unwrap_or(S::Unspecified) {
         S::Draft | S::Withdrawn | S::Cancelled | S::Unspecified => "govuk-tag--grey",
-        S::Submitted | S::UnderReview | S::Paid | S::AppointmentBooked | S::InProduction => {
-            "govuk-tag--blue"
-        }
+        S::Submitted
+        | S::UnderReview
+        | S::Paid
+        | S::AppointmentBooked
+        | S::InProduction
+        | S::AwaitingDispatch
+        | S::Dispatched => "govuk-tag--blue",
         S::ReturnedForCorrection
         | S::ReturnedForSupplement
         | S::AwaitingPayment
         | S::AwaitingAppointment
         | S::ReadyForPickup => "govuk-tag--orange",
-        S::Approved | S::Issued | S::Collected => "govuk-tag--green",
+        S::Approved | S::Issued | S::Collected | S::Delivered => "govuk-tag--green",
         S::NotAccepted | S::NotApproved => "govuk-tag--red",
     };
     html! { strong.govuk-tag.(colour) { (i18n::state_name(lang, state)) } }
@@ -98,6 +102,22 @@ pub fn next_step(lang: Lang, state: i32) -> Option<(&'static str, Option<(Action
                 "證件已可領取，請攜帶領證所需文件前往。",
                 "证件已可领取，请携带领证所需文件前往。",
                 "Your document is ready: collect it with the papers the agency asks for.",
+            ),
+            None,
+        ),
+        S::AwaitingDispatch => (
+            pick(
+                "證件已製作完成，機關將以速遞寄往您填寫的地址。",
+                "证件已制作完成，机关将以速递寄往您填写的地址。",
+                "Your document is made: the agency sends it by courier to the address you gave.",
+            ),
+            None,
+        ),
+        S::Dispatched => (
+            pick(
+                "證件已交速遞寄出，可憑案件頁上的追蹤編號查詢。",
+                "证件已交速递寄出，可凭案件页上的追踪编号查询。",
+                "Your document is on its way: follow it with the tracking number on this page.",
             ),
             None,
         ),

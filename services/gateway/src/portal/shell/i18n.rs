@@ -774,6 +774,9 @@ pub fn state_name(lang: Lang, state: i32) -> &'static str {
         S::ReadyForPickup => ("待領取", "待领取", "Ready for pickup"),
         S::Collected => ("已領取", "已领取", "Collected"),
         S::Cancelled => ("已註銷", "已注销", "Cancelled"),
+        S::AwaitingDispatch => ("待寄出", "待寄出", "Awaiting dispatch"),
+        S::Dispatched => ("已寄出", "已寄出", "Dispatched"),
+        S::Delivered => ("已送達", "已送达", "Delivered"),
     };
     match lang {
         Lang::ZhHant => hant,

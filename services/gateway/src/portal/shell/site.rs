@@ -47,6 +47,18 @@ impl Site {
             .unwrap_or_default()
     }
 
+    /// The registration field the SMS code is typed in, where the portal
+    /// declares one (`registration.sms_code_field`).
+    pub fn sms_code_field(&self) -> Option<String> {
+        self.catalog["portals"]
+            .as_array()?
+            .iter()
+            .find(|portal| portal["code"] == self.portal.as_str())?["registration"]
+            ["sms_code_field"]
+            .as_str()
+            .map(str::to_owned)
+    }
+
     /// An application type of the catalog, by its code.
     pub fn application_type(&self, code: &str) -> Option<&serde_json::Value> {
         self.catalog["application_types"]
@@ -108,10 +120,8 @@ impl Site {
             .filter(|field| {
                 let code = field["code"].as_str().unwrap_or_default();
                 !code.is_empty()
-                    && !matches!(
-                        code,
-                        "login_name" | "password" | "password_confirmation" | "sms_code"
-                    )
+                    && !matches!(code, "login_name" | "password" | "password_confirmation")
+                    && Some(code) != self.sms_code_field().as_deref()
                     && code != self.login_with
                     && (!matched || Some(code) != match_field)
             })
@@ -125,6 +135,36 @@ impl Site {
             .into_iter()
             .find(|candidate| candidate["code"] == field)
             .map(|found| Text::from_json(&found["label"]))
+    }
+
+    /// The delivery options (code, name) an application type offers, as
+    /// `fees.yaml` names them, in the type's order.
+    pub fn delivery_options(&self, type_code: &str) -> Vec<(String, Text)> {
+        let offered = self
+            .application_type(type_code)
+            .and_then(|kind| kind["delivery_options"].as_array())
+            .cloned()
+            .unwrap_or_default();
+        offered
+            .iter()
+            .filter_map(|code| {
+                let code = code.as_str()?;
+                let option = self.catalog["fees"]["delivery_options"]
+                    .as_array()?
+                    .iter()
+                    .find(|option| option["code"] == code)?;
+                Some((code.to_owned(), Text::from_json(&option["name"])))
+            })
+            .collect()
+    }
+
+    /// A delivery option's name, as `fees.yaml` gives it.
+    pub fn catalog_delivery_name(&self, code: &str) -> Option<Text> {
+        self.catalog["fees"]["delivery_options"]
+            .as_array()?
+            .iter()
+            .find(|option| option["code"] == code)
+            .map(|option| Text::from_json(&option["name"]))
     }
 
     /// The entries (code, name) of one of the agency's code lists.

@@ -220,7 +220,8 @@ pub(super) struct View {
     pub(super) taking: TakePaymentForm,
     /// The production or collection form as typed.
     pub(super) handing: HandoverForm,
-    /// "recorded", "produced" or "collected": what was just done.
+    /// "recorded", "produced", "collected", "dispatched" or "delivered":
+    /// what was just done.
     pub(super) notice: Option<&'static str>,
     /// Today's appointments at the agency's centres (the desk before a search).
     pub(super) today: Option<Markup>,
@@ -259,9 +260,15 @@ pub async fn desk_page(
     let view = View {
         typed: receipt,
         found: Some(found),
-        notice: ["recorded", "produced", "collected"]
-            .into_iter()
-            .find(|notice| query_value(&uri, notice).is_some()),
+        notice: [
+            "recorded",
+            "produced",
+            "collected",
+            "dispatched",
+            "delivered",
+        ]
+        .into_iter()
+        .find(|notice| query_value(&uri, notice).is_some()),
         ..View::default()
     };
     render(&core, &desk, status, view)
@@ -541,6 +548,8 @@ pub(super) fn render(core: &Core, desk: &Desk, status: StatusCode, view: View) -
                 @match notice {
                     "produced" => (handover::texts(lang).produced),
                     "collected" => (handover::texts(lang).collected),
+                    "dispatched" => (handover::texts(lang).dispatched),
+                    "delivered" => (handover::texts(lang).delivered),
                     _ => (texts.recorded),
                 }
             }

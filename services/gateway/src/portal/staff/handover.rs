@@ -2,8 +2,10 @@
 //! marked produced (optionally with the number printed on the document),
 //! and a case ready for pickup is handed over, to the holder (who shows the
 //! document the case was filed with) or to a proxy (name, ID number,
-//! relationship and the pickup card). Intake checks everything again and
-//! lets the workflow move the case on.
+//! relationship and the pickup card); a case the applicant chose to have
+//! sent is handed to the courier (its tracking number) and then recorded
+//! delivered. Intake checks everything again and lets the workflow move
+//! the case on.
 
 use axum::Form;
 use axum::extract::State;
@@ -11,6 +13,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use laissez_proto::intake::v1::{
     Case, CaseState, Collector, CompleteProductionRequest, RecordCollectionRequest,
+    RecordDeliveryRequest, RecordDispatchRequest,
 };
 use maud::{Markup, html};
 use serde::Deserialize;
@@ -55,6 +58,18 @@ pub struct Texts {
     pub err_pickup_card: &'static str,
     pub err_wrong_card: &'static str,
     pub err_state: &'static str,
+    pub dispatch_intro: &'static str,
+    pub delivery_address: &'static str,
+    pub tracking_number: &'static str,
+    pub tracking_number_help: &'static str,
+    pub dispatch: &'static str,
+    pub dispatched: &'static str,
+    pub dispatched_at: &'static str,
+    pub deliver_intro: &'static str,
+    pub deliver: &'static str,
+    pub delivered: &'static str,
+    pub delivered_at: &'static str,
+    pub err_tracking_number: &'static str,
 }
 
 static ZH_HANT: Texts = Texts {
@@ -88,6 +103,18 @@ static ZH_HANT: Texts = Texts {
     err_pickup_card: "請填寫領證卡號碼",
     err_wrong_card: "此領證卡不屬於這個案件",
     err_state: "案件狀態已改變，請重新查詢。",
+    dispatch_intro: "申請人選擇郵寄證件：交予速遞後，登記追蹤編號。",
+    delivery_address: "郵寄地址",
+    tracking_number: "追蹤編號",
+    tracking_number_help: "速遞單上的編號，英文字母、數字與連字號。",
+    dispatch: "登記寄出",
+    dispatched: "已登記寄出。",
+    dispatched_at: "寄出時間",
+    deliver_intro: "速遞確認送達後，在此登記；案件隨即完結。",
+    deliver: "登記送達",
+    delivered: "已登記送達。",
+    delivered_at: "送達時間",
+    err_tracking_number: "請填寫追蹤編號（英文字母、數字與連字號，最多 40 個字元）",
 };
 
 static ZH_HANS: Texts = Texts {
@@ -121,6 +148,18 @@ static ZH_HANS: Texts = Texts {
     err_pickup_card: "请填写领证卡号码",
     err_wrong_card: "此领证卡不属于这个案件",
     err_state: "案件状态已改变，请重新查询。",
+    dispatch_intro: "申请人选择邮寄证件：交予速递后，登记追踪编号。",
+    delivery_address: "邮寄地址",
+    tracking_number: "追踪编号",
+    tracking_number_help: "速递单上的编号，英文字母、数字与连字号。",
+    dispatch: "登记寄出",
+    dispatched: "已登记寄出。",
+    dispatched_at: "寄出时间",
+    deliver_intro: "速递确认送达后，在此登记；案件随即完结。",
+    deliver: "登记送达",
+    delivered: "已登记送达。",
+    delivered_at: "送达时间",
+    err_tracking_number: "请填写追踪编号（英文字母、数字与连字号，最多 40 个字符）",
 };
 
 static EN: Texts = Texts {
@@ -154,6 +193,18 @@ static EN: Texts = Texts {
     err_pickup_card: "Enter the pickup card number",
     err_wrong_card: "This pickup card does not belong to this case",
     err_state: "The case has moved on; look it up again.",
+    dispatch_intro: "The applicant chose to have the document sent: record the courier's tracking number once it is handed over.",
+    delivery_address: "Delivery address",
+    tracking_number: "Tracking number",
+    tracking_number_help: "As on the courier's waybill: letters, digits and hyphens.",
+    dispatch: "Record dispatch",
+    dispatched: "The dispatch is recorded.",
+    dispatched_at: "Dispatched at",
+    deliver_intro: "Record here that the courier delivered the document; the case ends.",
+    deliver: "Record delivery",
+    delivered: "The delivery is recorded.",
+    delivered_at: "Delivered at",
+    err_tracking_number: "Enter the tracking number (letters, digits and hyphens, at most 40)",
 };
 
 pub fn texts(lang: Lang) -> &'static Texts {
@@ -177,6 +228,7 @@ pub struct HandoverForm {
     name: String,
     relationship: String,
     pickup_card: String,
+    tracking_number: String,
 }
 
 csrf_token_field!(HandoverForm);
@@ -191,6 +243,7 @@ fn problems_of(status: &tonic::Status, texts: &Texts) -> Option<Vec<Problem>> {
                     let (field, message) = match (error.field.as_str(), error.code.as_str()) {
                         ("permit_number", "taken") => ("permit_number", texts.err_permit_taken),
                         ("permit_number", _) => ("permit_number", texts.err_permit_number),
+                        ("tracking_number", _) => ("tracking_number", texts.err_tracking_number),
                         ("collector.id_number", "mismatch") => ("id_number", texts.err_not_holder),
                         ("collector.id_number", _) => ("id_number", texts.err_id_number),
                         ("collector.name", _) => ("name", texts.err_name),
@@ -250,6 +303,41 @@ pub async fn record_collection(
         .await
         .map(drop);
     answer(&core, &desk, form, done, "collected").await
+}
+
+/// `POST /portal/{agency}/staff/counter/dispatch`.
+pub async fn record_dispatch(
+    State(core): State<Core>,
+    StaffPosted(desk, Form(form), _): StaffPosted<Counter, Form<HandoverForm>>,
+) -> Response {
+    let request = RecordDispatchRequest {
+        case_id: form.case.clone(),
+        tracking_number: form.tracking_number.trim().to_owned(),
+    };
+    let done = core
+        .upstreams
+        .intake()
+        .record_dispatch(core.upstreams.request(request, Some(desk.caller.token())))
+        .await
+        .map(drop);
+    answer(&core, &desk, form, done, "dispatched").await
+}
+
+/// `POST /portal/{agency}/staff/counter/delivery`.
+pub async fn record_delivery(
+    State(core): State<Core>,
+    StaffPosted(desk, Form(form), _): StaffPosted<Counter, Form<HandoverForm>>,
+) -> Response {
+    let request = RecordDeliveryRequest {
+        case_id: form.case.clone(),
+    };
+    let done = core
+        .upstreams
+        .intake()
+        .record_delivery(core.upstreams.request(request, Some(desk.caller.token())))
+        .await
+        .map(drop);
+    answer(&core, &desk, form, done, "delivered").await
 }
 
 /// Back to the case with a notice, or the desk again with what is wrong.
@@ -365,7 +453,54 @@ pub(super) fn section(core: &Core, desk: &Desk, view: &View, case: &Case) -> Mar
                     }
                 }
             },
+            CaseState::AwaitingDispatch => section.counter-handover {
+                h3 { (texts.title) }
+                p { (texts.dispatch_intro) }
+                (address(texts, &lifecycle.delivery_address))
+                form.record-dispatch method="post" action=(desk.link(&desk.uri, "counter/dispatch")) novalidate {
+                    (hidden)
+                    (problems::input("tracking_number", texts.tracking_number, "text", &value(|form| form.tracking_number.as_str()), Some(texts.tracking_number_help), problems))
+                    div.actions { button.primary #dispatch type="submit" { (texts.dispatch) } }
+                }
+            },
+            CaseState::Dispatched | CaseState::Delivered => section.counter-handover {
+                h3 { (texts.title) }
+                dl.govuk-summary-list {
+                    (row(texts.delivery_address, "delivery-address", &lifecycle.delivery_address))
+                    (row(texts.tracking_number, "tracking-number", &lifecycle.tracking_number))
+                    @if let Some(at) = when(&desk.site, lifecycle.dispatched_at.as_ref()) {
+                        (row(texts.dispatched_at, "dispatched-at", &at))
+                    }
+                    @if let Some(at) = when(&desk.site, lifecycle.delivered_at.as_ref()) {
+                        (row(texts.delivered_at, "delivered-at", &at))
+                    }
+                }
+                @if case.state() == CaseState::Dispatched {
+                    p { (texts.deliver_intro) }
+                    form.record-delivery method="post" action=(desk.link(&desk.uri, "counter/delivery")) novalidate {
+                        (hidden)
+                        div.actions { button.primary #deliver type="submit" { (texts.deliver) } }
+                    }
+                }
+            },
             _ => {}
+        }
+    }
+}
+
+fn address(texts: &Texts, address: &str) -> Markup {
+    html! {
+        dl.govuk-summary-list {
+            (row(texts.delivery_address, "delivery-address", address))
+        }
+    }
+}
+
+fn row(key: &str, class: &str, value: &str) -> Markup {
+    html! {
+        div.govuk-summary-list__row {
+            dt.govuk-summary-list__key { (key) }
+            dd class=(format!("govuk-summary-list__value {class}")) { (value) }
         }
     }
 }

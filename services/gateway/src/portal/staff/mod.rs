@@ -91,6 +91,8 @@ pub fn routes() -> Router<Core> {
         .route("/counter/payments", post(counter::take_payment))
         .route("/counter/production", post(handover::complete_production))
         .route("/counter/collection", post(handover::record_collection))
+        .route("/counter/dispatch", post(handover::record_dispatch))
+        .route("/counter/delivery", post(handover::record_delivery))
         .route("/admin", get(admin::home))
         .route("/admin/catalog", get(admin::catalog::catalog_page))
         .route("/admin/catalog/validate", post(admin::catalog::validate))

@@ -194,8 +194,8 @@ fn grant_preview(visit: &Visit, case: &Case) -> Option<maud::Markup> {
 
 /// The fees the application will be asked for, as the agency's current
 /// catalog prices its answers (the same inputs intake gives payment:
-/// the fee-variant answer, the applicant's date of birth, express and a
-/// delivery option the type offers).
+/// the fee-variant answer, the applicant's date of birth, express and the
+/// answers the fee reads, the delivery choice among them).
 fn fee_preview(visit: &Visit, case: &Case) -> Preview {
     let Some(catalog) = typed_catalog(visit) else {
         return Preview::Unknown;
@@ -209,7 +209,6 @@ fn fee_preview(visit: &Visit, case: &Case) -> Preview {
         .unwrap_or_default();
     let answer = |code: &str| answers.get(code).and_then(Value::as_str).map(str::to_owned);
     let today = agency_today(visit);
-    let delivery = answer("delivery").filter(|code| kind.delivery_options.contains(code));
     let query = |currency| FeeQuery {
         application_type: case.application_type.clone(),
         answers: answers.clone(),
@@ -219,7 +218,7 @@ fn fee_preview(visit: &Visit, case: &Case) -> Preview {
         }),
         on: today,
         express: case.express,
-        delivery: delivery.clone(),
+        delivery: None,
         payment_method: None,
         currency: Some(currency),
     };

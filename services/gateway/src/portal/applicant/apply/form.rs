@@ -80,6 +80,7 @@ fn render(
     let lang = visit.language.lang;
     let words = texts(lang);
     let action = step_path(visit, &case.case_id, "form", uri);
+    let deliveries = visit.site.delivery_options(kind.code());
     let content = html! {
         (fault_summary(lang, faults, |fault| match &fault.place {
             Place::Upload(_) => Some(format!("{}#upload-{}", step_path(visit, &case.case_id, "documents", uri),
@@ -98,7 +99,7 @@ fn render(
                     fieldset.section {
                         legend { (title.get(lang)) }
                         @for field in shown {
-                            (input(&visit.site, lang, field, answers.get(field_code(field)),
+                            (input(&visit.site, lang, field, &deliveries, answers.get(field_code(field)),
                                 case.read_only_fields.iter().any(|code| code == field_code(field)), faults))
                         }
                     }
@@ -141,6 +142,7 @@ fn input(
     site: &Site,
     lang: Lang,
     field: &Value,
+    deliveries: &[(String, Text)],
     value: Option<&Value>,
     read_only: bool,
     faults: &[Fault],
@@ -193,11 +195,15 @@ fn input(
         };
     }
     match kind {
-        "choice" => {
-            let options = field["code_list"]
-                .as_str()
-                .map(|list| site.code_list(list))
-                .unwrap_or_default();
+        "choice" | "delivery" => {
+            let options = if kind == "delivery" {
+                deliveries.to_vec()
+            } else {
+                field["code_list"]
+                    .as_str()
+                    .map(|list| site.code_list(list))
+                    .unwrap_or_default()
+            };
             html! {
                 div.field.field-error[fault.is_some()] {
                     label for=(id) { (label) }

@@ -240,6 +240,9 @@ pub fn display_answer(site: &Site, field: Option<&Value>, value: &Value, lang: L
                     .find(|(candidate, _)| candidate == code)
             })
             .map_or_else(|| code.clone(), |(_, name)| name.get(lang).to_owned()),
+        ("delivery", Value::String(code)) => site
+            .catalog_delivery_name(code)
+            .map_or_else(|| code.clone(), |name| name.get(lang).to_owned()),
         ("yes_no", Value::Bool(answer)) => (if *answer { words.yes } else { words.no }).to_owned(),
         ("declarations", Value::Object(chosen)) => {
             let option = chosen.get("option").and_then(Value::as_str).unwrap_or("");
