@@ -315,3 +315,57 @@ fn a_broken_agency_file_is_the_one_error_not_a_cascade() {
     broken.sort_unstable();
     assert_eq!(broken, ["agency.yaml", "fees.yaml"], "{:?}", errors.0);
 }
+
+/// SMS verification is declared (`sms_code_field`), never inferred from a
+/// field's name: the declared field must exist, be text, and belong to a
+/// portal activated by SMS with a phone field to send the code to.
+#[test]
+fn a_declared_sms_code_field_is_checked() {
+    let catalog = common::load("fj-exit-entry");
+    let portal = &catalog.portals[0];
+    let registration = &portal.registration;
+    assert_eq!(registration.sms_code_field.as_deref(), Some("sms_code"));
+
+    let mut files = files("fj-exit-entry");
+    replace(
+        &mut files,
+        "agency.yaml",
+        "sms_code_field: sms_code",
+        "sms_code_field: sms_cod",
+    );
+    let errors = load_files(&files).expect_err("the typo is refused").0;
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].file, "agency.yaml");
+    assert!(errors[0].field.ends_with("registration.sms_code_field"));
+    assert_eq!(
+        errors[0].line,
+        Some(line_of(&files, "agency.yaml", "sms_code_field: sms_cod"))
+    );
+    assert!(
+        errors[0]
+            .message
+            .contains("unknown registration field `sms_cod`"),
+        "{}",
+        errors[0].message
+    );
+
+    let mut files = common::files("fj-exit-entry");
+    replace(
+        &mut files,
+        "agency.yaml",
+        "activation: sms",
+        "activation: email",
+    );
+    replace(
+        &mut files,
+        "agency.yaml",
+        "sms_code_field: sms_code",
+        "sms_code_field: password",
+    );
+    let errors = load_files(&files).expect_err("refused").0;
+    let messages: Vec<&str> = errors.iter().map(|error| error.message.as_str()).collect();
+    assert!(
+        messages.contains(&"an SMS code field needs `activation: sms`"),
+        "{messages:?}"
+    );
+}

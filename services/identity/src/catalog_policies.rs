@@ -148,6 +148,7 @@ fn registration_policy(
             catalog::Activation::Sms => Activation::Sms,
             catalog::Activation::None => Activation::None,
         },
+        sms_code_field: policy.sms_code_field.clone(),
         consents: policy
             .consents
             .iter()

@@ -125,6 +125,9 @@ pub struct RegistrationPolicy {
     pub match_person_records: bool,
     pub no_match_message: LocalText,
     pub activation: Activation,
+    /// The field the SMS code is typed in before registering, as the
+    /// catalog declares it (`sms_code_field`); never stored in the profile.
+    pub sms_code_field: Option<String>,
     /// Codes of agreements that must be accepted (`fields[code] = "true"`).
     pub consents: Vec<String>,
     /// The agency's code lists (codes only), as the form's rules read them
@@ -137,6 +140,15 @@ impl RegistrationPolicy {
         self.fields.iter().find(|field| field.code == code)
     }
 
+    /// The codes a registration carries that are never profile fields:
+    /// the account's own (login name, password and its confirmation) and
+    /// the declared SMS code field.
+    pub fn reserved_fields(&self) -> Vec<&str> {
+        let mut reserved = RESERVED_FIELDS.to_vec();
+        reserved.extend(self.sms_code_field.as_deref());
+        reserved
+    }
+
     /// The field person records are matched on: the first identity-document field.
     pub fn match_field(&self) -> Option<&FieldRule> {
         self.fields
@@ -144,6 +156,9 @@ impl RegistrationPolicy {
             .find(|field| matches!(field.kind, FieldKind::IdentityDocument(_)))
     }
 }
+
+/// The account's own fields a registration carries besides the profile.
+pub const RESERVED_FIELDS: [&str; 3] = ["login_name", "password", "password_confirmation"];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PortalPolicy {

@@ -13,13 +13,6 @@ use super::login_name::LoginName;
 use super::password::Password;
 use super::policy::{FieldKind, FieldRule, LoginIdentifier, PortalPolicy, RegistrationPolicy};
 
-/// Field codes that never end up in the stored profile.
-pub const RESERVED_FIELDS: [&str; 4] = [
-    "login_name",
-    "password",
-    "password_confirmation",
-    "sms_code",
-];
 /// Longest value of any field.
 const MAX_FIELD_LENGTH: usize = 500;
 const MAX_FIELDS: usize = 64;
@@ -137,14 +130,13 @@ pub fn validate_registration(
         }
     }
 
-    let sms_code = input
-        .fields
-        .get("sms_code")
+    // A missing code of a required code field is reported by check_fields.
+    let sms_code = policy
+        .sms_code_field
+        .as_deref()
+        .and_then(|field| input.fields.get(field))
         .map(|code| code.trim().to_owned())
         .filter(|c| !c.is_empty());
-    if policy.field("sms_code").is_some_and(|rule| rule.required) && sms_code.is_none() {
-        // Reported by check_fields already.
-    }
     let match_key = policy
         .match_field()
         .and_then(|rule| checked.get(&rule.code).cloned());
@@ -156,7 +148,7 @@ pub fn validate_registration(
         return Err(errors);
     }
     let mut fields = checked;
-    for reserved in RESERVED_FIELDS {
+    for reserved in policy.reserved_fields() {
         fields.remove(reserved);
     }
     for consent in &policy.consents {
@@ -254,7 +246,7 @@ pub fn check_fields(
     for code in codes {
         let known = policy.field(code).is_some()
             || policy.consents.iter().any(|consent| consent == code)
-            || RESERVED_FIELDS.contains(&code.as_str());
+            || policy.reserved_fields().contains(&code.as_str());
         if !known {
             errors.push(FieldError::new(
                 format!("fields.{code}"),

@@ -41,6 +41,7 @@ fn portal() -> PortalPolicy {
             match_person_records: false,
             no_match_message: LocalText::plain("no match"),
             activation: Activation::Email,
+            sms_code_field: None,
             consents: Vec::new(),
             lists: [("served_cities".to_owned(), vec!["macao".to_owned()])].into(),
         }),
@@ -130,4 +131,56 @@ fn a_field_check_refuses_with_its_message_in_the_visitors_language() {
         [("fields.city".to_owned(), "check".to_owned())]
     );
     assert_eq!(refused[0].message, "此地區不受理");
+}
+
+/// The SMS code is read from the field the catalog declares, whatever its
+/// name, and never kept in the profile; a field merely named `sms_code`
+/// is an ordinary (here unknown) field.
+#[test]
+fn the_sms_code_comes_from_the_declared_field() {
+    let mut portal = portal();
+    let policy = portal.registration.as_mut().unwrap();
+    policy.fields.push(FieldRule::new(
+        "mobile",
+        FieldKind::Phone(vec!["MO".into()]),
+        true,
+    ));
+    policy
+        .fields
+        .push(FieldRule::new("otp", FieldKind::Text, true));
+    policy.activation = Activation::Sms;
+    policy.sms_code_field = Some("otp".into());
+    let fields: HashMap<String, String> = [
+        ("email", "a@example.org"),
+        ("employed", "no"),
+        ("city", "macao"),
+        ("mobile", "66123456"),
+        ("otp", " 123456 "),
+    ]
+    .iter()
+    .map(|(code, value)| ((*code).to_owned(), (*value).to_owned()))
+    .collect();
+    let input = RegistrationInput {
+        login_name: "",
+        password: "Correct-Horse-7",
+        password_confirmation: "Correct-Horse-7",
+        fields: &fields,
+        language: Language::En,
+    };
+    let policy = portal.registration.as_ref().unwrap();
+    let form = validate_registration(&portal, policy, 8, &input).unwrap();
+    assert_eq!(form.sms_code.as_deref(), Some("123456"));
+    assert!(!form.fields.contains_key("otp"), "{:?}", form.fields);
+
+    let mut named = fields.clone();
+    named.insert("sms_code".into(), "123456".into());
+    let input = RegistrationInput {
+        fields: &named,
+        ..input
+    };
+    let refused = validate_registration(&portal, policy, 8, &input).unwrap_err();
+    assert_eq!(
+        codes(&refused),
+        [("fields.sms_code".to_owned(), "unknown_field".to_owned())]
+    );
 }

@@ -10,7 +10,7 @@ use laissez_proto::identity::v1::{GetProfileRequest, Profile, UpdateProfileReque
 use super::Identity;
 use crate::domain::contact::{Email, PhoneNumber};
 use crate::domain::policy::{FieldKind, LoginIdentifier};
-use crate::domain::registration::{RESERVED_FIELDS, check_fields, display_name};
+use crate::domain::registration::{check_fields, display_name};
 use crate::store::accounts::{self, AccountRow, ProfileUpdate};
 use crate::store::audit::{self, AuditEntry};
 
@@ -63,7 +63,7 @@ impl Identity {
         let mut changes = std::collections::BTreeMap::new();
         match &portal.registration {
             Some(policy) => {
-                let mut read_only: Vec<&str> = RESERVED_FIELDS.to_vec();
+                let mut read_only: Vec<&str> = policy.reserved_fields();
                 read_only.extend(policy.consents.iter().map(String::as_str));
                 if let LoginIdentifier::Field(code) = &portal.login_with {
                     read_only.push(code);

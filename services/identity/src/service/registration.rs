@@ -249,7 +249,10 @@ impl Identity {
         {
             Ok(()) => Ok(true),
             Err(SmsCodeError::WrongOrExpired) => Err(ServiceError::invalid(
-                "fields.sms_code",
+                format!(
+                    "fields.{}",
+                    policy.sms_code_field.as_deref().unwrap_or_default()
+                ),
                 "wrong_or_expired",
                 "the SMS code is wrong or has expired; ask for a new one",
             )),

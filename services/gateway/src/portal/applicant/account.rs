@@ -469,11 +469,11 @@ async fn render_account(
     let token = core.csrf_token(visit.caller.session_token());
     // The registration's fields in the catalog's order; not the account
     // (login) itself, the password, the SMS code or the consents.
+    let sms_code = visit.site.sms_code_field();
     let shown = |code: &str| {
-        !matches!(
-            code,
-            "login_name" | "password" | "password_confirmation" | "sms_code"
-        ) && code != visit.site.login_with
+        !matches!(code, "login_name" | "password" | "password_confirmation")
+            && Some(code) != sms_code.as_deref()
+            && code != visit.site.login_with
     };
     let fields: Vec<(&str, &String)> = visit
         .site

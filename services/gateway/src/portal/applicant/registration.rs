@@ -199,9 +199,10 @@ fn label(site: &Site, lang: Lang, code: &str) -> String {
     }
 }
 
-/// The phone field the SMS code goes to, where the portal uses one.
+/// The phone field the SMS code goes to, where the portal's form asks for
+/// the code (its declared `sms_code_field`).
 fn mobile_field(site: &Site) -> Option<String> {
-    if policy(site)["activation"] != "sms" {
+    if policy(site)["activation"] != "sms" || site.sms_code_field().is_none() {
         return None;
     }
     site.registration_fields()
@@ -249,6 +250,7 @@ fn render(core: &Core, status: StatusCode, form: RegisterPage<'_>) -> Response {
     let problems = form.problems;
     let value = |code: &str| form.typed.get(code).cloned().unwrap_or_default();
     let mobile = mobile_field(site);
+    let sms_code = site.sms_code_field();
     let action = format!("{}register{}", site.base_path(), lang_suffix(form.uri));
     let content = html! {
         (summary(lang, problems))
@@ -281,7 +283,7 @@ fn render(core: &Core, status: StatusCode, form: RegisterPage<'_>) -> Response {
                     }
                 } @else {
                     @let input_type = match kind { "date" => "date", "email" => "email", "phone" => "tel", _ => "text" };
-                    @let autocomplete = match code { "login_name" => "username", "sms_code" => "one-time-code", _ => "off" };
+                    @let autocomplete = if sms_code.as_deref() == Some(code) { "one-time-code" } else if code == "login_name" { "username" } else { "off" };
                     (input(code, &label(site, lang, code), input_type, &value(code), autocomplete, problems))
                     @if mobile.as_deref() == Some(code) {
                         div.actions {
@@ -369,6 +371,7 @@ fn problems_of(site: &Site, lang: Lang, status: &tonic::Status) -> Vec<Problem> 
     }
     let problem = laissez_kit::Problem::from_status(status);
     let consent_codes: Vec<String> = consents(site).into_iter().map(|(code, _)| code).collect();
+    let sms_field = site.sms_code_field();
     let mut problems: Vec<Problem> = Vec::new();
     for error in &problem.errors {
         let field = error.field.strip_prefix("fields.").unwrap_or(&error.field);
@@ -388,7 +391,9 @@ fn problems_of(site: &Site, lang: Lang, status: &tonic::Status) -> Vec<Problem> 
                 texts.err_required
             ),
             ("password", _) => texts.err_password.to_owned(),
-            ("sms_code", code) if code != "required" => texts.err_code.to_owned(),
+            (field, code) if code != "required" && sms_field.as_deref() == Some(field) => {
+                texts.err_code.to_owned()
+            }
             // A field check of the agency's form carries its own message,
             // in the visitor's language.
             (_, "check") if !error.message.is_empty() => error.message.clone(),
