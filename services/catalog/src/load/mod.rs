@@ -7,9 +7,11 @@
 //! `documents/` (the documents the agency issues).
 
 mod checks;
+mod fragments;
 mod lines;
 mod validate;
 mod validate_calendar;
+mod validate_delivery;
 mod validate_documents;
 mod validate_fees;
 mod validate_templates;
@@ -20,6 +22,7 @@ use crate::format::{
     JurisdictionCalendar, TemplateSet,
 };
 use crate::templates::{DEFAULT_TEMPLATES_PATH, DEFAULT_TEMPLATES_YAML};
+use fragments::Fragments;
 pub use lines::LineIndex;
 use serde::de::DeserializeOwned;
 use std::collections::BTreeMap;
@@ -293,6 +296,12 @@ fn parse_parts<'a>(sources: &'a [SourceFile], errors: &mut Vec<LoadError>) -> Pa
         default_templates: None,
         unparsed_type_codes: Vec::new(),
     };
+    let fragments_file = sources
+        .iter()
+        .find(|source| source.path == fragments::FRAGMENTS_FILE);
+    let mut fragments = fragments_file
+        .map(|source| Fragments::read(source, errors))
+        .unwrap_or_default();
     let defaults = SourceFile::new(DEFAULT_TEMPLATES_PATH, DEFAULT_TEMPLATES_YAML);
     parts.default_templates = parse::<TemplateSet>(&defaults, errors).map(|set| (defaults, set));
     for source in sources {
@@ -303,6 +312,7 @@ fn parse_parts<'a>(sources: &'a [SourceFile], errors: &mut Vec<LoadError>) -> Pa
             "calendar.yaml" => parts.calendar = parse(source, errors).map(|value| (source, value)),
             "templates.yaml" => parts.templates = parse(source, errors).map(|value| (source, value)),
             "documents.yaml" => parts.documents = parse(source, errors).map(|value| (source, value)),
+            fragments::FRAGMENTS_FILE => {}
             _ if name.starts_with(&format!("{JURISDICTIONS_DIR}/")) && name.ends_with(".yaml") => {
                 let code = name[JURISDICTIONS_DIR.len() + 1..name.len() - ".yaml".len()].to_owned();
                 if let Some(value) = parse(source, errors) {
@@ -313,7 +323,7 @@ fn parse_parts<'a>(sources: &'a [SourceFile], errors: &mut Vec<LoadError>) -> Pa
                 parts.document_sources.push(source);
             }
             _ if name.starts_with("types/") => {
-                match parse(source, errors) {
+                match parse_type(source, &mut fragments, errors) {
                     Some(value) => parts.types.push((source, value)),
                     None => parts.unparsed_type_codes.extend(code_of(&source.text)),
                 }
@@ -322,9 +332,15 @@ fn parse_parts<'a>(sources: &'a [SourceFile], errors: &mut Vec<LoadError>) -> Pa
                 file: source.path.clone(),
                 line: None,
                 field: String::new(),
-                message: "unexpected file: a catalog has agency.yaml, fees.yaml, calendar.yaml, templates.yaml, documents.yaml, types/*.yaml, documents/*.typ and the shared _jurisdictions/<code>.yaml its calendar names".into(),
+                message: "unexpected file: a catalog has agency.yaml, fees.yaml, calendar.yaml, templates.yaml, documents.yaml, fragments.yaml, types/*.yaml, documents/*.typ and the shared _jurisdictions/<code>.yaml its calendar names".into(),
             }),
         }
+    }
+    // Unused fragments are named only when every type could be read.
+    if let Some(source) = fragments_file
+        && parts.unparsed_type_codes.is_empty()
+    {
+        fragments.report_unused(source, errors);
     }
     for (required, present) in [
         ("agency.yaml", parts.agency.is_some()),
@@ -354,6 +370,38 @@ fn parse_parts<'a>(sources: &'a [SourceFile], errors: &mut Vec<LoadError>) -> Pa
         });
     }
     parts
+}
+
+/// A type file with its fragments in place; read as written (with the
+/// parser's own line numbers) when it uses none.
+fn parse_type(
+    source: &SourceFile,
+    fragments: &mut Fragments,
+    errors: &mut Vec<LoadError>,
+) -> Option<ApplicationType> {
+    let Ok(mut value) = serde_yaml::from_str::<serde_yaml::Value>(&source.text) else {
+        return parse(source, errors);
+    };
+    let before = errors.len();
+    if !fragments.expand(source, &mut value, errors) {
+        return parse(source, errors);
+    }
+    if errors.len() > before {
+        return None;
+    }
+    match serde_path_to_error::deserialize::<_, ApplicationType>(value) {
+        Ok(application_type) => Some(application_type),
+        Err(error) => {
+            let field = error.path().to_string();
+            errors.push(LoadError {
+                file: source.path.clone(),
+                line: source.lines.line_of(&field),
+                message: error.into_inner().to_string(),
+                field,
+            });
+            None
+        }
+    }
 }
 
 fn parse<T: DeserializeOwned>(source: &SourceFile, errors: &mut Vec<LoadError>) -> Option<T> {

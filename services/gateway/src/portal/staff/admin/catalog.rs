@@ -34,12 +34,13 @@ use crate::portal::staff::admin::texts as admin_texts;
 use crate::portal::staff::desk::{Admins, Desk, Staff, StaffPosted, layout};
 
 /// The files of a catalog that sit at the top of its folder.
-const TOP_LEVEL_FILES: [&str; 5] = [
+const TOP_LEVEL_FILES: [&str; 6] = [
     "agency.yaml",
     "fees.yaml",
     "calendar.yaml",
     "templates.yaml",
     "documents.yaml",
+    "fragments.yaml",
 ];
 /// Characters of the fingerprint shown in the list.
 const FINGERPRINT_CHARS: usize = 12;
