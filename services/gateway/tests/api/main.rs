@@ -20,6 +20,7 @@ mod portal_applicants;
 mod portal_apply;
 mod portal_cases;
 mod portal_counter;
+mod portal_group;
 mod portal_messages;
 mod portal_payments;
 mod portal_registration;

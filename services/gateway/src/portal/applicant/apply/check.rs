@@ -3,14 +3,13 @@
 //! correction or supplement ends here too, with the reply and resubmission
 //! form instead of the submit button.
 
-use crate::portal::TokenForm;
 use axum::extract::OriginalUri;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use laissez_catalog::Catalog;
 use laissez_catalog::fees::{self, FeeQuery, FeeQuote};
-use laissez_proto::intake::v1::{Case, CaseState, SubmitRequest};
+use laissez_proto::intake::v1::{Case, CaseState, ListCasesRequest, SubmitRequest};
 use maud::html;
 use serde_json::Value;
 
@@ -46,9 +45,69 @@ pub async fn check_page(
         Ok(kind) => kind,
         Err(answer) => return answer,
     };
-    render(&core, &visit, &uri, StatusCode::OK, &case, &kind, &[])
+    let group = if state == CaseState::Draft {
+        Group {
+            drafts: other_drafts(&core, &visit, &case).await,
+            ..Group::default()
+        }
+    } else {
+        Group::default()
+    };
+    render(
+        &core,
+        &visit,
+        &uri,
+        StatusCode::OK,
+        &case,
+        &kind,
+        &[],
+        &group,
+    )
 }
 
+/// The applicant's other drafts the case may be submitted with as one
+/// group, which of them are ticked, and which of those are not complete.
+#[derive(Default)]
+struct Group {
+    drafts: Vec<Case>,
+    ticked: Vec<String>,
+    incomplete: Vec<String>,
+}
+
+/// Most cases one submission takes besides the case itself (intake's
+/// limit is 20 in all).
+const MAX_GROUPED: usize = 19;
+
+/// The account's drafts (its own and its managed applicants') other than
+/// `case`; none when they cannot be listed (the page still submits alone).
+async fn other_drafts(core: &Core, visit: &Visit, case: &Case) -> Vec<Case> {
+    let listed = core
+        .upstreams
+        .intake()
+        .list_cases(core.upstreams.request(
+            ListCasesRequest {
+                state: CaseState::Draft as i32,
+                ..ListCasesRequest::default()
+            },
+            Some(visit.caller.token()),
+        ))
+        .await;
+    match listed {
+        Ok(response) => response
+            .into_inner()
+            .cases
+            .into_iter()
+            .filter(|other| other.case_id != case.case_id)
+            .take(MAX_GROUPED)
+            .collect(),
+        Err(status) => {
+            tracing::debug!(%status, "the other drafts could not be listed");
+            Vec::new()
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 fn render(
     core: &Core,
     visit: &Visit,
@@ -57,6 +116,7 @@ fn render(
     case: &Case,
     kind: &TypeSpec<'_>,
     faults: &[Fault],
+    group: &Group,
 ) -> Response {
     let lang = visit.language.lang;
     let words = texts(lang);
@@ -149,11 +209,43 @@ fn render(
         } @else {
             form #submit method="post" action=(step_path(visit, &case.case_id, "submit", uri)) {
                 input type="hidden" name=(CSRF_FORM_FIELD) value=(core.csrf_token(visit.caller.session_token()));
+                @if !group.drafts.is_empty() {
+                    fieldset.section #group {
+                        legend { (words.group_title) }
+                        p.help { (words.group_hint) }
+                        @if !group.incomplete.is_empty() {
+                            div.error-message #group-incomplete role="alert" {
+                                p { (words.group_incomplete) }
+                                ul { @for other in group.drafts.iter().filter(|other| group.incomplete.contains(&other.case_id)) {
+                                    li { a href=(step_path(visit, &other.case_id, "check", uri)) { (draft_label(visit, other)) } }
+                                } }
+                            }
+                        }
+                        @for other in &group.drafts {
+                            @let id = format!("with-{}", other.case_id);
+                            div.field.checkbox {
+                                input id=(id) type="checkbox" name="with" value=(other.case_id)
+                                    checked[group.ticked.contains(&other.case_id)];
+                                label for=(id) { (draft_label(visit, other)) }
+                            }
+                        }
+                    }
+                }
                 div.actions { button.primary #submit-application type="submit" { (words.submit) } }
             }
         }
     };
     layout(core, visit, uri, status, words.check_title, content)
+}
+
+/// A draft as the group choice names it: its type and applicant.
+fn draft_label(visit: &Visit, case: &Case) -> String {
+    let lang = visit.language.lang;
+    format!(
+        "{} · {}",
+        visit.site.type_name(&case.application_type).get(lang),
+        case.applicant_masked_name
+    )
 }
 
 /// What the check page says about fees.
@@ -241,10 +333,25 @@ fn fee_preview(visit: &Visit, case: &Case) -> Preview {
 pub async fn submit(
     State(core): State<Core>,
     OriginalUri(uri): OriginalUri,
-    PostedCase(visit, case, _form): PostedCase<TokenForm>,
+    PostedCase(visit, case, form): PostedCase<Vec<(String, String)>>,
 ) -> Response {
     if state_of(&case) != CaseState::Draft {
         return see_other(&case_page_path(&visit, &case.case_id, &uri));
+    }
+    // The drafts ticked to go with it (intake checks they are this
+    // account's drafts: another's reads as no case).
+    let mut ticked: Vec<String> = Vec::new();
+    for (name, value) in &form {
+        let value = value.trim();
+        if name == "with"
+            && value != case.case_id
+            && !value.is_empty()
+            && value.len() <= 64
+            && !ticked.iter().any(|known| known == value)
+            && ticked.len() < MAX_GROUPED
+        {
+            ticked.push(value.to_owned());
+        }
     }
     let kind = match type_of(&visit, &uri, &case.application_type) {
         Ok(kind) => kind,
@@ -253,24 +360,50 @@ pub async fn submit(
     let submitted = core
         .upstreams
         .intake()
-        .submit(core.upstreams.request(
-            SubmitRequest {
-                case_ids: vec![case.case_id.clone()],
-            },
-            Some(visit.caller.token()),
-        ))
+        .submit(
+            core.upstreams.request(
+                SubmitRequest {
+                    case_ids: std::iter::once(case.case_id.clone())
+                        .chain(ticked.iter().cloned())
+                        .collect(),
+                },
+                Some(visit.caller.token()),
+            ),
+        )
         .await;
     match submitted {
         Ok(_) => see_other(&step_path(&visit, &case.case_id, "receipt", &uri)),
         Err(status) if status.code() == tonic::Code::InvalidArgument => {
             let problem = laissez_kit::Problem::from_status(&status);
             let lang = visit.language.lang;
-            let faults = crate::portal::applicant::apply::spec::faults(
-                &visit.site,
-                &kind,
-                &problem.errors,
-                lang,
-            );
+            // In a group intake names each case's problems under
+            // `cases[<id>].`: this case's are shown as its own, the
+            // others' cases are listed as not complete.
+            let own_prefix = format!("cases[{}].", case.case_id);
+            let mut own = Vec::new();
+            let mut incomplete: Vec<String> = Vec::new();
+            for error in problem.errors {
+                if let Some(field) = error.field.strip_prefix(&own_prefix) {
+                    own.push(laissez_kit::FieldError {
+                        field: field.to_owned(),
+                        ..error
+                    });
+                } else if let Some(rest) = error.field.strip_prefix("cases[") {
+                    let other = rest.split(']').next().unwrap_or_default().to_owned();
+                    if !incomplete.contains(&other) {
+                        incomplete.push(other);
+                    }
+                } else {
+                    own.push(error);
+                }
+            }
+            let faults =
+                crate::portal::applicant::apply::spec::faults(&visit.site, &kind, &own, lang);
+            let group = Group {
+                drafts: other_drafts(&core, &visit, &case).await,
+                ticked,
+                incomplete,
+            };
             let check_uri: Uri = step_path(&visit, &case.case_id, "check", &uri)
                 .parse()
                 .unwrap_or_else(|_| uri.clone());
@@ -282,6 +415,7 @@ pub async fn submit(
                 &case,
                 &kind,
                 &faults,
+                &group,
             )
         }
         Err(status) if status.code() == tonic::Code::FailedPrecondition => {
