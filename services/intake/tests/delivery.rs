@@ -133,7 +133,8 @@ async fn a_courier_case_is_paid_with_its_fee_made_dispatched_and_delivered() {
     let lifecycle = seen.lifecycle.unwrap();
     assert_eq!(lifecycle.tracking_number, "EE123456789HK");
     assert!(lifecycle.dispatched_at.is_some());
-    let progressed: Vec<CaseProgressed> = progressed_events(&intake, id).await;
+    let progressed: Vec<CaseProgressed> =
+        outbox_events(&intake, "intake.case.progressed", id).await;
     let announced = progressed
         .iter()
         .find(|event| event.state == "dispatched")

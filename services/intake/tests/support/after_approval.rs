@@ -71,23 +71,41 @@ pub async fn collect(
         .map(|response| response.into_inner())
 }
 
-/// The event of `event_type` intake wrote for `case_id`, decoded.
+/// The event of `event_type` intake wrote for `case_id`, decoded (there
+/// must be exactly one).
 pub async fn outbox_event<T: laissez_proto::events::v1::EventMessage>(
     intake: &Intake,
     event_type: &str,
     case_id: &str,
 ) -> T {
-    let payload: Vec<u8> = sqlx::query_scalar(
-        "SELECT payload FROM outbox WHERE event_type = $1 AND aggregate_id = $2",
+    let mut events: Vec<T> = outbox_events(intake, event_type, case_id).await;
+    assert_eq!(events.len(), 1, "one {event_type} for {case_id}");
+    events.remove(0)
+}
+
+/// Every event of `event_type` intake wrote for `case_id`, oldest first.
+pub async fn outbox_events<T: laissez_proto::events::v1::EventMessage>(
+    intake: &Intake,
+    event_type: &str,
+    case_id: &str,
+) -> Vec<T> {
+    let payloads: Vec<Vec<u8>> = sqlx::query_scalar(
+        "SELECT payload FROM outbox WHERE event_type = $1 AND aggregate_id = $2
+         ORDER BY position",
     )
     .bind(event_type)
     .bind(case_id)
-    .fetch_one(&intake.database.pool)
+    .fetch_all(&intake.database.pool)
     .await
     .unwrap();
-    let envelope: laissez_proto::events::v1::Envelope =
-        prost::Message::decode(payload.as_slice()).unwrap();
-    laissez_eventbus::EnvelopeExt::decode(&envelope).unwrap()
+    payloads
+        .iter()
+        .map(|payload| {
+            let envelope: laissez_proto::events::v1::Envelope =
+                prost::Message::decode(payload.as_slice()).unwrap();
+            laissez_eventbus::EnvelopeExt::decode(&envelope).unwrap()
+        })
+        .collect()
 }
 
 pub async fn outbox_count(intake: &Intake, event_type: &str, case_id: &str) -> i64 {
@@ -131,27 +149,4 @@ pub async fn deliver(intake: &Intake, who: &As, case_id: &str) -> Result<Case, S
         ))
         .await
         .map(|response| response.into_inner())
-}
-
-/// Every `intake.case.progressed` intake wrote for `case_id`, oldest first.
-pub async fn progressed_events(
-    intake: &Intake,
-    case_id: &str,
-) -> Vec<laissez_proto::events::v1::CaseProgressed> {
-    let payloads: Vec<Vec<u8>> = sqlx::query_scalar(
-        "SELECT payload FROM outbox WHERE event_type = 'intake.case.progressed'
-           AND aggregate_id = $1 ORDER BY position",
-    )
-    .bind(case_id)
-    .fetch_all(&intake.database.pool)
-    .await
-    .unwrap();
-    payloads
-        .iter()
-        .map(|payload| {
-            let envelope: laissez_proto::events::v1::Envelope =
-                prost::Message::decode(payload.as_slice()).unwrap();
-            laissez_eventbus::EnvelopeExt::decode(&envelope).unwrap()
-        })
-        .collect()
 }

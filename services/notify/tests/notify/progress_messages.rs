@@ -24,6 +24,21 @@ fn progressed(case_id: &str, state: &str, language: Language) -> CaseProgressed 
     }
 }
 
+/// Each email received: its subject and its text.
+fn subjects_and_texts(env: &TestEnv) -> Vec<(String, String)> {
+    env.smtp
+        .received()
+        .iter()
+        .map(|email| {
+            let parsed = email.parsed();
+            (
+                parsed.header("Subject").unwrap_or_default().to_owned(),
+                parsed.text.clone(),
+            )
+        })
+        .collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn pickup_and_collection_reach_the_party_in_its_language() {
     let env = TestEnv::new().await;
@@ -53,18 +68,8 @@ async fn pickup_and_collection_reach_the_party_in_its_language() {
         env.smtp.received().len()
     );
     tokio::time::sleep(Duration::from_millis(1_000)).await;
-    let received = env.smtp.received();
-    assert_eq!(received.len(), 2);
-    let emails: Vec<(String, String)> = received
-        .iter()
-        .map(|email| {
-            let parsed = email.parsed();
-            (
-                parsed.header("Subject").unwrap_or_default().to_owned(),
-                parsed.text.clone(),
-            )
-        })
-        .collect();
+    assert_eq!(env.smtp.received().len(), 2);
+    let emails = subjects_and_texts(&env);
     let (_, ready) = emails
         .iter()
         .find(|(subject, _)| subject.contains("ready for pickup"))
@@ -105,18 +110,7 @@ async fn a_dispatch_tells_the_tracking_number() {
         "expected two emails, got {}",
         env.smtp.received().len()
     );
-    let emails: Vec<(String, String)> = env
-        .smtp
-        .received()
-        .iter()
-        .map(|email| {
-            let parsed = email.parsed();
-            (
-                parsed.header("Subject").unwrap_or_default().to_owned(),
-                parsed.text.clone(),
-            )
-        })
-        .collect();
+    let emails = subjects_and_texts(&env);
     let (_, sent) = emails
         .iter()
         .find(|(subject, _)| subject.contains("证件已寄出"))
