@@ -369,3 +369,28 @@ fn a_declared_sms_code_field_is_checked() {
         "{messages:?}"
     );
 }
+
+/// A delivery choice offers a type's options: a registration form has none.
+#[test]
+fn a_delivery_field_outside_an_application_form_is_a_load_error() {
+    let mut files = files("fj-exit-entry");
+    replace(
+        &mut files,
+        "agency.yaml",
+        "{code: household_place, type: choice, code_list: household_place, required: true,",
+        "{code: household_place, type: delivery, required: true,",
+    );
+    let errors = load_files(&files).expect_err("refused").0;
+    let error = errors
+        .iter()
+        .find(|error| {
+            error
+                .message
+                .contains("belongs in an application type's form")
+        })
+        .unwrap_or_else(|| panic!("{errors:?}"));
+    assert_eq!(
+        error.line,
+        Some(line_of(&files, "agency.yaml", "type: delivery"))
+    );
+}

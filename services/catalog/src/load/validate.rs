@@ -122,6 +122,7 @@ fn check_agency(report: &mut Report<'_>, source: &SourceFile, file: &AgencyFile)
         for (field_index, field) in registration.fields.iter().enumerate() {
             let field_path = format!("{path}.registration.fields[{field_index}]");
             check_field(report, source, &field_path, field, &scope);
+            only_in_applications(report, source, &field_path, field);
         }
         check_sms_code_field(report, source, &path, registration);
         let managed_scope = RuleScope::new(&portal.managed_applicant_fields, &[], &file.code_lists);
@@ -136,6 +137,7 @@ fn check_agency(report: &mut Report<'_>, source: &SourceFile, file: &AgencyFile)
         for (field_index, field) in portal.managed_applicant_fields.iter().enumerate() {
             let field_path = format!("{path}.managed_applicant_fields[{field_index}]");
             check_field(report, source, &field_path, field, &managed_scope);
+            only_in_applications(report, source, &field_path, field);
         }
         if registration.password.min_length == 0 {
             report.at(
@@ -355,6 +357,23 @@ fn check_records(report: &mut Report<'_>, source: &SourceFile, file: &AgencyFile
 }
 
 /// Checks one form field (registration or application form).
+/// A delivery choice belongs to an application type (its options are the
+/// type's); in a registration or a managed applicant's form it means nothing.
+fn only_in_applications(
+    report: &mut Report<'_>,
+    source: &SourceFile,
+    path: &str,
+    field: &crate::format::FormField,
+) {
+    if field.kind == FieldKind::Delivery {
+        report.at(
+            source,
+            format!("{path}.type"),
+            "a delivery field belongs in an application type's form",
+        );
+    }
+}
+
 /// The declared SMS code field: a text field of the form, on a portal
 /// activated by SMS whose form asks for a mobile number to send it to.
 fn check_sms_code_field(
