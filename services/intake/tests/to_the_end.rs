@@ -31,42 +31,8 @@ fn who(account: &str, agency: &'static str, portal: &'static str) -> As {
     }
 }
 
-/// A draft of `application_type` put in `state` with a receipt number, as
-/// the earlier stages leave it.
-async fn case_in(
-    intake: &Intake,
-    who: &As,
-    application_type: &str,
-    notice_version: &str,
-    state: &str,
-) -> String {
-    let case = intake
-        .client
-        .clone()
-        .start_application(intake.request(
-            who,
-            StartApplicationRequest {
-                application_type: application_type.into(),
-                notice_version: notice_version.into(),
-                notice_accepted: true,
-                applicant: Some(applicant("陳大文", "H12345678")),
-                ..Default::default()
-            },
-        ))
-        .await
-        .unwrap()
-        .into_inner();
-    sqlx::query(
-        "UPDATE cases SET state = $2, submitted_at = now(),
-                          receipt_number = 'MO' || right(replace(id::text, '-', ''), 10)
-         WHERE id = $1::uuid",
-    )
-    .bind(&case.case_id)
-    .bind(state)
-    .execute(&intake.database.pool)
-    .await
-    .unwrap();
-    case.case_id
+fn holder() -> ApplicantData {
+    applicant("陳大文", "H12345678")
 }
 
 #[tokio::test]
@@ -79,6 +45,7 @@ async fn a_mo_cts_permit_is_made_paid_for_and_collected_by_its_holder() {
         &who,
         "home_return_permit",
         "2007-12",
+        holder(),
         "under_review",
     )
     .await;
@@ -176,6 +143,7 @@ async fn a_mo_csm_travel_permit_is_paid_at_pickup_and_collected_by_a_proxy() {
         &who,
         "passport_endorsement",
         "2024-01",
+        holder(),
         "in_production",
     )
     .await;

@@ -150,3 +150,43 @@ pub async fn deliver(intake: &Intake, who: &As, case_id: &str) -> Result<Case, S
         .await
         .map(|response| response.into_inner())
 }
+
+/// A case of `application_type` started by `who` for `applicant`, then
+/// put in `state` with a receipt number, as the stages before it leave it
+/// (the subject of their own tests).
+pub async fn case_in(
+    intake: &Intake,
+    who: &As,
+    application_type: &str,
+    notice_version: &str,
+    applicant: ApplicantData,
+    state: &str,
+) -> String {
+    let case = intake
+        .client
+        .clone()
+        .start_application(intake.request(
+            who,
+            StartApplicationRequest {
+                application_type: application_type.into(),
+                notice_version: notice_version.into(),
+                notice_accepted: true,
+                applicant: Some(applicant),
+                ..Default::default()
+            },
+        ))
+        .await
+        .unwrap()
+        .into_inner();
+    sqlx::query(
+        "UPDATE cases SET state = $2, submitted_at = now(),
+                          receipt_number = 'R' || right(replace(id::text, '-', ''), 12)
+         WHERE id = $1::uuid",
+    )
+    .bind(&case.case_id)
+    .bind(state)
+    .execute(&intake.database.pool)
+    .await
+    .unwrap();
+    case.case_id
+}
