@@ -102,34 +102,24 @@ impl Fragments {
         let Value::Mapping(type_file) = value else {
             return false;
         };
+        // Where a `use` may stand: each section's fields, and the lists.
         let mut places: Vec<(String, &'static str, &mut Vec<Value>)> = Vec::new();
-        // Borrow the four lists apart: sections' fields, then the others.
-        let mut others: Vec<(&'static str, &mut Value)> = Vec::new();
         for (key, entry) in type_file.iter_mut() {
-            match key.as_str() {
-                Some("form") => {
-                    if let Value::Sequence(sections) = entry {
-                        for (index, section) in sections.iter_mut().enumerate() {
-                            if let Some(Value::Sequence(fields)) = section.get_mut("fields") {
-                                places.push((format!("form[{index}].fields"), "fields", fields));
-                            }
+            let key = key.as_str().unwrap_or_default();
+            match (key, entry) {
+                ("form", Value::Sequence(sections)) => {
+                    for (index, section) in sections.iter_mut().enumerate() {
+                        if let Some(Value::Sequence(fields)) = section.get_mut("fields") {
+                            places.push((format!("form[{index}].fields"), "fields", fields));
                         }
                     }
                 }
-                Some(kind @ ("documents" | "eligibility" | "priority_lanes")) => {
-                    let kind = KINDS
-                        .iter()
-                        .copied()
-                        .find(|known| *known == kind)
-                        .unwrap_or("");
-                    others.push((kind, entry));
+                (key, Value::Sequence(entries)) => {
+                    if let Some(kind) = KINDS[1..].iter().copied().find(|kind| *kind == key) {
+                        places.push((kind.to_owned(), kind, entries));
+                    }
                 }
                 _ => {}
-            }
-        }
-        for (kind, entry) in others {
-            if let Value::Sequence(entries) = entry {
-                places.push((kind.to_owned(), kind, entries));
             }
         }
         for (path, kind, entries) in places {
