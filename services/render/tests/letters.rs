@@ -24,7 +24,7 @@ async fn appointment_letters_follow_the_booking_and_production_brings_the_pickup
     }
     booked.booking_id = Uuid::now_v7().to_string();
     render.publish("hk-cts", &case_id, &booked).await;
-    assert_eq!(render.wait_for_documents(&case_id, 1, 30).await, 1);
+    assert_eq!(render.wait_for_documents(&case_id, 1, 90).await, 1);
 
     // Rescheduled: a new booking a day later, replacing the first.
     let mut moved = booked.clone();
@@ -34,7 +34,7 @@ async fn appointment_letters_follow_the_booking_and_production_brings_the_pickup
         starts_at.seconds += 86_400;
     }
     render.publish("hk-cts", &case_id, &moved).await;
-    assert_eq!(render.wait_for_documents(&case_id, 2, 30).await, 2);
+    assert_eq!(render.wait_for_documents(&case_id, 2, 90).await, 2);
     let letters = |render: &TestRender| {
         let pool = render.pool.clone();
         let case_id = case_id.clone();
@@ -139,7 +139,7 @@ async fn appointment_letters_follow_the_booking_and_production_brings_the_pickup
     };
     publish_after(1).await;
     let again = publish_after(10).await;
-    assert_eq!(render.wait_for_documents(&case_id, 3, 30).await, 3);
+    assert_eq!(render.wait_for_documents(&case_id, 3, 90).await, 3);
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     let rows = letters(&render).await;
     assert_eq!(rows.len(), 3, "the stale booking issued nothing");
@@ -167,7 +167,7 @@ async fn appointment_letters_follow_the_booking_and_production_brings_the_pickup
     for _ in 0..2 {
         render.publish("mo-cts", &mo_case, &production).await;
     }
-    assert_eq!(render.wait_for_documents(&mo_case, 1, 30).await, 1);
+    assert_eq!(render.wait_for_documents(&mo_case, 1, 90).await, 1);
     tokio::time::sleep(std::time::Duration::from_millis(800)).await;
     assert_eq!(render.wait_for_documents(&mo_case, 2, 0).await, 1);
     assert_eq!(render.wait_for_documents(&tw_case, 1, 0).await, 0);

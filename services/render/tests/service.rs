@@ -101,7 +101,7 @@ async fn facts_become_documents_once_and_only_their_owner_downloads_them() {
     produced.state = "in_production".into();
     produced.holder = None;
     render.publish("tw-nia", &case_id, &produced).await;
-    assert_eq!(render.wait_for_documents(&case_id, 3, 30).await, 3);
+    assert_eq!(render.wait_for_documents(&case_id, 3, 90).await, 3);
     tokio::time::sleep(std::time::Duration::from_millis(800)).await;
     assert_eq!(
         render.wait_for_documents(&case_id, 4, 0).await,
@@ -258,7 +258,7 @@ async fn facts_become_documents_once_and_only_their_owner_downloads_them() {
     );
     render.publish("hk-cts", &hk_case, &hk_issued).await;
     render.publish("hk-cts", &hk_case, &hk_submitted).await;
-    assert_eq!(render.wait_for_documents(&hk_case, 1, 30).await, 1);
+    assert_eq!(render.wait_for_documents(&hk_case, 1, 90).await, 1);
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     assert_eq!(render.wait_for_documents(&hk_case, 2, 0).await, 1);
 
@@ -514,7 +514,7 @@ async fn a_convenience_store_slip_is_laid_out_once_for_its_owner() {
     let mut hk = sample::slip_issued(&hk_case, "home_return_permit", 1);
     hk.payment_id = Uuid::now_v7().to_string();
     render.publish("hk-cts", &hk.payment_id, &hk).await;
-    assert_eq!(render.wait_for_documents(&case_id, 1, 30).await, 1);
+    assert_eq!(render.wait_for_documents(&case_id, 1, 90).await, 1);
     tokio::time::sleep(std::time::Duration::from_millis(800)).await;
     assert_eq!(
         render.wait_for_documents(&case_id, 2, 0).await,
