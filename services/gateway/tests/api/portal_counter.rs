@@ -16,6 +16,36 @@ fn cookie_of(session: &str) -> String {
     format!("__Host-laissez-session={session}")
 }
 
+/// A case on the counter desk: its forms carry the session's token, the
+/// receipt number searched for and the case.
+struct DeskCase<'a> {
+    stack: &'a Stack,
+    counter: &'a str,
+    token: &'a str,
+    receipt: &'a str,
+    case_id: &'a str,
+}
+
+impl DeskCase<'_> {
+    /// Posts the desk's `path` form (`production`, `collection`,
+    /// `dispatch`, `delivery`) for the case with `fields`.
+    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> Answer {
+        let mut all = vec![
+            ("csrf_token", self.token),
+            ("receipt", self.receipt),
+            ("case", self.case_id),
+        ];
+        all.extend_from_slice(fields);
+        form(
+            self.stack,
+            &format!("{COUNTER}/{path}?lang=en"),
+            self.counter,
+            &all,
+        )
+        .await
+    }
+}
+
 #[tokio::test]
 async fn the_counter_finds_a_case_by_its_receipt_number() {
     let stack = Stack::start(Services::ALL).await;
@@ -256,34 +286,16 @@ async fn the_counter_takes_the_payment_of_an_approved_case_once() {
     let html = page(&stack, &desk_of, Some(&counter), None).await.text();
     assert!(html.contains("id=\"produce\""), "{html}");
     let token = input_value(&html, "csrf_token");
-    let case = case_id.clone();
-    let handover = |path: &'static str, fields: Vec<(&'static str, &str)>| {
-        let (stack, counter) = (&stack, counter.clone());
-        let mut all: Vec<(&'static str, String)> = vec![
-            ("csrf_token", token.clone()),
-            ("receipt", receipt.clone()),
-            ("case", case.clone()),
-        ];
-        all.extend(
-            fields
-                .into_iter()
-                .map(|(name, value)| (name, value.to_owned())),
-        );
-        async move {
-            let fields: Vec<(&str, &str)> = all
-                .iter()
-                .map(|(name, value)| (*name, value.as_str()))
-                .collect();
-            form(
-                stack,
-                &format!("{COUNTER}/{path}?lang=en"),
-                &counter,
-                &fields,
-            )
-            .await
-        }
+    let desk = DeskCase {
+        stack: &stack,
+        counter: &counter,
+        token: &token,
+        receipt: &receipt,
+        case_id: &case_id,
     };
-    let hostile = handover("production", vec![("permit_number", "<b>1</b>")]).await;
+    let hostile = desk
+        .post("production", &[("permit_number", "<b>1</b>")])
+        .await;
     assert_eq!(hostile.status, 422, "{}", hostile.text());
     assert!(
         error_summary(&hostile.text())
@@ -291,7 +303,9 @@ async fn the_counter_takes_the_payment_of_an_approved_case_once() {
             .contains("#permit_number")
     );
     assert!(!hostile.text().contains("<b>1</b>"));
-    let produced = handover("production", vec![("permit_number", "T0000002")]).await;
+    let produced = desk
+        .post("production", &[("permit_number", "T0000002")])
+        .await;
     assert_eq!(produced.status, 303, "{}", produced.text());
     let back = produced.header("location").unwrap().to_owned();
     let html = page(&stack, &back, Some(&counter), None).await.text();
@@ -309,7 +323,7 @@ async fn the_counter_takes_the_payment_of_an_approved_case_once() {
             ("pickup_card", card),
         ]
     }
-    let wrong = handover("collection", proxy("FJ0000")).await;
+    let wrong = desk.post("collection", &proxy("FJ0000")).await;
     assert_eq!(wrong.status, 422, "{}", wrong.text());
     let summary = error_summary(&wrong.text()).unwrap();
     assert!(summary.contains("#pickup_card"), "{summary}");
@@ -317,7 +331,7 @@ async fn the_counter_takes_the_payment_of_an_approved_case_once() {
         summary.contains("does not belong to this case"),
         "{summary}"
     );
-    let collected = handover("collection", proxy(&receipt)).await;
+    let collected = desk.post("collection", &proxy(&receipt)).await;
     assert_eq!(collected.status, 303, "{}", collected.text());
     let back = collected.header("location").unwrap().to_owned();
     let html = page(&stack, &back, Some(&counter), None).await.text();
@@ -363,36 +377,23 @@ async fn the_counter_dispatches_and_delivers_a_courier_case() {
     assert!(html.contains("id=\"dispatch\""), "{html}");
     assert!(html.contains(address), "{html}");
     let token = input_value(&html, "csrf_token");
-    let post = |path: &'static str, tracking: &'static str| {
-        let (stack, counter) = (&stack, counter.clone());
-        let fields = [
-            ("csrf_token", token.clone()),
-            ("receipt", receipt.clone()),
-            ("case", case_id.clone()),
-            ("tracking_number", tracking.to_owned()),
-        ];
-        async move {
-            let fields: Vec<(&str, &str)> = fields
-                .iter()
-                .map(|(name, value)| (*name, value.as_str()))
-                .collect();
-            form(
-                stack,
-                &format!("{COUNTER}/{path}?lang=en"),
-                &counter,
-                &fields,
-            )
-            .await
-        }
+    let desk = DeskCase {
+        stack: &stack,
+        counter: &counter,
+        token: &token,
+        receipt: &receipt,
+        case_id: &case_id,
     };
     for hostile in ["", "<b>EE1</b>"] {
-        let refused = post("dispatch", hostile).await;
+        let refused = desk.post("dispatch", &[("tracking_number", hostile)]).await;
         assert_eq!(refused.status, 422, "{}", refused.text());
         let summary = error_summary(&refused.text()).unwrap();
         assert!(summary.contains("#tracking_number"), "{summary}");
         assert!(!refused.text().contains("<b>EE1</b>"));
     }
-    let sent = post("dispatch", "ee123456789hk").await;
+    let sent = desk
+        .post("dispatch", &[("tracking_number", "ee123456789hk")])
+        .await;
     assert_eq!(sent.status, 303, "{}", sent.text());
     let back = sent.header("location").unwrap().to_owned();
     let html = page(&stack, &back, Some(&counter), None).await.text();
@@ -409,14 +410,14 @@ async fn the_counter_dispatches_and_delivers_a_courier_case() {
         "{found}"
     );
 
-    let delivered = post("delivery", "").await;
+    let delivered = desk.post("delivery", &[]).await;
     assert_eq!(delivered.status, 303, "{}", delivered.text());
     let back = delivered.header("location").unwrap().to_owned();
     let html = page(&stack, &back, Some(&counter), None).await.text();
     assert!(html.contains("The delivery is recorded."), "{html}");
     assert!(!html.contains("id=\"deliver\""), "{html}");
     // Twice: the case has moved on, said in the desk's words.
-    let again = post("delivery", "").await;
+    let again = desk.post("delivery", &[]).await;
     assert_eq!(again.status, 422, "{}", again.text());
     assert!(
         again.text().contains("The case has moved on"),

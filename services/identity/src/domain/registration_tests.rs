@@ -52,7 +52,14 @@ fn register(
     fields: &[(&str, &str)],
     language: Language,
 ) -> Result<RegistrationForm, Vec<FieldError>> {
-    let portal = portal();
+    register_on(&portal(), fields, language)
+}
+
+fn register_on(
+    portal: &PortalPolicy,
+    fields: &[(&str, &str)],
+    language: Language,
+) -> Result<RegistrationForm, Vec<FieldError>> {
     let fields: HashMap<String, String> = fields
         .iter()
         .map(|(code, value)| ((*code).to_owned(), (*value).to_owned()))
@@ -64,7 +71,7 @@ fn register(
         fields: &fields,
         language,
     };
-    validate_registration(&portal, portal.registration.as_ref().unwrap(), 8, &input)
+    validate_registration(portal, portal.registration.as_ref().unwrap(), 8, &input)
 }
 
 fn codes(errors: &[FieldError]) -> Vec<(String, String)> {
@@ -150,35 +157,20 @@ fn the_sms_code_comes_from_the_declared_field() {
         .push(FieldRule::new("otp", FieldKind::Text, true));
     policy.activation = Activation::Sms;
     policy.sms_code_field = Some("otp".into());
-    let fields: HashMap<String, String> = [
+    let answers = [
         ("email", "a@example.org"),
         ("employed", "no"),
         ("city", "macao"),
         ("mobile", "66123456"),
         ("otp", " 123456 "),
-    ]
-    .iter()
-    .map(|(code, value)| ((*code).to_owned(), (*value).to_owned()))
-    .collect();
-    let input = RegistrationInput {
-        login_name: "",
-        password: "Correct-Horse-7",
-        password_confirmation: "Correct-Horse-7",
-        fields: &fields,
-        language: Language::En,
-    };
-    let policy = portal.registration.as_ref().unwrap();
-    let form = validate_registration(&portal, policy, 8, &input).unwrap();
+    ];
+    let form = register_on(&portal, &answers, Language::En).unwrap();
     assert_eq!(form.sms_code.as_deref(), Some("123456"));
     assert!(!form.fields.contains_key("otp"), "{:?}", form.fields);
 
-    let mut named = fields.clone();
-    named.insert("sms_code".into(), "123456".into());
-    let input = RegistrationInput {
-        fields: &named,
-        ..input
-    };
-    let refused = validate_registration(&portal, policy, 8, &input).unwrap_err();
+    let mut named = answers.to_vec();
+    named.push(("sms_code", "123456"));
+    let refused = register_on(&portal, &named, Language::En).unwrap_err();
     assert_eq!(
         codes(&refused),
         [("fields.sms_code".to_owned(), "unknown_field".to_owned())]
