@@ -21,6 +21,20 @@ use crate::passwords::PasswordHasher;
 use crate::service::{Identity, bootstrap_operator};
 use crate::tokens::KeyRing;
 
+/// The schemas in this service's database, in the order they migrate.
+pub fn schemas() -> Vec<db::Schema> {
+    vec![
+        db::Schema {
+            component: "eventbus",
+            migrator: &laissez_eventbus::MIGRATOR,
+        },
+        db::Schema {
+            component: "identity",
+            migrator: &crate::store::MIGRATOR,
+        },
+    ]
+}
+
 pub struct Application {
     host: BoundHost,
     relay: TaskHandle,
@@ -47,8 +61,7 @@ impl Application {
             tracing::warn!("development captcha: every captcha has the configured fixed answer");
         }
         let pool = db::connect(&config.common.database).await?;
-        db::migrate(&pool, "eventbus", &laissez_eventbus::MIGRATOR).await?;
-        db::migrate(&pool, "identity", &crate::store::MIGRATOR).await?;
+        db::prepare(&pool, &config.common.database, &schemas()).await?;
         let redis = redis_store::connect(&config.common.redis).await?;
         let hasher = PasswordHasher::new(settings.argon2)?;
         let keys = KeyRing::load(

@@ -24,6 +24,24 @@ use crate::events::payments::{self, PaymentOrders};
 use crate::grpc::Intake;
 use crate::store::CatalogCache;
 
+/// The schemas in this service's database, in the order they migrate.
+pub fn schemas() -> Vec<db::Schema> {
+    vec![
+        db::Schema {
+            component: "eventbus",
+            migrator: &laissez_eventbus::MIGRATOR,
+        },
+        db::Schema {
+            component: "catalog",
+            migrator: &laissez_catalog::store::MIGRATOR,
+        },
+        db::Schema {
+            component: "intake",
+            migrator: &crate::MIGRATOR,
+        },
+    ]
+}
+
 pub struct Application {
     host: BoundHost,
     relay: TaskHandle,
@@ -46,9 +64,7 @@ impl Application {
         keys: Option<KeySet>,
     ) -> anyhow::Result<Self> {
         let pool = db::connect(&config.common.database).await?;
-        db::migrate(&pool, "eventbus", &laissez_eventbus::MIGRATOR).await?;
-        db::migrate(&pool, "catalog", &laissez_catalog::store::MIGRATOR).await?;
-        db::migrate(&pool, "intake", &crate::MIGRATOR).await?;
+        db::prepare(&pool, &config.common.database, &schemas()).await?;
         if config.catalog.publish_on_start {
             catalog::publish_changed_agencies(&pool, &config.catalog.dir).await?;
         }

@@ -19,6 +19,8 @@ pub struct Runtime<C> {
     pub config: C,
     /// Cancelled by SIGTERM / Ctrl-C.
     pub shutdown: CancellationToken,
+    /// `--migrate-only`: bring the database schema up to date and exit.
+    pub migrate_only: bool,
     _telemetry: TelemetryGuard,
 }
 
@@ -52,6 +54,7 @@ pub fn start<C: ServiceConfig>(service: &'static str) -> Result<Option<Runtime<C
     Ok(Some(Runtime {
         config,
         shutdown,
+        migrate_only: cli.migrate_only,
         _telemetry: guard,
     }))
 }

@@ -142,6 +142,31 @@ pub struct DatabaseConfig {
     pub url: ConnectionUrl,
     pub max_connections: u32,
     pub acquire_timeout_ms: u64,
+    /// Whether the service migrates its schema at start or waits for a
+    /// migration job (`--migrate-only`) to have done it.
+    #[serde(default)]
+    pub schema: SchemaMode,
+    /// How long a service in [`SchemaMode::Wait`] waits before giving up.
+    #[serde(default = "default_schema_wait_seconds")]
+    pub schema_wait_seconds: u64,
+}
+
+fn default_schema_wait_seconds() -> u64 {
+    600
+}
+
+/// Who brings a service's database schema up to date.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum SchemaMode {
+    /// The service runs its migrations at start (development, tests, a
+    /// single replica).
+    #[default]
+    Migrate,
+    /// The service waits until every migration it embeds has been applied
+    /// by a migration job, so a bad migration fails once, in the job,
+    /// instead of in every replica.
+    Wait,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -164,6 +189,22 @@ pub struct TelemetryConfig {
     pub filter: String,
     /// OTLP/gRPC collector, e.g. `http://127.0.0.1:4317`; traces are exported only when set.
     pub otlp_endpoint: Option<String>,
+    /// `deployment.environment.name` on every exported span (e.g.
+    /// `production`, `staging`); the environment's name when unset.
+    #[serde(default)]
+    pub deployment: Option<String>,
+    /// `laissez.agency` on every exported span, for a deployment that
+    /// serves one agency only; shared deployments put the agency on spans.
+    #[serde(default)]
+    pub agency: Option<String>,
+    /// Share of new traces sampled (0.0–1.0); a call inside a sampled trace
+    /// is always sampled (parent-based).
+    #[serde(default = "default_sample_ratio")]
+    pub sample_ratio: f64,
+}
+
+fn default_sample_ratio() -> f64 {
+    1.0
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -237,6 +278,8 @@ impl CommonConfig {
                 )),
                 max_connections: 16,
                 acquire_timeout_ms: 5_000,
+                schema: SchemaMode::Migrate,
+                schema_wait_seconds: default_schema_wait_seconds(),
             },
             redis: RedisConfig {
                 url: ConnectionUrl::new("redis://127.0.0.1:6379"),
@@ -245,6 +288,9 @@ impl CommonConfig {
                 format: LogFormat::Pretty,
                 filter: "info".to_owned(),
                 otlp_endpoint: None,
+                deployment: None,
+                agency: None,
+                sample_ratio: default_sample_ratio(),
             },
             auth: AuthConfig {
                 identity_url: "http://127.0.0.1:50061".to_owned(),
@@ -283,6 +329,10 @@ pub struct Cli {
     /// Print the effective configuration (secrets masked) and exit.
     #[arg(long)]
     pub print_config: bool,
+    /// Bring the service's database schema up to date and exit (the
+    /// migration job of a deployment runs this).
+    #[arg(long)]
+    pub migrate_only: bool,
 }
 
 /// Loads `T` from its defaults, the optional file, then `LAISSEZ_*`.

@@ -11,7 +11,7 @@ use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{ConnectOptions, Connection, PgPool};
 
-use crate::config::DatabaseConfig;
+use crate::config::{DatabaseConfig, SchemaMode};
 
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -31,6 +31,28 @@ pub enum Error {
         #[source]
         source: sqlx::migrate::MigrateError,
     },
+    #[error(
+        "the schema of {component} still lacks migration {version} after {waited_seconds} s; \
+         run the service with --migrate-only (the deployment's migration job)"
+    )]
+    SchemaBehind {
+        component: String,
+        version: i64,
+        waited_seconds: u64,
+    },
+    #[error("reading the schema version of {component} failed: {source}")]
+    SchemaVersion {
+        component: String,
+        #[source]
+        source: sqlx::Error,
+    },
+}
+
+/// One component's migrations in a service's database.
+pub struct Schema {
+    /// Names the history table, `_migrations_<component>`.
+    pub component: &'static str,
+    pub migrator: &'static Migrator,
 }
 
 fn is_plain_identifier(name: &str) -> bool {
@@ -104,6 +126,100 @@ pub async fn migrate(pool: &PgPool, component: &str, migrator: &Migrator) -> Res
     })
 }
 
+/// Brings every schema of `schemas` up to date the way `config.schema`
+/// says: migrating them, or waiting for a migration job to have done so.
+pub async fn prepare(
+    pool: &PgPool,
+    config: &DatabaseConfig,
+    schemas: &[Schema],
+) -> Result<(), Error> {
+    match config.schema {
+        SchemaMode::Migrate => {
+            for schema in schemas {
+                migrate(pool, schema.component, schema.migrator).await?;
+            }
+            Ok(())
+        }
+        SchemaMode::Wait => {
+            wait_for_schemas(
+                pool,
+                schemas,
+                Duration::from_secs(config.schema_wait_seconds),
+            )
+            .await
+        }
+    }
+}
+
+/// `--migrate-only`: connects, migrates every schema and returns.
+pub async fn migrate_only(config: &DatabaseConfig, schemas: &[Schema]) -> Result<(), Error> {
+    let pool = connect(config).await?;
+    for schema in schemas {
+        migrate(&pool, schema.component, schema.migrator).await?;
+        tracing::info!(component = schema.component, "schema up to date");
+    }
+    pool.close().await;
+    Ok(())
+}
+
+/// The first migration of `migrator` not yet applied with success, if any.
+async fn missing_migration(pool: &PgPool, schema: &Schema) -> Result<Option<i64>, Error> {
+    let table = format!("_migrations_{}", schema.component);
+    let applied: Vec<i64> = match sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT version FROM \"{table}\" WHERE success"
+    )))
+    .fetch_all(pool)
+    .await
+    {
+        Ok(applied) => applied,
+        // No history table yet: nothing was applied.
+        Err(sqlx::Error::Database(error)) if error.code().as_deref() == Some("42P01") => Vec::new(),
+        Err(source) => {
+            return Err(Error::SchemaVersion {
+                component: schema.component.to_owned(),
+                source,
+            });
+        }
+    };
+    Ok(schema
+        .migrator
+        .iter()
+        .filter(|migration| !migration.migration_type.is_down_migration())
+        .map(|migration| migration.version)
+        .find(|version| !applied.contains(version)))
+}
+
+/// Waits until every migration the binary embeds is applied; newer
+/// migrations than the binary knows are fine (a rollback of the image).
+async fn wait_for_schemas(
+    pool: &PgPool,
+    schemas: &[Schema],
+    patience: Duration,
+) -> Result<(), Error> {
+    let started = std::time::Instant::now();
+    for schema in schemas {
+        loop {
+            let Some(version) = missing_migration(pool, schema).await? else {
+                break;
+            };
+            if started.elapsed() >= patience {
+                return Err(Error::SchemaBehind {
+                    component: schema.component.to_owned(),
+                    version,
+                    waited_seconds: patience.as_secs(),
+                });
+            }
+            tracing::info!(
+                component = schema.component,
+                version,
+                "waiting for the migration job"
+            );
+            tokio::time::sleep(Duration::from_secs(2).min(patience)).await;
+        }
+    }
+    Ok(())
+}
+
 /// A fresh, uniquely named database for one test, dropped by [`TestDatabase::drop_database`].
 #[cfg(any(test, feature = "testing"))]
 pub struct TestDatabase {
@@ -127,6 +243,8 @@ impl TestDatabase {
             url: crate::config::ConnectionUrl::new(url.clone()),
             max_connections: 8,
             acquire_timeout_ms: 10_000,
+            schema: SchemaMode::Migrate,
+            schema_wait_seconds: 60,
         };
         let pool = connect(&config).await?;
         Ok(Self {
@@ -159,6 +277,52 @@ mod tests {
         assert!(is_plain_identifier("laissez_intake"));
         assert!(!is_plain_identifier("x\"; DROP DATABASE postgres; --"));
         assert!(!is_plain_identifier(""));
+    }
+
+    #[tokio::test]
+    async fn waiting_services_start_once_the_migration_job_has_run()
+    -> Result<(), Box<dyn std::error::Error>> {
+        static MIGRATOR: Migrator = sqlx::migrate!("tests/schema_wait");
+        let database = TestDatabase::create("kit_wait").await?;
+        let schemas = [Schema {
+            component: "waiting",
+            migrator: &MIGRATOR,
+        }];
+        let mut config = DatabaseConfig {
+            url: crate::config::ConnectionUrl::new(database.url.clone()),
+            max_connections: 2,
+            acquire_timeout_ms: 5_000,
+            schema: SchemaMode::Wait,
+            schema_wait_seconds: 0,
+        };
+        // Before the job: a waiting service gives up, naming the migration.
+        let refused = prepare(&database.pool, &config, &schemas).await;
+        assert!(
+            matches!(&refused, Err(Error::SchemaBehind { component, version: 20260101000000, .. }) if component == "waiting"),
+            "{refused:?}"
+        );
+        // A waiting service that the job overtakes starts.
+        config.schema_wait_seconds = 30;
+        let waiting = tokio::spawn({
+            let pool = database.pool.clone();
+            let config = config.clone();
+            async move {
+                let schemas = [Schema {
+                    component: "waiting",
+                    migrator: &MIGRATOR,
+                }];
+                prepare(&pool, &config, &schemas).await
+            }
+        });
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        migrate_only(&config, &schemas).await?;
+        waiting.await??;
+        let rows: i64 = sqlx::query_scalar("SELECT count(*) FROM waited_for")
+            .fetch_one(&database.pool)
+            .await?;
+        assert_eq!(rows, 0);
+        database.drop_database().await;
+        Ok(())
     }
 
     #[tokio::test]

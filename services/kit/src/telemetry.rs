@@ -48,7 +48,7 @@ pub fn init(service: &'static str, config: &TelemetryConfig) -> Result<Telemetry
         .unwrap_or_else(|_| EnvFilter::new("info"));
 
     let provider = match &config.otlp_endpoint {
-        Some(endpoint) if !endpoint.is_empty() => Some(otlp_provider(service, endpoint)?),
+        Some(endpoint) if !endpoint.is_empty() => Some(otlp_provider(service, endpoint, config)?),
         _ => None,
     };
     let otel_layer = provider.as_ref().map(|provider| {
@@ -78,20 +78,53 @@ pub fn init(service: &'static str, config: &TelemetryConfig) -> Result<Telemetry
     Ok(TelemetryGuard { provider })
 }
 
-fn otlp_provider(service: &'static str, endpoint: &str) -> Result<SdkTracerProvider, Error> {
+fn otlp_provider(
+    service: &'static str,
+    endpoint: &str,
+    config: &TelemetryConfig,
+) -> Result<SdkTracerProvider, Error> {
     use opentelemetry_otlp::WithExportConfig;
     let exporter = opentelemetry_otlp::SpanExporter::builder()
         .with_tonic()
         .with_endpoint(endpoint)
         .build()
         .map_err(|error| Error::Exporter(error.to_string()))?;
-    let resource = opentelemetry_sdk::Resource::builder()
-        .with_service_name(service)
-        .build();
     Ok(SdkTracerProvider::builder()
         .with_batch_exporter(exporter)
-        .with_resource(resource)
+        .with_resource(resource(service, config))
+        .with_sampler(sampler(config.sample_ratio))
         .build())
+}
+
+/// What every span of this process says about where it comes from.
+fn resource(service: &'static str, config: &TelemetryConfig) -> opentelemetry_sdk::Resource {
+    use opentelemetry::KeyValue;
+    let mut attributes = vec![KeyValue::new("service.version", env!("CARGO_PKG_VERSION"))];
+    if let Some(deployment) = config.deployment.as_deref().filter(|name| !name.is_empty()) {
+        attributes.push(KeyValue::new(
+            "deployment.environment.name",
+            deployment.to_owned(),
+        ));
+    }
+    if let Some(agency) = config.agency.as_deref().filter(|agency| !agency.is_empty()) {
+        attributes.push(KeyValue::new("laissez.agency", agency.to_owned()));
+    }
+    opentelemetry_sdk::Resource::builder()
+        .with_service_name(service)
+        .with_attributes(attributes)
+        .build()
+}
+
+/// Parent-based: a call inside a sampled trace is sampled; new traces are
+/// sampled at `ratio`.
+fn sampler(ratio: f64) -> opentelemetry_sdk::trace::Sampler {
+    use opentelemetry_sdk::trace::Sampler;
+    let root = if ratio >= 1.0 {
+        Sampler::AlwaysOn
+    } else {
+        Sampler::TraceIdRatioBased(ratio.max(0.0))
+    };
+    Sampler::ParentBased(Box::new(root))
 }
 
 /// Adapts gRPC / HTTP headers to the OpenTelemetry propagator.
@@ -150,4 +183,29 @@ pub fn current_trace_id() -> Option<String> {
     span_context
         .is_valid()
         .then(|| span_context.trace_id().to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use opentelemetry::{Key, Value};
+
+    #[test]
+    fn spans_say_which_service_version_deployment_and_agency() {
+        let mut config = crate::config::CommonConfig::for_service("intake", 50062, 9062).telemetry;
+        config.deployment = Some("staging".to_owned());
+        config.agency = Some("tw-nia".to_owned());
+        let resource = resource("intake", &config);
+        let value = |key: &'static str| resource.get(&Key::from_static_str(key));
+        assert_eq!(value("service.name"), Some(Value::from("intake")));
+        assert_eq!(
+            value("service.version"),
+            Some(Value::from(env!("CARGO_PKG_VERSION")))
+        );
+        assert_eq!(
+            value("deployment.environment.name"),
+            Some(Value::from("staging"))
+        );
+        assert_eq!(value("laissez.agency"), Some(Value::from("tw-nia")));
+    }
 }

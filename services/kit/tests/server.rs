@@ -152,6 +152,8 @@ async fn health_follows_postgres_going_down_and_coming_back() {
         url: laissez_kit::config::ConnectionUrl::new(proxied_url),
         max_connections: 2,
         acquire_timeout_ms: 300,
+        schema: laissez_kit::config::SchemaMode::Migrate,
+        schema_wait_seconds: 1,
     })
     .await
     .unwrap();

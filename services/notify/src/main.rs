@@ -6,6 +6,11 @@ async fn main() -> anyhow::Result<()> {
     let Some(runtime) = laissez_kit::app::start::<Config>("notify")? else {
         return Ok(());
     };
+    if runtime.migrate_only {
+        let schemas = laissez_notify::startup::schemas();
+        laissez_kit::db::migrate_only(&runtime.config.common.database, &schemas).await?;
+        return Ok(());
+    }
     let application = Application::build(runtime.config, runtime.shutdown).await?;
     application.run_until_stopped().await
 }

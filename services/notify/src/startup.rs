@@ -33,6 +33,20 @@ pub struct Overrides {
     pub keys: Option<KeySet>,
 }
 
+/// The schemas in this service's database, in the order they migrate.
+pub fn schemas() -> Vec<db::Schema> {
+    vec![
+        db::Schema {
+            component: "eventbus",
+            migrator: &laissez_eventbus::MIGRATOR,
+        },
+        db::Schema {
+            component: "notify",
+            migrator: &store::MIGRATOR,
+        },
+    ]
+}
+
 pub struct Application {
     host: BoundHost,
     relay: TaskHandle,
@@ -56,8 +70,7 @@ impl Application {
         tracing::info!(agencies = ?catalogs.agencies().collect::<Vec<_>>(), "catalogs loaded");
 
         let pool = db::connect(&config.common.database).await?;
-        db::migrate(&pool, "eventbus", &laissez_eventbus::MIGRATOR).await?;
-        db::migrate(&pool, "notify", &store::MIGRATOR).await?;
+        db::prepare(&pool, &config.common.database, &schemas()).await?;
 
         let email = SmtpMailer::new(&config.smtp)?;
         let (sms, sms_simulator) = sms_gateway(&config, shutdown.clone()).await?;

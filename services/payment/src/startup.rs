@@ -23,6 +23,20 @@ use crate::grpc::Grpc;
 use crate::service::{Payments, Settings};
 use laissez_catalog::client::Catalogs;
 
+/// The schemas in this service's database, in the order they migrate.
+pub fn schemas() -> Vec<db::Schema> {
+    vec![
+        db::Schema {
+            component: "eventbus",
+            migrator: &laissez_eventbus::MIGRATOR,
+        },
+        db::Schema {
+            component: "payment",
+            migrator: &crate::MIGRATOR,
+        },
+    ]
+}
+
 pub struct Application {
     host: BoundHost,
     relay: TaskHandle,
@@ -46,8 +60,7 @@ impl Application {
         keys: Option<KeySet>,
     ) -> anyhow::Result<Self> {
         let pool = db::connect(&config.common.database).await?;
-        db::migrate(&pool, "eventbus", &laissez_eventbus::MIGRATOR).await?;
-        db::migrate(&pool, "payment", &crate::MIGRATOR).await?;
+        db::prepare(&pool, &config.common.database, &schemas()).await?;
         let listener = crate::callbacks::bind(config.providers.callback_listen).await?;
         let callback_addr = listener.local_addr()?;
         let mut providers = config.providers.clone();

@@ -22,6 +22,20 @@ use crate::grpc::Grpc;
 use crate::produce::Renderer;
 use crate::seal::KeyRing;
 
+/// The schemas in this service's database, in the order they migrate.
+pub fn schemas() -> Vec<db::Schema> {
+    vec![
+        db::Schema {
+            component: "eventbus",
+            migrator: &laissez_eventbus::MIGRATOR,
+        },
+        db::Schema {
+            component: "render",
+            migrator: &crate::MIGRATOR,
+        },
+    ]
+}
+
 pub struct Application {
     host: BoundHost,
     relay: TaskHandle,
@@ -61,8 +75,7 @@ impl Application {
             );
         }
         let pool = db::connect(&config.common.database).await?;
-        db::migrate(&pool, "eventbus", &laissez_eventbus::MIGRATOR).await?;
-        db::migrate(&pool, "render", &crate::MIGRATOR).await?;
+        db::prepare(&pool, &config.common.database, &schemas()).await?;
         let renderer = Renderer {
             engine,
             keys: Arc::new(KeyRing::new(
@@ -71,6 +84,11 @@ impl Application {
             )),
             blobs: laissez_kit::blob::from_config(&config.common.blob)?,
         };
+        // Every agency's keys read once now: a key that cannot be read
+        // shows in the log at start, and each signing key's age is exported
+        // (render_seal_signing_key_created_timestamp_seconds) from the start.
+        let published = renderer.keys.public_keys();
+        tracing::info!(keys = published.len(), "seal keys loaded");
         let catalogs =
             Catalogs::connect_lazy(&config.services.intake, config.services.intake_timeout_ms)?;
         let relay = Relay::spawn(pool.clone(), config.events.clone(), shutdown.clone());

@@ -33,6 +33,20 @@ fn intake_client(services: &ServicesConfig) -> anyhow::Result<IntakeServiceClien
     Ok(IntakeServiceClient::new(endpoint.connect_lazy()))
 }
 
+/// The schemas in this service's database, in the order they migrate.
+pub fn schemas() -> Vec<db::Schema> {
+    vec![
+        db::Schema {
+            component: "eventbus",
+            migrator: &laissez_eventbus::MIGRATOR,
+        },
+        db::Schema {
+            component: "review",
+            migrator: &crate::MIGRATOR,
+        },
+    ]
+}
+
 pub struct Application {
     host: BoundHost,
     relay: TaskHandle,
@@ -55,8 +69,7 @@ impl Application {
         keys: Option<KeySet>,
     ) -> anyhow::Result<Self> {
         let pool = db::connect(&config.common.database).await?;
-        db::migrate(&pool, "eventbus", &laissez_eventbus::MIGRATOR).await?;
-        db::migrate(&pool, "review", &crate::MIGRATOR).await?;
+        db::prepare(&pool, &config.common.database, &schemas()).await?;
         let settings = Settings::new(Catalogs::load(&config.catalog.dir), &config.queue);
         let relay = Relay::spawn(pool.clone(), config.events.clone(), shutdown.clone());
         let consumer = Consumer::builder(intake::CONSUMER, intake::BINDINGS)

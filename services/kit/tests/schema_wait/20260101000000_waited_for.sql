@@ -1,0 +1,1 @@
+CREATE TABLE waited_for (id bigint PRIMARY KEY);
