@@ -190,6 +190,8 @@ async fn publish_until_broker_fails(
                 None
             }
         };
+        metrics::gauge!("laissez_eventbus_relay_leading")
+            .set(f64::from(u8::from(leadership.is_some())));
         match leadership {
             Some(mut leader) => {
                 let outcome = publish_while_leading(
@@ -203,6 +205,7 @@ async fn publish_until_broker_fails(
                 )
                 .await;
                 leader.resign().await;
+                metrics::gauge!("laissez_eventbus_relay_leading").set(0.0);
                 match outcome {
                     Ok(()) => {}
                     Err(Error::Database(error)) => {

@@ -32,6 +32,27 @@ impl IdentityApi {
     pub fn new(identity: Identity) -> Self {
         Self { identity }
     }
+
+    /// Counts a sign-in or registration by agency (only agencies identity
+    /// knows, so a caller cannot mint label values) and outcome.
+    fn count<T>(&self, metric: &'static str, agency: &str, result: &Result<T, ServiceError>) {
+        let agency = if self.identity.knows_agency(agency) {
+            laissez_kit::metrics::agency_label(Some(agency))
+        } else {
+            "other".to_owned()
+        };
+        let outcome = match result {
+            Ok(_) => "ok",
+            Err(ServiceError::InvalidArgument(_)) => "invalid",
+            Err(ServiceError::Unauthenticated(_)) => "refused",
+            Err(ServiceError::ResourceExhausted(_)) => "throttled",
+            Err(ServiceError::FailedPrecondition(_) | ServiceError::AlreadyExists(_)) => {
+                "precondition"
+            }
+            Err(_) => "error",
+        };
+        metrics::counter!(metric, "agency" => agency, "outcome" => outcome).increment(1);
+    }
 }
 
 fn answer<T>(result: Result<T, ServiceError>) -> Result<Response<T>, Status> {
@@ -63,7 +84,11 @@ impl IdentityService for IdentityApi {
         &self,
         request: Request<RegisterRequest>,
     ) -> Result<Response<RegisterResponse>, Status> {
-        answer(self.identity.register(request.into_inner()).await)
+        let request = request.into_inner();
+        let agency = request.agency.clone();
+        let result = self.identity.register(request).await;
+        self.count("identity_registrations_total", &agency, &result);
+        answer(result)
     }
 
     async fn activate(
@@ -80,7 +105,10 @@ impl IdentityService for IdentityApi {
         let source = source_of(&request, &request.get_ref().source_ip);
         let mut login = request.into_inner();
         login.source_ip = source;
-        answer(self.identity.login(login).await)
+        let agency = login.agency.clone();
+        let result = self.identity.login(login).await;
+        self.count("identity_logins_total", &agency, &result);
+        answer(result)
     }
 
     async fn request_password_reset(

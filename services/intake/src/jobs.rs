@@ -54,15 +54,18 @@ pub async fn cancel_uncollected(
 }
 
 /// Sets `intake_production_overdue{agency}` to the cases of each agency
-/// still in production after their due date, as of `today`; returns them.
+/// still in production after their due date, as of `today` (0 for an
+/// agency with none, so a cleared backlog reads 0); returns the agencies
+/// with any.
 pub async fn count_overdue_productions(
     pool: &PgPool,
     today: NaiveDate,
 ) -> Result<Vec<(String, i64)>, sqlx::Error> {
-    let overdue = stored::overdue_productions(pool, today).await?;
+    let mut overdue = stored::overdue_productions(pool, today).await?;
     for (agency, count) in &overdue {
         metrics::gauge!("intake_production_overdue", "agency" => agency.clone()).set(*count as f64);
     }
+    overdue.retain(|(_, count)| *count > 0);
     Ok(overdue)
 }
 

@@ -86,6 +86,23 @@ impl From<redis::RedisError> for ServiceError {
     }
 }
 
+impl ServiceError {
+    /// The gRPC code the error is answered with.
+    pub fn code(&self) -> tonic::Code {
+        match self {
+            ServiceError::InvalidArgument(_) => tonic::Code::InvalidArgument,
+            ServiceError::NotFound(_) => tonic::Code::NotFound,
+            ServiceError::AlreadyExists(_) => tonic::Code::AlreadyExists,
+            ServiceError::FailedPrecondition(_) => tonic::Code::FailedPrecondition,
+            ServiceError::PermissionDenied(_) => tonic::Code::PermissionDenied,
+            ServiceError::Unauthenticated(_) => tonic::Code::Unauthenticated,
+            ServiceError::ResourceExhausted(_) => tonic::Code::ResourceExhausted,
+            ServiceError::Unavailable(_) => tonic::Code::Unavailable,
+            ServiceError::Internal(_) => tonic::Code::Internal,
+        }
+    }
+}
+
 impl From<ServiceError> for tonic::Status {
     fn from(error: ServiceError) -> Self {
         match error {

@@ -468,7 +468,17 @@ impl Payments {
         }
         let notice: Notice = serde_json::from_slice(body)
             .map_err(|error| NoticeError::Malformed(error.to_string()))?;
-        let applied = self.apply_notice(provider, &notice).await?;
+        let applied = self.apply_notice(provider, &notice).await;
+        // The callback SLO counts verified notices by the agency they are
+        // for (the signed merchant code): applied, or failed on our side.
+        metrics::counter!(
+            "payment_callbacks_total",
+            "agency" => laissez_kit::metrics::agency_label(Some(&notice.merchant)),
+            "provider" => provider.to_owned(),
+            "result" => if applied.is_ok() { "ok" } else { "error" }
+        )
+        .increment(1);
+        let applied = applied?;
         metrics::counter!("payment_callbacks_applied_total", "provider" => provider.to_owned(), "outcome" => format!("{applied:?}")).increment(1);
         Ok(applied)
     }

@@ -238,6 +238,15 @@ impl KeyRing {
             generate(&self.dir.join(agency), &kid)?;
             keys = read_agency(&self.dir, agency)?;
         }
+        if let Some(created) = keys
+            .signing
+            .as_ref()
+            .and_then(|(kid, _)| key_created_at(kid))
+        {
+            // Keys are rotated yearly (docs/runbooks/seal-key-rotation-due.md).
+            metrics::gauge!("render_seal_signing_key_created_timestamp_seconds", "agency" => agency.to_owned())
+                .set(created as f64);
+        }
         let keys = std::sync::Arc::new(keys);
         if let Ok(mut agencies) = self.agencies.write() {
             agencies.insert(agency.to_owned(), keys.clone());
@@ -345,6 +354,14 @@ fn key_files(dir: &Path, agency: &str) -> Result<Vec<(String, PathBuf)>, KeyErro
     Ok(files)
 }
 
+/// When a key was made, from the `-YYYYMMDD` its id ends with (the ids
+/// `generate` gives and the operations guide asks for), as a Unix time.
+fn key_created_at(kid: &str) -> Option<i64> {
+    let (_, date) = kid.rsplit_once('-')?;
+    let date = chrono::NaiveDate::parse_from_str(date, "%Y%m%d").ok()?;
+    Some(date.and_hms_opt(0, 0, 0)?.and_utc().timestamp())
+}
+
 fn read_agency(dir: &Path, agency: &str) -> Result<AgencyKeys, KeyError> {
     let mut files = key_files(dir, agency)?;
     files.sort();
@@ -407,4 +424,16 @@ pub fn generate(folder: &Path, kid: &str) -> Result<PathBuf, KeyError> {
     file.write_all(pem.as_bytes())
         .map_err(|error| failed(error.to_string()))?;
     Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_key_id_ending_in_a_date_says_when_the_key_was_made() {
+        assert_eq!(key_created_at("tw-nia-20261207"), Some(1_796_601_600));
+        assert_eq!(key_created_at("tw-nia-2026"), None);
+        assert_eq!(key_created_at("legacy"), None);
+    }
 }

@@ -37,6 +37,11 @@ impl Catalogs {
         self.0.get(agency)
     }
 
+    /// Every agency's catalog.
+    pub fn all(&self) -> impl Iterator<Item = &Catalog> {
+        self.0.values()
+    }
+
     pub fn application_type(&self, agency: &str, code: &str) -> Option<&ApplicationType> {
         self.agency(agency)?.application_type(code)
     }

@@ -2,13 +2,15 @@
 //! oldest waiting case per agency, type and lane; SLA warnings (logged once
 //! per case) and breaches.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use chrono::Utc;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
-use crate::domain::sla;
+use crate::catalogs::Catalogs;
+use crate::domain::{Lane, sla};
 use crate::settings::Settings;
 use crate::store::cases;
 
@@ -25,7 +27,7 @@ pub fn spawn(
                 () = shutdown.cancelled() => return,
                 _ = ticker.tick() => {}
             }
-            if let Err(error) = refresh_queue_gauges(&pool).await {
+            if let Err(error) = refresh_queue_gauges(&pool, &settings.catalogs).await {
                 tracing::warn!(%error, "queue gauges not refreshed");
             }
             if let Err(error) = check_sla(&pool, &settings).await {
@@ -35,19 +37,38 @@ pub fn spawn(
     })
 }
 
-pub async fn refresh_queue_gauges(pool: &PgPool) -> Result<(), sqlx::Error> {
+/// Every queue of every agency's application types, in both lanes, even
+/// empty: an emptied queue reads 0, not its last depth.
+pub async fn refresh_queue_gauges(pool: &PgPool, catalogs: &Catalogs) -> Result<(), sqlx::Error> {
     let now = Utc::now();
+    let mut queues: BTreeMap<(String, String, &'static str), (f64, f64)> = BTreeMap::new();
+    for catalog in catalogs.all() {
+        for kind in &catalog.application_types {
+            for lane in [Lane::Normal, Lane::Priority] {
+                let key = (
+                    catalog.agency.code.clone(),
+                    kind.code.clone(),
+                    lane.as_str(),
+                );
+                queues.insert(key, (0.0, 0.0));
+            }
+        }
+    }
     for (agency, depth) in cases::summary(pool, None).await? {
-        let labels = [
-            ("agency", agency),
-            ("application_type", depth.application_type),
-            ("lane", depth.lane.as_str().to_owned()),
-        ];
-        metrics::gauge!("review_queue_depth", &labels).set(depth.depth as f64);
         let age = depth
             .oldest_submitted_at
             .map(|oldest| (now - oldest).as_seconds_f64().max(0.0))
             .unwrap_or(0.0);
+        let key = (agency, depth.application_type, depth.lane.as_str());
+        queues.insert(key, (depth.depth as f64, age));
+    }
+    for ((agency, application_type, lane), (depth, age)) in queues {
+        let labels = [
+            ("agency", agency),
+            ("application_type", application_type),
+            ("lane", lane.to_owned()),
+        ];
+        metrics::gauge!("review_queue_depth", &labels).set(depth);
         metrics::gauge!("review_queue_oldest_age_seconds", &labels).set(age);
     }
     Ok(())

@@ -62,6 +62,23 @@ pub(super) async fn process(
 
     let span = consume_span(context, &delivery, &envelope, event_id);
 
+    // Delivery lag, per agency: from the state change that produced the
+    // event to its handling here (the event delivery SLO).
+    if let Some(occurred_at) = &envelope.occurred_at {
+        let occurred = occurred_at.seconds as f64 + f64::from(occurred_at.nanos) / 1e9;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0.0, |elapsed| elapsed.as_secs_f64());
+        metrics::histogram!(
+            "laissez_eventbus_delivery_lag_seconds",
+            "consumer" => context.name.clone(),
+            // Written by the producing service from its own verified
+            // state, so the values are the platform's agency codes.
+            "agency" => if envelope.agency.is_empty() { "none".to_owned() } else { envelope.agency.clone() }
+        )
+        .record((now - occurred).max(0.0));
+    }
+
     async {
         let started = Instant::now();
         let outcome = apply(context, &envelope, event_id).await;

@@ -9,6 +9,7 @@ use futures::StreamExt;
 use laissez_proto::events::v1::Envelope;
 use lapin::options::{
     BasicCancelOptions, BasicConsumeOptions, BasicQosOptions, ConfirmSelectOptions,
+    QueueDeclareOptions,
 };
 use lapin::types::FieldTable;
 use lapin::{Channel, Connection};
@@ -25,6 +26,8 @@ use crate::error::Error;
 use crate::topology::declare_consumer;
 
 const INBOX_PRUNE_EVERY: Duration = Duration::from_secs(3600);
+/// How often the depths of the consumer's queue and dead-letter queue are read.
+const DEPTH_EVERY: Duration = Duration::from_secs(15);
 /// How long workers may take to let go after the broker connection failed.
 const WORKER_DRAIN_AFTER_FAILURE: Duration = Duration::from_secs(10);
 
@@ -110,6 +113,14 @@ async fn consume(
     status.set(true);
     backoff.reset();
     tracing::info!(consumer = %context.name, queue = %context.queues.main, "consumer connected");
+    // Stops with the session, whichever way it ends.
+    let depths = shutdown.child_token();
+    let _stop_depths = depths.clone().drop_guard();
+    tokio::spawn(report_depths(
+        Arc::clone(context),
+        connection.create_channel().await?,
+        depths,
+    ));
 
     let broker_failed = CancellationToken::new();
     let (senders, mut workers) = start_workers(context, &publish_channel, shutdown, &broker_failed);
@@ -251,4 +262,43 @@ async fn prune_inbox(context: Arc<ConsumerContext>, shutdown: CancellationToken)
             () = tokio::time::sleep(INBOX_PRUNE_EVERY) => {}
         }
     }
+}
+
+/// Publishes the consumer's backlog (`laissez_eventbus_queue_messages`) and
+/// dead letters (`laissez_eventbus_dead_letter_messages`) as gauges, read
+/// with passive declares on a channel of its own, until `stop`.
+async fn report_depths(context: Arc<ConsumerContext>, channel: Channel, stop: CancellationToken) {
+    let passive = QueueDeclareOptions {
+        passive: true,
+        ..QueueDeclareOptions::default()
+    };
+    let mut tick = tokio::time::interval(DEPTH_EVERY);
+    loop {
+        tokio::select! {
+            () = stop.cancelled() => break,
+            _ = tick.tick() => {}
+        }
+        for (queue, gauge) in [
+            (&context.queues.main, "laissez_eventbus_queue_messages"),
+            (
+                &context.queues.dead_letter,
+                "laissez_eventbus_dead_letter_messages",
+            ),
+        ] {
+            match channel
+                .queue_declare(queue.as_str().into(), passive, FieldTable::default())
+                .await
+            {
+                Ok(declared) => metrics::gauge!(gauge, "consumer" => context.name.clone())
+                    .set(f64::from(declared.message_count())),
+                Err(error) => {
+                    // A failed passive declare closes the channel; the
+                    // session's own failure handling reconnects.
+                    tracing::debug!(consumer = %context.name, %error, "queue depth unreadable");
+                    return;
+                }
+            }
+        }
+    }
+    let _ = channel.close(200, "depth reporting stopped".into()).await;
 }

@@ -49,10 +49,14 @@ impl CatalogCache {
 
     /// The agency's current catalog as JSON.
     pub async fn current(&self, agency: &str) -> Result<Arc<serde_json::Value>, CatalogError> {
-        self.entries
+        let catalog = self
+            .entries
             .try_get_with_by_ref(agency, self.read(agency))
             .await
-            .map_err(|error| *error)
+            .map_err(|error| *error)?;
+        // Intake knows the agency: requests for it are counted under it.
+        laissez_kit::metrics::note_agency(agency);
+        Ok(catalog)
     }
 
     async fn read(&self, agency: &str) -> Result<Arc<serde_json::Value>, CatalogError> {

@@ -123,7 +123,9 @@ pub async fn observe(request: Request, next: Next) -> Response {
     );
     laissez_kit::telemetry::set_parent_from_headers(&span, request.headers());
     let started = Instant::now();
-    let response = next.run(request).instrument(span.clone()).await;
+    let (response, agency) =
+        laissez_kit::metrics::with_agency_slot(next.run(request).instrument(span.clone())).await;
+    let agency = laissez_kit::metrics::agency_label(agency.get());
     let status = response.status().as_u16();
     let elapsed = started.elapsed();
     span.record("http.status", status);
@@ -140,13 +142,15 @@ pub async fn observe(request: Request, next: Next) -> Response {
         "http_server_requests_total",
         "method" => method.to_string(),
         "route" => route.clone(),
-        "status" => status.to_string()
+        "status" => status.to_string(),
+        "agency" => agency.clone()
     )
     .increment(1);
     metrics::histogram!(
         "http_server_request_duration_seconds",
         "method" => method.to_string(),
-        "route" => route
+        "route" => route,
+        "agency" => agency
     )
     .record(elapsed.as_secs_f64());
     response

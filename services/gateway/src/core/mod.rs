@@ -167,6 +167,7 @@ impl Core {
         };
         self.check_csrf(&credentials, method, headers, form_token)?;
         let signed_in = self.sessions.exchange(session_token).await?;
+        laissez_kit::metrics::note_agency(&signed_in.agency);
         Ok(Caller {
             credentials,
             signed_in,

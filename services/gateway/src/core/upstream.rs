@@ -222,6 +222,13 @@ fn authorize<T>(request: &mut tonic::Request<T>, token: Option<&str>) {
     {
         request.metadata_mut().insert("authorization", value);
     }
+    if let Some(agency) = laissez_kit::metrics::noted_agency()
+        && let Ok(value) = MetadataValue::try_from(agency)
+    {
+        request
+            .metadata_mut()
+            .insert(laissez_kit::metrics::AGENCY_HEADER, value);
+    }
     laissez_kit::telemetry::inject_into_metadata(request.metadata_mut());
 }
 

@@ -127,6 +127,11 @@ impl Identity {
     }
 
     /// The portal a public request names; every problem as a field error.
+    /// Whether `agency` is one of the agencies this identity serves.
+    pub fn knows_agency(&self, agency: &str) -> bool {
+        self.directory.has_agency(agency)
+    }
+
     pub(crate) fn portal(&self, agency: &str, portal: &str) -> Result<&PortalPolicy, ServiceError> {
         let mut errors = Vec::new();
         if !self.directory.has_agency(agency) {

@@ -157,9 +157,20 @@ impl IntakeService for Intake {
         request: Request<proto::SubmitRequest>,
     ) -> Result<Response<proto::SubmitResponse>, Status> {
         let caller = caller(&request)?;
-        Ok(Response::new(
-            submit::submit(self, &caller, request.into_inner()).await?,
-        ))
+        let submitted = submit::submit(self, &caller, request.into_inner()).await;
+        // Submission success per agency is an SLO: an applicant's refusable
+        // mistakes (invalid, failed precondition) are told apart from faults.
+        let outcome = match &submitted {
+            Ok(_) => "ok".to_owned(),
+            Err(status) => format!("{:?}", status.code()),
+        };
+        metrics::counter!(
+            "intake_submissions_total",
+            "agency" => laissez_kit::metrics::agency_label(Some(&caller.agency)),
+            "outcome" => outcome
+        )
+        .increment(1);
+        Ok(Response::new(submitted?))
     }
 
     async fn resubmit(

@@ -244,17 +244,20 @@ pub async fn lock_uncollected(
     .await
 }
 
-/// Per agency, how many cases are still in production after their due
-/// date (`production_due_on` before `today`).
+/// Per agency with a published catalog, how many cases are still in
+/// production after their due date (`production_due_on` before `today`),
+/// none included.
 pub async fn overdue_productions(
     executor: impl PgExecutor<'_>,
     today: NaiveDate,
 ) -> Result<Vec<(String, i64)>, sqlx::Error> {
     sqlx::query_as(
-        "SELECT lifecycle.agency, count(*) FROM case_lifecycle lifecycle
-         JOIN cases ON cases.id = lifecycle.case_id
-         WHERE cases.state = 'in_production' AND lifecycle.production_due_on < $1
-         GROUP BY lifecycle.agency ORDER BY lifecycle.agency",
+        "SELECT agencies.agency, count(cases.id)
+         FROM (SELECT DISTINCT agency FROM catalog_versions) agencies
+         LEFT JOIN case_lifecycle lifecycle
+                ON lifecycle.agency = agencies.agency AND lifecycle.production_due_on < $1
+         LEFT JOIN cases ON cases.id = lifecycle.case_id AND cases.state = 'in_production'
+         GROUP BY agencies.agency ORDER BY agencies.agency",
     )
     .bind(today)
     .fetch_all(executor)

@@ -128,6 +128,9 @@ where
             }
             match verified {
                 Ok(claims) => {
+                    if let Some(slot) = request.extensions().get::<crate::metrics::AgencySlot>() {
+                        slot.set(&claims.agency);
+                    }
                     request
                         .extensions_mut()
                         .insert(Caller::from_claims(claims, token));
