@@ -28,6 +28,21 @@ fn the_demo_agencies_load_without_errors() {
     }
 }
 
+/// The agency k8s/overlays/agency-example adds to a running platform is a
+/// catalog the services accept.
+#[test]
+fn the_kubernetes_example_agency_loads_without_errors() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../k8s/overlays/agency-example/agencies");
+    let loaded = laissez_catalog::load::load_all(&root);
+    assert_eq!(loaded.len(), 1, "one example agency");
+    for (code, catalog) in loaded {
+        if let Err(errors) = catalog {
+            panic!("{code} does not load: {errors}");
+        }
+    }
+}
+
 #[test]
 fn every_error_is_reported_at_once_with_its_place() {
     let mut files = files("hk-cts");
