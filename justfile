@@ -52,6 +52,14 @@ fmt-check:
 clippy:
     cargo clippy --workspace --all-targets -- -D warnings
 
+# The deployment checked offline: manifests, operators' schemas, SLO rules and their tests, dashboards, buf breaking.
+ops-check:
+    ./deploy/check/check.sh
+
+# Rewrite deploy/observability's rules, tests and dashboards from generate.py.
+observability:
+    python3 deploy/observability/generate.py
+
 # Lint the .proto contracts with buf (STANDARD rules, see proto/buf.yaml).
 proto-lint:
     npx --yes @bufbuild/buf@{{buf_version}} lint proto

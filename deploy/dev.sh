@@ -39,6 +39,9 @@ MAIL_UI_PORT="${LAISSEZ_DEV_MAIL_UI_PORT:-8025}"
 PAYSIM_PORT="${LAISSEZ_DEV_PAYSIM_PORT:-8090}"
 PAYMENT_CALLBACK_PORT="${LAISSEZ_DEV_PAYMENT_CALLBACK_PORT:-8064}"
 PAYMENT_PROVIDERS=(card webatm egov bank cvs)
+# `up --observability`: a local Prometheus (Debian's package) that scrapes
+# every service and evaluates deploy/observability's rules.
+PROMETHEUS_PORT="${LAISSEZ_DEV_PROMETHEUS_PORT:-9095}"
 
 # Seconds to wait for infrastructure ports and for each service's /readyz,
 # and the shutdown grace period: SIGTERM, then SIGKILL after this long (the
@@ -50,6 +53,8 @@ GRACE_SECONDS="${LAISSEZ_DEV_GRACE_SECONDS:-25}"
 # buf, the proto linter, from the npm registry: pinned so every machine
 # lints with the same rules (the justfile names the same version).
 BUF_VERSION="1.75.0"
+# kubernetes-validate from PyPI checks the built-in kinds of the overlays.
+KUBERNETES_VALIDATE_VERSION="1.37.0"
 
 # Where `up` finds the service binaries (`cargo build --bins` puts them here).
 BIN_DIR="${LAISSEZ_DEV_BIN_DIR:-$CARGO_TARGET_DIR/debug}"
@@ -69,18 +74,22 @@ usage() {
 Usage: deploy/dev.sh <command> [options]
 
 Commands:
-  up [--detach] [--no-build]
+  up [--detach] [--no-build] [--observability]
                   ensure dependencies, create databases, build and start every
                   service, wait until ready, print the URLs; Ctrl-C stops all.
                   --detach leaves the services running (stop with 'down');
                   --no-build starts the binaries already in \$LAISSEZ_DEV_BIN_DIR
-                  (default \$CARGO_TARGET_DIR/debug).
+                  (default \$CARGO_TARGET_DIR/debug);
+                  --observability also starts Prometheus (Debian's package) on
+                  127.0.0.1:\$LAISSEZ_DEV_PROMETHEUS_PORT (9095) with the SLO
+                  rules and alerts of deploy/observability.
   down            stop the services and the mail catcher started by 'up'
   status          infrastructure ports, and per service: pid alive? /readyz?
   logs [service]  follow the logs of one service (or all of them)
-  test [args]     ensure dependencies; format check, proto lint and clippy
-                  (-D warnings); then cargo test --workspace --all-targets
-                  --no-fail-fast [args]; ends with a 'total:' line
+  test [args]     ensure dependencies; format check, proto lint, clippy
+                  (-D warnings) beside the deployment checks
+                  (deploy/check/check.sh); then cargo test --workspace
+                  --all-targets --no-fail-fast [args]; ends with a 'total:' line
   deps            only ensure PostgreSQL, Redis, RabbitMQ, the mail catcher and
                   the tools the tests need (installs Debian packages if missing)
   totp LOGIN      the current authenticator code of a demo staff account
@@ -217,7 +226,19 @@ ensure_tools() {
         # show boxes instead of text.
         fc-list :lang=zh 2>/dev/null | grep -q . || missing+=(fonts-wqy-microhei)
     fi
+    # The deployment checks (deploy/check/check.sh): kubectl's kustomize,
+    # promtool (Debian's prometheus, which `up --observability` also runs)
+    # and kubernetes-validate from PyPI.
+    command -v kubectl >/dev/null || missing+=(kubectl)
+    command -v promtool >/dev/null || missing+=(prometheus)
+    python3 -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
     ((${#missing[@]} == 0)) || apt_install "${missing[@]}"
+    if ! command -v kubernetes-validate >/dev/null; then
+        info "installing kubernetes-validate $KUBERNETES_VALIDATE_VERSION (PyPI)"
+        python3 -m pip install --quiet "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION" 2>/dev/null ||
+            python3 -m pip install --quiet --user --break-system-packages \
+                "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION"
+    fi
 }
 
 # postgres_version: the newest PostgreSQL major version with a cluster config.
@@ -437,6 +458,32 @@ ensure_payment_simulator() {
     echo $! >"$(pid_file paysim)"
     disown $!
     wait_for_port "the payment simulator" 127.0.0.1 "$PAYSIM_PORT" 15
+}
+
+# ensure_prometheus: Prometheus on 127.0.0.1:$PROMETHEUS_PORT scraping each
+# service's admin port (job = the service) with the SLO and platform rules.
+ensure_prometheus() {
+    if running_pid prometheus >/dev/null; then return 0; fi
+    command -v prometheus >/dev/null || apt_install prometheus
+    local config="$LOCAL_DIR/prometheus.yml" service
+    mkdir -p "$LOG_DIR" "$PID_DIR" "$LOCAL_DIR/prometheus"
+    {
+        echo "# Written by deploy/dev.sh up --observability."
+        echo "global: { scrape_interval: 15s, evaluation_interval: 15s }"
+        echo "rule_files: ['$ROOT/deploy/observability/rules/*.rules.yml']"
+        echo "scrape_configs:"
+        for service in "${SERVICES[@]}"; do
+            echo "  - job_name: $service"
+            echo "    static_configs: [{ targets: ['127.0.0.1:${ADMIN_PORT[$service]}'] }]"
+        done
+    } >"$config"
+    info "starting Prometheus (http://127.0.0.1:$PROMETHEUS_PORT/, rules from deploy/observability)"
+    setsid prometheus --config.file="$config" --storage.tsdb.path="$LOCAL_DIR/prometheus" \
+        --web.listen-address="127.0.0.1:$PROMETHEUS_PORT" \
+        >>"$LOG_DIR/prometheus.log" 2>&1 </dev/null &
+    echo $! >"$(pid_file prometheus)"
+    disown $!
+    wait_for_port "Prometheus" 127.0.0.1 "$PROMETHEUS_PORT" 30
 }
 
 ensure_mailcatcher() {
@@ -703,11 +750,12 @@ PY
 }
 
 cmd_up() {
-    local detach=0 build=1
+    local detach=0 build=1 observability=0
     while (($#)); do
         case "$1" in
             --detach | -d) detach=1 ;;
             --no-build) build=0 ;;
+            --observability) observability=1 ;;
             *) die "unknown option for up: $1" ;;
         esac
         shift
@@ -750,6 +798,7 @@ cmd_up() {
         done
     done
 
+    ((observability)) && ensure_prometheus
     print_urls
     if ((detach)); then
         trap - INT TERM
@@ -778,6 +827,7 @@ cmd_down() {
     stop_services
     stop_process mailcatcher mailcatcher.py
     stop_process paysim laissez-payment-sim
+    stop_process prometheus prometheus
     info "stopped (PostgreSQL, Redis and RabbitMQ are left running)"
 }
 
@@ -853,8 +903,18 @@ cmd_test() {
     cargo fmt --all -- --check || lint_failed+=("cargo fmt --check")
     info "npx @bufbuild/buf@$BUF_VERSION lint proto"
     npx --yes "@bufbuild/buf@$BUF_VERSION" lint proto || lint_failed+=("buf lint")
+    # The deployment checks (manifests, rules, dashboards, buf breaking) use
+    # no Rust: they run beside clippy, their output kept for the end.
+    local operations_log operations_pid
+    operations_log="$(mktemp)"
+    BUF_VERSION="$BUF_VERSION" "$ROOT/deploy/check/check.sh" >"$operations_log" 2>&1 &
+    operations_pid=$!
     info "cargo clippy --workspace --all-targets -- -D warnings"
     cargo clippy --workspace --all-targets -- -D warnings || lint_failed+=("cargo clippy")
+    info "deploy/check/check.sh (ran beside clippy)"
+    wait "$operations_pid" || lint_failed+=("deploy/check/check.sh")
+    cat "$operations_log"
+    rm -f "$operations_log"
 
     info "cargo test --workspace --all-targets --no-fail-fast (target $CARGO_TARGET_DIR)"
 

@@ -11,6 +11,7 @@ mod documents;
 mod first_hour;
 mod idempotency;
 mod journey;
+mod metrics;
 mod openapi;
 mod payment;
 mod portal;
