@@ -42,6 +42,10 @@ pub fn start<C: ServiceConfig>(service: &'static str) -> Result<Option<Runtime<C
         return Ok(None);
     }
     let guard = telemetry::init(service, &config.common().telemetry)?;
+    // The metrics recorder before anything records: a metric recorded
+    // before it is installed is dropped, not queued (the gateway, which has
+    // no RPC layer to install it, lost every request before its first scrape).
+    crate::metrics::prometheus();
     let shutdown = CancellationToken::new();
     crate::shutdown::cancel_on_signal(shutdown.clone());
     tracing::info!(
