@@ -252,6 +252,57 @@ fn an_order_deadline_and_late_payments_are_read_and_a_zero_day_refused() {
     find(&errors, "fees.yaml", "order_valid_days");
 }
 
+/// mo-cts takes its fee when a case is lodged and refunds it when the case
+/// is not approved: payment may come before review, after an appointment
+/// only, and nothing else may; a refund on a refusal needs refundable fees.
+#[test]
+fn only_an_appointment_then_a_payment_come_before_review() {
+    let plain = common::load("mo-cts");
+    assert!(plain.fees.refund_when_not_approved);
+    assert_eq!(
+        plain
+            .application_type("home_return_permit")
+            .unwrap()
+            .workflow[..2],
+        [
+            laissez_catalog::format::Stage::Payment,
+            laissez_catalog::format::Stage::Review
+        ]
+    );
+    for workflow in [
+        "workflow: [production, review, payment, pickup]",
+        "workflow: [payment, appointment, review, production, pickup]",
+    ] {
+        let mut early = files("mo-cts");
+        replace(
+            &mut early,
+            "types/home_return_permit.yaml",
+            "workflow: [payment, review, production, pickup]",
+            workflow,
+        );
+        let errors = load_files(&early).expect_err(workflow).0;
+        let error = find(&errors, "types/home_return_permit.yaml", "workflow");
+        assert!(
+            error.message.contains("before review"),
+            "{workflow}: {error}"
+        );
+        assert_eq!(
+            error.line,
+            Some(line_of(&early, "types/home_return_permit.yaml", workflow)),
+            "{workflow}"
+        );
+    }
+    let mut kept = files("mo-cts");
+    replace(
+        &mut kept,
+        "fees.yaml",
+        "refundable: true",
+        "refundable: false",
+    );
+    let errors = load_files(&kept).expect_err("not refundable").0;
+    find(&errors, "fees.yaml", "refund_when_not_approved");
+}
+
 /// A misspelled identity document kind in a registration form is the
 /// catalog's error, named with its place, rather than a service that
 /// cannot start.

@@ -12,11 +12,11 @@ use laissez_catalog::format::{ApplicationType, Entries, Stage};
 use laissez_catalog::{Catalog, calendar, eligibility, rules};
 use laissez_eventbus::Outbox;
 use laissez_kit::ServiceError;
-use laissez_proto::events::v1::{CaseProgressed, PaymentRequested, PermitHolder};
+use laissez_proto::events::v1::{CaseProgressed, CaseSubmitted, PaymentRequested, PermitHolder};
 use sqlx::{PgConnection, PgPool};
 use std::sync::Arc;
 
-use crate::domain::{IllegalTransition, State, application, state};
+use crate::domain::{Event, IllegalTransition, State, application, state};
 use crate::store::CatalogCache;
 use crate::store::cases::{self, CaseRow, TransitionError};
 use crate::store::lifecycle;
@@ -125,6 +125,14 @@ pub async fn advance(
     let Some(next) = state::next_stage(&workflow, completed) else {
         return Ok(stay);
     };
+    if next == Stage::Review {
+        // The fee taken when it was lodged: now it is reviewed.
+        let lodged = lodge(connection, case, actor).await?;
+        return Ok(Advanced {
+            state: lodged,
+            entered: Some(Stage::Review),
+        });
+    }
     let Some(event) = state::entering(next) else {
         return Ok(stay);
     };
@@ -204,6 +212,56 @@ pub async fn advance(
         state: entered,
         entered: Some(next),
     })
+}
+
+/// Whether `kind` takes its fee when a case is lodged, before review.
+pub fn pays_before_review(kind: &ApplicationType) -> bool {
+    let at = |stage| kind.workflow.iter().position(|s| *s == stage);
+    matches!((at(Stage::Payment), at(Stage::Review)), (Some(p), Some(r)) if p < r)
+}
+
+/// `case` was just submitted (in `connection`'s transaction) under a
+/// workflow that takes the fee when the case is lodged: it waits for the
+/// fee, and review hears of it only once it is paid. The priority lanes
+/// it was submitted with are kept until then.
+pub async fn await_lodging_fee(
+    connection: &mut PgConnection,
+    catalog: &Catalog,
+    case: &mut CaseRow,
+    actor: &str,
+    priority_reasons: &[String],
+) -> Result<(), AdvanceError> {
+    cases::apply(connection, case, Event::RequestLodgingFee, actor, "").await?;
+    lifecycle::hold_for_lodging(connection, case.id, &case.agency, priority_reasons).await?;
+    let requested = payment_requested(case, Some(catalog));
+    enqueue(connection, case, &requested).await
+}
+
+/// The lodging fee is paid: the case goes to review, which hears of it
+/// now as a submission (with the lanes it was submitted with).
+async fn lodge(
+    connection: &mut PgConnection,
+    case: &mut CaseRow,
+    actor: &str,
+) -> Result<State, AdvanceError> {
+    let lodged = cases::apply(connection, case, Event::Lodge, actor, "").await?;
+    let priority_reasons = lifecycle::take_lodging(connection, case.id)
+        .await?
+        .unwrap_or_default();
+    let submitted = CaseSubmitted {
+        case_id: case.id.to_string(),
+        receipt_number: case.receipt_number.clone().unwrap_or_default(),
+        group_number: case.group_number.clone().unwrap_or_default(),
+        application_type: case.application_type.clone(),
+        catalog_version: case.catalog_version,
+        // Review's clock starts when the case is lodged.
+        submitted_at: Some(timestamp(Utc::now())),
+        party: Some(crate::grpc::view::party(case)),
+        express: case.express,
+        priority_reasons,
+    };
+    enqueue(connection, case, &submitted).await?;
+    Ok(lodged)
 }
 
 /// The document of `case` exists as of `today`: its number (if any) and

@@ -1,7 +1,7 @@
 //! Macao's two agencies from approval to the end, through intake's real
-//! service: mo-cts produces first and takes the fee when the permit is
-//! ready (review → production → payment → pickup), and the holder
-//! collects; mo-csm (review → appointment → production → payment →
+//! service: mo-cts took its fee when the case was lodged (payment →
+//! review → production → pickup: `lodging_fee.rs`), so an approved case is
+//! made and the holder collects; mo-csm (review → appointment → production → payment →
 //! pickup) takes the fee at pickup and a proxy collects with the pickup
 //! card by the last day (12 months). The appointment stage before
 //! production is `appointment_changes.rs`'s subject; fj, tw-nia and hk-cts
@@ -17,7 +17,6 @@ use laissez_proto::events::v1::Decision;
 use laissez_proto::intake::v1::*;
 use support::after_approval::*;
 use support::*;
-use tonic::Code;
 
 const CTS: &str = "mo-cts";
 const CSM: &str = "mo-csm";
@@ -36,7 +35,7 @@ fn holder() -> ApplicantData {
 }
 
 #[tokio::test]
-async fn a_mo_cts_permit_is_made_paid_for_and_collected_by_its_holder() {
+async fn a_mo_cts_permit_is_made_and_collected_by_its_holder() {
     let intake = start("end_mo_cts").await;
     let who = who("mo-cts-1", CTS, "mo-residents");
     let counter = As::staff(CTS, Role::Counter);
@@ -56,33 +55,15 @@ async fn a_mo_cts_permit_is_made_paid_for_and_collected_by_its_holder() {
         intake.decide(CTS, id, Decision::Approved, "").await,
         Outcome::Applied(State::InProduction)
     );
-    // Made: the fee is asked for when the permit is ready.
-    let made = complete_production(&intake, &counter, id, "")
+    // Made: paid when lodged, it is ready for pickup at once.
+    let ready = complete_production(&intake, &counter, id, "")
         .await
         .unwrap();
-    assert_eq!(made.state(), CaseState::AwaitingPayment);
+    assert_eq!(ready.state(), CaseState::ReadyForPickup);
     assert_eq!(
         outbox_count(&intake, "intake.case.payment_requested", id).await,
-        1
+        0
     );
-    // Not collected before it is paid.
-    let unpaid = collect(
-        &intake,
-        &counter,
-        id,
-        Collector {
-            kind: "holder".into(),
-            id_number: "H12345678".into(),
-            ..Default::default()
-        },
-    )
-    .await
-    .unwrap_err();
-    assert_eq!(unpaid.code(), Code::FailedPrecondition);
-
-    assert_eq!(pay(&intake, CTS, "order-cts", &[id]).await, Paid::Paid(1));
-    let ready = intake.get(&who, id).await.unwrap();
-    assert_eq!(ready.state(), CaseState::ReadyForPickup);
     // The holder shows another document: refused, named.
     let wrong = collect(
         &intake,
@@ -122,8 +103,6 @@ async fn a_mo_cts_permit_is_made_paid_for_and_collected_by_its_holder() {
             CaseState::Draft,
             CaseState::Approved,
             CaseState::InProduction,
-            CaseState::AwaitingPayment,
-            CaseState::Paid,
             CaseState::ReadyForPickup,
             CaseState::Collected
         ],

@@ -23,6 +23,11 @@ pub struct FeeSchedule {
     /// policy's text says when. False: a refund is refused.
     #[serde(default)]
     pub refundable: bool,
+    /// A paid fee goes back by itself when the case is not approved,
+    /// unless the reviewer forfeits it (mo-cts: never for duplicate,
+    /// impersonated or falsified applications). Needs `refundable`.
+    #[serde(default)]
+    pub refund_when_not_approved: bool,
     /// An order not paid within this many days of opening expires (absent:
     /// it waits until it is paid).
     #[serde(default)]

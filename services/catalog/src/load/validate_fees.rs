@@ -56,6 +56,13 @@ pub(crate) fn check_fees(report: &mut Report<'_>, parts: &Parts<'_>) {
             }
         }
     }
+    if fees.refund_when_not_approved && !fees.refundable {
+        report.at(
+            source,
+            "refund_when_not_approved".to_owned(),
+            "a fee refunded when not approved must be refundable (refundable: true)".to_owned(),
+        );
+    }
     if fees.order_valid_days == Some(0) {
         report.at(
             source,

@@ -187,8 +187,27 @@ pub(crate) fn check_types(report: &mut Report<'_>, parts: &Parts<'_>) {
                 );
             }
         }
-        if !workflow.contains(&Stage::Review) {
-            report.at(source, "workflow", "the workflow needs a review stage");
+        match workflow.iter().position(|stage| *stage == Stage::Review) {
+            None => report.at(source, "workflow", "the workflow needs a review stage"),
+            // Before review a case can only book (with its draft) and then
+            // pay (when it is lodged): nothing else happens to a case no
+            // one has reviewed.
+            Some(review) => {
+                let before = &workflow[..review];
+                let allowed: &[&[Stage]] = &[
+                    &[],
+                    &[Stage::Appointment],
+                    &[Stage::Payment],
+                    &[Stage::Appointment, Stage::Payment],
+                ];
+                if !allowed.contains(&before) {
+                    report.at(
+                        source,
+                        "workflow",
+                        "before review a workflow may only have an appointment, then a payment",
+                    );
+                }
+            }
         }
         if workflow.contains(&Stage::ElectronicIssue)
             && parts

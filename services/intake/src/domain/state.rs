@@ -55,6 +55,11 @@ pub enum Event {
     Withdraw,
     RequestPayment,
     ReceivePayment,
+    /// A workflow that pays before review: the submitted case waits for
+    /// the fee taken when it is lodged.
+    RequestLodgingFee,
+    /// The fee taken, the case goes to review.
+    Lodge,
     RequestAppointment,
     BookAppointment,
     /// The booking was cancelled or missed: the case books again.
@@ -89,6 +94,11 @@ pub fn transition(from: State, event: Event) -> Result<State, IllegalTransition>
         (S::Submitted | S::UnderReview, E::ReturnForCorrection) => S::ReturnedForCorrection,
         (S::Submitted | S::UnderReview, E::ReturnForSupplement) => S::ReturnedForSupplement,
         (S::ReturnedForCorrection | S::ReturnedForSupplement, E::Resubmit) => S::Submitted,
+        // A workflow that takes the fee when the case is lodged (payment
+        // before review): submitted, it waits for the fee; paid, it is
+        // lodged for review.
+        (S::Submitted, E::RequestLodgingFee) => S::AwaitingPayment,
+        (S::Paid, E::Lodge) => S::Submitted,
         (
             S::Draft
             | S::Submitted
@@ -312,6 +322,8 @@ impl Event {
             Event::Withdraw => "withdrawn",
             Event::RequestPayment => "sent to payment",
             Event::ReceivePayment => "paid",
+            Event::RequestLodgingFee => "sent to pay the lodging fee",
+            Event::Lodge => "lodged for review",
             Event::RequestAppointment => "sent to booking",
             Event::BookAppointment => "booked",
             Event::ReleaseAppointment => "sent back to booking",
@@ -416,7 +428,19 @@ mod tests {
             state = transition(state, event).unwrap();
         }
         assert_eq!(state, State::Collected);
-        // mo-cts: production first, then payment and pickup.
+        // mo-cts: the fee when lodged, then review, production and pickup.
+        let mut state = State::Submitted;
+        for event in [
+            Event::RequestLodgingFee,
+            Event::ReceivePayment,
+            Event::Lodge,
+            Event::StartReview,
+            Event::Approve,
+        ] {
+            state = transition(state, event).unwrap();
+        }
+        assert_eq!(state, State::Approved);
+        // production first, then payment and pickup.
         let mut state = State::Approved;
         for stage in [Production, Payment] {
             state = transition(state, entering(stage).unwrap()).unwrap();

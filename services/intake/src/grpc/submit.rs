@@ -13,6 +13,7 @@ use laissez_proto::intake::v1 as proto;
 use super::{Intake, applicant_scope, case_id, view};
 use crate::domain::application::{self, UploadedDocument};
 use crate::domain::{Event, State, state};
+use crate::lifecycle;
 use crate::store::cases::{self, CaseRow, TransitionError};
 use crate::store::documents::DocumentRow;
 use crate::store::numbers::{self, Counter};
@@ -232,6 +233,27 @@ pub async fn submit(
         )
         .await
         .map_err(transition_error)?;
+        // A type that takes its fee when the case is lodged: the case waits
+        // for it, and review hears of it once it is paid.
+        let case_catalog = intake
+            .catalogs
+            .get(&intake.pool, &scope.agency, case.catalog_version)
+            .await?;
+        if case_catalog
+            .application_type(&case.application_type)
+            .is_some_and(lifecycle::pays_before_review)
+        {
+            lifecycle::await_lodging_fee(
+                &mut transaction,
+                &case_catalog,
+                &mut case,
+                "intake:workflow",
+                &checked.lanes,
+            )
+            .await?;
+            submitted.push(case);
+            continue;
+        }
         let event = CaseSubmitted {
             case_id: case.id.to_string(),
             receipt_number: receipt,

@@ -160,6 +160,41 @@ pub async fn make_ready(
     Ok(())
 }
 
+/// A submitted case waits for its lodging fee with the priority lanes it
+/// was submitted with.
+pub async fn hold_for_lodging(
+    connection: &mut PgConnection,
+    case_id: Uuid,
+    agency: &str,
+    lanes: &[String],
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "INSERT INTO case_lifecycle (case_id, agency, lodging_lanes) VALUES ($1, $2, $3)
+         ON CONFLICT (case_id) DO UPDATE SET lodging_lanes = EXCLUDED.lodging_lanes",
+    )
+    .bind(case_id)
+    .bind(agency)
+    .bind(lanes)
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
+/// The lodging fee is paid: the time is kept, and the lanes the case was
+/// submitted with are returned (`None` if it was never held).
+pub async fn take_lodging(
+    connection: &mut PgConnection,
+    case_id: Uuid,
+) -> Result<Option<Vec<String>>, sqlx::Error> {
+    let lanes: Option<Option<Vec<String>>> = sqlx::query_scalar(
+        "UPDATE case_lifecycle SET lodged_at = now() WHERE case_id = $1 RETURNING lodging_lanes",
+    )
+    .bind(case_id)
+    .fetch_optional(connection)
+    .await?;
+    Ok(lanes.flatten())
+}
+
 /// The document is made and waits to be sent to `address`.
 pub async fn await_dispatch(
     connection: &mut PgConnection,
