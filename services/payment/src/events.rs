@@ -1,27 +1,37 @@
-//! The consumer of intake's case events: `intake.case.payment_requested`
-//! opens one order per case, priced with the case's own catalog version;
-//! `intake.case.progressed` into `cancelled` releases the case's open
-//! order. Redelivery changes nothing; a request that arrives after its
-//! case's cancellation opens nothing (both take the case's lock first).
+//! The consumer of the case events payment acts on:
+//! `intake.case.payment_requested` opens one order per case, priced with
+//! the case's own catalog version; `intake.case.progressed` into
+//! `cancelled` releases the case's open order; `review.case.decided` "not
+//! approved" refunds a fee taken when the case was lodged, where the
+//! catalog says so and the reviewer did not forfeit it. Redelivery changes
+//! nothing; a request that arrives after its case's cancellation opens
+//! nothing (all take the case's lock first).
 
 use chrono::NaiveDate;
 use laissez_catalog::fees::{self, FeeQuery};
+use laissez_catalog::format::Language;
 use laissez_catalog::format::LatePayment;
 use laissez_eventbus::{EnvelopeExt, Handler, HandlerError, Outbox};
+use laissez_kit::ServiceError;
 use laissez_proto::events::v1::{
-    CaseProgressed, Envelope, EventMessage, OrderCreated, PaymentRequested,
+    CaseDecided, CaseProgressed, Decision, Envelope, EventMessage, OrderCreated, PaymentRequested,
 };
 use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::domain::{Line, LineKind};
-use crate::service::money;
+use crate::service::{Payments, money};
+use crate::store::Scope;
 use crate::store::orders::{self, NewOrder};
 use laissez_catalog::client::{CatalogError, Catalogs};
 
 /// The consumer's name: its queue is `<exchange>.payment.intake-cases`.
 pub const CONSUMER: &str = "payment.intake-cases";
-pub const BINDINGS: [&str; 2] = ["intake.case.payment_requested", "intake.case.progressed"];
+pub const BINDINGS: [&str; 3] = [
+    "intake.case.payment_requested",
+    "intake.case.progressed",
+    "review.case.decided",
+];
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
@@ -77,6 +87,96 @@ pub async fn release_cancelled(
             .increment(1);
     }
     Ok(released)
+}
+
+/// What became of a decision's fee.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefundOutcome {
+    /// This many orders of the case were refunded now.
+    Refunded(usize),
+    /// Nothing to give back: not a refusal, a forfeited fee, a catalog
+    /// that does not refund, or no paid order.
+    NotDue(&'static str),
+}
+
+/// A case was not approved: where its catalog refunds fees then, each paid
+/// order of the case gives back what remains, through the connector that
+/// took it, once (the case's id is the idempotency key).
+pub async fn refund_not_approved(
+    connection: &mut PgConnection,
+    payments: &Payments,
+    catalogs: &Catalogs,
+    agency: &str,
+    decided: &CaseDecided,
+) -> Result<RefundOutcome, HandlerError> {
+    if decided.decision != Decision::NotApproved as i32 {
+        return Ok(RefundOutcome::NotDue("not a refusal"));
+    }
+    if decided.fee_forfeited {
+        return Ok(RefundOutcome::NotDue("the reviewer forfeited the fee"));
+    }
+    let case_id = Uuid::parse_str(&decided.case_id)
+        .map_err(|_| HandlerError::permanent("the event's case id is malformed"))?;
+    lock_case(connection, case_id).await?;
+    let transient = |error: sqlx::Error| HandlerError::transient(error.to_string());
+    let ids: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT id FROM orders WHERE case_id = $1 AND agency = $2
+           AND state IN ('paid', 'partly_refunded')",
+    )
+    .bind(case_id)
+    .bind(agency)
+    .fetch_all(&mut *connection)
+    .await
+    .map_err(transient)?;
+    if ids.is_empty() {
+        return Ok(RefundOutcome::NotDue("no paid order"));
+    }
+    let scope = Scope {
+        agency: agency.to_owned(),
+        account: None,
+    };
+    let locked = orders::lock(connection, &scope, &ids)
+        .await
+        .map_err(transient)?;
+    let mut refunded = 0;
+    for order in locked {
+        let catalog = match catalogs.get(agency, order.catalog_version).await {
+            Ok(catalog) => catalog,
+            Err(CatalogError::Unavailable(reason)) => return Err(HandlerError::transient(reason)),
+            Err(error) => return Err(HandlerError::permanent(error.to_string())),
+        };
+        if !catalog.fees.refund_when_not_approved {
+            continue;
+        }
+        let language = match order.language {
+            1 => Language::ZhHant,
+            2 => Language::ZhHans,
+            _ => Language::En,
+        };
+        let reason: String = catalog
+            .fees
+            .refund_policy
+            .as_ref()
+            .map_or("not approved: the fee is refunded", |policy| {
+                policy.get(language)
+            })
+            .chars()
+            .take(500)
+            .collect();
+        let key = format!("not-approved:{case_id}");
+        let actor = format!("review:{}", decided.decided_by);
+        match payments
+            .refund_locked(connection, &order, None, &reason, &key, &actor)
+            .await
+        {
+            Ok(true) => refunded += 1,
+            Ok(false) => {}
+            // The provider did not answer: the whole event is tried again.
+            Err(ServiceError::Unavailable(reason)) => return Err(HandlerError::transient(reason)),
+            Err(error) => return Err(HandlerError::permanent(error.to_string())),
+        }
+    }
+    Ok(RefundOutcome::Refunded(refunded))
 }
 
 fn date(text: &str) -> Option<NaiveDate> {
@@ -216,6 +316,7 @@ pub async fn open_order(
 
 pub struct IntakeCases {
     pub catalogs: Catalogs,
+    pub payments: Payments,
 }
 
 #[async_trait::async_trait]
@@ -225,6 +326,19 @@ impl Handler for IntakeCases {
         event: &Envelope,
         transaction: &mut PgConnection,
     ) -> Result<(), HandlerError> {
+        if event.event_type == CaseDecided::EVENT_TYPE {
+            let decided: CaseDecided = event.decode()?;
+            let outcome = refund_not_approved(
+                transaction,
+                &self.payments,
+                &self.catalogs,
+                &event.agency,
+                &decided,
+            )
+            .await?;
+            tracing::info!(case_id = %decided.case_id, agency = %event.agency, ?outcome, "decision heard");
+            return Ok(());
+        }
         if event.event_type == CaseProgressed::EVENT_TYPE {
             let progressed: CaseProgressed = event.decode()?;
             if progressed.state == "cancelled" {

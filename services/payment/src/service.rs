@@ -652,21 +652,44 @@ impl Payments {
         let mut transaction = self.pool.begin().await?;
         let mut locked = orders::lock(&mut transaction, scope, &[id]).await?;
         let order = locked.pop().ok_or(ServiceError::NotFound("order"))?;
+        let asked = request.amount.as_ref().map(|money| money.minor_units);
+        self.refund_locked(&mut transaction, &order, asked, reason, key, actor)
+            .await?;
+        transaction.commit().await?;
+        orders::get(&self.pool, scope, id)
+            .await?
+            .ok_or(ServiceError::NotFound("order"))
+    }
+
+    /// Refunds `asked` (absent: what remains) of `order`, locked in
+    /// `connection`'s transaction, through the connector that took the
+    /// money; true when it refunded, false when `key` had refunded it
+    /// already. The ledger line and `payment.order.refunded` are written
+    /// in the same transaction.
+    pub async fn refund_locked(
+        &self,
+        connection: &mut PgConnection,
+        order: &OrderRow,
+        asked: Option<i64>,
+        reason: &str,
+        key: &str,
+        actor: &str,
+    ) -> Result<bool, ServiceError> {
+        let id = order.id;
         let seen: Option<i64> = sqlx::query_scalar(
             "SELECT amount FROM refunds WHERE order_id = $1 AND idempotency_key = $2",
         )
         .bind(id)
         .bind(key)
-        .fetch_optional(&mut *transaction)
+        .fetch_optional(&mut *connection)
         .await?;
         if let Some(amount) = seen {
-            let asked = request.amount.as_ref().map(|money| money.minor_units);
             if asked.is_some_and(|asked| asked != amount) {
                 return Err(ServiceError::AlreadyExists(
                     "idempotency_key was used for another refund".into(),
                 ));
             }
-            return Ok(order);
+            return Ok(false);
         }
         if !order.refundable {
             return Err(ServiceError::FailedPrecondition(
@@ -680,10 +703,7 @@ impl Payments {
             )));
         }
         let remaining = order.paid_amount - order.refunded_amount;
-        let amount = request
-            .amount
-            .as_ref()
-            .map_or(remaining, |money| money.minor_units);
+        let amount = asked.unwrap_or(remaining);
         if amount <= 0 || amount > remaining {
             return Err(ServiceError::invalid(
                 "amount",
@@ -694,7 +714,11 @@ impl Payments {
         let payment_id = order.payment_id.ok_or_else(|| {
             ServiceError::internal(anyhow::anyhow!("paid order {id} has no payment"))
         })?;
-        let payment = payments::get(&self.pool, scope, payment_id)
+        let agency = Scope {
+            agency: order.agency.clone(),
+            account: None,
+        };
+        let payment = payments::get(&self.pool, &agency, payment_id)
             .await?
             .ok_or(ServiceError::NotFound("payment"))?;
         let kind =
@@ -724,11 +748,11 @@ impl Payments {
         .bind(key)
         .bind(&provider_refund)
         .bind(actor)
-        .execute(&mut *transaction)
+        .execute(&mut *connection)
         .await?;
-        orders::add_refund(&mut transaction, id, amount).await?;
+        orders::add_refund(&mut *connection, id, amount).await?;
         ledger::append(
-            &mut transaction,
+            &mut *connection,
             &Movement {
                 agency: &order.agency,
                 order_id: Some(id),
@@ -752,7 +776,7 @@ impl Payments {
             receipt_numbers: vec![order.receipt_number.clone()],
         };
         Outbox::enqueue(
-            &mut transaction,
+            &mut *connection,
             &order.agency,
             "order",
             &event.order_id,
@@ -760,12 +784,9 @@ impl Payments {
         )
         .await
         .map_err(ServiceError::internal)?;
-        transaction.commit().await?;
         metrics::counter!("payment_orders_refunded_total", "agency" => order.agency.clone())
             .increment(1);
-        orders::get(&self.pool, scope, id)
-            .await?
-            .ok_or(ServiceError::NotFound("order"))
+        Ok(true)
     }
 }
 

@@ -77,7 +77,10 @@ impl Application {
             Catalogs::connect_lazy(&config.services.intake, config.services.intake_timeout_ms)?;
         let relay = Relay::spawn(pool.clone(), config.events.clone(), shutdown.clone());
         let consumer = Consumer::builder(events::CONSUMER, events::BINDINGS)
-            .handler(IntakeCases { catalogs })
+            .handler(IntakeCases {
+                catalogs,
+                payments: payments.clone(),
+            })
             .spawn(pool.clone(), config.events.clone(), shutdown.clone())?;
         let callbacks = crate::callbacks::serve(listener, payments.clone(), shutdown.clone());
         let sweeper = crate::sweeper::spawn(

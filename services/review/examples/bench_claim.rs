@@ -204,6 +204,7 @@ async fn main() -> anyhow::Result<()> {
                         case_id,
                         decision: Decision::Approved as i32,
                         comment: String::new(),
+                        fee_forfeited: false,
                     },
                     &token,
                 )?;

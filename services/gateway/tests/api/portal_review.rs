@@ -226,6 +226,27 @@ async fn a_reviewer_claims_returns_for_supplement_and_sees_the_audit() {
     assert!(summary.contains("Enter a comment"), "{summary}");
     assert!(no_comment_html.contains("aria-invalid=\"true\""));
 
+    // Only a refusal may keep the fee, and only where the agency refunds
+    // one (not Fujian: no box is offered, and a forged one is refused).
+    assert!(!html.contains("name=\"fee_forfeited\""), "{html}");
+    let forfeited = form(
+        &stack,
+        &decision_path,
+        &cookie,
+        &[
+            ("csrf_token", token.as_str()),
+            ("decision", "returned_for_supplement"),
+            ("comment", "x"),
+            ("fee_forfeited", "yes"),
+        ],
+    )
+    .await;
+    assert_eq!(forfeited.status, 422, "{}", forfeited.text());
+    let forfeited_html = forfeited.text();
+    let summary = error_summary(&forfeited_html).expect("an error summary");
+    assert!(summary.contains("href=\"#fee_forfeited\""), "{summary}");
+    assert!(summary.contains("decision keeps the fee"), "{summary}");
+
     let comment = "Please add a clearer photo.";
     let decided = form(
         &stack,

@@ -312,8 +312,11 @@ impl ReviewService for Review {
             &self.settings,
             &caller.agency,
             id,
-            decision(message.decision),
-            &message.comment,
+            decisions::Verdict {
+                decision: decision(message.decision),
+                comment: &message.comment,
+                fee_forfeited: message.fee_forfeited,
+            },
             &caller.account_id,
         )
         .await?;
@@ -331,8 +334,11 @@ impl ReviewService for Review {
             &self.settings,
             &caller.agency,
             &message.group_number,
-            decision(message.decision),
-            &message.comment,
+            decisions::Verdict {
+                decision: decision(message.decision),
+                comment: &message.comment,
+                fee_forfeited: message.fee_forfeited,
+            },
             &caller.account_id,
         )
         .await?;

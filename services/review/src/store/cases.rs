@@ -29,11 +29,12 @@ pub struct CaseRow {
     pub pending_decision: Option<String>,
     pub pending_comment: Option<String>,
     pub pending_by: Option<String>,
+    pub pending_fee_forfeited: bool,
 }
 
 const CASE_COLUMNS: &str = "case_id, agency, receipt_number, group_number, application_type, submitted_at, \
     state, lane, priority_request, lease_owner, lease_expires_at, party, snapshot, due_on, \
-    pending_decision, pending_comment, pending_by";
+    pending_decision, pending_comment, pending_by, pending_fee_forfeited";
 
 /// Locks the case for the rest of the transaction. Another agency's case
 /// is reported as not found, like a case that does not exist.

@@ -25,6 +25,38 @@ pub struct Decided {
     pub awaiting_sign_off: bool,
 }
 
+/// What a reviewer decides: the decision, the comment the applicant reads,
+/// and whether a refusal keeps the fee.
+#[derive(Debug, Clone, Copy)]
+pub struct Verdict<'a> {
+    pub decision: Decision,
+    pub comment: &'a str,
+    /// Only with "not approved": the fee the catalog would refund is kept
+    /// (a duplicate, impersonated or falsified application).
+    pub fee_forfeited: bool,
+}
+
+impl<'a> Verdict<'a> {
+    pub fn new(decision: Decision, comment: &'a str) -> Self {
+        Self {
+            decision,
+            comment,
+            fee_forfeited: false,
+        }
+    }
+}
+
+fn check_verdict(verdict: &Verdict<'_>) -> Result<DecisionKind, ServiceError> {
+    if verdict.fee_forfeited && verdict.decision != Decision::NotApproved {
+        return Err(ServiceError::invalid(
+            "fee_forfeited",
+            "not_a_refusal",
+            "only a \"not approved\" decision forfeits the fee",
+        ));
+    }
+    check_decision(verdict.decision, verdict.comment)
+}
+
 fn check_decision(decision: Decision, comment: &str) -> Result<DecisionKind, ServiceError> {
     let kind = kind_of(decision)
         .ok_or_else(|| ServiceError::invalid("decision", "required", "choose a decision"))?;
@@ -51,20 +83,26 @@ async fn apply(
     connection: &mut PgConnection,
     settings: &Settings,
     case: &CaseRow,
-    decision: Decision,
-    comment: &str,
+    verdict: Verdict<'_>,
     decided_by: &str,
     signed_off_by: Option<&str>,
 ) -> Result<(), ServiceError> {
-    let kind = check_decision(decision, comment)?;
+    let kind = check_verdict(&verdict)?;
+    let Verdict {
+        decision,
+        comment,
+        fee_forfeited,
+    } = verdict;
     let now = Utc::now().trunc_subsecs(6);
     let name = decision_name(decision);
     match kind {
         DecisionKind::Final => {
             sqlx::query(
                 "UPDATE review_case SET state = 'decided', decision = $2, decision_comment = $3, \
-                   decided_by = $4, decided_at = $5, lease_owner = NULL, lease_expires_at = NULL, \
-                   pending_decision = NULL, pending_comment = NULL, pending_by = NULL, updated_at = now() \
+                   decided_by = $4, decided_at = $5, decision_fee_forfeited = $6, \
+                   lease_owner = NULL, lease_expires_at = NULL, \
+                   pending_decision = NULL, pending_comment = NULL, pending_by = NULL, \
+                   pending_fee_forfeited = false, updated_at = now() \
                  WHERE case_id = $1",
             )
             .bind(case.case_id)
@@ -72,6 +110,7 @@ async fn apply(
             .bind(comment)
             .bind(decided_by)
             .bind(now)
+            .bind(fee_forfeited)
             .execute(&mut *connection)
             .await?;
         }
@@ -122,6 +161,7 @@ async fn apply(
             .unwrap_or_default(),
         email: text("email"),
         mobile: text("mobile"),
+        fee_forfeited,
     };
     Outbox::enqueue(
         &mut *connection,
@@ -137,9 +177,14 @@ async fn apply(
         Action {
             agency: &case.agency,
             actor: signed_off_by.unwrap_or(decided_by),
-            action: if signed_off_by.is_some() { "signed_off" } else { "decided" },
+            action: if signed_off_by.is_some() {
+                "signed_off"
+            } else {
+                "decided"
+            },
             case_id: Some(case.case_id),
-            detail: json!({"decision": name, "decided_by": decided_by, "previous_state": case.state}),
+            detail: json!({"decision": name, "decided_by": decided_by, "previous_state": case.state,
+                "fee_forfeited": fee_forfeited}),
             reason: comment,
         },
     )
@@ -158,11 +203,13 @@ async fn decide_in(
     connection: &mut PgConnection,
     settings: &Settings,
     case: &CaseRow,
-    decision: Decision,
-    comment: &str,
+    verdict: Verdict<'_>,
     reviewer: &str,
 ) -> Result<Decided, ServiceError> {
-    let kind = check_decision(decision, comment)?;
+    let kind = check_verdict(&verdict)?;
+    let Verdict {
+        decision, comment, ..
+    } = verdict;
     if kind == DecisionKind::Final
         && settings
             .catalogs
@@ -170,13 +217,15 @@ async fn decide_in(
     {
         sqlx::query(
             "UPDATE review_case SET state = 'pending_sign_off', pending_decision = $2, pending_comment = $3, \
-               pending_by = $4, lease_owner = NULL, lease_expires_at = NULL, updated_at = now() \
+               pending_by = $4, pending_fee_forfeited = $5, lease_owner = NULL, lease_expires_at = NULL, \
+               updated_at = now() \
              WHERE case_id = $1",
         )
         .bind(case.case_id)
         .bind(decision_name(decision))
         .bind(comment)
         .bind(reviewer)
+        .bind(verdict.fee_forfeited)
         .execute(&mut *connection)
         .await?;
         audit::append(
@@ -197,10 +246,7 @@ async fn decide_in(
             awaiting_sign_off: true,
         });
     }
-    apply(
-        connection, settings, case, decision, comment, reviewer, None,
-    )
-    .await?;
+    apply(connection, settings, case, verdict, reviewer, None).await?;
     Ok(Decided {
         case_id: case.case_id,
         decision,
@@ -213,23 +259,14 @@ pub async fn decide(
     settings: &Settings,
     agency: &str,
     case_id: Uuid,
-    decision: Decision,
-    comment: &str,
+    verdict: Verdict<'_>,
     reviewer: &str,
 ) -> Result<Decided, ServiceError> {
-    check_decision(decision, comment)?;
+    check_verdict(&verdict)?;
     let mut transaction = pool.begin().await?;
     let case = cases::lock(&mut transaction, agency, case_id).await?;
     case.require_lease_of(reviewer)?;
-    let decided = decide_in(
-        &mut transaction,
-        settings,
-        &case,
-        decision,
-        comment,
-        reviewer,
-    )
-    .await?;
+    let decided = decide_in(&mut transaction, settings, &case, verdict, reviewer).await?;
     transaction.commit().await?;
     Ok(decided)
 }
@@ -242,11 +279,10 @@ pub async fn decide_group(
     settings: &Settings,
     agency: &str,
     group_number: &str,
-    decision: Decision,
-    comment: &str,
+    verdict: Verdict<'_>,
     reviewer: &str,
 ) -> Result<Vec<Decided>, ServiceError> {
-    check_decision(decision, comment)?;
+    check_verdict(&verdict)?;
     if group_number.is_empty() {
         return Err(ServiceError::invalid(
             "group_number",
@@ -280,17 +316,7 @@ pub async fn decide_group(
                 case.receipt_number
             )));
         }
-        decided.push(
-            decide_in(
-                &mut transaction,
-                settings,
-                &case,
-                decision,
-                comment,
-                reviewer,
-            )
-            .await?,
-        );
+        decided.push(decide_in(&mut transaction, settings, &case, verdict, reviewer).await?);
     }
     transaction.commit().await?;
     Ok(decided)
@@ -323,12 +349,16 @@ pub async fn sign_off(
     let decision = parse_decision(case.pending_decision.as_deref().unwrap_or_default());
     if approve {
         let proposed_comment = case.pending_comment.clone().unwrap_or_default();
+        let verdict = Verdict {
+            decision,
+            comment: &proposed_comment,
+            fee_forfeited: case.pending_fee_forfeited,
+        };
         apply(
             &mut transaction,
             settings,
             &case,
-            decision,
-            &proposed_comment,
+            verdict,
             &proposer,
             Some(senior),
         )
@@ -344,7 +374,8 @@ pub async fn sign_off(
     sqlx::query(
         "UPDATE review_case SET state = 'leased', lease_owner = $2, \
            lease_expires_at = now() + make_interval(secs => $3), \
-           pending_decision = NULL, pending_comment = NULL, pending_by = NULL, updated_at = now() \
+           pending_decision = NULL, pending_comment = NULL, pending_by = NULL, \
+           pending_fee_forfeited = false, updated_at = now() \
          WHERE case_id = $1",
     )
     .bind(case_id)

@@ -32,6 +32,7 @@ async fn an_altered_audit_row_is_detected_and_named() {
                     case_id: case,
                     decision: Decision::NotApproved as i32,
                     comment: "forged document".into(),
+                    fee_forfeited: false,
                 },
             ))
             .await

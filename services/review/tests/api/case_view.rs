@@ -242,6 +242,7 @@ async fn the_case_view_shows_intakes_submission_documents_and_returns() {
                 case_id: case_id.clone(),
                 decision: Decision::ReturnedForCorrection as i32,
                 comment: "the port of entry is closed that day".into(),
+                fee_forfeited: false,
             },
         ))
         .await

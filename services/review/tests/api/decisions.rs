@@ -55,6 +55,7 @@ async fn of_a_hundred_concurrent_decisions_exactly_one_applies() {
                 case_id: case.clone(),
                 decision: decision as i32,
                 comment: "documents do not match".into(),
+                fee_forfeited: false,
             },
         );
         async move { client.decide(request).await }
@@ -93,6 +94,7 @@ async fn a_return_goes_to_the_applicant_and_the_resubmission_queues_it_again() {
                 case_id: case.clone(),
                 decision: Decision::ReturnedForSupplement as i32,
                 comment: " ".into(),
+                fee_forfeited: false,
             },
         ))
         .await
@@ -106,6 +108,7 @@ async fn a_return_goes_to_the_applicant_and_the_resubmission_queues_it_again() {
                 case_id: case.clone(),
                 decision: Decision::ReturnedForSupplement as i32,
                 comment: "page 2 is missing".into(),
+                fee_forfeited: false,
             },
         ))
         .await
@@ -146,6 +149,7 @@ async fn a_return_goes_to_the_applicant_and_the_resubmission_queues_it_again() {
                 case_id: case.clone(),
                 decision: Decision::Approved as i32,
                 comment: String::new(),
+                fee_forfeited: false,
             },
         ))
         .await
@@ -186,6 +190,7 @@ async fn a_group_is_decided_together() {
                 group_number: "G-1".into(),
                 decision: Decision::NotAccepted as i32,
                 comment: "the group leader's form is incomplete".into(),
+                fee_forfeited: false,
             },
         ))
         .await
@@ -240,6 +245,7 @@ async fn a_decision_waits_for_a_senior_sign_off_where_the_catalog_asks() {
                 case_id: case.clone(),
                 decision: Decision::Approved as i32,
                 comment: String::new(),
+                fee_forfeited: false,
             },
         ))
         .await
@@ -271,4 +277,42 @@ async fn a_decision_waits_for_a_senior_sign_off_where_the_catalog_asks() {
     assert_eq!(case_state(&app.pool, &case).await, "decided");
     app.stop().await;
     let _ = std::fs::remove_dir_all(dir);
+}
+
+#[tokio::test]
+async fn a_refusal_may_forfeit_the_fee_and_no_other_decision_may() {
+    let app = start("forfeit").await;
+    let case = app.submit(&NewCase::new(MO, Utc::now())).await;
+    let reviewer = As::reviewer("r1", MO);
+    claim(&app, &reviewer).await;
+    let decide = |decision: Decision| {
+        let mut client = app.client.clone();
+        let request = app.request(
+            &reviewer,
+            DecideRequest {
+                case_id: case.clone(),
+                decision: decision as i32,
+                comment: "falsified papers".into(),
+                fee_forfeited: true,
+            },
+        );
+        async move { client.decide(request).await }
+    };
+    for decision in [Decision::Approved, Decision::ReturnedForCorrection] {
+        let refused = decide(decision).await.unwrap_err();
+        assert_eq!(refused.code(), Code::InvalidArgument);
+        let fields: Vec<_> = laissez_kit::Problem::from_status(&refused)
+            .errors
+            .into_iter()
+            .map(|error| error.field)
+            .collect();
+        assert_eq!(fields, ["fee_forfeited"]);
+    }
+    assert!(published(&app, &case).await.is_empty());
+    decide(Decision::NotApproved).await.unwrap();
+    let events = published(&app, &case).await;
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].decision(), Decision::NotApproved);
+    assert!(events[0].fee_forfeited, "payment reads it to keep the fee");
+    app.stop().await;
 }

@@ -55,6 +55,7 @@ async fn agencies_cannot_reach_each_others_cases_under_random_probing() {
                         case_id: case_id.clone(),
                         decision: Decision::Approved as i32,
                         comment: String::new(),
+                        fee_forfeited: false,
                     },
                 ))
                 .await
@@ -106,6 +107,7 @@ async fn agencies_cannot_reach_each_others_cases_under_random_probing() {
                         group_number: format!("G-{owner}"),
                         decision: Decision::NotAccepted as i32,
                         comment: "x".into(),
+                        fee_forfeited: false,
                     },
                 ))
                 .await

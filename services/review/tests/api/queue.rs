@@ -162,6 +162,7 @@ async fn a_lapsed_lease_goes_to_the_next_reviewer_and_the_first_cannot_decide() 
                 case_id: case.clone(),
                 decision: Decision::Approved as i32,
                 comment: String::new(),
+                fee_forfeited: false,
             },
         ))
         .await
@@ -251,6 +252,7 @@ async fn release_reassign_and_bulk_assign() {
                 case_id: cases[0].clone(),
                 decision: Decision::Approved as i32,
                 comment: String::new(),
+                fee_forfeited: false,
             },
         );
         async move { client.decide(request).await }

@@ -40,6 +40,7 @@ async fn the_sla_clock_pauses_across_a_return_and_a_resubmission_over_a_holiday(
                 case_id: case.clone(),
                 decision: Decision::ReturnedForCorrection as i32,
                 comment: "wrong photo".into(),
+                fee_forfeited: false,
             },
         ))
         .await

@@ -59,6 +59,14 @@ impl Site {
             .map(str::to_owned)
     }
 
+    /// The agency refunds a paid fee by itself when a case is not approved
+    /// (`fees.yaml` `refund_when_not_approved`).
+    pub fn refunds_when_not_approved(&self) -> bool {
+        self.catalog["fees"]["refund_when_not_approved"]
+            .as_bool()
+            .unwrap_or(false)
+    }
+
     /// An application type of the catalog, by its code.
     pub fn application_type(&self, code: &str) -> Option<&serde_json::Value> {
         self.catalog["application_types"]

@@ -400,6 +400,7 @@ pub async fn decide_group(
                 group_number: case.group_number.clone(),
                 decision: decision as i32,
                 comment: comment.to_owned(),
+                fee_forfeited: false,
             },
             Some(desk.caller.token()),
         ))

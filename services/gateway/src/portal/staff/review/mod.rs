@@ -73,6 +73,9 @@ pub struct Texts {
     pub err_comment_required: &'static str,
     pub err_comment_too_long: &'static str,
     pub err_decision_refused: &'static str,
+    pub fee_forfeited: &'static str,
+    pub fee_forfeited_help: &'static str,
+    pub err_fee_forfeited: &'static str,
     pub audit_title: &'static str,
     pub audit_restricted: &'static str,
     pub actor: &'static str,
@@ -115,6 +118,9 @@ static ZH_HANT: Texts = Texts {
     err_comment_required: "請填寫說明",
     err_comment_too_long: "說明不可超過 2000 字",
     err_decision_refused: "此案件目前無法作出這個決定",
+    fee_forfeited: "重領、冒領或偽造資料：所交費用不予退還",
+    fee_forfeited_help: "未獲批准的申請會自動退還費用；勾選此項則不退還。",
+    err_fee_forfeited: "只有「不予批准」的決定才可不退還費用",
     audit_title: "稽核紀錄",
     audit_restricted: "稽核紀錄僅供資深審查人員查閱；以下為案件的審查歷程。",
     actor: "執行者",
@@ -157,6 +163,9 @@ static ZH_HANS: Texts = Texts {
     err_comment_required: "请填写说明",
     err_comment_too_long: "说明不可超过 2000 字",
     err_decision_refused: "此案件目前无法作出这个决定",
+    fee_forfeited: "重领、冒领或伪造资料：所交费用不予退还",
+    fee_forfeited_help: "未获批准的申请会自动退还费用；勾选此项则不退还。",
+    err_fee_forfeited: "只有“不予批准”的决定才可不退还费用",
     audit_title: "审计记录",
     audit_restricted: "审计记录仅供资深审查人员查阅；以下为案件的审查历程。",
     actor: "执行者",
@@ -199,6 +208,9 @@ static EN: Texts = Texts {
     err_comment_required: "Enter a comment",
     err_comment_too_long: "The comment may be at most 2000 characters",
     err_decision_refused: "This case cannot take that decision now",
+    fee_forfeited: "Duplicate, impersonated or falsified application: the fee is not refunded",
+    fee_forfeited_help: "A fee is refunded by itself when an application is not approved; tick this to keep it.",
+    err_fee_forfeited: "Only a \"not approved\" decision keeps the fee",
     audit_title: "Audit history",
     audit_restricted: "The audit history is for senior reviewers; this is the case's review history.",
     actor: "Actor",
@@ -430,7 +442,16 @@ pub async fn case_page(
     Path((_, _, case_id)): Path<(String, String, String)>,
     OriginalUri(uri): OriginalUri,
 ) -> Response {
-    show_case(&core, &desk, &uri, &case_id, StatusCode::OK, &[], "", "").await
+    show_case(
+        &core,
+        &desk,
+        &uri,
+        &case_id,
+        StatusCode::OK,
+        &[],
+        &DecisionForm::default(),
+    )
+    .await
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -441,8 +462,7 @@ async fn show_case(
     case_id: &str,
     status: StatusCode,
     errors: &[FormError],
-    decision: &str,
-    comment: &str,
+    form: &DecisionForm,
 ) -> Response {
     let case = match get_review_case(core, desk, case_id).await {
         Ok(case) => case,
@@ -460,8 +480,7 @@ async fn show_case(
         (&case, group.as_slice()),
         audit.as_deref(),
         errors,
-        decision,
-        comment,
+        form,
     );
     layout(
         core,
@@ -496,9 +515,9 @@ fn case_content(
     (case, group): (&ReviewCase, &[Case]),
     audit: Option<&[AuditEntry]>,
     errors: &[FormError],
-    decision: &str,
-    comment: &str,
+    form: &DecisionForm,
 ) -> Markup {
+    let (decision, comment) = (form.decision.as_str(), form.comment.as_str());
     let lang = desk.language.lang;
     let messages = lang.messages();
     let texts = texts(lang);
@@ -522,6 +541,7 @@ fn case_content(
     );
     let decision_error = errors.iter().find(|error| error.field == "decision");
     let comment_error = errors.iter().find(|error| error.field == "comment");
+    let forfeit_error = errors.iter().find(|error| error.field == "fee_forfeited");
     html! {
         (view::error_summary(lang, errors))
         section aria-labelledby="summary-title" {
@@ -603,6 +623,21 @@ fn case_content(
                         }
                     }
                 }
+                // Where the catalog refunds a fee when a case is not
+                // approved, the reviewer may keep it (fraud).
+                @if site.refunds_when_not_approved() {
+                    div.field.field-error[forfeit_error.is_some()] {
+                        @if let Some(error) = forfeit_error {
+                            p.error-message #fee-forfeited-error { (error.message) }
+                        }
+                        div.checkbox {
+                            input #fee_forfeited type="checkbox" name="fee_forfeited" value="yes"
+                                aria-describedby="fee-forfeited-help" checked[form.forfeits_fee()];
+                            label for="fee_forfeited" { (texts.fee_forfeited) }
+                        }
+                        p.help #fee-forfeited-help { (texts.fee_forfeited_help) }
+                    }
+                }
                 div.field.field-error[comment_error.is_some()] {
                     label for="comment" { (texts.comment) }
                     p.help #comment-help { (texts.comment_help) }
@@ -664,6 +699,14 @@ pub struct DecisionForm {
     csrf_token: String,
     decision: String,
     comment: String,
+    /// "yes" when the box "fee not refunded" is ticked.
+    fee_forfeited: String,
+}
+
+impl DecisionForm {
+    fn forfeits_fee(&self) -> bool {
+        self.fee_forfeited == "yes"
+    }
 }
 
 /// `POST /portal/{agency}/staff/review/cases/{case_id}/decision`: records
@@ -701,18 +744,14 @@ pub async fn decide(
             message: texts.err_comment_too_long,
         });
     }
+    if form.forfeits_fee() && decision.is_some_and(|decision| decision != Decision::NotApproved) {
+        errors.push(FormError {
+            field: "fee_forfeited",
+            message: texts.err_fee_forfeited,
+        });
+    }
     let again = async |status: StatusCode, errors: Vec<FormError>| {
-        show_case(
-            &core,
-            &desk,
-            &uri,
-            &case_id,
-            status,
-            &errors,
-            &form.decision,
-            &form.comment,
-        )
-        .await
+        show_case(&core, &desk, &uri, &case_id, status, &errors, &form).await
     };
     let Some(decision) = decision.filter(|_| errors.is_empty()) else {
         return again(StatusCode::UNPROCESSABLE_ENTITY, errors).await;
@@ -723,6 +762,7 @@ pub async fn decide(
                 case_id: case_id.clone(),
                 decision: decision as i32,
                 comment: comment.to_owned(),
+                fee_forfeited: form.forfeits_fee(),
             },
             Some(desk.caller.token()),
         ))
