@@ -24,14 +24,8 @@ use crate::tokens::KeyRing;
 /// The schemas in this service's database, in the order they migrate.
 pub fn schemas() -> Vec<db::Schema> {
     vec![
-        db::Schema {
-            component: "eventbus",
-            migrator: &laissez_eventbus::MIGRATOR,
-        },
-        db::Schema {
-            component: "identity",
-            migrator: &crate::store::MIGRATOR,
-        },
+        db::Schema::new("eventbus", &laissez_eventbus::MIGRATOR),
+        db::Schema::new("identity", &crate::store::MIGRATOR),
     ]
 }
 

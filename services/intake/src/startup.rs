@@ -27,18 +27,9 @@ use crate::store::CatalogCache;
 /// The schemas in this service's database, in the order they migrate.
 pub fn schemas() -> Vec<db::Schema> {
     vec![
-        db::Schema {
-            component: "eventbus",
-            migrator: &laissez_eventbus::MIGRATOR,
-        },
-        db::Schema {
-            component: "catalog",
-            migrator: &laissez_catalog::store::MIGRATOR,
-        },
-        db::Schema {
-            component: "intake",
-            migrator: &crate::MIGRATOR,
-        },
+        db::Schema::new("eventbus", &laissez_eventbus::MIGRATOR),
+        db::Schema::new("catalog", &laissez_catalog::store::MIGRATOR),
+        db::Schema::new("intake", &crate::MIGRATOR),
     ]
 }
 

@@ -55,6 +55,15 @@ pub struct Schema {
     pub migrator: &'static Migrator,
 }
 
+impl Schema {
+    pub const fn new(component: &'static str, migrator: &'static Migrator) -> Self {
+        Self {
+            component,
+            migrator,
+        }
+    }
+}
+
 fn is_plain_identifier(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 63

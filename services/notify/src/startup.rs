@@ -36,14 +36,8 @@ pub struct Overrides {
 /// The schemas in this service's database, in the order they migrate.
 pub fn schemas() -> Vec<db::Schema> {
     vec![
-        db::Schema {
-            component: "eventbus",
-            migrator: &laissez_eventbus::MIGRATOR,
-        },
-        db::Schema {
-            component: "notify",
-            migrator: &store::MIGRATOR,
-        },
+        db::Schema::new("eventbus", &laissez_eventbus::MIGRATOR),
+        db::Schema::new("notify", &store::MIGRATOR),
     ]
 }
 

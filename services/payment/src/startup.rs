@@ -26,14 +26,8 @@ use laissez_catalog::client::Catalogs;
 /// The schemas in this service's database, in the order they migrate.
 pub fn schemas() -> Vec<db::Schema> {
     vec![
-        db::Schema {
-            component: "eventbus",
-            migrator: &laissez_eventbus::MIGRATOR,
-        },
-        db::Schema {
-            component: "payment",
-            migrator: &crate::MIGRATOR,
-        },
+        db::Schema::new("eventbus", &laissez_eventbus::MIGRATOR),
+        db::Schema::new("payment", &crate::MIGRATOR),
     ]
 }
 

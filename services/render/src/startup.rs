@@ -25,14 +25,8 @@ use crate::seal::KeyRing;
 /// The schemas in this service's database, in the order they migrate.
 pub fn schemas() -> Vec<db::Schema> {
     vec![
-        db::Schema {
-            component: "eventbus",
-            migrator: &laissez_eventbus::MIGRATOR,
-        },
-        db::Schema {
-            component: "render",
-            migrator: &crate::MIGRATOR,
-        },
+        db::Schema::new("eventbus", &laissez_eventbus::MIGRATOR),
+        db::Schema::new("render", &crate::MIGRATOR),
     ]
 }
 

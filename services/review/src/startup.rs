@@ -36,14 +36,8 @@ fn intake_client(services: &ServicesConfig) -> anyhow::Result<IntakeServiceClien
 /// The schemas in this service's database, in the order they migrate.
 pub fn schemas() -> Vec<db::Schema> {
     vec![
-        db::Schema {
-            component: "eventbus",
-            migrator: &laissez_eventbus::MIGRATOR,
-        },
-        db::Schema {
-            component: "review",
-            migrator: &crate::MIGRATOR,
-        },
+        db::Schema::new("eventbus", &laissez_eventbus::MIGRATOR),
+        db::Schema::new("review", &crate::MIGRATOR),
     ]
 }
 
