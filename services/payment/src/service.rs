@@ -489,6 +489,23 @@ impl Payments {
         provider: &str,
         notice: &Notice,
     ) -> Result<Applied, NoticeError> {
+        // Providers repeat themselves: a notice already applied for the
+        // payment it names is answered from one read, with no transaction
+        // and no wait for the payment's lock. Anything else (first copies,
+        // and a repeat that names another merchant or payment) takes the
+        // locked path, which decides.
+        let recorded = payments::recorded_notice(
+            &self.pool,
+            provider,
+            &notice.transaction_id,
+            &notice.event,
+        )
+        .await?;
+        if recorded.is_some_and(|(agency, payment_id)| {
+            agency == notice.merchant && payment_id.to_string() == notice.reference
+        }) {
+            return Ok(Applied::Duplicate);
+        }
         let mut transaction = self.pool.begin().await?;
         let applied = apply_in(&mut transaction, provider, notice).await?;
         transaction.commit().await?;

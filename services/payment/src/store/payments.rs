@@ -265,6 +265,26 @@ pub async fn notice_seen(
 }
 
 /// Records a provider notice once; false when it was seen before.
+/// The agency and payment of a notice already recorded (committed), read
+/// without a lock: a provider's duplicate costs one indexed read.
+pub async fn recorded_notice(
+    pool: &PgPool,
+    provider: &str,
+    transaction_id: &str,
+    event: &str,
+) -> sqlx::Result<Option<(String, Uuid)>> {
+    sqlx::query_as(
+        "SELECT p.agency, p.id FROM provider_notices n
+         JOIN payments p ON p.provider = n.provider AND p.provider_txn = n.transaction_id
+         WHERE n.provider = $1 AND n.transaction_id = $2 AND n.event = $3",
+    )
+    .bind(provider)
+    .bind(transaction_id)
+    .bind(event)
+    .fetch_optional(pool)
+    .await
+}
+
 pub async fn first_notice(
     connection: &mut PgConnection,
     provider: &str,
