@@ -1,3 +1,9 @@
+//! Refunds. A staff member's (`Refund`: by amount with a reason) and a fee
+//! refunded when its case was not approved (`events.rs`) both go through
+//! [`Payments::refund_locked`]: the connector that took the money, the
+//! `refunds` row, the ledger and `payment.order.refunded` in one
+//! transaction.
+//!
 //! Money that came but could not pay its orders (a second payment of an
 //! order, a late payment of a settled one, an amount that differs) goes
 //! back to the payer through its provider, without anyone asking: each
@@ -6,11 +12,18 @@
 //! refunds once), and records it in the ledger and as
 //! `payment.order.refunded` in one transaction.
 
+use laissez_catalog::format::Connector as Kind;
 use laissez_eventbus::Outbox;
+use laissez_kit::ServiceError;
 use laissez_proto::events::v1::OrderRefunded;
+use sqlx::PgConnection;
+use uuid::Uuid;
 
-use crate::service::{Payments, money};
+use crate::domain::OrderState;
+use crate::service::{Payments, idempotency_key, money};
+use crate::store::Scope;
 use crate::store::ledger::{self, Entry, Movement};
+use crate::store::orders::{self, OrderRow};
 use crate::store::payments::{self, FlaggedPayment};
 
 /// At most this many refunds per sweep (each is a call to a provider made
@@ -103,4 +116,164 @@ async fn record(
         "agency" => payment.agency.clone(), "provider" => payment.provider.clone())
     .increment(1);
     Ok(())
+}
+
+impl Payments {
+    /// Gives money back through the connector that took it.
+    pub async fn refund(
+        &self,
+        scope: &Scope,
+        actor: &str,
+        request: &laissez_proto::payment::v1::RefundRequest,
+    ) -> Result<OrderRow, ServiceError> {
+        let id = Uuid::parse_str(request.order_id.trim())
+            .map_err(|_| ServiceError::NotFound("order"))?;
+        let reason = request.reason.trim();
+        if reason.is_empty() || reason.chars().count() > 500 {
+            return Err(ServiceError::invalid(
+                "reason",
+                "required",
+                "a reason of at most 500 characters",
+            ));
+        }
+        let key = idempotency_key(&request.idempotency_key)?;
+        let mut transaction = self.pool.begin().await?;
+        let mut locked = orders::lock(&mut transaction, scope, &[id]).await?;
+        let order = locked.pop().ok_or(ServiceError::NotFound("order"))?;
+        let asked = request.amount.as_ref().map(|money| money.minor_units);
+        self.refund_locked(&mut transaction, &order, asked, reason, key, actor)
+            .await?;
+        transaction.commit().await?;
+        orders::get(&self.pool, scope, id)
+            .await?
+            .ok_or(ServiceError::NotFound("order"))
+    }
+
+    /// Refunds `asked` (absent: what remains) of `order`, locked in
+    /// `connection`'s transaction, through the connector that took the
+    /// money; true when it refunded, false when `key` had refunded it
+    /// already. The ledger line and `payment.order.refunded` are written
+    /// in the same transaction.
+    pub async fn refund_locked(
+        &self,
+        connection: &mut PgConnection,
+        order: &OrderRow,
+        asked: Option<i64>,
+        reason: &str,
+        key: &str,
+        actor: &str,
+    ) -> Result<bool, ServiceError> {
+        let id = order.id;
+        let seen: Option<i64> = sqlx::query_scalar(
+            "SELECT amount FROM refunds WHERE order_id = $1 AND idempotency_key = $2",
+        )
+        .bind(id)
+        .bind(key)
+        .fetch_optional(&mut *connection)
+        .await?;
+        if let Some(amount) = seen {
+            if asked.is_some_and(|asked| asked != amount) {
+                return Err(ServiceError::AlreadyExists(
+                    "idempotency_key was used for another refund".into(),
+                ));
+            }
+            return Ok(false);
+        }
+        if !order.refundable {
+            return Err(ServiceError::FailedPrecondition(
+                "this agency does not refund paid fees".into(),
+            ));
+        }
+        if !matches!(order.state, OrderState::Paid | OrderState::PartlyRefunded) {
+            return Err(ServiceError::FailedPrecondition(format!(
+                "the order is {}, nothing to refund",
+                order.state.as_str()
+            )));
+        }
+        let remaining = order.paid_amount - order.refunded_amount;
+        let amount = asked.unwrap_or(remaining);
+        if amount <= 0 || amount > remaining {
+            return Err(ServiceError::invalid(
+                "amount",
+                "out_of_range",
+                format!("between 1 and {remaining}"),
+            ));
+        }
+        let payment_id = order.payment_id.ok_or_else(|| {
+            ServiceError::internal(anyhow::anyhow!("paid order {id} has no payment"))
+        })?;
+        let agency = Scope {
+            agency: order.agency.clone(),
+            account: None,
+        };
+        let payment = payments::get(&self.pool, &agency, payment_id)
+            .await?
+            .ok_or(ServiceError::NotFound("payment"))?;
+        let kind =
+            serde_json::from_value::<Kind>(serde_json::Value::String(payment.connector.clone()))
+                .map_err(ServiceError::internal)?;
+        let connector = self
+            .connectors
+            .get(kind)
+            .ok_or_else(|| ServiceError::Unavailable("the provider is not available now".into()))?;
+        let refund_id = Uuid::now_v7();
+        let provider_refund = connector
+            .refund(
+                payment.provider_txn.as_deref().unwrap_or_default(),
+                amount,
+                &refund_id.to_string(),
+            )
+            .await
+            .map_err(|error| ServiceError::Unavailable(error.to_string()))?;
+        sqlx::query(
+            "INSERT INTO refunds (id, order_id, amount, reason, idempotency_key, provider_refund, actor)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        )
+        .bind(refund_id)
+        .bind(id)
+        .bind(amount)
+        .bind(reason)
+        .bind(key)
+        .bind(&provider_refund)
+        .bind(actor)
+        .execute(&mut *connection)
+        .await?;
+        orders::add_refund(&mut *connection, id, amount).await?;
+        ledger::append(
+            &mut *connection,
+            &Movement {
+                agency: &order.agency,
+                order_id: Some(id),
+                payment_id: Some(payment_id),
+                entry: Entry::Refund,
+                amount: -amount,
+                currency: &order.currency,
+                provider: &payment.provider,
+                provider_txn: payment.provider_txn.as_deref().unwrap_or_default(),
+                reference: reason,
+                actor,
+            },
+        )
+        .await?;
+        let event = OrderRefunded {
+            order_id: id.to_string(),
+            amount: Some(money(amount, &order.currency)),
+            reason: reason.to_owned(),
+            account_id: order.account_id.clone(),
+            case_ids: vec![order.case_id.to_string()],
+            receipt_numbers: vec![order.receipt_number.clone()],
+        };
+        Outbox::enqueue(
+            &mut *connection,
+            &order.agency,
+            "order",
+            &event.order_id,
+            &event,
+        )
+        .await
+        .map_err(ServiceError::internal)?;
+        metrics::counter!("payment_orders_refunded_total", "agency" => order.agency.clone())
+            .increment(1);
+        Ok(true)
+    }
 }

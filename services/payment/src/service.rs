@@ -8,7 +8,6 @@ use chrono::{Duration, Utc};
 use laissez_catalog::format::{Connector as Kind, PaymentMethod};
 use laissez_eventbus::Outbox;
 use laissez_kit::ServiceError;
-use laissez_proto::events::v1::OrderRefunded;
 use sha2::{Digest, Sha256};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
@@ -198,7 +197,7 @@ fn request_hash(order_ids: &[Uuid], method: &str, return_url: &str) -> String {
     hex::encode(digest.finalize())
 }
 
-fn idempotency_key(key: &str) -> Result<&str, ServiceError> {
+pub(crate) fn idempotency_key(key: &str) -> Result<&str, ServiceError> {
     let key = key.trim();
     if key.is_empty() || key.len() > 100 || key.chars().any(char::is_control) {
         return Err(ServiceError::invalid(
@@ -494,13 +493,9 @@ impl Payments {
         // and no wait for the payment's lock. Anything else (first copies,
         // and a repeat that names another merchant or payment) takes the
         // locked path, which decides.
-        let recorded = payments::recorded_notice(
-            &self.pool,
-            provider,
-            &notice.transaction_id,
-            &notice.event,
-        )
-        .await?;
+        let recorded =
+            payments::recorded_notice(&self.pool, provider, &notice.transaction_id, &notice.event)
+                .await?;
         if recorded.is_some_and(|(agency, payment_id)| {
             agency == notice.merchant && payment_id.to_string() == notice.reference
         }) {
@@ -646,164 +641,6 @@ impl Payments {
         orders::get(&self.pool, scope, id)
             .await?
             .ok_or(ServiceError::NotFound("order"))
-    }
-
-    /// Gives money back through the connector that took it.
-    pub async fn refund(
-        &self,
-        scope: &Scope,
-        actor: &str,
-        request: &laissez_proto::payment::v1::RefundRequest,
-    ) -> Result<OrderRow, ServiceError> {
-        let id = Uuid::parse_str(request.order_id.trim())
-            .map_err(|_| ServiceError::NotFound("order"))?;
-        let reason = request.reason.trim();
-        if reason.is_empty() || reason.chars().count() > 500 {
-            return Err(ServiceError::invalid(
-                "reason",
-                "required",
-                "a reason of at most 500 characters",
-            ));
-        }
-        let key = idempotency_key(&request.idempotency_key)?;
-        let mut transaction = self.pool.begin().await?;
-        let mut locked = orders::lock(&mut transaction, scope, &[id]).await?;
-        let order = locked.pop().ok_or(ServiceError::NotFound("order"))?;
-        let asked = request.amount.as_ref().map(|money| money.minor_units);
-        self.refund_locked(&mut transaction, &order, asked, reason, key, actor)
-            .await?;
-        transaction.commit().await?;
-        orders::get(&self.pool, scope, id)
-            .await?
-            .ok_or(ServiceError::NotFound("order"))
-    }
-
-    /// Refunds `asked` (absent: what remains) of `order`, locked in
-    /// `connection`'s transaction, through the connector that took the
-    /// money; true when it refunded, false when `key` had refunded it
-    /// already. The ledger line and `payment.order.refunded` are written
-    /// in the same transaction.
-    pub async fn refund_locked(
-        &self,
-        connection: &mut PgConnection,
-        order: &OrderRow,
-        asked: Option<i64>,
-        reason: &str,
-        key: &str,
-        actor: &str,
-    ) -> Result<bool, ServiceError> {
-        let id = order.id;
-        let seen: Option<i64> = sqlx::query_scalar(
-            "SELECT amount FROM refunds WHERE order_id = $1 AND idempotency_key = $2",
-        )
-        .bind(id)
-        .bind(key)
-        .fetch_optional(&mut *connection)
-        .await?;
-        if let Some(amount) = seen {
-            if asked.is_some_and(|asked| asked != amount) {
-                return Err(ServiceError::AlreadyExists(
-                    "idempotency_key was used for another refund".into(),
-                ));
-            }
-            return Ok(false);
-        }
-        if !order.refundable {
-            return Err(ServiceError::FailedPrecondition(
-                "this agency does not refund paid fees".into(),
-            ));
-        }
-        if !matches!(order.state, OrderState::Paid | OrderState::PartlyRefunded) {
-            return Err(ServiceError::FailedPrecondition(format!(
-                "the order is {}, nothing to refund",
-                order.state.as_str()
-            )));
-        }
-        let remaining = order.paid_amount - order.refunded_amount;
-        let amount = asked.unwrap_or(remaining);
-        if amount <= 0 || amount > remaining {
-            return Err(ServiceError::invalid(
-                "amount",
-                "out_of_range",
-                format!("between 1 and {remaining}"),
-            ));
-        }
-        let payment_id = order.payment_id.ok_or_else(|| {
-            ServiceError::internal(anyhow::anyhow!("paid order {id} has no payment"))
-        })?;
-        let agency = Scope {
-            agency: order.agency.clone(),
-            account: None,
-        };
-        let payment = payments::get(&self.pool, &agency, payment_id)
-            .await?
-            .ok_or(ServiceError::NotFound("payment"))?;
-        let kind =
-            serde_json::from_value::<Kind>(serde_json::Value::String(payment.connector.clone()))
-                .map_err(ServiceError::internal)?;
-        let connector = self
-            .connectors
-            .get(kind)
-            .ok_or_else(|| ServiceError::Unavailable("the provider is not available now".into()))?;
-        let refund_id = Uuid::now_v7();
-        let provider_refund = connector
-            .refund(
-                payment.provider_txn.as_deref().unwrap_or_default(),
-                amount,
-                &refund_id.to_string(),
-            )
-            .await
-            .map_err(|error| ServiceError::Unavailable(error.to_string()))?;
-        sqlx::query(
-            "INSERT INTO refunds (id, order_id, amount, reason, idempotency_key, provider_refund, actor)
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(refund_id)
-        .bind(id)
-        .bind(amount)
-        .bind(reason)
-        .bind(key)
-        .bind(&provider_refund)
-        .bind(actor)
-        .execute(&mut *connection)
-        .await?;
-        orders::add_refund(&mut *connection, id, amount).await?;
-        ledger::append(
-            &mut *connection,
-            &Movement {
-                agency: &order.agency,
-                order_id: Some(id),
-                payment_id: Some(payment_id),
-                entry: Entry::Refund,
-                amount: -amount,
-                currency: &order.currency,
-                provider: &payment.provider,
-                provider_txn: payment.provider_txn.as_deref().unwrap_or_default(),
-                reference: reason,
-                actor,
-            },
-        )
-        .await?;
-        let event = OrderRefunded {
-            order_id: id.to_string(),
-            amount: Some(money(amount, &order.currency)),
-            reason: reason.to_owned(),
-            account_id: order.account_id.clone(),
-            case_ids: vec![order.case_id.to_string()],
-            receipt_numbers: vec![order.receipt_number.clone()],
-        };
-        Outbox::enqueue(
-            &mut *connection,
-            &order.agency,
-            "order",
-            &event.order_id,
-            &event,
-        )
-        .await
-        .map_err(ServiceError::internal)?;
-        metrics::counter!("payment_orders_refunded_total", "agency" => order.agency.clone())
-            .increment(1);
-        Ok(true)
     }
 }
 
