@@ -125,8 +125,9 @@ pub async fn advance(
     let Some(next) = state::next_stage(&workflow, completed) else {
         return Ok(stay);
     };
-    if next == Stage::Review {
-        // The fee taken when it was lodged: now it is reviewed.
+    if next == Stage::Review && case.state == State::Paid {
+        // The fee taken when it was lodged: now it is reviewed. (Review
+        // after anything else is entered by submission.)
         let lodged = lodge(connection, case, actor).await?;
         return Ok(Advanced {
             state: lodged,
