@@ -187,7 +187,7 @@ async fn the_case_view_shows_intakes_submission_documents_and_returns() {
     let case_id = applicant.submit_case().await;
 
     let reviewer = As::reviewer("reviewer-fj", FJ);
-    let claim = claim_within(&review, &reviewer, Duration::from_secs(20))
+    let claim = claim_within(&review, &reviewer, Duration::from_secs(90))
         .await
         .expect("intake's submission should reach the review queue");
     assert_eq!(claim.case_id, case_id);
@@ -274,7 +274,7 @@ async fn the_case_view_shows_intakes_submission_documents_and_returns() {
         }))
         .await
         .unwrap();
-    let claim = claim_within(&review, &reviewer, Duration::from_secs(20))
+    let claim = claim_within(&review, &reviewer, Duration::from_secs(90))
         .await
         .expect("the resubmission should queue the case again");
     assert_eq!(claim.case_id, case_id);
