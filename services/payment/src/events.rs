@@ -148,11 +148,7 @@ pub async fn refund_not_approved(
         if !catalog.fees.refund_when_not_approved {
             continue;
         }
-        let language = match order.language {
-            1 => Language::ZhHant,
-            2 => Language::ZhHans,
-            _ => Language::En,
-        };
+        let language = Language::from_wire(order.language).unwrap_or(Language::En);
         let reason: String = catalog
             .fees
             .refund_policy

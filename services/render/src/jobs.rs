@@ -138,12 +138,7 @@ fn masked_holder(party: &CaseParty) -> Value {
 }
 
 pub fn language(value: i32) -> Language {
-    use laissez_proto::common::v1::Language as Proto;
-    match Proto::try_from(value).unwrap_or(Proto::Unspecified) {
-        Proto::ZhHans => Language::ZhHans,
-        Proto::En => Language::En,
-        Proto::ZhHant | Proto::Unspecified => Language::ZhHant,
-    }
+    Language::from_wire(value).unwrap_or(Language::ZhHant)
 }
 
 /// A moment as the agency's clock shows it, `YYYY-MM-DD HH:MM`.

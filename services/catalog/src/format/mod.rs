@@ -50,6 +50,18 @@ impl Language {
             .into_iter()
             .find(|language| language.tag().eq_ignore_ascii_case(tag))
     }
+
+    /// The language a message's `laissez.common.v1.Language` number names
+    /// (1 zh-Hant, 2 zh-Hans, 3 en); `None` for unspecified or unknown, so
+    /// each caller says what it falls back to.
+    pub fn from_wire(value: i32) -> Option<Language> {
+        match value {
+            1 => Some(Language::ZhHant),
+            2 => Some(Language::ZhHans),
+            3 => Some(Language::En),
+            _ => None,
+        }
+    }
 }
 
 /// A text in the three languages of the platform.

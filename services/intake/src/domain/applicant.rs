@@ -119,11 +119,7 @@ impl Applicant {
     }
 
     pub fn catalog_language(&self) -> Language {
-        match self.language {
-            1 => Language::ZhHant,
-            2 => Language::ZhHans,
-            _ => Language::En,
-        }
+        Language::from_wire(self.language).unwrap_or(Language::En)
     }
 
     pub fn to_proto(&self) -> proto::ApplicantData {
