@@ -1,1 +1,11 @@
-//! End-to-end journeys across the real services.
+//! The platform's acceptance: every service running as the binary it
+//! ships as ([`platform`]), driven only from outside — the public JSON API
+//! read from its OpenAPI document ([`api`]), the mail catcher, the SMS
+//! simulator and the payment providers' simulator ([`outside`]) — through
+//! the journeys of the demo agencies ([`journeys`]).
+
+pub mod api;
+pub mod effects;
+pub mod journeys;
+pub mod outside;
+pub mod platform;

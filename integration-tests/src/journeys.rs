@@ -1,0 +1,586 @@
+//! The people of a journey and what they do, through the public API only:
+//! the platform operator, an agency's staff (invited by e-mail, second
+//! factor from an authenticator), and applicants (registered by SMS code or
+//! e-mailed link). Every call is retried while the gateway says a service
+//! is unavailable, with the same idempotency key, so a journey rides out a
+//! service's restart the way a patient client would.
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::api::{Answer, Api, Call};
+use crate::outside::{MailBox, Phones, eventually, photo, scan, taiwan_id, totp};
+use crate::platform::{CAPTCHA, OPERATOR_LOGIN, OPERATOR_PASSWORD, Platform};
+
+pub const FJ: &str = "fj-exit-entry";
+pub const FJ_PORTAL: &str = "nia-app";
+pub const PASSWORD: &str = "Tr4velling-Far";
+pub const STAFF_PASSWORD: &str = "Staff-Passw0rd-9";
+/// How long a call is retried while the platform answers 502/503/504 or
+/// not at all (a service restarting).
+const PATIENCE: Duration = Duration::from_secs(120);
+
+/// Everything outside the platform that a journey uses.
+#[derive(Clone)]
+pub struct Outside {
+    pub api: Api,
+    pub mail: MailBox,
+    pub phones: Phones,
+    pub paysim: String,
+    sequence: std::sync::Arc<AtomicU32>,
+}
+
+impl Outside {
+    pub async fn of(platform: &Platform) -> Outside {
+        Outside {
+            api: Api::connect(&platform.gateway())
+                .await
+                .expect("the OpenAPI document"),
+            mail: MailBox::new(platform.mail_url()),
+            phones: Phones::new(platform.sms_url()),
+            paysim: platform.paysim_url(),
+            sequence: std::sync::Arc::new(AtomicU32::new(1)),
+        }
+    }
+
+    pub fn next(&self) -> u32 {
+        self.sequence.fetch_add(1, Ordering::SeqCst)
+    }
+
+    /// Sends a call, again while the platform is unavailable (transport
+    /// errors, 502, 503, 504), for up to two minutes.
+    pub async fn send(&self, call: Call<'_>) -> Answer {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            match self.api.try_call(call.clone()).await {
+                Ok(answer)
+                    if !matches!(
+                        answer.status,
+                        StatusCode::BAD_GATEWAY
+                            | StatusCode::SERVICE_UNAVAILABLE
+                            | StatusCode::GATEWAY_TIMEOUT
+                    ) =>
+                {
+                    return answer;
+                }
+                Ok(answer) if tokio::time::Instant::now() > deadline => return answer,
+                Err(error) if tokio::time::Instant::now() > deadline => {
+                    panic!("{}: the gateway never answered: {error}", call.operation)
+                }
+                _ => tokio::time::sleep(Duration::from_millis(500)).await,
+            }
+        }
+    }
+
+    /// Signs in at a portal that shows a captcha (the platform's captchas
+    /// all take [`CAPTCHA`]); `totp` for staff who enrolled one.
+    pub async fn sign_in_with_captcha(
+        &self,
+        agency: &str,
+        portal: &str,
+        login: &str,
+        password: &str,
+        totp_code: &str,
+    ) -> Answer {
+        let issued = self
+            .send(
+                Call::new("IdentityService.CreateCaptcha")
+                    .param("agency", agency)
+                    .param("portal", portal)
+                    .body(json!({})),
+            )
+            .await
+            .ok();
+        self.send(
+            Call::new("IdentityService.Login")
+                .param("agency", agency)
+                .param("portal", portal)
+                .body(json!({
+                    "login_name": login,
+                    "password": password,
+                    "totp_code": totp_code,
+                    "pre_session": issued["pre_session"],
+                    "captcha_id": issued["captcha_id"],
+                    "captcha_answer": CAPTCHA,
+                })),
+        )
+        .await
+    }
+
+    /// Enrols an authenticator for a staff session that has none yet;
+    /// returns its secret (the session has passed a second factor after).
+    pub async fn enrol_authenticator(&self, session: &str) -> String {
+        let begun = self
+            .send(
+                Call::new("IdentityService.BeginTotpEnrolment")
+                    .token(session)
+                    .body(json!({})),
+            )
+            .await
+            .ok();
+        let secret = begun["secret"].as_str().expect("a TOTP secret").to_owned();
+        self.send(
+            Call::new("IdentityService.ConfirmTotpEnrolment")
+                .token(session)
+                .body(json!({"code": totp(&secret)})),
+        )
+        .await
+        .ok();
+        secret
+    }
+
+    /// The platform operator, signed in and enrolled.
+    pub async fn operator(&self) -> String {
+        let session = self
+            .sign_in_with_captcha("platform", "staff", OPERATOR_LOGIN, OPERATOR_PASSWORD, "")
+            .await
+            .ok()["session_token"]
+            .as_str()
+            .expect("a session")
+            .to_owned();
+        self.enrol_authenticator(&session).await;
+        session
+    }
+
+    /// A staff member of `agency` with `roles`: invited by the operator,
+    /// password set from the e-mailed link, signed in, authenticator
+    /// enrolled. Returns the session.
+    pub async fn staff(&self, operator: &str, agency: &str, login: &str, roles: &[&str]) -> String {
+        let email = format!("{login}@agency.example");
+        self.send(
+            Call::new("IdentityService.CreateStaffAccount")
+                .token(operator)
+                .key(format!("staff-{agency}-{login}"))
+                .body(json!({
+                    "agency": agency,
+                    "login_name": login,
+                    "email": email,
+                    "display_name": login,
+                    "roles": roles,
+                })),
+        )
+        .await
+        .ok();
+        let token = self.mail.token_for(&email, "token=").await;
+        self.send(Call::new("IdentityService.ResetPassword").body(json!({
+            "token": token,
+            "new_password": STAFF_PASSWORD,
+            "new_password_confirmation": STAFF_PASSWORD,
+        })))
+        .await
+        .ok();
+        let session = self
+            .sign_in_with_captcha(agency, "staff", login, STAFF_PASSWORD, "")
+            .await
+            .ok()["session_token"]
+            .as_str()
+            .expect("a session")
+            .to_owned();
+        self.enrol_authenticator(&session).await;
+        session
+    }
+
+    /// A case as its applicant sees it.
+    pub async fn case(&self, token: &str, case_id: &str) -> Value {
+        self.send(
+            Call::new("IntakeService.GetCase")
+                .param("case_id", case_id)
+                .token(token),
+        )
+        .await
+        .ok()
+    }
+
+    /// Waits until the applicant sees the case in `state`.
+    pub async fn case_reaches(&self, token: &str, case_id: &str, state: &str) -> Value {
+        eventually(&format!("case {case_id} reaches {state}"), 120, || async {
+            let case = self.case(token, case_id).await;
+            (case["state"] == state).then_some(case)
+        })
+        .await
+    }
+}
+
+/// A Fujian applicant (a Taiwan resident applying through the agent
+/// portal): registered with the SMS code the phone received.
+pub struct FjApplicant {
+    pub document: String,
+    pub mobile: String,
+    pub token: String,
+}
+
+pub async fn fj_applicant(out: &Outside) -> FjApplicant {
+    let sequence = out.next();
+    let document = taiwan_id(sequence);
+    let mobile = format!("1381234{sequence:04}");
+    out.send(
+        Call::new("IdentityService.RequestSmsCode")
+            .param("agency", FJ)
+            .param("portal", FJ_PORTAL)
+            .body(json!({"mobile": mobile, "purpose": "registration", "language": "LANGUAGE_ZH_HANS"})),
+    )
+    .await
+    .ok();
+    let code = out.phones.code_for(&mobile).await;
+    let registered = out
+        .send(
+            Call::new("IdentityService.Register")
+                .param("agency", FJ)
+                .param("portal", FJ_PORTAL)
+                .key(format!("register-{document}"))
+                .body(json!({
+                    "login_name": document,
+                    "password": PASSWORD,
+                    "password_confirmation": PASSWORD,
+                    "language": "LANGUAGE_ZH_HANS",
+                    "fields": {
+                        "document_type": "tw_id_card",
+                        "document_number": document,
+                        "chinese_surname": "陳",
+                        "chinese_given_name": "大文",
+                        "validity_period": "2030-01-01",
+                        "household_place": "kinmen",
+                        "mobile": mobile,
+                        "sms_code": code,
+                        "user_agreement": "true",
+                        "privacy_policy": "true",
+                    },
+                })),
+        )
+        .await;
+    assert_eq!(registered.status, 201, "{}", registered.text());
+    let session = out
+        .send(
+            Call::new("IdentityService.Login")
+                .param("agency", FJ)
+                .param("portal", FJ_PORTAL)
+                .body(json!({"login_name": document, "password": PASSWORD})),
+        )
+        .await
+        .ok();
+    FjApplicant {
+        document,
+        mobile,
+        token: session["session_token"]
+            .as_str()
+            .expect("a session")
+            .to_owned(),
+    }
+}
+
+/// One Fujian case at the end of its journey.
+#[derive(Debug, Clone)]
+pub struct FjCase {
+    /// The applicant's session.
+    pub token: String,
+    /// The managed applicant the case is for.
+    pub applicant_id: String,
+    pub case_id: String,
+    /// The uploaded photo.
+    pub photo_id: String,
+    pub receipt: String,
+    pub order_id: String,
+    pub counter_receipt: String,
+}
+
+/// A Fujian agency's desk: its reviewer, its port counter and a senior
+/// reviewer.
+pub struct FjDesk {
+    /// The platform operator who invited them (signed in, second factor passed).
+    pub operator: String,
+    pub reviewer: String,
+    pub counter: String,
+    /// A senior reviewer: reads and verifies the agency's audit chain.
+    pub auditor: String,
+}
+
+impl FjDesk {
+    pub async fn open(out: &Outside) -> FjDesk {
+        let operator = out.operator().await;
+        FjDesk {
+            operator: operator.clone(),
+            reviewer: out.staff(&operator, FJ, "fj.reviewer", &["reviewer"]).await,
+            counter: out.staff(&operator, FJ, "fj.counter", &["counter"]).await,
+            auditor: out
+                .staff(&operator, FJ, "fj.senior", &["senior_reviewer"])
+                .await,
+        }
+    }
+
+    /// Claims cases of the queue and approves each, until `case_id` is
+    /// decided (other journeys' cases on the way are approved too).
+    pub async fn approve(&self, out: &Outside, case_id: &str) {
+        eventually(&format!("case {case_id} is approved"), 180, || async {
+            let claim = out
+                .send(
+                    Call::new("ReviewService.ClaimNext")
+                        .token(&self.reviewer)
+                        .key(format!("claim-{}", uuid::Uuid::new_v4()))
+                        .body(json!({"application_type": "one_time_taiwan_permit"})),
+                )
+                .await;
+            if claim.status == StatusCode::CREATED {
+                let claimed = claim.json()["case_id"].as_str()?.to_owned();
+                let decided = out
+                    .send(
+                        Call::new("ReviewService.Decide")
+                            .param("case_id", &claimed)
+                            .token(&self.reviewer)
+                            .key(format!("decide-{claimed}"))
+                            .body(json!({"decision": "DECISION_APPROVED", "comment": "In order."})),
+                    )
+                    .await;
+                assert!(
+                    decided.status.is_success() || decided.status == StatusCode::CONFLICT,
+                    "deciding {claimed}: {} {}",
+                    decided.status,
+                    decided.text()
+                );
+                if claimed == case_id {
+                    return Some(());
+                }
+            }
+            let seen = out
+                .send(
+                    Call::new("ReviewService.GetReviewCase")
+                        .param("case_id", case_id)
+                        .token(&self.reviewer),
+                )
+                .await;
+            (seen.status.is_success() && seen.json()["state"] == "decided").then_some(())
+        })
+        .await;
+    }
+}
+
+/// Fujian, from the SMS registration to the permit collected at the port:
+/// a managed applicant (an aunt: Fujian takes applications for oneself or "other"), the port and entry
+/// date in the form, the acknowledgement, approval, payment at the port
+/// counter, production and collection by proxy with the pickup card.
+pub async fn fj_exit_entry(out: &Outside, desk: &FjDesk) -> FjCase {
+    let applicant = fj_applicant(out).await;
+    let token = applicant.token.as_str();
+    let sequence = out.next();
+
+    // A relative, as a managed applicant of the account.
+    let relative = out
+        .send(
+            Call::new("IdentityService.CreateApplicant")
+                .token(token)
+                .key(format!("relative-{}", applicant.document))
+                .body(json!({
+                    "relationship": "RELATIONSHIP_OTHER",
+                    "document_type": "tw_id_card",
+                    "document_number": taiwan_id(5_000_000 + sequence),
+                    "valid_long_term": true,
+                    "valid_from": "2020-01-01",
+                    "surname": "林",
+                    "given_name": "美華",
+                    "household_place": "kinmen",
+                    "date_of_birth": "1960-02-03"
+                })),
+        )
+        .await;
+    assert_eq!(relative.status, 201, "{}", relative.text());
+    let relative_id = relative.json()["applicant_id"]
+        .as_str()
+        .expect("an applicant id")
+        .to_owned();
+
+    let started = out
+        .send(
+            Call::new("IntakeService.StartApplication")
+                .token(token)
+                .key(format!("start-{relative_id}"))
+                .body(json!({
+                    "application_type": "one_time_taiwan_permit",
+                    "notice_version": "2024-04",
+                    "notice_accepted": true,
+                    "applicant_id": relative_id,
+                })),
+        )
+        .await;
+    assert_eq!(started.status, 201, "{}", started.text());
+    let case = started.json();
+    assert_eq!(case["applicant"]["name"], "林美華", "{case}");
+    let case_id = case["case_id"].as_str().expect("a case id").to_owned();
+
+    let upload = |requirement: &'static str, file: &'static str, content: Vec<u8>| {
+        let (out, case_id) = (out, case_id.clone());
+        async move {
+            let deadline = tokio::time::Instant::now() + PATIENCE;
+            loop {
+                let answer = out
+                    .api
+                    .upload(
+                        Call::new("IntakeService.UploadDocument")
+                            .param("case_id", &case_id)
+                            .query("requirement", requirement)
+                            .query("file_name", file)
+                            .token(token),
+                        "image/png",
+                        content.clone(),
+                    )
+                    .await;
+                if answer.status.is_server_error() && tokio::time::Instant::now() < deadline {
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                    continue;
+                }
+                assert_eq!(answer.status, 201, "{requirement}: {}", answer.text());
+                return answer.json()["document_id"]
+                    .as_str()
+                    .expect("a document id")
+                    .to_owned();
+            }
+        }
+    };
+    let photo_id = upload("photo", "photo.png", photo()).await;
+    for requirement in [
+        "tw_id_card_front",
+        "tw_id_card_back",
+        "tw_exit_entry_document",
+    ] {
+        upload(requirement, "scan.png", scan()).await;
+    }
+    let entry = (chrono::Utc::now() + chrono::Duration::days(30))
+        .format("%Y-%m-%d")
+        .to_string();
+    let answers = json!({
+        "photo": photo_id,
+        "port_of_entry": "xiamen_wutong",
+        "planned_entry_date": entry,
+    });
+    out.send(
+        Call::new("IntakeService.SaveDraft")
+            .param("case_id", &case_id)
+            .token(token)
+            .body(json!({"answers_json": answers.to_string()})),
+    )
+    .await
+    .ok();
+    let submitted = out
+        .send(
+            Call::new("IntakeService.Submit")
+                .token(token)
+                .key(format!("submit-{case_id}"))
+                .body(json!({"case_ids": [case_id]})),
+        )
+        .await;
+    assert_eq!(submitted.status, 201, "{}", submitted.text());
+    let receipt = submitted.json()["cases"][0]["receipt_number"]
+        .as_str()
+        .expect("a receipt number")
+        .to_owned();
+
+    // The acknowledgement of submission, in the applicant's documents.
+    eventually(
+        &format!("the acknowledgement of {case_id}"),
+        120,
+        || async {
+            let listed = out
+                .send(Call::new("RenderService.ListDocuments").token(token))
+                .await;
+            listed
+                .status
+                .is_success()
+                .then(|| listed.json())?
+                .get("documents")?
+                .as_array()?
+                .iter()
+                .find(|document| document["case_id"] == case_id.as_str())
+                .cloned()
+        },
+    )
+    .await;
+
+    desk.approve(out, &case_id).await;
+
+    // Payment at the port counter: the order opens once approved.
+    out.case_reaches(token, &case_id, "CASE_STATE_AWAITING_PAYMENT")
+        .await;
+    let order = eventually("the order opens", 120, || async {
+        let found = out
+            .send(
+                Call::new("PaymentService.FindOrders")
+                    .query("receipt_number", receipt.clone())
+                    .token(&desk.counter),
+            )
+            .await;
+        found.status.is_success().then(|| found.json())?["orders"]
+            .as_array()?
+            .first()
+            .cloned()
+    })
+    .await;
+    let order_id = order["order_id"].as_str().expect("an order id").to_owned();
+    let counter_receipt = format!("FJ-{receipt}");
+    let paid = out
+        .send(
+            Call::new("PaymentService.RecordCounterPayment")
+                .param("order_id", &order_id)
+                .token(&desk.counter)
+                .key(format!("take-{order_id}"))
+                .body(json!({
+                    "method": "port_counter",
+                    "amount": {"minor_units": 20000, "currency": "CNY"},
+                    "counter_receipt": counter_receipt,
+                })),
+        )
+        .await;
+    assert_eq!(paid.status, 201, "{}", paid.text());
+    out.case_reaches(token, &case_id, "CASE_STATE_IN_PRODUCTION")
+        .await;
+
+    let permit = format!("T{:07}", 1_000_000 + sequence);
+    let produced = out
+        .send(
+            Call::new("IntakeService.CompleteProduction")
+                .param("case_id", &case_id)
+                .token(&desk.counter)
+                .body(json!({"permit_number": permit})),
+        )
+        .await;
+    assert!(
+        produced.status.is_success() || produced.status == StatusCode::CONFLICT,
+        "{}",
+        produced.text()
+    );
+    out.case_reaches(token, &case_id, "CASE_STATE_READY_FOR_PICKUP")
+        .await;
+    let collected = out
+        .send(
+            Call::new("IntakeService.RecordCollection")
+                .param("case_id", &case_id)
+                .token(&desk.counter)
+                .body(json!({"collector": {
+                    "kind": "proxy", "name": "陳大文", "id_number": applicant.document,
+                    "relationship": "子", "pickup_card": receipt,
+                }})),
+        )
+        .await;
+    assert!(
+        collected.status.is_success() || collected.status == StatusCode::CONFLICT,
+        "{}",
+        collected.text()
+    );
+    let done = out
+        .case_reaches(token, &case_id, "CASE_STATE_COLLECTED")
+        .await;
+    assert_eq!(
+        done["lifecycle"]["permit_number"],
+        permit.as_str(),
+        "{done}"
+    );
+    FjCase {
+        token: applicant.token.clone(),
+        applicant_id: relative_id,
+        case_id,
+        photo_id,
+        receipt,
+        order_id,
+        counter_receipt,
+    }
+}

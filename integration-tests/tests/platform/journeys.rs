@@ -1,0 +1,15 @@
+//! The demo agencies' journeys, from registration to the document in the
+//! applicant's hand, through `/api/v1` only.
+
+use laissez_integration_tests::journeys::{FjDesk, Outside, fj_exit_entry};
+use laissez_integration_tests::platform::Platform;
+
+#[tokio::test]
+async fn fujian_from_an_sms_registration_to_the_permit_collected_at_the_port() {
+    let platform = Platform::start().await.expect("the platform starts");
+    let out = Outside::of(&platform).await;
+    let desk = FjDesk::open(&out).await;
+    let case = fj_exit_entry(&out, &desk).await;
+    assert!(!case.receipt.is_empty());
+    platform.stop().await;
+}
