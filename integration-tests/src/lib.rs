@@ -9,3 +9,4 @@ pub mod effects;
 pub mod journeys;
 pub mod outside;
 pub mod platform;
+pub mod taiwan;

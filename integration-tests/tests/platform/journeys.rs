@@ -3,6 +3,7 @@
 
 use laissez_integration_tests::journeys::{FjDesk, Outside, fj_exit_entry};
 use laissez_integration_tests::platform::Platform;
+use laissez_integration_tests::taiwan::{TwDesk, tw_nia};
 
 #[tokio::test]
 async fn fujian_from_an_sms_registration_to_the_permit_collected_at_the_port() {
@@ -11,5 +12,17 @@ async fn fujian_from_an_sms_registration_to_the_permit_collected_at_the_port() {
     let desk = FjDesk::open(&out).await;
     let case = fj_exit_entry(&out, &desk).await;
     assert!(!case.receipt.is_empty());
+    platform.stop().await;
+}
+
+#[tokio::test]
+async fn taiwan_from_a_record_matched_registration_to_two_groups_paid_by_one_slip_and_verified_permits()
+ {
+    let platform = Platform::start().await.expect("the platform starts");
+    let out = Outside::of(&platform).await;
+    let operator = out.operator().await;
+    let desk = TwDesk::open(&out, &operator).await;
+    let outcome = tw_nia(&out, &desk).await;
+    assert_eq!(outcome.case_ids.len(), 2);
     platform.stop().await;
 }
