@@ -7,6 +7,7 @@
 pub mod api;
 pub mod effects;
 pub mod journeys;
+pub mod macao_cts;
 pub mod outside;
 pub mod platform;
 pub mod taiwan;

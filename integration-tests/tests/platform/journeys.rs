@@ -2,6 +2,7 @@
 //! applicant's hand, through `/api/v1` only.
 
 use laissez_integration_tests::journeys::{FjDesk, Outside, fj_exit_entry};
+use laissez_integration_tests::macao_cts::{MoCtsDesk, mo_cts};
 use laissez_integration_tests::platform::Platform;
 use laissez_integration_tests::taiwan::{TwDesk, tw_nia};
 
@@ -24,5 +25,16 @@ async fn taiwan_from_a_record_matched_registration_to_two_groups_paid_by_one_sli
     let desk = TwDesk::open(&out, &operator).await;
     let outcome = tw_nia(&out, &desk).await;
     assert_eq!(outcome.case_ids.len(), 2);
+    platform.stop().await;
+}
+
+#[tokio::test]
+async fn macao_cts_from_an_sms_activation_to_a_refused_application_and_its_fee_refunded() {
+    let platform = Platform::start().await.expect("the platform starts");
+    let out = Outside::of(&platform).await;
+    let operator = out.operator().await;
+    let desk = MoCtsDesk::open(&out, &operator).await;
+    let outcome = mo_cts(&out, &desk).await;
+    assert_eq!(outcome.order["state"], "ORDER_STATE_REFUNDED");
     platform.stop().await;
 }
