@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod effects;
+pub mod hong_kong;
 pub mod journeys;
 pub mod macao_cts;
 pub mod outside;

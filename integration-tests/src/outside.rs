@@ -201,6 +201,11 @@ pub fn photo() -> Vec<u8> {
     include_bytes!("../fixtures/photo.png").to_vec()
 }
 
+/// The photo Hong Kong's centres take: exactly 354×472 pixels.
+pub fn photo_354x472() -> Vec<u8> {
+    include_bytes!("../fixtures/photo-354x472.png").to_vec()
+}
+
 /// A scanned card or page (PNG, 200×120).
 pub fn scan() -> Vec<u8> {
     include_bytes!("../fixtures/scan.png").to_vec()

@@ -1,6 +1,7 @@
 //! The demo agencies' journeys, from registration to the document in the
 //! applicant's hand, through `/api/v1` only.
 
+use laissez_integration_tests::hong_kong::{HkDesk, hk_cts};
 use laissez_integration_tests::journeys::{FjDesk, Outside, fj_exit_entry};
 use laissez_integration_tests::macao_cts::{MoCtsDesk, mo_cts};
 use laissez_integration_tests::platform::Platform;
@@ -36,5 +37,16 @@ async fn macao_cts_from_an_sms_activation_to_a_refused_application_and_its_fee_r
     let desk = MoCtsDesk::open(&out, &operator).await;
     let outcome = mo_cts(&out, &desk).await;
     assert_eq!(outcome.order["state"], "ORDER_STATE_REFUNDED");
+    platform.stop().await;
+}
+
+#[tokio::test]
+async fn hong_kong_a_child_booked_first_express_by_courier_to_the_door() {
+    let platform = Platform::start().await.expect("the platform starts");
+    let out = Outside::of(&platform).await;
+    let operator = out.operator().await;
+    let desk = HkDesk::open(&out, &operator).await;
+    let outcome = hk_cts(&out, &desk).await;
+    assert_eq!(outcome.order["state"], "ORDER_STATE_PAID");
     platform.stop().await;
 }
