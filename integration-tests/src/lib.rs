@@ -8,6 +8,7 @@ pub mod api;
 pub mod effects;
 pub mod hong_kong;
 pub mod journeys;
+pub mod macao_csm;
 pub mod macao_cts;
 pub mod outside;
 pub mod platform;

@@ -3,6 +3,7 @@
 
 use laissez_integration_tests::hong_kong::{HkDesk, hk_cts};
 use laissez_integration_tests::journeys::{FjDesk, Outside, fj_exit_entry};
+use laissez_integration_tests::macao_csm::{MoCsmDesk, mo_csm};
 use laissez_integration_tests::macao_cts::{MoCtsDesk, mo_cts};
 use laissez_integration_tests::platform::Platform;
 use laissez_integration_tests::taiwan::{TwDesk, tw_nia};
@@ -48,5 +49,16 @@ async fn hong_kong_a_child_booked_first_express_by_courier_to_the_door() {
     let desk = HkDesk::open(&out, &operator).await;
     let outcome = hk_cts(&out, &desk).await;
     assert_eq!(outcome.order["state"], "ORDER_STATE_PAID");
+    platform.stop().await;
+}
+
+#[tokio::test]
+async fn macao_csm_a_childs_passport_returned_once_approved_and_moved_by_a_typhoon() {
+    let platform = Platform::start().await.expect("the platform starts");
+    let out = Outside::of(&platform).await;
+    let operator = out.operator().await;
+    let desk = MoCsmDesk::open(&out, &operator).await;
+    let outcome = mo_csm(&out, &desk).await;
+    assert_ne!(outcome.booked["date"], outcome.moved["date"]);
     platform.stop().await;
 }

@@ -100,6 +100,19 @@ pub fn validate_registration(
             _ => None,
         })
         .find(PhoneNumber::is_mobile);
+    // A login identifier that is itself an address or a mobile number (a
+    // portal's "email or mobile number") is also how the account is reached.
+    let email = email.or_else(|| {
+        login_name
+            .as_ref()
+            .and_then(|login| Email::parse(login.as_str(), &policy.forbidden_email_domains).ok())
+    });
+    let mobile = mobile.or_else(|| {
+        login_name
+            .as_ref()
+            .and_then(|login| PhoneNumber::parse(login.as_str(), &policy.phone_regions).ok())
+            .filter(PhoneNumber::is_mobile)
+    });
 
     let mut identifiers: Vec<&str> = Vec::new();
     if let Some(login) = &login_name {

@@ -140,25 +140,31 @@ impl Identity {
                     .as_ref()
                     .map(|m| m.as_str().to_owned())
                     .unwrap_or_default();
-                match policy.activation {
-                    Activation::Email => {
-                        let token = one_time_tokens::create(
-                            &mut transaction,
-                            account_id,
-                            Purpose::Activation,
-                            self.settings.activation_link_minutes,
-                        )
-                        .await?;
-                        event.activation_channel = "email".to_owned();
-                        event.activation_url = format!(
-                            "{}/activate?agency={}&portal={}&token={token}",
-                            self.settings.public_base_url.trim_end_matches('/'),
-                            portal.agency,
-                            portal.code
-                        );
-                    }
-                    Activation::Sms => event.activation_channel = "sms".to_owned(),
-                    Activation::None => event.activation_channel = "none".to_owned(),
+                // An SMS portal whose registrant gave an address and no
+                // mobile number activates by the e-mailed link instead.
+                let by_email = policy.activation == Activation::Email
+                    || (policy.activation == Activation::Sms
+                        && form.mobile.is_none()
+                        && form.email.is_some());
+                if by_email {
+                    let token = one_time_tokens::create(
+                        &mut transaction,
+                        account_id,
+                        Purpose::Activation,
+                        self.settings.activation_link_minutes,
+                    )
+                    .await?;
+                    event.activation_channel = "email".to_owned();
+                    event.activation_url = format!(
+                        "{}/activate?agency={}&portal={}&token={token}",
+                        self.settings.public_base_url.trim_end_matches('/'),
+                        portal.agency,
+                        portal.code
+                    );
+                } else if policy.activation == Activation::Sms {
+                    event.activation_channel = "sms".to_owned();
+                } else {
+                    event.activation_channel = "none".to_owned();
                 }
                 publish(&mut transaction, &portal.agency, &id, &event).await?;
                 if status == AccountStatus::Active {

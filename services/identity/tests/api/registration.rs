@@ -423,3 +423,78 @@ async fn sms_codes_die_after_five_wrong_tries() {
     assert_eq!(violations(&status), ["fields.sms_code:wrong_or_expired"]);
     app.stop().await;
 }
+
+fn consular_registration(login_id: &str, document: &str) -> RegisterRequest {
+    RegisterRequest {
+        agency: "mo-csm".into(),
+        portal: "consular-app".into(),
+        login_name: login_id.into(),
+        password: PASSWORD.into(),
+        password_confirmation: PASSWORD.into(),
+        fields: [("login_id", login_id), ("real_name_document", document)]
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect(),
+        language: 2,
+    }
+}
+
+/// The consular app's login is "an email address or a mainland mobile
+/// number" on a portal that activates by SMS: a mobile gets the code, an
+/// address gets the link, and either account can then sign in.
+#[tokio::test]
+async fn a_login_that_is_a_mobile_or_an_address_is_where_the_activation_goes() {
+    let mut app = TestApp::spawn().await;
+    app.client
+        .register(consular_registration("13912345678", &mainland_id(21)))
+        .await
+        .unwrap();
+    let code = app
+        .events::<SmsCodeRequested>()
+        .await
+        .into_iter()
+        .find(|event| event.mobile.ends_with("13912345678"))
+        .expect("a code to the mobile that is the login");
+    app.client
+        .activate(ActivateRequest {
+            agency: "mo-csm".into(),
+            portal: "consular-app".into(),
+            login_name: "13912345678".into(),
+            sms_code: code.code,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+
+    app.client
+        .register(consular_registration(
+            "li.parent@example.cn",
+            &mainland_id(22),
+        ))
+        .await
+        .unwrap();
+    let registered = app.events::<AccountRegistered>().await;
+    let by_mail = registered
+        .iter()
+        .find(|event| event.login_name == "li.parent@example.cn")
+        .expect("a registration event");
+    assert_eq!(by_mail.activation_channel, "email");
+    assert_eq!(by_mail.email, "li.parent@example.cn");
+    let token = by_mail
+        .activation_url
+        .split("token=")
+        .nth(1)
+        .expect("a link")
+        .to_owned();
+    app.client
+        .activate(ActivateRequest {
+            agency: "mo-csm".into(),
+            portal: "consular-app".into(),
+            token,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(app.events::<AccountActivated>().await.len(), 2);
+    app.stop().await;
+}

@@ -1,0 +1,344 @@
+//! The consulate's passport office in Macao (mo-csm), through the public
+//! API only: a parent registers with a mainland mobile (activation by the
+//! SMS code) and renews the passport of an 8-year-old child with the
+//! guardian's papers; the reviewer returns it for a supplement, the parent
+//! answers, it is approved; the parent books the consular hall, a typhoon
+//! closes the hall that day and the booking moves to another day. (The
+//! counter's part starts on the booked day; see the end of [`mo_csm`].)
+
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+use crate::api::Call;
+use crate::journeys::{Outside, PASSWORD};
+use crate::outside::{eventually, photo, scan};
+use crate::taiwan::mainland_id;
+
+pub const MO_CSM: &str = "mo-csm";
+pub const MO_CSM_PORTAL: &str = "consular-app";
+const HALL: &str = "consular-hall";
+
+/// The office's reviewer and administrator (closures).
+pub struct MoCsmDesk {
+    pub reviewer: String,
+    pub admin: String,
+}
+
+impl MoCsmDesk {
+    pub async fn open(out: &Outside, operator: &str) -> MoCsmDesk {
+        MoCsmDesk {
+            reviewer: out
+                .staff(operator, MO_CSM, "csm.reviewer", &["reviewer"])
+                .await,
+            admin: out
+                .staff(operator, MO_CSM, "csm.admin", &["agency_admin"])
+                .await,
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct MoCsmOutcome {
+    pub token: String,
+    pub case_id: String,
+    /// The booking before and after the typhoon closure.
+    pub booked: Value,
+    pub moved: Value,
+}
+
+pub async fn mo_csm(out: &Outside, desk: &MoCsmDesk) -> MoCsmOutcome {
+    let sequence = out.next();
+    let mobile = format!("1391234{:04}", sequence % 10_000);
+    let registered = out
+        .send(
+            Call::new("IdentityService.Register")
+                .param("agency", MO_CSM)
+                .param("portal", MO_CSM_PORTAL)
+                .key(format!("register-{mobile}"))
+                .body(json!({
+                    "login_name": mobile,
+                    "password": PASSWORD,
+                    "password_confirmation": PASSWORD,
+                    "language": "LANGUAGE_ZH_HANS",
+                    "fields": {"login_id": mobile, "real_name_document": mainland_id(sequence)},
+                })),
+        )
+        .await;
+    assert_eq!(registered.status, 201, "{}", registered.text());
+    let code = out.phones.code_for(&mobile).await;
+    out.send(
+        Call::new("IdentityService.Activate")
+            .param("agency", MO_CSM)
+            .param("portal", MO_CSM_PORTAL)
+            .body(json!({"login_name": mobile, "sms_code": code})),
+    )
+    .await
+    .ok();
+    let session = out
+        .send(
+            Call::new("IdentityService.Login")
+                .param("agency", MO_CSM)
+                .param("portal", MO_CSM_PORTAL)
+                .body(json!({"login_name": mobile, "password": PASSWORD})),
+        )
+        .await
+        .ok()["session_token"]
+        .as_str()
+        .expect("a session")
+        .to_owned();
+    let token = session.as_str();
+
+    // The child, under 16: the parent applies as guardian.
+    let born = (chrono::Utc::now() - chrono::Duration::days(365 * 8 + 30))
+        .format("%Y-%m-%d")
+        .to_string();
+    let child_number = mainland_id(500 + sequence);
+    let child = out
+        .send(
+            Call::new("IdentityService.CreateApplicant")
+                .token(token)
+                .key(format!("child-{mobile}"))
+                .body(json!({
+                    "relationship": "RELATIONSHIP_CHILD",
+                    "guardian": true,
+                    "document_type": "cn_resident_id",
+                    "document_number": child_number,
+                    "valid_long_term": true,
+                    "valid_from": "2020-01-01",
+                    "surname": "李",
+                    "given_name": "小龍",
+                    "date_of_birth": born,
+                })),
+        )
+        .await;
+    assert_eq!(child.status, 201, "{}", child.text());
+    let child_id = child.json()["applicant_id"]
+        .as_str()
+        .expect("an applicant id")
+        .to_owned();
+    let started = out
+        .send(
+            Call::new("IntakeService.StartApplication")
+                .token(token)
+                .key(format!("start-{child_id}"))
+                .body(json!({
+                    "application_type": "passport_renewal",
+                    "notice_version": "2024-01",
+                    "notice_accepted": true,
+                    "applicant_id": child_id,
+                })),
+        )
+        .await;
+    assert_eq!(started.status, 201, "{}", started.text());
+    let case_id = started.json()["case_id"]
+        .as_str()
+        .expect("a case id")
+        .to_owned();
+    let upload = |requirement: &'static str, content: Vec<u8>| {
+        let case_id = case_id.clone();
+        async move {
+            let answer = out
+                .api
+                .upload(
+                    Call::new("IntakeService.UploadDocument")
+                        .param("case_id", &case_id)
+                        .query("requirement", requirement)
+                        .query("file_name", format!("{requirement}.png"))
+                        .token(token),
+                    "image/png",
+                    content,
+                )
+                .await;
+            assert_eq!(answer.status, 201, "{requirement}: {}", answer.text());
+            answer.json()["document_id"]
+                .as_str()
+                .expect("a document id")
+                .to_owned()
+        }
+    };
+    upload("photo", photo()).await;
+    for requirement in [
+        "current_passport",
+        "macao_residence_document",
+        "guardian_consent",
+        "guardianship_proof",
+        "guardian_travel_document",
+    ] {
+        upload(requirement, scan()).await;
+    }
+    let signature = upload("signature", scan()).await;
+    let expires = (chrono::Utc::now() + chrono::Duration::days(180))
+        .format("%Y-%m-%d")
+        .to_string();
+    let answers = json!({
+        "residence_status": "long_term_resident",
+        "holds_permanent_id": false,
+        "urgent_reason": "none",
+        "passport_expires_on": expires,
+        "blank_visa_pages": 10,
+        "chinese_name_changed": false,
+        "chinese_name": "李小龍",
+        "pinyin_name": "LI XIAOLONG",
+        "date_of_birth": born,
+        "mainland_id_number": child_number,
+        "address": "澳門氹仔孫逸仙大馬路1號",
+        "emergency_contact_phone": mobile,
+        "signed_by": "guardian",
+        "signature": signature,
+    });
+    let saved = out
+        .send(
+            Call::new("IntakeService.SaveDraft")
+                .param("case_id", &case_id)
+                .token(token)
+                .body(json!({"answers_json": answers.to_string()})),
+        )
+        .await;
+    assert!(saved.status.is_success(), "{}", saved.text());
+    let submitted = out
+        .send(
+            Call::new("IntakeService.Submit")
+                .token(token)
+                .key(format!("submit-{case_id}"))
+                .body(json!({"case_ids": [case_id]})),
+        )
+        .await;
+    assert_eq!(submitted.status, 201, "{}", submitted.text());
+    assert!(
+        submitted.json()["cases"][0]["receipt_number"].is_string(),
+        "a receipt number"
+    );
+
+    // Returned for a supplement, answered, approved.
+    let decide = |decision: &'static str, comment: &'static str, round: u32| {
+        let case_id = case_id.clone();
+        async move {
+            eventually(
+                &format!("{case_id} is claimed (round {round})"),
+                120,
+                || async {
+                    let claim = out
+                        .send(
+                            Call::new("ReviewService.ClaimNext")
+                                .token(&desk.reviewer)
+                                .key(format!("claim-{}", uuid::Uuid::new_v4()))
+                                .body(json!({"application_type": "passport_renewal"})),
+                        )
+                        .await;
+                    (claim.status == StatusCode::CREATED
+                        && claim.json()["case_id"] == case_id.as_str())
+                    .then_some(())
+                },
+            )
+            .await;
+            let decided = out
+                .send(
+                    Call::new("ReviewService.Decide")
+                        .param("case_id", &case_id)
+                        .token(&desk.reviewer)
+                        .key(format!("decide-{case_id}-{round}"))
+                        .body(json!({"decision": decision, "comment": comment})),
+                )
+                .await;
+            assert!(decided.status.is_success(), "{}", decided.text());
+        }
+    };
+    decide(
+        "DECISION_RETURNED_FOR_SUPPLEMENT",
+        "請補交監護人同意書正本掃描。",
+        1,
+    )
+    .await;
+    let returned = out
+        .case_reaches(token, &case_id, "CASE_STATE_RETURNED_FOR_SUPPLEMENT")
+        .await;
+    assert_eq!(
+        returned["returns"][0]["reviewer_comment"],
+        "請補交監護人同意書正本掃描。"
+    );
+    upload("guardian_consent", scan()).await;
+    let resubmitted = out
+        .send(
+            Call::new("IntakeService.Resubmit")
+                .param("case_id", &case_id)
+                .token(token)
+                .key(format!("resubmit-{case_id}"))
+                .body(json!({"reply": "已補交同意書。"})),
+        )
+        .await;
+    assert_eq!(resubmitted.status, 201, "{}", resubmitted.text());
+    decide("DECISION_APPROVED", "資料齊全。", 2).await;
+    out.case_reaches(token, &case_id, "CASE_STATE_AWAITING_APPOINTMENT")
+        .await;
+
+    // The parent books the hall; a typhoon closes it that day.
+    let today = chrono::Utc::now().date_naive();
+    let slots = eventually("free slots in the hall", 60, || async {
+        let found = out
+            .send(
+                Call::new("AppointmentService.SearchSlots")
+                    .param("centre", HALL)
+                    .query("from_date", (today + chrono::Days::new(1)).to_string())
+                    .query("to_date", (today + chrono::Days::new(21)).to_string())
+                    .query("only_free", "true")
+                    .token(token),
+            )
+            .await
+            .ok();
+        let slots = found["slots"].as_array()?.clone();
+        (!slots.is_empty()).then_some(slots)
+    })
+    .await;
+    let booked = out
+        .send(
+            Call::new("AppointmentService.BookAppointment")
+                .param("case_id", &case_id)
+                .token(token)
+                .key(format!("book-{case_id}"))
+                .body(json!({"centre": HALL, "starts_at": slots[0]["starts_at"]})),
+        )
+        .await;
+    assert_eq!(booked.status, 201, "{}", booked.text());
+    let booked = booked.json();
+    out.case_reaches(token, &case_id, "CASE_STATE_APPOINTMENT_BOOKED")
+        .await;
+    let day = booked["date"].as_str().expect("a booked day").to_owned();
+    let closed = out
+        .send(
+            Call::new("AppointmentService.DeclareClosure")
+                .token(&desk.admin)
+                .key(format!("typhoon-{day}"))
+                .body(json!({
+                    "centre": HALL, "starts_on": day, "ends_on": day,
+                    "reason": "八號風球：當日服務暫停。",
+                })),
+        )
+        .await;
+    assert!(closed.status.is_success(), "{}", closed.text());
+    let moved = eventually("the booking moves off the closed day", 120, || async {
+        let mine = out
+            .send(
+                Call::new("AppointmentService.GetAppointment")
+                    .param("case_id", &case_id)
+                    .token(token),
+            )
+            .await
+            .ok();
+        (mine["date"].as_str().is_some_and(|date| date != day) && mine["state"] == "booked")
+            .then_some(mine)
+    })
+    .await;
+
+    // The counter records attendance only on the day itself, so a run
+    // cannot go on from here without waiting for the booked day: the
+    // counter's part (attendance, production, payment at pickup, collection)
+    // is covered inside intake (tests/to_the_end.rs).
+    out.case_reaches(token, &case_id, "CASE_STATE_APPOINTMENT_BOOKED")
+        .await;
+    MoCsmOutcome {
+        token: session,
+        case_id,
+        booked,
+        moved,
+    }
+}
