@@ -149,21 +149,7 @@ impl Outside {
     /// password set from the e-mailed link, signed in, authenticator
     /// enrolled. Returns the session.
     pub async fn staff(&self, operator: &str, agency: &str, login: &str, roles: &[&str]) -> String {
-        let email = format!("{login}@agency.example");
-        self.send(
-            Call::new("IdentityService.CreateStaffAccount")
-                .token(operator)
-                .key(format!("staff-{agency}-{login}"))
-                .body(json!({
-                    "agency": agency,
-                    "login_name": login,
-                    "email": email,
-                    "display_name": login,
-                    "roles": roles,
-                })),
-        )
-        .await
-        .ok();
+        let email = self.staff_invitation(operator, agency, login, roles).await;
         let token = self.mail.token_for(&email, "token=").await;
         self.send(Call::new("IdentityService.ResetPassword").body(json!({
             "token": token,
@@ -181,6 +167,33 @@ impl Outside {
             .to_owned();
         self.enrol_authenticator(&session).await;
         session
+    }
+
+    /// The operator invites a member of staff (the invitation is e-mailed);
+    /// returns the address it goes to.
+    pub async fn staff_invitation(
+        &self,
+        operator: &str,
+        agency: &str,
+        login: &str,
+        roles: &[&str],
+    ) -> String {
+        let email = format!("{login}@agency.example");
+        self.send(
+            Call::new("IdentityService.CreateStaffAccount")
+                .token(operator)
+                .key(format!("staff-{agency}-{login}"))
+                .body(json!({
+                    "agency": agency,
+                    "login_name": login,
+                    "email": email,
+                    "display_name": login,
+                    "roles": roles,
+                })),
+        )
+        .await
+        .ok();
+        email
     }
 
     /// A case as its applicant sees it.

@@ -18,6 +18,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
+use laissez_eventbus::testing::FaultProxy;
 use sqlx::Connection;
 
 /// The services, in start order: identity first (the others fetch its
@@ -238,6 +239,23 @@ impl Process {
     }
 }
 
+/// How a platform is started.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    /// Put a fault proxy in front of PostgreSQL, Redis, RabbitMQ and the
+    /// mail catcher's SMTP port, so a test can take each away and bring
+    /// it back without touching the servers other suites share.
+    pub proxied: bool,
+}
+
+/// The fault proxies of a platform started with [`Options::proxied`].
+pub struct Proxies {
+    pub postgres: FaultProxy,
+    pub redis: FaultProxy,
+    pub rabbitmq: FaultProxy,
+    pub smtp: FaultProxy,
+}
+
 /// A running platform. Reach it through [`Platform::gateway`] (the public
 /// API and portal), [`Platform::mail_url`] (the mail catcher's JSON API),
 /// [`Platform::sms_url`] (notify's SMS gateway simulator) and
@@ -255,12 +273,18 @@ pub struct Platform {
     exchange: String,
     redis_prefix: String,
     databases: Vec<String>,
+    proxies: Option<Proxies>,
     stopped: bool,
 }
 
 impl Platform {
     /// Starts everything and waits until each service's `/readyz` answers.
     pub async fn start() -> Result<Platform> {
+        Self::start_with(Options::default()).await
+    }
+
+    /// As [`Platform::start`], with options.
+    pub async fn start_with(options: Options) -> Result<Platform> {
         let run = uuid::Uuid::new_v4().simple().to_string()[..12].to_owned();
         let bin = binary_dir()?;
         let logs = bin.join("integration-tests").join(&run);
@@ -309,6 +333,23 @@ impl Platform {
             .collect();
         let (smtp, mail_http, sms, paysim, callbacks) = (next(), next(), next(), next(), next());
         let local = |port: u16| SocketAddr::from(([127, 0, 0, 1], port));
+        let proxies = if options.proxied {
+            Some(Proxies {
+                postgres: FaultProxy::in_front_of(&infrastructure.postgres_admin).await?,
+                redis: FaultProxy::in_front_of(&infrastructure.redis).await?,
+                rabbitmq: FaultProxy::in_front_of(&infrastructure.amqp).await?,
+                smtp: FaultProxy::start(format!("127.0.0.1:{smtp}")).await?,
+            })
+        } else {
+            None
+        };
+        let through = |proxy: Option<&FaultProxy>, url: &str| match proxy {
+            Some(proxy) => proxy.proxied_url(url),
+            None => url.to_owned(),
+        };
+        let redis_url = through(proxies.as_ref().map(|p| &p.redis), &infrastructure.redis);
+        let amqp_url = through(proxies.as_ref().map(|p| &p.rabbitmq), &infrastructure.amqp);
+        let smtp_port = proxies.as_ref().map_or(smtp, |p| p.smtp.address().port());
 
         let mut processes = BTreeMap::new();
         let root = repository_root();
@@ -371,8 +412,8 @@ impl Platform {
                     "LAISSEZ_ADMIN__LISTEN".into(),
                     format!("127.0.0.1:{}", ports.admin),
                 ),
-                ("LAISSEZ_REDIS__URL".into(), infrastructure.redis.clone()),
-                ("LAISSEZ_EVENTS__URL".into(), infrastructure.amqp.clone()),
+                ("LAISSEZ_REDIS__URL".into(), redis_url.clone()),
+                ("LAISSEZ_EVENTS__URL".into(), amqp_url.clone()),
                 ("LAISSEZ_EVENTS__EXCHANGE".into(), exchange.clone()),
                 (
                     "LAISSEZ_EVENTS__RELAY_POLL_INTERVAL_MS".into(),
@@ -390,7 +431,10 @@ impl Platform {
                 set("LAISSEZ_GRPC__LISTEN", format!("127.0.0.1:{}", ports.main));
                 set(
                     "LAISSEZ_DATABASE__URL",
-                    infrastructure.database_url(&format!("it_{run}_{}", service.name())),
+                    through(
+                        proxies.as_ref().map(|p| &p.postgres),
+                        &infrastructure.database_url(&format!("it_{run}_{}", service.name())),
+                    ),
                 );
                 set("LAISSEZ_DATABASE__MAX_CONNECTIONS", "6".into());
             }
@@ -500,7 +544,7 @@ impl Platform {
             }
             if service == Service::Notify {
                 set("LAISSEZ_SMTP__HOST", "127.0.0.1".into());
-                set("LAISSEZ_SMTP__PORT", smtp.to_string());
+                set("LAISSEZ_SMTP__PORT", smtp_port.to_string());
                 set("LAISSEZ_SMS__BACKEND", "simulator".into());
                 set("LAISSEZ_SMS__SIMULATOR_LISTEN", format!("127.0.0.1:{sms}"));
                 set("LAISSEZ_SMS__API_KEY", SMS_KEY.into());
@@ -534,6 +578,7 @@ impl Platform {
             exchange,
             redis_prefix,
             databases,
+            proxies,
             stopped: false,
         };
         platform
@@ -581,6 +626,11 @@ impl Platform {
 
     pub fn paysim_url(&self) -> String {
         format!("http://{}", self.paysim)
+    }
+
+    /// The fault proxies, when started with [`Options::proxied`].
+    pub fn proxies(&self) -> Option<&Proxies> {
+        self.proxies.as_ref()
     }
 
     /// The process id of a running service.

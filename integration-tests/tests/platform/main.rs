@@ -4,4 +4,5 @@
 
 mod faults;
 mod journeys;
+mod outages;
 mod probes;
