@@ -31,6 +31,36 @@ pub struct Outside {
     pub phones: Phones,
     pub paysim: String,
     sequence: std::sync::Arc<AtomicU32>,
+    /// Each call's time by operation, when a benchmark asks for it.
+    timings: Option<std::sync::Arc<Timings>>,
+}
+
+/// Call times by operation id (every attempt that got an answer).
+#[derive(Default)]
+pub struct Timings(std::sync::Mutex<std::collections::BTreeMap<String, Vec<Duration>>>);
+
+impl Timings {
+    fn record(&self, operation: &str, took: Duration) {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .entry(operation.to_owned())
+            .or_default()
+            .push(took);
+    }
+
+    /// Every operation's sorted times.
+    pub fn sorted(&self) -> std::collections::BTreeMap<String, Vec<Duration>> {
+        let mut all = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
+        for times in all.values_mut() {
+            times.sort();
+        }
+        all
+    }
 }
 
 impl Outside {
@@ -43,7 +73,14 @@ impl Outside {
             phones: Phones::new(platform.sms_url()),
             paysim: platform.paysim_url(),
             sequence: std::sync::Arc::new(AtomicU32::new(1)),
+            timings: None,
         }
+    }
+
+    /// The same, recording every call's time by operation.
+    pub fn timed(mut self, timings: std::sync::Arc<Timings>) -> Outside {
+        self.timings = Some(timings);
+        self
     }
 
     pub fn next(&self) -> u32 {
@@ -55,7 +92,12 @@ impl Outside {
     pub async fn send(&self, call: Call<'_>) -> Answer {
         let deadline = tokio::time::Instant::now() + PATIENCE;
         loop {
-            match self.api.try_call(call.clone()).await {
+            let started = std::time::Instant::now();
+            let answer = self.api.try_call(call.clone()).await;
+            if let (Some(timings), Ok(_)) = (&self.timings, &answer) {
+                timings.record(call.operation, started.elapsed());
+            }
+            match answer {
                 Ok(answer)
                     if !matches!(
                         answer.status,

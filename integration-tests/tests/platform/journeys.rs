@@ -58,7 +58,7 @@ async fn macao_csm_a_childs_passport_returned_once_approved_and_moved_by_a_typho
     let out = Outside::of(&platform).await;
     let operator = out.operator().await;
     let desk = MoCsmDesk::open(&out, &operator).await;
-    let outcome = mo_csm(&out, &desk).await;
+    let outcome = mo_csm(&out, &desk, true).await;
     assert_ne!(outcome.booked["date"], outcome.moved["date"]);
     platform.stop().await;
 }

@@ -6,3 +6,4 @@ mod faults;
 mod journeys;
 mod outages;
 mod probes;
+mod providers;

@@ -13,7 +13,7 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::config::{PaymentConfig, ProvidersConfig};
-use crate::connectors::{ConnectorError, Connectors, Start};
+use crate::connectors::{Connector, ConnectorError, Connectors, Start};
 use crate::domain::signature::{self, SignatureError};
 use crate::domain::{self, Line, LineKind, OrderState, PaymentState, slip};
 use crate::provider::{self, Notice};
@@ -25,6 +25,32 @@ use crate::store::payments::{self, NewPayment, PaymentRow, SlipData};
 
 /// Most orders one payment may cover.
 pub const MAX_ORDERS: usize = 20;
+/// How a payment's reason begins when its provider could not be reached
+/// to open the charge: the same request may open it again.
+const UNREACHABLE: &str = "the provider could not be reached";
+
+/// A started payment on its way to the provider.
+struct Opening<'a> {
+    id: Uuid,
+    orders: &'a [OrderRow],
+    quote: &'a Quote,
+    slip: Option<&'a SlipData>,
+    expires_at: chrono::DateTime<Utc>,
+    return_url: &'a str,
+}
+
+/// The connector of a quote's method, or Unavailable.
+fn connector_of(payments: &Payments, quote: &Quote) -> Result<Arc<dyn Connector>, ServiceError> {
+    payments
+        .connectors
+        .get(quote.method.connector)
+        .ok_or_else(|| {
+            ServiceError::Unavailable(format!(
+                "{} payments are not available now",
+                quote.method.code
+            ))
+        })
+}
 
 #[derive(Clone)]
 pub struct Payments {
@@ -287,12 +313,36 @@ impl Payments {
         if let Some(existing) =
             payments::by_key(&mut transaction, &scope.agency, account, key).await?
         {
-            if existing.request_hash == hash {
+            if existing.request_hash != hash {
+                return Err(ServiceError::AlreadyExists(
+                    "idempotency_key was used for another payment".into(),
+                ));
+            }
+            if !(existing.state == PaymentState::Failed
+                && existing.provider_txn.is_none()
+                && existing.reason.starts_with(UNREACHABLE))
+            {
                 return Ok(existing);
             }
-            return Err(ServiceError::AlreadyExists(
-                "idempotency_key was used for another payment".into(),
-            ));
+            // The provider could not be reached when this payment started:
+            // the same request opens it again under the same payment, so
+            // a provider that did open the charge answers that one.
+            let ids: Vec<Uuid> = existing.order_ids.clone();
+            let orders = orders::lock(&mut transaction, scope, &ids).await?;
+            let quote = price(&orders, &existing.method)?;
+            payments::reopen(&mut transaction, existing.id).await?;
+            transaction.commit().await?;
+            let opening = Opening {
+                id: existing.id,
+                orders: &orders,
+                quote: &quote,
+                slip: existing.slip.as_ref(),
+                expires_at: existing.expires_at.unwrap_or_else(Utc::now),
+                return_url,
+            };
+            return self
+                .open_at_provider(scope, connector_of(self, &quote)?.as_ref(), opening)
+                .await;
         }
         let orders = orders::lock(&mut transaction, scope, &ids).await?;
         if orders.len() != ids.len() {
@@ -316,12 +366,7 @@ impl Payments {
         }
         let quote = price(&orders, method)?;
         let kind = quote.method.connector;
-        let connector = self.connectors.get(kind).ok_or_else(|| {
-            ServiceError::Unavailable(format!(
-                "{} payments are not available now",
-                quote.method.code
-            ))
-        })?;
+        let connector = connector_of(self, &quote)?;
         let id = Uuid::now_v7();
         let now = Utc::now();
         let settings = &self.settings.payment;
@@ -380,6 +425,37 @@ impl Payments {
         )
         .await?;
         transaction.commit().await?;
+        let opening = Opening {
+            id,
+            orders: &orders,
+            quote: &quote,
+            slip: slip.as_ref(),
+            expires_at,
+            return_url,
+        };
+        self.open_at_provider(scope, connector.as_ref(), opening)
+            .await
+    }
+
+    /// Opens a started payment's charge at its provider: its instructions
+    /// (and a slip's event) on success; on failure the payment fails, and
+    /// one that failed because the provider could not be reached can be
+    /// started again with the same key.
+    async fn open_at_provider(
+        &self,
+        scope: &Scope,
+        connector: &dyn Connector,
+        opening: Opening<'_>,
+    ) -> Result<PaymentRow, ServiceError> {
+        let Opening {
+            id,
+            orders,
+            quote,
+            slip,
+            expires_at,
+            return_url,
+        } = opening;
+        let now = Utc::now();
         let payment_id = id.to_string();
         let description = orders
             .iter()
@@ -395,7 +471,7 @@ impl Payments {
                 description: &description,
                 return_url,
                 expires_at,
-                slip_number: slip.as_ref().map_or("", |slip| slip.number.as_str()),
+                slip_number: slip.map_or("", |slip| slip.number.as_str()),
             })
             .await;
         match started {
@@ -410,8 +486,8 @@ impl Payments {
                     &instructions.virtual_account,
                 )
                 .await?;
-                if let Some(slip) = &slip {
-                    let event = published::slip_issued(id, &orders, &quote, slip, now);
+                if let Some(slip) = slip {
+                    let event = published::slip_issued(id, orders, quote, slip, now);
                     Outbox::enqueue(
                         &mut transaction,
                         &scope.agency,
@@ -427,7 +503,11 @@ impl Payments {
             }
             Err(error) => {
                 tracing::warn!(payment_id = %id, %error, "the provider did not open the charge");
-                payments::fail(&self.pool, id, &error.to_string()).await?;
+                let reason = match &error {
+                    ConnectorError::Unreachable(detail) => format!("{UNREACHABLE}: {detail}"),
+                    other => other.to_string(),
+                };
+                payments::fail(&self.pool, id, &reason).await?;
                 return Err(match error {
                     ConnectorError::Refused(reason) => ServiceError::FailedPrecondition(format!(
                         "the provider refused the payment: {reason}"

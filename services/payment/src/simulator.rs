@@ -11,6 +11,11 @@
 //! - `POST /<p>/operator/settle`: a transfer or a store payment arrives (by
 //!   transaction, account number or slip number; any amount; `silent`
 //!   sends no notice, so only polling finds it);
+//! - `POST /<p>/operator/faults`: the provider misbehaves until told
+//!   otherwise: `status` answers every charge call with that status before
+//!   doing anything, `delay_ms` does the work and then answers that late
+//!   (an empty body puts it right); `GET /<p>/operator/charges` lists the
+//!   provider's charges (reference, amount, status), for counting;
 //! - notices to the charge's `callback_url`, signed, each sent
 //!   `1 + duplicates` times after random delays (so out of order), retried
 //!   with backoff until the merchant answers 2xx.
@@ -69,10 +74,22 @@ struct Ledger {
     sequence: u64,
 }
 
+/// How a provider misbehaves (`POST /<p>/operator/faults`).
+#[derive(Debug, Clone, Copy, Default, Deserialize)]
+pub struct Fault {
+    /// Answer every charge call with this status, doing nothing.
+    #[serde(default)]
+    pub status: Option<u16>,
+    /// Do the work, then answer this many milliseconds late.
+    #[serde(default)]
+    pub delay_ms: u64,
+}
+
 struct Inner {
     config: SimulatorConfig,
     public_url: String,
     ledger: Mutex<Ledger>,
+    faults: Mutex<HashMap<String, Fault>>,
     http: reqwest::Client,
     /// Notices posted (each copy), for tests and the operator.
     sent: std::sync::atomic::AtomicU64,
@@ -131,7 +148,33 @@ async fn create_charge(
     if let Err(refused) = verify(&inner, &provider, &headers, &body) {
         return refused.into_response();
     }
-    let request: ChargeRequest = match serde_json::from_slice(&body) {
+    let fault = fault_of(&inner, &provider);
+    if let Some(status) = fault.status {
+        return refuse(
+            StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            "simulated provider failure",
+        );
+    }
+    let answer = create_charge_now(&inner, &provider, &body);
+    if fault.delay_ms > 0 {
+        tokio::time::sleep(Duration::from_millis(fault.delay_ms)).await;
+    }
+    answer
+}
+
+fn fault_of(inner: &Inner, provider: &str) -> Fault {
+    inner
+        .faults
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(provider)
+        .copied()
+        .unwrap_or_default()
+}
+
+fn create_charge_now(inner: &Inner, provider: &str, body: &[u8]) -> Response {
+    let provider = provider.to_owned();
+    let request: ChargeRequest = match serde_json::from_slice(body) {
         Ok(request) => request,
         Err(error) => return refuse(StatusCode::BAD_REQUEST, &error.to_string()),
     };
@@ -146,7 +189,7 @@ async fn create_charge(
         .values()
         .find(|charge| charge.provider == provider && charge.request.reference == request.reference)
     {
-        return Json(created(&inner, existing)).into_response();
+        return Json(created(inner, existing)).into_response();
     }
     ledger.sequence += 1;
     let transaction_id = format!("{provider}-{:010}", ledger.sequence);
@@ -165,7 +208,7 @@ async fn create_charge(
         settled_at: None,
         refunds: Vec::new(),
     };
-    let answer = created(&inner, &charge);
+    let answer = created(inner, &charge);
     ledger.charges.insert(transaction_id, charge);
     (StatusCode::CREATED, Json(answer)).into_response()
 }
@@ -192,6 +235,12 @@ async fn charge_status(
 ) -> Response {
     if let Err(refused) = verify(&inner, &provider, &headers, b"") {
         return refused.into_response();
+    }
+    if let Some(status) = fault_of(&inner, &provider).status {
+        return refuse(
+            StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            "simulated provider failure",
+        );
     }
     let ledger = inner.ledger.lock().unwrap_or_else(PoisonError::into_inner);
     match ledger.charges.get(&transaction_id) {
@@ -497,6 +546,46 @@ pub struct SettleRequest {
     pub decline: bool,
 }
 
+async fn operator_faults(
+    State(inner): State<Shared>,
+    Path(provider): Path<String>,
+    body: Bytes,
+) -> Response {
+    let fault: Fault = if body.iter().all(u8::is_ascii_whitespace) {
+        Fault::default()
+    } else {
+        match serde_json::from_slice(&body) {
+            Ok(fault) => fault,
+            Err(error) => return refuse(StatusCode::BAD_REQUEST, &error.to_string()),
+        }
+    };
+    inner
+        .faults
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .insert(provider, fault);
+    (StatusCode::OK, "set").into_response()
+}
+
+async fn operator_charges(State(inner): State<Shared>, Path(provider): Path<String>) -> Response {
+    let ledger = inner.ledger.lock().unwrap_or_else(PoisonError::into_inner);
+    let charges: Vec<serde_json::Value> = ledger
+        .charges
+        .values()
+        .filter(|charge| charge.provider == provider)
+        .map(|charge| {
+            serde_json::json!({
+                "transaction_id": charge.transaction_id,
+                "reference": charge.request.reference,
+                "amount": charge.request.amount,
+                "paid_amount": charge.paid_amount,
+                "status": format!("{:?}", charge.status),
+            })
+        })
+        .collect();
+    Json(charges).into_response()
+}
+
 async fn operator_settle(
     State(inner): State<Shared>,
     Path(provider): Path<String>,
@@ -539,6 +628,8 @@ fn router(inner: Shared) -> Router {
             get(hosted_page).post(hosted_action),
         )
         .route("/{provider}/operator/settle", post(operator_settle))
+        .route("/{provider}/operator/faults", post(operator_faults))
+        .route("/{provider}/operator/charges", get(operator_charges))
         .with_state(inner)
 }
 
@@ -560,6 +651,7 @@ impl Simulator {
             config,
             public_url,
             ledger: Mutex::default(),
+            faults: Mutex::default(),
             http: reqwest::Client::builder()
                 .timeout(Duration::from_secs(10))
                 .build()?,

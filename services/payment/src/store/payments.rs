@@ -175,6 +175,19 @@ pub async fn fail(pool: &PgPool, id: Uuid, reason: &str) -> sqlx::Result<()> {
     Ok(())
 }
 
+/// A payment that failed before its provider opened the charge, pending
+/// again for another try.
+pub async fn reopen(connection: &mut PgConnection, id: Uuid) -> sqlx::Result<()> {
+    sqlx::query(
+        "UPDATE payments SET state = 'pending', reason = '' \
+         WHERE id = $1 AND state = 'failed' AND provider_txn IS NULL",
+    )
+    .bind(id)
+    .execute(connection)
+    .await?;
+    Ok(())
+}
+
 pub async fn get(pool: &PgPool, scope: &Scope, id: Uuid) -> sqlx::Result<Option<PaymentRow>> {
     let row = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM payments p
