@@ -154,15 +154,41 @@ fn mail_python() -> Result<PathBuf> {
     )
 }
 
-/// Free TCP ports on the loopback, all distinct.
+/// Free TCP ports on the loopback, all distinct, taken below the kernel's
+/// ephemeral range: a port the kernel handed out for `:0` and that was
+/// released again can go to any outgoing connection before the service
+/// binds it, a port below the range cannot. A cursor shared by the whole
+/// test process keeps two platforms of one run apart.
 fn free_ports(count: usize) -> Result<Vec<u16>> {
-    let listeners: Vec<TcpListener> = (0..count)
-        .map(|_| TcpListener::bind("127.0.0.1:0"))
-        .collect::<std::io::Result<_>>()?;
-    listeners
-        .iter()
-        .map(|listener| Ok(listener.local_addr()?.port()))
-        .collect()
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static CURSOR: AtomicU32 = AtomicU32::new(0);
+    let ephemeral_low: u32 = std::fs::read_to_string("/proc/sys/net/ipv4/ip_local_port_range")
+        .ok()
+        .and_then(|range| range.split_whitespace().next()?.parse().ok())
+        .unwrap_or(32_768);
+    let (low, high) = (10_000u32, ephemeral_low.max(10_001));
+    let span = high - low;
+    // Start somewhere else in each process, so test binaries run one after
+    // another do not reuse the ports of one that just stopped.
+    let _ = CURSOR.compare_exchange(
+        0,
+        1 + (uuid::Uuid::new_v4().as_u128() % u128::from(span)) as u32,
+        Ordering::SeqCst,
+        Ordering::SeqCst,
+    );
+    let mut ports = Vec::with_capacity(count);
+    let mut tried = 0;
+    while ports.len() < count {
+        tried += 1;
+        if tried > span {
+            bail!("no free ports between {low} and {high}");
+        }
+        let port = (low + CURSOR.fetch_add(1, Ordering::SeqCst) % span) as u16;
+        if TcpListener::bind(("127.0.0.1", port)).is_ok() {
+            ports.push(port);
+        }
+    }
+    Ok(ports)
 }
 
 struct Ports {
@@ -697,18 +723,31 @@ impl Platform {
         }
     }
 
+    fn alive(&self, service: Service) -> bool {
+        self.processes
+            .lock()
+            .unwrap()
+            .get_mut(service.name())
+            .expect("a known service")
+            .alive()
+    }
+
     /// Polls the service's `/readyz` until it answers 200 (90 s at most).
     pub async fn wait_ready(&self, service: Service) -> Result<()> {
         let url = format!("{}/readyz", self.admin(service));
         let client = reqwest::Client::new();
         let deadline = tokio::time::Instant::now() + Duration::from_secs(90);
         loop {
-            if let Ok(answer) = client
-                .get(&url)
-                .timeout(Duration::from_secs(2))
-                .send()
-                .await
+            // Alive before and after the answer: an answer on a port the
+            // service never bound is not the service's.
+            if self.alive(service)
+                && let Ok(answer) = client
+                    .get(&url)
+                    .timeout(Duration::from_secs(2))
+                    .send()
+                    .await
                 && answer.status().is_success()
+                && self.alive(service)
             {
                 return Ok(());
             }
