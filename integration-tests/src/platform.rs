@@ -457,10 +457,22 @@ impl Platform {
                 set("LAISSEZ_GRPC__LISTEN", format!("127.0.0.1:{}", ports.main));
                 set(
                     "LAISSEZ_DATABASE__URL",
-                    through(
-                        proxies.as_ref().map(|p| &p.postgres),
-                        &infrastructure.database_url(&format!("it_{run}_{}", service.name())),
-                    ),
+                    match &proxies {
+                        // The proxy refuses by accepting and closing at once;
+                        // inside a TLS negotiation that reads as a protocol
+                        // error rather than the refused connection a server
+                        // that is down gives, so proxied runs speak plain TCP.
+                        Some(proxies) => format!(
+                            "{}?sslmode=disable",
+                            proxies.postgres.proxied_url(
+                                &infrastructure
+                                    .database_url(&format!("it_{run}_{}", service.name()))
+                            )
+                        ),
+                        None => {
+                            infrastructure.database_url(&format!("it_{run}_{}", service.name()))
+                        }
+                    },
                 );
                 set("LAISSEZ_DATABASE__MAX_CONNECTIONS", "6".into());
             }

@@ -382,7 +382,12 @@ async fn enqueue<E: laissez_proto::events::v1::EventMessage>(
     )
     .await
     .map(drop)
-    .map_err(|error| AdvanceError::Outbox(error.to_string()))
+    .map_err(|error| match error {
+        // A database that went away is the database's error: unavailable
+        // to a caller, transient to a consumer (redelivered, not dead-lettered).
+        laissez_eventbus::Error::Database(database) => AdvanceError::Database(database),
+        other => AdvanceError::Outbox(other.to_string()),
+    })
 }
 
 fn rule_input(case: &CaseRow, catalog: &Catalog, today: NaiveDate) -> rules::RuleInput {

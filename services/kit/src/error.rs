@@ -68,9 +68,10 @@ impl ServiceError {
 impl From<sqlx::Error> for ServiceError {
     fn from(error: sqlx::Error) -> Self {
         match &error {
-            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) => {
-                Self::Unavailable("the database is unavailable".to_owned())
-            }
+            sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_) => Self::Unavailable("the database is unavailable".to_owned()),
             _ => Self::Internal(error.into()),
         }
     }
