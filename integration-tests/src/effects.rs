@@ -21,6 +21,23 @@ pub struct Ledger {
     pub duplicated: Vec<String>,
 }
 
+impl std::fmt::Display for Ledger {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} cases, {} orders, {} acknowledgements, {} messages, {} audit entries; \
+             lost {}, duplicated {}",
+            self.cases,
+            self.orders,
+            self.documents,
+            self.messages,
+            self.audit_entries,
+            self.lost.len(),
+            self.duplicated.len()
+        )
+    }
+}
+
 impl Ledger {
     pub fn is_clean(&self) -> bool {
         self.lost.is_empty() && self.duplicated.is_empty()

@@ -5,12 +5,11 @@
 //! plus the courier is taken at the centre, and the permit is dispatched
 //! and delivered.
 
-use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::api::Call;
 use crate::journeys::{Outside, PASSWORD};
-use crate::outside::{eventually, photo_354x472, scan};
+use crate::outside::{photo_354x472, scan};
 
 pub const HK: &str = "hk-cts";
 pub const HK_PORTAL: &str = "hk-residents";
@@ -52,31 +51,15 @@ pub fn minor_units(money: &Value) -> i64 {
 pub async fn hk_cts(out: &Outside, desk: &HkDesk) -> HkOutcome {
     let sequence = out.next();
     let email = format!("hk.parent{sequence}@example.hk");
-    let registered = out
-        .send(
-            Call::new("IdentityService.Register")
-                .param("agency", HK)
-                .param("portal", HK_PORTAL)
-                .key(format!("register-{email}"))
-                .body(json!({
-                    "login_name": email,
-                    "password": PASSWORD,
-                    "password_confirmation": PASSWORD,
-                    "language": "LANGUAGE_EN",
-                    "fields": {"email": email, "mobile": format!("+852 9123{:04}", sequence % 10_000)},
-                })),
-        )
-        .await;
-    assert_eq!(registered.status, 201, "{}", registered.text());
-    let link = out.mail.token_for(&email, "token=").await;
-    out.send(
-        Call::new("IdentityService.Activate")
-            .param("agency", HK)
-            .param("portal", HK_PORTAL)
-            .body(json!({"token": link})),
+    out.register(
+        HK,
+        HK_PORTAL,
+        &email,
+        "LANGUAGE_EN",
+        json!({"email": email, "mobile": format!("+852 9123{:04}", sequence % 10_000)}),
     )
-    .await
-    .ok();
+    .await;
+    out.activate_by_mail(HK, HK_PORTAL, &email).await;
     let session = out
         .sign_in_with_captcha(HK, HK_PORTAL, &email, PASSWORD, "")
         .await
@@ -90,8 +73,8 @@ pub async fn hk_cts(out: &Outside, desk: &HkDesk) -> HkOutcome {
     let born = (chrono::Utc::now() - chrono::Duration::days(365 * 12 + 30))
         .format("%Y-%m-%d")
         .to_string();
-    let child = out
-        .send(
+    let child_id = out
+        .create(
             Call::new("IdentityService.CreateApplicant")
                 .token(token)
                 .key(format!("child-{email}"))
@@ -106,50 +89,20 @@ pub async fn hk_cts(out: &Outside, desk: &HkDesk) -> HkOutcome {
                     "given_name": "小明",
                     "date_of_birth": born,
                 })),
+            "applicant_id",
         )
         .await;
-    assert_eq!(child.status, 201, "{}", child.text());
-    let child_id = child.json()["applicant_id"]
-        .as_str()
-        .expect("an applicant id")
-        .to_owned();
-    let started = out
-        .send(
-            Call::new("IntakeService.StartApplication")
-                .token(token)
-                .key(format!("start-{child_id}"))
-                .body(json!({
-                    "application_type": "home_return_permit",
-                    "notice_version": "2024-07-10",
-                    "notice_accepted": true,
-                    "applicant_id": child_id,
-                })),
+    let case_id = out
+        .start_case(
+            token,
+            "home_return_permit",
+            "2024-07-10",
+            json!({"applicant_id": child_id}),
         )
         .await;
-    assert_eq!(started.status, 201, "{}", started.text());
-    let case_id = started.json()["case_id"]
-        .as_str()
-        .expect("a case id")
-        .to_owned();
 
     // Booking first: a slot at the centre, held then booked.
-    let today = chrono::Utc::now().date_naive();
-    let slots = eventually("free slots at the centre", 60, || async {
-        let found = out
-            .send(
-                Call::new("AppointmentService.SearchSlots")
-                    .param("centre", CENTRE)
-                    .query("from_date", (today + chrono::Days::new(1)).to_string())
-                    .query("to_date", (today + chrono::Days::new(14)).to_string())
-                    .query("only_free", "true")
-                    .token(token),
-            )
-            .await
-            .ok();
-        let slots = found["slots"].as_array()?.clone();
-        (!slots.is_empty()).then_some(slots)
-    })
-    .await;
+    let slots = out.free_slots(token, CENTRE, 14).await;
     let hold = out
         .send(
             Call::new("AppointmentService.HoldSlot")
@@ -175,29 +128,7 @@ pub async fn hk_cts(out: &Outside, desk: &HkDesk) -> HkOutcome {
         .await;
     assert_eq!(booked.status, 201, "{}", booked.text());
 
-    let upload = |requirement: &'static str, content: Vec<u8>| {
-        let case_id = case_id.clone();
-        async move {
-            let answer = out
-                .api
-                .upload(
-                    Call::new("IntakeService.UploadDocument")
-                        .param("case_id", &case_id)
-                        .query("requirement", requirement)
-                        .query("file_name", format!("{requirement}.png"))
-                        .token(token),
-                    "image/png",
-                    content,
-                )
-                .await;
-            assert_eq!(answer.status, 201, "{requirement}: {}", answer.text());
-            answer.json()["document_id"]
-                .as_str()
-                .expect("a document id")
-                .to_owned()
-        }
-    };
-    let photo_id = upload("photo", photo_354x472()).await;
+    let photo_id = out.upload(token, &case_id, "photo", photo_354x472()).await;
     for requirement in [
         "hk_identity_card",
         "parent_chinese_document",
@@ -205,7 +136,7 @@ pub async fn hk_cts(out: &Outside, desk: &HkDesk) -> HkOutcome {
         "guardian_identity",
         "photo_check_receipt",
     ] {
-        upload(requirement, scan()).await;
+        out.upload(token, &case_id, requirement, scan()).await;
     }
     let answers = json!({
         "nationality_class": "chinese",
@@ -223,123 +154,61 @@ pub async fn hk_cts(out: &Outside, desk: &HkDesk) -> HkOutcome {
         "delivery": "courier",
         "delivery_address": "1 Tai Po Road, Sha Tin",
     });
-    let saved = out
-        .send(
-            Call::new("IntakeService.SaveDraft")
-                .param("case_id", &case_id)
-                .token(token)
-                .body(json!({"answers_json": answers.to_string(), "express": true})),
-        )
-        .await;
-    assert!(saved.status.is_success(), "{}", saved.text());
-    let submitted = out
-        .send(
-            Call::new("IntakeService.Submit")
-                .token(token)
-                .key(format!("submit-{case_id}"))
-                .body(json!({"case_ids": [case_id]})),
-        )
-        .await;
-    assert_eq!(submitted.status, 201, "{}", submitted.text());
-    let receipt = submitted.json()["cases"][0]["receipt_number"]
-        .as_str()
-        .expect("a receipt number")
-        .to_owned();
+    out.save_draft(token, &case_id, &answers, true).await;
+    let receipt = out.submit(token, &case_id).await;
 
     // Review approves; the centre takes the child's express fee and the
     // courier.
-    eventually("the case is claimed", 120, || async {
-        let claim = out
-            .send(
-                Call::new("ReviewService.ClaimNext")
-                    .token(&desk.reviewer)
-                    .key(format!("claim-{}", uuid::Uuid::new_v4()))
-                    .body(json!({"application_type": "home_return_permit"})),
-            )
-            .await;
-        (claim.status == StatusCode::CREATED && claim.json()["case_id"] == case_id.as_str())
-            .then_some(())
-    })
+    out.claim_and_decide(
+        &desk.reviewer,
+        "home_return_permit",
+        &case_id,
+        "DECISION_APPROVED",
+        "In order.",
+    )
     .await;
-    let decided = out
-        .send(
-            Call::new("ReviewService.Decide")
-                .param("case_id", &case_id)
-                .token(&desk.reviewer)
-                .key(format!("decide-{case_id}"))
-                .body(json!({"decision": "DECISION_APPROVED", "comment": "In order."})),
-        )
-        .await;
-    assert!(decided.status.is_success(), "{}", decided.text());
     out.case_reaches(token, &case_id, "CASE_STATE_AWAITING_PAYMENT")
         .await;
-    let order = eventually("the order", 120, || async {
-        let found = out
-            .send(
-                Call::new("PaymentService.FindOrders")
-                    .query("receipt_number", receipt.clone())
-                    .token(&desk.counter),
-            )
-            .await;
-        found.status.is_success().then(|| found.json())?["orders"]
-            .as_array()?
-            .first()
-            .cloned()
-    })
-    .await;
+    let order = out.order_at_counter(&desk.counter, &receipt).await;
     assert_eq!(
         minor_units(&order["total"]),
         CHILD_EXPRESS_COURIER_CENTS,
         "the child's express fee and the courier: {order}"
     );
     let order_id = order["order_id"].as_str().expect("an order").to_owned();
-    let paid = out
-        .send(
-            Call::new("PaymentService.RecordCounterPayment")
-                .param("order_id", &order_id)
-                .token(&desk.counter)
-                .key(format!("take-{order_id}"))
-                .body(json!({
-                    "method": "counter",
-                    "amount": order["total"],
-                    "counter_receipt": format!("HK-{receipt}"),
-                })),
-        )
-        .await;
-    assert_eq!(paid.status, 201, "{}", paid.text());
+    out.pay_at_counter(
+        &desk.counter,
+        &order_id,
+        "counter",
+        &order["total"],
+        &format!("HK-{receipt}"),
+    )
+    .await;
     out.case_reaches(token, &case_id, "CASE_STATE_IN_PRODUCTION")
         .await;
 
     // Made, sent by courier, delivered.
-    let counter_call = |operation: &'static str, body: Value| {
-        let case_id = case_id.clone();
-        async move {
-            let answer = out
-                .send(
-                    Call::new(operation)
-                        .param("case_id", &case_id)
-                        .token(&desk.counter)
-                        .body(body),
-                )
-                .await;
-            assert!(answer.status.is_success(), "{operation}: {}", answer.text());
-        }
-    };
-    counter_call(
+    let counter = desk.counter.as_str();
+    out.at_counter(
+        counter,
         "IntakeService.CompleteProduction",
+        &case_id,
         json!({"permit_number": format!("H{:08}", 10_000_000 + sequence)}),
     )
     .await;
     out.case_reaches(token, &case_id, "CASE_STATE_AWAITING_DISPATCH")
         .await;
-    counter_call(
+    out.at_counter(
+        counter,
         "IntakeService.RecordDispatch",
+        &case_id,
         json!({"tracking_number": format!("EC{sequence:09}HK")}),
     )
     .await;
     out.case_reaches(token, &case_id, "CASE_STATE_DISPATCHED")
         .await;
-    counter_call("IntakeService.RecordDelivery", json!({})).await;
+    out.at_counter(counter, "IntakeService.RecordDelivery", &case_id, json!({}))
+        .await;
     out.case_reaches(token, &case_id, "CASE_STATE_DELIVERED")
         .await;
     let order = out

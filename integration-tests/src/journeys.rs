@@ -238,6 +238,296 @@ impl Outside {
         email
     }
 
+    /// Registers `login` at a portal with the platform's applicant password.
+    pub async fn register(
+        &self,
+        agency: &str,
+        portal: &str,
+        login: &str,
+        language: &str,
+        fields: Value,
+    ) {
+        let registered = self
+            .send(
+                Call::new("IdentityService.Register")
+                    .param("agency", agency)
+                    .param("portal", portal)
+                    .key(format!("register-{agency}-{login}"))
+                    .body(json!({
+                        "login_name": login,
+                        "password": PASSWORD,
+                        "password_confirmation": PASSWORD,
+                        "language": language,
+                        "fields": fields,
+                    })),
+            )
+            .await;
+        assert_eq!(registered.status, 201, "{}", registered.text());
+    }
+
+    /// Activates `login` with the code the phone `mobile` received.
+    pub async fn activate_by_sms(&self, agency: &str, portal: &str, login: &str, mobile: &str) {
+        let code = self.phones.code_for(mobile).await;
+        self.send(
+            Call::new("IdentityService.Activate")
+                .param("agency", agency)
+                .param("portal", portal)
+                .body(json!({"login_name": login, "sms_code": code})),
+        )
+        .await
+        .ok();
+    }
+
+    /// Activates an account with the token of the link e-mailed to `email`.
+    pub async fn activate_by_mail(&self, agency: &str, portal: &str, email: &str) {
+        let token = self.mail.token_for(email, "token=").await;
+        self.send(
+            Call::new("IdentityService.Activate")
+                .param("agency", agency)
+                .param("portal", portal)
+                .body(json!({"token": token})),
+        )
+        .await
+        .ok();
+    }
+
+    /// Signs in at a portal without a captcha; the session.
+    pub async fn sign_in(&self, agency: &str, portal: &str, login: &str) -> String {
+        Self::session_of(
+            self.send(
+                Call::new("IdentityService.Login")
+                    .param("agency", agency)
+                    .param("portal", portal)
+                    .body(json!({"login_name": login, "password": PASSWORD})),
+            )
+            .await,
+        )
+    }
+
+    /// Starts an application (notice accepted) with the body's other
+    /// members (`applicant_id`, `applicant`, `permit_number`); the case id.
+    pub async fn start_case(
+        &self,
+        token: &str,
+        application_type: &str,
+        notice_version: &str,
+        mut body: Value,
+    ) -> String {
+        body["application_type"] = json!(application_type);
+        body["notice_version"] = json!(notice_version);
+        body["notice_accepted"] = json!(true);
+        let key = format!("start-{}", uuid::Uuid::new_v4());
+        self.create(
+            Call::new("IntakeService.StartApplication")
+                .token(token)
+                .key(key)
+                .body(body),
+            "case_id",
+        )
+        .await
+    }
+
+    /// A centre's free slots from tomorrow for `days` days (waiting for
+    /// intake to have opened them).
+    pub async fn free_slots(&self, token: &str, centre: &str, days: u64) -> Vec<Value> {
+        let today = chrono::Utc::now().date_naive();
+        eventually(&format!("free slots at {centre}"), 60, || async {
+            let found = self
+                .send(
+                    Call::new("AppointmentService.SearchSlots")
+                        .param("centre", centre)
+                        .query("from_date", (today + chrono::Days::new(1)).to_string())
+                        .query("to_date", (today + chrono::Days::new(days)).to_string())
+                        .query("only_free", "true")
+                        .token(token),
+                )
+                .await
+                .ok();
+            let slots = found["slots"].as_array()?.clone();
+            (!slots.is_empty()).then_some(slots)
+        })
+        .await
+    }
+
+    /// Creates something (answered 201) and returns the answer's `field`.
+    pub async fn create(&self, call: Call<'_>, field: &str) -> String {
+        let operation = call.operation;
+        let answer = self.send(call).await;
+        assert_eq!(answer.status, 201, "{operation}: {}", answer.text());
+        answer.json()[field]
+            .as_str()
+            .unwrap_or_else(|| panic!("{operation}: no {field}"))
+            .to_owned()
+    }
+
+    /// The session token of a successful sign-in.
+    pub fn session_of(answer: Answer) -> String {
+        answer.ok()["session_token"]
+            .as_str()
+            .expect("a session")
+            .to_owned()
+    }
+
+    /// Uploads a PNG for `requirement` of a case (again while the platform
+    /// answers 5xx); the document's id.
+    pub async fn upload(
+        &self,
+        token: &str,
+        case_id: &str,
+        requirement: &str,
+        content: Vec<u8>,
+    ) -> String {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        loop {
+            let answer = self
+                .api
+                .upload(
+                    Call::new("IntakeService.UploadDocument")
+                        .param("case_id", case_id)
+                        .query("requirement", requirement)
+                        .query("file_name", format!("{requirement}.png"))
+                        .token(token),
+                    "image/png",
+                    content.clone(),
+                )
+                .await;
+            if answer.status.is_server_error() && tokio::time::Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(500)).await;
+                continue;
+            }
+            assert_eq!(answer.status, 201, "{requirement}: {}", answer.text());
+            return answer.json()["document_id"]
+                .as_str()
+                .expect("a document id")
+                .to_owned();
+        }
+    }
+
+    /// Saves a draft's answers (and the express choice).
+    pub async fn save_draft(&self, token: &str, case_id: &str, answers: &Value, express: bool) {
+        let saved = self
+            .send(
+                Call::new("IntakeService.SaveDraft")
+                    .param("case_id", case_id)
+                    .token(token)
+                    .body(json!({"answers_json": answers.to_string(), "express": express})),
+            )
+            .await;
+        assert!(saved.status.is_success(), "{}", saved.text());
+    }
+
+    /// Submits one case as its own group; its receipt number.
+    pub async fn submit(&self, token: &str, case_id: &str) -> String {
+        let submitted = self
+            .send(
+                Call::new("IntakeService.Submit")
+                    .token(token)
+                    .key(format!("submit-{case_id}"))
+                    .body(json!({"case_ids": [case_id]})),
+            )
+            .await;
+        assert_eq!(submitted.status, 201, "{}", submitted.text());
+        submitted.json()["cases"][0]["receipt_number"]
+            .as_str()
+            .expect("a receipt number")
+            .to_owned()
+    }
+
+    /// A reviewer claims from the queue of `application_type` until the
+    /// claim is `case_id` (one journey per queue), then decides it.
+    pub async fn claim_and_decide(
+        &self,
+        reviewer: &str,
+        application_type: &str,
+        case_id: &str,
+        decision: &str,
+        comment: &str,
+    ) {
+        eventually(&format!("{case_id} is claimed"), 120, || async {
+            let claim = self
+                .send(
+                    Call::new("ReviewService.ClaimNext")
+                        .token(reviewer)
+                        .key(format!("claim-{}", uuid::Uuid::new_v4()))
+                        .body(json!({"application_type": application_type})),
+                )
+                .await;
+            (claim.status == StatusCode::CREATED && claim.json()["case_id"] == case_id)
+                .then_some(())
+        })
+        .await;
+        let decided = self
+            .send(
+                Call::new("ReviewService.Decide")
+                    .param("case_id", case_id)
+                    .token(reviewer)
+                    .key(format!("decide-{case_id}-{}", uuid::Uuid::new_v4()))
+                    .body(json!({"decision": decision, "comment": comment})),
+            )
+            .await;
+        assert!(decided.status.is_success(), "{}", decided.text());
+    }
+
+    /// The counter finds a case's order by its receipt number.
+    pub async fn order_at_counter(&self, counter: &str, receipt: &str) -> Value {
+        eventually(&format!("the order of {receipt}"), 120, || async {
+            let found = self
+                .send(
+                    Call::new("PaymentService.FindOrders")
+                        .query("receipt_number", receipt)
+                        .token(counter),
+                )
+                .await;
+            found.status.is_success().then(|| found.json())?["orders"]
+                .as_array()?
+                .first()
+                .cloned()
+        })
+        .await
+    }
+
+    /// The cashier takes `amount` for an order with `method`.
+    pub async fn pay_at_counter(
+        &self,
+        counter: &str,
+        order_id: &str,
+        method: &str,
+        amount: &Value,
+        counter_receipt: &str,
+    ) {
+        let paid = self
+            .send(
+                Call::new("PaymentService.RecordCounterPayment")
+                    .param("order_id", order_id)
+                    .token(counter)
+                    .key(format!("take-{order_id}"))
+                    .body(json!({
+                        "method": method,
+                        "amount": amount,
+                        "counter_receipt": counter_receipt,
+                    })),
+            )
+            .await;
+        assert_eq!(paid.status, 201, "{}", paid.text());
+    }
+
+    /// A counter call on a case (production, dispatch, delivery, …).
+    pub async fn at_counter(&self, counter: &str, operation: &str, case_id: &str, body: Value) {
+        let answer = self
+            .send(
+                Call::new(operation)
+                    .param("case_id", case_id)
+                    .token(counter)
+                    .body(body),
+            )
+            .await;
+        assert!(
+            answer.status.is_success() || answer.status == StatusCode::CONFLICT,
+            "{operation}: {}",
+            answer.text()
+        );
+    }
+
     /// A case as its applicant sees it.
     pub async fn case(&self, token: &str, case_id: &str) -> Value {
         self.send(
@@ -421,8 +711,8 @@ pub async fn fj_exit_entry(out: &Outside, desk: &FjDesk) -> FjCase {
     let sequence = out.next();
 
     // A relative, as a managed applicant of the account.
-    let relative = out
-        .send(
+    let relative_id = out
+        .create(
             Call::new("IdentityService.CreateApplicant")
                 .token(token)
                 .key(format!("relative-{}", applicant.document))
@@ -437,14 +727,9 @@ pub async fn fj_exit_entry(out: &Outside, desk: &FjDesk) -> FjCase {
                     "household_place": "kinmen",
                     "date_of_birth": "1960-02-03"
                 })),
+            "applicant_id",
         )
         .await;
-    assert_eq!(relative.status, 201, "{}", relative.text());
-    let relative_id = relative.json()["applicant_id"]
-        .as_str()
-        .expect("an applicant id")
-        .to_owned();
-
     let started = out
         .send(
             Call::new("IntakeService.StartApplication")
@@ -463,42 +748,13 @@ pub async fn fj_exit_entry(out: &Outside, desk: &FjDesk) -> FjCase {
     assert_eq!(case["applicant"]["name"], "林美華", "{case}");
     let case_id = case["case_id"].as_str().expect("a case id").to_owned();
 
-    let upload = |requirement: &'static str, file: &'static str, content: Vec<u8>| {
-        let (out, case_id) = (out, case_id.clone());
-        async move {
-            let deadline = tokio::time::Instant::now() + PATIENCE;
-            loop {
-                let answer = out
-                    .api
-                    .upload(
-                        Call::new("IntakeService.UploadDocument")
-                            .param("case_id", &case_id)
-                            .query("requirement", requirement)
-                            .query("file_name", file)
-                            .token(token),
-                        "image/png",
-                        content.clone(),
-                    )
-                    .await;
-                if answer.status.is_server_error() && tokio::time::Instant::now() < deadline {
-                    tokio::time::sleep(Duration::from_millis(500)).await;
-                    continue;
-                }
-                assert_eq!(answer.status, 201, "{requirement}: {}", answer.text());
-                return answer.json()["document_id"]
-                    .as_str()
-                    .expect("a document id")
-                    .to_owned();
-            }
-        }
-    };
-    let photo_id = upload("photo", "photo.png", photo()).await;
+    let photo_id = out.upload(token, &case_id, "photo", photo()).await;
     for requirement in [
         "tw_id_card_front",
         "tw_id_card_back",
         "tw_exit_entry_document",
     ] {
-        upload(requirement, "scan.png", scan()).await;
+        out.upload(token, &case_id, requirement, scan()).await;
     }
     let entry = (chrono::Utc::now() + chrono::Duration::days(30))
         .format("%Y-%m-%d")
@@ -508,27 +764,8 @@ pub async fn fj_exit_entry(out: &Outside, desk: &FjDesk) -> FjCase {
         "port_of_entry": "xiamen_wutong",
         "planned_entry_date": entry,
     });
-    out.send(
-        Call::new("IntakeService.SaveDraft")
-            .param("case_id", &case_id)
-            .token(token)
-            .body(json!({"answers_json": answers.to_string()})),
-    )
-    .await
-    .ok();
-    let submitted = out
-        .send(
-            Call::new("IntakeService.Submit")
-                .token(token)
-                .key(format!("submit-{case_id}"))
-                .body(json!({"case_ids": [case_id]})),
-        )
-        .await;
-    assert_eq!(submitted.status, 201, "{}", submitted.text());
-    let receipt = submitted.json()["cases"][0]["receipt_number"]
-        .as_str()
-        .expect("a receipt number")
-        .to_owned();
+    out.save_draft(token, &case_id, &answers, false).await;
+    let receipt = out.submit(token, &case_id).await;
 
     // The acknowledgement of submission, in the applicant's documents.
     eventually(
@@ -556,71 +793,40 @@ pub async fn fj_exit_entry(out: &Outside, desk: &FjDesk) -> FjCase {
     // Payment at the port counter: the order opens once approved.
     out.case_reaches(token, &case_id, "CASE_STATE_AWAITING_PAYMENT")
         .await;
-    let order = eventually("the order opens", 120, || async {
-        let found = out
-            .send(
-                Call::new("PaymentService.FindOrders")
-                    .query("receipt_number", receipt.clone())
-                    .token(&desk.counter),
-            )
-            .await;
-        found.status.is_success().then(|| found.json())?["orders"]
-            .as_array()?
-            .first()
-            .cloned()
-    })
-    .await;
+    let order = out.order_at_counter(&desk.counter, &receipt).await;
     let order_id = order["order_id"].as_str().expect("an order id").to_owned();
     let counter_receipt = format!("FJ-{receipt}");
-    let paid = out
-        .send(
-            Call::new("PaymentService.RecordCounterPayment")
-                .param("order_id", &order_id)
-                .token(&desk.counter)
-                .key(format!("take-{order_id}"))
-                .body(json!({
-                    "method": "port_counter",
-                    "amount": {"minor_units": 20000, "currency": "CNY"},
-                    "counter_receipt": counter_receipt,
-                })),
-        )
-        .await;
-    assert_eq!(paid.status, 201, "{}", paid.text());
+    out.pay_at_counter(
+        &desk.counter,
+        &order_id,
+        "port_counter",
+        &json!({"minor_units": 20000, "currency": "CNY"}),
+        &counter_receipt,
+    )
+    .await;
     out.case_reaches(token, &case_id, "CASE_STATE_IN_PRODUCTION")
         .await;
 
     let permit = format!("T{:07}", 1_000_000 + sequence);
-    let produced = out
-        .send(
-            Call::new("IntakeService.CompleteProduction")
-                .param("case_id", &case_id)
-                .token(&desk.counter)
-                .body(json!({"permit_number": permit})),
-        )
-        .await;
-    assert!(
-        produced.status.is_success() || produced.status == StatusCode::CONFLICT,
-        "{}",
-        produced.text()
-    );
+    out.at_counter(
+        &desk.counter,
+        "IntakeService.CompleteProduction",
+        &case_id,
+        json!({"permit_number": permit}),
+    )
+    .await;
     out.case_reaches(token, &case_id, "CASE_STATE_READY_FOR_PICKUP")
         .await;
-    let collected = out
-        .send(
-            Call::new("IntakeService.RecordCollection")
-                .param("case_id", &case_id)
-                .token(&desk.counter)
-                .body(json!({"collector": {
-                    "kind": "proxy", "name": "陳大文", "id_number": applicant.document,
-                    "relationship": "子", "pickup_card": receipt,
-                }})),
-        )
-        .await;
-    assert!(
-        collected.status.is_success() || collected.status == StatusCode::CONFLICT,
-        "{}",
-        collected.text()
-    );
+    out.at_counter(
+        &desk.counter,
+        "IntakeService.RecordCollection",
+        &case_id,
+        json!({"collector": {
+            "kind": "proxy", "name": "陳大文", "id_number": applicant.document,
+            "relationship": "子", "pickup_card": receipt,
+        }}),
+    )
+    .await;
     let done = out
         .case_reaches(token, &case_id, "CASE_STATE_COLLECTED")
         .await;

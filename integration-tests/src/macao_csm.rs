@@ -6,11 +6,10 @@
 //! closes the hall that day and the booking moves to another day. (The
 //! counter's part starts on the booked day; see the end of [`mo_csm`].)
 
-use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::api::Call;
-use crate::journeys::{Outside, PASSWORD};
+use crate::journeys::Outside;
 use crate::outside::{eventually, photo, scan};
 use crate::taiwan::mainland_id;
 
@@ -51,43 +50,17 @@ pub struct MoCsmOutcome {
 pub async fn mo_csm(out: &Outside, desk: &MoCsmDesk, typhoon: bool) -> MoCsmOutcome {
     let sequence = out.next();
     let mobile = format!("1391234{:04}", sequence % 10_000);
-    let registered = out
-        .send(
-            Call::new("IdentityService.Register")
-                .param("agency", MO_CSM)
-                .param("portal", MO_CSM_PORTAL)
-                .key(format!("register-{mobile}"))
-                .body(json!({
-                    "login_name": mobile,
-                    "password": PASSWORD,
-                    "password_confirmation": PASSWORD,
-                    "language": "LANGUAGE_ZH_HANS",
-                    "fields": {"login_id": mobile, "real_name_document": mainland_id(sequence)},
-                })),
-        )
-        .await;
-    assert_eq!(registered.status, 201, "{}", registered.text());
-    let code = out.phones.code_for(&mobile).await;
-    out.send(
-        Call::new("IdentityService.Activate")
-            .param("agency", MO_CSM)
-            .param("portal", MO_CSM_PORTAL)
-            .body(json!({"login_name": mobile, "sms_code": code})),
+    out.register(
+        MO_CSM,
+        MO_CSM_PORTAL,
+        &mobile,
+        "LANGUAGE_ZH_HANS",
+        json!({"login_id": mobile, "real_name_document": mainland_id(sequence)}),
     )
-    .await
-    .ok();
-    let session = out
-        .send(
-            Call::new("IdentityService.Login")
-                .param("agency", MO_CSM)
-                .param("portal", MO_CSM_PORTAL)
-                .body(json!({"login_name": mobile, "password": PASSWORD})),
-        )
-        .await
-        .ok()["session_token"]
-        .as_str()
-        .expect("a session")
-        .to_owned();
+    .await;
+    out.activate_by_sms(MO_CSM, MO_CSM_PORTAL, &mobile, &mobile)
+        .await;
+    let session = out.sign_in(MO_CSM, MO_CSM_PORTAL, &mobile).await;
     let token = session.as_str();
 
     // The child, under 16: the parent applies as guardian.
@@ -95,8 +68,8 @@ pub async fn mo_csm(out: &Outside, desk: &MoCsmDesk, typhoon: bool) -> MoCsmOutc
         .format("%Y-%m-%d")
         .to_string();
     let child_number = mainland_id(500 + sequence);
-    let child = out
-        .send(
+    let child_id = out
+        .create(
             Call::new("IdentityService.CreateApplicant")
                 .token(token)
                 .key(format!("child-{mobile}"))
@@ -111,54 +84,18 @@ pub async fn mo_csm(out: &Outside, desk: &MoCsmDesk, typhoon: bool) -> MoCsmOutc
                     "given_name": "小龍",
                     "date_of_birth": born,
                 })),
+            "applicant_id",
         )
         .await;
-    assert_eq!(child.status, 201, "{}", child.text());
-    let child_id = child.json()["applicant_id"]
-        .as_str()
-        .expect("an applicant id")
-        .to_owned();
-    let started = out
-        .send(
-            Call::new("IntakeService.StartApplication")
-                .token(token)
-                .key(format!("start-{child_id}"))
-                .body(json!({
-                    "application_type": "passport_renewal",
-                    "notice_version": "2024-01",
-                    "notice_accepted": true,
-                    "applicant_id": child_id,
-                })),
+    let case_id = out
+        .start_case(
+            token,
+            "passport_renewal",
+            "2024-01",
+            json!({"applicant_id": child_id}),
         )
         .await;
-    assert_eq!(started.status, 201, "{}", started.text());
-    let case_id = started.json()["case_id"]
-        .as_str()
-        .expect("a case id")
-        .to_owned();
-    let upload = |requirement: &'static str, content: Vec<u8>| {
-        let case_id = case_id.clone();
-        async move {
-            let answer = out
-                .api
-                .upload(
-                    Call::new("IntakeService.UploadDocument")
-                        .param("case_id", &case_id)
-                        .query("requirement", requirement)
-                        .query("file_name", format!("{requirement}.png"))
-                        .token(token),
-                    "image/png",
-                    content,
-                )
-                .await;
-            assert_eq!(answer.status, 201, "{requirement}: {}", answer.text());
-            answer.json()["document_id"]
-                .as_str()
-                .expect("a document id")
-                .to_owned()
-        }
-    };
-    upload("photo", photo()).await;
+    out.upload(token, &case_id, "photo", photo()).await;
     for requirement in [
         "current_passport",
         "macao_residence_document",
@@ -166,9 +103,9 @@ pub async fn mo_csm(out: &Outside, desk: &MoCsmDesk, typhoon: bool) -> MoCsmOutc
         "guardianship_proof",
         "guardian_travel_document",
     ] {
-        upload(requirement, scan()).await;
+        out.upload(token, &case_id, requirement, scan()).await;
     }
-    let signature = upload("signature", scan()).await;
+    let signature = out.upload(token, &case_id, "signature", scan()).await;
     let expires = (chrono::Utc::now() + chrono::Duration::days(180))
         .format("%Y-%m-%d")
         .to_string();
@@ -188,67 +125,16 @@ pub async fn mo_csm(out: &Outside, desk: &MoCsmDesk, typhoon: bool) -> MoCsmOutc
         "signed_by": "guardian",
         "signature": signature,
     });
-    let saved = out
-        .send(
-            Call::new("IntakeService.SaveDraft")
-                .param("case_id", &case_id)
-                .token(token)
-                .body(json!({"answers_json": answers.to_string()})),
-        )
-        .await;
-    assert!(saved.status.is_success(), "{}", saved.text());
-    let submitted = out
-        .send(
-            Call::new("IntakeService.Submit")
-                .token(token)
-                .key(format!("submit-{case_id}"))
-                .body(json!({"case_ids": [case_id]})),
-        )
-        .await;
-    assert_eq!(submitted.status, 201, "{}", submitted.text());
-    assert!(
-        submitted.json()["cases"][0]["receipt_number"].is_string(),
-        "a receipt number"
-    );
+    out.save_draft(token, &case_id, &answers, false).await;
+    out.submit(token, &case_id).await;
 
     // Returned for a supplement, answered, approved.
-    let decide = |decision: &'static str, comment: &'static str, round: u32| {
-        let case_id = case_id.clone();
-        async move {
-            eventually(
-                &format!("{case_id} is claimed (round {round})"),
-                120,
-                || async {
-                    let claim = out
-                        .send(
-                            Call::new("ReviewService.ClaimNext")
-                                .token(&desk.reviewer)
-                                .key(format!("claim-{}", uuid::Uuid::new_v4()))
-                                .body(json!({"application_type": "passport_renewal"})),
-                        )
-                        .await;
-                    (claim.status == StatusCode::CREATED
-                        && claim.json()["case_id"] == case_id.as_str())
-                    .then_some(())
-                },
-            )
-            .await;
-            let decided = out
-                .send(
-                    Call::new("ReviewService.Decide")
-                        .param("case_id", &case_id)
-                        .token(&desk.reviewer)
-                        .key(format!("decide-{case_id}-{round}"))
-                        .body(json!({"decision": decision, "comment": comment})),
-                )
-                .await;
-            assert!(decided.status.is_success(), "{}", decided.text());
-        }
-    };
-    decide(
+    out.claim_and_decide(
+        &desk.reviewer,
+        "passport_renewal",
+        &case_id,
         "DECISION_RETURNED_FOR_SUPPLEMENT",
         "請補交監護人同意書正本掃描。",
-        1,
     )
     .await;
     let returned = out
@@ -258,7 +144,8 @@ pub async fn mo_csm(out: &Outside, desk: &MoCsmDesk, typhoon: bool) -> MoCsmOutc
         returned["returns"][0]["reviewer_comment"],
         "請補交監護人同意書正本掃描。"
     );
-    upload("guardian_consent", scan()).await;
+    out.upload(token, &case_id, "guardian_consent", scan())
+        .await;
     let resubmitted = out
         .send(
             Call::new("IntakeService.Resubmit")
@@ -269,28 +156,19 @@ pub async fn mo_csm(out: &Outside, desk: &MoCsmDesk, typhoon: bool) -> MoCsmOutc
         )
         .await;
     assert_eq!(resubmitted.status, 201, "{}", resubmitted.text());
-    decide("DECISION_APPROVED", "資料齊全。", 2).await;
+    out.claim_and_decide(
+        &desk.reviewer,
+        "passport_renewal",
+        &case_id,
+        "DECISION_APPROVED",
+        "資料齊全。",
+    )
+    .await;
     out.case_reaches(token, &case_id, "CASE_STATE_AWAITING_APPOINTMENT")
         .await;
 
     // The parent books the hall; a typhoon closes it that day.
-    let today = chrono::Utc::now().date_naive();
-    let slots = eventually("free slots in the hall", 60, || async {
-        let found = out
-            .send(
-                Call::new("AppointmentService.SearchSlots")
-                    .param("centre", HALL)
-                    .query("from_date", (today + chrono::Days::new(1)).to_string())
-                    .query("to_date", (today + chrono::Days::new(21)).to_string())
-                    .query("only_free", "true")
-                    .token(token),
-            )
-            .await
-            .ok();
-        let slots = found["slots"].as_array()?.clone();
-        (!slots.is_empty()).then_some(slots)
-    })
-    .await;
+    let slots = out.free_slots(token, HALL, 21).await;
     let booked = out
         .send(
             Call::new("AppointmentService.BookAppointment")

@@ -162,42 +162,26 @@ pub async fn tw_nia(out: &Outside, desk: &TwDesk) -> TwOutcome {
 
     // Registration, matched against the person record; activation by the
     // e-mailed link; sign-in with a captcha.
-    let registered = out
-        .send(
-            Call::new("IdentityService.Register")
-                .param("agency", TW)
-                .param("portal", TW_PORTAL)
-                .key(format!("register-{login}"))
-                .body(json!({
-                    "login_name": login,
-                    "password": PASSWORD,
-                    "password_confirmation": PASSWORD,
-                    "language": "LANGUAGE_ZH_HANT",
-                    "fields": {
-                        "chinese_name": "張三豐",
-                        "english_surname": "Zhang",
-                        "english_given_name": "Sanfeng",
-                        "mainland_id_number": id_number,
-                        "place_of_birth": "guangdong",
-                        "date_of_birth": "1999-03-23",
-                        "sex": "male",
-                        "mainland_travel_permit_number": "T12345678",
-                        "phone": "02-22345678",
-                        "email": email,
-                    }
-                })),
-        )
-        .await;
-    assert_eq!(registered.status, 201, "{}", registered.text());
-    let token = out.mail.token_for(&email, "token=").await;
-    out.send(
-        Call::new("IdentityService.Activate")
-            .param("agency", TW)
-            .param("portal", TW_PORTAL)
-            .body(json!({"token": token})),
+    out.register(
+        TW,
+        TW_PORTAL,
+        &login,
+        "LANGUAGE_ZH_HANT",
+        json!({
+            "chinese_name": "張三豐",
+            "english_surname": "Zhang",
+            "english_given_name": "Sanfeng",
+            "mainland_id_number": id_number,
+            "place_of_birth": "guangdong",
+            "date_of_birth": "1999-03-23",
+            "sex": "male",
+            "mainland_travel_permit_number": "T12345678",
+            "phone": "02-22345678",
+            "email": email,
+        }),
     )
-    .await
-    .ok();
+    .await;
+    out.activate_by_mail(TW, TW_PORTAL, &email).await;
     let session = out
         .sign_in_with_captcha(TW, TW_PORTAL, &login, PASSWORD, "")
         .await
@@ -233,68 +217,23 @@ pub async fn tw_nia(out: &Outside, desk: &TwDesk) -> TwOutcome {
         ("multi_entry_permit", &single),
         ("permit_extension", &multiple),
     ] {
-        let started = out
-            .send(
-                Call::new("IntakeService.StartApplication")
-                    .token(token)
-                    .key(format!("start-{permit}"))
-                    .body(json!({
-                        "application_type": application_type,
-                        "notice_version": "2019-07-10",
-                        "notice_accepted": true,
-                        "permit_number": permit,
-                    })),
+        let case_id = out
+            .start_case(
+                token,
+                application_type,
+                "2019-07-10",
+                json!({"permit_number": permit}),
             )
             .await;
-        assert_eq!(started.status, 201, "{}", started.text());
-        let case_id = started.json()["case_id"]
-            .as_str()
-            .expect("a case id")
-            .to_owned();
-        let upload = |requirement: &'static str, content: Vec<u8>| {
-            let case_id = case_id.clone();
-            async move {
-                let answer = out
-                    .api
-                    .upload(
-                        Call::new("IntakeService.UploadDocument")
-                            .param("case_id", &case_id)
-                            .query("requirement", requirement)
-                            .query("file_name", format!("{requirement}.png"))
-                            .token(token),
-                        "image/png",
-                        content,
-                    )
-                    .await;
-                assert_eq!(answer.status, 201, "{requirement}: {}", answer.text());
-                answer.json()["document_id"]
-                    .as_str()
-                    .expect("a document id")
-                    .to_owned()
-            }
-        };
-        let photo_id = upload("photo", photo()).await;
-        upload("single_entry_permit", scan()).await;
-        upload("mainland_travel_document", scan()).await;
-        let saved = out
-            .send(
-                Call::new("IntakeService.SaveDraft")
-                    .param("case_id", &case_id)
-                    .token(token)
-                    .body(json!({"answers_json": answers(&photo_id, &id_number).to_string()})),
-            )
+        let photo_id = out.upload(token, &case_id, "photo", photo()).await;
+        out.upload(token, &case_id, "single_entry_permit", scan())
             .await;
-        assert!(saved.status.is_success(), "{}", saved.text());
+        out.upload(token, &case_id, "mainland_travel_document", scan())
+            .await;
+        out.save_draft(token, &case_id, &answers(&photo_id, &id_number), false)
+            .await;
         // Each its own group.
-        let submitted = out
-            .send(
-                Call::new("IntakeService.Submit")
-                    .token(token)
-                    .key(format!("submit-{case_id}"))
-                    .body(json!({"case_ids": [case_id]})),
-            )
-            .await;
-        assert_eq!(submitted.status, 201, "{}", submitted.text());
+        out.submit(token, &case_id).await;
         case_ids.push(case_id);
     }
 

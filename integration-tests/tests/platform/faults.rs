@@ -53,17 +53,7 @@ async fn every_journey_ends_and_nothing_is_lost_or_doubled_when_each_service_is_
     }
 
     let ledger = count_fj(&out, &desk.auditor, &cases, &expected).await;
-    eprintln!(
-        "counted: {} cases, {} orders, {} acknowledgements, {} messages, {} audit entries; \
-         lost {}, duplicated {}",
-        ledger.cases,
-        ledger.orders,
-        ledger.documents,
-        ledger.messages,
-        ledger.audit_entries,
-        ledger.lost.len(),
-        ledger.duplicated.len()
-    );
+    eprintln!("counted: {ledger}");
     assert!(ledger.is_clean(), "{ledger:#?}");
     assert_eq!(ledger.cases, 1 + SERVICES.len() * IN_FLIGHT);
     // One invitation e-mail per staff member, through all of it.

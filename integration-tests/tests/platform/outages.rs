@@ -84,17 +84,7 @@ async fn journeys_ride_out_the_broker_the_database_and_redis_going_away_and_mail
     );
 
     let ledger = count_fj(&out, &desk.auditor, &cases, &expected).await;
-    eprintln!(
-        "counted: {} cases, {} orders, {} acknowledgements, {} messages, {} audit entries; \
-         lost {}, duplicated {}",
-        ledger.cases,
-        ledger.orders,
-        ledger.documents,
-        ledger.messages,
-        ledger.audit_entries,
-        ledger.lost.len(),
-        ledger.duplicated.len()
-    );
+    eprintln!("counted: {ledger}");
     assert!(ledger.is_clean(), "{ledger:#?}");
     for login in ["fj.reviewer", "fj.counter", "fj.senior"] {
         let mails = out.mail.to(&format!("{login}@agency.example")).await;
