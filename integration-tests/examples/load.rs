@@ -78,8 +78,8 @@ async fn main() -> anyhow::Result<()> {
     );
     let timings = Arc::new(Timings::default());
     let out = Outside::of(&platform).await.timed(timings.clone());
-    let operator = out.operator().await;
     let fj = Arc::new(FjDesk::open(&out).await);
+    let operator = fj.operator.clone();
     let tw = Arc::new(TwDesk::open(&out, &operator).await);
     let hk = Arc::new(HkDesk::open(&out, &operator).await);
     let cts = Arc::new(MoCtsDesk::open(&out, &operator).await);
