@@ -16,8 +16,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
+use laissez_integration_tests::fujian::{FjDesk, fj_exit_entry};
 use laissez_integration_tests::hong_kong::{HkDesk, hk_cts};
-use laissez_integration_tests::journeys::{FjDesk, Outside, Timings, fj_exit_entry};
+use laissez_integration_tests::journeys::{Outside, Timings};
 use laissez_integration_tests::macao_csm::{MoCsmDesk, mo_csm};
 use laissez_integration_tests::macao_cts::{MoCtsDesk, mo_cts};
 use laissez_integration_tests::platform::{Platform, SERVICES};

@@ -7,7 +7,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::Value;
 
 use crate::api::Call;
-use crate::journeys::{FjCase, Outside};
+use crate::fujian::FjCase;
+use crate::journeys::Outside;
 
 /// What was counted, and every discrepancy found.
 #[derive(Debug, Default)]

@@ -9,7 +9,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use laissez_integration_tests::effects::{count_fj, message_kinds};
-use laissez_integration_tests::journeys::{FjDesk, Outside, fj_exit_entry};
+use laissez_integration_tests::fujian::{FjDesk, fj_exit_entry};
+use laissez_integration_tests::journeys::Outside;
 use laissez_integration_tests::platform::{Platform, SERVICES};
 
 /// Journeys in flight while one service is down.

@@ -1,8 +1,9 @@
 //! The demo agencies' journeys, from registration to the document in the
 //! applicant's hand, through `/api/v1` only.
 
+use laissez_integration_tests::fujian::{FjDesk, fj_exit_entry};
 use laissez_integration_tests::hong_kong::{HkDesk, hk_cts};
-use laissez_integration_tests::journeys::{FjDesk, Outside, fj_exit_entry};
+use laissez_integration_tests::journeys::Outside;
 use laissez_integration_tests::macao_csm::{MoCsmDesk, mo_csm};
 use laissez_integration_tests::macao_cts::{MoCtsDesk, mo_cts};
 use laissez_integration_tests::platform::Platform;

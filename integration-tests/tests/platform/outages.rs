@@ -10,7 +10,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use laissez_integration_tests::effects::{count_fj, message_kinds};
-use laissez_integration_tests::journeys::{FJ, FjDesk, Outside, fj_exit_entry};
+use laissez_integration_tests::fujian::{FJ, FjDesk, fj_exit_entry};
+use laissez_integration_tests::journeys::Outside;
 use laissez_integration_tests::platform::{Options, Platform};
 
 const IN_FLIGHT: usize = 2;

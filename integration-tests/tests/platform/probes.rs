@@ -5,9 +5,8 @@
 use std::time::{Duration, Instant};
 
 use laissez_integration_tests::api::{Answer, Call};
-use laissez_integration_tests::journeys::{
-    FJ, FJ_PORTAL, FjDesk, Outside, fj_applicant, fj_exit_entry,
-};
+use laissez_integration_tests::fujian::{FJ, FJ_PORTAL, FjDesk, fj_applicant, fj_exit_entry};
+use laissez_integration_tests::journeys::Outside;
 use laissez_integration_tests::platform::{
     CAPTCHA, OPERATOR_LOGIN, OPERATOR_PASSWORD, Platform, Service,
 };
