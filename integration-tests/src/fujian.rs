@@ -309,3 +309,28 @@ pub async fn fj_exit_entry(out: &Outside, desk: &FjDesk) -> FjCase {
         counter_receipt,
     }
 }
+
+/// `count` Fujian journeys started at once, in flight (for a fault to hit).
+pub fn in_flight(
+    out: &Outside,
+    desk: &std::sync::Arc<FjDesk>,
+    count: usize,
+) -> Vec<tokio::task::JoinHandle<FjCase>> {
+    (0..count)
+        .map(|_| {
+            let (out, desk) = (out.clone(), desk.clone());
+            tokio::spawn(async move { fj_exit_entry(&out, &desk).await })
+        })
+        .collect()
+}
+
+/// Waits for journeys in flight; a journey's failure fails the caller.
+pub async fn landed(journeys: Vec<tokio::task::JoinHandle<FjCase>>) -> Vec<FjCase> {
+    let mut cases = Vec::with_capacity(journeys.len());
+    for journey in journeys {
+        cases.push(journey.await.unwrap_or_else(|panic| {
+            std::panic::resume_unwind(panic.into_panic());
+        }));
+    }
+    cases
+}

@@ -175,13 +175,10 @@ impl Outside {
 
     /// The platform operator, signed in and enrolled.
     pub async fn operator(&self) -> String {
-        let session = self
-            .sign_in_with_captcha("platform", "staff", OPERATOR_LOGIN, OPERATOR_PASSWORD, "")
-            .await
-            .ok()["session_token"]
-            .as_str()
-            .expect("a session")
-            .to_owned();
+        let session = Self::session_of(
+            self.sign_in_with_captcha("platform", "staff", OPERATOR_LOGIN, OPERATOR_PASSWORD, "")
+                .await,
+        );
         self.enrol_authenticator(&session).await;
         session
     }
@@ -199,13 +196,10 @@ impl Outside {
         })))
         .await
         .ok();
-        let session = self
-            .sign_in_with_captcha(agency, "staff", login, STAFF_PASSWORD, "")
-            .await
-            .ok()["session_token"]
-            .as_str()
-            .expect("a session")
-            .to_owned();
+        let session = Self::session_of(
+            self.sign_in_with_captcha(agency, "staff", login, STAFF_PASSWORD, "")
+                .await,
+        );
         self.enrol_authenticator(&session).await;
         session
     }

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use laissez_integration_tests::effects::{count_fj, message_kinds};
-use laissez_integration_tests::fujian::{FjDesk, fj_exit_entry};
+use laissez_integration_tests::fujian::{FjDesk, fj_exit_entry, in_flight, landed};
 use laissez_integration_tests::journeys::Outside;
 use laissez_integration_tests::platform::{Platform, SERVICES};
 
@@ -29,12 +29,7 @@ async fn every_journey_ends_and_nothing_is_lost_or_doubled_when_each_service_is_
     let mut cases = vec![quiet];
 
     for service in SERVICES {
-        let journeys: Vec<_> = (0..IN_FLIGHT)
-            .map(|_| {
-                let (out, desk) = (out.clone(), desk.clone());
-                tokio::spawn(async move { fj_exit_entry(&out, &desk).await })
-            })
-            .collect();
+        let journeys = in_flight(&out, &desk, IN_FLIGHT);
         // Let the journeys get going, then pull the plug mid-flight.
         tokio::time::sleep(Duration::from_secs(3)).await;
         let pid = platform.pid(service);
@@ -45,12 +40,7 @@ async fn every_journey_ends_and_nothing_is_lost_or_doubled_when_each_service_is_
             .restart(service)
             .await
             .unwrap_or_else(|error| panic!("restarting {}: {error:#}", service.name()));
-        for journey in journeys {
-            let case = journey.await.unwrap_or_else(|panic| {
-                std::panic::resume_unwind(panic.into_panic());
-            });
-            cases.push(case);
-        }
+        cases.extend(landed(journeys).await);
     }
 
     let ledger = count_fj(&out, &desk.auditor, &cases, &expected).await;

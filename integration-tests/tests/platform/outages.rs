@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use laissez_integration_tests::effects::{count_fj, message_kinds};
-use laissez_integration_tests::fujian::{FJ, FjDesk, fj_exit_entry};
+use laissez_integration_tests::fujian::{FJ, FjDesk, fj_exit_entry, in_flight, landed};
 use laissez_integration_tests::journeys::Outside;
 use laissez_integration_tests::platform::{Options, Platform};
 
@@ -36,23 +36,13 @@ async fn journeys_ride_out_the_broker_the_database_and_redis_going_away_and_mail
         ("PostgreSQL", &proxies.postgres),
         ("Redis", &proxies.redis),
     ] {
-        let journeys: Vec<_> = (0..IN_FLIGHT)
-            .map(|_| {
-                let (out, desk) = (out.clone(), desk.clone());
-                tokio::spawn(async move { fj_exit_entry(&out, &desk).await })
-            })
-            .collect();
+        let journeys = in_flight(&out, &desk, IN_FLIGHT);
         tokio::time::sleep(Duration::from_secs(3)).await;
         eprintln!("{name}: cut for {OUTAGE:?}");
         proxy.cut();
         tokio::time::sleep(OUTAGE).await;
         proxy.restore();
-        for journey in journeys {
-            let case = journey.await.unwrap_or_else(|panic| {
-                std::panic::resume_unwind(panic.into_panic());
-            });
-            cases.push(case);
-        }
+        cases.extend(landed(journeys).await);
         eprintln!("{name}: {IN_FLIGHT} journeys ended after the outage");
     }
 
