@@ -55,6 +55,11 @@ GRACE_SECONDS="${LAISSEZ_DEV_GRACE_SECONDS:-25}"
 BUF_VERSION="1.75.0"
 # kubernetes-validate from PyPI checks the built-in kinds of the overlays.
 KUBERNETES_VALIDATE_VERSION="1.37.0"
+# axe-core from the npm registry: the browser tests run its WCAG 2.2 AA
+# rules on every page they visit. Installed outside the clone, where the
+# tests look for it (services/gateway/tests/browser/accessibility.rs).
+AXE_CORE_VERSION="4.10.3"
+AXE_CORE_DIR="${LAISSEZ_AXE_CORE_DIR:-$HOME/.cache/laissez-tools/axe-core}"
 
 # Where `up` finds the service binaries (`cargo build --bins` puts them here).
 BIN_DIR="${LAISSEZ_DEV_BIN_DIR:-$CARGO_TARGET_DIR/debug}"
@@ -233,12 +238,27 @@ ensure_tools() {
     command -v promtool >/dev/null || missing+=(prometheus)
     python3 -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
     ((${#missing[@]} == 0)) || apt_install "${missing[@]}"
+    if [[ "${LAISSEZ_DEV_SKIP_BROWSER:-0}" != 1 ]]; then
+        ensure_axe_core
+    fi
     if ! command -v kubernetes-validate >/dev/null; then
         info "installing kubernetes-validate $KUBERNETES_VALIDATE_VERSION (PyPI)"
         python3 -m pip install --quiet "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION" 2>/dev/null ||
             python3 -m pip install --quiet --user --break-system-packages \
                 "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION"
     fi
+}
+
+# ensure_axe_core: the pinned axe-core under $AXE_CORE_DIR (npm install
+# into a folder of its own; the package is one script the tests inject).
+ensure_axe_core() {
+    local installed=""
+    [[ -f "$AXE_CORE_DIR/node_modules/axe-core/package.json" ]] &&
+        installed="$(sed -n 's/^ *"version": *"\([^"]*\)".*/\1/p' "$AXE_CORE_DIR/node_modules/axe-core/package.json" | head -n 1)"
+    [[ "$installed" == "$AXE_CORE_VERSION" ]] && return 0
+    info "installing axe-core $AXE_CORE_VERSION (npm) under $AXE_CORE_DIR"
+    mkdir -p "$AXE_CORE_DIR"
+    npm install --silent --no-audit --no-fund --prefix "$AXE_CORE_DIR" "axe-core@$AXE_CORE_VERSION" >/dev/null
 }
 
 # postgres_version: the newest PostgreSQL major version with a cluster config.
@@ -892,6 +912,8 @@ cmd_test() {
     export LAISSEZ_TEST_DATABASE_URL="${LAISSEZ_TEST_DATABASE_URL:-$DEV_POSTGRES_URL/postgres}"
     export LAISSEZ_TEST_REDIS_URL="${LAISSEZ_TEST_REDIS_URL:-$DEV_REDIS_URL}"
     export LAISSEZ_TEST_AMQP_URL="${LAISSEZ_TEST_AMQP_URL:-$DEV_AMQP_URL}"
+    # The script the browser tests inject to check every page they visit.
+    export LAISSEZ_AXE_CORE="${LAISSEZ_AXE_CORE:-$AXE_CORE_DIR/node_modules/axe-core/axe.min.js}"
     [[ -t 1 ]] && export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-always}"
 
     # The habits the code asks for, checked before the tests: formatting,

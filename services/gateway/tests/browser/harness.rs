@@ -11,6 +11,7 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use crate::accessibility;
 use crate::support::Stack;
 use crate::webdriver::{self, Element, WebDriver};
 
@@ -171,8 +172,14 @@ impl Browser {
             .unwrap_or_else(|error| panic!("cannot write {}: {error}", path.display()));
     }
 
-    /// Opens a path of the gateway (`/portal/…`).
+    /// Opens a path of the gateway (`/portal/…`) and checks the page's
+    /// accessibility.
     pub async fn open(&mut self, path: &str) {
+        self.navigate(path).await;
+        self.audit().await;
+    }
+
+    async fn navigate(&mut self, path: &str) {
         let url = format!("{}{path}", self.origin);
         let loaded = self.driver().navigate(&url).await;
         self.check(loaded, &format!("cannot open {url}")).await;
@@ -219,11 +226,12 @@ impl Browser {
     ) -> String {
         let deadline = tokio::time::Instant::now() + patience;
         loop {
-            self.open(path).await;
+            self.navigate(path).await;
             for element in self.elements(css).await {
                 if let Ok(shown) = self.driver().text(&element).await
                     && shown.contains(text)
                 {
+                    self.audit().await;
                     return shown;
                 }
             }
@@ -324,6 +332,38 @@ impl Browser {
             }
         }
         self.wait_until_loaded().await;
+        self.audit().await;
+    }
+
+    /// Runs the accessibility check on the page shown now: a serious or
+    /// critical violation fails the test; any violation's report is kept
+    /// as `NN-{who}-accessibility.json` beside the screenshots.
+    pub async fn audit(&mut self) {
+        let audited = accessibility::audit(self.driver()).await;
+        let (violations, report) = self.check(audited, "the accessibility check").await;
+        if violations.is_empty() {
+            return;
+        }
+        let path = self
+            .artifacts
+            .next(&format!("{}-accessibility", self.who))
+            .with_extension("json");
+        let pretty = serde_json::to_string_pretty(&report).unwrap_or_default();
+        std::fs::write(&path, pretty)
+            .unwrap_or_else(|error| panic!("cannot write {}: {error}", path.display()));
+        let failing: Vec<String> = violations
+            .iter()
+            .filter(|violation| violation.fails())
+            .map(ToString::to_string)
+            .collect();
+        if !failing.is_empty() {
+            let what = format!(
+                "the page breaks WCAG 2.2 AA ({}):\n  {}",
+                path.display(),
+                failing.join("\n  ")
+            );
+            panic!("{}", self.failure(&what).await);
+        }
     }
 
     async fn wait_until_loaded(&mut self) {

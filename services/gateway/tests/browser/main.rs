@@ -6,17 +6,22 @@
 //! `$LAISSEZ_TEST_ARTIFACTS/<test>/` (default
 //! `<target>/test-artifacts/browser/<test>/`).
 //!
+//! Every page a test opens or reaches by a click is checked against
+//! WCAG 2.2 AA by axe-core (`accessibility.rs`).
+//!
 //! Chromium and chromedriver come from Debian (`./deploy/dev.sh deps`);
 //! without them these tests fail rather than skip.
 
 #[path = "../api/support.rs"]
 mod support;
 
+mod accessibility;
 mod harness;
 mod setup;
 mod webdriver;
 
 mod front_door;
 mod fujian_managed_applicant;
+mod hong_kong_booking;
 mod language_switch;
 mod taiwan_student;

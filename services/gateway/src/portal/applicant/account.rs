@@ -553,7 +553,7 @@ async fn render_account(
         }
         section aria-labelledby="sessions-title" {
             h2 #sessions-title { (texts.sessions) }
-            div.table-wrap {
+            div.table-wrap tabindex="0" {
                 table {
                     thead { tr {
                         th scope="col" { (texts.session_started) }

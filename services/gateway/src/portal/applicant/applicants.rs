@@ -290,7 +290,7 @@ pub async fn list(
         @if applicants.is_empty() {
             p { (texts.none) }
         } @else {
-            div.table-wrap {
+            div.table-wrap tabindex="0" {
                 table {
                     thead { tr {
                         th scope="col" { (texts.name) }

@@ -207,7 +207,7 @@ async fn render_case(
             @if case.documents.is_empty() {
                 p { (messages.no_documents) }
             } @else {
-                div.table-wrap { table {
+                div.table-wrap tabindex="0" { table {
                     thead { tr {
                         th scope="col" { (messages.document_type) }
                         th scope="col" { (messages.file_name) }
@@ -229,7 +229,7 @@ async fn render_case(
         }
         section aria-labelledby="history-title" {
             h2 #history-title { (messages.history) }
-            div.table-wrap { table {
+            div.table-wrap tabindex="0" { table {
                 thead { tr {
                     th scope="col" { (messages.time) }
                     th scope="col" { (messages.from_state) }
@@ -501,7 +501,7 @@ pub async fn case_list(
             @if listed.cases.is_empty() {
                 p { (messages.no_cases) }
             } @else {
-                div.table-wrap { table {
+                div.table-wrap tabindex="0" { table {
                     thead { tr {
                         th scope="col" { (messages.receipt_number) }
                         th scope="col" { (messages.group_number) }

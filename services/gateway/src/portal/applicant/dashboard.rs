@@ -228,7 +228,7 @@ fn dashboard_content(lang: Lang, site: &Site, uri: &Uri, dashboard: &Dashboard) 
                         }
                         @for section in tab.sections.iter().filter(|section| !section.cases.is_empty()) {
                             h4 { (i18n::section_name(lang, &section.section)) }
-                            div.table-wrap {
+                            div.table-wrap tabindex="0" {
                                 table {
                                     thead { tr {
                                         th scope="col" { (messages.receipt_number) }

@@ -238,7 +238,7 @@ pub async fn documents_page(
         @if documents.is_empty() {
             p #no-documents { (texts.none) }
         } @else {
-            div.table-wrap { table.documents {
+            div.table-wrap tabindex="0" { table.documents {
                 thead { tr {
                     th scope="col" { (texts.kind) }
                     th scope="col" { (texts.number) }

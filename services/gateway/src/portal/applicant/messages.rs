@@ -226,7 +226,7 @@ pub async fn list(
         @if listed.messages.is_empty() {
             p { @if unread_only { (texts.none_unread) } @else { (texts.none) } }
         } @else {
-            div.table-wrap { table.messages {
+            div.table-wrap tabindex="0" { table.messages {
                 thead { tr {
                     th scope="col" { (texts.subject) }
                     th scope="col" { (texts.received) }

@@ -72,7 +72,7 @@ pub(crate) fn return_rounds(
     html! {
         section aria-labelledby="returns-title" {
             h2 #returns-title { (messages.returns) }
-            div.table-wrap { table {
+            div.table-wrap tabindex="0" { table {
                 thead { tr {
                     th scope="col" { (messages.return_round) }
                     th scope="col" { (messages.return_kind) }

@@ -228,7 +228,7 @@ fn lines_table(lang: Lang, texts: &Texts, lines: &[FeeLine], orders: &[Order]) -
             .unwrap_or_default()
     };
     html! {
-        div.table-wrap { table.fee-lines {
+        div.table-wrap tabindex="0" { table.fee-lines {
             thead { tr {
                 th scope="col" { (texts.receipt) }
                 th scope="col" { (texts.item) }
@@ -409,7 +409,7 @@ async fn render_choice(
         @if receipts.is_empty() {
             p { (texts.receipts_none) }
         } @else {
-            div.table-wrap { table.receipts {
+            div.table-wrap tabindex="0" { table.receipts {
                 thead { tr {
                     th scope="col" { (texts.receipt) }
                     th scope="col" { (texts.group) }

@@ -227,7 +227,7 @@ pub(super) async fn today_at_the_counter(core: &Core, desk: &Desk) -> Markup {
                 @match bookings {
                     None => p.notice role="status" { (texts.unavailable) },
                     Some(bookings) if bookings.is_empty() => p { (texts.none) },
-                    Some(bookings) => div.table-wrap { table.bookings data-centre=(code) {
+                    Some(bookings) => div.table-wrap tabindex="0" { table.bookings data-centre=(code) {
                         thead { tr {
                             th scope="col" { (texts.time) }
                             th scope="col" { (texts.receipt) }
@@ -295,7 +295,7 @@ fn render(core: &Core, desk: &Desk, uri: &Uri, status: StatusCode, view: View) -
         @if view.bookings.is_empty() {
             p #no-bookings { (texts.none) }
         } @else {
-            div.table-wrap { table.bookings #day-bookings {
+            div.table-wrap tabindex="0" { table.bookings #day-bookings {
                 thead { tr {
                     th scope="col" { (texts.time) }
                     th scope="col" { (texts.receipt) }

@@ -176,7 +176,7 @@ fn render(
             Preview::Priced(quotes) => section #fees aria-labelledby="fees-title" {
                 h2 #fees-title { (words.fees_title) }
                 @for quote in &quotes {
-                    div.table-wrap { table.fees data-currency=(quote.total.currency.code()) {
+                    div.table-wrap tabindex="0" { table.fees data-currency=(quote.total.currency.code()) {
                         thead { tr {
                             th scope="col" { (words.fees_item) }
                             th scope="col" { (words.fees_amount) }

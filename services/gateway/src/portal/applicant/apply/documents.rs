@@ -251,7 +251,7 @@ fn uploaded_table(visit: &Visit, uri: &Uri, case: &Case, csrf: &str, lang: Lang)
             @if case.documents.is_empty() {
                 p { (words.nothing_uploaded) }
             } @else {
-                div.table-wrap { table #uploaded {
+                div.table-wrap tabindex="0" { table #uploaded {
                     thead { tr {
                         th scope="col" { (messages.document_type) }
                         th scope="col" { (messages.file_name) }

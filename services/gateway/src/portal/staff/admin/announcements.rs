@@ -358,7 +358,7 @@ pub async fn list(
         @if all.is_empty() {
             p { (texts.none) }
         } @else {
-            div.table-wrap { table.announcements-admin {
+            div.table-wrap tabindex="0" { table.announcements-admin {
                 thead { tr {
                     th scope="col" { (texts.published_on) }
                     th scope="col" { (texts.title) }

@@ -362,7 +362,7 @@ fn versions_table(lang: Lang, site: &Site, versions: &[CatalogVersion]) -> Marku
             @if versions.is_empty() {
                 p { (texts.no_versions) }
             } @else {
-                div.table-wrap { table.versions {
+                div.table-wrap tabindex="0" { table.versions {
                     thead { tr {
                         th scope="col" { (texts.version) }
                         th scope="col" { (texts.published_at) }
@@ -436,7 +436,7 @@ fn invalid_page(
         (problems::summary(lang, problems))
         p { (texts.invalid_intro) }
         @if !errors.is_empty() {
-            div.table-wrap { table.catalog-errors {
+            div.table-wrap tabindex="0" { table.catalog-errors {
                 thead { tr {
                     th scope="col" { (texts.file) }
                     th scope="col" { (texts.line) }
@@ -488,7 +488,7 @@ fn valid_page(
     let content = html! {
         (problems::summary(lang, problems))
         p { (texts.valid_intro) }
-        div.table-wrap { table.catalog-files {
+        div.table-wrap tabindex="0" { table.catalog-files {
             thead { tr { th scope="col" { (texts.file) } th scope="col" { (texts.file_size) } } }
             tbody { @for file in files { tr {
                 td { code { (file.path) } }

@@ -318,7 +318,7 @@ fn run_section(desk: &Desk, lang: Lang, run: &Reconciliation) -> Markup {
             @if run.differences.is_empty() {
                 p.agrees { (texts.agrees) }
             } @else {
-                div.table-wrap { table.differences {
+                div.table-wrap tabindex="0" { table.differences {
                     thead { tr {
                         th scope="col" { (texts.transaction) }
                         th scope="col" { (texts.difference) }

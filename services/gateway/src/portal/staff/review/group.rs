@@ -181,7 +181,7 @@ fn cases_table(desk: &Desk, uri: &Uri, cases: &[Case]) -> Markup {
     let lang = desk.lang();
     let messages = lang.messages();
     html! {
-        div.table-wrap { table.group-cases {
+        div.table-wrap tabindex="0" { table.group-cases {
             thead { tr {
                 th scope="col" { (messages.receipt_number) }
                 th scope="col" { (messages.application_type) }

@@ -119,7 +119,7 @@ pub async fn queue_page(
         @if queues.is_empty() {
             p { (texts.no_queues) }
         } @else {
-            div.table-wrap { table {
+            div.table-wrap tabindex="0" { table {
                 thead { tr {
                     th scope="col" { (texts.application_type) }
                     th scope="col" { (texts.lane) }
@@ -469,7 +469,7 @@ fn case_content(
             h2 #audit-title { (texts.audit_title) }
             @match audit {
                 Some(entries) => {
-                    div.table-wrap { table.audit {
+                    div.table-wrap tabindex="0" { table.audit {
                         thead { tr {
                             th scope="col" { (messages.time) }
                             th scope="col" { (texts.actor) }
@@ -486,7 +486,7 @@ fn case_content(
                 }
                 None => {
                     p { (texts.audit_restricted) }
-                    div.table-wrap { table.audit {
+                    div.table-wrap tabindex="0" { table.audit {
                         thead { tr {
                             th scope="col" { (messages.time) }
                             th scope="col" { (texts.actor) }

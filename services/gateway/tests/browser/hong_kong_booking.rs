@@ -1,0 +1,346 @@
+//! A Hong Kong parent's home return permit for a 12-year-old child, in
+//! three browsers (the parent's, a reviewer's and the centre counter's):
+//! registration and activation from the e-mailed link, sign-in with the
+//! captcha, the child added as a managed applicant, the wizard with the
+//! centre's slot booked first, express and courier delivery, the child's
+//! fee on the check page, submission, approval, the fee taken at the
+//! counter, production, dispatch with a tracking number and delivery, and
+//! the delivered case on the parent's pages.
+
+use std::path::Path;
+
+use crate::harness::{Artifacts, Browser};
+use crate::setup::{EVENTS, image_file, segment_after, sign_in, staff_sign_in};
+use crate::support::*;
+
+const HK: &str = "hk-cts";
+const HK_PORTAL: &str = "hk-residents";
+const TYPE: &str = "home_return_permit";
+const STAFF: &str = "hk.officer";
+/// A child's express first permit (HK$540) and the courier (HK$50).
+const TOTAL: &str = "590.00";
+const ADDRESS: &str = "1 Tai Po Road, Sha Tin";
+
+/// Registers through the portal's form, activates from the e-mailed link
+/// and signs in with the captcha.
+async fn register_and_sign_in(browser: &mut Browser, stack: &Stack, email: &str, mobile: &str) {
+    let base = format!("/portal/{HK}/{HK_PORTAL}/");
+    browser.open(&format!("{base}login?lang=en")).await;
+    browser.snapshot("sign-in-page").await;
+    browser.click_to_next_page("p.register a").await;
+    for (field, value) in [
+        ("email", email),
+        ("mobile", mobile),
+        ("password", PASSWORD),
+        ("password_confirmation", PASSWORD),
+    ] {
+        browser.fill(&format!("#{field}"), value).await;
+    }
+    browser.snapshot("registration-filled").await;
+    browser.click_to_next_page("main form button.primary").await;
+    assert!(
+        !browser.has(".error-summary").await,
+        "the registration was refused: {}",
+        browser.text(".error-summary").await
+    );
+    browser.wait_for(".outcome").await;
+    browser.snapshot("registered").await;
+
+    let event = stack
+        .identity_events::<laissez_proto::events::v1::AccountRegistered>()
+        .await
+        .into_iter()
+        .rev()
+        .find(|event| event.login_name == email)
+        .expect("an activation email");
+    let link = event
+        .activation_url
+        .split_once("/activate")
+        .expect("an activation link")
+        .1;
+    browser.open(&format!("/activate{link}")).await;
+    browser.snapshot("activation-page").await;
+    browser.click_to_next_page("main form button.primary").await;
+    browser.wait_for(".outcome").await;
+    browser.snapshot("activated").await;
+    browser.click_to_next_page("main a.button.primary").await;
+    sign_in(browser, &base, email, PASSWORD).await;
+}
+
+/// Adds the child through the applicants page; answers the child's id.
+async fn add_child(browser: &mut Browser, base: &str, born: &str) -> String {
+    browser.open(&format!("{base}applicants/new?lang=en")).await;
+    browser.select("#relationship", "child").await;
+    browser.click("#guardian").await;
+    // No code list of documents on this portal: the type is typed.
+    browser.fill("#document_type", "hk_id_card").await;
+    browser.fill("#document_number", "A123456(3)").await;
+    browser.click("#valid_long_term").await;
+    browser.set_value("#valid_from", "2020-01-01").await;
+    browser.fill("#surname", "陳").await;
+    browser.fill("#given_name", "小明").await;
+    browser.set_value("#date_of_birth", born).await;
+    browser.snapshot("child-filled").await;
+    browser.click_to_next_page("main form button.primary").await;
+    assert!(
+        !browser.has(".error-summary").await,
+        "adding the child was refused: {}",
+        browser.text(".error-summary").await
+    );
+    browser.snapshot("applicants").await;
+    let edit = browser
+        .attribute("main a[href*=\"/edit\"]", "href")
+        .await
+        .expect("an edit link");
+    segment_after(&edit, "/applicants/")
+}
+
+/// Chooses the first free slot of the week shown and confirms the hold.
+async fn book_first_slot(browser: &mut Browser) -> String {
+    browser.wait_for("#centre").await;
+    browser.snapshot("appointment-page").await;
+    // The first week may have no free slot left (late in the day, a
+    // holiday): the page links the next one.
+    for _ in 0..3 {
+        if browser.has("input[name=\"slot\"]:not([disabled])").await {
+            break;
+        }
+        browser.click_to_next_page("p.week-nav a:last-child").await;
+    }
+    browser.click("input[name=\"slot\"]:not([disabled])").await;
+    browser.snapshot("slot-chosen").await;
+    browser.click_to_next_page("button#choose").await;
+    browser.wait_for("section#held").await;
+    browser.snapshot("slot-held").await;
+    browser.click_to_next_page("button#confirm").await;
+    let booked = browser.text("section#booked").await;
+    browser.snapshot("booked").await;
+    booked
+}
+
+async fn upload(browser: &mut Browser, requirement: &str, file: &Path) {
+    browser
+        .choose_file(&format!("input#file-{requirement}"), file)
+        .await;
+    browser
+        .click_to_next_page(&format!("button#upload-{requirement}-submit"))
+        .await;
+    assert!(
+        !browser.has(".error-summary").await,
+        "the upload of {requirement} was refused: {}",
+        browser.text(".error-summary").await
+    );
+    let name = file.file_name().unwrap().to_str().unwrap();
+    let uploaded = browser.text("table#uploaded").await;
+    assert!(uploaded.contains(name), "{name} is not listed: {uploaded}");
+}
+
+/// The wizard for the child, booking first: answers (case id, receipt).
+async fn apply(browser: &mut Browser, base: &str, child: &str, files: &Path) -> (String, String) {
+    browser.open(&format!("{base}?lang=en")).await;
+    browser.click_to_next_page("a#nav-apply").await;
+    browser.snapshot("apply-types").await;
+    browser.click_to_next_page(&format!("a#apply-{TYPE}")).await;
+    browser.click("#notice_accepted").await;
+    browser.select("select#applicant_id", child).await;
+    browser.snapshot("notice-accepted").await;
+    browser.click_to_next_page("button#start-submit").await;
+    assert!(
+        !browser.has(".error-summary").await,
+        "starting was refused: {}",
+        browser.text(".error-summary").await
+    );
+    let path = browser.path().await;
+    let case_id = segment_after(&path, "/cases/");
+
+    // Booking comes first in this type's workflow: the wizard's first step.
+    let case_base = format!("{base}cases/{case_id}");
+    if !path.contains("/appointment") {
+        browser
+            .open(&format!("{case_base}/appointment?lang=en"))
+            .await;
+    }
+    let booked = book_first_slot(browser).await;
+    assert!(!booked.trim().is_empty());
+
+    browser.open(&format!("{case_base}/form?lang=en")).await;
+    browser
+        .select("select#f-nationality_class", "chinese")
+        .await;
+    browser.select("select#f-reason", "first").await;
+    browser.click("#f-has_hk_identity_card-yes").await;
+    browser.click("#f-has_hksar_passport-no").await;
+    for (field, value) in [
+        ("chinese_name", "陳小明"),
+        ("english_name", "CHAN SIU MING"),
+        ("hk_identity_card", "A123456(3)"),
+        ("mobile", "91234567"),
+        ("address", ADDRESS),
+    ] {
+        browser.fill(&format!("#f-{field}"), value).await;
+    }
+    browser.click("#express").await;
+    browser.select("select#f-delivery", "courier").await;
+    browser.fill("#f-delivery_address", ADDRESS).await;
+    browser.snapshot("answers").await;
+    browser.click_to_next_page("button#to-documents").await;
+    assert!(
+        !browser.has(".error-summary").await,
+        "the answers were refused: {}",
+        browser.text(".error-summary").await
+    );
+
+    upload(browser, "photo", &image_file(files, "photo.png", 354, 472)).await;
+    for requirement in [
+        "hk_identity_card",
+        "parent_chinese_document",
+        "guardian_relationship_proof",
+        "guardian_identity",
+        "photo_check_receipt",
+    ] {
+        upload(
+            browser,
+            requirement,
+            &image_file(files, &format!("{requirement}.png"), 50, 30),
+        )
+        .await;
+    }
+    browser.snapshot("documents").await;
+    browser.click_to_next_page("a#to-check").await;
+    let fees = browser.text("#fees").await;
+    assert!(
+        fees.contains(TOTAL),
+        "the child's express fee and the courier: {fees}"
+    );
+    browser.snapshot("check").await;
+    browser
+        .click_to_next_page("button#submit-application")
+        .await;
+    assert!(
+        !browser.has(".error-summary").await,
+        "submitting was refused: {}",
+        browser.text(".error-summary").await
+    );
+    let receipt = browser.text("#receipt-number").await.trim().to_owned();
+    assert!(!receipt.is_empty());
+    browser.snapshot("receipt").await;
+    (case_id, receipt)
+}
+
+/// The officer claims the case from the queue and approves it.
+async fn approve(officer: &mut Browser, case_id: &str) {
+    let queues = format!("/portal/{HK}/staff/review?lang=en");
+    let row = format!("tr.queue:has(input[name=\"application_type\"][value=\"{TYPE}\"])");
+    officer
+        .open_until(&queues, &format!("{row} td.depth"), "1", EVENTS)
+        .await;
+    officer.snapshot("queue").await;
+    officer
+        .click_to_next_page(&format!("{row} button.primary"))
+        .await;
+    assert_eq!(
+        segment_after(&officer.path().await, "/review/cases/"),
+        case_id
+    );
+    officer.click("#decision-approved").await;
+    officer.snapshot("decision-approved").await;
+    officer
+        .click_to_next_page("form:has(#comment) button.primary")
+        .await;
+    assert!(
+        !officer.has(".error-summary").await,
+        "the decision was refused: {}",
+        officer.text(".error-summary").await
+    );
+    officer.snapshot("approved").await;
+}
+
+/// The counter finds the case by its receipt number (waiting until the
+/// case's stage shows `button`), fills `fields` and presses `button`.
+async fn at_counter(officer: &mut Browser, receipt: &str, fields: &[(&str, &str)], button: &str) {
+    let desk = format!("/portal/{HK}/staff/counter?lang=en&receipt={receipt}");
+    officer.open_until(&desk, button, "", EVENTS).await;
+    for (field, value) in fields {
+        officer.fill(&format!("#{field}"), value).await;
+    }
+    officer.snapshot(&format!("counter-{}", &button[1..])).await;
+    officer.click_to_next_page(button).await;
+    assert!(
+        !officer.has(".error-summary").await,
+        "the counter's {button} was refused: {}",
+        officer.text(".error-summary").await
+    );
+    officer
+        .snapshot(&format!("counter-{}-done", &button[1..]))
+        .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hong_kong_child_booking_courier_journey() {
+    let artifacts = Artifacts::for_test("hong_kong_child_booking_courier_journey");
+    let stack = Stack::start(Services::ALL).await;
+    let sequence = stack.next_sequence();
+    let email = format!("hk.parent{sequence}@example.hk");
+    let mobile = format!("+852 9123{:04}", sequence % 10_000);
+    let operator = stack.operator().await;
+    stack
+        .staff(&operator, HK, STAFF, &["reviewer", "counter"])
+        .await;
+    let files = tempfile::tempdir().unwrap();
+    let base = format!("/portal/{HK}/{HK_PORTAL}/");
+    let born = (chrono::Utc::now() - chrono::Duration::days(365 * 12 + 30))
+        .format("%Y-%m-%d")
+        .to_string();
+
+    let mut officer = Browser::start(&stack, &artifacts, "officer").await;
+    staff_sign_in(&mut officer, &stack, HK, STAFF).await;
+    let mut parent = Browser::start(&stack, &artifacts, "parent").await;
+    register_and_sign_in(&mut parent, &stack, &email, &mobile).await;
+    let child = add_child(&mut parent, &base, &born).await;
+    let (case_id, receipt) = apply(&mut parent, &base, &child, files.path()).await;
+
+    approve(&mut officer, &case_id).await;
+    // The centre takes the fee the check page showed.
+    let desk = format!("/portal/{HK}/staff/counter?lang=en&receipt={receipt}");
+    let total = officer
+        .open_until(&desk, ".order-total", TOTAL, EVENTS)
+        .await;
+    assert!(total.contains("HKD"), "{total}");
+    let counter_receipt = format!("HK-{receipt}");
+    at_counter(
+        &mut officer,
+        &receipt,
+        &[("counter_receipt", &counter_receipt)],
+        "#take",
+    )
+    .await;
+    let permit = format!("H{:08}", 10_000_000 + sequence);
+    at_counter(
+        &mut officer,
+        &receipt,
+        &[("permit_number", &permit)],
+        "#produce",
+    )
+    .await;
+    at_counter(
+        &mut officer,
+        &receipt,
+        &[("tracking_number", "SF1234567890")],
+        "#dispatch",
+    )
+    .await;
+    at_counter(&mut officer, &receipt, &[], "#deliver").await;
+    let tracking = officer.text(".tracking-number").await;
+    assert!(tracking.contains("SF1234567890"), "{tracking}");
+
+    let case_page = format!("{base}cases/{case_id}?lang=en");
+    parent
+        .open_until(&case_page, "dd.state", "Delivered", EVENTS)
+        .await;
+    parent.snapshot("delivered").await;
+
+    parent.finish().await;
+    officer.finish().await;
+    artifacts.report();
+    stack.stop().await;
+}
