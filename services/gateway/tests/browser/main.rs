@@ -24,4 +24,5 @@ mod front_door;
 mod fujian_managed_applicant;
 mod hong_kong_booking;
 mod language_switch;
+mod macao_consulate;
 mod taiwan_student;

@@ -39,6 +39,8 @@ pub struct Texts {
     pub activate_button: &'static str,
     pub activated: &'static str,
     pub activation_invalid: &'static str,
+    pub registered_sms: &'static str,
+    pub sms_code: &'static str,
     pub choose: &'static str,
     pub err_required: &'static str,
     pub err_invalid: &'static str,
@@ -63,6 +65,8 @@ const ZH_HANT: Texts = Texts {
     activate_button: "啟用帳號",
     activated: "帳號已啟用，請登入。",
     activation_invalid: "此啟用連結無效或已過期。",
+    registered_sms: "註冊已受理。驗證碼已以簡訊發送至您的手機，請輸入以啟用帳號。",
+    sms_code: "簡訊驗證碼",
     choose: "請選擇",
     err_required: "必須填寫",
     err_invalid: "不正確",
@@ -87,6 +91,8 @@ const ZH_HANS: Texts = Texts {
     activate_button: "激活账号",
     activated: "账号已激活，请登录。",
     activation_invalid: "此激活链接无效或已过期。",
+    registered_sms: "注册已受理。验证码已通过短信发送至您的手机，请输入以激活账号。",
+    sms_code: "短信验证码",
     choose: "请选择",
     err_required: "必须填写",
     err_invalid: "不正确",
@@ -111,6 +117,8 @@ const EN: Texts = Texts {
     activate_button: "Activate the account",
     activated: "The account is active; please sign in.",
     activation_invalid: "This activation link is invalid or has expired.",
+    registered_sms: "The registration was received. A code was sent to your mobile by text message; enter it to activate the account.",
+    sms_code: "Code from the text message",
     choose: "Choose",
     err_required: "is required",
     err_invalid: "is not valid",
@@ -568,7 +576,7 @@ pub async fn register(
                 RegisterRequest {
                     agency: site.agency.clone(),
                     portal: site.portal.clone(),
-                    login_name,
+                    login_name: login_name.clone(),
                     password,
                     password_confirmation: confirmation,
                     fields: typed
@@ -583,6 +591,26 @@ pub async fn register(
         )
         .await;
     match answer {
+        Ok(_) if activates_by_code(&site, &login_name) => with_cookie(
+            activation_page(
+                language,
+                &site,
+                &uri,
+                StatusCode::OK,
+                code_form(
+                    &core,
+                    CodePage {
+                        lang,
+                        site: &site,
+                        uri: &uri,
+                        binding: &binding,
+                    },
+                    &login_name,
+                    false,
+                ),
+            ),
+            set,
+        ),
         Ok(_) => {
             let body = if policy(&site)["activation"] == "email" {
                 texts.registered_email
@@ -632,6 +660,58 @@ pub async fn register(
         Err(status) => {
             tracing::warn!(code = ?status.code(), "identity did not register");
             unavailable(language, &uri, Some(&site))
+        }
+    }
+}
+
+/// Whether a registrant of `site` activates by typing the code texted to
+/// the login: SMS activation without a code on the registration form,
+/// and a login that is a mobile number (an address gets the e-mailed
+/// link instead, as identity decides).
+fn activates_by_code(site: &Site, login: &str) -> bool {
+    policy(site)["activation"] == "sms" && site.sms_code_field().is_none() && !login.contains('@')
+}
+
+/// Where the code form is shown, and to whom.
+struct CodePage<'a> {
+    lang: Lang,
+    site: &'a Site,
+    uri: &'a Uri,
+    binding: &'a str,
+}
+
+/// The form that activates an account with the texted code.
+fn code_form(core: &Core, page: CodePage<'_>, login: &str, wrong: bool) -> Markup {
+    let CodePage {
+        lang,
+        site,
+        uri,
+        binding,
+    } = page;
+    let texts = texts(lang);
+    let problems: Vec<Problem> = if wrong {
+        vec![Problem {
+            field: "sms_code".to_owned(),
+            message: texts.err_code.to_owned(),
+        }]
+    } else {
+        Vec::new()
+    };
+    html! {
+        (summary(lang, &problems))
+        @if !wrong { div.outcome role="status" { p { (texts.registered_sms) } } }
+        form method="post" action=(format!("{}activate{}", site.base_path(), lang_suffix(uri))) novalidate {
+            input type="hidden" name=(CSRF_FORM_FIELD) value=(core.csrf_token(binding));
+            input type="hidden" name="login_name" value=(login);
+            div.field.(if wrong { "field-error" } else { "" }) {
+                label for="sms_code" { (texts.sms_code) }
+                @if wrong { p.error-message #sms_code-error { (texts.err_code) } }
+                input #sms_code name="sms_code" type="text" inputmode="numeric"
+                    autocomplete="one-time-code" maxlength="12"
+                    aria-describedby=[wrong.then_some("sms_code-error")]
+                    aria-invalid=[wrong.then_some("true")];
+            }
+            div.actions { button.primary type="submit" { (texts.activate_button) } }
         }
     }
 }
@@ -688,10 +768,14 @@ pub async fn activate_form(
 #[serde(default)]
 pub struct ActivateForm {
     csrf_token: String,
+    /// The e-mailed link's token, or
     token: String,
+    /// the login and the code texted to it.
+    login_name: String,
+    sms_code: String,
 }
 
-/// Activates the account of the emailed link.
+/// Activates the account of the emailed link, or of the texted code.
 pub async fn activate(
     State(core): State<Core>,
     Guest((language, site, _, _)): Guest,
@@ -708,6 +792,36 @@ pub async fn activate(
         return forbidden(language, &uri, Some(&site));
     }
     let texts = texts(language.lang);
+    let by_code = form.token.is_empty() && activates_by_code(&site, form.login_name.trim());
+    let login_name = if by_code {
+        form.login_name.trim().to_owned()
+    } else {
+        String::new()
+    };
+    let sms_code = if by_code {
+        form.sms_code.trim().to_owned()
+    } else {
+        String::new()
+    };
+    if by_code && (sms_code.is_empty() || sms_code.len() > 12 || login_name.len() > 256) {
+        return activation_page(
+            language,
+            &site,
+            &uri,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            code_form(
+                &core,
+                CodePage {
+                    lang: language.lang,
+                    site: &site,
+                    uri: &uri,
+                    binding: &binding,
+                },
+                &login_name,
+                true,
+            ),
+        );
+    }
     let answer = core
         .upstreams
         .identity()
@@ -716,8 +830,8 @@ pub async fn activate(
                 agency: site.agency.clone(),
                 portal: site.portal.clone(),
                 token: form.token,
-                login_name: String::new(),
-                sms_code: String::new(),
+                login_name: login_name.clone(),
+                sms_code,
             },
             None,
         ))
@@ -734,6 +848,34 @@ pub async fn activate(
                 p { a.button.primary href=(login) { (texts.to_sign_in) } }
             },
         ),
+        Err(status)
+            if by_code
+                && matches!(
+                    status.code(),
+                    tonic::Code::FailedPrecondition
+                        | tonic::Code::InvalidArgument
+                        | tonic::Code::NotFound
+                        | tonic::Code::Unauthenticated
+                ) =>
+        {
+            activation_page(
+                language,
+                &site,
+                &uri,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                code_form(
+                    &core,
+                    CodePage {
+                        lang: language.lang,
+                        site: &site,
+                        uri: &uri,
+                        binding: &binding,
+                    },
+                    &login_name,
+                    true,
+                ),
+            )
+        }
         Err(status)
             if matches!(
                 status.code(),

@@ -1,0 +1,383 @@
+//! A parent renews an 8-year-old child's passport at the consulate's
+//! office in Macao (mo-csm), in two browsers (the parent's and an
+//! officer's who reviews and administers): registration with the SMS
+//! code, the child added with the guardian's papers, the wizard, a return
+//! for supplement answered with another document and a reply, approval,
+//! the hall's appointment booked after review, and a typhoon closure the
+//! officer declares on the booked day that moves the appointment, which
+//! the parent sees on the case page.
+//!
+//! The counter's part (attendance, production, payment at pickup and
+//! collection) starts on the booked day, a working day after today; it is
+//! covered inside intake (tests/to_the_end.rs) and by the Hong Kong
+//! journey's counter in this suite.
+
+use std::path::Path;
+
+use crate::harness::{Artifacts, Browser};
+use crate::setup::{EVENTS, image_file, segment_after, sign_in, staff_sign_in};
+use crate::support::*;
+
+const CSM: &str = "mo-csm";
+const CSM_PORTAL: &str = "consular-app";
+const TYPE: &str = "passport_renewal";
+const OFFICER: &str = "csm.officer";
+const COMMENT: &str = "請補交監護人同意書正本掃描。";
+
+/// Registers with a mainland mobile and the SMS code, then signs in.
+async fn register_and_sign_in(browser: &mut Browser, stack: &Stack, mobile: &str, id: &str) {
+    let base = format!("/portal/{CSM}/{CSM_PORTAL}/");
+    browser.open(&format!("{base}login?lang=en")).await;
+    browser.click_to_next_page("p.register a").await;
+    browser.fill("#login_id", mobile).await;
+    browser.fill("#real_name_document", id).await;
+    browser.fill("#password", PASSWORD).await;
+    browser.fill("#password_confirmation", PASSWORD).await;
+    browser.snapshot("registration-filled").await;
+    browser.click_to_next_page("main form button.primary").await;
+    assert!(
+        !browser.has(".error-summary").await,
+        "the registration was refused: {}",
+        browser.text(".error-summary").await
+    );
+    // The code texted to the mobile activates the account.
+    browser.wait_for("input#sms_code").await;
+    browser.snapshot("registered").await;
+    let code = stack
+        .identity_events::<laissez_proto::events::v1::SmsCodeRequested>()
+        .await
+        .into_iter()
+        .rev()
+        .find(|event| event.mobile.ends_with(mobile))
+        .expect("an SMS code was sent")
+        .code;
+    browser.fill("#sms_code", "000000x").await;
+    browser.click_to_next_page("main form button.primary").await;
+    assert!(
+        browser.text(".error-summary").await.contains("wrong"),
+        "a wrong code is refused, naming the field"
+    );
+    browser.snapshot("wrong-code").await;
+    browser.fill("#sms_code", &code).await;
+    browser.click_to_next_page("main form button.primary").await;
+    browser.wait_for(".outcome").await;
+    browser.snapshot("activated").await;
+    browser.click_to_next_page("main a.button.primary").await;
+    sign_in(browser, &base, mobile, PASSWORD).await;
+}
+
+/// Adds the child through the applicants page; answers the child's id.
+async fn add_child(browser: &mut Browser, base: &str, born: &str, id: &str) -> String {
+    browser.open(&format!("{base}applicants/new?lang=en")).await;
+    browser.select("#relationship", "child").await;
+    browser.click("#guardian").await;
+    if browser.has("select#document_type").await {
+        browser.select("#document_type", "cn_resident_id").await;
+    } else {
+        browser.fill("#document_type", "cn_resident_id").await;
+    }
+    browser.fill("#document_number", id).await;
+    browser.click("#valid_long_term").await;
+    browser.set_value("#valid_from", "2020-01-01").await;
+    browser.fill("#surname", "李").await;
+    browser.fill("#given_name", "小龍").await;
+    browser.set_value("#date_of_birth", born).await;
+    browser.snapshot("child-filled").await;
+    browser.click_to_next_page("main form button.primary").await;
+    assert!(
+        !browser.has(".error-summary").await,
+        "adding the child was refused: {}",
+        browser.text(".error-summary").await
+    );
+    browser.snapshot("applicants").await;
+    let edit = browser
+        .attribute("main a[href*=\"/edit\"]", "href")
+        .await
+        .expect("an edit link");
+    segment_after(&edit, "/applicants/")
+}
+
+async fn upload(browser: &mut Browser, requirement: &str, file: &Path) {
+    browser
+        .choose_file(&format!("input#file-{requirement}"), file)
+        .await;
+    browser
+        .click_to_next_page(&format!("button#upload-{requirement}-submit"))
+        .await;
+    assert!(
+        !browser.has(".error-summary").await,
+        "the upload of {requirement} was refused: {}",
+        browser.text(".error-summary").await
+    );
+    let name = file.file_name().unwrap().to_str().unwrap();
+    let uploaded = browser.text("table#uploaded").await;
+    assert!(uploaded.contains(name), "{name} is not listed: {uploaded}");
+}
+
+/// Fills a form input unless the applicant's data already did.
+async fn answer(browser: &mut Browser, field: &str, value: &str) {
+    let css = format!("#f-{field}");
+    if browser.attribute(&css, "readonly").await.is_some() || !browser.value(&css).await.is_empty()
+    {
+        return;
+    }
+    if browser.attribute(&css, "type").await.as_deref() == Some("date") {
+        browser.set_value(&css, value).await;
+    } else {
+        browser.fill(&css, value).await;
+    }
+}
+
+/// The wizard for the child: answers (case id, receipt number).
+async fn apply(
+    browser: &mut Browser,
+    base: &str,
+    child: &str,
+    child_id: &str,
+    mobile: &str,
+    files: &Path,
+) -> (String, String) {
+    browser.open(&format!("{base}?lang=en")).await;
+    browser.click_to_next_page("a#nav-apply").await;
+    browser.click_to_next_page(&format!("a#apply-{TYPE}")).await;
+    browser.click("#notice_accepted").await;
+    browser.select("select#applicant_id", child).await;
+    browser.snapshot("notice-accepted").await;
+    browser.click_to_next_page("button#start-submit").await;
+    assert!(
+        !browser.has(".error-summary").await,
+        "starting was refused: {}",
+        browser.text(".error-summary").await
+    );
+    let path = browser.path().await;
+    let case_id = segment_after(&path, "/cases/");
+    assert!(path.contains("/form"), "starting led to {path}");
+
+    let expires = (chrono::Utc::now() + chrono::Duration::days(180))
+        .format("%Y-%m-%d")
+        .to_string();
+    browser
+        .select("select#f-residence_status", "long_term_resident")
+        .await;
+    browser.click("#f-holds_permanent_id-no").await;
+    browser.select("select#f-urgent_reason", "none").await;
+    browser.click("#f-chinese_name_changed-no").await;
+    browser.select("select#f-signed_by", "guardian").await;
+    for (field, value) in [
+        ("passport_expires_on", expires.as_str()),
+        ("blank_visa_pages", "10"),
+        ("chinese_name", "李小龍"),
+        ("pinyin_name", "LI XIAOLONG"),
+        ("mainland_id_number", child_id),
+        ("address", "澳門氹仔孫逸仙大馬路1號"),
+        ("emergency_contact_phone", mobile),
+    ] {
+        answer(browser, field, value).await;
+    }
+    browser.snapshot("answers").await;
+    browser.click_to_next_page("button#to-documents").await;
+    assert!(
+        !browser.has(".error-summary").await,
+        "the answers were refused: {}",
+        browser.text(".error-summary").await
+    );
+    upload(browser, "photo", &image_file(files, "photo.png", 60, 80)).await;
+    upload(
+        browser,
+        "signature",
+        &image_file(files, "signature.png", 120, 40),
+    )
+    .await;
+    for requirement in [
+        "current_passport",
+        "macao_residence_document",
+        "guardian_consent",
+        "guardianship_proof",
+        "guardian_travel_document",
+    ] {
+        upload(
+            browser,
+            requirement,
+            &image_file(files, &format!("{requirement}.png"), 50, 30),
+        )
+        .await;
+    }
+    browser.snapshot("documents").await;
+    browser.click_to_next_page("a#to-check").await;
+    browser.snapshot("check").await;
+    browser
+        .click_to_next_page("button#submit-application")
+        .await;
+    assert!(
+        !browser.has(".error-summary").await,
+        "submitting was refused: {}",
+        browser.text(".error-summary").await
+    );
+    let receipt = browser.text("#receipt-number").await.trim().to_owned();
+    assert!(!receipt.is_empty());
+    browser.snapshot("receipt").await;
+    (case_id, receipt)
+}
+
+/// The officer claims the case from the queue and decides.
+async fn decide(officer: &mut Browser, case_id: &str, decision: &str, comment: &str) {
+    let queues = format!("/portal/{CSM}/staff/review?lang=en");
+    let row = format!("tr.queue:has(input[name=\"application_type\"][value=\"{TYPE}\"])");
+    officer
+        .open_until(&queues, &format!("{row} td.depth"), "1", EVENTS)
+        .await;
+    officer
+        .click_to_next_page(&format!("{row} button.primary"))
+        .await;
+    assert_eq!(
+        segment_after(&officer.path().await, "/review/cases/"),
+        case_id
+    );
+    officer.click(&format!("#decision-{decision}")).await;
+    if !comment.is_empty() {
+        officer.fill("#comment", comment).await;
+    }
+    officer.snapshot(&format!("decision-{decision}")).await;
+    officer
+        .click_to_next_page("form:has(#comment) button.primary")
+        .await;
+    assert!(
+        !officer.has(".error-summary").await,
+        "the decision was refused: {}",
+        officer.text(".error-summary").await
+    );
+    officer.snapshot(&format!("decided-{decision}")).await;
+}
+
+/// Books the first free slot of the hall from the case's appointment
+/// page; answers the booked day (YYYY-MM-DD).
+async fn book(browser: &mut Browser, case_base: &str) -> String {
+    browser
+        .open(&format!("{case_base}/appointment?lang=en"))
+        .await;
+    browser.snapshot("appointment-page").await;
+    for _ in 0..4 {
+        if browser.has("input[name=\"slot\"]:not([disabled])").await {
+            break;
+        }
+        browser.click_to_next_page("p.week-nav a:last-child").await;
+    }
+    let slot = browser
+        .attribute("input[name=\"slot\"]:not([disabled])", "id")
+        .await
+        .expect("a free slot");
+    browser.click(&format!("input#{slot}")).await;
+    let day = browser
+        .text(&format!("fieldset.day:has(input#{slot}) legend"))
+        .await;
+    let day = day.split_whitespace().next().unwrap_or_default().to_owned();
+    browser.click_to_next_page("button#choose").await;
+    if browser.has("button#confirm").await {
+        browser.click_to_next_page("button#confirm").await;
+    }
+    let booked = browser.text("section#booked").await;
+    browser.snapshot("booked").await;
+    assert!(!booked.trim().is_empty());
+    day
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn macao_consulate_guardian_return_booking_typhoon_journey() {
+    let artifacts = Artifacts::for_test("macao_consulate_guardian_return_booking_typhoon_journey");
+    let stack = Stack::start(Services::ALL).await;
+    let sequence = stack.next_sequence();
+    let mobile = format!("1391234{:04}", sequence % 10_000);
+    let operator = stack.operator().await;
+    stack
+        .staff(&operator, CSM, OFFICER, &["reviewer", "agency_admin"])
+        .await;
+    let files = tempfile::tempdir().unwrap();
+    let base = format!("/portal/{CSM}/{CSM_PORTAL}/");
+    let born = (chrono::Utc::now() - chrono::Duration::days(365 * 8 + 30))
+        .format("%Y-%m-%d")
+        .to_string();
+    let child_id = mainland_id(500 + sequence);
+
+    let mut officer = Browser::start(&stack, &artifacts, "officer").await;
+    staff_sign_in(&mut officer, &stack, CSM, OFFICER).await;
+    let mut parent = Browser::start(&stack, &artifacts, "parent").await;
+    register_and_sign_in(&mut parent, &stack, &mobile, &mainland_id(sequence)).await;
+    let child = add_child(&mut parent, &base, &born, &child_id).await;
+    let (case_id, _receipt) =
+        apply(&mut parent, &base, &child, &child_id, &mobile, files.path()).await;
+
+    // Returned: the parent reads the comment, adds the consent again and
+    // replies.
+    decide(&mut officer, &case_id, "returned_for_supplement", COMMENT).await;
+    let case_base = format!("{base}cases/{case_id}");
+    let case_page = format!("{case_base}?lang=en");
+    parent
+        .open_until(&case_page, "blockquote.comment", COMMENT, EVENTS)
+        .await;
+    parent.snapshot("returned").await;
+    parent.click_to_next_page("a#add-documents").await;
+    upload(
+        &mut parent,
+        "guardian_consent",
+        &image_file(files.path(), "guardian-consent-original.png", 50, 30),
+    )
+    .await;
+    parent.open(&case_page).await;
+    parent.fill("textarea#reply", "已補交同意書。").await;
+    parent.click_to_next_page("button#resubmit").await;
+    assert!(
+        !parent.has(".error-summary").await,
+        "the resubmission was refused: {}",
+        parent.text(".error-summary").await
+    );
+    parent.snapshot("resubmitted").await;
+    decide(&mut officer, &case_id, "approved", "").await;
+
+    // Review first, then the appointment.
+    parent
+        .open_until(&case_page, "dd.state", "Awaiting appointment", EVENTS)
+        .await;
+    parent.snapshot("awaiting-appointment").await;
+    let day = book(&mut parent, &case_base).await;
+
+    // A typhoon closes the hall that day: the officer declares it; the
+    // booking moves to a later working day.
+    officer
+        .open(&format!("/portal/{CSM}/staff/appointments?lang=en"))
+        .await;
+    officer.set_value("#starts_on", &day).await;
+    officer.set_value("#ends_on", &day).await;
+    officer.fill("#reason", "八號風球：當日服務暫停。").await;
+    officer.snapshot("closure-filled").await;
+    officer
+        .click_to_next_page("form#declare-closure button.primary")
+        .await;
+    assert!(
+        !officer.has(".error-summary").await,
+        "the closure was refused: {}",
+        officer.text(".error-summary").await
+    );
+    let closures = officer.text("#closures").await;
+    assert!(closures.contains(&day), "the closures: {closures}");
+    officer.snapshot("closure-declared").await;
+
+    let deadline = tokio::time::Instant::now() + EVENTS;
+    loop {
+        parent.open(&case_page).await;
+        let main = parent.text("main").await;
+        if !main.contains(&day) && main.contains("Appointment") {
+            break;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the appointment did not move off {day}: {main}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    }
+    parent.snapshot("appointment-moved").await;
+
+    parent.finish().await;
+    officer.finish().await;
+    artifacts.report();
+    stack.stop().await;
+}
