@@ -60,6 +60,11 @@ KUBERNETES_VALIDATE_VERSION="1.37.0"
 # tests look for it (services/gateway/tests/browser/accessibility.rs).
 AXE_CORE_VERSION="4.10.3"
 AXE_CORE_DIR="${LAISSEZ_AXE_CORE_DIR:-$HOME/.cache/laissez-tools/axe-core}"
+# schemathesis from PyPI: the platform suite's fuzzer of the JSON API
+# (integration-tests/tests/platform/fuzzer.rs), in a virtualenv of its own
+# outside the clone, where the test looks for it.
+SCHEMATHESIS_VERSION="4.32.5"
+SCHEMATHESIS_DIR="${LAISSEZ_SCHEMATHESIS_DIR:-$HOME/.cache/laissez-tools/schemathesis}"
 
 # Where `up` finds the service binaries (`cargo build --bins` puts them here).
 BIN_DIR="${LAISSEZ_DEV_BIN_DIR:-$CARGO_TARGET_DIR/debug}"
@@ -237,10 +242,12 @@ ensure_tools() {
     command -v kubectl >/dev/null || missing+=(kubectl)
     command -v promtool >/dev/null || missing+=(prometheus)
     python3 -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
+    python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || missing+=(python3-venv)
     ((${#missing[@]} == 0)) || apt_install "${missing[@]}"
     if [[ "${LAISSEZ_DEV_SKIP_BROWSER:-0}" != 1 ]]; then
         ensure_axe_core
     fi
+    ensure_schemathesis
     if ! command -v kubernetes-validate >/dev/null; then
         info "installing kubernetes-validate $KUBERNETES_VALIDATE_VERSION (PyPI)"
         python3 -m pip install --quiet "kubernetes-validate==$KUBERNETES_VALIDATE_VERSION" 2>/dev/null ||
@@ -259,6 +266,17 @@ ensure_axe_core() {
     info "installing axe-core $AXE_CORE_VERSION (npm) under $AXE_CORE_DIR"
     mkdir -p "$AXE_CORE_DIR"
     npm install --silent --no-audit --no-fund --prefix "$AXE_CORE_DIR" "axe-core@$AXE_CORE_VERSION" >/dev/null
+}
+
+# ensure_schemathesis: the pinned schemathesis in its own virtualenv.
+ensure_schemathesis() {
+    if [[ -x "$SCHEMATHESIS_DIR/bin/st" ]] &&
+        "$SCHEMATHESIS_DIR/bin/st" --version 2>/dev/null | grep -qF "$SCHEMATHESIS_VERSION"; then
+        return 0
+    fi
+    info "installing schemathesis $SCHEMATHESIS_VERSION (PyPI) under $SCHEMATHESIS_DIR"
+    python3 -m venv "$SCHEMATHESIS_DIR"
+    "$SCHEMATHESIS_DIR/bin/pip" install --quiet "schemathesis==$SCHEMATHESIS_VERSION"
 }
 
 # postgres_version: the newest PostgreSQL major version with a cluster config.
@@ -914,6 +932,8 @@ cmd_test() {
     export LAISSEZ_TEST_AMQP_URL="${LAISSEZ_TEST_AMQP_URL:-$DEV_AMQP_URL}"
     # The script the browser tests inject to check every page they visit.
     export LAISSEZ_AXE_CORE="${LAISSEZ_AXE_CORE:-$AXE_CORE_DIR/node_modules/axe-core/axe.min.js}"
+    # The fuzzer the platform suite runs against the JSON API.
+    export LAISSEZ_SCHEMATHESIS="${LAISSEZ_SCHEMATHESIS:-$SCHEMATHESIS_DIR/bin/st}"
     [[ -t 1 ]] && export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-always}"
 
     # The habits the code asks for, checked before the tests: formatting,

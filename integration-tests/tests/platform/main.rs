@@ -3,6 +3,7 @@
 //! the mail catcher, the SMS simulator and the payment simulator.
 
 mod faults;
+mod fuzzer;
 mod journeys;
 mod outages;
 mod probes;

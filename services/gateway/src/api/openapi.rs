@@ -169,6 +169,9 @@ fn operation(route: &Route, schemas: &mut Schemas) -> Value {
     let mut errors = vec!["400", "404", "422", "429", "500", "503"];
     if spec.access != Access::Public {
         errors.extend(["401", "403"]);
+    } else if spec.is_sign_in_family() {
+        // Credentials in the body: a wrong password or code is 401.
+        errors.push("401");
     }
     if spec.creates {
         errors.push("409");

@@ -11,6 +11,8 @@ use prost_reflect::{
     SerializeOptions, Value,
 };
 
+use serde_json::Value as Json;
+
 use crate::core::problem::ApiError;
 
 /// Field names as in the .proto files, and every field present (clients
@@ -19,10 +21,33 @@ const SERIALIZE_OPTIONS: SerializeOptions = SerializeOptions::new()
     .use_proto_field_name(true)
     .skip_default_fields(false);
 
-/// Parses `body` as the JSON form of `descriptor`. An empty body is `{}`.
+/// Parses `body` as the JSON form of `descriptor`. An empty body is `{}`;
+/// anything else must be JSON (blank space alone is not).
 pub fn decode_json(descriptor: MessageDescriptor, body: &[u8]) -> Result<DynamicMessage, ApiError> {
-    if body.iter().all(u8::is_ascii_whitespace) {
+    if body.is_empty() {
         return Ok(DynamicMessage::new(descriptor));
+    }
+    // proto3's JSON reads `null` as "the default"; this API refuses it,
+    // so a client that sends one learns it was not taken as a value.
+    if let Ok(value) = serde_json::from_slice::<Json>(body)
+        && let Some((path, problem)) = first_unusable(&value, "")
+    {
+        let error = match problem {
+            Unusable::Null => FieldError::new(
+                path.clone(),
+                "null_value",
+                "null is not a value here: leave the field out for its default",
+            ),
+            Unusable::NulCharacter => FieldError::new(
+                path.clone(),
+                "invalid_character",
+                "text may not contain the NUL character (U+0000)",
+            ),
+        };
+        return Err(ApiError::InvalidRequest {
+            detail: format!("the request body cannot be read: {path}"),
+            errors: vec![error],
+        });
     }
     let mut json = serde_json::Deserializer::from_slice(body);
     let options = DeserializeOptions::new().deny_unknown_fields(true);
@@ -40,6 +65,47 @@ pub fn decode_json(descriptor: MessageDescriptor, body: &[u8]) -> Result<Dynamic
         return Err(json_error(&error, "."));
     }
     Ok(message)
+}
+
+/// What JSON allows and this API does not take.
+enum Unusable {
+    Null,
+    /// No text the services store can hold it (PostgreSQL refuses it).
+    NulCharacter,
+}
+
+/// The path of the first value in `value` the API does not take (`body`
+/// for the body itself), and why.
+fn first_unusable(value: &Json, path: &str) -> Option<(String, Unusable)> {
+    let at = |key: &str| {
+        if path.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{path}.{key}")
+        }
+    };
+    let here = || {
+        if path.is_empty() {
+            "body".to_owned()
+        } else {
+            path.to_owned()
+        }
+    };
+    match value {
+        Json::Null => Some((here(), Unusable::Null)),
+        Json::String(text) if text.contains('\0') => Some((here(), Unusable::NulCharacter)),
+        Json::Object(fields) => fields.iter().find_map(|(key, field)| {
+            if key.contains('\0') {
+                return Some((at(key), Unusable::NulCharacter));
+            }
+            first_unusable(field, &at(key))
+        }),
+        Json::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(index, item)| first_unusable(item, &at(&index.to_string()))),
+        _ => None,
+    }
 }
 
 fn json_error(error: &serde_json::Error, path: &str) -> ApiError {
@@ -176,6 +242,13 @@ pub fn set_from_text(
             error
         });
     }
+    if text.contains('\0') {
+        return Err(FieldError::new(
+            path,
+            "invalid_character",
+            "text may not contain the NUL character (U+0000)",
+        ));
+    }
     let value = parse_text(&field, text).ok_or_else(|| {
         FieldError::new(
             path,
@@ -305,6 +378,38 @@ mod tests {
         assert_eq!(fields_of(error), [("body".into(), "malformed_json".into())]);
         let error = decode_json(withdraw, br#"[1,2]"#).unwrap_err();
         assert_eq!(fields_of(error)[0].1, "invalid_value");
+    }
+
+    #[test]
+    fn nulls_nul_characters_and_blank_bodies_are_refused_naming_the_field() {
+        let error = decode_json(
+            message("laissez.identity.v1.LogoutRequest"),
+            br#"{"everywhere": null}"#,
+        )
+        .unwrap_err();
+        assert_eq!(
+            fields_of(error),
+            [("everywhere".to_owned(), "null_value".to_owned())]
+        );
+        let error = decode_json(message("laissez.identity.v1.LogoutRequest"), b"null").unwrap_err();
+        assert_eq!(
+            fields_of(error),
+            [("body".to_owned(), "null_value".to_owned())]
+        );
+        let error = decode_json(
+            message("laissez.identity.v1.LoginRequest"),
+            br#"{"login_name": "a\u0000b"}"#,
+        )
+        .unwrap_err();
+        assert_eq!(
+            fields_of(error),
+            [("login_name".to_owned(), "invalid_character".to_owned())]
+        );
+        let error = decode_json(message("laissez.identity.v1.LogoutRequest"), b" ").unwrap_err();
+        assert_eq!(
+            fields_of(error),
+            [("body".to_owned(), "malformed_json".to_owned())]
+        );
     }
 
     #[test]
