@@ -76,14 +76,13 @@ async fn schemathesis_finds_no_failure_as_applicant_reviewer_or_administrator() 
         );
         let _ = std::fs::create_dir_all(&reports);
         let _ = std::fs::write(reports.join("output.txt"), &output);
-        let summary: Vec<&str> = output
+        // The stateful phase's reach (links followed), then the summary.
+        let mut summary: Vec<&str> = output
             .lines()
-            .rev()
-            .take(12)
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
+            .filter(|line| line.contains("API Links") || line.contains("Scenarios"))
             .collect();
+        let tail: Vec<&str> = output.lines().rev().take(12).collect();
+        summary.extend(tail.into_iter().rev());
         println!(
             "schemathesis as {who}: {} in {:.0?}\n{}",
             run.status,

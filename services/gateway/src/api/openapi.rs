@@ -18,7 +18,11 @@ pub fn document(table: &RouteTable) -> Value {
     let mut schemas = Schemas::default();
     let mut paths: BTreeMap<String, serde_json::Map<String, Value>> = BTreeMap::new();
     for route in &table.routes {
-        let operation = operation(route, &mut schemas);
+        let mut operation = operation(route, &mut schemas);
+        let links = links(route, table);
+        if !links.is_empty() {
+            operation["responses"]["201"]["links"] = Value::Object(links);
+        }
         paths
             .entry(format!("/api/v1{}", route.spec.path))
             .or_default()
@@ -66,10 +70,67 @@ pub fn document(table: &RouteTable) -> Value {
     })
 }
 
+fn operation_id(route: &Route) -> String {
+    let (service, method) = route.spec.service_and_method();
+    let service_short = service.rsplit('.').next().unwrap_or(service);
+    format!("{service_short}.{method}")
+}
+
+/// OpenAPI links from what `route` creates to the operations that take
+/// it in their path: the created id (a text field of the answer named as
+/// their path parameter) and the creating request's own path parameters
+/// fill every parameter of the linked path. A client (or a stateful
+/// fuzzer) follows them from create to read, update and delete.
+fn links(route: &Route, table: &RouteTable) -> serde_json::Map<String, Value> {
+    let mut links = serde_json::Map::new();
+    if !route.spec.creates || route.spec.kind != RouteKind::Unary {
+        return links;
+    }
+    let output = route.method.output();
+    let answered: Vec<String> = output
+        .fields()
+        .filter(|field| {
+            !field.is_list() && field.kind() == Kind::String && field.name().ends_with("_id")
+        })
+        .map(|field| field.name().to_owned())
+        .collect();
+    let own = route.spec.path_params();
+    for id in &answered {
+        for other in &table.routes {
+            if std::ptr::eq(other.as_ref(), route) {
+                continue;
+            }
+            let params = other.spec.path_params();
+            if !params.contains(&id.as_str())
+                || !params
+                    .iter()
+                    .all(|param| *param == id.as_str() || own.contains(param))
+            {
+                continue;
+            }
+            let parameters: serde_json::Map<String, Value> = params
+                .iter()
+                .map(|param| {
+                    let from = if *param == id.as_str() {
+                        format!("$response.body#/{id}")
+                    } else {
+                        format!("$request.path.{param}")
+                    };
+                    ((*param).to_owned(), Value::String(from))
+                })
+                .collect();
+            let name = operation_id(other).replace('.', "_");
+            links.insert(
+                name,
+                json!({"operationId": operation_id(other), "parameters": parameters}),
+            );
+        }
+    }
+    links
+}
+
 fn operation(route: &Route, schemas: &mut Schemas) -> Value {
     let spec = &route.spec;
-    let (service, method) = spec.service_and_method();
-    let service_short = service.rsplit('.').next().unwrap_or(service);
     let input = route.method.input();
     let mut parameters: Vec<Value> = Vec::new();
     for (param, field_path) in &route.path_fields {
@@ -128,7 +189,7 @@ fn operation(route: &Route, schemas: &mut Schemas) -> Value {
     }
 
     let mut operation = json!({
-        "operationId": format!("{service_short}.{method}"),
+        "operationId": operation_id(route),
         "summary": spec.summary,
         "tags": [route.upstream.name()],
         "parameters": parameters,
@@ -389,5 +450,43 @@ mod tests {
         assert!(properties.get("login_name").is_some(), "{properties}");
         assert!(properties.get("source_ip").is_none(), "{properties}");
         assert_eq!(login["security"], json!([]));
+    }
+
+    #[test]
+    fn what_is_created_links_to_where_it_is_read_and_changed() {
+        let table = RouteTable::load().unwrap();
+        let document = document(&table);
+        let ids: std::collections::BTreeSet<&str> = document["paths"]
+            .as_object()
+            .unwrap()
+            .values()
+            .flat_map(|methods| methods.as_object().unwrap().values())
+            .filter_map(|operation| operation["operationId"].as_str())
+            .collect();
+        let mut linked = 0;
+        for methods in document["paths"].as_object().unwrap().values() {
+            for operation in methods.as_object().unwrap().values() {
+                let Some(links) = operation["responses"]["201"]["links"].as_object() else {
+                    continue;
+                };
+                for link in links.values() {
+                    linked += 1;
+                    let target = link["operationId"].as_str().unwrap();
+                    assert!(ids.contains(target), "{target} is no operation");
+                }
+            }
+        }
+        assert!(linked >= 5, "only {linked} links");
+        let created = &document["paths"]["/api/v1/applicants"]["post"]["responses"]["201"];
+        let read = created["links"]
+            .as_object()
+            .unwrap()
+            .values()
+            .find(|link| link["operationId"] == "IdentityService.GetApplicant")
+            .unwrap_or_else(|| panic!("no link to GetApplicant: {created}"));
+        assert_eq!(
+            read["parameters"]["applicant_id"],
+            "$response.body#/applicant_id"
+        );
     }
 }
