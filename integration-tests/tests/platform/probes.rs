@@ -6,7 +6,8 @@ use std::time::{Duration, Instant};
 
 use laissez_integration_tests::api::{Answer, Call};
 use laissez_integration_tests::fujian::{FJ, FJ_PORTAL, FjDesk, fj_applicant, fj_exit_entry};
-use laissez_integration_tests::journeys::Outside;
+use laissez_integration_tests::hong_kong::{HK, HK_PORTAL};
+use laissez_integration_tests::journeys::{Outside, PASSWORD};
 use laissez_integration_tests::platform::{
     CAPTCHA, OPERATOR_LOGIN, OPERATOR_PASSWORD, Platform, Service,
 };
@@ -30,7 +31,8 @@ fn median(mut samples: Vec<Duration>) -> Duration {
 }
 
 #[tokio::test]
-async fn sign_in_and_password_reset_answer_the_same_whether_or_not_the_account_exists() {
+async fn sign_in_registration_and_password_reset_answer_the_same_whether_or_not_the_account_exists()
+{
     let platform = Platform::start().await.expect("the platform starts");
     let out = Outside::of(&platform).await;
     let known = fj_applicant(&out).await;
@@ -96,6 +98,51 @@ async fn sign_in_and_password_reset_answer_the_same_whether_or_not_the_account_e
     let (b, b_time) = reset("A900000099".into()).await;
     assert_eq!(comparable(&a), comparable(&b), "reset answers differ");
     eprintln!("password reset request: {a_time:?} (exists) against {b_time:?} (does not)");
+
+    // Registration with an address that already has an account answers as
+    // one that has none (the owner is told by e-mail instead).
+    let register = |email: String, mobile: u32| {
+        let out = out.clone();
+        async move {
+            let started = Instant::now();
+            let answer = out
+                .send(
+                    Call::new("IdentityService.Register")
+                        .param("agency", HK)
+                        .param("portal", HK_PORTAL)
+                        .body(json!({
+                            "login_name": email,
+                            "password": PASSWORD,
+                            "password_confirmation": PASSWORD,
+                            "language": "LANGUAGE_EN",
+                            "fields": {"email": email, "mobile": format!("+852 9123{mobile:04}")},
+                        })),
+                )
+                .await;
+            (answer, started.elapsed())
+        }
+    };
+    let taken = "probe.taken@example.hk".to_owned();
+    let (first, _) = register(taken.clone(), 9000).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text());
+    let (mut existing, mut missing) = (Vec::new(), Vec::new());
+    for round in 0..5 {
+        let (a, a_time) = register(taken.clone(), 9000).await;
+        let (b, b_time) = register(format!("probe.new{round}@example.hk"), 9001 + round).await;
+        assert_eq!(
+            comparable(&a),
+            comparable(&b),
+            "registration answers differ"
+        );
+        existing.push(a_time);
+        missing.push(b_time);
+    }
+    let (existing, missing) = (median(existing), median(missing));
+    eprintln!(
+        "registration: median {existing:?} for an address with an account, \
+         {missing:?} for a new one (difference {:?})",
+        existing.abs_diff(missing)
+    );
     platform.stop().await;
 }
 
