@@ -11,6 +11,7 @@ use std::path::Path;
 
 use crate::harness::{Artifacts, Browser};
 use crate::setup::{EVENTS, image_file, segment_after, sign_in, staff_sign_in};
+use crate::steps::{Person, accepted, add_applicant, check, claim, decide, submit, upload};
 use crate::support::*;
 
 const HK: &str = "hk-cts";
@@ -38,11 +39,7 @@ async fn register_and_sign_in(browser: &mut Browser, stack: &Stack, email: &str,
     }
     browser.snapshot("registration-filled").await;
     browser.click_to_next_page("main form button.primary").await;
-    assert!(
-        !browser.has(".error-summary").await,
-        "the registration was refused: {}",
-        browser.text(".error-summary").await
-    );
+    accepted(browser, "the registration").await;
     browser.wait_for(".outcome").await;
     browser.snapshot("registered").await;
 
@@ -65,34 +62,6 @@ async fn register_and_sign_in(browser: &mut Browser, stack: &Stack, email: &str,
     browser.snapshot("activated").await;
     browser.click_to_next_page("main a.button.primary").await;
     sign_in(browser, &base, email, PASSWORD).await;
-}
-
-/// Adds the child through the applicants page; answers the child's id.
-async fn add_child(browser: &mut Browser, base: &str, born: &str) -> String {
-    browser.open(&format!("{base}applicants/new?lang=en")).await;
-    browser.select("#relationship", "child").await;
-    browser.click("#guardian").await;
-    // No code list of documents on this portal: the type is typed.
-    browser.fill("#document_type", "hk_id_card").await;
-    browser.fill("#document_number", "A123456(3)").await;
-    browser.click("#valid_long_term").await;
-    browser.set_value("#valid_from", "2020-01-01").await;
-    browser.fill("#surname", "陳").await;
-    browser.fill("#given_name", "小明").await;
-    browser.set_value("#date_of_birth", born).await;
-    browser.snapshot("child-filled").await;
-    browser.click_to_next_page("main form button.primary").await;
-    assert!(
-        !browser.has(".error-summary").await,
-        "adding the child was refused: {}",
-        browser.text(".error-summary").await
-    );
-    browser.snapshot("applicants").await;
-    let edit = browser
-        .attribute("main a[href*=\"/edit\"]", "href")
-        .await
-        .expect("an edit link");
-    segment_after(&edit, "/applicants/")
 }
 
 /// Chooses the first free slot of the week shown and confirms the hold.
@@ -118,23 +87,6 @@ async fn book_first_slot(browser: &mut Browser) -> String {
     booked
 }
 
-async fn upload(browser: &mut Browser, requirement: &str, file: &Path) {
-    browser
-        .choose_file(&format!("input#file-{requirement}"), file)
-        .await;
-    browser
-        .click_to_next_page(&format!("button#upload-{requirement}-submit"))
-        .await;
-    assert!(
-        !browser.has(".error-summary").await,
-        "the upload of {requirement} was refused: {}",
-        browser.text(".error-summary").await
-    );
-    let name = file.file_name().unwrap().to_str().unwrap();
-    let uploaded = browser.text("table#uploaded").await;
-    assert!(uploaded.contains(name), "{name} is not listed: {uploaded}");
-}
-
 /// The wizard for the child, booking first: answers (case id, receipt).
 async fn apply(browser: &mut Browser, base: &str, child: &str, files: &Path) -> (String, String) {
     browser.open(&format!("{base}?lang=en")).await;
@@ -145,11 +97,7 @@ async fn apply(browser: &mut Browser, base: &str, child: &str, files: &Path) -> 
     browser.select("select#applicant_id", child).await;
     browser.snapshot("notice-accepted").await;
     browser.click_to_next_page("button#start-submit").await;
-    assert!(
-        !browser.has(".error-summary").await,
-        "starting was refused: {}",
-        browser.text(".error-summary").await
-    );
+    accepted(browser, "starting").await;
     let path = browser.path().await;
     let case_id = segment_after(&path, "/cases/");
 
@@ -184,11 +132,7 @@ async fn apply(browser: &mut Browser, base: &str, child: &str, files: &Path) -> 
     browser.fill("#f-delivery_address", ADDRESS).await;
     browser.snapshot("answers").await;
     browser.click_to_next_page("button#to-documents").await;
-    assert!(
-        !browser.has(".error-summary").await,
-        "the answers were refused: {}",
-        browser.text(".error-summary").await
-    );
+    accepted(browser, "the answers").await;
 
     upload(browser, "photo", &image_file(files, "photo.png", 354, 472)).await;
     for requirement in [
@@ -206,53 +150,16 @@ async fn apply(browser: &mut Browser, base: &str, child: &str, files: &Path) -> 
         .await;
     }
     browser.snapshot("documents").await;
-    browser.click_to_next_page("a#to-check").await;
+    // The check page shows the child's fee and the courier before anything
+    // is sent.
+    check(browser).await;
     let fees = browser.text("#fees").await;
     assert!(
         fees.contains(TOTAL),
         "the child's express fee and the courier: {fees}"
     );
-    browser.snapshot("check").await;
-    browser
-        .click_to_next_page("button#submit-application")
-        .await;
-    assert!(
-        !browser.has(".error-summary").await,
-        "submitting was refused: {}",
-        browser.text(".error-summary").await
-    );
-    let receipt = browser.text("#receipt-number").await.trim().to_owned();
-    assert!(!receipt.is_empty());
-    browser.snapshot("receipt").await;
+    let receipt = submit(browser).await;
     (case_id, receipt)
-}
-
-/// The officer claims the case from the queue and approves it.
-async fn approve(officer: &mut Browser, case_id: &str) {
-    let queues = format!("/portal/{HK}/staff/review?lang=en");
-    let row = format!("tr.queue:has(input[name=\"application_type\"][value=\"{TYPE}\"])");
-    officer
-        .open_until(&queues, &format!("{row} td.depth"), "1", EVENTS)
-        .await;
-    officer.snapshot("queue").await;
-    officer
-        .click_to_next_page(&format!("{row} button.primary"))
-        .await;
-    assert_eq!(
-        segment_after(&officer.path().await, "/review/cases/"),
-        case_id
-    );
-    officer.click("#decision-approved").await;
-    officer.snapshot("decision-approved").await;
-    officer
-        .click_to_next_page("form:has(#comment) button.primary")
-        .await;
-    assert!(
-        !officer.has(".error-summary").await,
-        "the decision was refused: {}",
-        officer.text(".error-summary").await
-    );
-    officer.snapshot("approved").await;
 }
 
 /// The counter finds the case by its receipt number (waiting until the
@@ -265,11 +172,7 @@ async fn at_counter(officer: &mut Browser, receipt: &str, fields: &[(&str, &str)
     }
     officer.snapshot(&format!("counter-{}", &button[1..])).await;
     officer.click_to_next_page(button).await;
-    assert!(
-        !officer.has(".error-summary").await,
-        "the counter's {button} was refused: {}",
-        officer.text(".error-summary").await
-    );
+    accepted(officer, &format!("the counter's {button}")).await;
     officer
         .snapshot(&format!("counter-{}-done", &button[1..]))
         .await;
@@ -296,10 +199,24 @@ async fn hong_kong_child_booking_courier_journey() {
     staff_sign_in(&mut officer, &stack, HK, STAFF).await;
     let mut parent = Browser::start(&stack, &artifacts, "parent").await;
     register_and_sign_in(&mut parent, &stack, &email, &mobile).await;
-    let child = add_child(&mut parent, &base, &born).await;
+    let child = add_applicant(
+        &mut parent,
+        &base,
+        &Person {
+            relationship: "child",
+            // No list of documents on this portal: the type is typed.
+            document_type: "hk_id_card",
+            document_number: "A123456(3)",
+            surname: "陳",
+            given_name: "小明",
+            date_of_birth: &born,
+        },
+    )
+    .await;
     let (case_id, receipt) = apply(&mut parent, &base, &child, files.path()).await;
 
-    approve(&mut officer, &case_id).await;
+    claim(&mut officer, HK, TYPE, &case_id).await;
+    decide(&mut officer, "approved", "").await;
     // The centre takes the fee the check page showed.
     let desk = format!("/portal/{HK}/staff/counter?lang=en&receipt={receipt}");
     let total = officer

@@ -16,6 +16,7 @@ use std::path::Path;
 
 use crate::harness::{Artifacts, Browser};
 use crate::setup::{EVENTS, image_file, segment_after, sign_in, staff_sign_in};
+use crate::steps::{Person, accepted, add_applicant, answer, check, claim, decide, submit, upload};
 use crate::support::*;
 
 const CSM: &str = "mo-csm";
@@ -35,11 +36,7 @@ async fn register_and_sign_in(browser: &mut Browser, stack: &Stack, mobile: &str
     browser.fill("#password_confirmation", PASSWORD).await;
     browser.snapshot("registration-filled").await;
     browser.click_to_next_page("main form button.primary").await;
-    assert!(
-        !browser.has(".error-summary").await,
-        "the registration was refused: {}",
-        browser.text(".error-summary").await
-    );
+    accepted(browser, "the registration").await;
     // The code texted to the mobile activates the account.
     browser.wait_for("input#sms_code").await;
     browser.snapshot("registered").await;
@@ -66,68 +63,6 @@ async fn register_and_sign_in(browser: &mut Browser, stack: &Stack, mobile: &str
     sign_in(browser, &base, mobile, PASSWORD).await;
 }
 
-/// Adds the child through the applicants page; answers the child's id.
-async fn add_child(browser: &mut Browser, base: &str, born: &str, id: &str) -> String {
-    browser.open(&format!("{base}applicants/new?lang=en")).await;
-    browser.select("#relationship", "child").await;
-    browser.click("#guardian").await;
-    if browser.has("select#document_type").await {
-        browser.select("#document_type", "cn_resident_id").await;
-    } else {
-        browser.fill("#document_type", "cn_resident_id").await;
-    }
-    browser.fill("#document_number", id).await;
-    browser.click("#valid_long_term").await;
-    browser.set_value("#valid_from", "2020-01-01").await;
-    browser.fill("#surname", "李").await;
-    browser.fill("#given_name", "小龍").await;
-    browser.set_value("#date_of_birth", born).await;
-    browser.snapshot("child-filled").await;
-    browser.click_to_next_page("main form button.primary").await;
-    assert!(
-        !browser.has(".error-summary").await,
-        "adding the child was refused: {}",
-        browser.text(".error-summary").await
-    );
-    browser.snapshot("applicants").await;
-    let edit = browser
-        .attribute("main a[href*=\"/edit\"]", "href")
-        .await
-        .expect("an edit link");
-    segment_after(&edit, "/applicants/")
-}
-
-async fn upload(browser: &mut Browser, requirement: &str, file: &Path) {
-    browser
-        .choose_file(&format!("input#file-{requirement}"), file)
-        .await;
-    browser
-        .click_to_next_page(&format!("button#upload-{requirement}-submit"))
-        .await;
-    assert!(
-        !browser.has(".error-summary").await,
-        "the upload of {requirement} was refused: {}",
-        browser.text(".error-summary").await
-    );
-    let name = file.file_name().unwrap().to_str().unwrap();
-    let uploaded = browser.text("table#uploaded").await;
-    assert!(uploaded.contains(name), "{name} is not listed: {uploaded}");
-}
-
-/// Fills a form input unless the applicant's data already did.
-async fn answer(browser: &mut Browser, field: &str, value: &str) {
-    let css = format!("#f-{field}");
-    if browser.attribute(&css, "readonly").await.is_some() || !browser.value(&css).await.is_empty()
-    {
-        return;
-    }
-    if browser.attribute(&css, "type").await.as_deref() == Some("date") {
-        browser.set_value(&css, value).await;
-    } else {
-        browser.fill(&css, value).await;
-    }
-}
-
 /// The wizard for the child: answers (case id, receipt number).
 async fn apply(
     browser: &mut Browser,
@@ -144,11 +79,7 @@ async fn apply(
     browser.select("select#applicant_id", child).await;
     browser.snapshot("notice-accepted").await;
     browser.click_to_next_page("button#start-submit").await;
-    assert!(
-        !browser.has(".error-summary").await,
-        "starting was refused: {}",
-        browser.text(".error-summary").await
-    );
+    accepted(browser, "starting").await;
     let path = browser.path().await;
     let case_id = segment_after(&path, "/cases/");
     assert!(path.contains("/form"), "starting led to {path}");
@@ -176,11 +107,7 @@ async fn apply(
     }
     browser.snapshot("answers").await;
     browser.click_to_next_page("button#to-documents").await;
-    assert!(
-        !browser.has(".error-summary").await,
-        "the answers were refused: {}",
-        browser.text(".error-summary").await
-    );
+    accepted(browser, "the answers").await;
     upload(browser, "photo", &image_file(files, "photo.png", 60, 80)).await;
     upload(
         browser,
@@ -203,50 +130,9 @@ async fn apply(
         .await;
     }
     browser.snapshot("documents").await;
-    browser.click_to_next_page("a#to-check").await;
-    browser.snapshot("check").await;
-    browser
-        .click_to_next_page("button#submit-application")
-        .await;
-    assert!(
-        !browser.has(".error-summary").await,
-        "submitting was refused: {}",
-        browser.text(".error-summary").await
-    );
-    let receipt = browser.text("#receipt-number").await.trim().to_owned();
-    assert!(!receipt.is_empty());
-    browser.snapshot("receipt").await;
+    check(browser).await;
+    let receipt = submit(browser).await;
     (case_id, receipt)
-}
-
-/// The officer claims the case from the queue and decides.
-async fn decide(officer: &mut Browser, case_id: &str, decision: &str, comment: &str) {
-    let queues = format!("/portal/{CSM}/staff/review?lang=en");
-    let row = format!("tr.queue:has(input[name=\"application_type\"][value=\"{TYPE}\"])");
-    officer
-        .open_until(&queues, &format!("{row} td.depth"), "1", EVENTS)
-        .await;
-    officer
-        .click_to_next_page(&format!("{row} button.primary"))
-        .await;
-    assert_eq!(
-        segment_after(&officer.path().await, "/review/cases/"),
-        case_id
-    );
-    officer.click(&format!("#decision-{decision}")).await;
-    if !comment.is_empty() {
-        officer.fill("#comment", comment).await;
-    }
-    officer.snapshot(&format!("decision-{decision}")).await;
-    officer
-        .click_to_next_page("form:has(#comment) button.primary")
-        .await;
-    assert!(
-        !officer.has(".error-summary").await,
-        "the decision was refused: {}",
-        officer.text(".error-summary").await
-    );
-    officer.snapshot(&format!("decided-{decision}")).await;
 }
 
 /// Books the first free slot of the hall from the case's appointment
@@ -302,13 +188,26 @@ async fn macao_consulate_guardian_return_booking_typhoon_journey() {
     staff_sign_in(&mut officer, &stack, CSM, OFFICER).await;
     let mut parent = Browser::start(&stack, &artifacts, "parent").await;
     register_and_sign_in(&mut parent, &stack, &mobile, &mainland_id(sequence)).await;
-    let child = add_child(&mut parent, &base, &born, &child_id).await;
+    let child = add_applicant(
+        &mut parent,
+        &base,
+        &Person {
+            relationship: "child",
+            document_type: "cn_resident_id",
+            document_number: &child_id,
+            surname: "李",
+            given_name: "小龍",
+            date_of_birth: &born,
+        },
+    )
+    .await;
     let (case_id, _receipt) =
         apply(&mut parent, &base, &child, &child_id, &mobile, files.path()).await;
 
     // Returned: the parent reads the comment, adds the consent again and
     // replies.
-    decide(&mut officer, &case_id, "returned_for_supplement", COMMENT).await;
+    claim(&mut officer, CSM, TYPE, &case_id).await;
+    decide(&mut officer, "returned_for_supplement", COMMENT).await;
     let case_base = format!("{base}cases/{case_id}");
     let case_page = format!("{case_base}?lang=en");
     parent
@@ -325,13 +224,10 @@ async fn macao_consulate_guardian_return_booking_typhoon_journey() {
     parent.open(&case_page).await;
     parent.fill("textarea#reply", "已補交同意書。").await;
     parent.click_to_next_page("button#resubmit").await;
-    assert!(
-        !parent.has(".error-summary").await,
-        "the resubmission was refused: {}",
-        parent.text(".error-summary").await
-    );
+    accepted(&mut parent, "the resubmission").await;
     parent.snapshot("resubmitted").await;
-    decide(&mut officer, &case_id, "approved", "").await;
+    claim(&mut officer, CSM, TYPE, &case_id).await;
+    decide(&mut officer, "approved", "").await;
 
     // Review first, then the appointment.
     parent
@@ -352,11 +248,7 @@ async fn macao_consulate_guardian_return_booking_typhoon_journey() {
     officer
         .click_to_next_page("form#declare-closure button.primary")
         .await;
-    assert!(
-        !officer.has(".error-summary").await,
-        "the closure was refused: {}",
-        officer.text(".error-summary").await
-    );
+    accepted(&mut officer, "the closure").await;
     let closures = officer.text("#closures").await;
     assert!(closures.contains(&day), "the closures: {closures}");
     officer.snapshot("closure-declared").await;

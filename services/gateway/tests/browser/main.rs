@@ -18,6 +18,7 @@ mod support;
 mod accessibility;
 mod harness;
 mod setup;
+mod steps;
 mod webdriver;
 
 mod front_door;

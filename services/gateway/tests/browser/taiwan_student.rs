@@ -12,6 +12,7 @@ use crate::harness::{Artifacts, Browser};
 use crate::setup::{
     EVENTS, image_file, segment_after, sign_in, staff_sign_in, tw_permit_record, tw_person_record,
 };
+use crate::steps::{accepted, answer, check, claim, decide, submit, upload};
 use crate::support::*;
 
 const TYPE: &str = "multi_entry_permit";
@@ -51,11 +52,7 @@ async fn register_and_sign_in(browser: &mut Browser, stack: &Stack, student: &St
     browser.set_value("#date_of_birth", "1990-01-01").await;
     browser.snapshot("registration-filled").await;
     browser.click_to_next_page("main form button.primary").await;
-    assert!(
-        !browser.has(".error-summary").await,
-        "the registration was refused: {}",
-        browser.text(".error-summary").await
-    );
+    accepted(browser, "the registration").await;
     let outcome = browser.text(".outcome").await;
     assert!(outcome.contains("link in the email"), "{outcome}");
     browser.snapshot("registered").await;
@@ -90,34 +87,6 @@ async fn register_and_sign_in(browser: &mut Browser, stack: &Stack, student: &St
     sign_in(browser, &base, &student.login, PASSWORD).await;
 }
 
-/// Fills a form input unless the agency's records already did.
-async fn answer(browser: &mut Browser, field: &str, value: &str) {
-    let css = format!("#f-{field}");
-    if browser.attribute(&css, "readonly").await.is_some() || !browser.value(&css).await.is_empty()
-    {
-        return;
-    }
-    if browser.attribute(&css, "type").await.as_deref() == Some("date") {
-        browser.set_value(&css, value).await;
-    } else {
-        browser.fill(&css, value).await;
-    }
-}
-
-/// Uploads `file` for `requirement` on the documents page and sees it
-/// listed.
-async fn upload(browser: &mut Browser, requirement: &str, file: &Path) {
-    browser
-        .choose_file(&format!("input#file-{requirement}"), file)
-        .await;
-    browser
-        .click_to_next_page(&format!("button#upload-{requirement}-submit"))
-        .await;
-    let name = file.file_name().unwrap().to_str().unwrap();
-    let uploaded = browser.text("table#uploaded").await;
-    assert!(uploaded.contains(name), "{name} is not listed: {uploaded}");
-}
-
 /// The wizard from the dashboard to the receipt: answers (case id,
 /// receipt number).
 async fn apply(browser: &mut Browser, student: &Student, files: &Path) -> (String, String) {
@@ -130,11 +99,7 @@ async fn apply(browser: &mut Browser, student: &Student, files: &Path) -> (Strin
     browser.fill("input#permit_number", PERMIT).await;
     browser.snapshot("notice-accepted").await;
     browser.click_to_next_page("button#start-submit").await;
-    assert!(
-        !browser.has(".error-summary").await,
-        "starting was refused: {}",
-        browser.text(".error-summary").await
-    );
+    accepted(browser, "starting").await;
     let path = browser.path().await;
     let case_id = segment_after(&path, "/cases/");
     assert!(path.contains("/form"), "starting led to {path}");
@@ -183,57 +148,9 @@ async fn apply(browser: &mut Browser, student: &Student, files: &Path) -> (Strin
     )
     .await;
     browser.snapshot("documents").await;
-    browser.click_to_next_page("a#to-check").await;
-    browser.snapshot("check").await;
-    browser
-        .click_to_next_page("button#submit-application")
-        .await;
-    assert!(
-        !browser.has(".error-summary").await,
-        "submitting was refused: {}",
-        browser.text(".error-summary").await
-    );
-    let receipt = browser.text("#receipt-number").await.trim().to_owned();
-    assert!(!receipt.is_empty());
-    browser.snapshot("receipt").await;
+    check(browser).await;
+    let receipt = submit(browser).await;
     (case_id, receipt)
-}
-
-/// The reviewer waits for the case in the queue and claims it.
-async fn claim(reviewer: &mut Browser, case_id: &str) {
-    let queues = format!("/portal/{TW}/staff/review?lang=en");
-    let row = format!("tr.queue:has(input[name=\"application_type\"][value=\"{TYPE}\"])");
-    reviewer
-        .open_until(&queues, &format!("{row} td.depth"), "1", EVENTS)
-        .await;
-    reviewer.snapshot("queue").await;
-    reviewer
-        .click_to_next_page(&format!("{row} button.primary"))
-        .await;
-    let path = reviewer.path().await;
-    assert_eq!(
-        segment_after(&path, "/review/cases/"),
-        case_id,
-        "the claim opened another case"
-    );
-    reviewer.snapshot("claimed").await;
-}
-
-async fn decide(reviewer: &mut Browser, decision: &str, comment: &str) {
-    reviewer.click(&format!("#decision-{decision}")).await;
-    if !comment.is_empty() {
-        reviewer.fill("#comment", comment).await;
-    }
-    reviewer.snapshot(&format!("decision-{decision}")).await;
-    reviewer
-        .click_to_next_page("form:has(#comment) button.primary")
-        .await;
-    assert!(
-        !reviewer.has(".error-summary").await,
-        "the decision was refused: {}",
-        reviewer.text(".error-summary").await
-    );
-    reviewer.snapshot(&format!("decided-{decision}")).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -261,7 +178,7 @@ async fn taiwan_mainland_student_journey() {
 
     let (case_id, receipt) = apply(&mut applicant, &student, files.path()).await;
 
-    claim(&mut reviewer, &case_id).await;
+    claim(&mut reviewer, TW, TYPE, &case_id).await;
     decide(&mut reviewer, "returned_for_supplement", COMMENT).await;
 
     // The student reads the comment, adds a document, replies, resubmits.
@@ -283,14 +200,10 @@ async fn taiwan_mainland_student_journey() {
         .fill("textarea#reply", "The proof of enrolment is attached.")
         .await;
     applicant.click_to_next_page("button#resubmit").await;
-    assert!(
-        !applicant.has(".error-summary").await,
-        "the resubmission was refused: {}",
-        applicant.text(".error-summary").await
-    );
+    accepted(&mut applicant, "the resubmission").await;
     applicant.snapshot("resubmitted").await;
 
-    claim(&mut reviewer, &case_id).await;
+    claim(&mut reviewer, TW, TYPE, &case_id).await;
     assert!(
         reviewer.text("main").await.contains("enrolment-proof.png"),
         "the reviewer sees the added document"

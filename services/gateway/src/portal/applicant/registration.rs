@@ -803,8 +803,9 @@ pub async fn activate(
     } else {
         String::new()
     };
-    if by_code && (sms_code.is_empty() || sms_code.len() > 12 || login_name.len() > 256) {
-        return activation_page(
+    // The code form again, the code refused (typed or answered wrong).
+    let wrong_code = |login: &str| {
+        activation_page(
             language,
             &site,
             &uri,
@@ -817,10 +818,13 @@ pub async fn activate(
                     uri: &uri,
                     binding: &binding,
                 },
-                &login_name,
+                login,
                 true,
             ),
-        );
+        )
+    };
+    if by_code && (sms_code.is_empty() || sms_code.len() > 12 || login_name.len() > 256) {
+        return wrong_code(&login_name);
     }
     let answer = core
         .upstreams
@@ -858,23 +862,7 @@ pub async fn activate(
                         | tonic::Code::Unauthenticated
                 ) =>
         {
-            activation_page(
-                language,
-                &site,
-                &uri,
-                StatusCode::UNPROCESSABLE_ENTITY,
-                code_form(
-                    &core,
-                    CodePage {
-                        lang: language.lang,
-                        site: &site,
-                        uri: &uri,
-                        binding: &binding,
-                    },
-                    &login_name,
-                    true,
-                ),
-            )
+            wrong_code(&login_name)
         }
         Err(status)
             if matches!(
