@@ -10,7 +10,9 @@
 use std::path::Path;
 
 use crate::harness::{Artifacts, Browser};
-use crate::setup::{EVENTS, image_file, segment_after, sign_in, staff_sign_in};
+use crate::setup::{
+    EVENTS, activate_from_emailed_link, image_file, segment_after, sign_in, staff_sign_in,
+};
 use crate::steps::{Person, accepted, add_applicant, check, claim, decide, submit, upload};
 use crate::support::*;
 
@@ -43,24 +45,7 @@ async fn register_and_sign_in(browser: &mut Browser, stack: &Stack, email: &str,
     browser.wait_for(".outcome").await;
     browser.snapshot("registered").await;
 
-    let event = stack
-        .identity_events::<laissez_proto::events::v1::AccountRegistered>()
-        .await
-        .into_iter()
-        .rev()
-        .find(|event| event.login_name == email)
-        .expect("an activation email");
-    let link = event
-        .activation_url
-        .split_once("/activate")
-        .expect("an activation link")
-        .1;
-    browser.open(&format!("/activate{link}")).await;
-    browser.snapshot("activation-page").await;
-    browser.click_to_next_page("main form button.primary").await;
-    browser.wait_for(".outcome").await;
-    browser.snapshot("activated").await;
-    browser.click_to_next_page("main a.button.primary").await;
+    activate_from_emailed_link(browser, stack, &base, email).await;
     sign_in(browser, &base, email, PASSWORD).await;
 }
 

@@ -154,3 +154,39 @@ pub fn segment_after(path: &str, marker: &str) -> String {
         .unwrap_or_default()
         .to_owned()
 }
+
+/// Follows the activation link e-mailed to `login` (identity's public
+/// address is not this gateway's: its path and query are what matter),
+/// activates on the portal's page under `base` and goes on to sign-in.
+pub async fn activate_from_emailed_link(
+    browser: &mut Browser,
+    stack: &Stack,
+    base: &str,
+    login: &str,
+) {
+    let event = stack
+        .identity_events::<laissez_proto::events::v1::AccountRegistered>()
+        .await
+        .into_iter()
+        .rev()
+        .find(|event| event.login_name == login)
+        .expect("an activation email");
+    let link = event
+        .activation_url
+        .split_once("/activate")
+        .expect("an activation link")
+        .1;
+    browser.open(&format!("/activate{link}")).await;
+    assert!(
+        browser
+            .path()
+            .await
+            .starts_with(&format!("{base}activate?token=")),
+        "the emailed link leads to the portal's activation page"
+    );
+    browser.snapshot("activation-page").await;
+    browser.click_to_next_page("main form button.primary").await;
+    browser.wait_for(".outcome").await;
+    browser.snapshot("activated").await;
+    browser.click_to_next_page("main a.button.primary").await;
+}

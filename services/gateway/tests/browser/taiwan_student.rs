@@ -10,7 +10,8 @@ use std::path::Path;
 
 use crate::harness::{Artifacts, Browser};
 use crate::setup::{
-    EVENTS, image_file, segment_after, sign_in, staff_sign_in, tw_permit_record, tw_person_record,
+    EVENTS, activate_from_emailed_link, image_file, segment_after, sign_in, staff_sign_in,
+    tw_permit_record, tw_person_record,
 };
 use crate::steps::{accepted, answer, check, claim, decide, submit, upload};
 use crate::support::*;
@@ -57,33 +58,7 @@ async fn register_and_sign_in(browser: &mut Browser, stack: &Stack, student: &St
     assert!(outcome.contains("link in the email"), "{outcome}");
     browser.snapshot("registered").await;
 
-    // The emailed link (identity's public address is not this gateway's:
-    // its path and query are what matter).
-    let event = stack
-        .identity_events::<laissez_proto::events::v1::AccountRegistered>()
-        .await
-        .into_iter()
-        .rev()
-        .find(|event| event.login_name == student.login)
-        .expect("an activation email");
-    let link = event
-        .activation_url
-        .split_once("/activate")
-        .expect("an activation link")
-        .1;
-    browser.open(&format!("/activate{link}")).await;
-    assert!(
-        browser
-            .path()
-            .await
-            .starts_with(&format!("{base}activate?token=")),
-        "the emailed link leads to the portal's activation page"
-    );
-    browser.snapshot("activation-page").await;
-    browser.click_to_next_page("main form button.primary").await;
-    browser.wait_for(".outcome").await;
-    browser.snapshot("activated").await;
-    browser.click_to_next_page("main a.button.primary").await;
+    activate_from_emailed_link(browser, stack, &base, &student.login).await;
     sign_in(browser, &base, &student.login, PASSWORD).await;
 }
 
