@@ -50,7 +50,10 @@ async fn schemathesis_finds_no_failure_as_applicant_reviewer_or_administrator() 
     ] {
         let reports = platform.logs.join(format!("schemathesis-{who}"));
         let started = Instant::now();
+        let _ = std::fs::create_dir_all(&reports);
+        // schemathesis keeps its cache in the folder it runs in: the run's.
         let run = tokio::process::Command::new(&st)
+            .current_dir(&reports)
             .arg("--config-file")
             .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/schemathesis.toml"))
             .args(["run", &schema])
@@ -74,7 +77,6 @@ async fn schemathesis_finds_no_failure_as_applicant_reviewer_or_administrator() 
             String::from_utf8_lossy(&run.stdout),
             String::from_utf8_lossy(&run.stderr)
         );
-        let _ = std::fs::create_dir_all(&reports);
         let _ = std::fs::write(reports.join("output.txt"), &output);
         // The stateful phase's reach (links followed), then the summary.
         let mut summary: Vec<&str> = output
