@@ -16,7 +16,10 @@ use std::path::Path;
 
 use crate::harness::{Artifacts, Browser};
 use crate::setup::{EVENTS, image_file, segment_after, sign_in, staff_sign_in};
-use crate::steps::{Person, accepted, add_applicant, answer, check, claim, decide, submit, upload};
+use crate::steps::{
+    Person, Supplement, accepted, add_applicant, answer, answer_return, check, claim, decide,
+    submit, upload,
+};
 use crate::support::*;
 
 const CSM: &str = "mo-csm";
@@ -210,22 +213,18 @@ async fn macao_consulate_guardian_return_booking_typhoon_journey() {
     decide(&mut officer, "returned_for_supplement", COMMENT).await;
     let case_base = format!("{base}cases/{case_id}");
     let case_page = format!("{case_base}?lang=en");
-    parent
-        .open_until(&case_page, "blockquote.comment", COMMENT, EVENTS)
-        .await;
-    parent.snapshot("returned").await;
-    parent.click_to_next_page("a#add-documents").await;
-    upload(
+    let consent = image_file(files.path(), "guardian-consent-original.png", 50, 30);
+    answer_return(
         &mut parent,
-        "guardian_consent",
-        &image_file(files.path(), "guardian-consent-original.png", 50, 30),
+        &case_page,
+        COMMENT,
+        &Supplement {
+            requirement: "guardian_consent",
+            file: &consent,
+            reply: "已補交同意書。",
+        },
     )
     .await;
-    parent.open(&case_page).await;
-    parent.fill("textarea#reply", "已補交同意書。").await;
-    parent.click_to_next_page("button#resubmit").await;
-    accepted(&mut parent, "the resubmission").await;
-    parent.snapshot("resubmitted").await;
     claim(&mut officer, CSM, TYPE, &case_id).await;
     decide(&mut officer, "approved", "").await;
 

@@ -146,3 +146,33 @@ pub async fn decide(reviewer: &mut Browser, decision: &str, comment: &str) {
     accepted(reviewer, "the decision").await;
     reviewer.snapshot(&format!("decided-{decision}")).await;
 }
+
+/// What an applicant sends back on a returned case: a document for a
+/// requirement and a reply to the reviewer.
+pub struct Supplement<'a> {
+    pub requirement: &'a str,
+    pub file: &'a Path,
+    pub reply: &'a str,
+}
+
+/// The applicant waits for the reviewer's `comment` on the case page,
+/// adds the document, replies and resubmits.
+pub async fn answer_return(
+    browser: &mut Browser,
+    case_page: &str,
+    comment: &str,
+    supplement: &Supplement<'_>,
+) {
+    browser
+        .open_until(case_page, "blockquote.comment", comment, EVENTS)
+        .await;
+    browser.snapshot("returned").await;
+    browser.click_to_next_page("a#add-documents").await;
+    upload(browser, supplement.requirement, supplement.file).await;
+    browser.snapshot("supplemented").await;
+    browser.open(case_page).await;
+    browser.fill("textarea#reply", supplement.reply).await;
+    browser.click_to_next_page("button#resubmit").await;
+    accepted(browser, "the resubmission").await;
+    browser.snapshot("resubmitted").await;
+}

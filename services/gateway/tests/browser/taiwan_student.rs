@@ -13,7 +13,9 @@ use crate::setup::{
     EVENTS, activate_from_emailed_link, image_file, segment_after, sign_in, staff_sign_in,
     tw_permit_record, tw_person_record,
 };
-use crate::steps::{accepted, answer, check, claim, decide, submit, upload};
+use crate::steps::{
+    Supplement, accepted, answer, answer_return, check, claim, decide, submit, upload,
+};
 use crate::support::*;
 
 const TYPE: &str = "multi_entry_permit";
@@ -158,25 +160,18 @@ async fn taiwan_mainland_student_journey() {
 
     // The student reads the comment, adds a document, replies, resubmits.
     let case_page = format!("{base}cases/{case_id}?lang=en");
-    applicant
-        .open_until(&case_page, "blockquote.comment", COMMENT, EVENTS)
-        .await;
-    applicant.snapshot("returned").await;
-    applicant.click_to_next_page("a#add-documents").await;
-    upload(
+    let proof = image_file(files.path(), "enrolment-proof.png", 50, 30);
+    answer_return(
         &mut applicant,
-        "other_proof",
-        &image_file(files.path(), "enrolment-proof.png", 50, 30),
+        &case_page,
+        COMMENT,
+        &Supplement {
+            requirement: "other_proof",
+            file: &proof,
+            reply: "The proof of enrolment is attached.",
+        },
     )
     .await;
-    applicant.snapshot("supplemented").await;
-    applicant.open(&case_page).await;
-    applicant
-        .fill("textarea#reply", "The proof of enrolment is attached.")
-        .await;
-    applicant.click_to_next_page("button#resubmit").await;
-    accepted(&mut applicant, "the resubmission").await;
-    applicant.snapshot("resubmitted").await;
 
     claim(&mut reviewer, TW, TYPE, &case_id).await;
     assert!(
