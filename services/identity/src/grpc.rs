@@ -253,6 +253,50 @@ impl IdentityService for IdentityApi {
         )
     }
 
+    async fn list_addresses(
+        &self,
+        request: Request<ListAddressesRequest>,
+    ) -> Result<Response<ListAddressesResponse>, Status> {
+        let caller = caller(&request)?.clone();
+        answer(self.identity.list_addresses(&caller).await)
+    }
+
+    async fn create_address(
+        &self,
+        request: Request<CreateAddressRequest>,
+    ) -> Result<Response<Address>, Status> {
+        let caller = caller(&request)?.clone();
+        answer(
+            self.identity
+                .create_address(&caller, request.into_inner())
+                .await,
+        )
+    }
+
+    async fn update_address(
+        &self,
+        request: Request<UpdateAddressRequest>,
+    ) -> Result<Response<Address>, Status> {
+        let caller = caller(&request)?.clone();
+        answer(
+            self.identity
+                .update_address(&caller, request.into_inner())
+                .await,
+        )
+    }
+
+    async fn delete_address(
+        &self,
+        request: Request<DeleteAddressRequest>,
+    ) -> Result<Response<DeleteAddressResponse>, Status> {
+        let caller = caller(&request)?.clone();
+        answer(
+            self.identity
+                .delete_address(&caller, request.into_inner())
+                .await,
+        )
+    }
+
     async fn import_person_records(
         &self,
         request: Request<ImportPersonRecordsRequest>,

@@ -230,6 +230,20 @@ pub const ROUTES: &[RouteSpec] = &[
     RouteSpec::new("DELETE", "/applicants/{applicant_id}",
         rpc!("identity.v1.IdentityService", "DeleteApplicant"), SignedIn,
         "Remove a managed applicant."),
+    RouteSpec::new("GET", "/addresses",
+        rpc!("identity.v1.IdentityService", "ListAddresses"), SignedIn,
+        "The account's saved delivery addresses, the default first."),
+    RouteSpec::new("POST", "/addresses",
+        rpc!("identity.v1.IdentityService", "CreateAddress"), SignedIn,
+        "Save a delivery address (`recipient`, `phone`, `address`; the first saved, or one with `is_default`, is the default).")
+        .body_field("address").creates(),
+    RouteSpec::new("PUT", "/addresses/{address_id}",
+        rpc!("identity.v1.IdentityService", "UpdateAddress"), SignedIn,
+        "Change a saved address, or make it the default.")
+        .body_field("address"),
+    RouteSpec::new("DELETE", "/addresses/{address_id}",
+        rpc!("identity.v1.IdentityService", "DeleteAddress"), SignedIn,
+        "Remove a saved address (the newest remaining one becomes the default)."),
     // --- identity: agency administration --------------------------------
     RouteSpec::new("POST", "/admin/person-records",
         rpc!("identity.v1.IdentityService", "ImportPersonRecords"), SignedIn,

@@ -19,7 +19,7 @@ fn cookie_of(session: &str) -> String {
 }
 
 /// A Hong Kong account, registered, activated and signed in.
-async fn hk_applicant(stack: &Stack) -> String {
+pub(crate) async fn hk_applicant(stack: &Stack) -> String {
     let sequence = stack.next_sequence();
     let email = format!("hk.applicant{sequence}@example.com");
     let base = format!("/api/v1/agencies/{HK}/portals/{HK_PORTAL}");
@@ -42,7 +42,7 @@ async fn hk_applicant(stack: &Stack) -> String {
 }
 
 /// Starts an hk-cts home return permit for `applicant`; its case id.
-async fn start_hk_case(
+pub(crate) async fn start_hk_case(
     stack: &Stack,
     applicant: &str,
     key: &str,

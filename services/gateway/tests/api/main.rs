@@ -16,6 +16,7 @@ mod openapi;
 mod payment;
 mod portal;
 mod portal_account;
+mod portal_addresses;
 mod portal_admin;
 mod portal_applicants;
 mod portal_apply;

@@ -2,10 +2,11 @@
 //! three browsers (the parent's, a reviewer's and the centre counter's):
 //! registration and activation from the e-mailed link, sign-in with the
 //! captcha, the child added as a managed applicant, the wizard with the
-//! centre's slot booked first, express and courier delivery, the child's
-//! fee on the check page, submission, approval, the fee taken at the
-//! counter, production, dispatch with a tracking number and delivery, and
-//! the delivered case on the parent's pages.
+//! centre's slot booked first, a delivery address saved in the address
+//! book and chosen for the courier, express, the child's fee on the check
+//! page, submission, approval, the fee taken at the counter, production,
+//! dispatch with a tracking number and delivery, and the delivered case on
+//! the parent's case page and courier orders.
 
 use std::path::Path;
 
@@ -23,6 +24,25 @@ const STAFF: &str = "hk.officer";
 /// A child's express first permit (HK$540) and the courier (HK$50).
 const TOTAL: &str = "590.00";
 const ADDRESS: &str = "1 Tai Po Road, Sha Tin";
+const RECIPIENT: &str = "Chan Tai Man";
+
+/// Saves the delivery address in the address book (地址管理), from the
+/// header.
+async fn save_address(browser: &mut Browser) {
+    browser.click_to_next_page("a#nav-addresses").await;
+    browser.click_to_next_page("a#add-address").await;
+    browser.fill("#recipient", RECIPIENT).await;
+    browser.fill("#phone", "91234567").await;
+    browser.fill("#address", ADDRESS).await;
+    browser.snapshot("address").await;
+    browser.click_to_next_page("main form button.primary").await;
+    accepted(browser, "the address").await;
+    let listed = browser.text("table#addresses").await;
+    assert!(
+        listed.contains(ADDRESS) && listed.contains("Default address"),
+        "{listed}"
+    );
+}
 
 /// Registers through the portal's form, activates from the e-mailed link
 /// and signs in with the captcha.
@@ -114,7 +134,10 @@ async fn apply(browser: &mut Browser, base: &str, child: &str, files: &Path) -> 
     }
     browser.click("#express").await;
     browser.select("select#f-delivery", "courier").await;
-    browser.fill("#f-delivery_address", ADDRESS).await;
+    // The address book's first (and default) address.
+    browser
+        .click("select#f-delivery_address-saved option:nth-child(2)")
+        .await;
     browser.snapshot("answers").await;
     browser.click_to_next_page("button#to-documents").await;
     accepted(browser, "the answers").await;
@@ -198,6 +221,7 @@ async fn hong_kong_child_booking_courier_journey() {
         },
     )
     .await;
+    save_address(&mut parent).await;
     let (case_id, receipt) = apply(&mut parent, &base, &child, files.path()).await;
 
     claim(&mut officer, HK, TYPE, &case_id).await;
@@ -240,6 +264,13 @@ async fn hong_kong_child_booking_courier_journey() {
         .open_until(&case_page, "dd.state", "Delivered", EVENTS)
         .await;
     parent.snapshot("delivered").await;
+    parent.click_to_next_page("a#nav-courier").await;
+    let orders = parent.text("table#courier-orders").await;
+    assert!(
+        orders.contains("SF1234567890") && orders.contains(ADDRESS) && orders.contains(RECIPIENT),
+        "{orders}"
+    );
+    parent.snapshot("courier-orders").await;
 
     parent.finish().await;
     officer.finish().await;

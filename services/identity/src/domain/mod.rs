@@ -1,6 +1,7 @@
 //! Identity's types and rules, free of I/O: requests are parsed into these
 //! at the gRPC edge.
 
+pub mod address;
 pub mod applicant;
 pub mod contact;
 pub mod documents;

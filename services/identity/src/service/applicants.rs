@@ -92,11 +92,11 @@ fn masked(row: &ApplicantRow) -> Applicant {
 }
 
 impl Identity {
-    async fn applicant_owner(&self, caller: &Caller) -> Result<Principal, ServiceError> {
+    pub(super) async fn applicant_owner(&self, caller: &Caller) -> Result<Principal, ServiceError> {
         let principal = self.authorize(caller).await?;
         if principal.account.is_staff() {
             return Err(ServiceError::PermissionDenied(
-                "staff accounts keep no applicants".to_owned(),
+                "staff accounts keep no applicants or addresses".to_owned(),
             ));
         }
         Ok(principal)

@@ -3,6 +3,7 @@
 //! response or a [`ServiceError`].
 
 mod account;
+mod addresses;
 mod applicants;
 mod demo;
 mod login;

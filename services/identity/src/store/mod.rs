@@ -1,6 +1,7 @@
 //! Identity's tables in its own PostgreSQL database.
 
 pub mod accounts;
+pub mod addresses;
 pub mod applicants;
 pub mod audit;
 pub mod one_time_tokens;

@@ -3,6 +3,7 @@
 mod helpers;
 
 mod account;
+mod addresses;
 mod applicants;
 mod demo;
 mod enumeration;

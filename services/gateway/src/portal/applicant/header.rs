@@ -24,6 +24,8 @@ struct Nav {
     account: &'static str,
     payments: &'static str,
     documents: &'static str,
+    addresses: &'static str,
+    courier: &'static str,
     messages: &'static str,
     unread: &'static str,
 }
@@ -34,6 +36,8 @@ static ZH_HANT: Nav = Nav {
     account: "帳號資料",
     payments: "繳費",
     documents: "下載專區",
+    addresses: "地址管理",
+    courier: "速遞訂單",
     messages: "訊息中心",
     unread: "則未讀",
 };
@@ -44,6 +48,8 @@ static ZH_HANS: Nav = Nav {
     account: "账号资料",
     payments: "缴费",
     documents: "下载专区",
+    addresses: "地址管理",
+    courier: "速递订单",
     messages: "消息中心",
     unread: "条未读",
 };
@@ -54,6 +60,8 @@ static EN: Nav = Nav {
     account: "My account",
     payments: "Payments",
     documents: "Downloads",
+    addresses: "Addresses",
+    courier: "Courier orders",
     messages: "Messages",
     unread: "unread",
 };
@@ -139,6 +147,10 @@ pub(crate) fn signed_in_header(
                 li { a href=(format!("{base}applicants{suffix}")) { (nav(lang).applicants) } }
                 li { a #nav-payments href=(format!("{base}payments{suffix}")) { (nav(lang).payments) } }
                 li { a #nav-documents href=(format!("{base}documents{suffix}")) { (nav(lang).documents) } }
+                @if site.offers_courier() {
+                    li { a #nav-courier href=(format!("{base}courier{suffix}")) { (nav(lang).courier) } }
+                    li { a #nav-addresses href=(format!("{base}addresses{suffix}")) { (nav(lang).addresses) } }
+                }
                 li { a href=(format!("{base}account{suffix}")) { (nav(lang).account) } }
                 li { (header_link(lang, &format!("{base}messages{suffix}"), unread)) }
             }

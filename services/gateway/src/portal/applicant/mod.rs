@@ -3,11 +3,13 @@
 //! message centre, payments and the downloads of issued documents.
 
 pub mod account;
+pub mod addresses;
 pub mod applicants;
 pub mod apply;
 pub mod appointment;
 pub mod cancel;
 pub mod cases;
+pub mod courier;
 pub mod dashboard;
 pub mod documents;
 pub mod header;
@@ -79,6 +81,24 @@ pub fn routes() -> Router<Core> {
             "/applicants/{applicant_id}/remove",
             get(applicants::remove_page).post(applicants::remove),
         )
+        .route("/addresses", get(addresses::list))
+        .route(
+            "/addresses/new",
+            get(addresses::new_form).post(addresses::create),
+        )
+        .route(
+            "/addresses/{address_id}/edit",
+            get(addresses::edit_form).post(addresses::update),
+        )
+        .route(
+            "/addresses/{address_id}/default",
+            post(addresses::make_default),
+        )
+        .route(
+            "/addresses/{address_id}/remove",
+            get(addresses::remove_page).post(addresses::remove),
+        )
+        .route("/courier", get(courier::courier_page))
         .route(
             "/register",
             get(registration::register_form).post(registration::register),

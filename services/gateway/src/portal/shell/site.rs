@@ -166,6 +166,75 @@ impl Site {
             .collect()
     }
 
+    /// Whether a delivery option is a courier's: its stage (`fees.yaml`) is
+    /// the workflow's delivery stage.
+    pub fn is_courier_option(&self, code: &str) -> bool {
+        self.catalog["fees"]["delivery_options"]
+            .as_array()
+            .and_then(|options| options.iter().find(|option| option["code"] == code))
+            .is_some_and(|option| option["stage"] == "delivery")
+    }
+
+    /// Whether any type of this portal offers courier delivery: then its
+    /// applicants keep an address book and see their courier orders.
+    pub fn offers_courier(&self) -> bool {
+        self.portal_types().iter().any(|kind| {
+            kind["delivery_options"].as_array().is_some_and(|options| {
+                options
+                    .iter()
+                    .filter_map(serde_json::Value::as_str)
+                    .any(|code| self.is_courier_option(code))
+            })
+        })
+    }
+
+    /// Whether a case of `type_code` with these answers goes by courier:
+    /// the type's only delivery option, or the one its delivery field
+    /// names (as intake's workflow decides).
+    pub fn goes_by_courier(&self, type_code: &str, answers: &serde_json::Value) -> bool {
+        let Some(kind) = self.application_type(type_code) else {
+            return false;
+        };
+        let offered: Vec<&str> = kind["delivery_options"]
+            .as_array()
+            .map(|options| {
+                options
+                    .iter()
+                    .filter_map(serde_json::Value::as_str)
+                    .collect()
+            })
+            .unwrap_or_default();
+        let chosen = match offered.as_slice() {
+            [only] => Some(*only),
+            _ => Self::delivery_field(kind)
+                .and_then(|field| answers[field["code"].as_str()?].as_str())
+                .filter(|code| offered.contains(code)),
+        };
+        chosen.is_some_and(|code| self.is_courier_option(code))
+    }
+
+    /// The address a case of `type_code` answered for its delivery (the
+    /// delivery field's `address_field`), when it has one.
+    pub fn delivery_address_answer(
+        &self,
+        type_code: &str,
+        answers: &serde_json::Value,
+    ) -> Option<String> {
+        let kind = self.application_type(type_code)?;
+        let field = Self::delivery_field(kind)?["address_field"].as_str()?;
+        answers[field].as_str().map(str::to_owned)
+    }
+
+    /// A type's field of type `delivery`, if its form has one.
+    fn delivery_field(kind: &serde_json::Value) -> Option<&serde_json::Value> {
+        kind["form"]
+            .as_array()?
+            .iter()
+            .filter_map(|section| section["fields"].as_array())
+            .flatten()
+            .find(|field| field["type"] == "delivery")
+    }
+
     /// A delivery option's name, as `fees.yaml` gives it.
     pub fn catalog_delivery_name(&self, code: &str) -> Option<Text> {
         self.catalog["fees"]["delivery_options"]

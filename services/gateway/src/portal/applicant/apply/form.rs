@@ -6,6 +6,7 @@ use axum::extract::OriginalUri;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+use laissez_proto::identity::v1::Address;
 use laissez_proto::intake::v1::{Case, SaveDraftRequest};
 use maud::{Markup, html};
 use serde_json::{Map, Value};
@@ -45,6 +46,7 @@ pub async fn form_page(
     };
     let answers = stored_answers(&case);
     let saved = crate::portal::shell::request::query_value(&uri, "saved").as_deref() == Some("1");
+    let addresses = address_book(&core, &visit, &kind).await;
     render(
         &core,
         &visit,
@@ -55,7 +57,23 @@ pub async fn form_page(
         &answers,
         &[],
         saved,
+        &addresses,
     )
+}
+
+/// The account's saved addresses, where the form has an address to fill
+/// and the portal delivers by courier; none when identity does not answer
+/// (the address is then typed).
+async fn address_book(core: &Core, visit: &Visit, kind: &TypeSpec<'_>) -> Vec<Address> {
+    if delivery_address_field(kind).is_none() || !visit.site.offers_courier() {
+        return Vec::new();
+    }
+    crate::portal::applicant::addresses::saved(core, visit)
+        .await
+        .unwrap_or_else(|status| {
+            tracing::debug!(code = ?status.code(), "no saved addresses for the form");
+            Vec::new()
+        })
 }
 
 fn stored_answers(case: &Case) -> Map<String, Value> {
@@ -76,11 +94,16 @@ fn render(
     answers: &Map<String, Value>,
     faults: &[Fault],
     saved: bool,
+    addresses: &[Address],
 ) -> Response {
     let lang = visit.language.lang;
     let words = texts(lang);
     let action = step_path(visit, &case.case_id, "form", uri);
-    let deliveries = visit.site.delivery_options(kind.code());
+    let offered = Offered {
+        deliveries: visit.site.delivery_options(kind.code()),
+        addresses,
+        address_field: delivery_address_field(kind),
+    };
     let content = html! {
         (fault_summary(lang, faults, |fault| match &fault.place {
             Place::Upload(_) => Some(format!("{}#upload-{}", step_path(visit, &case.case_id, "documents", uri),
@@ -99,7 +122,7 @@ fn render(
                     fieldset.section {
                         legend { (title.get(lang)) }
                         @for field in shown {
-                            (input(&visit.site, lang, field, &deliveries, answers.get(field_code(field)),
+                            (input(&visit.site, lang, field, &offered, answers.get(field_code(field)),
                                 case.read_only_fields.iter().any(|code| code == field_code(field)), faults))
                         }
                     }
@@ -137,16 +160,44 @@ fn label_text(field: &Value, lang: Lang) -> String {
     label
 }
 
+/// The field a courier delivery goes to: the `address_field` of the
+/// type's delivery field.
+fn delivery_address_field<'a>(kind: &TypeSpec<'a>) -> Option<&'a str> {
+    kind.fields()
+        .into_iter()
+        .find(|field| field_type(field) == "delivery")?["address_field"]
+        .as_str()
+}
+
+/// What the form offers to choose from besides the catalog's code lists:
+/// the type's delivery options, and the account's saved addresses for the
+/// field a courier delivery goes to.
+struct Offered<'a> {
+    deliveries: Vec<(String, Text)>,
+    addresses: &'a [Address],
+    address_field: Option<&'a str>,
+}
+
 /// One field as the catalog types it.
 fn input(
     site: &Site,
     lang: Lang,
     field: &Value,
-    deliveries: &[(String, Text)],
+    offered: &Offered<'_>,
     value: Option<&Value>,
     read_only: bool,
     faults: &[Fault],
 ) -> Markup {
+    let Offered {
+        deliveries,
+        addresses,
+        address_field,
+    } = offered;
+    let addresses: &[Address] = if *address_field == Some(field_code(field)) {
+        addresses
+    } else {
+        &[]
+    };
     let words = texts(lang);
     let code = field_code(field);
     let id = format!("f-{code}");
@@ -287,6 +338,20 @@ fn input(
                     @if kind == "address" {
                         textarea id=(id) name=(id) rows="2" aria-describedby=[described.as_deref()]
                             aria-invalid=[fault.map(|_| "true")] { (text_value) }
+                        @if !addresses.is_empty() {
+                            @let saved_id = format!("{id}-saved");
+                            div.field.nested {
+                                label for=(saved_id) { (words.saved_address) }
+                                select id=(saved_id) name=(saved_id) {
+                                    option value="" { (words.keep_typed) }
+                                    @for address in addresses {
+                                        @let text = crate::portal::applicant::addresses::as_text(address);
+                                        option value=(text) { (text.replace('\n', ", ")) }
+                                    }
+                                }
+                                p.help { a href=(format!("{}addresses", site.base_path())) { (words.manage_addresses) } }
+                            }
+                        }
                     } @else {
                         input id=(id) name=(id) type=(input_type) value=(text_value)
                             autocomplete=(autocomplete) inputmode=[numeric] maxlength=[max_length]
@@ -329,7 +394,14 @@ fn answers_from(
             continue;
         }
         let id = format!("f-{code}");
-        let sent = get(&id);
+        // A saved address chosen from the address book takes the place
+        // of what was typed.
+        let chosen = if delivery_address_field(kind) == Some(code) {
+            get(&format!("{id}-saved"))
+        } else {
+            ""
+        };
+        let sent = if chosen.is_empty() { get(&id) } else { chosen };
         answers.remove(code);
         if sent.is_empty() {
             continue;
@@ -387,6 +459,7 @@ pub async fn save_form(
     };
     let lang = visit.language.lang;
     let (answers, faults) = answers_from(&kind, &case, &posted, lang);
+    let addresses = address_book(&core, &visit, &kind).await;
     let form_uri: Uri = step_path(&visit, &case.case_id, "form", &uri)
         .parse()
         .unwrap_or_else(|_| uri.clone());
@@ -401,6 +474,7 @@ pub async fn save_form(
             &answers,
             faults,
             false,
+            &addresses,
         )
     };
     if !faults.is_empty() {
