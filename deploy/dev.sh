@@ -12,11 +12,12 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 
-# Builds live outside the clone, one folder per checkout path: test binaries
-# embed their checkout's path (CARGO_MANIFEST_DIR) and cargo does not rebuild
-# them when the same tree is built from another path, so clones at different
-# paths must not share one target folder.
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/laissez-target/$(printf '%s' "$ROOT" | sha256sum | cut -c1-12)}"
+# Builds live outside the clone, in one folder for every clone of the
+# repository: a fresh clone (CI's, a second checkout) reuses the compiled
+# dependencies. Test binaries embed their checkout's path
+# (CARGO_MANIFEST_DIR), so when the folder last built another checkout the
+# workspace's own packages are rebuilt first (claim_target_dir).
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/laissez-target/laissez}"
 
 LOCAL_DIR="$ROOT/.local"
 LOG_DIR="$LOCAL_DIR/logs"
@@ -787,6 +788,29 @@ print(f"{code:06d}   (valid {30 - now % 30} s more; each code signs in once)")
 PY
 }
 
+# The build folder remembers which checkout it last built. Another one's
+# workspace packages are cleaned (dependencies kept), so no test binary or
+# service built from another path is run from this one.
+claim_target_dir() {
+    local marker="$CARGO_TARGET_DIR/.laissez-checkout" last="" packages
+    mkdir -p "$CARGO_TARGET_DIR"
+    [[ -f "$marker" ]] && last="$(cat "$marker")"
+    if [[ -n "$last" && "$last" != "$ROOT" ]]; then
+        info "the build folder last built $last: rebuilding this checkout's own packages"
+        packages="$(cargo metadata --no-deps --format-version 1 --offline 2>/dev/null |
+            python3 -c 'import json, sys; print(" ".join("-p " + p["name"] for p in json.load(sys.stdin)["packages"]))')" ||
+            packages=""
+        if [[ -n "$packages" ]]; then
+            # shellcheck disable=SC2086 # one word per flag
+            cargo clean --quiet $packages
+        else
+            warn "could not list the workspace's packages: cleaning the whole build folder"
+            cargo clean --quiet
+        fi
+    fi
+    printf '%s' "$ROOT" >"$marker"
+}
+
 cmd_up() {
     local detach=0 build=1 observability=0
     while (($#)); do
@@ -815,6 +839,7 @@ cmd_up() {
     mkdir -p "$LOG_DIR" "$PID_DIR" "$BLOB_DIR/intake" "$BLOB_DIR/render"
 
     if ((build)); then
+        claim_target_dir
         info "building (cargo build --bins, target $CARGO_TARGET_DIR)"
         cargo build --bins || die "the build failed (see above); nothing was started"
     fi
@@ -924,6 +949,7 @@ cmd_logs() {
 cmd_test() {
     ensure_infrastructure
     purge_test_topology
+    claim_target_dir
     # Where the tests find the infrastructure (each test creates its own
     # database, exchange and queues from these). Not DATABASE_URL: sqlx's
     # macros would read that at compile time.
