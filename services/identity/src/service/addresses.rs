@@ -10,7 +10,7 @@ use laissez_proto::identity::v1::{
 use super::{Identity, parse_uuid};
 use crate::domain::address::AddressInput;
 use crate::store::addresses::{self, AddressRow, MAX_PER_ACCOUNT};
-use crate::store::audit::{self, AuditEntry};
+use crate::store::audit;
 
 fn to_proto(row: &AddressRow) -> Address {
     Address {
@@ -90,20 +90,16 @@ impl Identity {
         )
         .await?
         .ok_or(ServiceError::NotFound("address"))?;
-        audit::record(
+        audit::own_change(
             &mut transaction,
-            AuditEntry {
-                agency: &principal.account.agency,
-                actor: &account_id.to_string(),
-                subject: &account_id.to_string(),
-                action: if update {
-                    "address_updated"
-                } else {
-                    "address_added"
-                },
-                fields: vec![],
-                detail: serde_json::json!({ "address_id": row.id.to_string() }),
+            &principal.account.agency,
+            account_id,
+            if update {
+                "address_updated"
+            } else {
+                "address_added"
             },
+            serde_json::json!({ "address_id": row.id.to_string() }),
         )
         .await?;
         transaction.commit().await?;
@@ -123,16 +119,12 @@ impl Identity {
         if !addresses::delete(&mut transaction, account_id, id).await? {
             return Err(ServiceError::NotFound("address"));
         }
-        audit::record(
+        audit::own_change(
             &mut transaction,
-            AuditEntry {
-                agency: &principal.account.agency,
-                actor: &account_id.to_string(),
-                subject: &account_id.to_string(),
-                action: "address_removed",
-                fields: vec![],
-                detail: serde_json::json!({ "address_id": id.to_string() }),
-            },
+            &principal.account.agency,
+            account_id,
+            "address_removed",
+            serde_json::json!({ "address_id": id.to_string() }),
         )
         .await?;
         transaction.commit().await?;

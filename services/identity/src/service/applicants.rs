@@ -13,7 +13,7 @@ use crate::domain::applicant::{ApplicantInput, Relationship};
 use crate::domain::documents::mask_document_number;
 use crate::domain::names::mask_name;
 use crate::store::applicants::{self, ApplicantRow, MAX_PER_ACCOUNT};
-use crate::store::audit::{self, AuditEntry};
+use crate::store::audit;
 
 fn relationship_from(value: i32) -> Option<Relationship> {
     match ProtoRelationship::try_from(value).ok()? {
@@ -196,20 +196,16 @@ impl Identity {
         .ok_or_else(|| {
             ServiceError::AlreadyExists("this document is already on the list".to_owned())
         })?;
-        audit::record(
+        audit::own_change(
             &mut transaction,
-            AuditEntry {
-                agency: &principal.account.agency,
-                actor: &account_id.to_string(),
-                subject: &account_id.to_string(),
-                action: if update {
-                    "applicant_updated"
-                } else {
-                    "applicant_added"
-                },
-                fields: vec![],
-                detail: serde_json::json!({ "applicant_id": row.id.to_string() }),
+            &principal.account.agency,
+            account_id,
+            if update {
+                "applicant_updated"
+            } else {
+                "applicant_added"
             },
+            serde_json::json!({ "applicant_id": row.id.to_string() }),
         )
         .await?;
         transaction.commit().await?;
@@ -228,16 +224,12 @@ impl Identity {
         if !applicants::delete(&mut transaction, account_id, id).await? {
             return Err(ServiceError::NotFound("applicant"));
         }
-        audit::record(
+        audit::own_change(
             &mut transaction,
-            AuditEntry {
-                agency: &principal.account.agency,
-                actor: &account_id.to_string(),
-                subject: &account_id.to_string(),
-                action: "applicant_removed",
-                fields: vec![],
-                detail: serde_json::json!({ "applicant_id": id.to_string() }),
-            },
+            &principal.account.agency,
+            account_id,
+            "applicant_removed",
+            serde_json::json!({ "applicant_id": id.to_string() }),
         )
         .await?;
         transaction.commit().await?;

@@ -27,3 +27,27 @@ pub async fn record(connection: &mut PgConnection, entry: AuditEntry<'_>) -> sql
     .await?;
     Ok(())
 }
+
+/// An account holder's change to their own account's lists (applicants,
+/// addresses): the account is actor and subject, `detail` names the item.
+pub async fn own_change(
+    connection: &mut PgConnection,
+    agency: &str,
+    account_id: uuid::Uuid,
+    action: &str,
+    detail: serde_json::Value,
+) -> sqlx::Result<()> {
+    let account = account_id.to_string();
+    record(
+        connection,
+        AuditEntry {
+            agency,
+            actor: &account,
+            subject: &account,
+            action,
+            fields: vec![],
+            detail,
+        },
+    )
+    .await
+}

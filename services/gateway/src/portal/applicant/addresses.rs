@@ -16,7 +16,9 @@ use maud::{Markup, html};
 
 use crate::core::Core;
 use crate::core::csrf::CSRF_FORM_FIELD;
-use crate::portal::applicant::visit::{Posted, Visit, layout};
+use crate::portal::applicant::visit::{
+    Posted, Removal, Visit, back_or_refused, confirm_removal, layout,
+};
 use crate::portal::shell::i18n::Lang;
 use crate::portal::shell::page::lang_suffix;
 use crate::portal::shell::site::Site;
@@ -509,10 +511,7 @@ pub async fn make_default(
         }
         Err(status) => Err(status),
     };
-    match answer {
-        Ok(_) => Redirect::to(&list_path(&visit.site, &uri)).into_response(),
-        Err(status) => visit.refused(&status).into_response(),
-    }
+    back_or_refused(answer, &visit, &list_path(&visit.site, &uri))
 }
 
 /// `GET …/addresses/{address_id}/remove`: the confirmation.
@@ -527,27 +526,25 @@ pub async fn remove_page(
         Err(status) => return visit.refused(&status).into_response(),
     };
     let texts = texts(visit.language.lang);
-    let content = html! {
+    let back = list_path(&visit.site, &uri);
+    let summary = html! {
         dl.summary {
             dt { (texts.recipient) } dd { (address.recipient) }
             dt { (texts.address) } dd.multiline { (address.address) }
         }
-        p.warning { (texts.remove_confirm) }
-        form method="post" action=(here(&uri)) {
-            input type="hidden" name=(CSRF_FORM_FIELD) value=(core.csrf_token(visit.caller.session_token()));
-            div.actions {
-                button.primary type="submit" { (texts.remove) }
-                a.button.secondary href=(list_path(&visit.site, &uri)) { (texts.keep) }
-            }
-        }
     };
-    layout(
+    confirm_removal(
         &core,
         &visit,
         &uri,
-        StatusCode::OK,
-        texts.remove_title,
-        content,
+        Removal {
+            title: texts.remove_title,
+            summary,
+            warning: texts.remove_confirm,
+            remove: texts.remove,
+            keep: texts.keep,
+            back: &back,
+        },
     )
 }
 
@@ -566,8 +563,5 @@ pub async fn remove(
             Some(visit.caller.token()),
         ))
         .await;
-    match answer {
-        Ok(_) => Redirect::to(&list_path(&visit.site, &uri)).into_response(),
-        Err(status) => visit.refused(&status).into_response(),
-    }
+    back_or_refused(answer, &visit, &list_path(&visit.site, &uri))
 }

@@ -17,7 +17,9 @@ use maud::{Markup, html};
 
 use crate::core::Core;
 use crate::core::csrf::CSRF_FORM_FIELD;
-use crate::portal::applicant::visit::{Posted, Visit, layout};
+use crate::portal::applicant::visit::{
+    Posted, Removal, Visit, back_or_refused, confirm_removal, layout,
+};
 use crate::portal::shell::i18n::Lang;
 use crate::portal::shell::page::lang_suffix;
 use crate::portal::shell::site::Site;
@@ -626,30 +628,25 @@ pub async fn remove_page(
     };
     let lang = visit.language.lang;
     let texts = texts(lang);
-    let action = uri
-        .path_and_query()
-        .map_or_else(|| uri.path().to_owned(), |pq| pq.as_str().to_owned());
-    let content = html! {
+    let back = list_path(&visit.site, &uri);
+    let summary = html! {
         dl.summary {
             dt { (texts.name) } dd { (applicant.masked_name) }
             dt { (texts.relationship) } dd { (relationship_name(lang, applicant.relationship)) }
         }
-        p.warning { (texts.remove_confirm) }
-        form method="post" action=(action) {
-            input type="hidden" name=(CSRF_FORM_FIELD) value=(core.csrf_token(visit.caller.session_token()));
-            div.actions {
-                button.primary type="submit" { (texts.remove) }
-                a.button.secondary href=(list_path(&visit.site, &uri)) { (texts.keep) }
-            }
-        }
     };
-    layout(
+    confirm_removal(
         &core,
         &visit,
         &uri,
-        StatusCode::OK,
-        texts.remove_title,
-        content,
+        Removal {
+            title: texts.remove_title,
+            summary,
+            warning: texts.remove_confirm,
+            remove: texts.remove,
+            keep: texts.keep,
+            back: &back,
+        },
     )
 }
 
@@ -668,8 +665,5 @@ pub async fn remove(
             Some(visit.caller.token()),
         ))
         .await;
-    match answer {
-        Ok(_) => Redirect::to(&list_path(&visit.site, &uri)).into_response(),
-        Err(status) => visit.refused(&status).into_response(),
-    }
+    back_or_refused(answer, &visit, &list_path(&visit.site, &uri))
 }

@@ -8,11 +8,12 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use laissez_proto::intake::v1::{Case, GetCaseRequest};
-use maud::Markup;
+use maud::{Markup, html};
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::core::credentials::Credentials;
+use crate::core::csrf::CSRF_FORM_FIELD;
 use crate::core::{Caller, Core};
 use crate::portal::applicant::header::{signed_in_header, unread_count};
 use crate::portal::shell::error::{Audience, PortalError, Refusal};
@@ -210,4 +211,52 @@ pub(crate) async fn get_case(
         ))
         .await?
         .into_inner())
+}
+
+/// A removal to confirm: what goes, the warning, the two buttons' words
+/// and where "keep" goes back to.
+pub(crate) struct Removal<'a> {
+    pub(crate) title: &'a str,
+    pub(crate) summary: Markup,
+    pub(crate) warning: &'a str,
+    pub(crate) remove: &'a str,
+    pub(crate) keep: &'a str,
+    pub(crate) back: &'a str,
+}
+
+/// The page that confirms a removal: it posts back to its own address
+/// (session CSRF).
+pub(crate) fn confirm_removal(
+    core: &Core,
+    visit: &Visit,
+    uri: &Uri,
+    removal: Removal<'_>,
+) -> Response {
+    let action = uri
+        .path_and_query()
+        .map_or_else(|| uri.path().to_owned(), |pq| pq.as_str().to_owned());
+    let content = html! {
+        (removal.summary)
+        p.warning { (removal.warning) }
+        form method="post" action=(action) {
+            input type="hidden" name=(CSRF_FORM_FIELD) value=(core.csrf_token(visit.caller.session_token()));
+            div.actions {
+                button.primary type="submit" { (removal.remove) }
+                a.button.secondary href=(removal.back) { (removal.keep) }
+            }
+        }
+    };
+    layout(core, visit, uri, StatusCode::OK, removal.title, content)
+}
+
+/// After a change a service made: back to `to`, or the refusal's page.
+pub(crate) fn back_or_refused<T>(
+    answer: Result<T, tonic::Status>,
+    visit: &Visit,
+    to: &str,
+) -> Response {
+    match answer {
+        Ok(_) => axum::response::Redirect::to(to).into_response(),
+        Err(status) => visit.refused(&status).into_response(),
+    }
 }
