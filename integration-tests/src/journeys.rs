@@ -13,6 +13,7 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::api::{Answer, Api, Call};
+use crate::calendar::Calendar;
 use crate::outside::{MailBox, Phones, eventually, totp};
 use crate::platform::{CAPTCHA, OPERATOR_LOGIN, OPERATOR_PASSWORD, Platform};
 
@@ -29,6 +30,8 @@ pub struct Outside {
     pub mail: MailBox,
     pub phones: Phones,
     pub paysim: String,
+    /// Brings a booked day (the one step not taken through the API).
+    pub calendar: Calendar,
     sequence: std::sync::Arc<AtomicU32>,
     /// Each call's time by operation, when a benchmark asks for it.
     timings: Option<std::sync::Arc<Timings>>,
@@ -71,6 +74,7 @@ impl Outside {
             mail: MailBox::new(platform.mail_url()),
             phones: Phones::new(platform.sms_url()),
             paysim: platform.paysim_url(),
+            calendar: Calendar::of(platform),
             sequence: std::sync::Arc::new(AtomicU32::new(1)),
             timings: None,
         }

@@ -4,9 +4,11 @@
 //! simulator and the payment providers' simulator ([`outside`]) — through
 //! the journeys of the demo agencies (one module each: [`fujian`], [`taiwan`],
 //! [`hong_kong`], [`macao_cts`], [`macao_csm`]; their shared steps in
-//! [`journeys`]).
+//! [`journeys`]). One step is not taken from outside: a journey past its
+//! appointment brings the booked day ([`calendar`]) instead of waiting.
 
 pub mod api;
+pub mod calendar;
 pub mod effects;
 pub mod fujian;
 pub mod hong_kong;

@@ -3,8 +3,10 @@
 //! SMS code) and renews the passport of an 8-year-old child with the
 //! guardian's papers; the reviewer returns it for a supplement, the parent
 //! answers, it is approved; the parent books the consular hall, a typhoon
-//! closes the hall that day and the booking moves to another day. (The
-//! counter's part starts on the booked day; see the end of [`mo_csm`].)
+//! closes the hall that day and the booking moves to another day. That day
+//! is brought ([`crate::calendar`]): the counter records the attendance,
+//! then production, the fee paid at pickup by card, and the collection by
+//! the parent as the child's proxy with the pickup slip.
 
 use serde_json::{Value, json};
 
@@ -17,10 +19,11 @@ pub const MO_CSM: &str = "mo-csm";
 pub const MO_CSM_PORTAL: &str = "consular-app";
 const HALL: &str = "consular-hall";
 
-/// The office's reviewer and administrator (closures).
+/// The office's reviewer, administrator (closures) and counter.
 pub struct MoCsmDesk {
     pub reviewer: String,
     pub admin: String,
+    pub counter: String,
 }
 
 impl MoCsmDesk {
@@ -31,6 +34,9 @@ impl MoCsmDesk {
                 .await,
             admin: out
                 .staff(operator, MO_CSM, "csm.admin", &["agency_admin"])
+                .await,
+            counter: out
+                .staff(operator, MO_CSM, "csm.counter", &["counter"])
                 .await,
         }
     }
@@ -43,6 +49,8 @@ pub struct MoCsmOutcome {
     /// The booking before and after the typhoon closure.
     pub booked: Value,
     pub moved: Value,
+    /// The collected case, as the parent sees it.
+    pub collected: Value,
 }
 
 /// The journey; `typhoon` declares the closure of the booked day (a
@@ -126,7 +134,7 @@ pub async fn mo_csm(out: &Outside, desk: &MoCsmDesk, typhoon: bool) -> MoCsmOutc
         "signature": signature,
     });
     out.save_draft(token, &case_id, &answers, false).await;
-    out.submit(token, &case_id).await;
+    let receipt = out.submit(token, &case_id).await;
 
     // Returned for a supplement, answered, approved.
     out.claim_and_decide(
@@ -213,16 +221,81 @@ pub async fn mo_csm(out: &Outside, desk: &MoCsmDesk, typhoon: bool) -> MoCsmOutc
         booked.clone()
     };
 
-    // The counter records attendance only on the day itself, so a run
-    // cannot go on from here without waiting for the booked day: the
-    // counter's part (attendance, production, payment at pickup, collection)
-    // is covered inside intake (tests/to_the_end.rs).
-    out.case_reaches(token, &case_id, "CASE_STATE_APPOINTMENT_BOOKED")
+    // The booked day comes (the one step not taken from outside), and the
+    // counter goes on: attendance, production, the fee at pickup, collection.
+    let starts_at = moved["starts_at"].as_str().expect("a booked time");
+    out.calendar
+        .bring_day(MO_CSM, HALL, starts_at, "Asia/Macau")
+        .await
+        .expect("the booked day comes");
+    let attended = out
+        .send(
+            Call::new("AppointmentService.RecordAttendance")
+                .param("case_id", &case_id)
+                .token(&desk.counter)
+                .body(json!({"attended": true})),
+        )
         .await;
+    assert!(attended.status.is_success(), "{}", attended.text());
+    out.case_reaches(token, &case_id, "CASE_STATE_IN_PRODUCTION")
+        .await;
+    let passport = format!("E{:08}", 10_000_000 + sequence);
+    out.at_counter(
+        &desk.counter,
+        "IntakeService.CompleteProduction",
+        &case_id,
+        json!({"permit_number": passport}),
+    )
+    .await;
+    // Paid at pickup (by card; no cash), the order opened when made.
+    out.case_reaches(token, &case_id, "CASE_STATE_AWAITING_PAYMENT")
+        .await;
+    let order = out.order_at_counter(&desk.counter, &receipt).await;
+    let order_id = order["order_id"].as_str().expect("an order id");
+    // The tariff is not published (seed 001): the order has no total, and
+    // the cashier records the amount the card was charged.
+    let taken = if order["total"].is_object() {
+        order["total"].clone()
+    } else {
+        json!({"minor_units": 22000, "currency": order["currency"]})
+    };
+    out.pay_at_counter(
+        &desk.counter,
+        order_id,
+        "counter_card",
+        &taken,
+        &format!("CSM-{receipt}"),
+    )
+    .await;
+    out.case_reaches(token, &case_id, "CASE_STATE_READY_FOR_PICKUP")
+        .await;
+    out.at_counter(
+        &desk.counter,
+        "IntakeService.RecordCollection",
+        &case_id,
+        json!({"collector": {
+            "kind": "proxy", "name": "李大龍", "id_number": mainland_id(sequence),
+            "relationship": "父", "pickup_card": receipt,
+        }}),
+    )
+    .await;
+    let collected = out
+        .case_reaches(token, &case_id, "CASE_STATE_COLLECTED")
+        .await;
+    assert_eq!(
+        collected["lifecycle"]["permit_number"],
+        passport.as_str(),
+        "{collected}"
+    );
+    assert_eq!(
+        collected["lifecycle"]["collected_by"]["kind"], "proxy",
+        "{collected}"
+    );
     MoCsmOutcome {
         token: session,
         case_id,
         booked,
         moved,
+        collected,
     }
 }

@@ -654,6 +654,12 @@ impl Platform {
         format!("http://{}", self.admin[&service])
     }
 
+    /// The URL of a service's own database in this run.
+    pub fn database_url(&self, service: Service) -> String {
+        self.infrastructure
+            .database_url(&format!("it_{}_{}", self.run, service.name()))
+    }
+
     pub fn mail_url(&self) -> String {
         format!("http://{}", self.mail_http)
     }

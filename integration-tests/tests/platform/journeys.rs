@@ -54,12 +54,14 @@ async fn hong_kong_a_child_booked_first_express_by_courier_to_the_door() {
 }
 
 #[tokio::test]
-async fn macao_csm_a_childs_passport_returned_once_approved_and_moved_by_a_typhoon() {
+async fn macao_csm_a_childs_passport_returned_once_approved_moved_by_a_typhoon_and_collected_by_proxy()
+ {
     let platform = Platform::start().await.expect("the platform starts");
     let out = Outside::of(&platform).await;
     let operator = out.operator().await;
     let desk = MoCsmDesk::open(&out, &operator).await;
     let outcome = mo_csm(&out, &desk, true).await;
     assert_ne!(outcome.booked["date"], outcome.moved["date"]);
+    assert_eq!(outcome.collected["state"], "CASE_STATE_COLLECTED");
     platform.stop().await;
 }
