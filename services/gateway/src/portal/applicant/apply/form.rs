@@ -412,11 +412,17 @@ fn answers_from(
                 "no" => Value::Bool(false),
                 _ => continue,
             },
+            // A whole number stays whole ("10", not "10.0", on every
+            // page that shows it).
             "number" => match sent
-                .parse::<f64>()
+                .parse::<i64>()
+                .map(serde_json::Number::from)
                 .ok()
-                .and_then(serde_json::Number::from_f64)
-            {
+                .or_else(|| {
+                    sent.parse::<f64>()
+                        .ok()
+                        .and_then(serde_json::Number::from_f64)
+                }) {
                 Some(number) => Value::Number(number),
                 None => {
                     let label = Text::from_json(&field["label"]).get(lang).to_owned();
@@ -557,6 +563,7 @@ mod tests {
                         {"code": "school", "type": "text", "read_only": true},
                         {"code": "resumed", "type": "yes_no"},
                         {"code": "height", "type": "number"},
+                        {"code": "pages", "type": "number"},
                         {"code": "posts", "type": "declarations", "options": [{"code": "held", "free_text": true}]},
                         {"code": "note", "type": "text"}
                     ]}
@@ -573,6 +580,7 @@ mod tests {
             ("f-school", "forged"),
             ("f-resumed", "no"),
             ("f-height", "172.5"),
+            ("f-pages", "10"),
             ("f-posts", "held"),
             ("f-posts-held-text", " Bureau "),
             ("f-note", ""),
@@ -586,8 +594,12 @@ mod tests {
             Value::Object(answers),
             serde_json::json!({
                 "photo": "doc-1", "school": "NTU", "resumed": false, "height": 172.5,
-                "posts": {"option": "held", "text": "Bureau"}
+                "pages": 10, "posts": {"option": "held", "text": "Bureau"}
             })
+        );
+        assert_eq!(
+            answers_from(&kind, &case, &posted, Lang::En).0["pages"].to_string(),
+            "10"
         );
         let posted = vec![("f-height".to_owned(), "tall".to_owned())];
         let (_, faults) = answers_from(&kind, &case, &posted, Lang::En);
