@@ -1,16 +1,16 @@
 //! A parent renews an 8-year-old child's passport at the consulate's
 //! office in Macao (mo-csm), in two browsers (the parent's and an
-//! officer's who reviews and administers): registration with the SMS
-//! code, the child added with the guardian's papers, the wizard, a return
-//! for supplement answered with another document and a reply, approval,
-//! the hall's appointment booked after review, and a typhoon closure the
-//! officer declares on the booked day that moves the appointment, which
-//! the parent sees on the case page.
-//!
-//! The counter's part (attendance, production, payment at pickup and
-//! collection) starts on the booked day, a working day after today; it is
-//! covered inside intake (tests/to_the_end.rs) and by the Hong Kong
-//! journey's counter in this suite.
+//! officer's who reviews, administers and keeps the counter): registration
+//! with the SMS code, the child added with the guardian's papers, the
+//! wizard, a return for supplement answered with another document and a
+//! reply, approval, the hall's appointment booked after review, and a
+//! typhoon closure the officer declares on the booked day that moves the
+//! appointment, which the parent sees on the case page. Then the moved
+//! day comes (its slot's date set to today in intake's database: a run
+//! cannot wait for it), and the officer records the attendance on the
+//! day list, production, the fee taken by card at pickup and the
+//! collection by the parent as the child's proxy; the parent's case page
+//! says "Collected".
 
 use std::path::Path;
 
@@ -178,7 +178,12 @@ async fn macao_consulate_guardian_return_booking_typhoon_journey() {
     let mobile = format!("1391234{:04}", sequence % 10_000);
     let operator = stack.operator().await;
     stack
-        .staff(&operator, CSM, OFFICER, &["reviewer", "agency_admin"])
+        .staff(
+            &operator,
+            CSM,
+            OFFICER,
+            &["reviewer", "agency_admin", "counter"],
+        )
         .await;
     let files = tempfile::tempdir().unwrap();
     let base = format!("/portal/{CSM}/{CSM_PORTAL}/");
@@ -204,7 +209,7 @@ async fn macao_consulate_guardian_return_booking_typhoon_journey() {
         },
     )
     .await;
-    let (case_id, _receipt) =
+    let (case_id, receipt) =
         apply(&mut parent, &base, &child, &child_id, &mobile, files.path()).await;
 
     // Returned: the parent reads the comment, adds the consent again and
@@ -266,6 +271,72 @@ async fn macao_consulate_guardian_return_booking_typhoon_journey() {
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     }
     parent.snapshot("appointment-moved").await;
+
+    // The moved day comes.
+    let today: String = sqlx::query_scalar(
+        "UPDATE appointment_slots s SET day = (now() AT TIME ZONE 'Asia/Macau')::date
+           FROM appointment_bookings b
+          WHERE b.case_id = $1::uuid AND b.state = 'booked'
+            AND s.agency = b.agency AND s.centre = b.centre AND s.starts_at = b.starts_at
+         RETURNING s.day::text",
+    )
+    .bind(&case_id)
+    .fetch_one(stack.intake_pool())
+    .await
+    .unwrap();
+    // The officer's day list: the parent came.
+    officer
+        .open(&format!(
+            "/portal/{CSM}/staff/appointments?lang=en&centre=consular-hall&date={today}"
+        ))
+        .await;
+    let day_list = officer.text("#day-bookings").await;
+    assert!(day_list.contains(&receipt), "the day's list: {day_list}");
+    officer.snapshot("day-list").await;
+    officer
+        .click_to_next_page(
+            "tr.booking[data-state=\"booked\"] button[name=\"attended\"][value=\"1\"]",
+        )
+        .await;
+    accepted(&mut officer, "the attendance").await;
+    officer.snapshot("attended").await;
+
+    // Production, the fee at pickup by card (the tariff is not published:
+    // the amount charged is typed), the collection by the parent as proxy.
+    let desk = format!("/portal/{CSM}/staff/counter?lang=en&receipt={receipt}");
+    officer.open_until(&desk, "#produce", "", EVENTS).await;
+    officer
+        .fill("#permit_number", &format!("E{:08}", 10_000_000 + sequence))
+        .await;
+    officer.click_to_next_page("#produce").await;
+    accepted(&mut officer, "production").await;
+    officer.open_until(&desk, "#take", "", EVENTS).await;
+    officer.click("#method-counter_card").await;
+    officer.fill("#amount", "220.00").await;
+    officer
+        .fill("#counter_receipt", &format!("CSM-{receipt}"))
+        .await;
+    officer.snapshot("counter-take").await;
+    officer.click_to_next_page("#take").await;
+    accepted(&mut officer, "the payment").await;
+    officer.open_until(&desk, "#collect", "", EVENTS).await;
+    officer.click("#kind-proxy").await;
+    for (field, value) in [
+        ("id_number", mainland_id(sequence)),
+        ("name", "李大龍".to_owned()),
+        ("relationship", "父".to_owned()),
+        ("pickup_card", receipt.clone()),
+    ] {
+        officer.fill(&format!("#{field}"), &value).await;
+    }
+    officer.snapshot("counter-collect").await;
+    officer.click_to_next_page("#collect").await;
+    accepted(&mut officer, "the collection").await;
+    officer.snapshot("collected").await;
+    parent
+        .open_until(&case_page, "dd.state", "Collected", EVENTS)
+        .await;
+    parent.snapshot("collected").await;
 
     parent.finish().await;
     officer.finish().await;
