@@ -222,11 +222,14 @@ fn phases(
             },
             msg: message,
         })?;
-        let text = serde_json::to_string(&seal)?;
+        let text = laissez_render::seal::seal_text(&seal);
         let data = template_data(job, catalog, template, id, &text, today);
         sign.push(started.elapsed());
         let started = Instant::now();
-        qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M)?;
+        fast_qr::QRBuilder::new(text.as_bytes())
+            .ecl(fast_qr::ECL::M)
+            .build()
+            .map_err(|error| anyhow::anyhow!("{error}"))?;
         encode.push(started.elapsed());
         let started = Instant::now();
         let svg = laissez_render::produce::qr_svg(&text).map_err(anyhow::Error::msg)?;

@@ -41,18 +41,20 @@ pub enum Produced {
 /// few hundred path commands rather than thousands of elements keeps the
 /// PDF's drawing small and quick to convert).
 pub fn qr_svg(text: &str) -> Result<Vec<u8>, String> {
-    let code = qrcode::QrCode::with_error_correction_level(text.as_bytes(), qrcode::EcLevel::M)
+    let code = fast_qr::QRBuilder::new(text.as_bytes())
+        .ecl(fast_qr::ECL::M)
+        .build()
         .map_err(|error| error.to_string())?;
-    let width = code.width();
-    let modules = code.to_colors();
+    let width = code.size;
     let quiet = 4;
     let mut path = String::with_capacity(width * width);
-    for (row, line) in modules.chunks(width).enumerate() {
+    for row in 0..width {
+        let line = &code[row];
         let mut column = 0;
         while column < width {
-            if line[column] == qrcode::Color::Dark {
+            if line[column].value() {
                 let start = column;
-                while column < width && line[column] == qrcode::Color::Dark {
+                while column < width && line[column].value() {
                     column += 1;
                 }
                 let (x, y, run) = (start + quiet, row + quiet, column - start);
@@ -247,10 +249,7 @@ fn finish(
     let (seal_text, sealed) = match seal {
         Some(seal) => {
             let seal = renderer.keys.sign(seal)?;
-            (
-                serde_json::to_string(&seal).unwrap_or_default(),
-                Some(seal.data),
-            )
+            (crate::seal::seal_text(&seal), Some(seal.data))
         }
         None => (String::new(), None),
     };

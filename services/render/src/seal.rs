@@ -136,6 +136,27 @@ pub enum SealError {
     BadSignature,
 }
 
+/// A signed seal as text, the way it travels in a QR code: JSON with every
+/// non-ASCII character escaped (`\uXXXX`), so that any reader decodes the
+/// same text whatever character set it guesses for the code's bytes (a
+/// QR code's byte mode does not say; zbar reads a name such as 鄭 as
+/// Shift JIS). The signature covers the canonical data, not this text.
+pub fn seal_text(seal: &Seal) -> String {
+    let json = serde_json::to_string(seal).unwrap_or_default();
+    let mut text = String::with_capacity(json.len());
+    let mut units = [0u16; 2];
+    for character in json.chars() {
+        if character.is_ascii() {
+            text.push(character);
+        } else {
+            for unit in character.encode_utf16(&mut units) {
+                text.push_str(&format!("\\u{unit:04x}"));
+            }
+        }
+    }
+    text
+}
+
 /// Parses a seal's text and checks its signature with `key_of(agency, kid)`.
 pub fn verify_with(
     text: &str,
@@ -429,6 +450,36 @@ pub fn generate(folder: &Path, kid: &str) -> Result<PathBuf, KeyError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_seal_travels_as_ascii_and_verifies_as_signed() {
+        let folder = tempfile::tempdir().unwrap();
+        let keys = KeyRing::new(folder.path(), true);
+        let seal = keys
+            .sign(SealData {
+                hdr: Header {
+                    t: "laissez.e_permit".into(),
+                    v: 1,
+                    is: "tw-nia".into(),
+                },
+                msg: Message {
+                    did: "d-1".into(),
+                    no: "1086952000001".into(),
+                    nam: "鄭**".into(),
+                    ..Message::default()
+                },
+            })
+            .unwrap();
+        let text = seal_text(&seal);
+        assert!(text.is_ascii(), "{text}");
+        assert!(text.contains(r"\u912d**"), "{text}");
+        let data = verify_with(&text, |agency, kid| keys.verifying_key(agency, kid)).unwrap();
+        assert_eq!(data.msg.nam, "鄭**");
+        // Outside the basic plane: a surrogate pair.
+        let mut wide = seal.clone();
+        wide.data.msg.nam = "𠀀".into();
+        assert!(seal_text(&wide).contains(r"\ud840\udc00"));
+    }
 
     #[test]
     fn a_key_id_ending_in_a_date_says_when_the_key_was_made() {

@@ -371,8 +371,12 @@ async fn check_seals(render: &TestRender, case_id: &str, permit_id: &str, permit
     assert_eq!(data.document_id, permit_id);
     assert_eq!(data.agency, "tw-nia");
 
+    // The text travels as ASCII (non-ASCII escaped) and reads back whole.
+    assert!(text.is_ascii(), "{text}");
     // A changed name, a foreign key under the agency's key id, junk.
-    let tampered = text.replace(HOLDER.name, "王大明 WANG DAMING");
+    let mut tampered: Seal = serde_json::from_str(&text).expect("a seal");
+    tampered.data.msg.nam = "王大明 WANG DAMING".into();
+    let tampered = seal::seal_text(&tampered);
     assert_ne!(tampered, text);
     let mut forged: Seal = serde_json::from_str(&text).expect("a seal");
     let other = tempfile::tempdir().expect("a folder");
