@@ -16,6 +16,7 @@ use maud::{Markup, html};
 
 use crate::core::Core;
 use crate::core::csrf::CSRF_FORM_FIELD;
+use crate::portal::applicant::apply::spec::TypeSpec;
 use crate::portal::applicant::visit::{
     Posted, Removal, Visit, back_or_refused, confirm_removal, layout,
 };
@@ -148,6 +149,19 @@ pub async fn saved(core: &Core, visit: &Visit) -> Result<Vec<Address>, tonic::St
         .await?
         .into_inner()
         .addresses)
+}
+
+/// The saved addresses a wizard form offers: where the type has a field a
+/// courier delivers to and the portal offers a courier; none when identity
+/// does not answer (the address is then typed).
+pub async fn for_form(core: &Core, visit: &Visit, kind: &TypeSpec<'_>) -> Vec<Address> {
+    if kind.courier_address_field().is_none() || !visit.site.offers_courier() {
+        return Vec::new();
+    }
+    saved(core, visit).await.unwrap_or_else(|status| {
+        tracing::debug!(code = ?status.code(), "no saved addresses for the form");
+        Vec::new()
+    })
 }
 
 /// A form's problem: the input it belongs to (none: the whole form) and

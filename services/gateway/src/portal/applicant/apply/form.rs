@@ -46,7 +46,7 @@ pub async fn form_page(
     };
     let answers = stored_answers(&case);
     let saved = crate::portal::shell::request::query_value(&uri, "saved").as_deref() == Some("1");
-    let addresses = address_book(&core, &visit, &kind).await;
+    let addresses = crate::portal::applicant::addresses::for_form(&core, &visit, &kind).await;
     render(
         &core,
         &visit,
@@ -59,21 +59,6 @@ pub async fn form_page(
         saved,
         &addresses,
     )
-}
-
-/// The account's saved addresses, where the form has an address to fill
-/// and the portal delivers by courier; none when identity does not answer
-/// (the address is then typed).
-async fn address_book(core: &Core, visit: &Visit, kind: &TypeSpec<'_>) -> Vec<Address> {
-    if delivery_address_field(kind).is_none() || !visit.site.offers_courier() {
-        return Vec::new();
-    }
-    crate::portal::applicant::addresses::saved(core, visit)
-        .await
-        .unwrap_or_else(|status| {
-            tracing::debug!(code = ?status.code(), "no saved addresses for the form");
-            Vec::new()
-        })
 }
 
 fn stored_answers(case: &Case) -> Map<String, Value> {
@@ -102,7 +87,7 @@ fn render(
     let offered = Offered {
         deliveries: visit.site.delivery_options(kind.code()),
         addresses,
-        address_field: delivery_address_field(kind),
+        address_field: kind.courier_address_field(),
     };
     let content = html! {
         (fault_summary(lang, faults, |fault| match &fault.place {
@@ -158,15 +143,6 @@ fn label_text(field: &Value, lang: Lang) -> String {
         label.push_str(words.optional);
     }
     label
-}
-
-/// The field a courier delivery goes to: the `address_field` of the
-/// type's delivery field.
-fn delivery_address_field<'a>(kind: &TypeSpec<'a>) -> Option<&'a str> {
-    kind.fields()
-        .into_iter()
-        .find(|field| field_type(field) == "delivery")?["address_field"]
-        .as_str()
 }
 
 /// What the form offers to choose from besides the catalog's code lists:
@@ -396,7 +372,7 @@ fn answers_from(
         let id = format!("f-{code}");
         // A saved address chosen from the address book takes the place
         // of what was typed.
-        let chosen = if delivery_address_field(kind) == Some(code) {
+        let chosen = if kind.courier_address_field() == Some(code) {
             get(&format!("{id}-saved"))
         } else {
             ""
@@ -465,7 +441,7 @@ pub async fn save_form(
     };
     let lang = visit.language.lang;
     let (answers, faults) = answers_from(&kind, &case, &posted, lang);
-    let addresses = address_book(&core, &visit, &kind).await;
+    let addresses = crate::portal::applicant::addresses::for_form(&core, &visit, &kind).await;
     let form_uri: Uri = step_path(&visit, &case.case_id, "form", &uri)
         .parse()
         .unwrap_or_else(|_| uri.clone());

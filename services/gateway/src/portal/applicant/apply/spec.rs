@@ -70,6 +70,15 @@ impl<'a> TypeSpec<'a> {
         (!text.is_null()).then(|| Text::from_json(text))
     }
 
+    /// The field a courier delivery goes to: the `address_field` of the
+    /// type's delivery field.
+    pub fn courier_address_field(&self) -> Option<&'a str> {
+        self.fields()
+            .into_iter()
+            .find(|field| field_type(field) == "delivery")?["address_field"]
+            .as_str()
+    }
+
     /// The form's sections: title and fields.
     pub fn sections(&self) -> Vec<(Text, Vec<&'a Value>)> {
         self.value["form"]
