@@ -281,18 +281,14 @@ pub async fn fj_exit_entry(out: &Outside, desk: &FjDesk) -> FjCase {
     .await;
     out.case_reaches(token, &case_id, "CASE_STATE_READY_FOR_PICKUP")
         .await;
-    out.at_counter(
-        &desk.counter,
-        "IntakeService.RecordCollection",
-        &case_id,
-        json!({"collector": {
-            "kind": "proxy", "name": "陳大文", "id_number": applicant.document,
-            "relationship": "子", "pickup_card": receipt,
-        }}),
-    )
-    .await;
     let done = out
-        .case_reaches(token, &case_id, "CASE_STATE_COLLECTED")
+        .collect_by_proxy(
+            &desk.counter,
+            token,
+            &case_id,
+            ("陳大文", &applicant.document, "子"),
+            &receipt,
+        )
         .await;
     assert_eq!(
         done["lifecycle"]["permit_number"],

@@ -525,6 +525,32 @@ impl Outside {
         );
     }
 
+    /// The counter hands the document to a proxy (name, ID number,
+    /// relationship, the pickup card with the receipt number); the case as
+    /// its applicant then sees it, collected.
+    pub async fn collect_by_proxy(
+        &self,
+        counter: &str,
+        token: &str,
+        case_id: &str,
+        proxy: (&str, &str, &str),
+        pickup_card: &str,
+    ) -> Value {
+        let (name, id_number, relationship) = proxy;
+        self.at_counter(
+            counter,
+            "IntakeService.RecordCollection",
+            case_id,
+            json!({"collector": {
+                "kind": "proxy", "name": name, "id_number": id_number,
+                "relationship": relationship, "pickup_card": pickup_card,
+            }}),
+        )
+        .await;
+        self.case_reaches(token, case_id, "CASE_STATE_COLLECTED")
+            .await
+    }
+
     /// A case as its applicant sees it.
     pub async fn case(&self, token: &str, case_id: &str) -> Value {
         self.send(

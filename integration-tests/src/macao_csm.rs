@@ -269,18 +269,14 @@ pub async fn mo_csm(out: &Outside, desk: &MoCsmDesk, typhoon: bool) -> MoCsmOutc
     .await;
     out.case_reaches(token, &case_id, "CASE_STATE_READY_FOR_PICKUP")
         .await;
-    out.at_counter(
-        &desk.counter,
-        "IntakeService.RecordCollection",
-        &case_id,
-        json!({"collector": {
-            "kind": "proxy", "name": "李大龍", "id_number": mainland_id(sequence),
-            "relationship": "父", "pickup_card": receipt,
-        }}),
-    )
-    .await;
     let collected = out
-        .case_reaches(token, &case_id, "CASE_STATE_COLLECTED")
+        .collect_by_proxy(
+            &desk.counter,
+            token,
+            &case_id,
+            ("李大龍", &mainland_id(sequence), "父"),
+            &receipt,
+        )
         .await;
     assert_eq!(
         collected["lifecycle"]["permit_number"],
