@@ -39,6 +39,8 @@ impl Application {
             rate_limiter: core.rate_limiter.clone(),
             trusted_proxies: config.http.trusted_proxies.clone(),
         };
+        // A text missing from `locales/` stops the start, not a page.
+        crate::portal::load_texts();
         let app = crate::http::router(core.clone(), edge)?;
         let mut checks = vec![DependencyCheck::redis(redis)];
         checks.extend(core.upstreams.health_checks());

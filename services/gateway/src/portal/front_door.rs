@@ -4,6 +4,7 @@
 //! published catalog) and each agency's names from its current catalog,
 //! so a new agency appears here as soon as its catalog is published.
 
+use crate::portal::shell::locale::texts;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
@@ -12,56 +13,20 @@ use maud::html;
 
 use crate::core::Core;
 use crate::core::catalogs::CatalogError;
-use crate::portal::shell::i18n::{Lang, Text};
+use crate::portal::shell::i18n::Text;
 use crate::portal::shell::page::{Language, page, unavailable};
 use crate::portal::shell::site::STAFF_PORTAL;
 use crate::portal::shell::view::{self, Frame};
 
-struct Texts {
-    title: &'static str,
-    lead: &'static str,
-    sign_in: &'static str,
-    register: &'static str,
-    staff_sign_in: &'static str,
-    none: &'static str,
-    api: &'static str,
-}
-
-const ZH_HANT: Texts = Texts {
-    title: "旅行及出入境證件線上申辦",
-    lead: "請選擇受理您申請的機關及其線上申辦系統。",
-    sign_in: "登入",
-    register: "註冊帳號",
-    staff_sign_in: "機關人員登入",
-    none: "目前沒有機關在本平台提供服務。",
-    api: "開發者：JSON API 說明（OpenAPI）",
-};
-
-const ZH_HANS: Texts = Texts {
-    title: "旅行及出入境证件在线申办",
-    lead: "请选择受理您申请的机关及其在线申办系统。",
-    sign_in: "登录",
-    register: "注册账号",
-    staff_sign_in: "机关人员登录",
-    none: "目前没有机关在本平台提供服务。",
-    api: "开发者：JSON API 说明（OpenAPI）",
-};
-
-const EN: Texts = Texts {
-    title: "Apply online for travel and entry documents",
-    lead: "Choose the agency that handles your application, then its online service.",
-    sign_in: "Sign in",
-    register: "Create an account",
-    staff_sign_in: "Staff sign-in",
-    none: "No agency offers its services on this platform yet.",
-    api: "Developers: the JSON API (OpenAPI)",
-};
-
-fn texts(lang: Lang) -> &'static Texts {
-    match lang {
-        Lang::ZhHant => &ZH_HANT,
-        Lang::ZhHans => &ZH_HANS,
-        Lang::En => &EN,
+texts! {
+    pub struct Texts, fn texts, "front-door" {
+        title,
+        lead,
+        sign_in,
+        register,
+        staff_sign_in,
+        none,
+        api,
     }
 }
 
@@ -167,6 +132,7 @@ pub async fn front_door(State(core): State<Core>, uri: Uri, headers: HeaderMap) 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::portal::shell::i18n::Lang;
 
     #[test]
     fn an_agency_lists_its_applicant_portals_and_not_its_staff_portal() {

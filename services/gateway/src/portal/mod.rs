@@ -43,6 +43,44 @@ const CSS: &str = include_str!("portal.css");
 const GOVUK_CSS: &str = include_str!("../../vendor/govuk-frontend/govuk-frontend.css");
 const UPLOAD_JS: &str = include_str!("upload.js");
 
+/// Loads every table of the portal's fixed texts in every language (each
+/// is built once), so that a text missing or broken in `locales/` panics
+/// here, when the gateway starts, and never while a page is shown. A new
+/// table is added here; the locale tests fail on texts no table reads.
+pub fn load_texts() {
+    use staff::{admin, review};
+    for lang in i18n::Lang::ALL {
+        lang.messages();
+        front_door::texts(lang);
+        verify::texts(lang);
+        applicant::header::nav(lang);
+        applicant::registration::texts(lang);
+        applicant::account::texts(lang);
+        applicant::applicants::texts(lang);
+        applicant::addresses::texts(lang);
+        applicant::apply::texts::texts(lang);
+        applicant::appointment::texts::texts(lang);
+        applicant::documents::texts(lang);
+        applicant::messages::texts(lang);
+        applicant::payments::texts(lang);
+        applicant::permit::texts(lang);
+        applicant::courier::texts(lang);
+        staff::desk::nav(lang);
+        staff::totp::texts(lang);
+        staff::counter::texts(lang);
+        staff::handover::texts(lang);
+        staff::appointments::texts(lang);
+        review::texts::texts(lang);
+        review::actions::texts(lang);
+        review::group::texts(lang);
+        admin::texts(lang);
+        admin::announcements::texts(lang);
+        admin::catalog::texts(lang);
+        admin::documents::texts(lang);
+        admin::reconciliation::texts(lang);
+    }
+}
+
 /// A form that carries nothing but its CSRF token (a button that acts).
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(default)]

@@ -4,6 +4,7 @@
 //! or revoked) with the holder's data as signed. `/verify/keys.json`
 //! publishes every agency's seal public keys for offline verifiers.
 
+use crate::portal::shell::locale::texts;
 use axum::Json;
 use axum::extract::{FromRequest, Multipart, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
@@ -15,7 +16,6 @@ use maud::{Markup, html};
 use sha2::{Digest, Sha256};
 
 use crate::core::Core;
-use crate::portal::shell::i18n::Lang;
 use crate::portal::shell::page::{Language, page, unavailable};
 use crate::portal::shell::view::{self, FormError, Frame};
 
@@ -24,123 +24,33 @@ pub const MAX_PDF_BYTES: usize = 5 * 1024 * 1024;
 /// The longest seal text accepted (a QR code holds less).
 const MAX_SEAL_CHARS: usize = 4096;
 
-struct Texts {
-    title: &'static str,
-    intro: &'static str,
-    seal_label: &'static str,
-    seal_help: &'static str,
-    check: &'static str,
-    or_pdf: &'static str,
-    pdf_label: &'static str,
-    check_pdf: &'static str,
-    valid: &'static str,
-    valid_body: &'static str,
-    invalid: &'static str,
-    invalid_body: &'static str,
-    revoked: &'static str,
-    revoked_body: &'static str,
-    agency: &'static str,
-    kind: &'static str,
-    number: &'static str,
-    holder: &'static str,
-    born: &'static str,
-    issued: &'static str,
-    expires: &'static str,
-    keys: &'static str,
-    err_empty: &'static str,
-    err_long: &'static str,
-    err_pdf: &'static str,
-}
-
-const ZH_HANT: Texts = Texts {
-    title: "文件驗證",
-    intro: "任何人皆可驗證本平台核發的文件：貼上（或掃描）文件上 QR 碼的內容，或上傳文件的 PDF 檔。",
-    seal_label: "QR 碼內容",
-    seal_help: "以手機掃描文件右上角的 QR 碼，將得到的文字貼在這裡。",
-    check: "驗證",
-    or_pdf: "或上傳 PDF",
-    pdf_label: "文件 PDF 檔",
-    check_pdf: "驗證 PDF",
-    valid: "有效",
-    valid_body: "此文件由下列機關核發，簽章正確，內容如下。",
-    invalid: "無效",
-    invalid_body: "這不是本平台核發的文件，或其內容已被更改。",
-    revoked: "已撤銷",
-    revoked_body: "此文件確由本平台核發，但已被核發機關撤銷，不得使用。",
-    agency: "核發機關",
-    kind: "文件類別",
-    number: "號碼",
-    holder: "持有人",
-    born: "出生日期",
-    issued: "核發日期",
-    expires: "有效期限",
-    keys: "離線驗證用的公開金鑰（JSON）",
-    err_empty: "請貼上 QR 碼內容或選擇 PDF 檔",
-    err_long: "QR 碼內容過長",
-    err_pdf: "PDF 檔無法讀取或超過 5 MB",
-};
-
-const ZH_HANS: Texts = Texts {
-    title: "文件验证",
-    intro: "任何人都可以验证本平台签发的文件：粘贴（或扫描）文件上二维码的内容，或上传文件的 PDF 文件。",
-    seal_label: "二维码内容",
-    seal_help: "用手机扫描文件右上角的二维码，把得到的文字粘贴在这里。",
-    check: "验证",
-    or_pdf: "或上传 PDF",
-    pdf_label: "文件 PDF",
-    check_pdf: "验证 PDF",
-    valid: "有效",
-    valid_body: "此文件由下列机关签发，签名正确，内容如下。",
-    invalid: "无效",
-    invalid_body: "这不是本平台签发的文件，或其内容已被更改。",
-    revoked: "已撤销",
-    revoked_body: "此文件确由本平台签发，但已被签发机关撤销，不得使用。",
-    agency: "签发机关",
-    kind: "文件类别",
-    number: "号码",
-    holder: "持有人",
-    born: "出生日期",
-    issued: "签发日期",
-    expires: "有效期限",
-    keys: "离线验证用的公钥（JSON）",
-    err_empty: "请粘贴二维码内容或选择 PDF 文件",
-    err_long: "二维码内容过长",
-    err_pdf: "PDF 文件无法读取或超过 5 MB",
-};
-
-const EN: Texts = Texts {
-    title: "Verify a document",
-    intro: "Anyone can check a document this platform issued: paste (or scan) the text of its QR code, or upload its PDF.",
-    seal_label: "QR code text",
-    seal_help: "Scan the QR code at the top right of the document with a phone and paste the text here.",
-    check: "Check",
-    or_pdf: "Or upload the PDF",
-    pdf_label: "The document's PDF",
-    check_pdf: "Check the PDF",
-    valid: "Valid",
-    valid_body: "This document was issued by the agency below and its signature is right. It says:",
-    invalid: "Not valid",
-    invalid_body: "This is not a document this platform issued, or it was changed.",
-    revoked: "Revoked",
-    revoked_body: "This platform issued this document, but the issuing agency has revoked it: it must not be used.",
-    agency: "Issued by",
-    kind: "Document",
-    number: "Number",
-    holder: "Holder",
-    born: "Date of birth",
-    issued: "Date of issue",
-    expires: "Valid until",
-    keys: "Public keys for offline verification (JSON)",
-    err_empty: "Paste the QR code's text or choose a PDF",
-    err_long: "The QR code's text is too long",
-    err_pdf: "The PDF cannot be read or is larger than 5 MB",
-};
-
-fn texts(lang: Lang) -> &'static Texts {
-    match lang {
-        Lang::ZhHant => &ZH_HANT,
-        Lang::ZhHans => &ZH_HANS,
-        Lang::En => &EN,
+texts! {
+    pub struct Texts, fn texts, "verify" {
+        title,
+        intro,
+        seal_label,
+        seal_help,
+        check,
+        or_pdf,
+        pdf_label,
+        check_pdf,
+        valid,
+        valid_body,
+        invalid,
+        invalid_body,
+        revoked,
+        revoked_body,
+        agency,
+        kind,
+        number,
+        holder,
+        born,
+        issued,
+        expires,
+        keys,
+        err_empty,
+        err_long,
+        err_pdf,
     }
 }
 

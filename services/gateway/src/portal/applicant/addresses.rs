@@ -3,6 +3,7 @@
 //! saved is the default, and the wizard offers them where a type delivers
 //! by courier.
 
+use crate::portal::shell::locale::texts;
 use std::collections::HashMap;
 
 use axum::extract::OriginalUri;
@@ -24,107 +25,29 @@ use crate::portal::shell::i18n::Lang;
 use crate::portal::shell::page::lang_suffix;
 use crate::portal::shell::site::Site;
 
-pub struct Texts {
-    pub title: &'static str,
-    pub none: &'static str,
-    pub add: &'static str,
-    pub edit: &'static str,
-    pub remove: &'static str,
-    pub remove_title: &'static str,
-    pub remove_confirm: &'static str,
-    pub keep: &'static str,
-    pub save: &'static str,
-    pub make_default: &'static str,
-    pub default: &'static str,
-    pub recipient: &'static str,
-    pub phone: &'static str,
-    pub address: &'static str,
-    pub is_default: &'static str,
-    pub actions: &'static str,
-    pub err_required: &'static str,
-    pub err_too_long: &'static str,
-    pub err_characters: &'static str,
-    pub err_invalid: &'static str,
-    pub err_full: &'static str,
-}
-
-const ZH_HANT: Texts = Texts {
-    title: "地址管理",
-    none: "尚未儲存地址。選擇郵寄證件時可使用這裏的地址。",
-    add: "新增地址",
-    edit: "修改",
-    remove: "刪除",
-    remove_title: "刪除地址",
-    remove_confirm: "確定要刪除這個地址嗎？已提交的申請不受影響。",
-    keep: "不刪除，返回",
-    save: "儲存",
-    make_default: "設為預設",
-    default: "預設地址",
-    recipient: "收件人",
-    phone: "聯絡電話",
-    address: "郵寄地址",
-    is_default: "設為預設地址",
-    actions: "操作",
-    err_required: "必須填寫",
-    err_too_long: "太長",
-    err_characters: "含有不接受的字元",
-    err_invalid: "不正確",
-    err_full: "最多可儲存 20 個地址，請先刪除不用的地址。",
-};
-
-const ZH_HANS: Texts = Texts {
-    title: "地址管理",
-    none: "尚未保存地址。选择邮寄证件时可使用这里的地址。",
-    add: "新增地址",
-    edit: "修改",
-    remove: "删除",
-    remove_title: "删除地址",
-    remove_confirm: "确定要删除这个地址吗？已提交的申请不受影响。",
-    keep: "不删除，返回",
-    save: "保存",
-    make_default: "设为默认",
-    default: "默认地址",
-    recipient: "收件人",
-    phone: "联系电话",
-    address: "邮寄地址",
-    is_default: "设为默认地址",
-    actions: "操作",
-    err_required: "必须填写",
-    err_too_long: "太长",
-    err_characters: "含有不接受的字符",
-    err_invalid: "不正确",
-    err_full: "最多可保存 20 个地址，请先删除不用的地址。",
-};
-
-const EN: Texts = Texts {
-    title: "Addresses",
-    none: "No saved addresses yet. They are offered when you choose to have a permit sent.",
-    add: "Add an address",
-    edit: "Edit",
-    remove: "Remove",
-    remove_title: "Remove an address",
-    remove_confirm: "Remove this address? Applications already submitted keep theirs.",
-    keep: "Keep, go back",
-    save: "Save",
-    make_default: "Make default",
-    default: "Default address",
-    recipient: "Recipient",
-    phone: "Phone",
-    address: "Delivery address",
-    is_default: "Make this the default address",
-    actions: "Actions",
-    err_required: "is required",
-    err_too_long: "is too long",
-    err_characters: "has characters that are not accepted",
-    err_invalid: "is not valid",
-    err_full: "At most 20 addresses can be saved: remove one you no longer use first.",
-};
-
-pub fn texts(lang: Lang) -> &'static Texts {
-    match lang {
-        Lang::ZhHant => &ZH_HANT,
-        Lang::ZhHans => &ZH_HANS,
-        Lang::En => &EN,
+texts! {
+    pub struct Texts, fn texts, "addresses" {
+        title,
+        none,
+        add,
+        edit,
+        remove,
+        remove_title,
+        remove_confirm,
+        keep,
+        save,
+        make_default,
+        default,
+        recipient,
+        phone,
+        address,
+        is_default,
+        actions,
+        err_required,
+        err_too_long,
+        err_characters,
+        err_invalid,
+        err_full,
     }
 }
 

@@ -3,6 +3,7 @@
 //! adding and editing are checked by identity (identity documents
 //! included), removing asks for a confirmation first.
 
+use crate::portal::shell::locale::texts;
 use std::collections::HashMap;
 
 use axum::extract::OriginalUri;
@@ -24,139 +25,54 @@ use crate::portal::shell::i18n::Lang;
 use crate::portal::shell::page::lang_suffix;
 use crate::portal::shell::site::Site;
 
-pub struct Texts {
-    pub applicants: &'static str,
-    pub none: &'static str,
-    pub add: &'static str,
-    pub edit: &'static str,
-    pub remove: &'static str,
-    pub remove_title: &'static str,
-    pub remove_confirm: &'static str,
-    pub keep: &'static str,
-    pub save: &'static str,
-    pub name: &'static str,
-    pub relationship: &'static str,
-    pub guardian: &'static str,
-    pub document_type: &'static str,
-    pub document_number: &'static str,
-    pub valid_long_term: &'static str,
-    pub valid_from: &'static str,
-    pub valid_until: &'static str,
-    pub surname: &'static str,
-    pub given_name: &'static str,
-    pub household_place: &'static str,
-    pub email: &'static str,
-    pub date_of_birth: &'static str,
-    pub choose: &'static str,
-    pub relationships: [&'static str; 5],
-    pub err_required: &'static str,
-    pub err_invalid: &'static str,
-    pub err_not_applicable: &'static str,
-    pub err_expired: &'static str,
-    pub err_duplicate: &'static str,
+texts! {
+    pub struct Texts, fn texts, "applicants" {
+        applicants,
+        none,
+        add,
+        edit,
+        remove,
+        remove_title,
+        remove_confirm,
+        keep,
+        save,
+        name,
+        relationship,
+        guardian,
+        document_type,
+        document_number,
+        valid_long_term,
+        valid_from,
+        valid_until,
+        surname,
+        given_name,
+        household_place,
+        email,
+        date_of_birth,
+        choose,
+        relationship_self,
+        relationship_child,
+        relationship_parent,
+        relationship_spouse,
+        relationship_other,
+        err_required,
+        err_invalid,
+        err_not_applicable,
+        err_expired,
+        err_duplicate,
+    }
 }
 
-const ZH_HANT: Texts = Texts {
-    applicants: "辦理人管理",
-    none: "尚未新增辦理人。",
-    add: "新增辦理人",
-    edit: "修改",
-    remove: "刪除",
-    remove_title: "刪除辦理人",
-    remove_confirm: "確定要刪除這位辦理人嗎？刪除後無法復原。",
-    keep: "不刪除，返回",
-    save: "儲存",
-    name: "姓名",
-    relationship: "與本人關係",
-    guardian: "我是其監護人",
-    document_type: "證件類型",
-    document_number: "證件號碼",
-    valid_long_term: "證件長期有效",
-    valid_from: "證件有效期起",
-    valid_until: "證件有效期止",
-    surname: "姓",
-    given_name: "名",
-    household_place: "戶籍地",
-    email: "電子郵件",
-    date_of_birth: "出生日期",
-    choose: "請選擇",
-    relationships: ["本人", "子女", "父母", "配偶", "其他"],
-    err_required: "必須填寫",
-    err_invalid: "不正確",
-    err_not_applicable: "不適用",
-    err_expired: "已過期",
-    err_duplicate: "此證件的辦理人已存在",
-};
-
-const ZH_HANS: Texts = Texts {
-    applicants: "办理人管理",
-    none: "尚未添加办理人。",
-    add: "添加办理人",
-    edit: "修改",
-    remove: "删除",
-    remove_title: "删除办理人",
-    remove_confirm: "确定要删除这位办理人吗？删除后无法恢复。",
-    keep: "不删除，返回",
-    save: "保存",
-    name: "姓名",
-    relationship: "与本人关系",
-    guardian: "我是其监护人",
-    document_type: "证件类型",
-    document_number: "证件号码",
-    valid_long_term: "证件长期有效",
-    valid_from: "证件有效期起",
-    valid_until: "证件有效期止",
-    surname: "姓",
-    given_name: "名",
-    household_place: "户籍地",
-    email: "电子邮箱",
-    date_of_birth: "出生日期",
-    choose: "请选择",
-    relationships: ["本人", "子女", "父母", "配偶", "其他"],
-    err_required: "必须填写",
-    err_invalid: "不正确",
-    err_not_applicable: "不适用",
-    err_expired: "已过期",
-    err_duplicate: "此证件的办理人已存在",
-};
-
-const EN: Texts = Texts {
-    applicants: "Applicants",
-    none: "No applicants yet.",
-    add: "Add an applicant",
-    edit: "Edit",
-    remove: "Remove",
-    remove_title: "Remove an applicant",
-    remove_confirm: "Remove this applicant? This cannot be undone.",
-    keep: "Keep, go back",
-    save: "Save",
-    name: "Name",
-    relationship: "Relationship",
-    guardian: "I am the guardian",
-    document_type: "Document type",
-    document_number: "Document number",
-    valid_long_term: "The document is valid long-term",
-    valid_from: "Valid from",
-    valid_until: "Valid until",
-    surname: "Surname",
-    given_name: "Given name",
-    household_place: "Household registration place",
-    email: "Email",
-    date_of_birth: "Date of birth",
-    choose: "Choose",
-    relationships: ["Self", "Child", "Parent", "Spouse", "Other"],
-    err_required: "is required",
-    err_invalid: "is not valid",
-    err_not_applicable: "does not apply",
-    err_expired: "has expired",
-    err_duplicate: "An applicant with this document already exists",
-};
-
-pub fn texts(lang: Lang) -> &'static Texts {
-    match lang {
-        Lang::ZhHant => &ZH_HANT,
-        Lang::ZhHans => &ZH_HANS,
-        Lang::En => &EN,
+impl Texts {
+    /// The names of [`RELATIONSHIPS`], in their order.
+    fn relationships(&self) -> [&'static str; 5] {
+        [
+            self.relationship_self,
+            self.relationship_child,
+            self.relationship_parent,
+            self.relationship_spouse,
+            self.relationship_other,
+        ]
     }
 }
 
@@ -172,7 +88,7 @@ fn relationship_name(lang: Lang, value: i32) -> &'static str {
     RELATIONSHIPS
         .iter()
         .position(|(relationship, _)| *relationship as i32 == value)
-        .map_or("", |index| texts(lang).relationships[index])
+        .map_or("", |index| texts(lang).relationships()[index])
 }
 
 /// A field's problem: the field (an input id) and the message.
@@ -439,7 +355,7 @@ fn render_form(
     let relationships: Vec<(String, String)> = RELATIONSHIPS
         .iter()
         .enumerate()
-        .map(|(index, (_, code))| ((*code).to_owned(), texts.relationships[index].to_owned()))
+        .map(|(index, (_, code))| ((*code).to_owned(), texts.relationships()[index].to_owned()))
         .collect();
     let relationship = RELATIONSHIPS
         .iter()

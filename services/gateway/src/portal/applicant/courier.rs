@@ -3,6 +3,7 @@
 //! arrived. Which cases those are follows the catalog (the type's delivery
 //! option whose stage is delivery), never a list of agencies.
 
+use crate::portal::shell::locale::texts;
 use axum::extract::OriginalUri;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -14,7 +15,6 @@ use maud::html;
 use crate::core::Core;
 use crate::portal::applicant::parts::{case_path, receipt, when};
 use crate::portal::applicant::visit::{Visit, layout};
-use crate::portal::shell::i18n::Lang;
 use crate::portal::shell::page::lang_suffix;
 use crate::portal::shell::site::Site;
 
@@ -23,75 +23,21 @@ use crate::portal::shell::site::Site;
 const PAGE_SIZE: u32 = 100;
 const MOST_PAGES: usize = 20;
 
-pub struct Texts {
-    pub title: &'static str,
-    pub intro: &'static str,
-    pub none: &'static str,
-    pub receipt_number: &'static str,
-    pub application_type: &'static str,
-    pub applicant: &'static str,
-    pub state: &'static str,
-    pub address: &'static str,
-    pub tracking_number: &'static str,
-    pub dispatched_at: &'static str,
-    pub delivered_at: &'static str,
-    pub not_yet: &'static str,
-    pub addresses: &'static str,
-}
-
-const ZH_HANT: Texts = Texts {
-    title: "速遞訂單",
-    intro: "選擇郵寄證件的申請：證件製作完成後交予速遞公司，寄出後可在此查看追蹤編號。",
-    none: "沒有選擇郵寄證件的申請。",
-    receipt_number: "申請編號",
-    application_type: "申請類型",
-    applicant: "申請人",
-    state: "狀態",
-    address: "郵寄地址",
-    tracking_number: "追蹤編號",
-    dispatched_at: "寄出時間",
-    delivered_at: "送達時間",
-    not_yet: "未有",
-    addresses: "管理常用地址",
-};
-
-const ZH_HANS: Texts = Texts {
-    title: "速递订单",
-    intro: "选择邮寄证件的申请：证件制作完成后交予速递公司，寄出后可在此查看追踪编号。",
-    none: "没有选择邮寄证件的申请。",
-    receipt_number: "申请编号",
-    application_type: "申请类型",
-    applicant: "申请人",
-    state: "状态",
-    address: "邮寄地址",
-    tracking_number: "追踪编号",
-    dispatched_at: "寄出时间",
-    delivered_at: "送达时间",
-    not_yet: "暂无",
-    addresses: "管理常用地址",
-};
-
-const EN: Texts = Texts {
-    title: "Courier orders",
-    intro: "Applications whose permit is sent by courier: once made, it is handed to the courier, and the tracking number shows here.",
-    none: "No application has its permit sent by courier.",
-    receipt_number: "Application number",
-    application_type: "Application type",
-    applicant: "Applicant",
-    state: "Status",
-    address: "Delivery address",
-    tracking_number: "Tracking number",
-    dispatched_at: "Sent",
-    delivered_at: "Delivered",
-    not_yet: "Not yet",
-    addresses: "Manage saved addresses",
-};
-
-pub fn texts(lang: Lang) -> &'static Texts {
-    match lang {
-        Lang::ZhHant => &ZH_HANT,
-        Lang::ZhHans => &ZH_HANS,
-        Lang::En => &EN,
+texts! {
+    pub struct Texts, fn texts, "courier" {
+        title,
+        intro,
+        none,
+        receipt_number,
+        application_type,
+        applicant,
+        state,
+        address,
+        tracking_number,
+        dispatched_at,
+        delivered_at,
+        not_yet,
+        addresses,
     }
 }
 

@@ -8,6 +8,7 @@
 //! Render scopes everything to the caller's account and agency: another
 //! account's document answers like one that does not exist.
 
+use crate::portal::shell::locale::texts;
 use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -18,108 +19,32 @@ use maud::html;
 use crate::core::Core;
 use crate::portal::applicant::parts::{PaidSearch, PaidSearchLabels, paid_search_form, size, when};
 use crate::portal::applicant::visit::{Visit, layout};
-use crate::portal::shell::i18n::Lang;
 use crate::portal::shell::page::lang_suffix;
 use crate::portal::shell::site::Site;
 use crate::portal::shell::view::{self, FormError};
 
-pub struct Texts {
-    pub title: &'static str,
-    pub intro: &'static str,
-    pub none: &'static str,
-    pub kind: &'static str,
-    pub number: &'static str,
-    pub receipt: &'static str,
-    pub group: &'static str,
-    pub issued: &'static str,
-    pub from: &'static str,
-    pub to: &'static str,
-    pub search: &'static str,
-    pub download: &'static str,
-    pub revoked: &'static str,
-    pub acknowledgement: &'static str,
-    pub e_permit: &'static str,
-    pub receipt_kind: &'static str,
-    pub appointment_letter: &'static str,
-    pub pickup_slip: &'static str,
-    pub payment_slip: &'static str,
-    pub err_date: &'static str,
-}
-
-static ZH_HANT: Texts = Texts {
-    title: "下載專區",
-    intro: "機關核發給您的文件：送件確認、預約確認函、取證單、超商繳費單、電子許可證及電子收據。可依團號、收件號或繳費日期查詢。",
-    none: "沒有符合的文件。",
-    kind: "文件",
-    number: "號碼",
-    receipt: "收件號",
-    group: "團號",
-    issued: "產製時間",
-    from: "繳費日期（起）",
-    to: "繳費日期（迄）",
-    search: "查詢",
-    download: "下載",
-    revoked: "已撤銷",
-    acknowledgement: "送件確認",
-    e_permit: "電子許可證",
-    receipt_kind: "電子收據",
-    appointment_letter: "預約確認函",
-    pickup_slip: "取證單",
-    payment_slip: "超商繳費單",
-    err_date: "日期格式應為 年-月-日",
-};
-
-static ZH_HANS: Texts = Texts {
-    title: "下载专区",
-    intro: "机关核发给您的文件：送件确认、预约确认函、取证单、超商缴费单、电子许可证及电子收据。可依团号、收件号或缴费日期查询。",
-    none: "没有符合的文件。",
-    kind: "文件",
-    number: "号码",
-    receipt: "收件号",
-    group: "团号",
-    issued: "生成时间",
-    from: "缴费日期（起）",
-    to: "缴费日期（止）",
-    search: "查询",
-    download: "下载",
-    revoked: "已撤销",
-    acknowledgement: "送件确认",
-    e_permit: "电子许可证",
-    receipt_kind: "电子收据",
-    appointment_letter: "预约确认函",
-    pickup_slip: "取证单",
-    payment_slip: "超商缴费单",
-    err_date: "日期格式应为 年-月-日",
-};
-
-static EN: Texts = Texts {
-    title: "Downloads",
-    intro: "The documents issued to you: acknowledgements of submission, appointment letters, pickup slips, convenience-store payment slips, electronic permits and receipts. Search by group number, receipt number or payment date.",
-    none: "No document matches.",
-    kind: "Document",
-    number: "Number",
-    receipt: "Receipt number",
-    group: "Group number",
-    issued: "Issued",
-    from: "Paid from",
-    to: "Paid until",
-    search: "Search",
-    download: "Download",
-    revoked: "Revoked",
-    acknowledgement: "Acknowledgement",
-    e_permit: "Electronic permit",
-    receipt_kind: "Electronic receipt",
-    appointment_letter: "Appointment letter",
-    pickup_slip: "Pickup slip",
-    payment_slip: "Convenience-store payment slip",
-    err_date: "Write the date as year-month-day",
-};
-
-pub fn texts(lang: Lang) -> &'static Texts {
-    match lang {
-        Lang::ZhHant => &ZH_HANT,
-        Lang::ZhHans => &ZH_HANS,
-        Lang::En => &EN,
+texts! {
+    pub struct Texts, fn texts, "cases-documents" {
+        title,
+        intro,
+        none,
+        kind,
+        number,
+        receipt,
+        group,
+        issued,
+        from,
+        to,
+        search,
+        download,
+        revoked,
+        acknowledgement,
+        e_permit,
+        receipt_kind,
+        appointment_letter,
+        pickup_slip,
+        payment_slip,
+        err_date,
     }
 }
 

@@ -1,6 +1,7 @@
 //! The header of every signed-in applicant page: where to go (with the
 //! message centre's unread count) and the sign-out form.
 
+use crate::portal::shell::locale::texts;
 use axum::http::Uri;
 use laissez_proto::notify::v1::GetUnreadCountRequest;
 use laissez_proto::notify::v1::notify_service_client::NotifyServiceClient;
@@ -17,60 +18,18 @@ use crate::portal::shell::site::Site;
 /// How long a page waits for the header's unread count.
 const UNREAD_COUNT_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(500);
 
-/// The header's links.
-struct Nav {
-    apply: &'static str,
-    applicants: &'static str,
-    account: &'static str,
-    payments: &'static str,
-    documents: &'static str,
-    addresses: &'static str,
-    courier: &'static str,
-    messages: &'static str,
-    unread: &'static str,
-}
-
-static ZH_HANT: Nav = Nav {
-    apply: "線上申請",
-    applicants: "辦理人管理",
-    account: "帳號資料",
-    payments: "繳費",
-    documents: "下載專區",
-    addresses: "地址管理",
-    courier: "速遞訂單",
-    messages: "訊息中心",
-    unread: "則未讀",
-};
-
-static ZH_HANS: Nav = Nav {
-    apply: "在线申请",
-    applicants: "办理人管理",
-    account: "账号资料",
-    payments: "缴费",
-    documents: "下载专区",
-    addresses: "地址管理",
-    courier: "速递订单",
-    messages: "消息中心",
-    unread: "条未读",
-};
-
-static EN: Nav = Nav {
-    apply: "Apply",
-    applicants: "Applicants",
-    account: "My account",
-    payments: "Payments",
-    documents: "Downloads",
-    addresses: "Addresses",
-    courier: "Courier orders",
-    messages: "Messages",
-    unread: "unread",
-};
-
-fn nav(lang: Lang) -> &'static Nav {
-    match lang {
-        Lang::ZhHant => &ZH_HANT,
-        Lang::ZhHans => &ZH_HANS,
-        Lang::En => &EN,
+texts! {
+    /// The header's links.
+    pub struct Nav, fn nav, "nav" {
+        apply,
+        applicants,
+        account,
+        payments,
+        documents,
+        addresses,
+        courier,
+        messages,
+        unread,
     }
 }
 

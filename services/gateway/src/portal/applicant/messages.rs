@@ -9,6 +9,7 @@
 //! account's message reads exactly like one that does not exist.
 
 use crate::portal::TokenForm;
+use crate::portal::shell::locale::texts;
 use axum::extract::OriginalUri;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, Uri};
@@ -24,7 +25,6 @@ use crate::core::{Caller, Core};
 use crate::portal::applicant::header::notify_client;
 use crate::portal::applicant::parts::when;
 use crate::portal::applicant::visit::{Posted, Visit, layout};
-use crate::portal::shell::i18n::Lang;
 use crate::portal::shell::page::{lang_suffix, lookup_failed};
 use crate::portal::shell::site::Lookup;
 use crate::portal::shell::view::{self, FormError};
@@ -36,95 +36,26 @@ const SEARCH_PAGE_SIZE: u32 = 100;
 /// Pages searched for one message (the newest 2,000 messages).
 const SEARCH_PAGES: usize = 20;
 
-pub struct Texts {
-    pub messages: &'static str,
-    pub intro: &'static str,
-    pub none: &'static str,
-    pub none_unread: &'static str,
-    pub subject: &'static str,
-    pub received: &'static str,
-    pub status: &'static str,
-    pub unread: &'static str,
-    pub read: &'static str,
-    pub all_messages: &'static str,
-    pub unread_only: &'static str,
-    pub mark_all_read: &'static str,
-    pub newest: &'static str,
-    pub older: &'static str,
-    pub about_case: &'static str,
-    pub back_to_messages: &'static str,
-    pub message_title: &'static str,
-    pub err_page_link: &'static str,
-}
-
-static ZH_HANT: Texts = Texts {
-    messages: "訊息中心",
-    intro: "系統寄給您的通知，最新的在前。開啟訊息即標示為已讀。",
-    none: "目前沒有訊息。",
-    none_unread: "沒有未讀訊息。",
-    subject: "主旨",
-    received: "時間",
-    status: "狀態",
-    unread: "未讀",
-    read: "已讀",
-    all_messages: "全部訊息",
-    unread_only: "只看未讀",
-    mark_all_read: "全部標示為已讀",
-    newest: "回到最新訊息",
-    older: "較舊的訊息",
-    about_case: "相關案件",
-    back_to_messages: "回訊息中心",
-    message_title: "訊息",
-    err_page_link: "此頁連結無效，請從最新訊息開始",
-};
-
-static ZH_HANS: Texts = Texts {
-    messages: "消息中心",
-    intro: "系统发给您的通知，最新的在前。打开消息即标记为已读。",
-    none: "目前没有消息。",
-    none_unread: "没有未读消息。",
-    subject: "主题",
-    received: "时间",
-    status: "状态",
-    unread: "未读",
-    read: "已读",
-    all_messages: "全部消息",
-    unread_only: "只看未读",
-    mark_all_read: "全部标记为已读",
-    newest: "回到最新消息",
-    older: "较早的消息",
-    about_case: "相关案件",
-    back_to_messages: "返回消息中心",
-    message_title: "消息",
-    err_page_link: "此页链接无效，请从最新消息开始",
-};
-
-static EN: Texts = Texts {
-    messages: "Messages",
-    intro: "Notices sent to you, newest first. Opening a message marks it read.",
-    none: "You have no messages.",
-    none_unread: "You have no unread messages.",
-    subject: "Subject",
-    received: "Received",
-    status: "Status",
-    unread: "Unread",
-    read: "Read",
-    all_messages: "All messages",
-    unread_only: "Unread only",
-    mark_all_read: "Mark all as read",
-    newest: "Back to the newest",
-    older: "Older messages",
-    about_case: "About the case",
-    back_to_messages: "Back to the messages",
-    message_title: "Message",
-    err_page_link: "This page link is not valid; start again from the newest messages",
-};
-
-pub fn texts(lang: Lang) -> &'static Texts {
-    match lang {
-        Lang::ZhHant => &ZH_HANT,
-        Lang::ZhHans => &ZH_HANS,
-        Lang::En => &EN,
+texts! {
+    pub struct Texts, fn texts, "messages" {
+        messages,
+        intro,
+        none,
+        none_unread,
+        subject,
+        received,
+        status,
+        unread,
+        read,
+        all_messages,
+        unread_only,
+        mark_all_read,
+        newest,
+        older,
+        about_case,
+        back_to_messages,
+        message_title,
+        err_page_link,
     }
 }
 

@@ -2,6 +2,7 @@
 //! catalog rules work it out from the answers so far, and on the case page
 //! as intake fixed it at issue (number, validity, entries, stay per entry).
 
+use crate::portal::shell::locale::{Phrase, texts};
 use laissez_catalog::Catalog;
 use laissez_catalog::eligibility::{self, Grant};
 use laissez_catalog::format::Entries;
@@ -11,102 +12,30 @@ use maud::{Markup, html};
 
 use crate::portal::shell::i18n::Lang;
 
-pub struct Texts {
-    pub title: &'static str,
-    pub number: &'static str,
-    pub valid_until: &'static str,
-    pub validity: &'static str,
-    pub entries: &'static str,
-    pub stay: &'static str,
-    pub preview_title: &'static str,
-    pub preview_hint: &'static str,
-    single: &'static str,
-    double: &'static str,
-    multiple: &'static str,
-    /// `{n}` days.
-    days: &'static str,
-    /// `{n}` years, and one year.
-    years: &'static str,
-    year: &'static str,
-    /// `{n}` months, and one month.
-    months: &'static str,
-    month: &'static str,
-    delivery_title: &'static str,
-    delivery_address: &'static str,
-    tracking_number: &'static str,
-}
-
-const ZH_HANT: Texts = Texts {
-    title: "證件資料",
-    number: "證號",
-    valid_until: "有效期至",
-    validity: "有效期",
-    entries: "入出境次數",
-    stay: "每次停留",
-    preview_title: "核准後所發證件",
-    preview_hint: "以上依目前填寫內容估算，發證時確定。",
-    single: "單次",
-    double: "二次",
-    multiple: "多次",
-    days: "最長 {n} 日",
-    years: "{n} 年",
-    year: "1 年",
-    months: "{n} 個月",
-    month: "1 個月",
-    delivery_title: "郵寄證件",
-    delivery_address: "郵寄地址",
-    tracking_number: "速遞追蹤編號",
-};
-
-const ZH_HANS: Texts = Texts {
-    title: "证件资料",
-    number: "证号",
-    valid_until: "有效期至",
-    validity: "有效期",
-    entries: "出入境次数",
-    stay: "每次停留",
-    preview_title: "获批后所发证件",
-    preview_hint: "以上按目前填写内容估算，发证时确定。",
-    single: "一次",
-    double: "两次",
-    multiple: "多次",
-    days: "最长 {n} 天",
-    years: "{n} 年",
-    year: "1 年",
-    months: "{n} 个月",
-    month: "1 个月",
-    delivery_title: "邮寄证件",
-    delivery_address: "邮寄地址",
-    tracking_number: "速递追踪编号",
-};
-
-const EN: Texts = Texts {
-    title: "Your permit",
-    number: "Permit number",
-    valid_until: "Valid until",
-    validity: "Validity",
-    entries: "Entries",
-    stay: "Stay per entry",
-    preview_title: "What the permit will grant",
-    preview_hint: "Worked out from your answers so far; fixed when the permit is issued.",
-    single: "Single",
-    double: "Double",
-    multiple: "Multiple",
-    days: "up to {n} days",
-    years: "{n} years",
-    year: "1 year",
-    months: "{n} months",
-    month: "1 month",
-    delivery_title: "Delivery",
-    delivery_address: "Delivery address",
-    tracking_number: "Courier tracking number",
-};
-
-pub fn texts(lang: Lang) -> &'static Texts {
-    match lang {
-        Lang::ZhHant => &ZH_HANT,
-        Lang::ZhHans => &ZH_HANS,
-        Lang::En => &EN,
+texts! {
+    pub struct Texts, fn texts, "permit" {
+        title,
+        number,
+        valid_until,
+        validity,
+        entries,
+        stay,
+        preview_title,
+        preview_hint,
+        single,
+        double,
+        multiple,
+        /// `$n` days.
+        days: phrase,
+        /// `$n` years, and one year.
+        years: phrase,
+        year,
+        /// `$n` months, and one month.
+        months: phrase,
+        month,
+        delivery_title,
+        delivery_address,
+        tracking_number,
     }
 }
 
@@ -120,19 +49,19 @@ impl Texts {
     }
 
     fn days(&self, days: u32) -> String {
-        self.days.replace("{n}", &days.to_string())
+        self.days.with([("n", days.into())])
     }
 
     /// `30` months as "2 years 6 months" (each part only when not zero).
     fn duration(&self, months: u32) -> String {
-        let count = |n: u32, one: &str, many: &str| match n {
+        let count = |n: u32, one: &str, many: &Phrase| match n {
             0 => None,
             1 => Some(one.to_owned()),
-            n => Some(many.replace("{n}", &n.to_string())),
+            n => Some(many.with([("n", n.into())])),
         };
         [
-            count(months / 12, self.year, self.years),
-            count(months % 12, self.month, self.months),
+            count(months / 12, self.year, &self.years),
+            count(months % 12, self.month, &self.months),
         ]
         .into_iter()
         .flatten()
@@ -259,11 +188,11 @@ mod tests {
 
     #[test]
     fn durations_read_naturally() {
-        assert_eq!(EN.duration(60), "5 years");
-        assert_eq!(EN.duration(6), "6 months");
-        assert_eq!(EN.duration(18), "1 year 6 months");
-        assert_eq!(EN.duration(13), "1 year 1 month");
-        assert_eq!(ZH_HANT.duration(30), "2 年 6 個月");
+        assert_eq!(texts(Lang::En).duration(60), "5 years");
+        assert_eq!(texts(Lang::En).duration(6), "6 months");
+        assert_eq!(texts(Lang::En).duration(18), "1 year 6 months");
+        assert_eq!(texts(Lang::En).duration(13), "1 year 1 month");
+        assert_eq!(texts(Lang::ZhHant).duration(30), "2 年 6 個月");
     }
 
     #[test]

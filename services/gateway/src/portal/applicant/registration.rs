@@ -2,6 +2,7 @@
 //! agency's catalog (with the SMS code's "send code" button where the
 //! portal asks for one), and activation from the emailed link.
 
+use crate::portal::shell::locale::texts;
 use std::collections::HashMap;
 
 use axum::Form;
@@ -25,115 +26,31 @@ use crate::portal::shell::page::{
 use crate::portal::shell::site::{self, Site};
 use crate::portal::shell::view::{self, Frame};
 
-pub struct Texts {
-    pub register: &'static str,
-    pub register_link: &'static str,
-    pub password_confirmation: &'static str,
-    pub send_code: &'static str,
-    pub code_sent: &'static str,
-    pub registered_title: &'static str,
-    pub registered_email: &'static str,
-    pub registered_ready: &'static str,
-    pub to_sign_in: &'static str,
-    pub activate_title: &'static str,
-    pub activate_button: &'static str,
-    pub activated: &'static str,
-    pub activation_invalid: &'static str,
-    pub registered_sms: &'static str,
-    pub sms_code: &'static str,
-    pub choose: &'static str,
-    pub err_required: &'static str,
-    pub err_invalid: &'static str,
-    pub err_taken: &'static str,
-    pub err_password: &'static str,
-    pub err_confirmation: &'static str,
-    pub err_consent: &'static str,
-    pub err_code: &'static str,
-}
-
-const ZH_HANT: Texts = Texts {
-    register: "註冊帳號",
-    register_link: "還沒有帳號？註冊",
-    password_confirmation: "再次輸入密碼",
-    send_code: "發送驗證碼",
-    code_sent: "若手機號碼可接收簡訊，驗證碼已發送。",
-    registered_title: "註冊完成",
-    registered_email: "註冊已受理。請依電子郵件中的連結啟用帳號後再登入。",
-    registered_ready: "註冊已受理，請登入。",
-    to_sign_in: "前往登入",
-    activate_title: "啟用帳號",
-    activate_button: "啟用帳號",
-    activated: "帳號已啟用，請登入。",
-    activation_invalid: "此啟用連結無效或已過期。",
-    registered_sms: "註冊已受理。驗證碼已以簡訊發送至您的手機，請輸入以啟用帳號。",
-    sms_code: "簡訊驗證碼",
-    choose: "請選擇",
-    err_required: "必須填寫",
-    err_invalid: "不正確",
-    err_taken: "已被使用",
-    err_password: "密碼不符合密碼規則",
-    err_confirmation: "兩次輸入的密碼不一致",
-    err_consent: "須同意",
-    err_code: "驗證碼不正確或已過期",
-};
-
-const ZH_HANS: Texts = Texts {
-    register: "注册账号",
-    register_link: "还没有账号？注册",
-    password_confirmation: "再次输入密码",
-    send_code: "发送验证码",
-    code_sent: "若手机号码可接收短信，验证码已发送。",
-    registered_title: "注册完成",
-    registered_email: "注册已受理。请按电子邮件中的链接激活账号后再登录。",
-    registered_ready: "注册已受理，请登录。",
-    to_sign_in: "前往登录",
-    activate_title: "激活账号",
-    activate_button: "激活账号",
-    activated: "账号已激活，请登录。",
-    activation_invalid: "此激活链接无效或已过期。",
-    registered_sms: "注册已受理。验证码已通过短信发送至您的手机，请输入以激活账号。",
-    sms_code: "短信验证码",
-    choose: "请选择",
-    err_required: "必须填写",
-    err_invalid: "不正确",
-    err_taken: "已被使用",
-    err_password: "密码不符合密码规则",
-    err_confirmation: "两次输入的密码不一致",
-    err_consent: "须同意",
-    err_code: "验证码不正确或已过期",
-};
-
-const EN: Texts = Texts {
-    register: "Register",
-    register_link: "No account yet? Register",
-    password_confirmation: "Password again",
-    send_code: "Send the code",
-    code_sent: "If the number can receive text messages, a code has been sent.",
-    registered_title: "Registered",
-    registered_email: "The registration was received. Activate the account with the link in the email, then sign in.",
-    registered_ready: "The registration was received; please sign in.",
-    to_sign_in: "Go to sign-in",
-    activate_title: "Activate the account",
-    activate_button: "Activate the account",
-    activated: "The account is active; please sign in.",
-    activation_invalid: "This activation link is invalid or has expired.",
-    registered_sms: "The registration was received. A code was sent to your mobile by text message; enter it to activate the account.",
-    sms_code: "Code from the text message",
-    choose: "Choose",
-    err_required: "is required",
-    err_invalid: "is not valid",
-    err_taken: "is already in use",
-    err_password: "The password does not meet the password rules",
-    err_confirmation: "The two passwords differ",
-    err_consent: "must be accepted",
-    err_code: "The code is wrong or has expired",
-};
-
-pub fn texts(lang: Lang) -> &'static Texts {
-    match lang {
-        Lang::ZhHant => &ZH_HANT,
-        Lang::ZhHans => &ZH_HANS,
-        Lang::En => &EN,
+texts! {
+    pub struct Texts, fn texts, "registration" {
+        register,
+        register_link,
+        password_confirmation,
+        send_code,
+        code_sent,
+        registered_title,
+        registered_email,
+        registered_ready,
+        to_sign_in,
+        activate_title,
+        activate_button,
+        activated,
+        activation_invalid,
+        registered_sms,
+        sms_code,
+        choose,
+        err_required,
+        err_invalid,
+        err_taken,
+        err_password,
+        err_confirmation,
+        err_consent,
+        err_code,
     }
 }
 

@@ -5,6 +5,7 @@
 pub mod error;
 pub mod guest;
 pub mod i18n;
+pub mod locale;
 pub mod page;
 pub mod problems;
 pub mod request;

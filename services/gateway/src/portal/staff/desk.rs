@@ -4,6 +4,7 @@
 //! pages of an applicant portal under the same path do not exist. POSTs
 //! check the session's CSRF token before anything else happens.
 
+use crate::portal::shell::locale::texts;
 use std::marker::PhantomData;
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -211,48 +212,15 @@ where
     }
 }
 
-/// The staff header's links.
-struct Nav {
-    staff_pages: &'static str,
-    review: &'static str,
-    counter: &'static str,
-    appointments: &'static str,
-    catalog: &'static str,
-    announcements: &'static str,
-}
-
-static ZH_HANT: Nav = Nav {
-    staff_pages: "工作頁面",
-    review: "審查佇列",
-    counter: "櫃檯",
-    appointments: "預約名單",
-    catalog: "申請目錄",
-    announcements: "公告管理",
-};
-
-static ZH_HANS: Nav = Nav {
-    staff_pages: "工作页面",
-    review: "审查队列",
-    counter: "柜台",
-    appointments: "预约名单",
-    catalog: "申请目录",
-    announcements: "公告管理",
-};
-
-static EN: Nav = Nav {
-    staff_pages: "Staff pages",
-    review: "Review queues",
-    counter: "Counter",
-    appointments: "Appointments",
-    catalog: "Catalog",
-    announcements: "Announcements",
-};
-
-fn nav(lang: Lang) -> &'static Nav {
-    match lang {
-        Lang::ZhHant => &ZH_HANT,
-        Lang::ZhHans => &ZH_HANS,
-        Lang::En => &EN,
+texts! {
+    /// The staff header's links.
+    pub struct Nav, fn nav, "staff-nav" {
+        staff_pages,
+        review,
+        counter,
+        appointments,
+        catalog,
+        announcements,
     }
 }
 

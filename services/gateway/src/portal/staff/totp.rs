@@ -10,6 +10,7 @@
 //! pages work with the session cookie itself (identity checks it on every
 //! call) and its CSRF token.
 
+use crate::portal::shell::locale::texts;
 use axum::Form;
 use axum::extract::OriginalUri;
 use axum::extract::State;
@@ -24,7 +25,6 @@ use crate::core::Core;
 use crate::core::credentials::Credentials;
 use crate::core::csrf::CSRF_FORM_FIELD;
 use crate::portal::shell::error::{Audience, PortalError, Refusal};
-use crate::portal::shell::i18n::Lang;
 use crate::portal::shell::page::{Language, lang_suffix, page};
 use crate::portal::shell::problems::{self, Problem};
 use crate::portal::shell::request::{SitePath, place};
@@ -35,83 +35,23 @@ use crate::portal::staff::desk;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 
-pub struct Texts {
-    pub title: &'static str,
-    pub intro: &'static str,
-    pub start: &'static str,
-    pub secret: &'static str,
-    pub secret_help: &'static str,
-    pub uri: &'static str,
-    pub code: &'static str,
-    pub code_help: &'static str,
-    pub confirm: &'static str,
-    pub restart: &'static str,
-    pub err_code_required: &'static str,
-    pub err_code_wrong: &'static str,
-    pub done_title: &'static str,
-    pub done_body: &'static str,
-    pub continue_link: &'static str,
-}
-
-static ZH_HANT: Texts = Texts {
-    title: "設定身分驗證器",
-    intro: "審查人員登入須使用身分驗證器 App 產生的驗證碼。請先完成設定。",
-    start: "開始設定",
-    secret: "金鑰",
-    secret_help: "在身分驗證器 App 選擇「手動輸入金鑰」，輸入以下金鑰（或貼上下方的 otpauth 連結）。此金鑰只顯示這一次。",
-    uri: "otpauth 連結",
-    code: "驗證碼",
-    code_help: "輸入 App 目前顯示的 6 位數字以完成設定。",
-    confirm: "完成設定",
-    restart: "重新產生金鑰",
-    err_code_required: "請輸入驗證碼",
-    err_code_wrong: "驗證碼不正確，請確認裝置時間後再試",
-    done_title: "身分驗證器已設定",
-    done_body: "此帳號已設定身分驗證器，之後登入請輸入其驗證碼。",
-    continue_link: "繼續",
-};
-
-static ZH_HANS: Texts = Texts {
-    title: "设置身份验证器",
-    intro: "审查人员登录须使用身份验证器 App 生成的验证码。请先完成设置。",
-    start: "开始设置",
-    secret: "密钥",
-    secret_help: "在身份验证器 App 选择“手动输入密钥”，输入以下密钥（或粘贴下方的 otpauth 链接）。此密钥只显示这一次。",
-    uri: "otpauth 链接",
-    code: "验证码",
-    code_help: "输入 App 当前显示的 6 位数字以完成设置。",
-    confirm: "完成设置",
-    restart: "重新生成密钥",
-    err_code_required: "请输入验证码",
-    err_code_wrong: "验证码不正确，请确认设备时间后再试",
-    done_title: "身份验证器已设置",
-    done_body: "此账号已设置身份验证器，之后登录请输入其验证码。",
-    continue_link: "继续",
-};
-
-static EN: Texts = Texts {
-    title: "Set up your authenticator",
-    intro: "Staff sign in with a code from an authenticator app. Set one up first.",
-    start: "Start",
-    secret: "Secret key",
-    secret_help: "In your authenticator app choose to enter a key by hand and type this key (or paste the otpauth link below). It is shown only this once.",
-    uri: "otpauth link",
-    code: "Code",
-    code_help: "The 6 digits the app shows now, to finish.",
-    confirm: "Finish",
-    restart: "Make a new key",
-    err_code_required: "Enter the code",
-    err_code_wrong: "The code is wrong; check the device's clock and try again",
-    done_title: "Your authenticator is set up",
-    done_body: "This account has an authenticator; sign in with its code from now on.",
-    continue_link: "Continue",
-};
-
-pub fn texts(lang: Lang) -> &'static Texts {
-    match lang {
-        Lang::ZhHant => &ZH_HANT,
-        Lang::ZhHans => &ZH_HANS,
-        Lang::En => &EN,
+texts! {
+    pub struct Texts, fn texts, "totp" {
+        title,
+        intro,
+        start,
+        secret,
+        secret_help,
+        uri,
+        code,
+        code_help,
+        confirm,
+        restart,
+        err_code_required,
+        err_code_wrong,
+        done_title,
+        done_body,
+        continue_link,
     }
 }
 

@@ -15,7 +15,7 @@ mod check;
 mod documents;
 mod form;
 pub mod spec;
-mod texts;
+pub(crate) mod texts;
 
 use axum::extract::OriginalUri;
 use axum::extract::{Path, State};

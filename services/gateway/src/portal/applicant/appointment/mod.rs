@@ -26,7 +26,7 @@ use crate::portal::shell::request::query_pairs;
 use crate::portal::shell::site::Site;
 use crate::portal::shell::view::{self, FormError};
 
-mod texts;
+pub(crate) mod texts;
 
 pub use texts::{Texts, texts};
 

@@ -11,6 +11,7 @@
 //! the validated files back (base64 in hidden fields), since a browser
 //! cannot send a chosen file twice; intake checks them again on publish.
 
+use crate::portal::shell::locale::texts;
 use axum::extract::OriginalUri;
 use axum::extract::{FromRequest, Request};
 use axum::extract::{Multipart, State};
@@ -45,143 +46,38 @@ const TOP_LEVEL_FILES: [&str; 6] = [
 /// Characters of the fingerprint shown in the list.
 const FINGERPRINT_CHARS: usize = 12;
 
-pub struct Texts {
-    pub versions_title: &'static str,
-    pub no_versions: &'static str,
-    pub version: &'static str,
-    pub published_at: &'static str,
-    pub published_by: &'static str,
-    pub fingerprint: &'static str,
-    pub in_use: &'static str,
-    pub current_badge: &'static str,
-    pub published_notice: &'static str,
-    pub upload_title: &'static str,
-    pub upload_intro: &'static str,
-    pub files: &'static str,
-    pub files_help: &'static str,
-    pub validate: &'static str,
-    pub err_no_files: &'static str,
-    pub err_unreadable: &'static str,
-    pub err_other_agency: &'static str,
-    pub invalid_title: &'static str,
-    pub invalid_intro: &'static str,
-    pub file: &'static str,
-    pub line: &'static str,
-    pub field: &'static str,
-    pub error: &'static str,
-    pub valid_title: &'static str,
-    pub valid_intro: &'static str,
-    pub file_size: &'static str,
-    pub confirm: &'static str,
-    pub err_confirm: &'static str,
-    pub publish: &'static str,
-    pub back: &'static str,
-}
-
-static ZH_HANT: Texts = Texts {
-    versions_title: "已發布的版本",
-    no_versions: "尚未發布任何版本。",
-    version: "版本",
-    published_at: "發布時間",
-    published_by: "發布者",
-    fingerprint: "指紋（SHA-256）",
-    in_use: "使用中",
-    current_badge: "使用中",
-    published_notice: "已發布第 {version} 版，現為使用中的申請目錄。",
-    upload_title: "檢查新版本",
-    upload_intro: "上傳申請目錄的檔案以檢查內容；確認前不會發布。",
-    files: "申請目錄檔案",
-    files_help: "請一次選取全部檔案：agency.yaml、fees.yaml、calendar.yaml、templates.yaml 及 documents.yaml（如有）、各申請類別的檔案（types 資料夾）及文件範本（documents 資料夾的 .typ 檔）。",
-    validate: "檢查",
-    err_no_files: "請選取申請目錄的檔案",
-    err_unreadable: "無法讀取上傳的檔案，請重新上傳",
-    err_other_agency: "這些檔案屬於其他機關的申請目錄",
-    invalid_title: "申請目錄有錯誤",
-    invalid_intro: "未發布任何內容。請修正以下錯誤後重新上傳。",
-    file: "檔案",
-    line: "行",
-    field: "欄位",
-    error: "錯誤",
-    valid_title: "申請目錄檢查無誤",
-    valid_intro: "這些檔案構成有效的申請目錄。發布後成為下一個版本並立即使用；已送出的案件仍依其送出時的版本辦理。",
-    file_size: "大小",
-    confirm: "我已確認此申請目錄，並要發布為下一個版本",
-    err_confirm: "請勾選確認後再發布",
-    publish: "發布此版本",
-    back: "回申請目錄",
-};
-
-static ZH_HANS: Texts = Texts {
-    versions_title: "已发布的版本",
-    no_versions: "尚未发布任何版本。",
-    version: "版本",
-    published_at: "发布时间",
-    published_by: "发布者",
-    fingerprint: "指纹（SHA-256）",
-    in_use: "使用中",
-    current_badge: "使用中",
-    published_notice: "已发布第 {version} 版，现为使用中的申请目录。",
-    upload_title: "检查新版本",
-    upload_intro: "上传申请目录的文件以检查内容；确认前不会发布。",
-    files: "申请目录文件",
-    files_help: "请一次选择全部文件：agency.yaml、fees.yaml、calendar.yaml、templates.yaml 及 documents.yaml（如有）、各申请类别的文件（types 文件夹）及文件模板（documents 文件夹的 .typ 文件）。",
-    validate: "检查",
-    err_no_files: "请选择申请目录的文件",
-    err_unreadable: "无法读取上传的文件，请重新上传",
-    err_other_agency: "这些文件属于其他机关的申请目录",
-    invalid_title: "申请目录有错误",
-    invalid_intro: "未发布任何内容。请修正以下错误后重新上传。",
-    file: "文件",
-    line: "行",
-    field: "字段",
-    error: "错误",
-    valid_title: "申请目录检查无误",
-    valid_intro: "这些文件构成有效的申请目录。发布后成为下一个版本并立即使用；已提交的案件仍按其提交时的版本办理。",
-    file_size: "大小",
-    confirm: "我已确认此申请目录，并要发布为下一个版本",
-    err_confirm: "请勾选确认后再发布",
-    publish: "发布此版本",
-    back: "返回申请目录",
-};
-
-static EN: Texts = Texts {
-    versions_title: "Published versions",
-    no_versions: "No version has been published yet.",
-    version: "Version",
-    published_at: "Published",
-    published_by: "Published by",
-    fingerprint: "Fingerprint (SHA-256)",
-    in_use: "In use",
-    current_badge: "In use",
-    published_notice: "Version {version} is published and is now the catalog in use.",
-    upload_title: "Validate a new version",
-    upload_intro: "Upload the catalog's files to check them; nothing is published before you confirm.",
-    files: "Catalog files",
-    files_help: "Select every file at once: agency.yaml, fees.yaml, calendar.yaml, templates.yaml and documents.yaml (if there are), each application type's file (the types folder) and the document templates (the .typ files of the documents folder).",
-    validate: "Validate",
-    err_no_files: "Choose the catalog's files",
-    err_unreadable: "The upload could not be read; upload the files again",
-    err_other_agency: "These files are another agency's catalog",
-    invalid_title: "The catalog has errors",
-    invalid_intro: "Nothing was published. Correct these errors and upload the files again.",
-    file: "File",
-    line: "Line",
-    field: "Field",
-    error: "Error",
-    valid_title: "The catalog is valid",
-    valid_intro: "These files make a valid catalog. Publishing makes them the next version, in use at once; cases keep the version they were submitted under.",
-    file_size: "Size",
-    confirm: "I have checked this catalog and want to publish it as the next version",
-    err_confirm: "Confirm that you want to publish this catalog",
-    publish: "Publish this version",
-    back: "Back to the catalog",
-};
-
-pub fn texts(lang: Lang) -> &'static Texts {
-    match lang {
-        Lang::ZhHant => &ZH_HANT,
-        Lang::ZhHans => &ZH_HANS,
-        Lang::En => &EN,
+texts! {
+    pub struct Texts, fn texts, "admin-catalog" {
+        versions_title,
+        no_versions,
+        version,
+        published_at,
+        published_by,
+        fingerprint,
+        in_use,
+        current_badge,
+        published_notice: phrase,
+        upload_title,
+        upload_intro,
+        files,
+        files_help,
+        validate,
+        err_no_files,
+        err_unreadable,
+        err_other_agency,
+        invalid_title,
+        invalid_intro,
+        file,
+        line,
+        field,
+        error,
+        valid_title,
+        valid_intro,
+        file_size,
+        confirm,
+        err_confirm,
+        publish,
+        back,
     }
 }
 
@@ -407,7 +303,7 @@ pub async fn catalog_page(
     let texts = texts(lang);
     let content = html! {
         @if let Some(version) = published.filter(|number| versions.iter().any(|known| known.version == *number)) {
-            p.notice role="status" { (texts.published_notice.replace("{version}", &version.to_string())) }
+            p.notice role="status" { (texts.published_notice.with([("version", version.into())])) }
         }
         (versions_table(lang, &desk.site, &versions))
         (upload_form(&core, &desk, &uri, &[]))

@@ -5,6 +5,7 @@
 //! revoked) and laying it out again with the current templates (a new
 //! version; the old one is kept). Both need a reason, which render records.
 
+use crate::portal::shell::locale::texts;
 use axum::Form;
 use axum::extract::{OriginalUri, Path, State};
 use axum::http::StatusCode;
@@ -26,99 +27,27 @@ use crate::portal::staff::desk::{Admins, Desk, Staff, StaffPosted, layout};
 /// Longest reason render keeps.
 const REASON_CHARS: usize = 500;
 
-pub struct Texts {
-    pub title: &'static str,
-    pub intro: &'static str,
-    pub receipt: &'static str,
-    pub find: &'static str,
-    pub none: &'static str,
-    pub kind: &'static str,
-    pub number: &'static str,
-    pub rendered: &'static str,
-    pub version: &'static str,
-    pub state: &'static str,
-    pub valid: &'static str,
-    pub revoked: &'static str,
-    pub reason: &'static str,
-    pub revoke: &'static str,
-    pub rerender: &'static str,
-    pub done_revoked: &'static str,
-    pub done_rerendered: &'static str,
-    pub err_reason: &'static str,
-    pub err_template: &'static str,
-}
-
-static ZH_HANT: Texts = Texts {
-    title: "核發文件",
-    intro: "依收件號查詢已核發的文件。撤銷後，文件的防偽碼驗證結果為「已撤銷」；重新產製以目前的範本產生新版本，舊版本保留。兩者都須填寫原因。",
-    receipt: "收件號",
-    find: "查詢",
-    none: "此收件號沒有核發文件。",
-    kind: "文件",
-    number: "號碼",
-    rendered: "產製時間",
-    version: "版本",
-    state: "狀態",
-    valid: "有效",
-    revoked: "已撤銷",
-    reason: "原因",
-    revoke: "撤銷",
-    rerender: "重新產製",
-    done_revoked: "文件已撤銷。",
-    done_rerendered: "已以目前的範本重新產製，舊版本已保留。",
-    err_reason: "請填寫原因（500 字以內）",
-    err_template: "此文件目前無法重新產製：目前的申請目錄不再核發此文件，或範本無法產製。",
-};
-
-static ZH_HANS: Texts = Texts {
-    title: "核发文件",
-    intro: "依收件号查询已核发的文件。撤销后，文件的防伪码验证结果为“已撤销”；重新生成以当前的模板生成新版本，旧版本保留。两者都须填写原因。",
-    receipt: "收件号",
-    find: "查询",
-    none: "此收件号没有核发文件。",
-    kind: "文件",
-    number: "号码",
-    rendered: "生成时间",
-    version: "版本",
-    state: "状态",
-    valid: "有效",
-    revoked: "已撤销",
-    reason: "原因",
-    revoke: "撤销",
-    rerender: "重新生成",
-    done_revoked: "文件已撤销。",
-    done_rerendered: "已以当前的模板重新生成，旧版本已保留。",
-    err_reason: "请填写原因（500 字以内）",
-    err_template: "此文件当前无法重新生成：当前的申请目录不再核发此文件，或模板无法生成。",
-};
-
-static EN: Texts = Texts {
-    title: "Issued documents",
-    intro: "Find the documents issued for a receipt number. A revoked document's seal verifies as revoked; re-rendering lays it out again with the current templates as a new version and keeps the old one. Both need a reason.",
-    receipt: "Receipt number",
-    find: "Find",
-    none: "No document was issued for this receipt number.",
-    kind: "Document",
-    number: "Number",
-    rendered: "Rendered",
-    version: "Version",
-    state: "State",
-    valid: "Valid",
-    revoked: "Revoked",
-    reason: "Reason",
-    revoke: "Revoke",
-    rerender: "Re-render",
-    done_revoked: "The document is revoked.",
-    done_rerendered: "Rendered again with the current templates; the old version is kept.",
-    err_reason: "Give a reason (at most 500 characters)",
-    err_template: "This document cannot be rendered again: the current catalog no longer issues it, or its template does not lay it out.",
-};
-
-pub fn texts(lang: Lang) -> &'static Texts {
-    match lang {
-        Lang::ZhHant => &ZH_HANT,
-        Lang::ZhHans => &ZH_HANS,
-        Lang::En => &EN,
+texts! {
+    pub struct Texts, fn texts, "admin-documents" {
+        title,
+        intro,
+        receipt,
+        find,
+        none,
+        kind,
+        number,
+        rendered,
+        version,
+        state,
+        valid,
+        revoked,
+        reason,
+        revoke,
+        rerender,
+        done_revoked,
+        done_rerendered,
+        err_reason,
+        err_template,
     }
 }
 

@@ -4,6 +4,7 @@
 //! its transaction and both amounts; and a form to reconcile one
 //! provider's day now (a corrected file, a notice applied since).
 
+use crate::portal::shell::locale::texts;
 use axum::Form;
 use axum::extract::{OriginalUri, State};
 use axum::http::StatusCode;
@@ -24,123 +25,33 @@ use crate::portal::staff::desk::{Admins, Desk, Staff, StaffPosted, layout};
 /// The providers a deployment's payment service knows (its connectors).
 const PROVIDERS: &[&str] = &["card", "webatm", "egov", "bank", "cvs"];
 
-pub struct Texts {
-    pub title: &'static str,
-    pub intro: &'static str,
-    pub run_title: &'static str,
-    pub provider: &'static str,
-    pub day: &'static str,
-    pub day_help: &'static str,
-    pub run: &'static str,
-    pub ran: &'static str,
-    pub none: &'static str,
-    pub settled_rows: &'static str,
-    pub recorded_rows: &'static str,
-    pub matched: &'static str,
-    pub missing: &'static str,
-    pub extra: &'static str,
-    pub mismatched: &'static str,
-    pub run_at: &'static str,
-    pub actor: &'static str,
-    pub transaction: &'static str,
-    pub difference: &'static str,
-    pub settled: &'static str,
-    pub recorded: &'static str,
-    pub agrees: &'static str,
-    pub unavailable: &'static str,
-    pub err_provider: &'static str,
-    pub err_day: &'static str,
-}
-
-static ZH_HANT: Texts = Texts {
-    title: "對帳",
-    intro: "每日自動比對前一日各金流業者的清算檔與帳務紀錄；有差異時請逐筆查明。",
-    run_title: "立即對帳",
-    provider: "金流業者",
-    day: "清算日",
-    day_help: "YYYY-MM-DD（UTC），今日或之前。",
-    run: "對帳",
-    ran: "已完成對帳。",
-    none: "尚無對帳結果。",
-    settled_rows: "清算筆數",
-    recorded_rows: "帳務筆數",
-    matched: "相符",
-    missing: "帳務缺漏",
-    extra: "帳務多出",
-    mismatched: "金額不符",
-    run_at: "執行時間",
-    actor: "執行者",
-    transaction: "交易編號",
-    difference: "差異",
-    settled: "清算金額",
-    recorded: "帳務金額",
-    agrees: "全部相符。",
-    unavailable: "金流業者暫時無法提供清算檔，請稍後再試。",
-    err_provider: "請選擇金流業者",
-    err_day: "請輸入今日或之前的日期（YYYY-MM-DD）",
-};
-
-static ZH_HANS: Texts = Texts {
-    title: "对账",
-    intro: "每日自动比对前一日各支付机构的清算文件与账务记录；有差异时请逐笔查明。",
-    run_title: "立即对账",
-    provider: "支付机构",
-    day: "清算日",
-    day_help: "YYYY-MM-DD（UTC），今日或之前。",
-    run: "对账",
-    ran: "已完成对账。",
-    none: "尚无对账结果。",
-    settled_rows: "清算笔数",
-    recorded_rows: "账务笔数",
-    matched: "相符",
-    missing: "账务缺漏",
-    extra: "账务多出",
-    mismatched: "金额不符",
-    run_at: "执行时间",
-    actor: "执行者",
-    transaction: "交易编号",
-    difference: "差异",
-    settled: "清算金额",
-    recorded: "账务金额",
-    agrees: "全部相符。",
-    unavailable: "支付机构暂时无法提供清算文件，请稍后再试。",
-    err_provider: "请选择支付机构",
-    err_day: "请输入今日或之前的日期（YYYY-MM-DD）",
-};
-
-static EN: Texts = Texts {
-    title: "Reconciliation",
-    intro: "Every day, each payment provider's settlement file of the day before is compared with the ledger; each difference needs looking into.",
-    run_title: "Reconcile now",
-    provider: "Provider",
-    day: "Settlement day",
-    day_help: "YYYY-MM-DD (UTC), today or earlier.",
-    run: "Reconcile",
-    ran: "The day is reconciled.",
-    none: "No reconciliation has run yet.",
-    settled_rows: "Settled rows",
-    recorded_rows: "Ledger rows",
-    matched: "Matched",
-    missing: "Missing from the ledger",
-    extra: "Not settled",
-    mismatched: "Amounts differ",
-    run_at: "Run at",
-    actor: "By",
-    transaction: "Transaction",
-    difference: "Difference",
-    settled: "Settled",
-    recorded: "In the ledger",
-    agrees: "Everything agrees.",
-    unavailable: "The provider's settlement file is not available now; try again shortly.",
-    err_provider: "Choose a provider",
-    err_day: "Enter today or an earlier day (YYYY-MM-DD)",
-};
-
-pub fn texts(lang: Lang) -> &'static Texts {
-    match lang {
-        Lang::ZhHant => &ZH_HANT,
-        Lang::ZhHans => &ZH_HANS,
-        Lang::En => &EN,
+texts! {
+    pub struct Texts, fn texts, "admin-reconciliation" {
+        title,
+        intro,
+        run_title,
+        provider,
+        day,
+        day_help,
+        run,
+        ran,
+        none,
+        settled_rows,
+        recorded_rows,
+        matched,
+        missing,
+        extra,
+        mismatched,
+        run_at,
+        actor,
+        transaction,
+        difference,
+        settled,
+        recorded,
+        agrees,
+        unavailable,
+        err_provider,
+        err_day,
     }
 }
 

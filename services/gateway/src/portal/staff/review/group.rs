@@ -12,6 +12,7 @@
 //! transaction and refuses the whole call when another reviewer holds one
 //! of them.
 
+use crate::portal::shell::locale::texts;
 use axum::Form;
 use axum::extract::OriginalUri;
 use axum::extract::{Path, State};
@@ -28,7 +29,7 @@ use serde::Deserialize;
 use crate::core::Core;
 use crate::core::csrf::CSRF_FORM_FIELD;
 use crate::core::upstream::Upstream;
-use crate::portal::shell::i18n::{self, Lang};
+use crate::portal::shell::i18n::{self};
 use crate::portal::shell::page::lookup_failed;
 use crate::portal::shell::problems::{self, Problem};
 use crate::portal::shell::site::Lookup;
@@ -39,91 +40,25 @@ const MAX_COMMENT_CHARS: usize = 2000;
 /// The most cases of a group the page lists (intake's largest page).
 const GROUP_PAGE_SIZE: u32 = 100;
 
-pub struct Texts {
-    pub group_title: &'static str,
-    pub group_intro: &'static str,
-    pub group_decision: &'static str,
-    pub not_accepted: &'static str,
-    pub not_approved: &'static str,
-    pub group_comment: &'static str,
-    pub group_comment_help: &'static str,
-    pub next: &'static str,
-    pub confirm_title: &'static str,
-    pub confirm_warning: &'static str,
-    pub confirm: &'static str,
-    pub err_decision: &'static str,
-    pub err_comment_required: &'static str,
-    pub err_comment_too_long: &'static str,
-    pub err_not_now: &'static str,
-    pub err_claimed_by_another: &'static str,
-    pub back_to_case: &'static str,
-}
-
-static ZH_HANT: Texts = Texts {
-    group_title: "團體案件",
-    group_intro: "此案件與下列案件一同送件。可對團體中仍在審查的每一件案件作出同一個決定。",
-    group_decision: "團體決定",
-    not_accepted: "不予受理（整個團體）",
-    not_approved: "不予許可（整個團體）",
-    group_comment: "理由",
-    group_comment_help: "團體中每位申請人都會看到這段理由。",
-    next: "下一步：確認",
-    confirm_title: "確認團體決定",
-    confirm_warning: "這個決定將套用於下列每一件仍在審查的案件，送出後無法撤回。",
-    confirm: "確定，決定整個團體",
-    err_decision: "請選擇團體決定",
-    err_comment_required: "請填寫理由",
-    err_comment_too_long: "理由不可超過 2000 字",
-    err_not_now: "此團體目前沒有可作出這個決定的案件",
-    err_claimed_by_another: "團體中有案件由其他審查人員領取中，無法一併決定",
-    back_to_case: "回案件",
-};
-
-static ZH_HANS: Texts = Texts {
-    group_title: "团体案件",
-    group_intro: "此案件与下列案件一同提交。可对团体中仍在审查的每一件案件作出同一个决定。",
-    group_decision: "团体决定",
-    not_accepted: "不予受理（整个团体）",
-    not_approved: "不予批准（整个团体）",
-    group_comment: "理由",
-    group_comment_help: "团体中每位申请人都会看到这段理由。",
-    next: "下一步：确认",
-    confirm_title: "确认团体决定",
-    confirm_warning: "这个决定将适用于下列每一件仍在审查的案件，提交后无法撤回。",
-    confirm: "确定，决定整个团体",
-    err_decision: "请选择团体决定",
-    err_comment_required: "请填写理由",
-    err_comment_too_long: "理由不可超过 2000 字",
-    err_not_now: "此团体目前没有可作出这个决定的案件",
-    err_claimed_by_another: "团体中有案件由其他审查人员领取中，无法一并决定",
-    back_to_case: "返回案件",
-};
-
-static EN: Texts = Texts {
-    group_title: "Group",
-    group_intro: "This case was submitted together with the cases below. One decision can be taken for every case of the group still under review.",
-    group_decision: "Decision for the group",
-    not_accepted: "Not accepted — whole group",
-    not_approved: "Not approved — whole group",
-    group_comment: "Reason",
-    group_comment_help: "Every applicant of the group reads this reason.",
-    next: "Next: confirm",
-    confirm_title: "Confirm the group decision",
-    confirm_warning: "This decision applies to every case below still under review and cannot be undone.",
-    confirm: "Decide the whole group",
-    err_decision: "Choose the group's decision",
-    err_comment_required: "Enter the reason",
-    err_comment_too_long: "The reason may be at most 2000 characters",
-    err_not_now: "No case of this group can take this decision now",
-    err_claimed_by_another: "Another reviewer has claimed a case of this group; the group cannot be decided now",
-    back_to_case: "Back to the case",
-};
-
-pub fn texts(lang: Lang) -> &'static Texts {
-    match lang {
-        Lang::ZhHant => &ZH_HANT,
-        Lang::ZhHans => &ZH_HANS,
-        Lang::En => &EN,
+texts! {
+    pub struct Texts, fn texts, "review-group" {
+        group_title,
+        group_intro,
+        group_decision,
+        not_accepted,
+        not_approved,
+        group_comment,
+        group_comment_help,
+        next,
+        confirm_title,
+        confirm_warning,
+        confirm,
+        err_decision,
+        err_comment_required,
+        err_comment_too_long,
+        err_not_now,
+        err_claimed_by_another,
+        back_to_case,
     }
 }
 
@@ -419,6 +354,7 @@ crate::portal::shell::request::csrf_token_field!(GroupDecisionForm);
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::portal::shell::i18n::Lang;
 
     #[test]
     fn review_refusals_land_on_the_group_form() {

@@ -10,7 +10,7 @@
 
 pub mod actions;
 pub mod group;
-mod texts;
+pub(crate) mod texts;
 
 pub use texts::{Texts, texts};
 

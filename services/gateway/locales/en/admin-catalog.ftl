@@ -1,0 +1,32 @@
+### portal/staff/admin/catalog.rs
+
+admin-catalog-versions-title = Published versions
+admin-catalog-no-versions = No version has been published yet.
+admin-catalog-version = Version
+admin-catalog-published-at = Published
+admin-catalog-published-by = Published by
+admin-catalog-fingerprint = Fingerprint (SHA-256)
+admin-catalog-in-use = In use
+admin-catalog-current-badge = In use
+admin-catalog-published-notice = Version { $version } is published and is now the catalog in use.
+admin-catalog-upload-title = Validate a new version
+admin-catalog-upload-intro = Upload the catalog's files to check them; nothing is published before you confirm.
+admin-catalog-files = Catalog files
+admin-catalog-files-help = Select every file at once: agency.yaml, fees.yaml, calendar.yaml, templates.yaml and documents.yaml (if there are), each application type's file (the types folder) and the document templates (the .typ files of the documents folder).
+admin-catalog-validate = Validate
+admin-catalog-err-no-files = Choose the catalog's files
+admin-catalog-err-unreadable = The upload could not be read; upload the files again
+admin-catalog-err-other-agency = These files are another agency's catalog
+admin-catalog-invalid-title = The catalog has errors
+admin-catalog-invalid-intro = Nothing was published. Correct these errors and upload the files again.
+admin-catalog-file = File
+admin-catalog-line = Line
+admin-catalog-field = Field
+admin-catalog-error = Error
+admin-catalog-valid-title = The catalog is valid
+admin-catalog-valid-intro = These files make a valid catalog. Publishing makes them the next version, in use at once; cases keep the version they were submitted under.
+admin-catalog-file-size = Size
+admin-catalog-confirm = I have checked this catalog and want to publish it as the next version
+admin-catalog-err-confirm = Confirm that you want to publish this catalog
+admin-catalog-publish = Publish this version
+admin-catalog-back = Back to the catalog

@@ -1,0 +1,35 @@
+### portal/applicant/applicants.rs
+
+applicants-applicants = Applicants
+applicants-none = No applicants yet.
+applicants-add = Add an applicant
+applicants-edit = Edit
+applicants-remove = Remove
+applicants-remove-title = Remove an applicant
+applicants-remove-confirm = Remove this applicant? This cannot be undone.
+applicants-keep = Keep, go back
+applicants-save = Save
+applicants-name = Name
+applicants-relationship = Relationship
+applicants-guardian = I am the guardian
+applicants-document-type = Document type
+applicants-document-number = Document number
+applicants-valid-long-term = The document is valid long-term
+applicants-valid-from = Valid from
+applicants-valid-until = Valid until
+applicants-surname = Surname
+applicants-given-name = Given name
+applicants-household-place = Household registration place
+applicants-email = Email
+applicants-date-of-birth = Date of birth
+applicants-choose = Choose
+applicants-relationship-self = Self
+applicants-relationship-child = Child
+applicants-relationship-parent = Parent
+applicants-relationship-spouse = Spouse
+applicants-relationship-other = Other
+applicants-err-required = is required
+applicants-err-invalid = is not valid
+applicants-err-not-applicable = does not apply
+applicants-err-expired = has expired
+applicants-err-duplicate = An applicant with this document already exists

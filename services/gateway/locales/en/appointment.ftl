@@ -1,0 +1,30 @@
+### portal/applicant/appointment/texts.rs
+
+appointment-title = Appointment
+appointment-intro = Choose a service centre and a time. A chosen time is held for a few minutes while you confirm it.
+appointment-centre = Service centre
+appointment-week-of = Week starting
+appointment-show = Show
+appointment-earlier = Previous week
+appointment-later = Next week
+appointment-left = left
+appointment-full = Full
+appointment-none = No time can be booked this week.
+appointment-choose = Hold this time
+appointment-move-to = Move to this time
+appointment-held = This time is held for you; confirm it before
+appointment-confirm = Confirm the appointment
+appointment-booked = Your appointment
+appointment-cancel = Cancel the appointment
+appointment-letter = Download the appointment letter (with its verification QR code) from Downloads.
+appointment-my-appointment = Appointment
+appointment-book-link = Book or change the time
+appointment-upcoming = Your coming appointments
+appointment-err-choose = Choose a time
+appointment-err-slot-full = That time is full; choose another
+appointment-err-slot-closed = The centre is closed at that time; choose another
+appointment-err-slot-past = That time has passed; choose another
+appointment-err-hold-expired = The hold has expired; choose a time again
+appointment-err-too-many = Too many times chosen in a minute; wait a moment and try again
+appointment-err-not-now = This case cannot book an appointment now
+appointment-err-book-first = Book a centre and a time before you submit

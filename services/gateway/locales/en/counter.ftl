@@ -1,0 +1,35 @@
+### portal/staff/counter.rs
+
+counter-title = Counter
+counter-intro = Find an application by the receipt number on its receipt.
+counter-receipt = Receipt number
+counter-receipt-help = As printed on the receipt or pickup card, for example TW-2026-000123; or the identity document number the applicant shows.
+counter-find = Find
+counter-err-receipt-missing = Enter a receipt number
+counter-err-receipt-form = A receipt number has only letters, digits and hyphens, at most 40 characters
+counter-none-found = This agency has no case with that receipt number.
+counter-application-type = Application type
+counter-applicant = Applicant
+counter-group = Group number
+counter-state = State
+counter-submitted = Submitted
+counter-payment = Payment
+counter-no-order = Nothing is due for this case yet.
+counter-payment-unavailable = The payment service is not answering; try again shortly.
+counter-total = Due
+counter-by-tariff = By the tariff, at the counter
+counter-method = Method
+counter-amount = Amount taken
+counter-amount-help = In this currency, for example 200.00
+counter-counter-receipt = Cashier's receipt number
+counter-counter-receipt-help = The number of the receipt the counter hands out.
+counter-take = Take payment
+counter-paid = Paid
+counter-paid-at = Paid at
+counter-recorded = The payment is recorded.
+counter-not-payable = This order can no longer be paid at the counter.
+counter-err-method = Choose a counter method
+counter-err-amount = Enter the amount taken, for example 200.00
+counter-err-amount-total = The amount taken must equal the amount due
+counter-err-counter-receipt = Enter the cashier's receipt number (letters, digits and hyphens, at most 40)
+counter-err-order = No such order awaits payment

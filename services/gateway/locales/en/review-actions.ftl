@@ -1,0 +1,30 @@
+### portal/staff/review/actions.rs
+
+review-actions-actions-title = Case actions
+review-actions-release = Release the claim
+review-actions-release-help = Puts the case back in the queue for another reviewer.
+review-actions-reassign-title = Reassign
+review-actions-reassign-reviewer = Reviewer's account id
+review-actions-reassign-help = The account id of the reviewer who takes the case over.
+review-actions-reassign = Reassign
+review-actions-priority-title = Request priority
+review-actions-priority-reason = Reason
+review-actions-request-priority = Request priority
+review-actions-resolve-title = Priority request
+review-actions-resolve-choice = Outcome
+review-actions-accept-priority = Accept: move to the priority lane
+review-actions-refuse-priority = Refuse
+review-actions-resolve-comment = Comment
+review-actions-resolve = Record
+review-actions-sign-off-title = Sign-off
+review-actions-sign-off-choice = Outcome
+review-actions-sign-off-approve = Sign off the decision
+review-actions-sign-off-send-back = Send back for review
+review-actions-sign-off-comment = Sign-off comment
+review-actions-sign-off = Record the sign-off
+review-actions-err-reviewer-required = Enter the reviewer's account id
+review-actions-err-reason-required = Enter a reason
+review-actions-err-choice = Choose an outcome
+review-actions-err-too-long = At most 2000 characters
+review-actions-err-not-now = This case cannot take that action now
+review-actions-back-to-case = Back to the case

@@ -1,0 +1,29 @@
+### portal/staff/appointments.rs
+
+staff-appointments-title = Appointments
+staff-appointments-centre = Service centre
+staff-appointments-date = Date
+staff-appointments-show = Show
+staff-appointments-print = Print
+staff-appointments-time = Time
+staff-appointments-receipt = Receipt number
+staff-appointments-applicant = Applicant
+staff-appointments-state = State
+staff-appointments-none = No appointment that day.
+staff-appointments-came = Came
+staff-appointments-no-show = Did not come
+staff-appointments-closures = Closures
+staff-appointments-no-closures = No closure declared.
+staff-appointments-all-centres = All centres
+staff-appointments-from = First day
+staff-appointments-to = Last day
+staff-appointments-reason = Reason (told to every applicant affected)
+staff-appointments-declare = Declare the closure and move the bookings
+staff-appointments-moved = moved
+staff-appointments-cancelled = cancelled
+staff-appointments-err-dates = Write both days as year-month-day, the last not before the first
+staff-appointments-err-reason = Say why in 1 to 500 characters
+staff-appointments-err-refused = That could not be done; check and try again
+staff-appointments-today = Today's appointments
+staff-appointments-expected = Expected
+staff-appointments-unavailable = The list is not available just now.

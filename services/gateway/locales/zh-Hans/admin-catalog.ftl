@@ -1,0 +1,32 @@
+### portal/staff/admin/catalog.rs
+
+admin-catalog-versions-title = 已发布的版本
+admin-catalog-no-versions = 尚未发布任何版本。
+admin-catalog-version = 版本
+admin-catalog-published-at = 发布时间
+admin-catalog-published-by = 发布者
+admin-catalog-fingerprint = 指纹（SHA-256）
+admin-catalog-in-use = 使用中
+admin-catalog-current-badge = 使用中
+admin-catalog-published-notice = 已发布第 { $version } 版，现为使用中的申请目录。
+admin-catalog-upload-title = 检查新版本
+admin-catalog-upload-intro = 上传申请目录的文件以检查内容；确认前不会发布。
+admin-catalog-files = 申请目录文件
+admin-catalog-files-help = 请一次选择全部文件：agency.yaml、fees.yaml、calendar.yaml、templates.yaml 及 documents.yaml（如有）、各申请类别的文件（types 文件夹）及文件模板（documents 文件夹的 .typ 文件）。
+admin-catalog-validate = 检查
+admin-catalog-err-no-files = 请选择申请目录的文件
+admin-catalog-err-unreadable = 无法读取上传的文件，请重新上传
+admin-catalog-err-other-agency = 这些文件属于其他机关的申请目录
+admin-catalog-invalid-title = 申请目录有错误
+admin-catalog-invalid-intro = 未发布任何内容。请修正以下错误后重新上传。
+admin-catalog-file = 文件
+admin-catalog-line = 行
+admin-catalog-field = 字段
+admin-catalog-error = 错误
+admin-catalog-valid-title = 申请目录检查无误
+admin-catalog-valid-intro = 这些文件构成有效的申请目录。发布后成为下一个版本并立即使用；已提交的案件仍按其提交时的版本办理。
+admin-catalog-file-size = 大小
+admin-catalog-confirm = 我已确认此申请目录，并要发布为下一个版本
+admin-catalog-err-confirm = 请勾选确认后再发布
+admin-catalog-publish = 发布此版本
+admin-catalog-back = 返回申请目录

@@ -1,0 +1,35 @@
+### portal/applicant/applicants.rs
+
+applicants-applicants = 办理人管理
+applicants-none = 尚未添加办理人。
+applicants-add = 添加办理人
+applicants-edit = 修改
+applicants-remove = 删除
+applicants-remove-title = 删除办理人
+applicants-remove-confirm = 确定要删除这位办理人吗？删除后无法恢复。
+applicants-keep = 不删除，返回
+applicants-save = 保存
+applicants-name = 姓名
+applicants-relationship = 与本人关系
+applicants-guardian = 我是其监护人
+applicants-document-type = 证件类型
+applicants-document-number = 证件号码
+applicants-valid-long-term = 证件长期有效
+applicants-valid-from = 证件有效期起
+applicants-valid-until = 证件有效期止
+applicants-surname = 姓
+applicants-given-name = 名
+applicants-household-place = 户籍地
+applicants-email = 电子邮箱
+applicants-date-of-birth = 出生日期
+applicants-choose = 请选择
+applicants-relationship-self = 本人
+applicants-relationship-child = 子女
+applicants-relationship-parent = 父母
+applicants-relationship-spouse = 配偶
+applicants-relationship-other = 其他
+applicants-err-required = 必须填写
+applicants-err-invalid = 不正确
+applicants-err-not-applicable = 不适用
+applicants-err-expired = 已过期
+applicants-err-duplicate = 此证件的办理人已存在

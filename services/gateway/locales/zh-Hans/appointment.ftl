@@ -1,0 +1,30 @@
+### portal/applicant/appointment/texts.rs
+
+appointment-title = 预约
+appointment-intro = 选择服务中心及时段。选定后名额保留数分钟，请于时限内确认。
+appointment-centre = 服务中心
+appointment-week-of = 周次（起日）
+appointment-show = 显示
+appointment-earlier = 上一周
+appointment-later = 下一周
+appointment-left = 尚余
+appointment-full = 已满
+appointment-none = 这一周没有可预约的时段。
+appointment-choose = 保留此时段
+appointment-move-to = 改约至此时段
+appointment-held = 已为您保留以下时段，请于下列时间前确认：
+appointment-confirm = 确认预约
+appointment-booked = 您的预约
+appointment-cancel = 取消预约
+appointment-letter = 预约确认函（附核验二维码）可于下载专区下载。
+appointment-my-appointment = 预约
+appointment-book-link = 预约或更改时段
+appointment-upcoming = 即将到来的预约
+appointment-err-choose = 请选择一个时段
+appointment-err-slot-full = 该时段已满，请另选时段
+appointment-err-slot-closed = 该时段暂停服务，请另选时段
+appointment-err-slot-past = 该时段已过，请另选时段
+appointment-err-hold-expired = 保留时间已过，请重新选择时段
+appointment-err-too-many = 一分钟内选择次数过多，请稍后再试
+appointment-err-not-now = 此案件目前无法预约
+appointment-err-book-first = 请先预约服务中心及时段，再递交申请

@@ -1,0 +1,35 @@
+### portal/staff/counter.rs
+
+counter-title = 柜台
+counter-intro = 以收据上的收件编号查询申请案件。
+counter-receipt = 收件编号
+counter-receipt-help = 收据或领证卡上印的编号,例如 TW-2026-000123;或申请人出示的身份证件号码。
+counter-find = 查询
+counter-err-receipt-missing = 请输入收件编号
+counter-err-receipt-form = 收件编号只含英文字母、数字与连字号,最多 40 个字符
+counter-none-found = 本机关没有这个收件编号的案件。
+counter-application-type = 申请类别
+counter-applicant = 申请人
+counter-group = 群组编号
+counter-state = 状态
+counter-submitted = 送件时间
+counter-payment = 缴费
+counter-no-order = 此案件目前没有待缴的费用。
+counter-payment-unavailable = 缴费服务暂时无法响应，请稍后再试。
+counter-total = 应缴金额
+counter-by-tariff = 依收费标准于柜台收取
+counter-method = 缴费方式
+counter-amount = 实收金额
+counter-amount-help = 以此币种填写，例如 200.00
+counter-counter-receipt = 收据号码
+counter-counter-receipt-help = 柜台开具的收据号码。
+counter-take = 收款
+counter-paid = 已缴
+counter-paid-at = 缴费时间
+counter-recorded = 已记录收款。
+counter-not-payable = 此笔费用已不能在柜台收取。
+counter-err-method = 请选择柜台缴费方式
+counter-err-amount = 请填写实收金额，例如 200.00
+counter-err-amount-total = 实收金额须等于应缴金额
+counter-err-counter-receipt = 请填写收据号码（英文字母、数字与连字号，最多 40 个字符）
+counter-err-order = 找不到这笔待缴费用

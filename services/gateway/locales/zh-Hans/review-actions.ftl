@@ -1,0 +1,30 @@
+### portal/staff/review/actions.rs
+
+review-actions-actions-title = 案件处理
+review-actions-release = 释放案件
+review-actions-release-help = 放回队列，让其他审查人员领取。
+review-actions-reassign-title = 改派审查人员
+review-actions-reassign-reviewer = 审查人员账号代码
+review-actions-reassign-help = 接手审查人员的账号代码（账号 ID）。
+review-actions-reassign = 改派
+review-actions-priority-title = 申请优先审查
+review-actions-priority-reason = 理由
+review-actions-request-priority = 申请优先审查
+review-actions-resolve-title = 优先审查申请
+review-actions-resolve-choice = 处理结果
+review-actions-accept-priority = 同意，移入优先通道
+review-actions-refuse-priority = 不同意
+review-actions-resolve-comment = 说明
+review-actions-resolve = 提交
+review-actions-sign-off-title = 复核决定
+review-actions-sign-off-choice = 复核结果
+review-actions-sign-off-approve = 同意此决定
+review-actions-sign-off-send-back = 退回重新审查
+review-actions-sign-off-comment = 复核说明
+review-actions-sign-off = 提交复核
+review-actions-err-reviewer-required = 请输入审查人员账号代码
+review-actions-err-reason-required = 请填写理由
+review-actions-err-choice = 请选择处理结果
+review-actions-err-too-long = 不可超过 2000 字
+review-actions-err-not-now = 此案件目前无法执行这项处理
+review-actions-back-to-case = 返回案件

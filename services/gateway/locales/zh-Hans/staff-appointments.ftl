@@ -1,0 +1,29 @@
+### portal/staff/appointments.rs
+
+staff-appointments-title = 预约名单
+staff-appointments-centre = 服务中心
+staff-appointments-date = 日期
+staff-appointments-show = 显示
+staff-appointments-print = 打印
+staff-appointments-time = 时段
+staff-appointments-receipt = 受理号
+staff-appointments-applicant = 申请人
+staff-appointments-state = 状态
+staff-appointments-none = 当日没有预约。
+staff-appointments-came = 已到场
+staff-appointments-no-show = 未到场
+staff-appointments-closures = 暂停服务
+staff-appointments-no-closures = 没有暂停服务记录。
+staff-appointments-all-centres = 所有服务中心
+staff-appointments-from = 开始日期
+staff-appointments-to = 结束日期
+staff-appointments-reason = 原因（将通知受影响的申请人）
+staff-appointments-declare = 宣布暂停服务并顺延预约
+staff-appointments-moved = 已顺延
+staff-appointments-cancelled = 已取消
+staff-appointments-err-dates = 请以 年-月-日 填写开始及结束日期，结束不得早于开始
+staff-appointments-err-reason = 请填写原因（1 至 500 字）
+staff-appointments-err-refused = 无法完成，请检查资料后再试
+staff-appointments-today = 今日预约
+staff-appointments-expected = 待到场
+staff-appointments-unavailable = 预约名单暂时无法取得。

@@ -1,0 +1,32 @@
+### portal/staff/admin/catalog.rs
+
+admin-catalog-versions-title = 已發布的版本
+admin-catalog-no-versions = 尚未發布任何版本。
+admin-catalog-version = 版本
+admin-catalog-published-at = 發布時間
+admin-catalog-published-by = 發布者
+admin-catalog-fingerprint = 指紋（SHA-256）
+admin-catalog-in-use = 使用中
+admin-catalog-current-badge = 使用中
+admin-catalog-published-notice = 已發布第 { $version } 版，現為使用中的申請目錄。
+admin-catalog-upload-title = 檢查新版本
+admin-catalog-upload-intro = 上傳申請目錄的檔案以檢查內容；確認前不會發布。
+admin-catalog-files = 申請目錄檔案
+admin-catalog-files-help = 請一次選取全部檔案：agency.yaml、fees.yaml、calendar.yaml、templates.yaml 及 documents.yaml（如有）、各申請類別的檔案（types 資料夾）及文件範本（documents 資料夾的 .typ 檔）。
+admin-catalog-validate = 檢查
+admin-catalog-err-no-files = 請選取申請目錄的檔案
+admin-catalog-err-unreadable = 無法讀取上傳的檔案，請重新上傳
+admin-catalog-err-other-agency = 這些檔案屬於其他機關的申請目錄
+admin-catalog-invalid-title = 申請目錄有錯誤
+admin-catalog-invalid-intro = 未發布任何內容。請修正以下錯誤後重新上傳。
+admin-catalog-file = 檔案
+admin-catalog-line = 行
+admin-catalog-field = 欄位
+admin-catalog-error = 錯誤
+admin-catalog-valid-title = 申請目錄檢查無誤
+admin-catalog-valid-intro = 這些檔案構成有效的申請目錄。發布後成為下一個版本並立即使用；已送出的案件仍依其送出時的版本辦理。
+admin-catalog-file-size = 大小
+admin-catalog-confirm = 我已確認此申請目錄，並要發布為下一個版本
+admin-catalog-err-confirm = 請勾選確認後再發布
+admin-catalog-publish = 發布此版本
+admin-catalog-back = 回申請目錄

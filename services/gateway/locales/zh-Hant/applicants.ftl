@@ -1,0 +1,35 @@
+### portal/applicant/applicants.rs
+
+applicants-applicants = 辦理人管理
+applicants-none = 尚未新增辦理人。
+applicants-add = 新增辦理人
+applicants-edit = 修改
+applicants-remove = 刪除
+applicants-remove-title = 刪除辦理人
+applicants-remove-confirm = 確定要刪除這位辦理人嗎？刪除後無法復原。
+applicants-keep = 不刪除，返回
+applicants-save = 儲存
+applicants-name = 姓名
+applicants-relationship = 與本人關係
+applicants-guardian = 我是其監護人
+applicants-document-type = 證件類型
+applicants-document-number = 證件號碼
+applicants-valid-long-term = 證件長期有效
+applicants-valid-from = 證件有效期起
+applicants-valid-until = 證件有效期止
+applicants-surname = 姓
+applicants-given-name = 名
+applicants-household-place = 戶籍地
+applicants-email = 電子郵件
+applicants-date-of-birth = 出生日期
+applicants-choose = 請選擇
+applicants-relationship-self = 本人
+applicants-relationship-child = 子女
+applicants-relationship-parent = 父母
+applicants-relationship-spouse = 配偶
+applicants-relationship-other = 其他
+applicants-err-required = 必須填寫
+applicants-err-invalid = 不正確
+applicants-err-not-applicable = 不適用
+applicants-err-expired = 已過期
+applicants-err-duplicate = 此證件的辦理人已存在

@@ -1,0 +1,30 @@
+### portal/applicant/appointment/texts.rs
+
+appointment-title = 預約
+appointment-intro = 選擇服務中心及時段。選定後名額保留數分鐘，請於時限內確認。
+appointment-centre = 服務中心
+appointment-week-of = 週次（起日）
+appointment-show = 顯示
+appointment-earlier = 上一週
+appointment-later = 下一週
+appointment-left = 尚餘
+appointment-full = 已滿
+appointment-none = 這一週沒有可預約的時段。
+appointment-choose = 保留此時段
+appointment-move-to = 改約至此時段
+appointment-held = 已為您保留以下時段，請於下列時間前確認：
+appointment-confirm = 確認預約
+appointment-booked = 您的預約
+appointment-cancel = 取消預約
+appointment-letter = 預約確認函（附核驗二維碼）可於下載專區下載。
+appointment-my-appointment = 預約
+appointment-book-link = 預約或更改時段
+appointment-upcoming = 即將到來的預約
+appointment-err-choose = 請選擇一個時段
+appointment-err-slot-full = 該時段已滿，請另選時段
+appointment-err-slot-closed = 該時段暫停服務，請另選時段
+appointment-err-slot-past = 該時段已過，請另選時段
+appointment-err-hold-expired = 保留時間已過，請重新選擇時段
+appointment-err-too-many = 一分鐘內選擇次數過多，請稍後再試
+appointment-err-not-now = 此案件目前無法預約
+appointment-err-book-first = 請先預約服務中心及時段，再遞交申請

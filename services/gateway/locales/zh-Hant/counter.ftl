@@ -1,0 +1,35 @@
+### portal/staff/counter.rs
+
+counter-title = 櫃檯
+counter-intro = 以收據上的收件編號查詢申請案件。
+counter-receipt = 收件編號
+counter-receipt-help = 收據或領證卡上印的編號,例如 TW-2026-000123;或申請人出示的身分證件號碼。
+counter-find = 查詢
+counter-err-receipt-missing = 請輸入收件編號
+counter-err-receipt-form = 收件編號只含英文字母、數字與連字號,最多 40 個字元
+counter-none-found = 本機關沒有這個收件編號的案件。
+counter-application-type = 申請類別
+counter-applicant = 申請人
+counter-group = 群組編號
+counter-state = 狀態
+counter-submitted = 送件時間
+counter-payment = 繳費
+counter-no-order = 此案件目前沒有待繳的費用。
+counter-payment-unavailable = 繳費服務暫時無法回應，請稍後再試。
+counter-total = 應繳金額
+counter-by-tariff = 依收費標準於櫃檯收取
+counter-method = 繳費方式
+counter-amount = 實收金額
+counter-amount-help = 以此幣別填寫，例如 200.00
+counter-counter-receipt = 收據號碼
+counter-counter-receipt-help = 櫃檯開立的收據號碼。
+counter-take = 收款
+counter-paid = 已繳
+counter-paid-at = 繳費時間
+counter-recorded = 已記錄收款。
+counter-not-payable = 此筆費用已不能在櫃檯收取。
+counter-err-method = 請選擇櫃檯繳費方式
+counter-err-amount = 請填寫實收金額，例如 200.00
+counter-err-amount-total = 實收金額須等於應繳金額
+counter-err-counter-receipt = 請填寫收據號碼（英文字母、數字與連字號，最多 40 個字元）
+counter-err-order = 找不到這筆待繳費用

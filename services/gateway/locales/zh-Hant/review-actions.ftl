@@ -1,0 +1,30 @@
+### portal/staff/review/actions.rs
+
+review-actions-actions-title = 案件處理
+review-actions-release = 釋出案件
+review-actions-release-help = 放回佇列，讓其他審查人員領取。
+review-actions-reassign-title = 改派審查人員
+review-actions-reassign-reviewer = 審查人員帳號代碼
+review-actions-reassign-help = 接手審查人員的帳號代碼（帳號 ID）。
+review-actions-reassign = 改派
+review-actions-priority-title = 申請優先審查
+review-actions-priority-reason = 理由
+review-actions-request-priority = 申請優先審查
+review-actions-resolve-title = 優先審查申請
+review-actions-resolve-choice = 處理結果
+review-actions-accept-priority = 同意，移入優先通道
+review-actions-refuse-priority = 不同意
+review-actions-resolve-comment = 說明
+review-actions-resolve = 送出
+review-actions-sign-off-title = 覆核決定
+review-actions-sign-off-choice = 覆核結果
+review-actions-sign-off-approve = 同意此決定
+review-actions-sign-off-send-back = 退回重新審查
+review-actions-sign-off-comment = 覆核說明
+review-actions-sign-off = 送出覆核
+review-actions-err-reviewer-required = 請輸入審查人員帳號代碼
+review-actions-err-reason-required = 請填寫理由
+review-actions-err-choice = 請選擇處理結果
+review-actions-err-too-long = 不可超過 2000 字
+review-actions-err-not-now = 此案件目前無法執行這項處理
+review-actions-back-to-case = 回案件

@@ -1,0 +1,29 @@
+### portal/staff/appointments.rs
+
+staff-appointments-title = 預約名單
+staff-appointments-centre = 服務中心
+staff-appointments-date = 日期
+staff-appointments-show = 顯示
+staff-appointments-print = 列印
+staff-appointments-time = 時段
+staff-appointments-receipt = 收件號
+staff-appointments-applicant = 申請人
+staff-appointments-state = 狀態
+staff-appointments-none = 當日沒有預約。
+staff-appointments-came = 已到場
+staff-appointments-no-show = 未到場
+staff-appointments-closures = 暫停服務
+staff-appointments-no-closures = 沒有暫停服務紀錄。
+staff-appointments-all-centres = 所有服務中心
+staff-appointments-from = 開始日期
+staff-appointments-to = 結束日期
+staff-appointments-reason = 原因（將通知受影響的申請人）
+staff-appointments-declare = 宣布暫停服務並順延預約
+staff-appointments-moved = 已順延
+staff-appointments-cancelled = 已取消
+staff-appointments-err-dates = 請以 年-月-日 填寫開始及結束日期，結束不得早於開始
+staff-appointments-err-reason = 請填寫原因（1 至 500 字）
+staff-appointments-err-refused = 無法完成，請檢查資料後再試
+staff-appointments-today = 今日預約
+staff-appointments-expected = 待到場
+staff-appointments-unavailable = 預約名單暫時無法取得。
