@@ -1,7 +1,8 @@
-//! A small W3C WebDriver client over reqwest: one chromedriver process per
-//! browser, one session, the commands the portal's tests use. Every command
-//! answers a `Result` whose error names the command and WebDriver's own
-//! error code and message; the caller adds what it was looking for.
+//! The browser tests' WebDriver client: fantoccini over a plain HTTP
+//! connector, one chromedriver process per browser and one session, with
+//! the commands the portal's tests use. Every command answers a `Result`
+//! whose error names the command and WebDriver's own error code and
+//! message; the caller adds what it was looking for.
 
 use std::net::TcpListener;
 use std::path::Path;
@@ -10,13 +11,14 @@ use std::time::Duration;
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use fantoccini::error::CmdError;
+use fantoccini::wd::WebDriverCompatibleCommand;
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value, json};
 
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 pub const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
-
-/// The key under which WebDriver names an element (W3C, section 12).
-const ELEMENT_KEY: &str = "element-6066-11e4-a52e-4f735466cecf";
 
 /// How long chromedriver may take to say it is ready.
 const DRIVER_START: Duration = Duration::from_secs(20);
@@ -41,8 +43,21 @@ impl Error {
         }
     }
 
-    pub fn is_no_such_element(&self) -> bool {
-        self.code == "no such element"
+    /// WebDriver's refusal keeps its code and the first line of its message.
+    fn of(command: &str, error: CmdError) -> Self {
+        match error {
+            CmdError::Standard(refusal) => Self {
+                command: command.to_owned(),
+                code: refusal.error.to_string(),
+                message: refusal
+                    .message
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned(),
+            },
+            other => Self::transport(command, other),
+        }
     }
 
     /// The element belongs to a document the browser has left.
@@ -53,22 +68,15 @@ impl Error {
 
 pub type Result<T> = std::result::Result<T, Error>;
 
-/// An element of the current document, as WebDriver names it.
+/// An element of the current document.
 #[derive(Debug, Clone)]
-pub struct Element(String);
-
-impl Element {
-    fn reference(&self) -> Value {
-        json!({ ELEMENT_KEY: self.0 })
-    }
-}
+pub struct Element(fantoccini::elements::Element);
 
 /// chromedriver (in its own process group, so the browsers it starts go
 /// with it) and the one session it runs.
 pub struct WebDriver {
-    http: reqwest::Client,
-    /// `http://127.0.0.1:{port}/session/{id}`.
-    session: String,
+    /// None once the session has ended.
+    client: Option<Client>,
     driver: Child,
     /// The browser's profile, removed after the browser is gone.
     profile: tempfile::TempDir,
@@ -84,6 +92,32 @@ fn free_port() -> u16 {
         .and_then(|listener| listener.local_addr())
         .map(|addr| addr.port())
         .expect("a free local port")
+}
+
+/// Chromium's DevTools protocol through chromedriver (`goog/cdp/execute`),
+/// which W3C WebDriver has no command for.
+#[derive(Debug)]
+struct DevTools {
+    method: &'static str,
+    params: Value,
+}
+
+impl WebDriverCompatibleCommand for DevTools {
+    fn endpoint(
+        &self,
+        base_url: &url::Url,
+        session_id: Option<&str>,
+    ) -> std::result::Result<url::Url, url::ParseError> {
+        base_url.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session_id.unwrap_or_default()
+        ))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        let body = json!({"cmd": self.method, "params": self.params});
+        (http::Method::POST, Some(body.to_string()))
+    }
 }
 
 impl WebDriver {
@@ -103,52 +137,43 @@ impl WebDriver {
                 .map_err(|error| Error::transport("start chromedriver", error))?
         };
         let profile = tempfile::tempdir().map_err(|error| Error::transport("profile", error))?;
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(60))
-            .build()
-            .map_err(|error| Error::transport("http client", error))?;
         // From here on, dropping `webdriver` stops chromedriver.
         let mut webdriver = WebDriver {
-            http,
-            session: String::new(),
+            client: None,
             driver,
             profile,
         };
         let root = format!("http://127.0.0.1:{port}");
         webdriver.wait_until_ready(&root).await?;
         let capabilities = json!({
-            "capabilities": {"alwaysMatch": {
-                "browserName": "chrome",
-                "goog:chromeOptions": {
-                    "binary": CHROMIUM,
-                    "args": [
-                        "--headless=new",
-                        "--no-sandbox",
-                        "--disable-gpu",
-                        "--disable-dev-shm-usage",
-                        "--window-size=1280,1600",
-                        format!("--user-data-dir={}", webdriver.profile.path().display()),
-                    ],
-                },
-            }}
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": CHROMIUM,
+                "args": [
+                    "--headless=new",
+                    "--no-sandbox",
+                    "--disable-gpu",
+                    "--disable-dev-shm-usage",
+                    "--window-size=1280,1600",
+                    format!("--user-data-dir={}", webdriver.profile.path().display()),
+                ],
+            },
         });
-        let created = webdriver
-            .command(
-                "new session",
-                reqwest::Method::POST,
-                &format!("{root}/session"),
-                Some(capabilities),
-            )
-            .await?;
-        let id = created["sessionId"]
-            .as_str()
-            .ok_or_else(|| Error::transport("new session", format!("no session id: {created}")))?;
-        webdriver.session = format!("{root}/session/{id}");
+        let Value::Object(capabilities) = capabilities else {
+            unreachable!("the capabilities are an object")
+        };
+        let client = ClientBuilder::new(HttpConnector::new())
+            .capabilities(capabilities)
+            .connect(&root)
+            .await
+            .map_err(|error| Error::transport("new session", error))?;
+        webdriver.client = Some(client);
         Ok(webdriver)
     }
 
     /// Polls `/status` until chromedriver accepts sessions.
     async fn wait_until_ready(&mut self, root: &str) -> Result<()> {
+        let http = reqwest::Client::new();
         let deadline = tokio::time::Instant::now() + DRIVER_START;
         loop {
             if let Ok(Some(status)) = self.driver.try_wait() {
@@ -157,7 +182,7 @@ impl WebDriver {
                     format!("chromedriver exited: {status}"),
                 ));
             }
-            if let Ok(response) = self.http.get(format!("{root}/status")).send().await
+            if let Ok(response) = http.get(format!("{root}/status")).send().await
                 && let Ok(body) = response.json::<Value>().await
                 && body["value"]["ready"] == true
             {
@@ -173,163 +198,133 @@ impl WebDriver {
         }
     }
 
-    async fn command(
-        &self,
-        name: &str,
-        method: reqwest::Method,
-        url: &str,
-        body: Option<Value>,
-    ) -> Result<Value> {
-        let mut request = self.http.request(method.clone(), url);
-        if let Some(body) = body {
-            request = request.json(&body);
-        } else if method == reqwest::Method::POST {
-            request = request.json(&json!({}));
-        }
-        let response = request
-            .send()
-            .await
-            .map_err(|error| Error::transport(name, error))?;
-        let status = response.status();
-        let body: Value = response
-            .json()
-            .await
-            .map_err(|error| Error::transport(name, error))?;
-        let value = body.get("value").cloned().unwrap_or(Value::Null);
-        if status.is_success() {
-            return Ok(value);
-        }
-        Err(Error {
-            command: name.to_owned(),
-            code: value["error"]
-                .as_str()
-                .unwrap_or("unknown error")
-                .to_owned(),
-            message: value["message"]
-                .as_str()
-                .unwrap_or_default()
-                .lines()
-                .next()
-                .unwrap_or_default()
-                .to_owned(),
-        })
-    }
-
-    async fn get(&self, name: &str, path: &str) -> Result<Value> {
-        let url = format!("{}{path}", self.session);
-        self.command(name, reqwest::Method::GET, &url, None).await
-    }
-
-    async fn post(&self, name: &str, path: &str, body: Value) -> Result<Value> {
-        let url = format!("{}{path}", self.session);
-        self.command(name, reqwest::Method::POST, &url, Some(body))
-            .await
+    fn client(&self) -> &Client {
+        self.client
+            .as_ref()
+            .expect("the session is open until quit")
     }
 
     /// Loads `url` and waits for the document to load.
     pub async fn navigate(&self, url: &str) -> Result<()> {
-        self.post("navigate", "/url", json!({"url": url})).await?;
-        Ok(())
+        self.client()
+            .goto(url)
+            .await
+            .map_err(|error| Error::of("navigate", error))
     }
 
     pub async fn current_url(&self) -> Result<String> {
-        let url = self.get("current url", "/url").await?;
-        Ok(url.as_str().unwrap_or_default().to_owned())
-    }
-
-    fn element_of(name: &str, value: &Value) -> Result<Element> {
-        value[ELEMENT_KEY]
-            .as_str()
-            .map(|id| Element(id.to_owned()))
-            .ok_or_else(|| Error::transport(name, format!("not an element: {value}")))
+        self.client()
+            .current_url()
+            .await
+            .map(|url| url.to_string())
+            .map_err(|error| Error::of("current url", error))
     }
 
     /// The first element matching `css`, or None.
     pub async fn find(&self, css: &str) -> Result<Option<Element>> {
-        let body = json!({"using": "css selector", "value": css});
-        match self.post("find element", "/element", body).await {
-            Ok(found) => Self::element_of("find element", &found).map(Some),
+        match self.client().find(Locator::Css(css)).await {
+            Ok(found) => Ok(Some(Element(found))),
             Err(error) if error.is_no_such_element() => Ok(None),
-            Err(error) => Err(error),
+            Err(error) => Err(Error::of("find element", error)),
         }
     }
 
     /// Every element matching `css`, in document order.
     pub async fn find_all(&self, css: &str) -> Result<Vec<Element>> {
-        let body = json!({"using": "css selector", "value": css});
-        let found = self.post("find elements", "/elements", body).await?;
-        found
-            .as_array()
-            .map(Vec::as_slice)
-            .unwrap_or_default()
-            .iter()
-            .map(|value| Self::element_of("find elements", value))
-            .collect()
+        let found = self
+            .client()
+            .find_all(Locator::Css(css))
+            .await
+            .map_err(|error| Error::of("find elements", error))?;
+        Ok(found.into_iter().map(Element).collect())
     }
 
     pub async fn click(&self, element: &Element) -> Result<()> {
-        let path = format!("/element/{}/click", element.0);
-        self.post("click", &path, json!({})).await?;
-        Ok(())
+        element
+            .0
+            .click()
+            .await
+            .map_err(|error| Error::of("click", error))
     }
 
     /// Types `text` into the element; for `input[type=file]`, `text` is the
     /// absolute path of the file to choose.
     pub async fn send_keys(&self, element: &Element, text: &str) -> Result<()> {
-        let path = format!("/element/{}/value", element.0);
-        self.post("send keys", &path, json!({"text": text})).await?;
-        Ok(())
+        element
+            .0
+            .send_keys(text)
+            .await
+            .map_err(|error| Error::of("send keys", error))
     }
 
     pub async fn clear(&self, element: &Element) -> Result<()> {
-        let path = format!("/element/{}/clear", element.0);
-        self.post("clear", &path, json!({})).await?;
-        Ok(())
+        element
+            .0
+            .clear()
+            .await
+            .map_err(|error| Error::of("clear", error))
     }
 
     /// The element's rendered text.
     pub async fn text(&self, element: &Element) -> Result<String> {
-        let text = self
-            .get("element text", &format!("/element/{}/text", element.0))
-            .await?;
-        Ok(text.as_str().unwrap_or_default().to_owned())
+        element
+            .0
+            .text()
+            .await
+            .map_err(|error| Error::of("element text", error))
     }
 
     /// The element's attribute as written in the page, if it has one.
     pub async fn attribute(&self, element: &Element, name: &str) -> Result<Option<String>> {
-        let path = format!("/element/{}/attribute/{name}", element.0);
-        let value = self.get("element attribute", &path).await?;
-        Ok(value.as_str().map(str::to_owned))
+        element
+            .0
+            .attr(name)
+            .await
+            .map_err(|error| Error::of("element attribute", error))
     }
 
-    /// The element's DOM property (e.g. an input's current `value`).
+    /// The element's DOM property (e.g. an input's current `value`), as the
+    /// page holds it (a boolean stays a boolean).
     pub async fn property(&self, element: &Element, name: &str) -> Result<Value> {
-        let path = format!("/element/{}/property/{name}", element.0);
-        self.get("element property", &path).await
+        self.execute_with(
+            "return arguments[0][arguments[1]];",
+            &[element],
+            &[json!(name)],
+        )
+        .await
+        .map_err(|error| Error {
+            command: "element property".to_owned(),
+            ..error
+        })
     }
 
     pub async fn page_source(&self) -> Result<String> {
-        let source = self.get("page source", "/source").await?;
-        Ok(source.as_str().unwrap_or_default().to_owned())
+        self.client()
+            .source()
+            .await
+            .map_err(|error| Error::of("page source", error))
     }
 
     /// A PNG of the viewport.
     pub async fn screenshot(&self) -> Result<Vec<u8>> {
-        let encoded = self.get("screenshot", "/screenshot").await?;
-        STANDARD
-            .decode(encoded.as_str().unwrap_or_default())
-            .map_err(|error| Error::transport("screenshot", error))
+        self.client()
+            .screenshot()
+            .await
+            .map_err(|error| Error::of("screenshot", error))
     }
 
-    /// A PNG of the whole page, beyond the viewport (Chromium's DevTools
-    /// protocol through chromedriver; W3C screenshots stop at the window).
+    async fn devtools(&self, name: &str, method: &'static str, params: Value) -> Result<Value> {
+        self.client()
+            .issue_cmd(DevTools { method, params })
+            .await
+            .map_err(|error| Error::of(name, error))
+    }
+
+    /// A PNG of the whole page, beyond the viewport (W3C screenshots stop
+    /// at the window).
     pub async fn full_page_screenshot(&self) -> Result<Vec<u8>> {
         let metrics = self
-            .post(
-                "page size",
-                "/goog/cdp/execute",
-                json!({"cmd": "Page.getLayoutMetrics", "params": {}}),
-            )
+            .devtools("page size", "Page.getLayoutMetrics", json!({}))
             .await?;
         let size = &metrics["cssContentSize"];
         let (width, height) = (
@@ -337,14 +332,14 @@ impl WebDriver {
             size["height"].as_f64().unwrap_or(1600.0),
         );
         let shot = self
-            .post(
+            .devtools(
                 "full-page screenshot",
-                "/goog/cdp/execute",
-                json!({"cmd": "Page.captureScreenshot", "params": {
+                "Page.captureScreenshot",
+                json!({
                     "format": "png",
                     "captureBeyondViewport": true,
                     "clip": {"x": 0, "y": 0, "width": width, "height": height, "scale": 1},
-                }}),
+                }),
             )
             .await?;
         STANDARD
@@ -355,23 +350,42 @@ impl WebDriver {
     /// Runs `script` in the page (a function body; `arguments[i]` are the
     /// arguments, elements passed as such) and answers what it returns.
     pub async fn execute(&self, script: &str, elements: &[&Element]) -> Result<Value> {
-        let args: Vec<Value> = elements.iter().map(|element| element.reference()).collect();
-        self.post(
-            "execute script",
-            "/execute/sync",
-            json!({"script": script, "args": args}),
-        )
-        .await
+        self.execute_with(script, elements, &[]).await
+    }
+
+    /// [`WebDriver::execute`] with `values` as the arguments after the
+    /// elements.
+    async fn execute_with(
+        &self,
+        script: &str,
+        elements: &[&Element],
+        values: &[Value],
+    ) -> Result<Value> {
+        let mut args = Vec::with_capacity(elements.len() + values.len());
+        for element in elements {
+            args.push(
+                serde_json::to_value(&element.0)
+                    .map_err(|error| Error::transport("execute script", error))?,
+            );
+        }
+        args.extend(values.iter().cloned());
+        self.client()
+            .execute(script, args)
+            .await
+            .map_err(|error| Error::of("execute script", error))
     }
 
     /// Ends the session (the browser quits) and chromedriver.
     pub async fn quit(mut self) -> Result<()> {
-        let session = std::mem::take(&mut self.session);
-        let deleted = self
-            .command("delete session", reqwest::Method::DELETE, &session, None)
-            .await;
+        let ended = match self.client.take() {
+            Some(client) => client
+                .close()
+                .await
+                .map_err(|error| Error::of("delete session", error)),
+            None => Ok(()),
+        };
         self.stop_driver();
-        deleted.map(|_| ())
+        ended
     }
 
     /// Ends chromedriver's process group: chromedriver and any browser it
