@@ -17,3 +17,7 @@ review-group-err-comment-too-long = The reason may be at most 2000 characters
 review-group-err-not-now = No case of this group can take this decision now
 review-group-err-claimed-by-another = Another reviewer has claimed a case of this group; the group cannot be decided now
 review-group-back-to-case = Back to the case
+review-group-fee-forfeited = Duplicate, impersonated or falsified applications: the fees are not refunded
+review-group-fee-forfeited-help = Fees are refunded by themselves when a group is not approved; tick this to keep them.
+review-group-fee-kept = Kept, not refunded
+review-group-err-fee-forfeited = Only a "not approved" decision keeps the fees

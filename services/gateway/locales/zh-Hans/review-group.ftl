@@ -17,3 +17,7 @@ review-group-err-comment-too-long = 理由不可超过 2000 字
 review-group-err-not-now = 此团体目前没有可作出这个决定的案件
 review-group-err-claimed-by-another = 团体中有案件由其他审查人员领取中，无法一并决定
 review-group-back-to-case = 返回案件
+review-group-fee-forfeited = 重领、冒领或伪造资料：所交费用不予退还
+review-group-fee-forfeited-help = 整个团体不予批准时会自动退还费用；勾选此项则不退还。
+review-group-fee-kept = 不予退还
+review-group-err-fee-forfeited = 只有“不予批准”的决定才可不退还费用

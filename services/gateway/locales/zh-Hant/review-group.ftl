@@ -17,3 +17,7 @@ review-group-err-comment-too-long = 理由不可超過 2000 字
 review-group-err-not-now = 此團體目前沒有可作出這個決定的案件
 review-group-err-claimed-by-another = 團體中有案件由其他審查人員領取中，無法一併決定
 review-group-back-to-case = 回案件
+review-group-fee-forfeited = 重領、冒領或偽造資料：所交費用不予退還
+review-group-fee-forfeited-help = 整個團體不予許可時會自動退還費用；勾選此項則不退還。
+review-group-fee-kept = 不予退還
+review-group-err-fee-forfeited = 只有「不予許可」的決定才可不退還費用

@@ -146,6 +146,46 @@ async fn a_reviewer_refuses_a_whole_group_after_confirming() {
     assert!(summary.contains("Enter the reason"), "{summary}");
     assert!(no_reason_html.contains("aria-invalid=\"true\""));
 
+    // Only a group not approved keeps its fees; the confirmation says so.
+    let kept_wrongly = form(
+        &stack,
+        &action,
+        &reviewer,
+        &[
+            ("csrf_token", token.as_str()),
+            ("group_decision", "not_accepted"),
+            ("group_comment", reason),
+            ("group_fee_forfeited", "yes"),
+        ],
+    )
+    .await;
+    assert_eq!(kept_wrongly.status, 422, "{}", kept_wrongly.text());
+    let summary = error_summary(&kept_wrongly.text()).expect("an error summary");
+    assert!(
+        summary.contains("href=\"#group_fee_forfeited\""),
+        "{summary}"
+    );
+    assert!(summary.contains("keeps the fees"), "{summary}");
+    let kept = form(
+        &stack,
+        &action,
+        &reviewer,
+        &[
+            ("csrf_token", token.as_str()),
+            ("group_decision", "not_approved"),
+            ("group_comment", reason),
+            ("group_fee_forfeited", "yes"),
+        ],
+    )
+    .await;
+    assert_eq!(kept.status, 200, "{}", kept.text());
+    let kept = main_of(&kept.text());
+    assert!(kept.contains("Kept, not refunded"), "{kept}");
+    assert!(
+        kept.contains("name=\"group_fee_forfeited\" value=\"yes\""),
+        "{kept}"
+    );
+
     // The first step only asks for the confirmation.
     let asked = form(
         &stack,

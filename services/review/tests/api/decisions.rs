@@ -316,3 +316,48 @@ async fn a_refusal_may_forfeit_the_fee_and_no_other_decision_may() {
     assert!(events[0].fee_forfeited, "payment reads it to keep the fee");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn a_group_not_approved_may_keep_every_fee() {
+    let app = start("groupforfeit").await;
+    let now = Utc::now();
+    let mut cases = Vec::new();
+    for minutes in 0..2 {
+        cases.push(
+            app.submit(&NewCase::new(MO, now - chrono::Duration::minutes(minutes)).group("G-9"))
+                .await,
+        );
+    }
+    let decide = |decision: Decision| {
+        let mut client = app.client.clone();
+        let request = app.request(
+            &As::reviewer("r1", MO),
+            DecideGroupRequest {
+                group_number: "G-9".into(),
+                decision: decision as i32,
+                comment: "the whole group's papers are falsified".into(),
+                fee_forfeited: true,
+            },
+        );
+        async move { client.decide_group(request).await }
+    };
+    let refused = decide(Decision::NotAccepted).await.unwrap_err();
+    assert_eq!(refused.code(), Code::InvalidArgument);
+    let fields: Vec<_> = laissez_kit::Problem::from_status(&refused)
+        .errors
+        .into_iter()
+        .map(|error| error.field)
+        .collect();
+    assert_eq!(fields, ["fee_forfeited"]);
+    for case in &cases {
+        assert!(published(&app, case).await.is_empty());
+    }
+    decide(Decision::NotApproved).await.unwrap();
+    for case in &cases {
+        let events = published(&app, case).await;
+        assert_eq!(events.len(), 1);
+        assert_eq!(events[0].decision(), Decision::NotApproved);
+        assert!(events[0].fee_forfeited, "payment keeps each case's fee");
+    }
+    app.stop().await;
+}

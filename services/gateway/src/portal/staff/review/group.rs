@@ -49,6 +49,9 @@ texts! {
         not_approved,
         group_comment,
         group_comment_help,
+        fee_forfeited,
+        fee_forfeited_help,
+        fee_kept,
         next,
         confirm_title,
         confirm_warning,
@@ -56,6 +59,7 @@ texts! {
         err_decision,
         err_comment_required,
         err_comment_too_long,
+        err_fee_forfeited,
         err_not_now,
         err_claimed_by_another,
         back_to_case,
@@ -138,7 +142,7 @@ fn group_form(
     desk: &Desk,
     uri: &Uri,
     case_id: &str,
-    (decision, comment): (&str, &str),
+    (decision, comment, forfeited): (&str, &str, bool),
     problems: &[Problem],
 ) -> Markup {
     let texts = texts(desk.lang());
@@ -146,6 +150,9 @@ fn group_form(
     let problem = problems
         .iter()
         .find(|problem| problem.field == "group_decision");
+    let forfeit_problem = problems
+        .iter()
+        .find(|problem| problem.field == "group_fee_forfeited");
     html! {
         form method="post" action=(action) novalidate {
             input type="hidden" name=(CSRF_FORM_FIELD) value=(desk.csrf_token(core));
@@ -162,6 +169,18 @@ fn group_form(
                         label for=(format!("group_decision-{value}")) { (decision_label(texts, kind)) }
                     }
                 }
+            }
+            div.field.field-error[forfeit_problem.is_some()] {
+                @if let Some(problem) = forfeit_problem {
+                    p.error-message #group_fee_forfeited-error { (problem.message) }
+                }
+                div.checkbox {
+                    input #group_fee_forfeited type="checkbox" name="group_fee_forfeited" value="yes"
+                        aria-describedby="group_fee_forfeited-help" aria-invalid=[forfeit_problem.map(|_| "true")]
+                        checked[forfeited];
+                    label for="group_fee_forfeited" { (texts.fee_forfeited) }
+                }
+                p.help #group_fee_forfeited-help { (texts.fee_forfeited_help) }
             }
             p.help #group_comment-help { (texts.group_comment_help) }
             (problems::textarea("group_comment", texts.group_comment, comment, problems))
@@ -187,7 +206,7 @@ pub(crate) fn section(
                 p { (texts.group_intro) }
                 (cases_table(desk, uri, group))
                 @if open(case) {
-                    (group_form(core, desk, uri, &case.case_id, ("", ""), &[]))
+                    (group_form(core, desk, uri, &case.case_id, ("", "", false), &[]))
                 }
             }
         }
@@ -200,8 +219,16 @@ pub struct GroupDecisionForm {
     csrf_token: String,
     group_decision: String,
     group_comment: String,
+    /// `yes` when a "not approved" group keeps the fees it paid.
+    group_fee_forfeited: String,
     /// Sent by the confirmation page's button only.
     confirmed: String,
+}
+
+impl GroupDecisionForm {
+    fn forfeits_fee(&self) -> bool {
+        self.group_fee_forfeited == "yes"
+    }
 }
 
 /// The form's decision and reason, checked as review would.
@@ -213,6 +240,9 @@ fn checked(texts: &Texts, form: &GroupDecisionForm) -> (Option<Decision>, Vec<Pr
         .map(|(_, decision)| *decision);
     if decision.is_none() {
         problems.push(Problem::new("group_decision", texts.err_decision));
+    }
+    if form.forfeits_fee() && decision.is_some_and(|decision| decision != Decision::NotApproved) {
+        problems.push(Problem::new("group_fee_forfeited", texts.err_fee_forfeited));
     }
     let comment = form.group_comment.trim();
     if comment.is_empty() {
@@ -235,6 +265,9 @@ fn refusal_problem(texts: &Texts, status: &tonic::Status) -> Option<(StatusCode,
                     Problem::new("group_comment", texts.err_comment_too_long)
                 }
                 ("comment", _) => Problem::new("group_comment", texts.err_comment_required),
+                ("fee_forfeited", _) => {
+                    Problem::new("group_fee_forfeited", texts.err_fee_forfeited)
+                }
                 _ => Problem::new("group_decision", texts.err_decision),
             };
             Some((StatusCode::UNPROCESSABLE_ENTITY, problem))
@@ -285,7 +318,11 @@ pub async fn decide_group(
     };
     let lang = desk.lang();
     let texts = texts(lang);
-    let shown = (form.group_decision.as_str(), form.group_comment.as_str());
+    let shown = (
+        form.group_decision.as_str(),
+        form.group_comment.as_str(),
+        form.forfeits_fee(),
+    );
     let again = |status: StatusCode, problems: &[Problem]| {
         let content = html! {
             (problems::summary(lang, problems))
@@ -307,12 +344,18 @@ pub async fn decide_group(
                 dt { (lang.messages().group_number) } dd { (case.group_number) }
                 dt { (texts.group_decision) } dd.group-decision { (decision_label(texts, decision)) }
                 dt { (texts.group_comment) } dd.group-comment { (comment) }
+                @if form.forfeits_fee() {
+                    dt { (texts.fee_forfeited) } dd.group-fee { (texts.fee_kept) }
+                }
             }
             (cases_table(&desk, &uri, &group))
             form method="post" action=(desk.link(&uri, &format!("review/cases/{case_id}/group-decision"))) {
                 input type="hidden" name=(CSRF_FORM_FIELD) value=(desk.csrf_token(&core));
                 input type="hidden" name="group_decision" value=(form.group_decision);
                 input type="hidden" name="group_comment" value=(comment);
+                @if form.forfeits_fee() {
+                    input type="hidden" name="group_fee_forfeited" value="yes";
+                }
                 input type="hidden" name="confirmed" value="1";
                 div.actions {
                     button.primary type="submit" { (texts.confirm) }
@@ -335,7 +378,7 @@ pub async fn decide_group(
                 group_number: case.group_number.clone(),
                 decision: decision as i32,
                 comment: comment.to_owned(),
-                fee_forfeited: false,
+                fee_forfeited: form.forfeits_fee(),
             },
             Some(desk.caller.token()),
         ))
@@ -372,5 +415,32 @@ mod tests {
         assert_eq!(code, StatusCode::CONFLICT);
         assert_eq!(problem.message, texts.err_claimed_by_another);
         assert!(refusal_problem(texts, &tonic::Status::unavailable("down")).is_none());
+        let forfeit: tonic::Status =
+            laissez_kit::ServiceError::InvalidArgument(vec![laissez_kit::FieldError::new(
+                "fee_forfeited",
+                "invalid",
+                "x",
+            )])
+            .into();
+        let (_, problem) = refusal_problem(texts, &forfeit).unwrap();
+        assert_eq!(problem.field, "group_fee_forfeited");
+    }
+
+    #[test]
+    fn only_a_group_not_approved_keeps_its_fees() {
+        let texts = texts(Lang::En);
+        let form = |decision: &str| GroupDecisionForm {
+            group_decision: decision.to_owned(),
+            group_comment: "Falsified documents".to_owned(),
+            group_fee_forfeited: "yes".to_owned(),
+            ..GroupDecisionForm::default()
+        };
+        let (decision, problems) = checked(texts, &form("not_approved"));
+        assert_eq!(decision, Some(Decision::NotApproved));
+        assert!(problems.is_empty());
+        let (_, problems) = checked(texts, &form("not_accepted"));
+        assert_eq!(problems.len(), 1);
+        assert_eq!(problems[0].field, "group_fee_forfeited");
+        assert_eq!(problems[0].message, texts.err_fee_forfeited);
     }
 }
