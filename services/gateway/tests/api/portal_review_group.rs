@@ -97,19 +97,15 @@ async fn a_reviewer_refuses_a_whole_group_after_confirming() {
         assert!(shown.contains(&expected), "lacks {expected}: {shown}");
     }
     let action = format!("{case_path}/group-decision?lang=en");
+    let decide = async |fields: &[(&str, &str)]| form(&stack, &action, &reviewer, fields).await;
     let reason = "The invitation letter of the group is forged.";
 
     // Without the session's token nothing happens.
-    let forged = form(
-        &stack,
-        &action,
-        &reviewer,
-        &[
-            ("group_decision", "not_accepted"),
-            ("group_comment", reason),
-            ("confirmed", "1"),
-        ],
-    )
+    let forged = decide(&[
+        ("group_decision", "not_accepted"),
+        ("group_comment", reason),
+        ("confirmed", "1"),
+    ])
     .await;
     assert_eq!(forged.status, 403, "{}", forged.text());
     // An agency administrator is no reviewer.
@@ -128,16 +124,11 @@ async fn a_reviewer_refuses_a_whole_group_after_confirming() {
     .await;
     assert_eq!(not_a_reviewer.status, 403, "{}", not_a_reviewer.text());
     // The reason is required.
-    let no_reason = form(
-        &stack,
-        &action,
-        &reviewer,
-        &[
-            ("csrf_token", token.as_str()),
-            ("group_decision", "not_accepted"),
-            ("group_comment", "  "),
-        ],
-    )
+    let no_reason = decide(&[
+        ("csrf_token", token.as_str()),
+        ("group_decision", "not_accepted"),
+        ("group_comment", "  "),
+    ])
     .await;
     assert_eq!(no_reason.status, 422, "{}", no_reason.text());
     let no_reason_html = no_reason.text();
@@ -147,17 +138,12 @@ async fn a_reviewer_refuses_a_whole_group_after_confirming() {
     assert!(no_reason_html.contains("aria-invalid=\"true\""));
 
     // Only a group not approved keeps its fees; the confirmation says so.
-    let kept_wrongly = form(
-        &stack,
-        &action,
-        &reviewer,
-        &[
-            ("csrf_token", token.as_str()),
-            ("group_decision", "not_accepted"),
-            ("group_comment", reason),
-            ("group_fee_forfeited", "yes"),
-        ],
-    )
+    let kept_wrongly = decide(&[
+        ("csrf_token", token.as_str()),
+        ("group_decision", "not_accepted"),
+        ("group_comment", reason),
+        ("group_fee_forfeited", "yes"),
+    ])
     .await;
     assert_eq!(kept_wrongly.status, 422, "{}", kept_wrongly.text());
     let summary = error_summary(&kept_wrongly.text()).expect("an error summary");
@@ -166,17 +152,12 @@ async fn a_reviewer_refuses_a_whole_group_after_confirming() {
         "{summary}"
     );
     assert!(summary.contains("keeps the fees"), "{summary}");
-    let kept = form(
-        &stack,
-        &action,
-        &reviewer,
-        &[
-            ("csrf_token", token.as_str()),
-            ("group_decision", "not_approved"),
-            ("group_comment", reason),
-            ("group_fee_forfeited", "yes"),
-        ],
-    )
+    let kept = decide(&[
+        ("csrf_token", token.as_str()),
+        ("group_decision", "not_approved"),
+        ("group_comment", reason),
+        ("group_fee_forfeited", "yes"),
+    ])
     .await;
     assert_eq!(kept.status, 200, "{}", kept.text());
     let kept = main_of(&kept.text());
@@ -187,16 +168,11 @@ async fn a_reviewer_refuses_a_whole_group_after_confirming() {
     );
 
     // The first step only asks for the confirmation.
-    let asked = form(
-        &stack,
-        &action,
-        &reviewer,
-        &[
-            ("csrf_token", token.as_str()),
-            ("group_decision", "not_accepted"),
-            ("group_comment", reason),
-        ],
-    )
+    let asked = decide(&[
+        ("csrf_token", token.as_str()),
+        ("group_decision", "not_accepted"),
+        ("group_comment", reason),
+    ])
     .await;
     assert_eq!(asked.status, 200, "{}", asked.text());
     let confirmation = main_of(&asked.text());
@@ -218,26 +194,21 @@ async fn a_reviewer_refuses_a_whole_group_after_confirming() {
         "{still_open}"
     );
 
-    let decided = form(
-        &stack,
-        &action,
-        &reviewer,
-        &[
-            (
-                "csrf_token",
-                input_value(&confirmation, "csrf_token").as_str(),
-            ),
-            (
-                "group_decision",
-                input_value(&confirmation, "group_decision").as_str(),
-            ),
-            (
-                "group_comment",
-                input_value(&confirmation, "group_comment").as_str(),
-            ),
-            ("confirmed", "1"),
-        ],
-    )
+    let decided = decide(&[
+        (
+            "csrf_token",
+            input_value(&confirmation, "csrf_token").as_str(),
+        ),
+        (
+            "group_decision",
+            input_value(&confirmation, "group_decision").as_str(),
+        ),
+        (
+            "group_comment",
+            input_value(&confirmation, "group_comment").as_str(),
+        ),
+        ("confirmed", "1"),
+    ])
     .await;
     assert_eq!(decided.status, 303, "{}", decided.text());
     assert_eq!(decided.header("location"), Some(case_en.as_str()));
@@ -260,17 +231,12 @@ async fn a_reviewer_refuses_a_whole_group_after_confirming() {
         assert!(!html.contains("name=\"group_comment\""), "{html}");
     }
     // Nothing is left to decide.
-    let again = form(
-        &stack,
-        &action,
-        &reviewer,
-        &[
-            ("csrf_token", token.as_str()),
-            ("group_decision", "not_approved"),
-            ("group_comment", reason),
-            ("confirmed", "1"),
-        ],
-    )
+    let again = decide(&[
+        ("csrf_token", token.as_str()),
+        ("group_decision", "not_approved"),
+        ("group_comment", reason),
+        ("confirmed", "1"),
+    ])
     .await;
     assert_eq!(again.status, 409, "{}", again.text());
     assert!(
