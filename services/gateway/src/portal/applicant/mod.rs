@@ -15,6 +15,7 @@ pub mod documents;
 pub mod header;
 pub mod messages;
 pub mod parts;
+pub mod password_reset;
 pub mod payments;
 pub mod permit;
 pub mod registration;
@@ -62,11 +63,11 @@ pub fn routes() -> Router<Core> {
         )
         .route(
             "/forgot-password",
-            get(account::forgot_form).post(account::forgot),
+            get(password_reset::forgot_form).post(password_reset::forgot),
         )
         .route(
             "/reset-password",
-            get(account::reset_form).post(account::reset),
+            get(password_reset::reset_form).post(password_reset::reset),
         )
         .route("/applicants", get(applicants::list))
         .route(
