@@ -4,7 +4,6 @@
 //! published catalog) and each agency's names from its current catalog,
 //! so a new agency appears here as soon as its catalog is published.
 
-use crate::portal::shell::locale::texts;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
@@ -14,6 +13,7 @@ use maud::html;
 use crate::core::Core;
 use crate::core::catalogs::CatalogError;
 use crate::portal::shell::i18n::Text;
+use crate::portal::shell::locale::texts;
 use crate::portal::shell::page::{Language, page, unavailable};
 use crate::portal::shell::site::STAFF_PORTAL;
 use crate::portal::shell::view::{self, Frame};

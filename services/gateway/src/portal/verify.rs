@@ -4,7 +4,6 @@
 //! or revoked) with the holder's data as signed. `/verify/keys.json`
 //! publishes every agency's seal public keys for offline verifiers.
 
-use crate::portal::shell::locale::texts;
 use axum::Json;
 use axum::extract::{FromRequest, Multipart, Query, Request, State};
 use axum::http::{HeaderMap, StatusCode, Uri, header};
@@ -16,6 +15,7 @@ use maud::{Markup, html};
 use sha2::{Digest, Sha256};
 
 use crate::core::Core;
+use crate::portal::shell::locale::texts;
 use crate::portal::shell::page::{Language, page, unavailable};
 use crate::portal::shell::view::{self, FormError, Frame};
 

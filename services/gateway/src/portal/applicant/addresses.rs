@@ -3,7 +3,6 @@
 //! saved is the default, and the wizard offers them where a type delivers
 //! by courier.
 
-use crate::portal::shell::locale::texts;
 use std::collections::HashMap;
 
 use axum::extract::OriginalUri;
@@ -22,6 +21,7 @@ use crate::portal::applicant::visit::{
     Posted, Removal, Visit, back_or_refused, confirm_removal, layout,
 };
 use crate::portal::shell::i18n::Lang;
+use crate::portal::shell::locale::texts;
 use crate::portal::shell::page::lang_suffix;
 use crate::portal::shell::site::Site;
 

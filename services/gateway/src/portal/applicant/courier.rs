@@ -3,7 +3,6 @@
 //! arrived. Which cases those are follows the catalog (the type's delivery
 //! option whose stage is delivery), never a list of agencies.
 
-use crate::portal::shell::locale::texts;
 use axum::extract::OriginalUri;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -15,6 +14,7 @@ use maud::html;
 use crate::core::Core;
 use crate::portal::applicant::parts::{case_path, receipt, when};
 use crate::portal::applicant::visit::{Visit, layout};
+use crate::portal::shell::locale::texts;
 use crate::portal::shell::page::lang_suffix;
 use crate::portal::shell::site::Site;
 

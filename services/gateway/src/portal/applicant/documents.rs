@@ -8,7 +8,6 @@
 //! Render scopes everything to the caller's account and agency: another
 //! account's document answers like one that does not exist.
 
-use crate::portal::shell::locale::texts;
 use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -19,6 +18,7 @@ use maud::html;
 use crate::core::Core;
 use crate::portal::applicant::parts::{PaidSearch, PaidSearchLabels, paid_search_form, size, when};
 use crate::portal::applicant::visit::{Visit, layout};
+use crate::portal::shell::locale::texts;
 use crate::portal::shell::page::lang_suffix;
 use crate::portal::shell::site::Site;
 use crate::portal::shell::view::{self, FormError};

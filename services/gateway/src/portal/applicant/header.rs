@@ -1,7 +1,6 @@
 //! The header of every signed-in applicant page: where to go (with the
 //! message centre's unread count) and the sign-out form.
 
-use crate::portal::shell::locale::texts;
 use axum::http::Uri;
 use laissez_proto::notify::v1::GetUnreadCountRequest;
 use laissez_proto::notify::v1::notify_service_client::NotifyServiceClient;
@@ -12,6 +11,7 @@ use crate::core::csrf::CSRF_FORM_FIELD;
 use crate::core::upstream::Upstream;
 use crate::core::{Caller, Core};
 use crate::portal::shell::i18n::Lang;
+use crate::portal::shell::locale::texts;
 use crate::portal::shell::page::lang_suffix;
 use crate::portal::shell::site::Site;
 

@@ -9,7 +9,6 @@
 //! account's message reads exactly like one that does not exist.
 
 use crate::portal::TokenForm;
-use crate::portal::shell::locale::texts;
 use axum::extract::OriginalUri;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, Uri};
@@ -25,6 +24,7 @@ use crate::core::{Caller, Core};
 use crate::portal::applicant::header::notify_client;
 use crate::portal::applicant::parts::when;
 use crate::portal::applicant::visit::{Posted, Visit, layout};
+use crate::portal::shell::locale::texts;
 use crate::portal::shell::page::{lang_suffix, lookup_failed};
 use crate::portal::shell::site::Lookup;
 use crate::portal::shell::view::{self, FormError};

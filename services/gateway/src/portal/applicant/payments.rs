@@ -9,7 +9,6 @@
 //! Payment scopes everything to the caller's account: another account's
 //! order or payment reads exactly like one that does not exist.
 
-use crate::portal::shell::locale::texts;
 use axum::extract::{OriginalUri, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -25,6 +24,7 @@ use crate::core::csrf::CSRF_FORM_FIELD;
 use crate::portal::applicant::parts::{PaidSearch, PaidSearchLabels, paid_search_form, when};
 use crate::portal::applicant::visit::{Posted, Visit, layout};
 use crate::portal::shell::i18n::{Lang, Text};
+use crate::portal::shell::locale::texts;
 use crate::portal::shell::page::lang_suffix;
 use crate::portal::shell::view::{self, FormError};
 

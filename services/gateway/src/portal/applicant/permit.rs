@@ -2,7 +2,6 @@
 //! catalog rules work it out from the answers so far, and on the case page
 //! as intake fixed it at issue (number, validity, entries, stay per entry).
 
-use crate::portal::shell::locale::{Phrase, texts};
 use laissez_catalog::Catalog;
 use laissez_catalog::eligibility::{self, Grant};
 use laissez_catalog::format::Entries;
@@ -11,6 +10,7 @@ use laissez_proto::intake::v1::{Case, Lifecycle};
 use maud::{Markup, html};
 
 use crate::portal::shell::i18n::Lang;
+use crate::portal::shell::locale::{Phrase, texts};
 
 texts! {
     pub struct Texts, fn texts, "permit" {

@@ -2,7 +2,6 @@
 //! agency's catalog (with the SMS code's "send code" button where the
 //! portal asks for one), and activation from the emailed link.
 
-use crate::portal::shell::locale::texts;
 use std::collections::HashMap;
 
 use axum::Form;
@@ -20,6 +19,7 @@ use crate::core::credentials::cookie;
 use crate::core::csrf::CSRF_FORM_FIELD;
 use crate::portal::shell::guest::{Guest, with_cookie};
 use crate::portal::shell::i18n::{Lang, Text};
+use crate::portal::shell::locale::texts;
 use crate::portal::shell::page::{
     Language, forbidden, lang_suffix, lookup_failed, page, unavailable,
 };

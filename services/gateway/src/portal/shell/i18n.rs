@@ -10,10 +10,10 @@ use axum::http::{HeaderMap, Uri, header};
 use fluent_langneg::{NegotiationStrategy, negotiate_languages};
 use unic_langid::LanguageIdentifier;
 
-use crate::portal::shell::locale::texts;
 use crate::portal::shell::request::{decode_pairs, query_pairs};
 
 use crate::core::credentials::cookie;
+use crate::portal::shell::locale::texts;
 
 pub const LANG_COOKIE: &str = "laissez-lang";
 

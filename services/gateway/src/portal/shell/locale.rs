@@ -99,18 +99,21 @@ fn bundle(lang: Lang) -> Bundle {
     bundle
 }
 
-fn format(lang: Lang, key: &str, args: Option<&FluentArgs>) -> Result<String, String> {
+/// The message `key` in `lang`; on a problem, what could be formatted
+/// (empty for a missing message) and the problem.
+fn format(lang: Lang, key: &str, args: Option<&FluentArgs>) -> Result<String, (String, String)> {
     let bundle = &BUNDLES[index(lang)];
-    let pattern = bundle
-        .get_message(key)
-        .and_then(|message| message.value())
-        .ok_or_else(|| format!("no message {key} in {}", lang.tag()))?;
+    let Some(pattern) = bundle.get_message(key).and_then(|message| message.value()) else {
+        return Err((String::new(), format!("no message {key} in {}", lang.tag())));
+    };
     let mut errors = Vec::new();
-    let text = bundle.format_pattern(pattern, args, &mut errors);
+    let text = bundle
+        .format_pattern(pattern, args, &mut errors)
+        .into_owned();
     if errors.is_empty() {
-        Ok(text.into_owned())
+        Ok(text)
     } else {
-        Err(format!("message {key} in {}: {errors:?}", lang.tag()))
+        Err((text, format!("message {key} in {}: {errors:?}", lang.tag())))
     }
 }
 
@@ -119,7 +122,7 @@ fn format(lang: Lang, key: &str, args: Option<&FluentArgs>) -> Result<String, St
 pub fn text(lang: Lang, key: &str) -> &'static str {
     #[cfg(test)]
     tests::asked(key);
-    let text = format(lang, key, None).unwrap_or_else(|problem| panic!("{problem}"));
+    let text = format(lang, key, None).unwrap_or_else(|(_, problem)| panic!("{problem}"));
     Box::leak(text.into_boxed_str())
 }
 
@@ -154,22 +157,11 @@ impl Phrase {
         for (name, value) in args {
             fluent.set(name, value);
         }
-        match format(self.lang, self.key, Some(&fluent)) {
-            Ok(text) => text,
-            Err(problem) => {
-                tracing::error!(%problem, "a portal text was formatted without its variables");
-                debug_assert!(false, "{problem}");
-                let bundle = &BUNDLES[index(self.lang)];
-                let pattern = bundle
-                    .get_message(self.key)
-                    .and_then(|message| message.value());
-                pattern.map_or_else(String::new, |pattern| {
-                    bundle
-                        .format_pattern(pattern, Some(&fluent), &mut Vec::new())
-                        .into_owned()
-                })
-            }
-        }
+        format(self.lang, self.key, Some(&fluent)).unwrap_or_else(|(text, problem)| {
+            tracing::error!(%problem, "a portal text was formatted without its variables");
+            debug_assert!(false, "{problem}");
+            text
+        })
     }
 }
 

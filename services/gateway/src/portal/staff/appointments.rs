@@ -5,7 +5,6 @@
 //! signal 8, black rainstorm, an unplanned holiday). Intake moves the
 //! bookings a closure covers and tells each applicant.
 
-use crate::portal::shell::locale::texts;
 use axum::extract::{Form, State};
 use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -21,6 +20,7 @@ use serde::Deserialize;
 use crate::core::Core;
 use crate::core::csrf::CSRF_FORM_FIELD;
 use crate::portal::shell::i18n::Lang;
+use crate::portal::shell::locale::texts;
 use crate::portal::shell::request::query_value;
 use crate::portal::shell::view::{self, FormError};
 use crate::portal::staff::desk::{Desk, Roles, Staff, StaffPosted, layout};

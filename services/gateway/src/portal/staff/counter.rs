@@ -11,7 +11,6 @@
 //! today's appointments at the agency's centres, each receipt number a
 //! link to its case here.
 
-use crate::portal::shell::locale::texts;
 use axum::Form;
 use axum::extract::{OriginalUri, State};
 use axum::http::StatusCode;
@@ -30,6 +29,7 @@ use crate::core::csrf::CSRF_FORM_FIELD;
 use crate::portal::applicant::parts::when;
 use crate::portal::applicant::status;
 use crate::portal::shell::i18n::{Lang, Text};
+use crate::portal::shell::locale::texts;
 use crate::portal::shell::problems::{self, Problem};
 use crate::portal::shell::request::{csrf_token_field, query_value};
 use crate::portal::shell::view;

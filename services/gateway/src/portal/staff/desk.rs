@@ -4,7 +4,6 @@
 //! pages of an applicant portal under the same path do not exist. POSTs
 //! check the session's CSRF token before anything else happens.
 
-use crate::portal::shell::locale::texts;
 use std::marker::PhantomData;
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -20,6 +19,7 @@ use crate::core::problem::ApiError;
 use crate::core::{Caller, Core};
 use crate::portal::shell::error::{Audience, PortalError, Refusal};
 use crate::portal::shell::i18n::Lang;
+use crate::portal::shell::locale::texts;
 use crate::portal::shell::page::{Language, lang_suffix, page};
 use crate::portal::shell::request::{CsrfToken, SitePath, place};
 use crate::portal::shell::site::Site;

@@ -7,7 +7,6 @@
 //! delivered. Intake checks everything again and lets the workflow move
 //! the case on.
 
-use crate::portal::shell::locale::texts;
 use axum::Form;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -22,6 +21,7 @@ use serde::Deserialize;
 use crate::core::Core;
 use crate::core::csrf::CSRF_FORM_FIELD;
 use crate::portal::applicant::parts::when;
+use crate::portal::shell::locale::texts;
 use crate::portal::shell::problems::{self, Problem};
 use crate::portal::shell::request::csrf_token_field;
 use crate::portal::staff::counter::{self, View};

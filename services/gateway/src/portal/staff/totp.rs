@@ -10,7 +10,6 @@
 //! pages work with the session cookie itself (identity checks it on every
 //! call) and its CSRF token.
 
-use crate::portal::shell::locale::texts;
 use axum::Form;
 use axum::extract::OriginalUri;
 use axum::extract::State;
@@ -25,6 +24,7 @@ use crate::core::Core;
 use crate::core::credentials::Credentials;
 use crate::core::csrf::CSRF_FORM_FIELD;
 use crate::portal::shell::error::{Audience, PortalError, Refusal};
+use crate::portal::shell::locale::texts;
 use crate::portal::shell::page::{Language, lang_suffix, page};
 use crate::portal::shell::problems::{self, Problem};
 use crate::portal::shell::request::{SitePath, place};

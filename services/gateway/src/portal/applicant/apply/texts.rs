@@ -1,4 +1,4 @@
-//! The wizard's own texts, once per language.
+//! The wizard's own texts (`locales/*/apply.ftl`).
 
 use crate::portal::shell::locale::texts;
 

@@ -6,7 +6,6 @@
 //! values kept. Another agency's announcement reads like a missing one.
 
 use crate::portal::TokenForm;
-use crate::portal::shell::locale::texts;
 use axum::Form;
 use axum::extract::OriginalUri;
 use axum::extract::{Path, State};
@@ -23,6 +22,7 @@ use serde::Deserialize;
 use crate::core::Core;
 use crate::core::csrf::CSRF_FORM_FIELD;
 use crate::portal::shell::i18n::{Lang, Text};
+use crate::portal::shell::locale::texts;
 use crate::portal::shell::page::lookup_failed;
 use crate::portal::shell::problems::{self, Problem, about};
 use crate::portal::shell::site::Lookup;

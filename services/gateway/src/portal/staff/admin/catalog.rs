@@ -11,7 +11,6 @@
 //! the validated files back (base64 in hidden fields), since a browser
 //! cannot send a chosen file twice; intake checks them again on publish.
 
-use crate::portal::shell::locale::texts;
 use axum::extract::OriginalUri;
 use axum::extract::{FromRequest, Request};
 use axum::extract::{Multipart, State};
@@ -29,6 +28,7 @@ use crate::core::Core;
 use crate::core::csrf::CSRF_FORM_FIELD;
 use crate::portal::applicant::parts::{size, when};
 use crate::portal::shell::i18n::Lang;
+use crate::portal::shell::locale::texts;
 use crate::portal::shell::problems::{self, Problem};
 use crate::portal::shell::site::Site;
 use crate::portal::staff::admin::texts as admin_texts;

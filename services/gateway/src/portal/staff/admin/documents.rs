@@ -5,7 +5,6 @@
 //! revoked) and laying it out again with the current templates (a new
 //! version; the old one is kept). Both need a reason, which render records.
 
-use crate::portal::shell::locale::texts;
 use axum::Form;
 use axum::extract::{OriginalUri, Path, State};
 use axum::http::StatusCode;
@@ -20,6 +19,7 @@ use crate::core::Core;
 use crate::core::csrf::CSRF_FORM_FIELD;
 use crate::portal::applicant::parts::when;
 use crate::portal::shell::i18n::Lang;
+use crate::portal::shell::locale::texts;
 use crate::portal::shell::problems::{self, Problem};
 use crate::portal::shell::request::{csrf_token_field, query_value};
 use crate::portal::staff::desk::{Admins, Desk, Staff, StaffPosted, layout};

@@ -4,7 +4,6 @@
 //! its transaction and both amounts; and a form to reconcile one
 //! provider's day now (a corrected file, a notice applied since).
 
-use crate::portal::shell::locale::texts;
 use axum::Form;
 use axum::extract::{OriginalUri, State};
 use axum::http::StatusCode;
@@ -17,6 +16,7 @@ use crate::core::Core;
 use crate::core::csrf::CSRF_FORM_FIELD;
 use crate::portal::applicant::parts::when;
 use crate::portal::shell::i18n::Lang;
+use crate::portal::shell::locale::texts;
 use crate::portal::shell::problems::{self, Problem};
 use crate::portal::shell::request::{csrf_token_field, query_value};
 use crate::portal::shell::view;

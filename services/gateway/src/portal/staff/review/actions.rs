@@ -10,7 +10,6 @@
 //! error summary and a link back to the case; review's refusal because of
 //! the case's state reads "not now" (409).
 
-use crate::portal::shell::locale::texts;
 use axum::Form;
 use axum::extract::OriginalUri;
 use axum::extract::{Path, State};
@@ -30,6 +29,7 @@ use crate::core::csrf::CSRF_FORM_FIELD;
 use crate::core::upstream::Upstream;
 use crate::core::{Caller, Core};
 use crate::portal::shell::i18n::Lang;
+use crate::portal::shell::locale::texts;
 use crate::portal::shell::problems::{self, Problem};
 use crate::portal::staff::desk::{Desk, Reviewers, StaffPosted, layout};
 

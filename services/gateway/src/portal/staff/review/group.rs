@@ -12,7 +12,6 @@
 //! transaction and refuses the whole call when another reviewer holds one
 //! of them.
 
-use crate::portal::shell::locale::texts;
 use axum::Form;
 use axum::extract::OriginalUri;
 use axum::extract::{Path, State};
@@ -30,6 +29,7 @@ use crate::core::Core;
 use crate::core::csrf::CSRF_FORM_FIELD;
 use crate::core::upstream::Upstream;
 use crate::portal::shell::i18n::{self};
+use crate::portal::shell::locale::texts;
 use crate::portal::shell::page::lookup_failed;
 use crate::portal::shell::problems::{self, Problem};
 use crate::portal::shell::site::Lookup;
