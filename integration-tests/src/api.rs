@@ -204,6 +204,20 @@ impl Api {
 
     /// An upload (the operation's body is the file itself).
     pub async fn upload(&self, call: Call<'_>, content_type: &str, content: Vec<u8>) -> Answer {
+        self.try_upload(call, content_type, content)
+            .await
+            .expect("the gateway answers")
+    }
+
+    /// An upload whose transport error is the caller's to judge: a server
+    /// may answer before the whole body is sent and close the connection,
+    /// which the sender sees as a broken pipe rather than as the answer.
+    pub async fn try_upload(
+        &self,
+        call: Call<'_>,
+        content_type: &str,
+        content: Vec<u8>,
+    ) -> reqwest::Result<Answer> {
         let (method, path) = self.resolve(&call);
         let mut request = self
             .http
@@ -214,7 +228,7 @@ impl Api {
         if let Some(token) = call.token {
             request = request.bearer_auth(token);
         }
-        send(request).await.expect("the gateway answers")
+        send(request).await
     }
 
     /// A GET of any path of the gateway (a download link an answer gave).
