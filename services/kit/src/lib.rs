@@ -13,6 +13,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod health;
+pub mod ids;
 pub mod metrics;
 pub mod redis_store;
 pub mod server;
@@ -22,3 +23,4 @@ pub mod time;
 
 pub use auth::{Caller, Role, caller};
 pub use error::{FieldError, Problem, ServiceError};
+pub use ids::{AccountId, AgencyCode, CaseId};

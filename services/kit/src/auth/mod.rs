@@ -97,6 +97,12 @@ impl Caller {
         }
     }
 
+    /// The agency the caller acts for, checked; `None` for a caller who
+    /// acts for none (a platform operator's token names no agency).
+    pub fn agency_code(&self) -> Option<crate::AgencyCode> {
+        self.agency.parse().ok()
+    }
+
     /// PermissionDenied unless the caller acts for `agency`. Platform
     /// operators pass (their write access is limited by role checks).
     pub fn require_agency(&self, agency: &str) -> Result<(), tonic::Status> {
