@@ -7,6 +7,7 @@ pub mod domain;
 pub mod events;
 pub mod grpc;
 pub mod maintenance;
+pub mod service;
 pub mod settings;
 pub mod startup;
 pub mod store;

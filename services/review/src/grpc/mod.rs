@@ -1,4 +1,5 @@
-//! The gRPC surface: authentication and roles, protocol ↔ domain.
+//! The gRPC surface: it decodes requests into checked values, authorises
+//! the caller and maps the answers back; the rules are in `service/`.
 //! Every query is scoped to the caller's agency from the verified token, so
 //! another agency's case is indistinguishable from a missing one. Roles are
 //! read from the token on every call; nothing is cached.
@@ -6,7 +7,8 @@
 use laissez_kit::Role;
 use laissez_kit::auth::{Caller, caller};
 use laissez_kit::error::ServiceError;
-use laissez_proto::events::v1::Decision;
+use laissez_kit::{AgencyCode, CaseId};
+use laissez_proto::events::v1::Decision as EventDecision;
 use laissez_proto::intake::v1::GetCaseRequest;
 use laissez_proto::intake::v1::intake_service_client::IntakeServiceClient;
 use laissez_proto::review::v1::review_service_server::ReviewService;
@@ -14,11 +16,13 @@ use laissez_proto::review::v1::*;
 use sqlx::PgPool;
 use tonic::transport::Channel;
 use tonic::{Code, Request, Response, Status};
-use uuid::Uuid;
 
+use crate::domain::{Decision, Lane, Verdict};
+use crate::service::decisions::{self, Decided, event_decision};
+use crate::service::queue;
 use crate::settings::Settings;
+use crate::store::audit;
 use crate::store::cases::{self, Claimed};
-use crate::store::{audit, decisions};
 use crate::time::timestamp;
 
 const REVIEWERS: &[Role] = &[Role::Reviewer, Role::SeniorReviewer];
@@ -59,7 +63,7 @@ impl Review {
     async fn submission<T>(
         &self,
         request: &Request<T>,
-        case_id: Uuid,
+        case_id: CaseId,
     ) -> Result<Result<laissez_proto::intake::v1::Case, String>, Status> {
         let mut call = Request::new(GetCaseRequest {
             case_id: case_id.to_string(),
@@ -91,18 +95,40 @@ impl Review {
     }
 }
 
-fn case_id(text: &str) -> Result<Uuid, Status> {
+fn case_id(text: &str) -> Result<CaseId, Status> {
     // A malformed id is a case that does not exist, like another agency's.
-    Uuid::parse_str(text).map_err(|_| Status::not_found("case not found"))
+    text.parse()
+        .map_err(|_| Status::not_found("case not found"))
 }
 
-fn staff<T>(request: &Request<T>, roles: &[Role]) -> Result<Caller, Status> {
+/// A caller allowed in, and the agency every query of the call is scoped to.
+struct Desk {
+    caller: Caller,
+    agency: AgencyCode,
+}
+
+/// The caller, with one of `roles`, acting for an agency.
+fn desk<T>(request: &Request<T>, roles: &[Role]) -> Result<Desk, Status> {
     let caller = caller(request)?;
     caller.require_any_role(roles)?;
-    if caller.agency.is_empty() {
-        return Err(Status::permission_denied("the caller acts for no agency"));
+    acting(caller)
+}
+
+fn acting(caller: &Caller) -> Result<Desk, Status> {
+    let agency = caller
+        .agency_code()
+        .ok_or_else(|| Status::permission_denied("the caller acts for no agency"))?;
+    Ok(Desk {
+        caller: caller.clone(),
+        agency,
+    })
+}
+
+fn lane(lane: Lane) -> laissez_proto::review::v1::Lane {
+    match lane {
+        Lane::Normal => laissez_proto::review::v1::Lane::Normal,
+        Lane::Priority => laissez_proto::review::v1::Lane::Priority,
     }
-    Ok(caller.clone())
 }
 
 fn claim(claimed: Claimed) -> Claim {
@@ -110,20 +136,31 @@ fn claim(claimed: Claimed) -> Claim {
         case_id: claimed.case_id.to_string(),
         reviewer: claimed.reviewer,
         lease_expires_at: Some(timestamp(claimed.lease_expires_at)),
-        lane: claimed.lane.to_proto() as i32,
+        lane: lane(claimed.lane) as i32,
     }
 }
 
-fn decided(decided: decisions::Decided) -> DecideResponse {
+fn decided(decided: Decided) -> DecideResponse {
     DecideResponse {
         case_id: decided.case_id.to_string(),
-        decision: decided.decision as i32,
+        decision: decided
+            .decision
+            .map_or(EventDecision::Unspecified, event_decision) as i32,
         awaiting_sign_off: decided.awaiting_sign_off,
     }
 }
 
-fn decision(value: i32) -> Decision {
-    Decision::try_from(value).unwrap_or(Decision::Unspecified)
+/// The verdict a request asks for, checked.
+fn verdict(decision: i32, comment: &str, fee_forfeited: bool) -> Result<Verdict<'_>, Status> {
+    let decision = match EventDecision::try_from(decision).unwrap_or(EventDecision::Unspecified) {
+        EventDecision::Approved => Some(Decision::Approved),
+        EventDecision::NotAccepted => Some(Decision::NotAccepted),
+        EventDecision::NotApproved => Some(Decision::NotApproved),
+        EventDecision::ReturnedForCorrection => Some(Decision::ReturnedForCorrection),
+        EventDecision::ReturnedForSupplement => Some(Decision::ReturnedForSupplement),
+        EventDecision::Unspecified => None,
+    };
+    Ok(Verdict::check(decision, comment, fee_forfeited)?)
 }
 
 fn entry(entry: audit::Entry) -> AuditEntry {
@@ -146,15 +183,15 @@ impl ReviewService for Review {
         &self,
         request: Request<GetQueueSummaryRequest>,
     ) -> Result<Response<GetQueueSummaryResponse>, Status> {
-        let caller = staff(&request, STAFF)?;
-        let rows = cases::summary(&self.pool, Some(&caller.agency))
+        let desk = desk(&request, STAFF)?;
+        let rows = cases::summary(&self.pool, Some(&desk.agency))
             .await
             .map_err(ServiceError::from)?;
         let queues = rows
             .into_iter()
             .map(|(_, depth)| QueueSummary {
                 application_type: depth.application_type,
-                lane: depth.lane.to_proto() as i32,
+                lane: lane(depth.lane) as i32,
                 depth: u64::try_from(depth.depth).unwrap_or_default(),
                 oldest_submitted_at: depth.oldest_submitted_at.map(timestamp),
             })
@@ -166,13 +203,13 @@ impl ReviewService for Review {
         &self,
         request: Request<ClaimNextRequest>,
     ) -> Result<Response<Claim>, Status> {
-        let caller = staff(&request, REVIEWERS)?;
+        let desk = desk(&request, REVIEWERS)?;
         let application_type = request.get_ref().application_type.as_str();
         let claimed = cases::claim_next(
             &self.pool,
-            &caller.agency,
+            &desk.agency,
             (!application_type.is_empty()).then_some(application_type),
-            &caller.account_id,
+            &desk.caller.account_id,
             self.settings.lease,
         )
         .await?;
@@ -186,17 +223,17 @@ impl ReviewService for Review {
         &self,
         request: Request<ReleaseClaimRequest>,
     ) -> Result<Response<ReleaseClaimResponse>, Status> {
-        let caller = staff(
+        let desk = desk(
             &request,
             &[Role::Reviewer, Role::SeniorReviewer, Role::AgencyAdmin],
         )?;
         let id = case_id(&request.get_ref().case_id)?;
-        let supervisor = SUPERVISORS.iter().any(|role| caller.has_role(*role));
-        cases::release(
+        let supervisor = SUPERVISORS.iter().any(|role| desk.caller.has_role(*role));
+        queue::release(
             &self.pool,
-            &caller.agency,
+            &desk.agency,
             id,
-            &caller.account_id,
+            &desk.caller.account_id,
             supervisor,
         )
         .await?;
@@ -204,18 +241,18 @@ impl ReviewService for Review {
     }
 
     async fn reassign(&self, request: Request<ReassignRequest>) -> Result<Response<Claim>, Status> {
-        let caller = staff(&request, SUPERVISORS)?;
+        let desk = desk(&request, SUPERVISORS)?;
         let message = request.get_ref();
         let id = case_id(&message.case_id)?;
         if message.reviewer.is_empty() {
             return Err(ServiceError::invalid("reviewer", "required", "name the reviewer").into());
         }
-        let claimed = cases::reassign(
+        let claimed = queue::reassign(
             &self.pool,
-            &caller.agency,
+            &desk.agency,
             id,
             &message.reviewer,
-            &caller.account_id,
+            &desk.caller.account_id,
             self.settings.assignment_lease,
         )
         .await?;
@@ -226,7 +263,7 @@ impl ReviewService for Review {
         &self,
         request: Request<BulkAssignRequest>,
     ) -> Result<Response<BulkAssignResponse>, Status> {
-        let caller = staff(&request, SUPERVISORS)?;
+        let desk = desk(&request, SUPERVISORS)?;
         let message = request.get_ref();
         if message.reviewer.is_empty() {
             return Err(ServiceError::invalid("reviewer", "required", "name the reviewer").into());
@@ -241,12 +278,12 @@ impl ReviewService for Review {
             .iter()
             .map(|id| case_id(id))
             .collect::<Result<Vec<_>, _>>()?;
-        let claims = cases::bulk_assign(
+        let claims = queue::bulk_assign(
             &self.pool,
-            &caller.agency,
+            &desk.agency,
             &ids,
             &message.reviewer,
-            &caller.account_id,
+            &desk.caller.account_id,
             self.settings.assignment_lease,
         )
         .await?;
@@ -259,14 +296,14 @@ impl ReviewService for Review {
         &self,
         request: Request<GetReviewCaseRequest>,
     ) -> Result<Response<ReviewCase>, Status> {
-        let caller = staff(&request, STAFF)?;
+        let desk = desk(&request, STAFF)?;
         let id = case_id(&request.get_ref().case_id)?;
-        let case = cases::find(&self.pool, &caller.agency, id).await?;
+        let case = cases::find(&self.pool, &desk.agency, id).await?;
         let (submission, submission_error) = match self.submission(&request, id).await? {
             Ok(case) => (Some(case), String::new()),
             Err(reason) => (None, reason),
         };
-        let history = audit::list(&self.pool, &caller.agency, Some(id), 0, 1_000)
+        let history = audit::list(&self.pool, &desk.agency, Some(id), 0, 1_000)
             .await
             .map_err(ServiceError::from)?
             .into_iter()
@@ -293,7 +330,7 @@ impl ReviewService for Review {
             snapshot_json: case.snapshot.to_string(),
             history,
             due_at,
-            lane: crate::domain::Lane::parse(&case.lane).to_proto() as i32,
+            lane: lane(Lane::parse(&case.lane)) as i32,
             state: case.state,
             submission,
             submission_error,
@@ -304,20 +341,16 @@ impl ReviewService for Review {
         &self,
         request: Request<DecideRequest>,
     ) -> Result<Response<DecideResponse>, Status> {
-        let caller = staff(&request, REVIEWERS)?;
+        let desk = desk(&request, REVIEWERS)?;
         let message = request.get_ref();
         let id = case_id(&message.case_id)?;
         let result = decisions::decide(
             &self.pool,
             &self.settings,
-            &caller.agency,
+            &desk.agency,
             id,
-            decisions::Verdict {
-                decision: decision(message.decision),
-                comment: &message.comment,
-                fee_forfeited: message.fee_forfeited,
-            },
-            &caller.account_id,
+            verdict(message.decision, &message.comment, message.fee_forfeited)?,
+            &desk.caller.account_id,
         )
         .await?;
         Ok(Response::new(decided(result)))
@@ -327,19 +360,15 @@ impl ReviewService for Review {
         &self,
         request: Request<DecideGroupRequest>,
     ) -> Result<Response<DecideGroupResponse>, Status> {
-        let caller = staff(&request, REVIEWERS)?;
+        let desk = desk(&request, REVIEWERS)?;
         let message = request.get_ref();
         let results = decisions::decide_group(
             &self.pool,
             &self.settings,
-            &caller.agency,
+            &desk.agency,
             &message.group_number,
-            decisions::Verdict {
-                decision: decision(message.decision),
-                comment: &message.comment,
-                fee_forfeited: message.fee_forfeited,
-            },
-            &caller.account_id,
+            verdict(message.decision, &message.comment, message.fee_forfeited)?,
+            &desk.caller.account_id,
         )
         .await?;
         Ok(Response::new(DecideGroupResponse {
@@ -351,17 +380,17 @@ impl ReviewService for Review {
         &self,
         request: Request<SignOffRequest>,
     ) -> Result<Response<DecideResponse>, Status> {
-        let caller = staff(&request, &[Role::SeniorReviewer])?;
+        let desk = desk(&request, &[Role::SeniorReviewer])?;
         let message = request.get_ref();
         let id = case_id(&message.case_id)?;
         let result = decisions::sign_off(
             &self.pool,
             &self.settings,
-            &caller.agency,
+            &desk.agency,
             id,
             message.approve,
             &message.comment,
-            &caller.account_id,
+            &desk.caller.account_id,
         )
         .await?;
         Ok(Response::new(decided(result)))
@@ -371,10 +400,8 @@ impl ReviewService for Review {
         &self,
         request: Request<RequestPriorityRequest>,
     ) -> Result<Response<RequestPriorityResponse>, Status> {
-        let caller = caller(&request)?.clone();
-        if caller.agency.is_empty() {
-            return Err(Status::permission_denied("the caller acts for no agency"));
-        }
+        let desk = acting(caller(&request)?)?;
+        let caller = &desk.caller;
         let applicant = if caller.has_role(Role::Applicant) {
             Some(caller.account_id.as_str())
         } else {
@@ -385,16 +412,16 @@ impl ReviewService for Review {
         let id = case_id(&message.case_id)?;
         let (lane, status) = decisions::request_priority(
             &self.pool,
-            &caller.agency,
+            &desk.agency,
             id,
             &message.reason,
             &message.evidence_document_ids,
-            &caller.account_id,
+            &desk.caller.account_id,
             applicant,
         )
         .await?;
         Ok(Response::new(RequestPriorityResponse {
-            lane: lane.to_proto() as i32,
+            lane: self::lane(lane) as i32,
             status,
         }))
     }
@@ -403,21 +430,21 @@ impl ReviewService for Review {
         &self,
         request: Request<ResolvePriorityRequest>,
     ) -> Result<Response<RequestPriorityResponse>, Status> {
-        let caller = staff(&request, PRIORITY_DECIDERS)?;
+        let desk = desk(&request, PRIORITY_DECIDERS)?;
         let message = request.get_ref();
         let id = case_id(&message.case_id)?;
         let (lane, status) = decisions::resolve_priority(
             &self.pool,
             &self.settings,
-            &caller.agency,
+            &desk.agency,
             id,
             message.accept,
             &message.comment,
-            &caller.account_id,
+            &desk.caller.account_id,
         )
         .await?;
         Ok(Response::new(RequestPriorityResponse {
-            lane: lane.to_proto() as i32,
+            lane: self::lane(lane) as i32,
             status,
         }))
     }
@@ -426,7 +453,7 @@ impl ReviewService for Review {
         &self,
         request: Request<ListAuditRequest>,
     ) -> Result<Response<ListAuditResponse>, Status> {
-        let caller = staff(&request, AUDITORS)?;
+        let desk = desk(&request, AUDITORS)?;
         let message = request.get_ref();
         let case = if message.case_id.is_empty() {
             None
@@ -440,7 +467,7 @@ impl ReviewService for Review {
         });
         let entries = audit::list(
             &self.pool,
-            &caller.agency,
+            &desk.agency,
             case,
             i64::try_from(message.after_sequence).unwrap_or(i64::MAX),
             limit,
@@ -456,8 +483,8 @@ impl ReviewService for Review {
         &self,
         request: Request<VerifyAuditChainRequest>,
     ) -> Result<Response<VerifyAuditChainResponse>, Status> {
-        let caller = staff(&request, AUDITORS)?;
-        let verification = audit::verify(&self.pool, &caller.agency)
+        let desk = desk(&request, AUDITORS)?;
+        let verification = audit::verify(&self.pool, &desk.agency)
             .await
             .map_err(ServiceError::from)?;
         Ok(Response::new(VerifyAuditChainResponse {

@@ -1,6 +1,7 @@
 //! Appending to, reading and verifying the per-agency audit hash chain.
 
 use chrono::{DateTime, SubsecRound, Utc};
+use laissez_kit::{AgencyCode, CaseId};
 use sqlx::{PgConnection, PgPool, Row};
 use uuid::Uuid;
 
@@ -118,8 +119,8 @@ const COLUMNS: &str =
 
 pub async fn list(
     pool: &PgPool,
-    agency: &str,
-    case_id: Option<Uuid>,
+    agency: &AgencyCode,
+    case_id: Option<CaseId>,
     after_sequence: i64,
     limit: i64,
 ) -> Result<Vec<Entry>, sqlx::Error> {
@@ -144,7 +145,7 @@ pub struct Verification {
 }
 
 /// Walks the agency's chain from the start in pages and recomputes every hash.
-pub async fn verify(pool: &PgPool, agency: &str) -> Result<Verification, sqlx::Error> {
+pub async fn verify(pool: &PgPool, agency: &AgencyCode) -> Result<Verification, sqlx::Error> {
     const PAGE: i64 = 5_000;
     let mut previous_hash = GENESIS.to_owned();
     let mut expected_sequence = 1_i64;

@@ -1,19 +1,20 @@
-//! The queue: claims, leases and assignments, read models.
+//! The queue's statements: the case row, claims, leases, read models.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use laissez_kit::error::ServiceError;
+use laissez_kit::{AgencyCode, CaseId};
 use serde_json::json;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use crate::domain::{Lane, state};
+use crate::domain::Lane;
 use crate::store::audit::{self, Action};
 
 /// A case row as the handlers need it.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct CaseRow {
-    pub case_id: Uuid,
-    pub agency: String,
+    pub case_id: CaseId,
+    pub agency: AgencyCode,
     pub receipt_number: String,
     pub group_number: String,
     pub application_type: String,
@@ -40,8 +41,8 @@ const CASE_COLUMNS: &str = "case_id, agency, receipt_number, group_number, appli
 /// is reported as not found, like a case that does not exist.
 pub async fn lock(
     connection: &mut PgConnection,
-    agency: &str,
-    case_id: Uuid,
+    agency: &AgencyCode,
+    case_id: CaseId,
 ) -> Result<CaseRow, ServiceError> {
     sqlx::query_as::<_, CaseRow>(sqlx::AssertSqlSafe(format!(
         "SELECT {CASE_COLUMNS} FROM review_case WHERE case_id = $1 AND agency = $2 FOR UPDATE"
@@ -53,7 +54,11 @@ pub async fn lock(
     .ok_or(ServiceError::NotFound("case"))
 }
 
-pub async fn find(pool: &PgPool, agency: &str, case_id: Uuid) -> Result<CaseRow, ServiceError> {
+pub async fn find(
+    pool: &PgPool,
+    agency: &AgencyCode,
+    case_id: CaseId,
+) -> Result<CaseRow, ServiceError> {
     sqlx::query_as::<_, CaseRow>(sqlx::AssertSqlSafe(format!(
         "SELECT {CASE_COLUMNS} FROM review_case WHERE case_id = $1 AND agency = $2"
     )))
@@ -65,37 +70,6 @@ pub async fn find(pool: &PgPool, agency: &str, case_id: Uuid) -> Result<CaseRow,
 }
 
 impl CaseRow {
-    /// The caller holds a live lease on the case.
-    pub fn require_lease_of(&self, reviewer: &str) -> Result<(), ServiceError> {
-        match self.state.as_str() {
-            state::LEASED => {}
-            state::QUEUED => {
-                return Err(ServiceError::FailedPrecondition(
-                    "claim the case first".into(),
-                ));
-            }
-            other => {
-                return Err(ServiceError::FailedPrecondition(format!(
-                    "the case is {other}: no decision can be taken now"
-                )));
-            }
-        }
-        if self.lease_owner.as_deref() != Some(reviewer) {
-            return Err(ServiceError::PermissionDenied(
-                "the case is leased to another reviewer".into(),
-            ));
-        }
-        if self
-            .lease_expires_at
-            .is_none_or(|expires| expires <= Utc::now())
-        {
-            return Err(ServiceError::FailedPrecondition(
-                "your claim has expired".into(),
-            ));
-        }
-        Ok(())
-    }
-
     pub fn lane(&self) -> Lane {
         Lane::parse(&self.lane)
     }
@@ -103,21 +77,17 @@ impl CaseRow {
 
 #[derive(Debug, Clone)]
 pub struct Claimed {
-    pub case_id: Uuid,
+    pub case_id: CaseId,
     pub reviewer: String,
     pub lease_expires_at: DateTime<Utc>,
     pub lane: Lane,
-}
-
-fn lease_seconds(lease: chrono::Duration) -> f64 {
-    lease.as_seconds_f64()
 }
 
 /// Audits the leases that lapsed (their reviewer went away) as they go back
 /// to the queue.
 async fn audit_expired(
     connection: &mut PgConnection,
-    agency: &str,
+    agency: &AgencyCode,
     expired: &[Uuid],
 ) -> Result<(), ServiceError> {
     for case_id in expired {
@@ -146,7 +116,7 @@ type ClaimRow = (bool, Uuid, Option<DateTime<Utc>>, Option<String>);
 /// lease just lapsed is claimable from the next call.
 pub async fn claim_next(
     pool: &PgPool,
-    agency: &str,
+    agency: &AgencyCode,
     application_type: Option<&str>,
     reviewer: &str,
     lease: chrono::Duration,
@@ -182,7 +152,7 @@ pub async fn claim_next(
         let rows: Vec<ClaimRow> = sqlx::query_as(sqlx::AssertSqlSafe(statement.as_str()))
             .bind(agency)
             .bind(reviewer)
-            .bind(lease_seconds(lease))
+            .bind(lease.as_seconds_f64())
             .bind(application_type.unwrap_or_default())
             .fetch_all(&mut *transaction)
             .await?;
@@ -219,136 +189,42 @@ pub async fn claim_next(
     .await?;
     transaction.commit().await?;
     Ok(Some(Claimed {
-        case_id,
+        case_id: case_id.into(),
         reviewer: reviewer.to_owned(),
         lease_expires_at,
         lane: Lane::parse(&lane),
     }))
 }
 
-/// Gives the case back to the queue. The holder may; a supervisor may too.
-pub async fn release(
-    pool: &PgPool,
-    agency: &str,
-    case_id: Uuid,
-    actor: &str,
-    supervisor: bool,
-) -> Result<(), ServiceError> {
-    let mut transaction = pool.begin().await?;
-    let case = lock(&mut transaction, agency, case_id).await?;
-    if case.state != state::LEASED {
-        return Err(ServiceError::FailedPrecondition(
-            "the case is not claimed".into(),
-        ));
-    }
-    if case.lease_owner.as_deref() != Some(actor) && !supervisor {
-        return Err(ServiceError::PermissionDenied(
-            "the case is leased to another reviewer".into(),
-        ));
-    }
+/// Puts a claimed case back in the queue.
+pub async fn put_back(connection: &mut PgConnection, case_id: CaseId) -> Result<(), sqlx::Error> {
     sqlx::query(
         "UPDATE review_case SET state = 'queued', lease_owner = NULL, lease_expires_at = NULL, updated_at = now() \
          WHERE case_id = $1",
     )
     .bind(case_id)
-    .execute(&mut *transaction)
+    .execute(connection)
     .await?;
-    audit::append(
-        &mut transaction,
-        Action {
-            agency,
-            actor,
-            action: "released",
-            case_id: Some(case_id),
-            detail: json!({"previous_owner": case.lease_owner}),
-            reason: "",
-        },
-    )
-    .await?;
-    transaction.commit().await?;
     Ok(())
 }
 
-/// Leases an open case (queued or leased) to `reviewer` for `lease`.
-async fn assign_in(
+/// Leases the case to `reviewer` for `lease`; returns when the lease ends.
+pub async fn lease_to(
     connection: &mut PgConnection,
-    agency: &str,
-    case_id: Uuid,
+    case_id: CaseId,
     reviewer: &str,
-    actor: &str,
     lease: chrono::Duration,
-) -> Result<Claimed, ServiceError> {
-    let case = lock(connection, agency, case_id).await?;
-    if !matches!(case.state.as_str(), state::QUEUED | state::LEASED) {
-        return Err(ServiceError::FailedPrecondition(format!(
-            "the case is {}: it cannot be assigned",
-            case.state
-        )));
-    }
-    let (lease_expires_at,): (DateTime<Utc>,) = sqlx::query_as(
+) -> Result<DateTime<Utc>, sqlx::Error> {
+    sqlx::query_scalar(
         "UPDATE review_case SET state = 'leased', lease_owner = $2, \
            lease_expires_at = now() + make_interval(secs => $3), updated_at = now() \
          WHERE case_id = $1 RETURNING lease_expires_at",
     )
     .bind(case_id)
     .bind(reviewer)
-    .bind(lease_seconds(lease))
-    .fetch_one(&mut *connection)
-    .await?;
-    audit::append(
-        connection,
-        Action {
-            agency,
-            actor,
-            action: "assigned",
-            case_id: Some(case_id),
-            detail: json!({"to": reviewer, "previous_owner": case.lease_owner}),
-            reason: "",
-        },
-    )
-    .await?;
-    Ok(Claimed {
-        case_id,
-        reviewer: reviewer.to_owned(),
-        lease_expires_at,
-        lane: case.lane(),
-    })
-}
-
-pub async fn reassign(
-    pool: &PgPool,
-    agency: &str,
-    case_id: Uuid,
-    reviewer: &str,
-    actor: &str,
-    lease: chrono::Duration,
-) -> Result<Claimed, ServiceError> {
-    let mut transaction = pool.begin().await?;
-    let claimed = assign_in(&mut transaction, agency, case_id, reviewer, actor, lease).await?;
-    transaction.commit().await?;
-    Ok(claimed)
-}
-
-/// Assigns every listed case, all or nothing.
-pub async fn bulk_assign(
-    pool: &PgPool,
-    agency: &str,
-    case_ids: &[Uuid],
-    reviewer: &str,
-    actor: &str,
-    lease: chrono::Duration,
-) -> Result<Vec<Claimed>, ServiceError> {
-    let mut ordered = case_ids.to_vec();
-    // One lock order for every caller: no deadlock between two bulk calls.
-    ordered.sort();
-    ordered.dedup();
-    let mut transaction = pool.begin().await?;
-    let mut claims = Vec::with_capacity(ordered.len());
-    for case_id in ordered {
-        claims.push(assign_in(&mut transaction, agency, case_id, reviewer, actor, lease).await?);
-    }
-    transaction.commit().await?;
-    Ok(claims)
+    .bind(lease.as_seconds_f64())
+    .fetch_one(connection)
+    .await
 }
 
 #[derive(Debug, Clone)]
@@ -362,7 +238,7 @@ pub struct QueueDepth {
 /// Waiting cases per type and lane (claimed cases are not waiting).
 pub async fn summary(
     pool: &PgPool,
-    agency: Option<&str>,
+    agency: Option<&AgencyCode>,
 ) -> Result<Vec<(String, QueueDepth)>, sqlx::Error> {
     type Row = (String, String, String, i64, Option<DateTime<Utc>>);
     let rows: Vec<Row> = sqlx::query_as(
