@@ -6,18 +6,19 @@
 //! - [`events`]: the consumer and the event → notification mapping;
 //! - [`catalogs`]: the agencies' templates, senders and names;
 //! - [`store`]: deliveries, in-app messages, copies of contacts and cases;
-//! - [`dispatch`]: sends pending email and SMS with retries and backoff;
+//! - [`service`]: records a notification's deliveries and messages, and
+//!   sends pending email and SMS with retries and backoff (`dispatch`);
 //! - [`channels`]: SMTP (lettre), the SMS gateway adapter and its simulator;
 //! - [`grpc`]: the message centre and the delivery log.
 
 pub mod catalogs;
 pub mod channels;
 pub mod config;
-pub mod dispatch;
 pub mod domain;
 pub mod events;
 pub mod grpc;
 pub mod metrics;
+pub mod service;
 pub mod startup;
 pub mod store;
 

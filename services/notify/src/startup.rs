@@ -21,9 +21,9 @@ use crate::channels::email::SmtpMailer;
 use crate::channels::sms::{HttpSmsGateway, SmsGateway};
 use crate::channels::sms_simulator::SmsSimulator;
 use crate::config::{Config, SmsBackend};
-use crate::dispatch::Dispatcher;
 use crate::events::{NotifyHandler, spawn_consumer};
 use crate::grpc::NotifyApi;
+use crate::service::dispatch::Dispatcher;
 use crate::store;
 
 /// What tests (and identity-less setups) replace.

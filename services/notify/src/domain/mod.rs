@@ -5,7 +5,7 @@ mod notification;
 mod text;
 
 pub use notification::{ChannelPlan, Notification};
-pub use text::{decision_label, format_time, language_from_proto, mask_recipient};
+pub use text::{format_time, mask_recipient};
 
 use std::fmt;
 

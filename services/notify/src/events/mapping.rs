@@ -18,7 +18,8 @@ use sqlx::PgConnection;
 
 use crate::catalogs::AgencyView;
 use crate::config::LinksConfig;
-use crate::domain::{ChannelPlan, Notification, decision_label, format_time, language_from_proto};
+use crate::domain::{ChannelPlan, Notification, format_time};
+use crate::events::labels::{decision_label, language_from_proto};
 use crate::store::facts::{self, AccountContact};
 
 /// The purpose of a password-reset event that invites a new staff member.

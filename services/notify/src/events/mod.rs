@@ -1,7 +1,10 @@
-//! The consumer: every event an applicant should hear about becomes, inside
-//! the inbox transaction, one delivery row per recipient and channel and one
+//! The consumer, the service's edge for events as `grpc` is for calls: it
+//! decodes each event, finds the agency's catalog and maps the event to a
+//! notification ([`mapping`]); `service::record` turns it, inside the inbox
+//! transaction, into one delivery row per recipient and channel and one
 //! in-app message. Nothing is sent here: the dispatcher sends after commit.
 
+pub mod labels;
 pub mod mapping;
 
 use std::sync::Arc;
@@ -16,9 +19,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::catalogs::AgencyCatalogs;
 use crate::config::LinksConfig;
-use crate::domain::{Channel, Notification};
-use crate::metrics;
-use crate::store::{deliveries, messages};
+use crate::service::record::{Heard, record};
 use mapping::{MappingContext, NOTIFIED_EVENTS, map_event};
 
 /// Name of the consumer (and of its queue, `<exchange>.notify.messages`).
@@ -80,14 +81,6 @@ impl Handler for NotifyHandler {
             tracing::debug!(event_type = %event.event_type, "event has no recipient");
             return Ok(());
         }
-        let text = agency
-            .render(
-                notification.template.unwrap_or(&event.event_type),
-                notification.language,
-                &notification.values,
-            )
-            .map_err(HandlerError::permanent)?;
-        let sender = agency.sender(notification.language);
         let occurred_at = event
             .occurred_at
             .as_ref()
@@ -95,71 +88,12 @@ impl Handler for NotifyHandler {
                 DateTime::from_timestamp(at.seconds, u32::try_from(at.nanos).unwrap_or(0))
             })
             .unwrap_or_else(Utc::now);
-        let subject = text.email_subject.clone().unwrap_or_default();
-        let base = deliveries::NewDelivery {
+        let heard = Heard {
             event_id,
-            event_type: event.event_type.clone(),
-            agency: event.agency.clone(),
-            account_id: notification.account_id.clone(),
-            channel: Channel::Email,
-            recipient: String::new(),
-            language: notification.language.tag().to_owned(),
-            sender_name: sender.name,
-            sender_address: sender.address,
-            subject: subject.clone(),
-            body_text: String::new(),
-            body_html: None,
+            event_type: &event.event_type,
+            agency: &event.agency,
             occurred_at,
         };
-        let mut queued = false;
-        if let (true, Some(body)) = (
-            wants(&notification, Channel::Email),
-            text.email_text.clone(),
-        ) {
-            let email = deliveries::NewDelivery {
-                recipient: notification.email.trim().to_owned(),
-                body_text: body,
-                body_html: text.email_html.clone(),
-                ..base.clone()
-            };
-            queued |= deliveries::insert(transaction, &email).await?;
-        }
-        if let (true, Some(body)) = (wants(&notification, Channel::Sms), text.sms.clone()) {
-            let sms = deliveries::NewDelivery {
-                channel: Channel::Sms,
-                recipient: notification.mobile.trim().to_owned(),
-                subject: String::new(),
-                body_text: body,
-                ..base.clone()
-            };
-            queued |= deliveries::insert(transaction, &sms).await?;
-        }
-        if let (true, Some(body)) = (wants(&notification, Channel::InApp), text.in_app.clone()) {
-            let message = messages::NewMessage {
-                event_id,
-                event_type: event.event_type.clone(),
-                agency: event.agency.clone(),
-                account_id: notification.account_id.clone(),
-                case_id: notification.case_id.clone(),
-                subject,
-                body,
-            };
-            if messages::insert(transaction, &message).await? {
-                metrics::sent(Channel::InApp, &event.agency);
-                metrics::latency(Channel::InApp, occurred_at);
-            }
-        }
-        if queued {
-            deliveries::notify_dispatcher(transaction).await?;
-        }
-        Ok(())
-    }
-}
-
-fn wants(notification: &Notification, channel: Channel) -> bool {
-    match channel {
-        Channel::Email => notification.channels.email && !notification.email.trim().is_empty(),
-        Channel::Sms => notification.channels.sms && !notification.mobile.trim().is_empty(),
-        Channel::InApp => notification.channels.in_app && !notification.account_id.is_empty(),
+        record(transaction, agency, &heard, &notification).await
     }
 }
