@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use laissez_proto::common::v1::Language;
+use laissez_catalog::format::Language;
 
 use super::documents::DocumentKind;
 use super::password::PasswordRules;
@@ -35,7 +35,7 @@ impl LocalText {
         let text = match language {
             Language::ZhHant => &self.zh_hant,
             Language::ZhHans => &self.zh_hans,
-            Language::En | Language::Unspecified => &self.en,
+            Language::En => &self.en,
         };
         if text.is_empty() { &self.en } else { text }
     }

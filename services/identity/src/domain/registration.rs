@@ -3,9 +3,9 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use laissez_catalog::format::Language;
 use laissez_catalog::rules::{self, RuleInput};
 use laissez_kit::FieldError;
-use laissez_proto::common::v1::Language;
 
 use super::contact::{Email, PhoneNumber};
 use super::documents::IdentityDocumentNumber;

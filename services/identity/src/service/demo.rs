@@ -164,7 +164,7 @@ impl Identity {
             password: &demo.password,
             password_confirmation: &demo.password,
             fields: &fields,
-            language: laissez_proto::common::v1::Language::En,
+            language: laissez_catalog::format::Language::En,
         };
         let form = validate_registration(portal, policy, self.settings.password_min_length, &input)
             .map_err(|errors| {

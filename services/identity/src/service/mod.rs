@@ -17,7 +17,6 @@ use std::time::{Duration, Instant};
 
 use laissez_kit::auth::Caller;
 use laissez_kit::{FieldError, Role, ServiceError};
-use laissez_proto::common::v1::Language;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -184,8 +183,16 @@ impl Identity {
     }
 }
 
-pub(crate) fn language(value: i32) -> Language {
-    Language::try_from(value).unwrap_or(Language::Unspecified)
+/// The language a request asks for: its texts are given in English when it
+/// names none.
+pub(crate) fn language(value: i32) -> laissez_catalog::format::Language {
+    use laissez_catalog::format::Language;
+    use laissez_proto::common::v1::Language as Asked;
+    match Asked::try_from(value).unwrap_or(Asked::Unspecified) {
+        Asked::ZhHant => Language::ZhHant,
+        Asked::ZhHans => Language::ZhHans,
+        Asked::En | Asked::Unspecified => Language::En,
+    }
 }
 
 /// Holds an answer back until `minimum` has passed since `started`, so the
