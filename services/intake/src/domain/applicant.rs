@@ -4,7 +4,6 @@
 use chrono::NaiveDate;
 use laissez_catalog::format::Language;
 use laissez_kit::{FieldError, ServiceError};
-use laissez_proto::intake::v1 as proto;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -27,10 +26,26 @@ pub struct Applicant {
 
 const RELATIONSHIPS: [&str; 4] = ["self", "child", "parent", "other"];
 
+/// The applicant as a request gives it, unchecked.
+#[derive(Debug, Clone, Default)]
+pub struct ApplicantAnswers {
+    pub applicant_id: String,
+    pub name: String,
+    /// `YYYY-MM-DD`.
+    pub date_of_birth: String,
+    pub relationship: String,
+    pub document_number: String,
+    pub contact_email: String,
+    pub contact_mobile: String,
+    /// `laissez.common.v1.Language` value.
+    pub language: i32,
+    pub profile: std::collections::BTreeMap<String, String>,
+}
+
 impl Applicant {
     /// Checks the request's applicant; every problem is reported at once.
     pub fn parse(
-        data: Option<proto::ApplicantData>,
+        data: Option<ApplicantAnswers>,
         account_id: &str,
     ) -> Result<Applicant, ServiceError> {
         let Some(data) = data else {
@@ -101,7 +116,7 @@ impl Applicant {
                 language: data.language,
                 // Only the account holder's own registration prefills.
                 profile: if relationship_is_self {
-                    data.profile.into_iter().collect()
+                    data.profile
                 } else {
                     Default::default()
                 },
@@ -122,20 +137,6 @@ impl Applicant {
         Language::from_wire(self.language).unwrap_or(Language::En)
     }
 
-    pub fn to_proto(&self) -> proto::ApplicantData {
-        proto::ApplicantData {
-            applicant_id: self.applicant_id.clone(),
-            name: self.name.clone(),
-            date_of_birth: self.date_of_birth.format("%Y-%m-%d").to_string(),
-            relationship: self.relationship.clone(),
-            document_number: self.document_number.clone(),
-            contact_email: self.contact_email.clone(),
-            contact_mobile: self.contact_mobile.clone(),
-            language: self.language,
-            profile: Default::default(),
-        }
-    }
-
     pub fn rule_applicant(&self) -> laissez_catalog::rules::Applicant {
         laissez_catalog::rules::Applicant {
             date_of_birth: self.date_of_birth,
@@ -150,8 +151,8 @@ impl Applicant {
 mod tests {
     use super::*;
 
-    fn data() -> proto::ApplicantData {
-        proto::ApplicantData {
+    fn data() -> ApplicantAnswers {
+        ApplicantAnswers {
             name: "陳大文".into(),
             date_of_birth: "1999-03-23".into(),
             document_number: "A123".into(),
@@ -170,7 +171,7 @@ mod tests {
     #[test]
     fn reports_every_bad_field() {
         let error = Applicant::parse(
-            Some(proto::ApplicantData {
+            Some(ApplicantAnswers {
                 name: String::new(),
                 date_of_birth: "23/03/1999".into(),
                 relationship: "cousin".into(),

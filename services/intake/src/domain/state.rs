@@ -12,7 +12,6 @@
 //! ```
 
 use laissez_catalog::format::Stage;
-use laissez_proto::intake::v1::CaseState;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum State {
@@ -150,7 +149,8 @@ pub fn entering(stage: Stage) -> Option<Event> {
     }
 }
 
-const ALL: [State; 21] = [
+/// Every state, in the order of the contract.
+pub const ALL: [State; 21] = [
     State::Draft,
     State::Submitted,
     State::UnderReview,
@@ -208,37 +208,6 @@ impl State {
 
     fn label(self) -> String {
         self.as_str().replace('_', " ")
-    }
-
-    pub fn to_proto(self) -> CaseState {
-        match self {
-            State::Draft => CaseState::Draft,
-            State::Submitted => CaseState::Submitted,
-            State::UnderReview => CaseState::UnderReview,
-            State::ReturnedForCorrection => CaseState::ReturnedForCorrection,
-            State::ReturnedForSupplement => CaseState::ReturnedForSupplement,
-            State::Approved => CaseState::Approved,
-            State::NotAccepted => CaseState::NotAccepted,
-            State::NotApproved => CaseState::NotApproved,
-            State::Withdrawn => CaseState::Withdrawn,
-            State::AwaitingPayment => CaseState::AwaitingPayment,
-            State::Paid => CaseState::Paid,
-            State::AwaitingAppointment => CaseState::AwaitingAppointment,
-            State::AppointmentBooked => CaseState::AppointmentBooked,
-            State::InProduction => CaseState::InProduction,
-            State::Issued => CaseState::Issued,
-            State::ReadyForPickup => CaseState::ReadyForPickup,
-            State::Collected => CaseState::Collected,
-            State::Cancelled => CaseState::Cancelled,
-            State::AwaitingDispatch => CaseState::AwaitingDispatch,
-            State::Dispatched => CaseState::Dispatched,
-            State::Delivered => CaseState::Delivered,
-        }
-    }
-
-    pub fn from_proto(state: CaseState) -> Option<State> {
-        ALL.into_iter()
-            .find(|candidate| candidate.to_proto() == state)
     }
 
     /// A stage has ended and the next has not begun: approved, paid, booked,
@@ -392,7 +361,6 @@ mod tests {
     fn every_state_round_trips_its_names() {
         for state in ALL {
             assert_eq!(State::parse(state.as_str()), Some(state));
-            assert_eq!(State::from_proto(state.to_proto()), Some(state));
         }
     }
 

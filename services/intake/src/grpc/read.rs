@@ -65,7 +65,7 @@ pub async fn list_cases(
     let offset = offset(&page.page_token)?;
     let state = match proto::CaseState::try_from(request.state) {
         Ok(proto::CaseState::Unspecified) => None,
-        Ok(state) => State::from_proto(state),
+        Ok(state) => super::view::state_of(state),
         Err(_) => {
             return Err(ServiceError::invalid(
                 "state",

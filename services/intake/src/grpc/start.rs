@@ -22,7 +22,10 @@ pub async fn start_application(
     request: proto::StartApplicationRequest,
 ) -> Result<proto::Case, ServiceError> {
     let scope = applicant_scope(caller)?;
-    let applicant = Applicant::parse(request.applicant, &caller.account_id)?;
+    let applicant = Applicant::parse(
+        request.applicant.map(super::view::applicant_answers),
+        &caller.account_id,
+    )?;
     let (version, catalog) = intake.catalogs.current(&intake.pool, &scope.agency).await?;
     let Some(application_type) = catalog
         .application_type(&request.application_type)

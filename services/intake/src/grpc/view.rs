@@ -3,18 +3,85 @@
 use laissez_proto::events::v1::CaseParty;
 use laissez_proto::intake::v1 as proto;
 
+use crate::domain::applicant::ApplicantAnswers;
+use crate::domain::{Applicant, State, state};
 use crate::store::cases::CaseRow;
 use crate::store::details::Details;
 use crate::store::documents::DocumentRow;
 use crate::store::lifecycle::Lifecycle;
 use crate::time::timestamp;
 
+/// A state as the contract names it.
+pub fn case_state(state: State) -> proto::CaseState {
+    use proto::CaseState as Named;
+    match state {
+        State::Draft => Named::Draft,
+        State::Submitted => Named::Submitted,
+        State::UnderReview => Named::UnderReview,
+        State::ReturnedForCorrection => Named::ReturnedForCorrection,
+        State::ReturnedForSupplement => Named::ReturnedForSupplement,
+        State::Approved => Named::Approved,
+        State::NotAccepted => Named::NotAccepted,
+        State::NotApproved => Named::NotApproved,
+        State::Withdrawn => Named::Withdrawn,
+        State::AwaitingPayment => Named::AwaitingPayment,
+        State::Paid => Named::Paid,
+        State::AwaitingAppointment => Named::AwaitingAppointment,
+        State::AppointmentBooked => Named::AppointmentBooked,
+        State::InProduction => Named::InProduction,
+        State::Issued => Named::Issued,
+        State::ReadyForPickup => Named::ReadyForPickup,
+        State::Collected => Named::Collected,
+        State::Cancelled => Named::Cancelled,
+        State::AwaitingDispatch => Named::AwaitingDispatch,
+        State::Dispatched => Named::Dispatched,
+        State::Delivered => Named::Delivered,
+    }
+}
+
+/// The state a contract value names, if any.
+pub fn state_of(named: proto::CaseState) -> Option<State> {
+    state::ALL
+        .into_iter()
+        .find(|candidate| case_state(*candidate) == named)
+}
+
+/// The applicant as the contract shows it.
+pub fn applicant_data(applicant: &Applicant) -> proto::ApplicantData {
+    proto::ApplicantData {
+        applicant_id: applicant.applicant_id.clone(),
+        name: applicant.name.clone(),
+        date_of_birth: applicant.date_of_birth.format("%Y-%m-%d").to_string(),
+        relationship: applicant.relationship.clone(),
+        document_number: applicant.document_number.clone(),
+        contact_email: applicant.contact_email.clone(),
+        contact_mobile: applicant.contact_mobile.clone(),
+        language: applicant.language,
+        profile: Default::default(),
+    }
+}
+
+/// The applicant a request gives, for the domain to check.
+pub fn applicant_answers(data: proto::ApplicantData) -> ApplicantAnswers {
+    ApplicantAnswers {
+        applicant_id: data.applicant_id,
+        name: data.name,
+        date_of_birth: data.date_of_birth,
+        relationship: data.relationship,
+        document_number: data.document_number,
+        contact_email: data.contact_email,
+        contact_mobile: data.contact_mobile,
+        language: data.language,
+        profile: data.profile.into_iter().collect(),
+    }
+}
+
 /// The case without its documents, returns and history (lists).
 pub fn summary(case: &CaseRow) -> proto::Case {
     proto::Case {
         case_id: case.id.to_string(),
         application_type: case.application_type.clone(),
-        state: case.state.to_proto().into(),
+        state: case_state(case.state).into(),
         applicant_id: case.applicant.applicant_id.clone(),
         applicant_masked_name: case.applicant.masked_name(),
         receipt_number: case.receipt_number.clone().unwrap_or_default(),
@@ -29,7 +96,7 @@ pub fn summary(case: &CaseRow) -> proto::Case {
         read_only_fields: read_only_fields(case),
         express: case.express,
         history: Vec::new(),
-        applicant: Some(case.applicant.to_proto()),
+        applicant: Some(applicant_data(&case.applicant)),
         lifecycle: None,
     }
 }
@@ -77,9 +144,9 @@ pub fn detail(case: &CaseRow, details: &Details) -> proto::Case {
         .map(|change| proto::StateChange {
             from: change
                 .from
-                .map_or(proto::CaseState::Unspecified, |state| state.to_proto())
+                .map_or(proto::CaseState::Unspecified, case_state)
                 .into(),
-            to: change.to.to_proto().into(),
+            to: case_state(change.to).into(),
             actor: change.actor.clone(),
             at: Some(timestamp(change.at)),
             reason: change.reason.clone(),
@@ -128,5 +195,18 @@ pub fn party(case: &CaseRow) -> CaseParty {
         language: case.applicant.language,
         email: case.applicant.contact_email.clone(),
         mobile: case.applicant.contact_mobile.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_state_round_trips_the_contract() {
+        for state in state::ALL {
+            assert_eq!(state_of(case_state(state)), Some(state));
+        }
+        assert_eq!(state_of(proto::CaseState::Unspecified), None);
     }
 }
