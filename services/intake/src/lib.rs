@@ -6,8 +6,7 @@ pub mod config;
 pub mod domain;
 pub mod events;
 pub mod grpc;
-pub mod jobs;
-pub mod lifecycle;
+pub mod service;
 pub mod startup;
 pub mod store;
 #[cfg(feature = "testing")]

@@ -87,7 +87,7 @@ impl Application {
                 pool: pool.clone(),
             })
             .spawn(pool.clone(), config.events.clone(), shutdown.clone())?;
-        let jobs = crate::jobs::spawn(
+        let jobs = crate::service::jobs::spawn(
             pool.clone(),
             std::time::Duration::from_secs(config.jobs.interval_seconds.max(1)),
             config.jobs.batch.max(1),

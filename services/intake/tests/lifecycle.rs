@@ -109,7 +109,7 @@ async fn an_fj_case_is_paid_produced_and_collected_by_a_proxy() {
         .await
         .unwrap();
     let pool = &intake.database.pool;
-    let overdue = laissez_intake::jobs::count_overdue_productions;
+    let overdue = laissez_intake::service::jobs::count_overdue_productions;
     assert_eq!(overdue(pool, due).await.unwrap(), vec![]);
     assert_eq!(
         overdue(pool, due.succ_opt().unwrap()).await.unwrap(),
@@ -276,7 +276,7 @@ async fn a_paid_tw_case_is_issued_electronically_with_a_permit_number() {
 
 #[tokio::test]
 async fn a_case_not_collected_by_its_last_day_is_cancelled_once() {
-    use laissez_intake::jobs::cancel_uncollected;
+    use laissez_intake::service::jobs::cancel_uncollected;
 
     let intake = start("lifecycle_late").await;
     let who = As::applicant("lifecycle-late", FJ);
@@ -318,7 +318,7 @@ async fn a_case_not_collected_by_its_last_day_is_cancelled_once() {
     let cancelled = intake.get(&who, id).await.unwrap();
     assert_eq!(cancelled.state(), CaseState::Cancelled);
     let last = cancelled.history.last().unwrap();
-    assert_eq!(last.actor, laissez_intake::jobs::ACTOR);
+    assert_eq!(last.actor, laissez_intake::service::jobs::ACTOR);
     assert_eq!(last.reason, "not collected by 2027-06-04");
     assert_eq!(
         outbox_count(&intake, "intake.case.progressed", id).await,

@@ -24,7 +24,7 @@ use super::events::{booked_event, cancelled_event, enqueue};
 use super::plan;
 use super::store::{self, BookingRow, NewBooking, SlotRow};
 use crate::domain::{Event, State};
-use crate::lifecycle;
+use crate::service::lifecycle;
 use crate::store::cases::{self, CaseRow};
 use crate::store::{CatalogCache, Scope};
 use crate::time::agency_date;

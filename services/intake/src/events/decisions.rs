@@ -10,7 +10,7 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::domain::{Event, State};
-use crate::lifecycle::{self, AdvanceError};
+use crate::service::lifecycle::{self, AdvanceError};
 use crate::store::cases::{self, TransitionError};
 use crate::store::{CatalogCache, Scope, rounds};
 

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use laissez_catalog::format::Stage;
 
 use crate::domain::{Event, State};
-use crate::lifecycle::{self, AdvanceError};
+use crate::service::lifecycle::{self, AdvanceError};
 use crate::store::cases::{self, TransitionError};
 use crate::store::{CatalogCache, Scope};
 

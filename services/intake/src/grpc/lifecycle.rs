@@ -9,7 +9,7 @@ use laissez_proto::intake::v1 as proto;
 use super::submit::transition_error;
 use super::{Intake, case_id, view};
 use crate::domain::{Event, State};
-use crate::lifecycle;
+use crate::service::lifecycle;
 use crate::store::Scope;
 use crate::store::cases::{self, CaseRow};
 use crate::store::lifecycle::{self as stored, Collector};

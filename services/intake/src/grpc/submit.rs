@@ -13,7 +13,7 @@ use laissez_proto::intake::v1 as proto;
 use super::{Intake, applicant_scope, case_id, view};
 use crate::domain::application::{self, UploadedDocument};
 use crate::domain::{Event, State, state};
-use crate::lifecycle;
+use crate::service::lifecycle;
 use crate::store::cases::{self, CaseRow, TransitionError};
 use crate::store::documents::DocumentRow;
 use crate::store::numbers::{self, Counter};

@@ -13,7 +13,7 @@ use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
 use crate::domain::Event;
-use crate::lifecycle::{self, AdvanceError};
+use crate::service::lifecycle::{self, AdvanceError};
 use crate::store::Scope;
 use crate::store::cases;
 use crate::store::lifecycle as stored;
