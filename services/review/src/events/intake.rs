@@ -1,6 +1,8 @@
 //! The consumer of intake's case events: it keeps the queues.
 
 use laissez_eventbus::{EnvelopeExt, Handler, HandlerError};
+use laissez_kit::AgencyCode;
+use laissez_kit::ids::IdError;
 use laissez_proto::events::v1::{CaseResubmitted, CaseSubmitted, CaseWithdrawn, Envelope};
 use sqlx::PgConnection;
 
@@ -26,10 +28,12 @@ pub async fn apply(
     event: &Envelope,
 ) -> Result<Outcome, HandlerError> {
     let sequence = i64::try_from(event.aggregate_sequence).unwrap_or(i64::MAX);
-    let agency = event.agency.as_str();
-    if agency.is_empty() {
-        return Ok(Outcome::Invalid("the event names no agency"));
-    }
+    let agency = match event.agency.parse::<AgencyCode>() {
+        Ok(agency) => agency,
+        Err(IdError::Empty) => return Ok(Outcome::Invalid("the event names no agency")),
+        Err(_) => return Ok(Outcome::Invalid("the event's agency is not an agency code")),
+    };
+    let agency = &agency;
     let outcome = match event.event_type.as_str() {
         "intake.case.submitted" => {
             let submitted: CaseSubmitted = event.decode()?;

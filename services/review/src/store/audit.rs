@@ -9,7 +9,7 @@ use crate::domain::audit::{AuditRecord, GENESIS, hash};
 
 /// One action to record: who did what to which case, and why.
 pub struct Action<'a> {
-    pub agency: &'a str,
+    pub agency: &'a AgencyCode,
     pub actor: &'a str,
     pub action: &'a str,
     pub case_id: Option<Uuid>,

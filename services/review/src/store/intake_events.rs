@@ -6,6 +6,7 @@
 //! tombstone the submission then honours.
 
 use chrono::{DateTime, Utc};
+use laissez_kit::AgencyCode;
 use laissez_proto::events::v1::{CaseParty, CaseResubmitted, CaseSubmitted, CaseWithdrawn};
 use serde_json::json;
 use sqlx::PgConnection;
@@ -46,7 +47,7 @@ fn is_newer(event_sequence: i64, last_applied: i64) -> bool {
 pub async fn apply_submitted(
     connection: &mut PgConnection,
     settings: &Settings,
-    agency: &str,
+    agency: &AgencyCode,
     event_sequence: i64,
     submitted: &CaseSubmitted,
 ) -> Result<Outcome, sqlx::Error> {
@@ -168,7 +169,7 @@ pub async fn apply_submitted(
 pub async fn apply_resubmitted(
     connection: &mut PgConnection,
     settings: &Settings,
-    agency: &str,
+    agency: &AgencyCode,
     event_sequence: i64,
     resubmitted: &CaseResubmitted,
 ) -> Result<Outcome, sqlx::Error> {
@@ -249,7 +250,7 @@ pub async fn apply_resubmitted(
 
 pub async fn apply_withdrawn(
     connection: &mut PgConnection,
-    agency: &str,
+    agency: &AgencyCode,
     event_sequence: i64,
     withdrawn: &CaseWithdrawn,
 ) -> Result<Outcome, sqlx::Error> {

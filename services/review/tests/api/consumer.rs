@@ -105,3 +105,34 @@ async fn intake_events_arrive_through_the_broker() {
     assert_eq!(case_state(&app.pool, &case.case_id).await, "queued");
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_event_without_a_proper_agency_is_refused_and_changes_nothing() {
+    let app = start("badagency").await;
+    let case = NewCase::new(HK, Utc::now());
+    let event = case.event();
+    for agency in ["", "HK-CTS", "hk_cts", "../hk-cts", "hk-cts\0"] {
+        let envelope = envelope(agency, 1, &event, &event.case_id);
+        let mut transaction = app.pool.begin().await.unwrap();
+        let outcome =
+            laissez_review::events::intake::apply(&mut transaction, &app.settings, &envelope)
+                .await
+                .unwrap();
+        transaction.commit().await.unwrap();
+        assert!(
+            matches!(
+                outcome,
+                laissez_review::store::intake_events::Outcome::Invalid(_)
+            ),
+            "{agency:?}: {outcome:?}"
+        );
+    }
+    let queued = count(
+        &app,
+        "SELECT count(*) FROM review_case WHERE case_id = $1::uuid",
+        &event.case_id,
+    )
+    .await;
+    assert_eq!(queued, 0);
+    app.stop().await;
+}
