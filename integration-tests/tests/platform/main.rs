@@ -8,3 +8,4 @@ mod journeys;
 mod outages;
 mod probes;
 mod providers;
+mod uploads;

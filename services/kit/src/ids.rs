@@ -75,10 +75,6 @@ impl AgencyCode {
     pub fn as_str(&self) -> &str {
         &self.0
     }
-
-    pub fn into_string(self) -> String {
-        self.0
-    }
 }
 
 impl FromStr for AgencyCode {
